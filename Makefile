@@ -1,0 +1,61 @@
+# Allyship at Work. `make help` lists the targets.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+ALLYSHIP_PORT ?= 8000
+export ALLYSHIP_PORT
+
+.DEFAULT_GOAL := help
+.PHONY: help run test test-fast lint format check bench clean
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@ $(STAMP)
+
+run: $(STAMP) ## Install, migrate, load demo data into an empty database, serve on :8000
+	$(BIN)/allyship check
+	$(BIN)/allyship db upgrade
+	$(BIN)/allyship demo --if-empty
+	@echo "Open http://127.0.0.1:$(ALLYSHIP_PORT)/ and sign in with a demo account (password allyship-demo):"
+	@echo "  learner@example.com  hr@example.com  facilitator@example.com  admin@example.com"
+	$(BIN)/allyship serve --port $(ALLYSHIP_PORT)
+
+test: $(DEV_STAMP) ## Install test tools and run the whole suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/allyship check
+	$(BIN)/pytest
+
+test-fast: $(DEV_STAMP) ## Run the suite without browser and multi-process tests
+	$(BIN)/pytest -m "not e2e and not slow"
+
+lint: $(DEV_STAMP) ## ruff and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(DEV_STAMP) ## Format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: $(STAMP) ## Validate the course content
+	$(BIN)/allyship check
+
+bench: $(DEV_STAMP) ## Run the benchmarks and write bench/RESULTS.md
+	$(BIN)/python -m bench.run
+
+clean: ## Remove the virtualenv and caches (keeps var/ data)
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

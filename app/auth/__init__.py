@@ -1,0 +1,1 @@
+"""Sign-in, sign-out, throttling, invites and password reset."""

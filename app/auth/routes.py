@@ -1,0 +1,74 @@
+"""Routes: /login and /logout."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.auth import service
+from app.db import SessionDep
+from app.deps import OptionalUser, SettingsDep, session_cookie_name
+from app.errors import TooManyRequests
+from app.templating import render
+
+router = APIRouter()
+
+
+def _client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/login")
+def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
+    if user is not None:
+        return RedirectResponse(service.safe_next(next), status_code=303)
+    return render(request, "auth/login.html", {"next": service.safe_next(next), "email": ""})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=320)],
+    password: Annotated[str, Form(max_length=1024)],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    context = {"next": service.safe_next(next), "email": email}
+    try:
+        user = service.authenticate(
+            session, settings, email=email, password=password, address=_client_address(request)
+        )
+    except service.LoginFailed as exc:
+        return render(request, "auth/login.html", {**context, "error": str(exc)}, status_code=422)
+    except TooManyRequests as exc:
+        return render(
+            request, "auth/login.html", {**context, "error": exc.message}, status_code=429
+        )
+    cookie = session_cookie_name(settings)
+    token = service.open_session(
+        session, settings, user=user, replace_token=request.cookies.get(cookie)
+    )
+    response = RedirectResponse(service.safe_next(next), status_code=303)
+    response.set_cookie(
+        cookie,
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+        max_age=settings.session_absolute_hours * 3600,
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    cookie = session_cookie_name(settings)
+    if token := request.cookies.get(cookie):
+        service.close_session(session, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(cookie, path="/", secure=settings.https, httponly=True, samesite="lax")
+    return response

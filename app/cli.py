@@ -1,0 +1,152 @@
+"""The `allyship` command: serve, database, content checks, users and demo data."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from app.config import get_settings
+
+app = typer.Typer(
+    help="Allyship at Work: a self-hosted course on male allyship.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every pending migration (safe to run again)."""
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    typer.echo("Database is up to date.")
+
+
+@app.command()
+def check(
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Validate every lesson and quiz; print each problem as path:line: field: message."""
+    from app.content.catalog import check_content
+
+    catalog, problems = check_content(get_settings().content_dir)
+    if as_json:
+        counts = (
+            catalog.counts()
+            if catalog
+            else {"modules": 0, "lessons": 0, "scenarios": 0, "choices": 0}
+        )
+        typer.echo(json.dumps({**counts, "errors": [p.as_dict() for p in problems]}, indent=2))
+    else:
+        for problem in problems:
+            typer.echo(str(problem), err=True)
+        if catalog:
+            c = catalog.counts()
+            typer.echo(
+                f"OK: {c['modules']} modules, {c['scenarios']} scenarios, {c['choices']} choices."
+            )
+        else:
+            typer.echo(f"{len(problems)} problem(s) found.", err=True)
+    raise typer.Exit(1 if problems else 0)
+
+
+@app.command("create-user")
+def create_user(
+    email: str,
+    name: Annotated[str, typer.Option(help="Full name as shown on certificates.")],
+    role: Annotated[str, typer.Option(help="learner, facilitator, hr or admin.")] = "learner",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Create an account (the password is prompted for, or read with --password-stdin)."""
+    from sqlalchemy.exc import IntegrityError
+
+    from app.auth.service import create_user as create
+    from app.db import make_engine, write_session
+    from app.models import Role
+
+    if role not in Role.__members__:
+        typer.echo(f"Unknown role {role!r}; use one of: {', '.join(Role.__members__)}.", err=True)
+        raise typer.Exit(2)
+    password = (
+        sys.stdin.readline().rstrip("\n")
+        if password_stdin
+        else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
+    with write_session(make_engine(get_settings().database_url)) as session:
+        try:
+            user = create(session, email=email, name=name, role=role, password=password)
+        except ValueError as exc:
+            typer.echo(f"Password refused: {exc}", err=True)
+            raise typer.Exit(2) from exc
+        except IntegrityError as exc:
+            typer.echo(f"An account with the email {email} already exists.", err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"Created {user.role} account {user.email}.")
+
+
+@app.command()
+def demo(
+    if_empty: Annotated[
+        bool, typer.Option("--if-empty", help="Do nothing (exit 0) if there is data.")
+    ] = False,
+) -> None:
+    """Load demo accounts and 60 employees with varied progress (empty database only)."""
+    from app.content.catalog import load_catalog
+    from app.db import make_engine, write_session
+    from app.demo import DEMO_PASSWORD, DemoRefused, load_demo
+
+    settings = get_settings()
+    catalog = load_catalog(settings.content_dir)
+    with write_session(make_engine(settings.database_url)) as session:
+        try:
+            summary = load_demo(session, catalog)
+        except DemoRefused as exc:
+            typer.echo(str(exc), err=not if_empty)
+            raise typer.Exit(0 if if_empty else 1) from exc
+    typer.echo(summary)
+    typer.echo(f"Demo accounts (password {DEMO_PASSWORD!r}, for the demo only):")
+    for role in ("learner", "hr", "facilitator", "admin"):
+        typer.echo(f"  {role}@example.com")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (ALLYSHIP_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (ALLYSHIP_PORT).")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    proxy_headers: Annotated[
+        bool, typer.Option(help="Trust X-Forwarded-* from --forwarded-allow-ips.")
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option(help="Proxies allowed to set X-Forwarded-*.")
+    ] = "127.0.0.1",
+) -> None:
+    """Serve the app with uvicorn (uvloop and httptools)."""
+    import uvicorn
+
+    settings = get_settings()
+    host, port = host or settings.host, port or settings.port
+    typer.echo(f"Allyship at Work on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it.")
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=proxy_headers,
+        forwarded_allow_ips=forwarded_allow_ips,
+        log_level="info",
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    app()

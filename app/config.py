@@ -1,0 +1,77 @@
+"""Settings read from the environment (prefix ALLYSHIP_), one object per process."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET = "change-me-development-only-secret"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can set; see README "Configuration"."""
+
+    model_config = SettingsConfigDict(env_prefix="ALLYSHIP_", env_file=".env", extra="ignore")
+
+    environment: str = "development"
+    debug: bool = False
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'allyship.db'}"
+    secret_key: str = DEFAULT_SECRET
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str = ""
+    content_dir: Path = PROJECT_ROOT
+    https: bool = False
+    organisation_name: str = "Your organisation"
+    course_title: str = "Allyship at Work"
+
+    session_idle_minutes: int = 120
+    session_absolute_hours: int = 12
+    login_max_failures_per_account: int = 5
+    login_max_failures_per_address: int = 30
+    login_window_minutes: int = 15
+
+    default_due_days: int = 30
+    live_session_counts_for_lesson: bool = True
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_from: str = "Allyship at Work <no-reply@localhost>"
+    smtp_timeout_seconds: float = 10.0
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
+            raise ValueError(
+                "ALLYSHIP_SECRET_KEY is still the development default; "
+                "set it to a long random value before running in production"
+            )
+        return self
+
+    @property
+    def lessons_dir(self) -> Path:
+        return self.content_dir / "lessons"
+
+    @property
+    def quizzes_dir(self) -> Path:
+        return self.content_dir / "quizzes"
+
+    @property
+    def public_url(self) -> str:
+        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

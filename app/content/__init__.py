@@ -1,0 +1,1 @@
+"""Course content: lessons and quizzes validated into typed models at start-up."""

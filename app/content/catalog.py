@@ -1,0 +1,383 @@
+"""Load, validate and render the whole course once; collect every problem with its place."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from app.content import markdown
+from app.content.locations import ContentProblem, Path_, dotted, line_of, load_yaml_with_lines
+from app.content.schema import (
+    LESSON_SECTIONS,
+    LessonMeta,
+    LessonSection,
+    Module,
+    Quiz,
+    QuizFile,
+)
+
+LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
+QUIZ_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class Catalog:
+    modules: tuple[Module, ...]
+    by_id: dict[str, Module] = field(default_factory=dict)
+
+    def get(self, module_id: str) -> Module | None:
+        return self.by_id.get(module_id)
+
+    @property
+    def module_ids(self) -> list[str]:
+        return [m.id for m in self.modules]
+
+    def counts(self) -> dict[str, int]:
+        scenarios = [s for m in self.modules for s in m.quiz.scenarios]
+        return {
+            "modules": len(self.modules),
+            "lessons": len(self.modules),
+            "scenarios": len(scenarios),
+            "choices": sum(len(s.choices) for s in scenarios),
+        }
+
+
+class ContentError(Exception):
+    """The course content is invalid; `problems` says where and how to fix each one."""
+
+    def __init__(self, problems: list[ContentProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass
+class _Lesson:
+    meta: LessonMeta
+    tokens: list[Any]
+    body_offset: int
+    path: str
+    lines: dict[Path_, int]
+
+
+def module_url(module_id: str) -> str:
+    return f"/modules/{module_id}"
+
+
+def load_catalog(content_dir: Path) -> Catalog:
+    """The validated catalog, or ContentError listing every problem."""
+    catalog, problems = check_content(content_dir)
+    if problems or catalog is None:
+        raise ContentError(problems)
+    return catalog
+
+
+def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProblem]]:
+    problems: list[ContentProblem] = []
+    lessons = _load_lessons(content_dir, problems)
+    broken: set[str] = set()
+    quizzes = _load_quizzes(content_dir, problems, broken)
+    modules = _assemble(lessons, quizzes, problems, broken)
+    if problems:
+        return None, problems
+    ordered = tuple(sorted(modules, key=lambda m: m.order))
+    return Catalog(modules=ordered, by_id={m.id: m for m in ordered}), []
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
+
+
+def _validation_problems(
+    exc: ValidationError, path: str, lines: dict[Path_, int], prefix: Path_ = ()
+) -> Iterable[ContentProblem]:
+    for err in exc.errors():
+        at: Path_ = (*prefix, *(p for p in err["loc"] if isinstance(p, str | int)))
+        yield ContentProblem(path, line_of(lines, at), dotted(at), _explain(err))
+
+
+def _explain(err: Any) -> str:
+    kind, loc = err["type"], err["loc"]
+    name = loc[-1] if loc else "value"
+    if kind == "missing":
+        return f"is required; add `{name}:` here"
+    if kind == "extra_forbidden":
+        return "is not a known field; remove it or fix its spelling (see docs/writing-a-module.md)"
+    if name == "pass_mark" and kind == "less_than_equal":
+        return "is more than 100%, so no set of answers can reach it; use a percent from 1 to 100"
+    if name == "choices" and kind == "too_short":
+        return "needs at least 3 choices; add choices so the learner has a real decision"
+    if name == "choices" and kind == "too_long":
+        return "has more than 4 choices; keep the 3 or 4 that people really make"
+    if kind == "string_pattern_mismatch":
+        return "must be a slug of lowercase letters, digits and hyphens, e.g. `credit-ideas`"
+    return f"{err['msg']}; fix the value (input was {err.get('input')!r:.60})"
+
+
+def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
+    if not text.startswith("---\n"):
+        raise ContentProblem(path, 1, "front matter", "missing; start the file with a `---` line")
+    end = text.find("\n---\n", 4)
+    if end == -1:
+        raise ContentProblem(path, 1, "front matter", "not closed; add a `---` line after it")
+    front = text[4 : end + 1]
+    body_offset = front.count("\n") + 2
+    return front, text[end + 5 :], body_offset
+
+
+def _load_lessons(root: Path, problems: list[ContentProblem]) -> list[_Lesson]:
+    lessons: list[_Lesson] = []
+    directory = root / "lessons"
+    if not directory.is_dir():
+        problems.append(ContentProblem("lessons", 1, "lessons", "folder missing; create lessons/"))
+        return lessons
+    for file in sorted(directory.glob("*.md")):
+        path = _rel(file, root)
+        name = LESSON_NAME.match(file.name)
+        if not name:
+            problems.append(
+                ContentProblem(
+                    path, 1, "file name", "must look like NN-slug.md, e.g. 06-credit-ideas.md"
+                )
+            )
+            continue
+        try:
+            front, body, offset = _split_front_matter(file.read_text(encoding="utf-8"), path)
+            data, lines = load_yaml_with_lines(front, path, line_offset=1)
+            if not isinstance(data, dict):
+                raise ContentProblem(
+                    path, 2, "front matter", "must be a mapping of `field: value` lines"
+                )
+            meta = LessonMeta.model_validate(data)
+        except ContentProblem as problem:
+            problems.append(problem)
+            continue
+        except ValidationError as exc:
+            problems.extend(_validation_problems(exc, path, lines))
+            continue
+        if name.group(2) != meta.id:
+            problems.append(
+                ContentProblem(
+                    path,
+                    line_of(lines, ("id",)),
+                    "id",
+                    f"`{meta.id}` differs from the file name's slug `{name.group(2)}`; make them the same",
+                )
+            )
+        lessons.append(_Lesson(meta, markdown.parse(body), offset, path, lines))
+    return lessons
+
+
+def _load_quizzes(
+    root: Path, problems: list[ContentProblem], broken: set[str]
+) -> list[tuple[QuizFile, str, str, dict[Path_, int]]]:
+    """Valid quizzes; `broken` collects module ids whose quiz exists but has problems."""
+    quizzes: list[tuple[QuizFile, str, str, dict[Path_, int]]] = []
+    directory = root / "quizzes"
+    if not directory.is_dir():
+        problems.append(ContentProblem("quizzes", 1, "quizzes", "folder missing; create quizzes/"))
+        return quizzes
+    for file in sorted(p for p in directory.iterdir() if p.suffix in QUIZ_SUFFIXES):
+        path = _rel(file, root)
+        raw = file.read_bytes()
+        try:
+            data, lines = load_yaml_with_lines(raw.decode("utf-8"), path)
+            if not isinstance(data, dict):
+                raise ContentProblem(
+                    path, 1, "quiz", "must be a mapping with module, pass_mark, scenarios"
+                )
+            quiz = QuizFile.model_validate(data)
+        except ContentProblem as problem:
+            problems.append(problem)
+            continue
+        except ValidationError as exc:
+            problems.extend(_validation_problems(exc, path, lines))
+            if isinstance(data.get("module"), str):
+                broken.add(data["module"])
+            continue
+        except UnicodeDecodeError:
+            problems.append(
+                ContentProblem(path, 1, "encoding", "is not UTF-8; save the file as UTF-8")
+            )
+            continue
+        problems.extend(_quiz_rules(quiz, path, lines))
+        quizzes.append((quiz, hashlib.sha256(raw).hexdigest(), path, lines))
+    return quizzes
+
+
+def _duplicates(values: Iterable[str]) -> set[str]:
+    return {v for v, n in Counter(values).items() if n > 1}
+
+
+def _quiz_rules(quiz: QuizFile, path: str, lines: dict[Path_, int]) -> Iterable[ContentProblem]:
+    dup_scenarios = _duplicates(s.id for s in quiz.scenarios)
+    for i, scenario in enumerate(quiz.scenarios):
+        at: Path_ = ("scenarios", i)
+        if scenario.id in dup_scenarios:
+            yield ContentProblem(
+                path,
+                line_of(lines, (*at, "id")),
+                dotted((*at, "id")),
+                f"`{scenario.id}` is used by another scenario; ids must be unique",
+            )
+        for choice_id in _duplicates(c.id for c in scenario.choices):
+            yield ContentProblem(
+                path,
+                line_of(lines, (*at, "choices")),
+                dotted((*at, "choices")),
+                f"choice id `{choice_id}` appears twice; give each choice its own id",
+            )
+        if scenario.max_points < 2:
+            yield ContentProblem(
+                path,
+                line_of(lines, (*at, "choices")),
+                dotted((*at, "choices")),
+                "no best choice: give the best choice 2 points",
+            )
+    notes = quiz.facilitator
+    if notes is not None:
+        known = {s.id for s in quiz.scenarios}
+        for j, sid in enumerate(notes.vote_scenarios):
+            if sid not in known:
+                at = ("facilitator", "vote_scenarios", j)
+                yield ContentProblem(
+                    path,
+                    line_of(lines, at),
+                    dotted(at),
+                    f"`{sid}` is not a scenario of this quiz; use one of its scenario ids",
+                )
+        total = sum(step.minutes for step in notes.timing)
+        if total != notes.minutes:
+            at = ("facilitator", "timing")
+            yield ContentProblem(
+                path,
+                line_of(lines, at),
+                dotted(at),
+                f"steps add up to {total} minutes but `minutes` is {notes.minutes}; make them agree",
+            )
+
+
+def _sections(lesson: _Lesson, problems: list[ContentProblem]) -> tuple[LessonSection, ...]:
+    tokens, found = lesson.tokens, []
+    starts = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
+    for n, start in enumerate(starts):
+        title = tokens[start + 1].content.strip()
+        end = starts[n + 1] if n + 1 < len(starts) else len(tokens)
+        body = tokens[start + 3 : end]
+        found.append((title, body, (tokens[start].map or [0])[0] + lesson.body_offset + 1))
+    titles = [title for title, _, _ in found]
+    if titles != list(LESSON_SECTIONS):
+        line = next(
+            (ln for (t, _, ln), want in zip(found, LESSON_SECTIONS, strict=False) if t != want),
+            lesson.body_offset + 1,
+        )
+        problems.append(
+            ContentProblem(
+                lesson.path,
+                line,
+                "sections",
+                f"found {titles}; the body needs these `##` headings in this order: {list(LESSON_SECTIONS)}",
+            )
+        )
+    return tuple(
+        LessonSection(
+            title,
+            markdown.anchor(title),
+            markdown.render_tokens(body, module_url),
+            markdown.plain_text(body),
+        )
+        for title, body, _ in found
+    )
+
+
+def _assemble(
+    lessons: list[_Lesson],
+    quizzes: list[tuple[QuizFile, str, str, dict[Path_, int]]],
+    problems: list[ContentProblem],
+    broken: set[str],
+) -> list[Module]:
+    ids = {lesson.meta.id for lesson in lessons}
+    for key in ("id", "order"):
+        dups = _duplicates(str(getattr(lesson.meta, key)) for lesson in lessons)
+        for lesson in lessons:
+            if str(getattr(lesson.meta, key)) in dups:
+                problems.append(
+                    ContentProblem(
+                        lesson.path,
+                        line_of(lesson.lines, (key,)),
+                        key,
+                        f"`{getattr(lesson.meta, key)}` is used by another lesson; make it unique",
+                    )
+                )
+    by_module: dict[str, tuple[QuizFile, str, str]] = {}
+    for quiz, digest, path, lines in quizzes:
+        if quiz.module not in ids:
+            problems.append(
+                ContentProblem(
+                    path,
+                    line_of(lines, ("module",)),
+                    "module",
+                    f"no lesson has id `{quiz.module}`; add lessons/NN-{quiz.module}.md or fix the id",
+                )
+            )
+        elif quiz.module in by_module:
+            problems.append(
+                ContentProblem(
+                    path,
+                    line_of(lines, ("module",)),
+                    "module",
+                    f"`{quiz.module}` already has a quiz in {by_module[quiz.module][2]}; keep one",
+                )
+            )
+        else:
+            by_module[quiz.module] = (quiz, digest, path)
+    modules: list[Module] = []
+    for lesson in lessons:
+        for target, line in markdown.module_links(lesson.tokens):
+            if target not in ids:
+                problems.append(
+                    ContentProblem(
+                        lesson.path,
+                        line + lesson.body_offset + 1,
+                        "link",
+                        f"`module:{target}` is not a module; use one of {sorted(ids)}",
+                    )
+                )
+        sections = _sections(lesson, problems)
+        if lesson.meta.id not in by_module:
+            if lesson.meta.id in broken:
+                continue
+            problems.append(
+                ContentProblem(
+                    lesson.path,
+                    line_of(lesson.lines, ("id",)),
+                    "quiz",
+                    f"lesson `{lesson.meta.id}` has no quiz; add quizzes/NN-{lesson.meta.id}.yaml",
+                )
+            )
+            continue
+        quiz_file, digest, quiz_path = by_module[lesson.meta.id]
+        quiz = Quiz(
+            lesson.meta.id,
+            quiz_file.pass_mark,
+            tuple(quiz_file.scenarios),
+            quiz_file.facilitator,
+            digest,
+            quiz_path,
+        )
+        words = sum(len(s.text.split()) for s in sections)
+        modules.append(Module(lesson.meta, sections, quiz, lesson.path, words))
+    return modules
+
+
+def as_dict(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump()

@@ -1,0 +1,73 @@
+"""YAML parsing that remembers the line of every key, for `path:line:` messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+
+class ContentProblem(Exception):
+    """One problem in one file, printed as `path:line: field: message`."""
+
+    def __init__(self, path: str, line: int, field: str, message: str) -> None:
+        super().__init__(f"{path}:{line}: {field}: {message}")
+        self.path, self.line, self.field, self.message = path, line, field, message
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "field": self.field, "message": self.message}
+
+
+def load_yaml_with_lines(
+    text: str, path: str, line_offset: int = 0
+) -> tuple[Any, dict[Path_, int]]:
+    """Parse YAML safely; return the data and a map from key path to 1-based line."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = (mark.line + 1 if mark else 1) + line_offset
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ContentProblem(
+            path,
+            line,
+            "yaml",
+            f"syntax error: {problem}; check indentation and quote text containing ': '",
+        ) from exc
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _walk(node, (), lines, line_offset)
+    return data, lines
+
+
+def _walk(node: yaml.Node, at: Path_, lines: dict[Path_, int], offset: int) -> None:
+    lines.setdefault(at, node.start_mark.line + 1 + offset)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*at, str(key.value))
+            lines[child] = key.start_mark.line + 1 + offset
+            _walk(value, child, lines, offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*at, index)
+            lines[child] = item.start_mark.line + 1 + offset
+            _walk(item, child, lines, offset)
+
+
+def line_of(lines: dict[Path_, int], at: Path_) -> int:
+    """The line of the nearest known ancestor of `at` (missing fields point at their parent)."""
+    for end in range(len(at), -1, -1):
+        if at[:end] in lines:
+            return lines[at[:end]]
+    return 1
+
+
+def dotted(at: Path_) -> str:
+    """("scenarios", 0, "choices", 1, "feedback") -> "scenarios[0].choices[1].feedback"."""
+    out = ""
+    for part in at:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(file)"

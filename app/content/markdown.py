@@ -1,0 +1,49 @@
+"""The one Markdown renderer: markdown-it-py's js-default preset (raw HTML off)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+MODULE_LINK = "module:"
+_md = MarkdownIt("js-default")
+
+
+def parse(text: str) -> list[Token]:
+    return _md.parse(text)
+
+
+def render_tokens(tokens: list[Token], module_url: Callable[[str], str] | None = None) -> str:
+    """Render tokens, rewriting `module:slug` links to the module's page."""
+    for token in tokens:
+        for child in [token, *(token.children or [])]:
+            href = child.attrGet("href") if child.type == "link_open" else None
+            if isinstance(href, str) and href.startswith(MODULE_LINK) and module_url:
+                child.attrSet("href", module_url(href.removeprefix(MODULE_LINK)))
+    return _md.renderer.render(tokens, _md.options, {})
+
+
+def render(text: str) -> str:
+    return _md.render(text)
+
+
+def module_links(tokens: list[Token]) -> list[tuple[str, int]]:
+    """Every `module:slug` link target with the 0-based line it is on."""
+    found: list[tuple[str, int]] = []
+    for token in tokens:
+        for child in token.children or []:
+            href = child.attrGet("href") if child.type == "link_open" else None
+            if isinstance(href, str) and href.startswith(MODULE_LINK):
+                found.append((href.removeprefix(MODULE_LINK), token.map[0] if token.map else 0))
+    return found
+
+
+def plain_text(tokens: list[Token]) -> str:
+    return " ".join(t.content for t in tokens if t.type == "inline").strip()
+
+
+def anchor(title: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")

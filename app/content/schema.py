@@ -1,0 +1,132 @@
+"""Typed models of the course files; unknown fields are errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+LESSON_SECTIONS = (
+    "Why it matters",
+    "What it looks like in practice",
+    "Common pitfalls",
+    "One thing to try this week",
+    "Reflection",
+    "Your if-then commitment",
+)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class LessonMeta(Strict):
+    id: str = Field(pattern=SLUG, max_length=100)
+    title: str = Field(min_length=1, max_length=200)
+    order: int = Field(ge=0, le=999)
+    minutes: int = Field(ge=1, le=240)
+    summary: str = Field(min_length=1, max_length=400)
+    objectives: list[str] = Field(min_length=1, max_length=4)
+    sources: list[str] = Field(min_length=1)
+
+
+class Choice(Strict):
+    id: str = Field(pattern=SLUG, max_length=100)
+    text: str = Field(min_length=1)
+    points: int = Field(ge=0, le=2)
+    feedback: str = Field(min_length=1)
+
+
+class Scenario(Strict):
+    id: str = Field(pattern=SLUG, max_length=100)
+    title: str = Field(min_length=1, max_length=200)
+    situation: str = Field(min_length=1)
+    question: str = "What do you do?"
+    choices: list[Choice] = Field(min_length=3, max_length=4)
+    discussion: list[str] = Field(default_factory=list, max_length=5)
+
+    @property
+    def max_points(self) -> int:
+        return max(c.points for c in self.choices)
+
+    @property
+    def best_choices(self) -> list[Choice]:
+        return [c for c in self.choices if c.points == self.max_points]
+
+    def choice(self, choice_id: str) -> Choice | None:
+        return next((c for c in self.choices if c.id == choice_id), None)
+
+
+class TimingStep(Strict):
+    minutes: int = Field(ge=1, le=120)
+    activity: str = Field(min_length=1)
+
+
+class FacilitatorNotes(Strict):
+    minutes: int = Field(ge=10, le=180)
+    timing: list[TimingStep] = Field(min_length=1)
+    ground_rules: list[str] = Field(min_length=1)
+    discussion_questions: list[str] = Field(min_length=1, max_length=8)
+    vote_scenarios: list[str] = Field(min_length=1)
+    derailing: str = Field(min_length=1)
+    disclosure: str = Field(min_length=1)
+    closing_commitment: str = Field(min_length=1)
+
+
+class QuizFile(Strict):
+    module: str = Field(pattern=SLUG)
+    pass_mark: int = Field(ge=1, le=100)
+    scenarios: list[Scenario] = Field(min_length=1)
+    facilitator: FacilitatorNotes | None = None
+
+
+@dataclass(frozen=True)
+class LessonSection:
+    title: str
+    anchor: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Quiz:
+    module_id: str
+    pass_mark: int
+    scenarios: tuple[Scenario, ...]
+    facilitator: FacilitatorNotes | None
+    content_hash: str
+    path: str
+
+    @property
+    def max_score(self) -> int:
+        return sum(s.max_points for s in self.scenarios)
+
+    def scenario(self, scenario_id: str) -> Scenario | None:
+        return next((s for s in self.scenarios if s.id == scenario_id), None)
+
+
+@dataclass(frozen=True)
+class Module:
+    meta: LessonMeta
+    sections: tuple[LessonSection, ...]
+    quiz: Quiz
+    path: str
+    word_count: int
+    facilitator_html: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def title(self) -> str:
+        return self.meta.title
+
+    @property
+    def order(self) -> int:
+        return self.meta.order
+
+    @property
+    def reflection_prompt(self) -> str:
+        return next((s.text for s in self.sections if s.title == "Reflection"), "")

@@ -1,0 +1,81 @@
+"""Database engine factory and the request-scoped session dependency.
+
+SQLite gets WAL, a busy timeout, foreign keys and synchronous=FULL on every pooled
+connection; write transactions start with BEGIN IMMEDIATE so concurrent
+read-modify-write across processes waits instead of losing updates or failing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, create_engine
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "WAL",
+    "busy_timeout": "15000",
+    "foreign_keys": "ON",
+    "synchronous": "FULL",
+}
+WRITE_OPTION = "allyship_write"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; for SQLite, install the pragma and BEGIN IMMEDIATE hooks."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    database = parsed.database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
+    _install_sqlite_hooks(engine)
+    return engine
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so our "begin" hook decides.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for name, value in SQLITE_PRAGMAS.items():
+            cursor.execute(f"PRAGMA {name}={value}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+
+
+def writer(engine: Engine) -> Engine:
+    """The same engine, but each transaction takes the write lock up front (SQLite)."""
+    return engine.execution_options(**{WRITE_OPTION: True})
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session for commands and jobs that write."""
+    with Session(writer(engine), expire_on_commit=False) as session:
+        yield session
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request; unsafe methods begin their transactions IMMEDIATE."""
+    engine: Engine = request.app.state.engine
+    bind = engine if request.method in SAFE_METHODS else writer(engine)
+    with Session(bind, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

@@ -1,0 +1,265 @@
+"""Demo data: four role accounts, five departments and sixty employees with varied progress."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from app.clock import utcnow
+from app.content.catalog import Catalog
+from app.content.schema import Module
+from app.learning.scoring import score_answers
+from app.models import (
+    Assignment,
+    AttemptAnswer,
+    Certificate,
+    Completion,
+    Department,
+    LessonProgress,
+    QuizAttempt,
+    Role,
+    User,
+)
+from app.security import format_certificate_code, hash_password, random_code
+
+DEMO_PASSWORD = "allyship-demo"
+DEPARTMENTS = ("Engineering", "Sales", "Operations", "Finance", "People & Culture")
+FIRST = [
+    "Amara",
+    "Ben",
+    "Carlos",
+    "Dana",
+    "Elif",
+    "Farid",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kavya",
+    "Liam",
+    "Mei",
+    "Nadia",
+    "Omar",
+    "Priya",
+    "Quentin",
+    "Rosa",
+    "Sven",
+    "Tariq",
+    "Uma",
+    "Victor",
+    "Wen",
+    "Ximena",
+    "Yusuf",
+    "Zanele",
+    "Aleksander",
+    "Bea",
+    "Chidi",
+    "Dmitri",
+]
+LAST = [
+    "Okafor",
+    "Lindqvist",
+    "Haddad",
+    "Moreno",
+    "Nakamura",
+    "Kowalski",
+    "Mensah",
+    "Dubois",
+    "Rahman",
+    "Costa",
+    "Novak",
+    "Park",
+    "O'Brien",
+    "Singh",
+    "Alvarez",
+    "Fischer",
+]
+
+
+class DemoRefused(Exception):
+    pass
+
+
+def load_demo(session: Session, catalog: Catalog, *, employees: int = 60, seed: int = 7) -> str:
+    """Fill an empty database; refuse one that already has people in it."""
+    if session.exec(select(User.id)).first() is not None:
+        raise DemoRefused(
+            "The database already has accounts; demo data is only loaded into an empty one."
+        )
+    rng = random.Random(seed)
+    now = utcnow()
+    departments = [Department(name=name) for name in DEPARTMENTS]
+    session.add_all(departments)
+    session.flush()
+    password_hash = hash_password(
+        DEMO_PASSWORD
+    )  # one hash for all demo accounts keeps start-up fast
+
+    def person(
+        email: str, name: str, role: str, dept: Department, manager: User | None = None
+    ) -> User:
+        user = User(
+            email=email,
+            name=name,
+            role=role,
+            password_hash=password_hash,
+            department_id=dept.id,
+            manager_id=manager.id if manager else None,
+            created_at=now - timedelta(days=95),
+        )
+        session.add(user)
+        session.flush()
+        return user
+
+    staff = {
+        "admin": person("admin@example.com", "Alex Admin", Role.admin, departments[4]),
+        "hr": person("hr@example.com", "Hana Rivera", Role.hr, departments[4]),
+        "facilitator": person(
+            "facilitator@example.com", "Femi Adeyemi", Role.facilitator, departments[4]
+        ),
+    }
+    managers = [
+        person(
+            f"manager{i + 1}@example.com",
+            f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            Role.learner,
+            d,
+        )
+        for i, d in enumerate(departments)
+    ]
+    learner = person(
+        "learner@example.com", "Lee Learner", Role.learner, departments[0], managers[0]
+    )
+    _assign(session, learner, catalog, now - timedelta(days=20), now + timedelta(days=10))
+    _progress(
+        session,
+        rng,
+        catalog,
+        learner,
+        done=2,
+        partial=True,
+        start=now - timedelta(days=18),
+        now=now,
+    )
+    people = [learner, *staff.values(), *managers]
+    for i in range(employees):
+        dept_index = i % len(departments)
+        name = f"{FIRST[i % len(FIRST)]} {LAST[(i * 7) % len(LAST)]}"
+        user = person(
+            f"employee{i + 1:02d}@example.com",
+            name,
+            Role.learner,
+            departments[dept_index],
+            managers[dept_index],
+        )
+        assigned = now - timedelta(days=rng.randint(5, 90))
+        _assign(session, user, catalog, assigned, assigned + timedelta(days=30))
+        done = rng.choice((0, 0, 1, 2, 3, 5, 7, 10, 10, 10))
+        _progress(
+            session,
+            rng,
+            catalog,
+            user,
+            done=done,
+            partial=rng.random() < 0.5,
+            start=assigned,
+            now=now,
+        )
+        people.append(user)
+    session.commit()
+    return f"Loaded demo data: {len(people)} people in {len(departments)} departments."
+
+
+def _assign(session: Session, user: User, catalog: Catalog, at: datetime, due: datetime) -> None:
+    for module in catalog.modules:
+        session.add(
+            Assignment(
+                user_id=user.id or 0, module_id=module.id, due_at=due, created_at=at, source="demo"
+            )
+        )
+
+
+def _progress(
+    session: Session,
+    rng: random.Random,
+    catalog: Catalog,
+    user: User,
+    *,
+    done: int,
+    partial: bool,
+    start: datetime,
+    now: datetime,
+) -> None:
+    """Complete `done` modules in order (some after a failed first try), maybe start the next."""
+    clock = start
+    for index, module in enumerate(catalog.modules):
+        if index > done or (index == done and not partial):
+            break
+        clock = min(clock + timedelta(hours=rng.randint(2, 120)), now - timedelta(minutes=5))
+        session.add(
+            LessonProgress(
+                user_id=user.id or 0,
+                module_id=module.id,
+                opened_at=clock,
+                completed_at=clock if index < done else None,
+            )
+        )
+        if index == done:
+            if rng.random() < 0.5:
+                _attempt(session, rng, user, module, clock, passing=False)
+            break
+        if rng.random() < 0.35:
+            _attempt(session, rng, user, module, clock, passing=False)
+        clock += timedelta(minutes=rng.randint(10, 90))
+        _attempt(session, rng, user, module, clock, passing=True)
+        session.add(Completion(user_id=user.id or 0, module_id=module.id, completed_at=clock))
+    if done >= len(catalog.modules):
+        session.add(
+            Certificate(
+                user_id=user.id or 0, code=format_certificate_code(random_code(12)), issued_at=clock
+            )
+        )
+
+
+def _attempt(
+    session: Session, rng: random.Random, user: User, module: Module, at: datetime, *, passing: bool
+) -> None:
+    quiz = module.quiz
+    for _ in range(50):
+        answers = {
+            s.id: (
+                s.best_choices[0].id
+                if rng.random() < (0.9 if passing else 0.45)
+                else rng.choice(s.choices).id
+            )
+            for s in quiz.scenarios
+        }
+        score = score_answers(quiz, answers)
+        if score.passed == passing:
+            break
+    attempt = QuizAttempt(
+        user_id=user.id or 0,
+        module_id=module.id,
+        submission_id=uuid.uuid4().hex,
+        quiz_hash=quiz.content_hash,
+        submitted_at=at,
+        score=score.total,
+        max_score=score.max_score,
+        percent=score.percent,
+        pass_mark=score.pass_mark,
+        passed=score.passed,
+    )
+    session.add(attempt)
+    session.flush()
+    session.add_all(
+        AttemptAnswer(
+            attempt_id=attempt.id or 0,
+            scenario_id=r.scenario.id,
+            choice_id=r.chosen.id,
+            points=r.points,
+        )
+        for r in score.results
+    )

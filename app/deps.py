@@ -1,0 +1,94 @@
+"""Request dependencies: the signed-in user, role checks, the loaded catalog."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session, select
+
+from app.clock import utcnow
+from app.config import Settings
+from app.content.catalog import Catalog
+from app.db import SessionDep
+from app.errors import Forbidden
+from app.models import LoginSession, User
+from app.security import token_digest
+
+SESSION_COOKIE = "allyship_session"
+SECURE_SESSION_COOKIE = "__Host-allyship_session"
+
+
+class LoginRequired(Exception):
+    """Raised when a page needs a signed-in user; main.py redirects to /login."""
+
+
+def session_cookie_name(settings: Settings) -> str:
+    return SECURE_SESSION_COOKIE if settings.https else SESSION_COOKIE
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_catalog(request: Request) -> Catalog:
+    return request.app.state.catalog
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+def find_login(
+    session: Session, settings: Settings, token: str | None
+) -> tuple[LoginSession, User] | None:
+    """The live sign-in for a cookie token, honouring revocation, idle and absolute timeouts."""
+    if not token:
+        return None
+    row = session.exec(
+        select(LoginSession, User)
+        .join(User, User.id == LoginSession.user_id)  # type: ignore[arg-type]
+        .where(LoginSession.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    login, user = row
+    now = utcnow()
+    idle_limit = login.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if login.revoked_at or login.expires_at <= now or idle_limit <= now or not user.active:
+        return None
+    if user.password_changed_at and user.password_changed_at > login.created_at:
+        return None
+    return login, user
+
+
+def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
+    found = find_login(session, settings, request.cookies.get(session_cookie_name(settings)))
+    user = found[1] if found else None
+    request.state.user = user
+    request.state.login = found[0] if found else None
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def current_user(user: OptionalUser) -> User:
+    if user is None:
+        raise LoginRequired()
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency that lets only the given roles through (403 for others)."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise Forbidden("This page is for " + " or ".join(roles) + " accounts.")
+        return user
+
+    return Depends(check)

@@ -1,0 +1,1 @@
+"""The learner's side: dashboard, lessons, quizzes, progress and certificates."""

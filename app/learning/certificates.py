@@ -1,0 +1,51 @@
+"""Certificates: one per person once every module is complete, verifiable by code."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.content.catalog import Catalog
+from app.errors import NotFound
+from app.models import Certificate, Completion, User
+from app.security import format_certificate_code, random_code
+
+
+def issue_if_course_complete(
+    session: Session, catalog: Catalog, *, user_id: int
+) -> Certificate | None:
+    """Issue the certificate when all modules are complete; at most one per person."""
+    done = session.exec(
+        select(func.count(func.distinct(Completion.module_id))).where(
+            Completion.user_id == user_id,
+            Completion.module_id.in_(catalog.module_ids),  # type: ignore[attr-defined]
+        )
+    ).one()
+    if done < len(catalog.modules):
+        return None
+    existing = session.exec(select(Certificate).where(Certificate.user_id == user_id)).first()
+    if existing:
+        return existing
+    try:
+        with session.begin_nested():
+            cert = Certificate(user_id=user_id, code=format_certificate_code(random_code(12)))
+            session.add(cert)
+    except IntegrityError:
+        return session.exec(select(Certificate).where(Certificate.user_id == user_id)).first()
+    return cert
+
+
+def certificate_of(session: Session, *, user_id: int) -> Certificate | None:
+    return session.exec(select(Certificate).where(Certificate.user_id == user_id)).first()
+
+
+def verify(session: Session, *, code: str) -> tuple[Certificate, User]:
+    row = session.exec(
+        select(Certificate, User)
+        .join(User, User.id == Certificate.user_id)  # type: ignore[arg-type]
+        .where(Certificate.code == code.strip().upper())
+    ).first()
+    if row is None:
+        raise NotFound("No certificate has that verification code. Check it and try again.")
+    return row

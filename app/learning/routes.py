@@ -1,0 +1,209 @@
+"""Learner routes: dashboard, lesson, reflection, quiz, results, certificate, verify."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.db import SessionDep
+from app.deps import CatalogDep, CurrentUser, SettingsDep
+from app.errors import NotFound
+from app.learning import attempts, certificates, progress
+from app.learning.scoring import AnswerError
+from app.templating import is_htmx, render
+
+router = APIRouter()
+ANSWER_PREFIX = "answer-"
+
+
+async def quiz_form(request: Request) -> dict[str, str]:
+    """The posted quiz form as plain strings (answers are `answer-<scenario id>` fields)."""
+    form = await request.form(max_fields=200)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+QuizForm = Annotated[dict[str, str], Depends(quiz_form)]
+
+
+@router.get("/")
+def dashboard(
+    request: Request, session: SessionDep, catalog: CatalogDep, user: CurrentUser
+) -> Response:
+    rows = progress.learner_progress(session, catalog, user.id or 0)
+    return render(
+        request,
+        "learning/dashboard.html",
+        {
+            "rows": rows,
+            "resume": progress.continue_with(rows),
+            "overall": progress.overall_percent(rows),
+            "certificate": certificates.certificate_of(session, user_id=user.id or 0),
+        },
+    )
+
+
+@router.get("/modules/{module_id}")
+def lesson(
+    request: Request, module_id: str, session: SessionDep, catalog: CatalogDep, user: CurrentUser
+) -> Response:
+    module = attempts.get_module(catalog, module_id)
+    rows = {p.module.id: p for p in progress.learner_progress(session, catalog, user.id or 0)}
+    return render(
+        request,
+        "learning/lesson.html",
+        {
+            "module": module,
+            "row": rows[module.id],
+            "reflection": progress.get_reflection(
+                session, user_id=user.id or 0, module_id=module.id
+            ),
+            "next_module": _next_module(catalog, module.order),
+        },
+    )
+
+
+def _next_module(catalog: CatalogDep, order: int):  # type: ignore[no-untyped-def]
+    return next((m for m in catalog.modules if m.order > order), None)
+
+
+@router.post("/modules/{module_id}/read")
+def mark_read(
+    request: Request, module_id: str, session: SessionDep, catalog: CatalogDep, user: CurrentUser
+) -> Response:
+    module = attempts.get_module(catalog, module_id)
+    progress.mark_read(session, catalog, user=user, module_id=module.id)
+    return RedirectResponse(f"/modules/{module.id}/quiz", status_code=303)
+
+
+@router.post("/modules/{module_id}/reflection")
+def save_reflection(
+    request: Request,
+    module_id: str,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+    text: Annotated[str, Form(max_length=progress.REFLECTION_MAX)] = "",
+) -> Response:
+    module = attempts.get_module(catalog, module_id)
+    reflection = progress.save_reflection(session, user=user, module_id=module.id, text=text)
+    if is_htmx(request):
+        return render(
+            request,
+            "learning/_reflection.html",
+            {"module": module, "reflection": reflection, "saved": True},
+        )
+    return RedirectResponse(f"/modules/{module.id}?saved=reflection#reflection", status_code=303)
+
+
+@router.get("/modules/{module_id}/quiz")
+def quiz_page(request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser) -> Response:
+    module = attempts.get_module(catalog, module_id)
+    return render(request, "learning/quiz.html", _quiz_context(module, {}, {}))
+
+
+def _quiz_context(
+    module, answers: dict[str, str], errors: dict[str, str], message: str = ""
+) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    return {
+        "module": module,
+        "answers": answers,
+        "errors": errors,
+        "message": message,
+        "submission_id": uuid.uuid4().hex,
+    }
+
+
+@router.post("/modules/{module_id}/quiz")
+def submit_quiz(
+    request: Request,
+    module_id: str,
+    form: QuizForm,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+) -> Response:
+    module = attempts.get_module(catalog, module_id)
+    answers = {
+        k.removeprefix(ANSWER_PREFIX): v for k, v in form.items() if k.startswith(ANSWER_PREFIX)
+    }
+    try:
+        submitted = attempts.submit_attempt(
+            session,
+            catalog,
+            user=user,
+            module_id=module.id,
+            answers=answers,
+            quiz_hash=form.get("quiz_hash", ""),
+            submission_id=form.get("submission_id", "")[:64] or uuid.uuid4().hex,
+        )
+    except attempts.QuizChanged as exc:
+        kept = {k: v for k, v in answers.items() if (s := module.quiz.scenario(k)) and s.choice(v)}
+        return render(
+            request,
+            "learning/quiz.html",
+            _quiz_context(module, kept, {}, exc.message),
+            status_code=409,
+        )
+    except AnswerError as exc:
+        message = "Some answers need your attention before the quiz can be scored."
+        return render(
+            request,
+            "learning/quiz.html",
+            _quiz_context(module, answers, exc.problems, message),
+            status_code=422,
+        )
+    return RedirectResponse(
+        f"/modules/{module.id}/attempts/{submitted.attempt.id}", status_code=303
+    )
+
+
+@router.get("/modules/{module_id}/attempts/{attempt_id}")
+def attempt_result(
+    request: Request,
+    module_id: str,
+    attempt_id: int,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+) -> Response:
+    module = attempts.get_module(catalog, module_id)
+    attempt = attempts.attempt_for(session, user=user, attempt_id=attempt_id)
+    if attempt.module_id != module.id:
+        raise NotFound("That attempt does not belong to this module.")
+    rows = {p.module.id: p for p in progress.learner_progress(session, catalog, user.id or 0)}
+    return render(
+        request,
+        "learning/result.html",
+        {
+            "module": module,
+            "attempt": attempt,
+            "answers": attempts.answers_for(session, attempt.id or 0),
+            "same_version": attempt.quiz_hash == module.quiz.content_hash,
+            "history": attempts.history(session, user_id=user.id or 0, module_id=module.id),
+            "row": rows[module.id],
+            "next_module": _next_module(catalog, module.order),
+        },
+    )
+
+
+@router.get("/certificate")
+def certificate(
+    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
+    cert = certificates.certificate_of(session, user_id=user.id or 0)
+    if cert is None:
+        raise NotFound("Your certificate appears here once every module is complete.")
+    return render(
+        request, "learning/certificate.html", {"cert": cert, "person": user, "settings": settings}
+    )
+
+
+@router.get("/verify/{code}")
+def verify(request: Request, code: str, session: SessionDep, settings: SettingsDep) -> Response:
+    cert, person = certificates.verify(session, code=code)
+    return render(
+        request, "learning/verify.html", {"cert": cert, "name": person.name, "settings": settings}
+    )

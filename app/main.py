@@ -1,0 +1,194 @@
+"""Application factory: settings, catalog, database, middleware, routers and error pages."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app import __version__
+from app.auth.routes import router as auth_router
+from app.config import PROJECT_ROOT, Settings, get_settings
+from app.content.catalog import load_catalog
+from app.csrf import ANON_COOKIE, csrf_protect
+from app.db import SAFE_METHODS, make_engine
+from app.deps import LoginRequired
+from app.errors import DomainError
+from app.learning.routes import router as learning_router
+from app.migrate import pending
+from app.security import CSP, new_token
+from app.templating import is_htmx, render
+
+log = logging.getLogger("allyship")
+ROUTERS = [auth_router, learning_router]
+
+
+class DatabaseNotMigrated(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; refuses to start on invalid content (ContentError lists every problem)."""
+    settings = settings or get_settings()
+    catalog = load_catalog(settings.content_dir)
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if missing := pending(engine):
+            raise DatabaseNotMigrated(
+                f"The database is not up to date (missing {sorted(missing)}); run `allyship db upgrade`."
+            )
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="Allyship at Work",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(csrf_protect)],
+    )
+    app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
+    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    for router in ROUTERS:
+        app.include_router(router)
+    _add_health(app)
+    _add_middleware(app, settings)
+    _add_error_handlers(app)
+    return app
+
+
+def _add_health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> JSONResponse:
+        modules = len(app.state.catalog.modules)
+        try:
+            with app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:
+            reason = f"unreachable: {type(exc).__name__}"
+            return JSONResponse(
+                {"status": "error", "database": reason, "modules": modules}, status_code=503
+            )
+        return JSONResponse({"status": "ok", "database": "ok", "modules": modules})
+
+
+def _add_middleware(app: FastAPI, settings: Settings) -> None:
+    @app.middleware("http")
+    async def headers_and_request_id(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.request_id = (
+            request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
+        )
+        new_anon = None
+        if ANON_COOKIE not in request.cookies:
+            new_anon = request.state.new_anon_csrf = new_token()
+        started = time.perf_counter()
+        response = await call_next(request)
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        if new_anon and request.method in SAFE_METHODS:
+            response.set_cookie(
+                ANON_COOKIE,
+                new_anon,
+                httponly=True,
+                samesite="lax",
+                secure=settings.https,
+                path="/",
+            )
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "same-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["X-Request-ID"] = request.state.request_id
+        if settings.https:
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if getattr(request.state, "user", None) is not None or request.url.path.startswith("/api/"):
+            headers["Cache-Control"] = "no-store"
+        log.info(
+            "request id=%s method=%s path=%s status=%s ms=%.1f",
+            request.state.request_id,
+            request.method,
+            request.url.path,
+            response.status_code,
+            elapsed_ms,
+        )
+        return response
+
+
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"detail": message}, status_code=status)
+    context = {
+        "title": title,
+        "message": message,
+        "status": status,
+        "request_id": getattr(request.state, "request_id", ""),
+    }
+    return render(request, "errors/error.html", context, status_code=status)
+
+
+TITLES = {
+    400: "Bad request",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Not allowed",
+    409: "Changed",
+    413: "Too large",
+    422: "Please check your input",
+    429: "Too many requests",
+}
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, _exc: LoginRequired) -> Response:
+        target = "/login?next=" + (request.url.path if request.method in SAFE_METHODS else "/")
+        if is_htmx(request):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        return _error_page(
+            request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = (
+            exc.detail
+            if isinstance(exc.detail, str) and exc.status_code != 404
+            else ("We could not find that page. Check the address, or go back to your dashboard.")
+        )
+        return _error_page(request, exc.status_code, TITLES.get(exc.status_code, "Error"), message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return _error_page(
+            request, 422, TITLES[422], f"Some fields are missing or not valid: {fields}."
+        )
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, exc: Exception) -> Response:
+        request_id = getattr(request.state, "request_id", "")
+        log.exception("unhandled error id=%s path=%s", request_id, request.url.path)
+        return _error_page(
+            request,
+            500,
+            "Something went wrong",
+            f"Sorry, something went wrong on our side. If it keeps happening, quote reference {request_id}.",
+        )

@@ -1,0 +1,152 @@
+"""Core tables: people, sign-in, learning progress and its evidence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from app.clock import utcnow
+
+
+class Role(StrEnum):
+    learner = "learner"
+    facilitator = "facilitator"
+    hr = "hr"
+    admin = "admin"
+
+
+class Department(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class User(SQLModel, table=True):
+    """A person. Leavers are deactivated (active=False), never deleted."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    name: str = Field(max_length=200)
+    role: str = Field(default=Role.learner, max_length=20)
+    password_hash: str | None = Field(default=None, max_length=200)
+    department_id: int | None = Field(default=None, foreign_key="department.id", index=True)
+    manager_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    external_id: str | None = Field(default=None, max_length=200, unique=True)
+    active: bool = Field(default=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    deactivated_at: datetime | None = None
+    password_changed_at: datetime | None = None
+
+
+class LoginSession(SQLModel, table=True):
+    """A server-side sign-in; the cookie holds a token whose SHA-256 is stored here."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_seen_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed sign-in; throttling counts recent rows (append-only, no lost updates)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, index=True)
+    address: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module_id: str = Field(max_length=100, index=True)
+    due_at: datetime = Field(index=True)
+    assigned_by_id: int | None = Field(default=None, foreign_key="user.id")
+    source: str = Field(default="manual", max_length=40)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class LessonProgress(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module_id: str = Field(max_length=100)
+    opened_at: datetime = Field(default_factory=utcnow)
+    completed_at: datetime | None = None
+    via: str = Field(default="self-paced", max_length=40)
+
+
+class Reflection(SQLModel, table=True):
+    """Private to its author: never exported, never shown to HR or facilitators."""
+
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module_id: str = Field(max_length=100)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class QuizAttempt(SQLModel, table=True):
+    """One scored submission; never overwritten. The best attempt counts."""
+
+    __table_args__ = (UniqueConstraint("user_id", "submission_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module_id: str = Field(max_length=100, index=True)
+    submission_id: str = Field(max_length=64)
+    quiz_hash: str = Field(max_length=64)
+    started_at: datetime | None = None
+    submitted_at: datetime = Field(default_factory=utcnow, index=True)
+    score: int
+    max_score: int
+    percent: int
+    pass_mark: int
+    passed: bool
+
+
+class AttemptAnswer(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("attempt_id", "scenario_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: int = Field(foreign_key="quizattempt.id", index=True)
+    scenario_id: str = Field(max_length=100)
+    choice_id: str = Field(max_length=100)
+    points: int
+
+
+class Completion(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module_id: str = Field(max_length=100, index=True)
+    completed_at: datetime = Field(default_factory=utcnow, index=True)
+    via: str = Field(default="self-paced", max_length=40)
+
+
+class Certificate(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", unique=True)
+    code: str = Field(max_length=20, unique=True)
+    issued_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    action: str = Field(max_length=80, index=True)
+    target: str = Field(default="", max_length=300)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    at: datetime = Field(default_factory=utcnow, index=True)

@@ -1,0 +1,57 @@
+"""The one Jinja2 environment (autoescape on) and the page-or-fragment render helper."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from app.config import PROJECT_ROOT
+from app.csrf import token_for
+from app.navigation import nav_links
+
+
+def _date(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
+    return value.strftime(fmt) if value else ""
+
+
+def _build_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["date"] = _date
+    env.filters["datetime"] = lambda v: _date(v, "%-d %b %Y, %H:%M UTC")
+    env.globals["csrf_token"] = token_for
+    env.globals["nav_links"] = nav_links
+    return env
+
+
+templates = Jinja2Templates(env=_build_env())
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("HX-Request") == "true" and not request.headers.get(
+        "HX-History-Restore-Request"
+    )
+
+
+def render(
+    request: Request,
+    page: str,
+    context: dict[str, Any] | None = None,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """Render the full page, or only `fragment` for an HTMX request; always Vary on HX-Request."""
+    name = fragment if fragment and is_htmx(request) else page
+    response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
+    response.headers["Vary"] = "HX-Request"
+    return response

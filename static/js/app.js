@@ -1,0 +1,14 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Print buttons (no inline handlers: the CSP forbids inline script).
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest("[data-print]");
+    if (target) { event.preventDefault(); window.print(); }
+  });
+  // Move focus to content htmx swapped in when it asks for it, for screen-reader users.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var focus = event.detail.target.querySelector("[data-focus]");
+    if (focus) { focus.focus(); }
+  });
+})();
