@@ -8,7 +8,7 @@ ALLYSHIP_PORT ?= 8000
 export ALLYSHIP_PORT
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-fast lint format check bench clean
+.PHONY: help run test test-pg test-fast lint format check bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,13 @@ test: $(DEV_STAMP) ## Install test tools and run the whole suite
 	$(BIN)/ruff format --check .
 	$(BIN)/allyship check
 	$(BIN)/pytest
+	@if [ -n "$$ALLYSHIP_TEST_POSTGRES_URL" ]; then \
+	  echo "== the suite again on PostgreSQL ($$ALLYSHIP_TEST_POSTGRES_URL) =="; \
+	  ALLYSHIP_TEST_DB=postgresql $(BIN)/pytest -m "not e2e"; \
+	else echo "(ALLYSHIP_TEST_POSTGRES_URL unset: PostgreSQL run skipped; .ci/run sets it)"; fi
+
+test-pg: $(DEV_STAMP) ## Run the suite on a throwaway local PostgreSQL (needs the postgresql package)
+	bash -c 'source .ci/postgres.sh start && ALLYSHIP_TEST_DB=postgresql $(BIN)/pytest -m "not e2e"; rc=$$?; bash .ci/postgres.sh stop; exit $$rc'
 
 test-fast: $(DEV_STAMP) ## Run the suite without browser and multi-process tests
 	$(BIN)/pytest -m "not e2e and not slow"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings
@@ -21,19 +25,58 @@ FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
+# `ALLYSHIP_TEST_DB=postgresql` runs the suite against the server in ALLYSHIP_TEST_POSTGRES_URL.
+ON_POSTGRES = os.environ.get("ALLYSHIP_TEST_DB") == "postgresql"
+PG_SERVER_URL = os.environ.get("ALLYSHIP_TEST_POSTGRES_URL", "")
+PG_TEMPLATE = "allyship_template"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if ON_POSTGRES:
+        skip = pytest.mark.skip(reason="SQLite-specific (this run is on PostgreSQL)")
+        for item in items:
+            if "sqlite_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def _pg_admin(statement: str) -> None:
+    engine = create_engine(PG_SERVER_URL, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+def _pg_url(database: str) -> str:
+    return make_url(PG_SERVER_URL).set(database=database).render_as_string(hide_password=False)
+
+
 @pytest.fixture(scope="session")
-def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Run the real migrations once; each test gets a copy of the file."""
+def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | str]:
+    """Run the real migrations once; each test gets a copy (a file, or a database from a template)."""
+    if ON_POSTGRES:
+        assert PG_SERVER_URL, "set ALLYSHIP_TEST_POSTGRES_URL (see .ci/postgres.sh)"
+        _pg_admin(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)")
+        _pg_admin(f"CREATE DATABASE {PG_TEMPLATE}")
+        upgrade(_pg_url(PG_TEMPLATE))
+        yield PG_TEMPLATE
+        _pg_admin(f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)")
+        return
     path = tmp_path_factory.mktemp("template") / "template.db"
     upgrade(f"sqlite:///{path}")
-    return path
+    yield path
 
 
 @pytest.fixture
-def db_url(migrated_db: Path, tmp_path: Path) -> str:
+def db_url(migrated_db: Path | str, tmp_path: Path) -> Iterator[str]:
+    if ON_POSTGRES:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
+        yield _pg_url(name)
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        return
     target = tmp_path / "allyship.db"
     shutil.copy(migrated_db, target)
-    return f"sqlite:///{target}"
+    yield f"sqlite:///{target}"
 
 
 @pytest.fixture

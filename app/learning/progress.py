@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
@@ -62,7 +62,7 @@ def learner_progress(session: Session, catalog: Catalog, user_id: int) -> list[M
             QuizAttempt.module_id,
             func.max(QuizAttempt.percent),
             func.count(),
-            func.max(QuizAttempt.passed),
+            func.max(case((col(QuizAttempt.passed), 1), else_=0)),
         )
         .where(QuizAttempt.user_id == user_id)
         .group_by(QuizAttempt.module_id)
