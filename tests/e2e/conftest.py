@@ -1,0 +1,156 @@
+"""Browser tests: the app served by uvicorn on a loopback port, driven by Debian's Chromium."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+from sqlmodel import Session
+
+from app.config import PROJECT_ROOT
+from app.content.catalog import Catalog, load_catalog
+from app.db import make_engine
+from app.migrate import upgrade
+from tests.factories import PASSWORD, make_department, make_user
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+
+pytestmark = pytest.mark.e2e
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict[str, object]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    return {
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    url: str
+    db_url: str
+    catalog: Catalog
+
+    def session(self) -> Session:
+        return Session(make_engine(self.db_url).execution_options(isolation_level="AUTOCOMMIT"))
+
+
+def start_server(
+    db_url: str, *, workers: int = 1, content_dir: Path = PROJECT_ROOT
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `allyship serve` in a subprocess and wait until /healthz answers."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "ALLYSHIP_DATABASE_URL": db_url,
+        "ALLYSHIP_CONTENT_DIR": str(content_dir),
+        "ALLYSHIP_SECRET_KEY": "e2e-secret-key-0123456789abcdef",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return proc, url
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise RuntimeError("server did not start")
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    path = tmp_path_factory.mktemp("e2e") / "e2e.db"
+    db_url = f"sqlite:///{path}"
+    upgrade(db_url)
+    with Session(make_engine(db_url)) as session:
+        engineering = make_department(session, "Engineering")
+        make_user(session, "learner@example.com", name="Lee Learner", department=engineering)
+        make_user(session, "nojs@example.com", name="Noor Nojs", department=engineering)
+        make_user(session, "keys@example.com", name="Kai Keys", department=engineering)
+        make_user(session, "hr@example.com", name="Hana HR", role="hr")
+        make_user(session, "facilitator@example.com", name="Femi Facilitator", role="facilitator")
+    proc, url = start_server(db_url)
+    yield LiveServer(url=url, db_url=db_url, catalog=load_catalog(PROJECT_ROOT))
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def sign_in(page: Page, server: LiveServer, email: str) -> None:
+    page.goto(f"{server.url}/login")
+    page.get_by_label("Work email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{server.url}/")
+
+
+def shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def axe_violations(page: Page) -> list[dict[str, object]]:
+    """Run axe-core in the page; return violations of impact serious or critical."""
+    page.evaluate(AXE)
+    result = page.evaluate(
+        "async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))"
+    )
+    violations = json.loads(result)["violations"]
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def assert_accessible(page: Page, label: str) -> None:
+    found = axe_violations(page)
+    assert not found, f"{label}: {json.dumps(found, indent=1)}"
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
