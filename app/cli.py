@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -146,6 +147,51 @@ def serve(
         log_level="info",
         access_log=False,
     )
+
+
+@app.command()
+def backup(destination: Path) -> None:
+    """Take a consistent copy of the live SQLite database and check its integrity."""
+    from app.ops.backup import BackupError
+    from app.ops.backup import backup as take_backup
+
+    try:
+        size = take_backup(get_settings().database_url, destination)
+    except BackupError as exc:
+        typer.echo(f"Backup failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Backed up to {destination} ({size:,} bytes); integrity check ok.")
+
+
+@app.command()
+def restore(
+    backup_file: Path,
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Replace the database with a backup (stop the server first)."""
+    from app.ops.backup import BackupError
+    from app.ops.backup import restore as restore_backup
+
+    if not yes:
+        typer.confirm("This replaces everything in the current database. Continue?", abort=True)
+    try:
+        restore_backup(backup_file, get_settings().database_url)
+    except BackupError as exc:
+        typer.echo(f"Restore failed: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"Restored from {backup_file}; integrity check ok. Run `allyship db upgrade` next.")
+
+
+@app.command("check-deploy")
+def check_deploy() -> None:
+    """Report settings that are unsafe in production (exit 1 if any)."""
+    from app.ops.deploy_check import deploy_problems
+
+    problems = deploy_problems(get_settings())
+    for problem in problems:
+        typer.echo(f"- {problem}")
+    typer.echo("Deployment settings look safe." if not problems else f"{len(problems)} problem(s).")
+    raise typer.Exit(1 if problems else 0)
 
 
 if __name__ == "__main__":

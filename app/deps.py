@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session, select
 
+from app.auth.service import touch_session
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
@@ -65,6 +66,8 @@ def find_login(
 
 def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
     found = find_login(session, settings, request.cookies.get(session_cookie_name(settings)))
+    if found:
+        touch_session(request.app.state.engine, found[0])
     user = found[1] if found else None
     request.state.user = user
     request.state.login = found[0] if found else None

@@ -24,6 +24,7 @@ from app.db import SAFE_METHODS, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.learning.routes import router as learning_router
+from app.limits import BodySizeLimit
 from app.migrate import pending
 from app.security import CSP, new_token
 from app.templating import is_htmx, render
@@ -65,8 +66,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     _add_health(app)
     _add_middleware(app, settings)
+    app.add_middleware(BodySizeLimit)
     _add_error_handlers(app)
+    _configure_logging()
     return app
+
+
+def _configure_logging() -> None:
+    """One key=value line per event on stderr, unless the host already configured logging."""
+    if not log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+        )
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
 
 
 def _add_health(app: FastAPI) -> None:

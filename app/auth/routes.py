@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -14,6 +15,7 @@ from app.errors import TooManyRequests
 from app.templating import render
 
 router = APIRouter()
+log = logging.getLogger("allyship.auth")
 
 
 def _client_address(request: Request) -> str:
@@ -42,11 +44,20 @@ def login(
             session, settings, email=email, password=password, address=_client_address(request)
         )
     except service.LoginFailed as exc:
+        log.info(
+            "sign-in failed id=%s address=%s", request.state.request_id, _client_address(request)
+        )
         return render(request, "auth/login.html", {**context, "error": str(exc)}, status_code=422)
     except TooManyRequests as exc:
+        log.warning(
+            "sign-in refused (throttled) id=%s address=%s",
+            request.state.request_id,
+            _client_address(request),
+        )
         return render(
             request, "auth/login.html", {**context, "error": exc.message}, status_code=429
         )
+    log.info("sign-in ok id=%s user=%s", request.state.request_id, user.id)
     cookie = session_cookie_name(settings)
     token = service.open_session(
         session, settings, user=user, replace_token=request.cookies.get(cookie)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlalchemy import Engine, func, update
+from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import Settings
+from app.db import writer
 from app.errors import TooManyRequests
 from app.models import LoginFailure, LoginSession, User
 from app.security import hash_password, new_token, password_problem, token_digest, verify_password
@@ -77,6 +78,39 @@ def open_session(
     )
     session.commit()
     return token
+
+
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+def touch_session(engine: Engine, login: LoginSession) -> None:
+    """Move the idle deadline forward, at most once a minute, in its own short write.
+
+    Its own transaction keeps a GET's reads off the write lock (SQLite) and keeps the
+    one bookkeeping write of a page view apart from the request's data.
+    """
+    now = utcnow()
+    if login.last_seen_at > now - TOUCH_EVERY:
+        return
+    with Session(writer(engine)) as session:
+        session.execute(
+            update(LoginSession)
+            .where(
+                col(LoginSession.id) == login.id,
+                col(LoginSession.last_seen_at) <= now - TOUCH_EVERY,
+            )
+            .values(last_seen_at=now)
+        )
+        session.commit()
+
+
+def end_sessions_of(session: Session, *, user_id: int) -> None:
+    """Revoke every open sign-in of a person (deactivation, password change)."""
+    session.execute(
+        update(LoginSession)
+        .where(col(LoginSession.user_id) == user_id, col(LoginSession.revoked_at).is_(None))
+        .values(revoked_at=utcnow())
+    )
 
 
 def close_session(session: Session, *, token: str, commit: bool = True) -> None:

@@ -1,0 +1,73 @@
+"""Request body size limits, enforced while the body streams (413 before any parsing)."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+DEFAULT_LIMIT = 1 * 1024 * 1024
+UPLOAD_LIMIT = 11 * 1024 * 1024  # the import page enforces its own 10 MB with a friendlier page
+UPLOAD_PREFIXES = ("/hr/",)
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodySizeLimit:
+    """Refuse bodies over the limit, whether declared by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = UPLOAD_LIMIT if scope["path"].startswith(UPLOAD_PREFIXES) else DEFAULT_LIMIT
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _refuse(send, limit)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await _refuse(send, limit)
+
+
+async def _refuse(send: Send, limit: int) -> None:
+    body = (
+        "<!doctype html><title>Too large</title><h1>Too large</h1>"
+        f"<p>That upload is larger than {limit // (1024 * 1024)} MB. Send a smaller file.</p>"
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-content-type-options", b"nosniff"),
+                (b"referrer-policy", b"same-origin"),
+                (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,1 @@
+"""Operator tasks: backups, restores and deployment checks."""

@@ -1,0 +1,69 @@
+"""`allyship check-deploy`: settings that are unsafe for production, each with its fix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from app.config import DEFAULT_SECRET, Settings
+
+NETWORK_FILESYSTEMS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smb3",
+    "smbfs",
+    "fuse.sshfs",
+    "9p",
+    "ceph",
+    "glusterfs",
+    "afs",
+}
+
+
+def filesystem_of(path: Path, mounts: Path = Path("/proc/mounts")) -> str:
+    """The type of the filesystem holding `path` (longest matching mount point)."""
+    try:
+        lines = mounts.read_text().splitlines()
+    except OSError:
+        return "unknown"
+    best, kind = "", "unknown"
+    resolved = str(path.resolve())
+    for line in lines:
+        parts = line.split()
+        if len(parts) < 3 or len(parts[1]) <= len(best):
+            continue
+        if resolved == parts[1] or resolved.startswith(parts[1].rstrip("/") + "/"):
+            best, kind = parts[1], parts[2]
+    return kind
+
+
+def deploy_problems(settings: Settings, mounts: Path = Path("/proc/mounts")) -> list[str]:
+    problems: list[str] = []
+    if settings.debug:
+        problems.append("debug is on: set ALLYSHIP_DEBUG=false")
+    if settings.secret_key == DEFAULT_SECRET or len(settings.secret_key) < 32:
+        problems.append(
+            "the secret key is the default or shorter than 32 characters: set ALLYSHIP_SECRET_KEY "
+            "to a long random value (python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    if settings.environment != "production":
+        problems.append("ALLYSHIP_ENVIRONMENT is not 'production'")
+    if settings.base_url.startswith("https://") and not settings.https:
+        problems.append(
+            "the site is served over https but cookies are not marked Secure: set ALLYSHIP_HTTPS=true"
+        )
+    if not settings.base_url:
+        problems.append(
+            "ALLYSHIP_BASE_URL is not set: links in emails and certificates will point at localhost"
+        )
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and url.database:
+        kind = filesystem_of(Path(url.database).parent, mounts)
+        if kind in NETWORK_FILESYSTEMS:
+            problems.append(
+                f"the SQLite database is on a network file system ({kind}); locking is unreliable there: "
+                "keep it on a local disk or use PostgreSQL"
+            )
+    return problems
