@@ -1,0 +1,107 @@
+"""Migrations match the models, give the same schema on SQLite and PostgreSQL, and keep data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect, text
+from sqlmodel import SQLModel
+
+import app.models  # noqa: F401
+from app.db import make_engine
+from app.migrate import upgrade
+from tests.conftest import ON_POSTGRES, PG_SERVER_URL, _pg_admin, _pg_url
+
+
+def schema_of(engine: Engine) -> dict[str, Any]:
+    """Tables, columns (name, nullable), unique constraints and indexes, comparable across databases."""
+    inspector = inspect(engine)
+    out: dict[str, Any] = {}
+    for table in sorted(inspector.get_table_names()):
+        if table == "alembic_version":
+            continue
+        unique = sorted(
+            tuple(sorted(u["column_names"])) for u in inspector.get_unique_constraints(table)
+        )
+        # PostgreSQL also lists the index behind each unique constraint; SQLite does not.
+        indexes = [
+            (tuple(i["column_names"]), bool(i["unique"]))
+            for i in inspector.get_indexes(table)
+            if not (i["unique"] and tuple(sorted(i["column_names"])) in unique)
+        ]
+        out[table] = {
+            "columns": sorted(
+                (c["name"], bool(c["nullable"])) for c in inspector.get_columns(table)
+            ),
+            "unique": unique,
+            "indexes": sorted(indexes),
+            "foreign_keys": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"])
+                for f in inspector.get_foreign_keys(table)
+            ),
+        }
+    return out
+
+
+def test_migrations_match_the_models(db_url: str) -> None:
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    engine.dispose()
+    assert diffs == [], "run a new migration: models and migrations differ"
+
+
+@pytest.mark.skipif(not ON_POSTGRES or not PG_SERVER_URL, reason="needs the PostgreSQL run")
+def test_sqlite_and_postgresql_get_the_same_schema(db_url: str, tmp_path: Path) -> None:
+    sqlite_url = f"sqlite:///{tmp_path / 'compare.db'}"
+    upgrade(sqlite_url)
+    lite, pg = make_engine(sqlite_url), make_engine(db_url)
+    try:
+        assert schema_of(lite) == schema_of(pg)
+    finally:
+        lite.dispose()
+        pg.dispose()
+
+
+def test_upgrade_from_the_first_release_keeps_data(tmp_path: Path) -> None:
+    if ON_POSTGRES:
+        name = "t_upgrade_from_first"
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _pg_admin(f"CREATE DATABASE {name}")
+        url = _pg_url(name)
+    else:
+        url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO department (id, name, created_at) VALUES (1, 'Sales', '2026-01-01 00:00:00+00:00');"
+            )
+        )
+        conn.execute(
+            text(
+                'INSERT INTO "user" (id, email, name, role, department_id, active, created_at) '
+                "VALUES (1, 'old@example.com', 'Old Timer', 'learner', 1, true, '2026-01-01 00:00:00+00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO quizattempt (id, user_id, module_id, submission_id, quiz_hash, submitted_at, "
+                "score, max_score, percent, pass_mark, passed) VALUES "
+                "(1, 1, 'why-allies-matter', 's1', 'h', '2026-01-02 00:00:00+00:00', 10, 12, 83, 80, true)"
+            )
+        )
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text('SELECT email FROM "user"')).scalar_one() == "old@example.com"
+        assert conn.execute(text("SELECT percent FROM quizattempt")).scalar_one() == 83
+    engine.dispose()
+    if ON_POSTGRES:
+        _pg_admin("DROP DATABASE IF EXISTS t_upgrade_from_first WITH (FORCE)")
