@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.sync_api import Page
 from sqlmodel import Session
@@ -22,6 +16,7 @@ from app.content.catalog import Catalog, load_catalog
 from app.db import make_engine
 from app.migrate import upgrade
 from tests.factories import PASSWORD, make_department, make_user
+from tests.servers import start_server, stop_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
@@ -55,12 +50,6 @@ def browser_type_launch_args() -> dict[str, object]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @dataclass
 class LiveServer:
     url: str
@@ -69,37 +58,6 @@ class LiveServer:
 
     def session(self) -> Session:
         return Session(make_engine(self.db_url).execution_options(isolation_level="AUTOCOMMIT"))
-
-
-def start_server(
-    db_url: str, *, workers: int = 1, content_dir: Path = PROJECT_ROOT
-) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `allyship serve` in a subprocess and wait until /healthz answers."""
-    port = free_port()
-    env = {
-        **os.environ,
-        "ALLYSHIP_DATABASE_URL": db_url,
-        "ALLYSHIP_CONTENT_DIR": str(content_dir),
-        "ALLYSHIP_SECRET_KEY": "e2e-secret-key-0123456789abcdef",
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("server did not start")
 
 
 @pytest.fixture(scope="session")
@@ -116,8 +74,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         make_user(session, "facilitator@example.com", name="Femi Facilitator", role="facilitator")
     proc, url = start_server(db_url)
     yield LiveServer(url=url, db_url=db_url, catalog=load_catalog(PROJECT_ROOT))
-    proc.terminate()
-    proc.wait(timeout=10)
+    stop_server(proc)
 
 
 def sign_in(page: Page, server: LiveServer, email: str) -> None:
