@@ -16,6 +16,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
+from app.auth.account_routes import router as account_router
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
@@ -30,7 +31,7 @@ from app.security import CSP, new_token
 from app.templating import is_htmx, render
 
 log = logging.getLogger("allyship")
-ROUTERS = [auth_router, learning_router]
+ROUTERS = [auth_router, account_router, learning_router]
 
 
 class DatabaseNotMigrated(RuntimeError):

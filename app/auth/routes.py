@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.auth import service
+from app.auth.cookies import set_session_cookie
 from app.db import SessionDep
 from app.deps import OptionalUser, SettingsDep, session_cookie_name
 from app.errors import TooManyRequests
@@ -63,15 +64,7 @@ def login(
         session, settings, user=user, replace_token=request.cookies.get(cookie)
     )
     response = RedirectResponse(service.safe_next(next), status_code=303)
-    response.set_cookie(
-        cookie,
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-        max_age=settings.session_absolute_hours * 3600,
-    )
+    set_session_cookie(response, settings, token)
     return response
 
 

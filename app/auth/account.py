@@ -1,0 +1,26 @@
+"""The signed-in person's own account: change password (ends every other sign-in)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from app.auth.service import end_sessions_of
+from app.clock import utcnow
+from app.errors import Invalid
+from app.models import User
+from app.security import hash_password, password_problem, verify_password
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, confirm: str) -> None:
+    """Set a new password after checking the current one; every existing sign-in ends."""
+    if not verify_password(current, user.password_hash):
+        raise Invalid("Your current password is not right. Check it and try again.")
+    if new != confirm:
+        raise Invalid("The two new passwords are different. Type the same one twice.")
+    if problem := password_problem(new):
+        raise Invalid(problem)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = utcnow()
+    session.add(user)
+    end_sessions_of(session, user_id=user.id or 0)
+    session.commit()
