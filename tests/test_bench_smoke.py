@@ -1,0 +1,77 @@
+"""The benchmark data generator and bare baseline still work (tiny sizes; `make bench` is the real run)."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import PROJECT_ROOT
+from app.content.catalog import load_catalog
+from app.security import verify_password
+from bench.baseline_app import create_app as create_baseline
+from bench.generate import BENCH_PASSWORD, email_of, generate
+
+pytestmark = pytest.mark.sqlite_only
+
+
+def test_generator_fills_every_table_consistently(tmp_path: Path) -> None:
+    db = tmp_path / "bench.db"
+    catalog = load_catalog(PROJECT_ROOT)
+    counts = generate(f"sqlite:///{db}", catalog, people=50)
+
+    modules = len(catalog.modules)
+    assert counts["user"] == 50
+    assert counts["assignment"] == 50 * modules
+    assert 0 < counts["completion"] <= counts["lessonprogress"] <= 50 * modules
+    assert counts["completion"] <= counts["quizattempt"]
+    with closing(sqlite3.connect(db)) as conn:
+
+        def one(sql: str) -> int:
+            return int(conn.execute(sql).fetchone()[0])
+
+        for table, expected in counts.items():
+            assert one(f"SELECT count(*) FROM {table}") == expected, table
+        # every attempt has one answer per scenario of its quiz
+        scenarios = {m.id: len(m.quiz.scenarios) for m in catalog.modules}
+        per_attempt = conn.execute(
+            "SELECT a.module_id, count(*) FROM quizattempt a"
+            " JOIN attemptanswer x ON x.attempt_id = a.id GROUP BY a.id"
+        ).fetchall()
+        assert len(per_attempt) == counts["quizattempt"]
+        assert all(n == scenarios[module] for module, n in per_attempt)
+        # every completion has its read lesson and a passed attempt
+        assert not one(
+            "SELECT count(*) FROM completion c WHERE NOT EXISTS (SELECT 1 FROM quizattempt a"
+            " WHERE a.user_id = c.user_id AND a.module_id = c.module_id AND a.passed)"
+        )
+        assert not conn.execute("PRAGMA foreign_key_check").fetchall()
+        password_hash = conn.execute(
+            "SELECT password_hash FROM user WHERE email = ?", (email_of(0),)
+        ).fetchone()[0]
+    assert verify_password(BENCH_PASSWORD, password_hash)
+
+
+def test_generator_refuses_a_database_with_people(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    catalog = load_catalog(PROJECT_ROOT)
+    generate(url, catalog, people=3)
+    with pytest.raises(RuntimeError, match="already has people"):
+        generate(url, catalog, people=3)
+
+
+def test_baseline_page_matches_the_requested_size_and_insert_stores_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BASELINE_PAGE_BYTES", "12000")
+    monkeypatch.setenv("BASELINE_DB", str(tmp_path / "baseline.db"))
+    client = TestClient(create_baseline())
+    page = client.get("/page")
+    assert page.status_code == 200
+    assert 12_000 <= len(page.content) < 12_600
+    assert [client.post("/insert", data={"note": "x"}).status_code for _ in range(3)] == [201] * 3
+    with closing(sqlite3.connect(tmp_path / "baseline.db")) as conn:
+        assert conn.execute("SELECT count(*) FROM row").fetchone()[0] == 3
