@@ -26,12 +26,13 @@ from app.deps import LoginRequired
 from app.errors import DomainError
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
+from app.live.routes import router as live_router
 from app.migrate import pending
 from app.security import CSP, new_token
 from app.templating import is_htmx, render
 
 log = logging.getLogger("allyship")
-ROUTERS = [auth_router, account_router, learning_router]
+ROUTERS = [auth_router, account_router, learning_router, live_router]
 
 
 class DatabaseNotMigrated(RuntimeError):

@@ -15,6 +15,14 @@ from app.models.core import (
     Role,
     User,
 )
+from app.models.live import (
+    LiveAttendance,
+    LiveCommitment,
+    LiveJoin,
+    LiveParticipant,
+    LiveSession,
+    LiveVote,
+)
 
 __all__ = [
     "Assignment",
@@ -24,6 +32,12 @@ __all__ = [
     "Completion",
     "Department",
     "LessonProgress",
+    "LiveAttendance",
+    "LiveCommitment",
+    "LiveJoin",
+    "LiveParticipant",
+    "LiveSession",
+    "LiveVote",
     "LoginFailure",
     "LoginSession",
     "QuizAttempt",

@@ -1,0 +1,1 @@
+"""Facilitated live group sessions: participants vote from phones, the room discusses results."""

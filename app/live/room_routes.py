@@ -1,0 +1,175 @@
+"""Participant routes under /j: enter a code, join, follow the room, vote, write a commitment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.content.catalog import Catalog
+from app.db import SessionDep
+from app.deps import CatalogDep, OptionalUser, SettingsDep
+from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.live import room
+from app.live.stage import Unchanged
+from app.live.web import Started, no_store, not_modified
+from app.models import User
+from app.templating import is_htmx, render
+
+router = APIRouter()
+ROOM_PAGE, ROOM_FRAGMENT = "live/room.html", "live/_room.html"
+
+
+def participant_token(request: Request) -> str | None:
+    return request.cookies.get(room.COOKIE)
+
+
+Token = Annotated[str | None, Depends(participant_token)]
+
+
+def _entry_page(request: Request, exc: DomainError, code: str = "") -> Response:
+    """The enter-a-code page with what went wrong (unknown code, ended session, throttled)."""
+    context = {"problem": exc.message, "code": code, "title": "Join a group session"}
+    return no_store(render(request, "live/enter.html", context, status_code=exc.status_code))
+
+
+@router.get("/j")
+def enter_code(request: Request, code: str = "") -> Response:
+    if not code:
+        return no_store(render(request, "live/enter.html", {"code": "", "problem": ""}))
+    normal = room.normalise_code(code)
+    if not room.is_code(normal):
+        return _entry_page(request, NotFound(room.UNKNOWN_CODE), code[:12])
+    return RedirectResponse(f"/j/{normal}", status_code=303)
+
+
+@router.get("/j/{code}")
+def room_page(
+    request: Request,
+    code: str,
+    since: Started,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: OptionalUser,
+    token: Token,
+    saved: str = "",
+) -> Response:
+    known = request.headers.get("If-None-Match", "") if is_htmx(request) else ""
+    try:
+        found = room.enter(session, catalog, code=code, token=token, user=user, known_etag=known)
+    except (room.SessionEnded, NotFound) as exc:
+        return _entry_page(request, exc, code[:12])
+    if isinstance(found, Unchanged):
+        return not_modified(found.etag, since)
+    if isinstance(found, room.Invitation):
+        return no_store(render(request, "live/join.html", {"invite": found, "user": user}))
+    context = _room_context(found, user) | {"saved": saved == "1"}
+    response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT)
+    return no_store(response, etag=found.etag, since=since)
+
+
+@router.post("/j/{code}/join")
+def join(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OptionalUser,
+    token: Token,
+    attendance: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    address = request.client.host if request.client else "unknown"
+    try:
+        new_token = room.join(
+            session,
+            code=code,
+            token=token,
+            user=user,
+            record_attendance=attendance == "yes",
+            address=address,
+        )
+    except DomainError as exc:
+        return _entry_page(request, exc, code[:12])
+    response = RedirectResponse(f"/j/{room.normalise_code(code)}", status_code=303)
+    response.set_cookie(
+        room.COOKIE,
+        new_token,
+        max_age=room.COOKIE_HOURS * 3600,
+        path=room.COOKIE_PATH,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+    )
+    return response
+
+
+@router.post("/j/{code}/vote")
+def vote(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: OptionalUser,
+    token: Token,
+    scenario_id: Annotated[str, Form(max_length=100)],
+    choice: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    here = RoomRequest(request, session, catalog, user, token, code)
+    try:
+        room.cast_vote(
+            session, catalog, code=code, token=token, scenario_id=scenario_id, choice_id=choice
+        )
+    except (room.VoteRefused, Invalid) as exc:
+        return _room_with(here, problem=exc.message, status=exc.status_code)
+    if is_htmx(request):  # the poll's ETag has not changed, so answer with the new fragment
+        return _room_with(here)
+    return RedirectResponse(f"/j/{room.normalise_code(code)}", status_code=303)
+
+
+@router.post("/j/{code}/commitment")
+def commitment(
+    request: Request,
+    code: str,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: OptionalUser,
+    token: Token,
+    text: Annotated[str, Form(max_length=room.COMMITMENT_MAX * 2)] = "",
+) -> Response:
+    here = RoomRequest(request, session, catalog, user, token, code)
+    try:
+        stored = room.save_commitment(session, code=code, token=token, user=user, text=text)
+    except (Invalid, Conflict) as exc:
+        return _room_with(here, problem=exc.message, status=exc.status_code)
+    if not stored:  # not signed in: nothing is kept, so show it back once for the person to copy
+        return _room_with(here, kept=text.strip()[: room.COMMITMENT_MAX])
+    if is_htmx(request):
+        return _room_with(here, saved=True)
+    return RedirectResponse(f"/j/{room.normalise_code(code)}?saved=1", status_code=303)
+
+
+@dataclass(frozen=True)
+class RoomRequest:
+    request: Request
+    session: Session
+    catalog: Catalog
+    user: User | None
+    token: str | None
+    code: str
+
+
+def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Response:
+    """The room as it is now, with what was refused, saved, or kept only on screen."""
+    found = room.enter(here.session, here.catalog, code=here.code, token=here.token, user=here.user)
+    if not isinstance(found, room.RoomView):
+        raise NotFound("Join the session first.")
+    context = _room_context(found, here.user) | extra
+    response = render(here.request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT, status_code=status)
+    return no_store(response, etag=found.etag)
+
+
+def _room_context(found: room.RoomView, user: User | None) -> dict[str, object]:
+    return {"view": found, "stage": found.stage, "code": found.stage.live.code, "user": user}

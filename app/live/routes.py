@@ -1,0 +1,220 @@
+"""Facilitator routes: set-up, overview, presenter and remote views, step controls, records."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app import navigation
+from app.db import SessionDep
+from app.deps import CatalogDep, CurrentUser, SettingsDep, require_role
+from app.errors import NotFound
+from app.live import qr, room, service, summary
+from app.live.room_routes import router as room_router
+from app.live.stage import Stage, Unchanged
+from app.live.web import Started, no_store, not_modified
+from app.models import User
+from app.templating import is_htmx, render
+
+router = APIRouter()
+router.include_router(room_router)
+navigation.register("/live", "Group sessions", "facilitator", "admin")
+
+Facilitator = Annotated[User, require_role("facilitator", "admin")]
+VIEWS = {
+    "present": ("live/present.html", "live/_stage.html"),
+    "remote": ("live/remote.html", "live/_remote.html"),
+}
+MOVED = "moved"
+
+
+def base_url(request: Request, settings: SettingsDep) -> str:
+    return settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+BaseUrl = Annotated[str, Depends(base_url)]
+
+
+@router.get("/live")
+def index(
+    request: Request, session: SessionDep, catalog: CatalogDep, user: Facilitator
+) -> Response:
+    rows = service.list_sessions(session, catalog, user=user)
+    return render(request, "live/index.html", {"rows": rows, "modules": catalog.modules})
+
+
+@router.get("/live/new")
+def new_session(
+    request: Request,
+    catalog: CatalogDep,
+    user: Facilitator,
+    module_id: str = Query("", max_length=100),
+) -> Response:
+    module = service.setup_module(catalog, module_id=module_id)
+    context = {"module": module, "chosen": service.default_scenarios(module)}
+    return render(request, "live/new.html", context)
+
+
+@router.post("/live")
+def create(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: Facilitator,
+    module_id: Annotated[str, Form(max_length=100)],
+    scenario: Annotated[list[str], Form(max_length=20)] = [],  # noqa: B006
+) -> Response:
+    live = service.create_session(
+        session, catalog, facilitator=user, module_id=module_id, scenario_ids=scenario
+    )
+    return RedirectResponse(f"/live/{live.id}", status_code=303)
+
+
+@router.get("/live/commitments")
+def commitments(
+    request: Request, session: SessionDep, catalog: CatalogDep, user: CurrentUser
+) -> Response:
+    rows = room.my_commitments(session, catalog, user=user)
+    return render(request, "live/commitments.html", {"rows": rows})
+
+
+@router.get("/live/guides/{module_id}")
+def guide(request: Request, module_id: str, catalog: CatalogDep, user: Facilitator) -> Response:
+    module = service.setup_module(catalog, module_id=module_id)
+    if module.quiz.facilitator is None:
+        raise NotFound("This module has no facilitator notes yet.")
+    return render(request, "live/guide.html", {"module": module, "notes": module.quiz.facilitator})
+
+
+@router.get("/live/{session_id:int}")
+def overview(
+    request: Request,
+    session_id: int,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: Facilitator,
+    base: BaseUrl,
+) -> Response:
+    stage = service.session_stage(session, catalog, user=user, session_id=session_id)
+    return no_store(render(request, "live/session.html", _control_context(stage, base)))
+
+
+@router.get("/live/{session_id:int}/present")
+@router.get("/live/{session_id:int}/remote")
+def control_view(
+    request: Request,
+    session_id: int,
+    since: Started,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: Facilitator,
+    base: BaseUrl,
+    moved: str = "",
+) -> Response:
+    """The presenter or remote page, its fragment for htmx, or 304 when the poll saw no change."""
+    view = request.url.path.rsplit("/", 1)[1]
+    known = request.headers.get("If-None-Match", "") if is_htmx(request) else ""
+    stage = service.control_stage(
+        session, catalog, user=user, session_id=session_id, known_etag=known
+    )
+    if isinstance(stage, Unchanged):
+        return not_modified(stage.etag, since)
+    page, fragment = VIEWS[view]
+    context = _control_context(stage, base) | {"view": view, "moved": moved == MOVED}
+    response = render(request, page, context, fragment=fragment)
+    return no_store(response, etag=str(context["etag"]), since=since)
+
+
+def _control_context(stage: Stage, base: str) -> dict[str, object]:
+    live = stage.live
+    return {
+        "stage": stage,
+        "live": live,
+        "etag": service.control_etag(live, stage.joined, stage.voted),
+        "join_url": qr.join_url(base, live.code),
+        "short_url": qr.short_url(base),
+    }
+
+
+@router.post("/live/{session_id:int}/step")
+def change_step(
+    request: Request,
+    session_id: int,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user: Facilitator,
+    action: Annotated[str, Form(max_length=10)],
+    version: Annotated[int, Form()],
+    view: Annotated[str, Form(max_length=10)] = "present",
+) -> Response:
+    try:
+        service.change_step(
+            session,
+            catalog,
+            settings,
+            user=user,
+            session_id=session_id,
+            action=action,
+            seen_version=version,
+        )
+    except service.StepMoved:
+        return _back_to(session_id, view, moved=True)
+    return _back_to(session_id, view)
+
+
+@router.post("/live/{session_id:int}/countdown")
+def countdown(
+    request: Request,
+    session_id: int,
+    session: SessionDep,
+    user: Facilitator,
+    minutes: Annotated[int, Form(ge=0, le=60)],
+    version: Annotated[int, Form()],
+    view: Annotated[str, Form(max_length=10)] = "present",
+) -> Response:
+    try:
+        service.set_countdown(
+            session, user=user, session_id=session_id, minutes=minutes, seen_version=version
+        )
+    except service.StepMoved:
+        return _back_to(session_id, view, moved=True)
+    return _back_to(session_id, view)
+
+
+def _back_to(session_id: int, view: str, *, moved: bool = False) -> Response:
+    """Redirect to the view the control was used from (htmx follows it and swaps the fragment)."""
+    target = f"/live/{session_id}/{view if view in VIEWS else 'present'}"
+    return RedirectResponse(target + (f"?moved={MOVED}" if moved else ""), status_code=303)
+
+
+@router.get("/live/{session_id:int}/qr.svg")
+def qr_code(session_id: int, session: SessionDep, user: Facilitator, base: BaseUrl) -> Response:
+    live = service.owned_session(session, user=user, session_id=session_id)
+    svg = qr.qr_svg(qr.join_url(base, live.code))
+    return no_store(Response(svg, media_type="image/svg+xml"))
+
+
+@router.get("/live/{session_id:int}/summary")
+def summary_page(
+    request: Request, session_id: int, session: SessionDep, catalog: CatalogDep, user: Facilitator
+) -> Response:
+    record = summary.session_summary(session, catalog, user=user, session_id=session_id)
+    return no_store(render(request, "live/summary.html", {"summary": record}))
+
+
+@router.get("/live/{session_id:int}/summary.csv")
+def summary_csv(
+    session_id: int, session: SessionDep, catalog: CatalogDep, user: Facilitator
+) -> Response:
+    record = summary.session_summary(session, catalog, user=user, session_id=session_id)
+    name = f"group-session-{record.held_on:%Y-%m-%d}-{record.module.id}.csv"
+    return no_store(
+        Response(
+            summary.summary_csv(record),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    )

@@ -1,0 +1,231 @@
+"""Facilitator services: set up a session, drive its steps, and credit attendees at the end.
+
+Every step change is one `UPDATE ... SET version = version + 1 WHERE version = :seen`, so two
+controllers (presenter and remote, or two workers) can never apply the same click twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.config import Settings
+from app.content.catalog import Catalog
+from app.content.schema import Module
+from app.errors import Conflict, Forbidden, Invalid, NotFound
+from app.learning import progress
+from app.live import steps
+from app.live.stage import Stage, Unchanged, build_stage, counts, current_step, module_of
+from app.models import LiveAttendance, LiveParticipant, LiveSession, User
+from app.security import random_code
+
+CODE_LENGTH = 6
+CODE_TRIES = 20
+COUNTDOWN_MINUTES = (1, 2, 3, 5, 10)
+VIA = "group-session"
+
+
+class StepMoved(Conflict):
+    """The controller acted on a step the session has already left."""
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    live: LiveSession
+    module_title: str
+    participants: int
+
+
+def facilitator_modules(catalog: Catalog) -> list[Module]:
+    """Modules in course order (every module can be run; notes make the guide richer)."""
+    return list(catalog.modules)
+
+
+def default_scenarios(module: Module) -> list[str]:
+    """The facilitator notes' vote_scenarios, else every scenario of the quiz."""
+    notes = module.quiz.facilitator
+    return list(notes.vote_scenarios) if notes else [s.id for s in module.quiz.scenarios]
+
+
+def setup_module(catalog: Catalog, *, module_id: str) -> Module:
+    """The module a new session would use (NotFound for an unknown id)."""
+    module = catalog.get(module_id)
+    if module is None:
+        raise NotFound("There is no module with that id.")
+    return module
+
+
+def create_session(
+    session: Session,
+    catalog: Catalog,
+    *,
+    facilitator: User,
+    module_id: str,
+    scenario_ids: list[str],
+) -> LiveSession:
+    """Open a session in the lobby with a join code unique among open sessions."""
+    module = setup_module(catalog, module_id=module_id)
+    wanted = set(scenario_ids)
+    chosen = [s.id for s in module.quiz.scenarios if s.id in wanted]
+    if not chosen or len(chosen) != len(wanted):
+        raise Invalid("Choose at least one of this module's scenarios.")
+    for _ in range(CODE_TRIES):
+        live = LiveSession(
+            code=random_code(CODE_LENGTH),
+            module_id=module.id,
+            quiz_hash=module.quiz.content_hash,
+            facilitator_id=facilitator.id or 0,
+            scenario_ids=",".join(chosen),
+        )
+        try:
+            with session.begin_nested():
+                session.add(live)
+        except IntegrityError:
+            continue  # the code is in use by another open session
+        session.commit()
+        return live
+    raise Conflict("Could not find a free join code. Please try again.")
+
+
+def owned_session(session: Session, *, user: User, session_id: int) -> LiveSession:
+    """The session if this user runs it (admins may run any)."""
+    live = session.get(LiveSession, session_id)
+    if live is None:
+        raise NotFound("There is no such group session.")
+    if live.facilitator_id != user.id and user.role != "admin":
+        raise Forbidden("Only the facilitator who set up this session can run it.")
+    return live
+
+
+def list_sessions(session: Session, catalog: Catalog, *, user: User) -> list[SessionRow]:
+    """The user's sessions, newest first, with how many joined (admins see everyone's)."""
+    joined = (
+        select(LiveParticipant.session_id, func.count().label("n"))
+        .group_by(col(LiveParticipant.session_id))
+        .subquery()
+    )
+    query = (
+        select(LiveSession, func.coalesce(joined.c.n, 0))
+        .outerjoin(joined, joined.c.session_id == LiveSession.id)
+        .order_by(col(LiveSession.id).desc())
+        .limit(200)
+    )
+    if user.role != "admin":
+        query = query.where(LiveSession.facilitator_id == user.id)
+    return [
+        SessionRow(live, m.title if (m := catalog.get(live.module_id)) else live.module_id, n)
+        for live, n in session.exec(query).all()
+    ]
+
+
+def session_stage(session: Session, catalog: Catalog, *, user: User, session_id: int) -> Stage:
+    """The current step with its counts, for the facilitator's pages."""
+    live = owned_session(session, user=user, session_id=session_id)
+    return build_stage(session, catalog, live, *counts(session, live))
+
+
+def control_stage(
+    session: Session, catalog: Catalog, *, user: User, session_id: int, known_etag: str = ""
+) -> Stage | Unchanged:
+    """The presenter's or remote's view; Unchanged when the client's ETag is current."""
+    live = owned_session(session, user=user, session_id=session_id)
+    joined, voted = counts(session, live)
+    etag = control_etag(live, joined, voted)
+    if known_etag == etag:
+        return Unchanged(etag)
+    return build_stage(session, catalog, live, joined, voted)
+
+
+def control_etag(live: LiveSession, joined: int, voted: int) -> str:
+    """Changes with the step, the countdown, and the joined and voted counts."""
+    return f'"c{live.id}-{live.version}-{joined}-{voted}"'
+
+
+def change_step(
+    session: Session,
+    catalog: Catalog,
+    settings: Settings,
+    *,
+    user: User,
+    session_id: int,
+    action: str,
+    seen_version: int,
+) -> LiveSession:
+    """Apply next/back/skip/end to the step the controller saw (StepMoved if it moved on)."""
+    live = owned_session(session, user=user, session_id=session_id)
+    try:
+        target = steps.apply(current_step(live), steps.Action(action), len(live.scenario_list))
+    except ValueError as exc:  # an unknown action, or NotPossible
+        raise Invalid(
+            str(exc) if isinstance(exc, steps.NotPossible) else "Unknown action."
+        ) from exc
+    now = utcnow()
+    values: dict[str, object] = {"phase": target.phase.value, "scenario_index": target.index}
+    values["countdown_ends_at"] = None
+    if target.phase not in (steps.Phase.lobby, steps.Phase.ended) and live.started_at is None:
+        values["started_at"] = now
+    if target.phase is steps.Phase.ended:
+        values["ended_at"] = now
+    _bump(session, live, seen_version, values)
+    session.commit()
+    session.refresh(live)
+    if live.ended_at is not None and settings.live_session_counts_for_lesson:
+        credit_attendees(session, catalog, live=live)
+    return live
+
+
+def set_countdown(
+    session: Session, *, user: User, session_id: int, minutes: int, seen_version: int
+) -> LiveSession:
+    """Start a discussion countdown of `minutes` (0 clears it); not in the lobby or once ended."""
+    live = owned_session(session, user=user, session_id=session_id)
+    if minutes and minutes not in COUNTDOWN_MINUTES:
+        raise Invalid("Choose one of the offered countdown lengths.")
+    if current_step(live).phase not in steps.COUNTDOWN_PHASES:
+        raise Invalid("A countdown can run during discussion and the wrap-up, never while voting.")
+    values = {"countdown_ends_at": utcnow() + timedelta(minutes=minutes) if minutes else None}
+    _bump(session, live, seen_version, values)
+    session.commit()
+    session.refresh(live)
+    return live
+
+
+def _bump(
+    session: Session, live: LiveSession, seen_version: int, values: dict[str, object]
+) -> None:
+    """Write `values` and version + 1, only if the session is still at `seen_version`."""
+    result = session.exec(
+        update(LiveSession)
+        .where(col(LiveSession.id) == live.id, col(LiveSession.version) == seen_version)
+        .values(version=LiveSession.version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise StepMoved(
+            "The session had already moved on, so nothing changed. This is the current step."
+        )
+
+
+def credit_attendees(session: Session, catalog: Catalog, *, live: LiveSession) -> int:
+    """Count a held session toward each signed-in attendee's lesson (once each)."""
+    if live.started_at is None:
+        return 0
+    module = module_of(catalog, live)
+    rows = session.exec(
+        select(LiveAttendance, User)
+        .join(User, col(User.id) == LiveAttendance.user_id)
+        .where(LiveAttendance.session_id == live.id, col(LiveAttendance.counted_at).is_(None))
+    ).all()
+    for attendance, person in rows:
+        if person.active:
+            progress.mark_read(session, catalog, user=person, module_id=module.id, via=VIA)
+        attendance.counted_at = utcnow()
+        session.add(attendance)
+        session.commit()
+    return len(rows)

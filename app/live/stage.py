@@ -1,0 +1,154 @@
+"""What the projector, the remote and the phones show for a session's current step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.clock import utcnow
+from app.content.catalog import Catalog
+from app.content.schema import Module, Scenario
+from app.errors import NotFound
+from app.live import steps
+from app.live.results import Distribution, distribution
+from app.live.steps import COUNTDOWN_PHASES, RESULT_PHASES, Phase, Step, step_of
+from app.models import LiveParticipant, LiveSession, LiveVote
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    """The client already shows this state: answer 304 with this ETag."""
+
+    etag: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    live: LiveSession
+    module: Module
+    scenarios: tuple[Scenario | None, ...]
+    joined: int
+    voted: int
+    distribution: Distribution | None
+
+    @property
+    def step(self) -> Step:
+        return current_step(self.live)
+
+    @property
+    def scenario(self) -> Scenario | None:
+        step = self.step
+        return self.scenarios[step.index] if step.in_scenario else None
+
+    @property
+    def notes(self):  # type: ignore[no-untyped-def]
+        return self.module.quiz.facilitator
+
+    @property
+    def ground_rules(self) -> list[str]:
+        return list(self.notes.ground_rules) if self.notes else []
+
+    @property
+    def prompts(self) -> list[str]:
+        """The scenario's own discussion prompts, else the module's discussion questions."""
+        if self.scenario and self.scenario.discussion:
+            return list(self.scenario.discussion)
+        return list(self.notes.discussion_questions) if self.notes else []
+
+    @property
+    def closing_commitment(self) -> str:
+        if self.notes:
+            return self.notes.closing_commitment
+        return 'Write one plan: "If [a moment you expect], then I will [one thing you will do]."'
+
+    @property
+    def seconds_left(self) -> int | None:
+        ends = self.live.countdown_ends_at
+        return None if ends is None else max(0, int((ends - utcnow()).total_seconds()))
+
+    @property
+    def countdown_ends(self) -> datetime | None:
+        return self.live.countdown_ends_at
+
+    @property
+    def ended(self) -> bool:
+        return self.step.phase is Phase.ended
+
+    @property
+    def next_label(self) -> str:
+        """What "Next" leads to, for the controls."""
+        if self.ended:
+            return ""
+        return steps.apply(self.step, steps.Action.next, len(self.scenarios)).label
+
+    @property
+    def position(self) -> int:
+        return steps.all_steps(len(self.scenarios)).index(self.step) + 1
+
+    @property
+    def step_count(self) -> int:
+        return len(steps.all_steps(len(self.scenarios)))
+
+    @property
+    def countdown_allowed(self) -> bool:
+        return self.step.phase in COUNTDOWN_PHASES
+
+
+def current_step(live: LiveSession) -> Step:
+    """The session's step as a Step value."""
+    return step_of(live.phase, live.scenario_index)
+
+
+def module_of(catalog: Catalog, live: LiveSession) -> Module:
+    """The session's module (NotFound if the course no longer has it)."""
+    module = catalog.get(live.module_id)
+    if module is None:
+        raise NotFound("This session's module is no longer part of the course.")
+    return module
+
+
+def counts(session: Session, live: LiveSession) -> tuple[int, int]:
+    """People who joined, and votes on the current scenario (0 outside the scenario steps)."""
+    joined = session.exec(
+        select(func.count())
+        .select_from(LiveParticipant)
+        .where(LiveParticipant.session_id == live.id)
+    ).one()
+    step = current_step(live)
+    if not step.in_scenario:
+        return joined, 0
+    voted = session.exec(
+        select(func.count())
+        .select_from(LiveVote)
+        .where(
+            LiveVote.session_id == live.id,
+            LiveVote.scenario_id == live.scenario_list[step.index],
+        )
+    ).one()
+    return joined, voted
+
+
+def build_stage(
+    session: Session, catalog: Catalog, live: LiveSession, joined: int, voted: int
+) -> Stage:
+    """Assemble the view; the distribution is computed only once results are revealed."""
+    module = module_of(catalog, live)
+    scenarios = tuple(module.quiz.scenario(sid) for sid in live.scenario_list)
+    step = current_step(live)
+    shown: Distribution | None = None
+    if step.phase in RESULT_PHASES and (scenario := scenarios[step.index]) is not None:
+        shown = distribution(scenario, tally(session, live.id or 0, scenario.id))
+    return Stage(live, module, scenarios, joined, voted, shown)
+
+
+def tally(session: Session, session_id: int, scenario_id: str) -> dict[str, int]:
+    """Votes per choice for one scenario (raw counts: pass them through `distribution`)."""
+    rows = session.exec(
+        select(LiveVote.choice_id, func.count())
+        .where(LiveVote.session_id == session_id, LiveVote.scenario_id == scenario_id)
+        .group_by(LiveVote.choice_id)
+    ).all()
+    return {choice: n for choice, n in rows}

@@ -1,0 +1,101 @@
+"""A finished session's record for the facilitator: per-scenario distributions, never names."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.content.catalog import Catalog
+from app.content.schema import Module, Scenario
+from app.live.results import HIDDEN_NOTE, MIN_GROUP, Distribution, distribution
+from app.live.service import owned_session
+from app.live.stage import module_of
+from app.models import LiveParticipant, LiveSession, LiveVote, User
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_HEADER = [
+    "date",
+    "module",
+    "participants",
+    "scenario",
+    "voters",
+    "choice",
+    "votes",
+    "percent",
+    "strongest",
+]
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    scenario: Scenario
+    distribution: Distribution
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    live: LiveSession
+    module: Module
+    held_on: datetime
+    participants: int
+    results: tuple[ScenarioResult, ...]
+    min_group: int = MIN_GROUP
+
+
+def session_summary(
+    session: Session, catalog: Catalog, *, user: User, session_id: int
+) -> SessionSummary:
+    """Date, module, participant count and each scenario's distribution (small groups hidden)."""
+    live = owned_session(session, user=user, session_id=session_id)
+    module = module_of(catalog, live)
+    participants = session.exec(
+        select(func.count())
+        .select_from(LiveParticipant)
+        .where(LiveParticipant.session_id == live.id)
+    ).one()
+    votes: dict[str, dict[str, int]] = {}
+    for scenario_id, choice_id, n in session.exec(
+        select(LiveVote.scenario_id, LiveVote.choice_id, func.count())
+        .where(LiveVote.session_id == live.id)
+        .group_by(col(LiveVote.scenario_id), col(LiveVote.choice_id))
+    ).all():
+        votes.setdefault(scenario_id, {})[choice_id] = n
+    results = tuple(
+        ScenarioResult(scenario, distribution(scenario, votes.get(scenario.id, {})))
+        for sid in live.scenario_list
+        if (scenario := module.quiz.scenario(sid)) is not None
+    )
+    held_on = live.started_at or live.created_at
+    return SessionSummary(live, module, held_on, participants, results)
+
+
+def summary_csv(summary: SessionSummary) -> str:
+    """One row per scenario and choice; a hidden scenario gets one row saying so."""
+    rows: list[list[object]] = [list(CSV_HEADER)]
+    head = [summary.held_on.strftime("%Y-%m-%d"), summary.module.title, summary.participants]
+    for result in summary.results:
+        shares = result.distribution.shares
+        base = [*head, result.scenario.title, result.distribution.total]
+        if shares is None:
+            rows.append([*base, HIDDEN_NOTE, "", "", ""])
+            continue
+        for share in shares:
+            strongest = "yes" if share.best else ""
+            rows.append([*base, share.choice.text, share.count, share.percent, strongest])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows([_cell(v) for v in row] for row in rows)
+    return out.getvalue()
+
+
+def _cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str):
+        value = " ".join(value.split())
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
+    return value

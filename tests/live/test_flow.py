@@ -1,0 +1,180 @@
+"""The room step by step, as the projector, the remote and a phone see it."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.models import LiveSession
+from tests.conftest import csrf_from
+from tests.live.conftest import TO_DISCUSS_1, TO_VOTE_1, TO_WRAPUP, Live, join, vote
+
+# (phase after n "next" presses, text on the projector, text on the phone)
+WALK = [
+    ("lobby", "joined", "You're in"),
+    ("rules", "What is said here stays here.", "What is said here stays here."),
+    ("read", "Ana suggests a fix", "Voting opens soon"),
+    ("vote", "have voted", 'name="choice"'),
+    ("closed", "Voting closed", "Voting is closed"),
+    ("reveal", "You credit her in the moment.", "You credit her in the moment."),
+    ("discuss", "What makes crediting hard?", "What makes crediting hard?"),
+    ("read", "Kai is cut off twice", "Voting opens soon"),
+    ("vote", "have voted", 'name="choice"'),
+    ("closed", "Voting closed", "Voting is closed"),
+    ("reveal", "Kai gets the floor back.", "Kai gets the floor back."),
+    ("discuss", "What makes crediting hard?", "What makes crediting hard?"),
+    ("wrapup", "If an idea is restated, then I will credit its author.", "commitment"),
+    ("ended", "Thank you", "Thank you"),
+]
+
+
+def test_next_walks_every_step_and_phones_follow(app: FastAPI, live: Live) -> None:
+    phone = join(app, live.code)
+    for presses, (phase, on_screen, on_phone) in enumerate(WALK):
+        if presses:
+            assert live.step("next").status_code == 303
+        projector = live.present().text
+        assert f"phase-{phase}" in projector, (presses, phase)
+        assert on_screen in projector, (presses, phase)
+        assert on_phone in phone.get(f"/j/{live.code}").text, (presses, phase)
+
+
+def test_each_step_change_bumps_the_version_by_one(live: Live, session: Session) -> None:
+    for expected in range(2, 6):
+        live.step("next")
+        row = session.get(LiveSession, live.id)
+        assert row is not None
+        session.refresh(row)
+        assert row.version == expected
+
+
+@pytest.mark.parametrize(
+    ("presses", "action", "phase"),
+    [
+        (1, "back", "lobby"),
+        (TO_VOTE_1, "back", "read"),
+        (TO_VOTE_1, "skip", "read"),  # the second scenario
+        (TO_DISCUSS_1, "back", "reveal"),
+        (TO_VOTE_1, "end", "ended"),
+        (0, "skip", "read"),
+        (TO_WRAPUP, "back", "discuss"),
+    ],
+)
+def test_back_skip_and_end_from_any_step(live: Live, presses: int, action: str, phase: str) -> None:
+    live.go(presses)
+    assert live.step(action).status_code == 303
+    assert live.phase() == phase
+
+
+def test_skip_moves_to_the_next_scenario(live: Live) -> None:
+    live.go(TO_VOTE_1)
+    live.step("skip")
+    assert "Kai is cut off twice" in live.present().text
+
+
+def test_back_from_the_lobby_and_anything_after_the_end_are_refused(live: Live) -> None:
+    assert live.step("back").status_code == 422
+    live.step("end")
+    for action in ("next", "back", "skip", "end"):
+        assert live.step(action, version=2).status_code == 422
+    assert live.phase() == "ended"
+
+
+def test_unknown_action_is_refused(live: Live) -> None:
+    assert live.step("jump").status_code == 422
+    assert live.phase() == "lobby"
+
+
+def test_a_stale_click_changes_nothing_and_says_so(live: Live) -> None:
+    live.step("next")  # version 1 -> 2
+    stale = live.step("next", version=1)
+    assert stale.status_code == 303 and stale.headers["location"].endswith("?moved=moved")
+    assert live.phase() == "rules"
+    assert "already moved on" in live.client.get(stale.headers["location"]).text
+
+
+def test_two_controllers_pressing_next_together_advance_once(live: Live) -> None:
+    version = 1
+    assert live.step("next", version=version).headers["location"].endswith("/present")
+    live.step("next", version=version, view="remote")
+    assert live.phase() == "rules"
+
+
+def test_control_via_htmx_follows_the_redirect_to_the_fragment(live: Live) -> None:
+    page = live.present().text
+    data = {"csrf_token": csrf_from(page), "action": "next", "version": "1", "view": "remote"}
+    response = live.client.post(f"/live/{live.id}/step", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 303 and response.headers["location"] == f"/live/{live.id}/remote"
+    fragment = live.client.get(response.headers["location"], headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<section id="remote"')
+    assert "Ground rules" in fragment.text
+
+
+def test_remote_shows_the_step_counts_and_big_controls(app: FastAPI, live: Live) -> None:
+    phone = join(app, live.code)
+    live.go(TO_VOTE_1)
+    vote(phone, live.code, "standup", "credit")
+    remote = live.client.get(f"/live/{live.id}/remote").text
+    assert "Voting open" in remote and "1 of 1 voted" in remote
+    assert 'value="next"' in remote and 'value="end"' in remote
+    assert "Bring it back to the scenario." in remote  # the notes for derailing
+
+
+def test_presenter_has_keyboard_shortcuts_without_inline_script(live: Live) -> None:
+    page = live.present().text
+    assert 'src="/static/js/live.js"' in page
+    assert 'data-key="next"' in page and 'data-key="back"' in page and 'data-key="end"' in page
+    assert "<script>" not in page and "style=" not in page and " onclick" not in page
+    assert 'class="presenter"' in page
+
+
+def test_countdown_runs_in_discussion_and_clears_on_the_next_step(live: Live) -> None:
+    live.go(TO_DISCUSS_1)
+    assert live.countdown(3).status_code == 303
+    page = live.present().text
+    assert ("data-countdown-ends" in page and "3:00" in page) or "2:59" in page
+    live.step("next")
+    assert "data-countdown-ends" not in live.present().text
+
+
+@pytest.mark.parametrize("presses", [0, TO_VOTE_1])
+def test_no_countdown_in_the_lobby_or_while_voting(live: Live, presses: int) -> None:
+    live.go(presses)
+    assert 'action="/live/' + str(live.id) + '/countdown"' not in live.present().text
+    assert live.countdown(2).status_code == 422
+
+
+def test_countdown_length_must_be_one_offered(live: Live) -> None:
+    live.go(TO_DISCUSS_1)
+    assert live.countdown(7).status_code == 422
+
+
+def test_participant_cannot_drive_the_room(app: FastAPI, live: Live) -> None:
+    phone = join(app, live.code)
+    token = csrf_from(phone.get("/login").text)  # a valid anonymous CSRF token
+    data = {"csrf_token": token, "action": "next", "version": "1"}
+    refused = phone.post(f"/live/{live.id}/step", data=data)
+    assert refused.status_code == 303 and refused.headers["location"].startswith("/login")
+    assert live.phase() == "lobby"
+
+
+def test_vote_step_shows_counts_but_no_results(app: FastAPI, live: Live, session: Session) -> None:
+    phones = [join(app, live.code) for _ in range(6)]
+    live.go(TO_VOTE_1)
+    for phone in phones[:5]:
+        vote(phone, live.code, "standup", "credit")
+    projector = live.present().text
+    assert "<strong>5 of 6</strong> have voted" in projector
+    assert "%" not in projector and "<meter" not in projector
+    assert "You credit her in the moment." not in projector  # feedback waits for the reveal
+    assert "Strongest response" not in phones[5].get(f"/j/{live.code}").text
+
+
+def test_facilitator_overview_links_presenter_remote_and_records(
+    client: TestClient, live: Live
+) -> None:
+    page = client.get(f"/live/{live.id}").text
+    for link in ("/present", "/remote", "/summary", "/summary.csv"):
+        assert f'href="/live/{live.id}{link}"' in page
