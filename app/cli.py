@@ -194,5 +194,149 @@ def check_deploy() -> None:
     raise typer.Exit(1 if problems else 0)
 
 
+@app.command("import-users")
+def import_users(
+    file: Path,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+    leavers: Annotated[
+        bool, typer.Option("--leavers", help="Deactivate active people missing from the file.")
+    ] = False,
+) -> None:
+    """Import people from an HR system's CSV: preview, then apply all rows or none."""
+    from app.db import make_engine, write_session
+    from app.hr import importing
+    from app.hr.csvfile import FileTooLarge, NotACsv, parse
+    from app.hr.report_text import plan_lines
+
+    settings = get_settings()
+    try:
+        table = parse(file.read_bytes(), file.name)
+    except OSError as exc:
+        typer.echo(f"{file}: cannot read the file ({exc.strerror}).", err=True)
+        raise typer.Exit(2) from exc
+    except (FileTooLarge, NotACsv) as exc:
+        typer.echo(exc.message, err=True)
+        raise typer.Exit(2) from exc
+    with write_session(make_engine(settings.database_url)) as session:
+        plan = importing.build_plan(session, table, filename=file.name, leavers=leavers, actor=None)
+        for line in plan_lines(plan):
+            typer.echo(line)
+        for error in plan.errors:
+            typer.echo(f"{file}:{error.line}: {error.field}: {error.message}", err=True)
+        if plan.errors:
+            typer.echo("Nothing was changed: fix the rows above and run again.", err=True)
+            raise typer.Exit(1)
+        if dry_run:
+            typer.echo("Dry run: nothing was changed.")
+            return
+        importing.apply_plan(
+            session, plan, actor_id=None, default_due_days=settings.default_due_days
+        )
+        session.commit()
+    typer.echo("Applied. New people have invitations queued; `allyship remind` emails them.")
+
+
+@app.command()
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List who would get what; send nothing.")
+    ] = False,
+    manager_digest: Annotated[
+        bool | None,
+        typer.Option(
+            "--manager-digest/--no-manager-digest",
+            help="Also send managers a weekly digest (default: ALLYSHIP_REMINDER_MANAGER_DIGEST).",
+        ),
+    ] = None,
+) -> None:
+    """Send today's reminder emails and queued invitations (run it daily from cron)."""
+    from app.content.catalog import load_catalog
+    from app.db import make_engine, write_session
+    from app.hr import reminders
+
+    settings = get_settings()
+    catalog = load_catalog(settings.content_dir)
+    with write_session(make_engine(settings.database_url)) as session:
+        report, invited = reminders.send_now(
+            session,
+            settings,
+            catalog,
+            actor_id=None,
+            dry_run=dry_run,
+            manager_digest=manager_digest,
+        )
+    verb = "Would send" if dry_run else "Sent"
+    for email, kind, modules in report.sent:
+        typer.echo(f"{verb} {kind} reminder to {email} ({modules} module(s))")
+    for email in report.digests:
+        typer.echo(f"{verb} manager digest to {email}")
+    for email in invited.sent:
+        typer.echo(f"{verb} invitation to {email}")
+    for email, error in [*report.failed, *invited.failed]:
+        typer.echo(f"Not sent to {email}: {error} (will be retried next run)", err=True)
+    typer.echo(
+        f"{verb} {len(report.sent)} reminder(s), {len(report.digests)} digest(s), "
+        f"{len(invited.sent)} invitation(s); {len(report.failed) + len(invited.failed)} failed."
+    )
+    raise typer.Exit(1 if report.failed or invited.failed else 0)
+
+
+api_key_app = typer.Typer(help="API keys for HR systems (JSON API v1).", no_args_is_help=True)
+app.add_typer(api_key_app, name="api-key")
+
+
+@api_key_app.command("create")
+def api_key_create(
+    name: str,
+    read_only: Annotated[
+        bool, typer.Option("--read-only", help="Reading only; no creating or updating people.")
+    ] = False,
+) -> None:
+    """Create a key; it is printed once and only its hash is stored."""
+    from app.api.keys import create_key
+    from app.db import make_engine, write_session
+    from app.errors import DomainError
+
+    scopes = ["read"] if read_only else ["read", "write"]
+    with write_session(make_engine(get_settings().database_url)) as session:
+        try:
+            key, secret = create_key(session, name=name, scopes=scopes, actor_id=None)
+        except DomainError as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"Created API key {key.name!r} ({key.scopes}). Store it now; it is not shown again:")
+    typer.echo(secret)
+
+
+@api_key_app.command("list")
+def api_key_list() -> None:
+    """List keys (names, prefixes, scopes, state); secrets are never shown."""
+    from app.api.keys import list_keys
+    from app.db import make_engine, write_session
+
+    with write_session(make_engine(get_settings().database_url)) as session:
+        for key in list_keys(session):
+            state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            typer.echo(f"{key.id}\t{key.name}\t{key.prefix}…\t{key.scopes}\t{state}")
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(name_or_id: str) -> None:
+    """Revoke a key by name or id; it stops working at once, for good."""
+    from app.api.keys import revoke_key
+    from app.db import make_engine, write_session
+    from app.errors import DomainError
+
+    with write_session(make_engine(get_settings().database_url)) as session:
+        try:
+            key = revoke_key(session, key_ref=name_or_id, actor_id=None)
+        except DomainError as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"Revoked API key {key.name!r}.")
+
+
 if __name__ == "__main__":
     app()

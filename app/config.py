@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
 
     default_due_days: int = 30
+    invite_valid_days: int = 14
+    reminder_weekly_cap: int = 4
+    reminder_manager_digest: bool = False
     live_session_counts_for_lesson: bool = True
 
     smtp_host: str = "127.0.0.1"

@@ -16,6 +16,8 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
+from app.api.routes import docs_router
+from app.api.routes import router as api_router
 from app.auth.account_routes import router as account_router
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
@@ -24,6 +26,7 @@ from app.csrf import ANON_COOKIE, csrf_protect
 from app.db import SAFE_METHODS, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
+from app.hr.routes import router as hr_router
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
@@ -32,7 +35,15 @@ from app.security import CSP, new_token
 from app.templating import is_htmx, render
 
 log = logging.getLogger("allyship")
-ROUTERS = [auth_router, account_router, learning_router, live_router]
+ROUTERS = [
+    auth_router,
+    account_router,
+    learning_router,
+    live_router,
+    hr_router,
+    api_router,
+    docs_router,
+]
 
 
 class DatabaseNotMigrated(RuntimeError):

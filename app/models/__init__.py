@@ -15,6 +15,14 @@ from app.models.core import (
     Role,
     User,
 )
+from app.models.hr import (
+    ApiKey,
+    AssignmentRule,
+    DigestSent,
+    ImportBatch,
+    Invite,
+    ReminderSent,
+)
 from app.models.live import (
     LiveAttendance,
     LiveCommitment,
@@ -25,12 +33,17 @@ from app.models.live import (
 )
 
 __all__ = [
+    "ApiKey",
     "Assignment",
+    "AssignmentRule",
     "AttemptAnswer",
     "AuditEvent",
     "Certificate",
     "Completion",
     "Department",
+    "DigestSent",
+    "ImportBatch",
+    "Invite",
     "LessonProgress",
     "LiveAttendance",
     "LiveCommitment",
@@ -42,6 +55,7 @@ __all__ = [
     "LoginSession",
     "QuizAttempt",
     "Reflection",
+    "ReminderSent",
     "Role",
     "User",
 ]

@@ -1,0 +1,284 @@
+"""API v1 services: modules, one person by external id (read and upsert), completions since a time."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_
+from sqlmodel import Session, col, select
+
+from app.api.schemas import (
+    AssignmentOut,
+    ModuleOut,
+    PersonIn,
+    PersonOut,
+    ProgressItem,
+    ProgressPage,
+)
+from app.clock import utcnow
+from app.content.catalog import Catalog
+from app.errors import Conflict, Invalid, NotFound
+from app.hr import assignments, audit, invites
+from app.hr.importing import EMAIL
+from app.models import (
+    ApiKey,
+    Assignment,
+    Completion,
+    Department,
+    LessonProgress,
+    QuizAttempt,
+    Role,
+    User,
+)
+
+PAGE_MAX = 1000
+
+
+def modules(catalog: Catalog) -> list[ModuleOut]:
+    return [
+        ModuleOut(
+            id=m.id,
+            title=m.title,
+            order=m.order,
+            minutes=m.meta.minutes,
+            pass_mark=m.quiz.pass_mark,
+            scenarios=len(m.quiz.scenarios),
+        )
+        for m in catalog.modules
+    ]
+
+
+def get_person(session: Session, *, external_id: str) -> PersonOut:
+    """One person with their assignments and progress (no reflections, ever)."""
+    user = session.exec(select(User).where(User.external_id == external_id)).first()
+    if user is None:
+        raise NotFound(f"No person has the external id “{external_id}”.")
+    return _person_out(session, user)
+
+
+def _person_out(session: Session, user: User) -> PersonOut:
+    dept = session.get(Department, user.department_id) if user.department_id else None
+    manager = session.get(User, user.manager_id) if user.manager_id else None
+    uid = user.id or 0
+    done = dict(
+        session.exec(
+            select(Completion.module_id, Completion.completed_at).where(Completion.user_id == uid)
+        ).all()
+    )
+    started = set(
+        session.exec(select(LessonProgress.module_id).where(LessonProgress.user_id == uid)).all()
+    )
+    tries = {
+        m: (n, best)
+        for m, n, best in session.exec(
+            select(QuizAttempt.module_id, func.count(), func.max(QuizAttempt.percent))  # type: ignore[call-overload]
+            .where(QuizAttempt.user_id == uid)
+            .group_by(QuizAttempt.module_id)
+        )
+    }
+    now = utcnow()
+    items = []
+    for a in session.exec(
+        select(Assignment).where(Assignment.user_id == uid).order_by(Assignment.module_id)
+    ):
+        n, best = tries.get(a.module_id, (0, None))
+        status = (
+            "complete"
+            if a.module_id in done
+            else "in progress"
+            if a.module_id in started or n
+            else "not started"
+        )
+        items.append(
+            AssignmentOut(
+                module_id=a.module_id,
+                assigned_at=a.created_at,
+                due_at=a.due_at,
+                status=status,
+                overdue=a.module_id not in done and a.due_at < now,
+                completed_at=done.get(a.module_id),
+                attempts=n,
+                best_score=best,
+            )
+        )
+    return PersonOut(
+        external_id=user.external_id or "",
+        email=user.email,
+        name=user.name,
+        department=dept.name if dept else None,
+        manager_email=manager.email if manager else None,
+        role=user.role,
+        active=user.active,
+        assignments=items,
+    )
+
+
+def put_person(
+    session: Session, *, key: ApiKey, external_id: str, body: PersonIn
+) -> tuple[PersonOut, bool]:
+    """Create or update the person with this external id; returns (person, created)."""
+    external_id = external_id.strip()
+    email = body.email.strip().lower()
+    if not external_id or len(external_id) > 200:
+        raise Invalid("external_id: use 1 to 200 characters.")
+    if not EMAIL.match(email):
+        raise Invalid(f"email: “{body.email}” is not a valid email address.")
+    user = session.exec(select(User).where(User.external_id == external_id)).first()
+    other = session.exec(select(User).where(User.email == email)).first()
+    if other is not None and (user is None or other.id != user.id):
+        if user is None and other.external_id is None:
+            user = other  # an account made before the HR system knew it: adopt it
+        else:
+            raise Conflict(f"email: {email} already belongs to another person.")
+    manager_id = _manager_id(session, body, email)
+    created = user is None
+    before = (user.role, user.department_id, user.active) if user else None
+    current_role = user.role if user else None
+    if (
+        body.role is not None
+        and body.role != current_role
+        and Role.admin in (body.role, current_role)
+    ):
+        raise Invalid("role: the API cannot give or remove the admin role; ask an admin.")
+    if user is None:
+        user = User(email=email, name=body.name, external_id=external_id)
+    user.email, user.name, user.external_id = email, body.name, external_id
+    if body.role is not None:
+        user.role = body.role
+    if "department" in body.model_fields_set:
+        user.department_id = _department_id(session, body.department)
+    if "manager_email" in body.model_fields_set:
+        user.manager_id = manager_id
+    if body.active is not None and body.active != user.active:
+        user.active, user.deactivated_at = body.active, None if body.active else utcnow()
+    session.add(user)
+    session.flush()
+    uid = user.id or 0
+    if created:
+        invites.queue(session, user_ids=[uid], actor_id=None)
+    if created or before is None or before[1:] != (user.department_id, user.active):
+        assignments.apply_rules(session, user_ids=[uid], now=utcnow())
+    if before and before[0] != user.role:
+        audit.record(
+            session,
+            actor_id=None,
+            action="user.role_change",
+            target=email,
+            old=before[0],
+            new=user.role,
+            via=f"api:{key.name}",
+        )
+    audit.record(
+        session,
+        actor_id=None,
+        action="api.person_create" if created else "api.person_update",
+        target=email,
+        key=key.name,
+        external_id=external_id,
+    )
+    session.commit()
+    session.refresh(user)
+    return _person_out(session, user), created
+
+
+def _manager_id(session: Session, body: PersonIn, email: str) -> int | None:
+    if not body.manager_email:
+        return None
+    manager_email = body.manager_email.strip().lower()
+    if manager_email == email:
+        raise Invalid("manager_email: a person cannot be their own manager.")
+    manager = session.exec(select(User.id).where(User.email == manager_email)).first()
+    if manager is None:
+        raise Invalid(
+            f"manager_email: no account has the email {manager_email}; create the manager first."
+        )
+    return manager
+
+
+def _department_id(session: Session, name: str | None) -> int | None:
+    if not name:
+        return None
+    found = session.exec(
+        select(Department).where(func.lower(Department.name) == name.lower())
+    ).first()
+    if found is None:
+        found = Department(name=name)
+        session.add(found)
+        session.flush()
+    return found.id
+
+
+def _encode_cursor(at: datetime, row_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{row_id}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        at, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        return datetime.fromisoformat(at), int(row_id)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise Invalid("cursor: not a cursor from a previous page; start again without it.") from exc
+
+
+def progress(
+    session: Session, *, since: datetime | None, cursor: str | None, limit: int
+) -> ProgressPage:
+    """Completions in (completed_at, id) order from `since`, a page at a time (keyset paging)."""
+    if since is not None and since.tzinfo is None:
+        raise Invalid("since: include a time zone, for example 2026-01-31T00:00:00Z.")
+    stmt = (
+        select(Completion, User.external_id, User.email)
+        .join(User, User.id == Completion.user_id)  # type: ignore[arg-type]
+        .order_by(col(Completion.completed_at), col(Completion.id))
+        .limit(limit + 1)
+    )
+    if since is not None:
+        stmt = stmt.where(col(Completion.completed_at) >= since)
+    if cursor:
+        at, row_id = _decode_cursor(cursor)
+        stmt = stmt.where(
+            or_(
+                col(Completion.completed_at) > at,
+                and_(col(Completion.completed_at) == at, col(Completion.id) > row_id),
+            )
+        )
+    rows = session.exec(stmt).all()
+    page, more = rows[:limit], len(rows) > limit
+    pairs = {(c.user_id, c.module_id) for c, _, _ in page}
+    users = {u for u, _ in pairs}
+    stats = (
+        {
+            (u, m): (n, best)
+            for u, m, n, best in session.exec(
+                select(
+                    QuizAttempt.user_id,
+                    QuizAttempt.module_id,
+                    func.count(),
+                    func.max(QuizAttempt.percent),
+                )  # type: ignore[call-overload]
+                .where(col(QuizAttempt.user_id).in_(users))
+                .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+            )
+        }
+        if users
+        else {}
+    )
+    items = [
+        ProgressItem(
+            external_id=ext,
+            email=email,
+            module_id=c.module_id,
+            completed_at=c.completed_at,
+            via=c.via,
+            attempts=stats.get((c.user_id, c.module_id), (0, None))[0],
+            best_score=stats.get((c.user_id, c.module_id), (0, None))[1],
+        )
+        for c, ext, email in page
+    ]
+    last = page[-1][0] if page else None
+    return ProgressPage(
+        items=items,
+        next_cursor=_encode_cursor(last.completed_at, last.id or 0) if more and last else None,
+    )

@@ -1,0 +1,1 @@
+"""HR: people import, invites, assignments, reports and exports, reminders, audit log."""

@@ -1,0 +1,296 @@
+"""Assignments: the course or chosen modules to departments or people, due dates, joiner rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import case, delete, func, update
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.content.catalog import Catalog
+from app.errors import Invalid
+from app.hr import audit
+from app.hr.dbutil import chunks, completed, due_in, end_of_day, insert_ignore
+from app.models import Assignment, AssignmentRule, Department, User
+
+
+@dataclass(frozen=True)
+class AssignResult:
+    people: int
+    created: int
+    already: int
+    due_at: datetime
+    rules: int
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    rule: AssignmentRule
+    department: str
+    module_title: str
+
+
+@dataclass(frozen=True)
+class ModuleSummary:
+    module_id: str
+    title: str
+    assigned: int
+    open: int
+    earliest_due: datetime | None
+    latest_due: datetime | None
+
+
+class AssignmentInvalid(Invalid):
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
+def _check_modules(catalog: Catalog, module_ids: list[str], problems: dict[str, str]) -> list[str]:
+    unknown = [m for m in module_ids if catalog.get(m) is None]
+    if unknown:
+        problems["modules"] = f"Unknown module(s): {', '.join(unknown)}. Pick from the list."
+    elif not module_ids:
+        problems["modules"] = "Choose the whole course or at least one module."
+    return [m for m in module_ids if catalog.get(m) is not None]
+
+
+def _people(
+    session: Session, department_ids: list[int], emails: list[str], problems: dict[str, str]
+) -> list[int]:
+    found_depts = set(
+        session.exec(select(Department.id).where(col(Department.id).in_(department_ids))).all()
+    )
+    if missing := set(department_ids) - found_depts:
+        problems["departments"] = f"Unknown department id(s): {sorted(missing)}."
+    by_email = dict(
+        session.exec(
+            select(User.email, User.id).where(col(User.email).in_(emails), col(User.active))
+        ).all()
+    )
+    if unknown := [e for e in emails if e not in by_email]:
+        problems["emails"] = (
+            "No active account has the email(s) " + ", ".join(unknown) + "; check the spelling."
+        )
+    if not department_ids and not emails:
+        problems["who"] = "Choose at least one department or enter at least one email."
+    ids = set(by_email.values())
+    if found_depts:
+        ids |= set(
+            session.exec(
+                select(User.id).where(col(User.department_id).in_(found_depts), col(User.active))
+            ).all()
+        )
+    return sorted(i for i in ids if i is not None)
+
+
+def assign(
+    session: Session,
+    catalog: Catalog,
+    *,
+    actor_id: int | None,
+    module_ids: list[str],
+    department_ids: list[int],
+    emails: list[str],
+    due: date | None,
+    default_due_days: int,
+) -> AssignResult:
+    """Assign modules to the people of departments and to named people; departments keep a rule."""
+    problems: dict[str, str] = {}
+    now = utcnow()
+    if due is not None and due < now.date():
+        problems["due"] = "The due date is in the past; choose today or a later date."
+    modules = _check_modules(catalog, module_ids, problems)
+    people = _people(session, department_ids, [e.strip().lower() for e in emails], problems)
+    if problems:
+        raise AssignmentInvalid(problems)
+    due_at = end_of_day(due) if due else due_in(now, default_due_days)
+    already = _count_existing(session, people, modules)
+    for part in chunks(people, 90):
+        insert_ignore(
+            session,
+            Assignment,
+            [
+                {
+                    "user_id": uid,
+                    "module_id": m,
+                    "due_at": due_at,
+                    "assigned_by_id": actor_id,
+                    "source": "manual",
+                    "created_at": now,
+                }
+                for uid in part
+                for m in modules
+            ],
+            ["user_id", "module_id"],
+        )
+    due_days = (due_at.date() - now.date()).days
+    rules = [
+        {
+            "department_id": d,
+            "module_id": m,
+            "due_days": due_days,
+            "created_by_id": actor_id,
+            "created_at": now,
+        }
+        for d in department_ids
+        for m in modules
+    ]
+    insert_ignore(session, AssignmentRule, rules, ["department_id", "module_id"])
+    result = AssignResult(
+        len(people), len(people) * len(modules) - already, already, due_at, len(rules)
+    )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="assignment.create",
+        target=", ".join(modules),
+        departments=department_ids,
+        emails=emails,
+        people=result.people,
+        created=result.created,
+        due=due_at.date().isoformat(),
+    )
+    session.commit()
+    return result
+
+
+def _count_existing(session: Session, people: list[int], modules: list[str]) -> int:
+    total = 0
+    for part in chunks(people):
+        total += session.exec(
+            select(func.count())
+            .select_from(Assignment)
+            .where(col(Assignment.user_id).in_(part), col(Assignment.module_id).in_(modules))
+        ).one()
+    return total
+
+
+def apply_rules(session: Session, *, user_ids: list[int], now: datetime) -> None:
+    """Give people who joined (or moved to) a department that department's assignments."""
+    for part in chunks(user_ids):
+        rows = session.exec(
+            select(User.id, AssignmentRule.module_id, AssignmentRule.due_days)
+            .join(AssignmentRule, AssignmentRule.department_id == User.department_id)  # type: ignore[arg-type]
+            .where(col(User.id).in_(part), col(User.active))
+        ).all()
+        insert_ignore(
+            session,
+            Assignment,
+            [
+                {
+                    "user_id": uid,
+                    "module_id": module_id,
+                    "due_at": due_in(now, days),
+                    "source": "department",
+                    "created_at": now,
+                }
+                for uid, module_id, days in rows
+            ],
+            ["user_id", "module_id"],
+        )
+
+
+def change_due_dates(
+    session: Session,
+    catalog: Catalog,
+    *,
+    actor_id: int | None,
+    module_ids: list[str],
+    department_id: int | None,
+    due: date | None,
+    include_overdue: bool = True,
+) -> int:
+    """Move the due date of every open assignment that matches; returns how many moved."""
+    problems: dict[str, str] = {}
+    modules = _check_modules(catalog, module_ids, problems)
+    now = utcnow()
+    if due is None:
+        problems["due"] = "Enter the new due date."
+    elif due < now.date():
+        problems["due"] = "The new due date is in the past; choose today or a later date."
+    if problems or due is None:
+        raise AssignmentInvalid(problems)
+    done = completed()
+    stmt = update(Assignment).where(col(Assignment.module_id).in_(modules), ~done)
+    if department_id is not None:
+        members = select(User.id).where(User.department_id == department_id)
+        stmt = stmt.where(col(Assignment.user_id).in_(members))
+    if not include_overdue:
+        stmt = stmt.where(col(Assignment.due_at) >= now)
+    moved = session.execute(stmt.values(due_at=end_of_day(due))).rowcount  # type: ignore[attr-defined]
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="assignment.due_change",
+        target=", ".join(modules),
+        department_id=department_id,
+        due=due.isoformat(),
+        moved=moved,
+    )
+    session.commit()
+    return int(moved or 0)
+
+
+def remove_rule(session: Session, *, actor_id: int | None, rule_id: int) -> None:
+    """Stop assigning a module to people who join a department (existing assignments stay)."""
+    rule = session.get(AssignmentRule, rule_id)
+    if rule is None:
+        return
+    session.execute(delete(AssignmentRule).where(col(AssignmentRule.id) == rule_id))
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="assignment.rule_remove",
+        target=rule.module_id,
+        department_id=rule.department_id,
+    )
+    session.commit()
+
+
+def rules(session: Session, catalog: Catalog) -> list[RuleRow]:
+    rows = session.exec(
+        select(AssignmentRule, Department.name)
+        .join(Department, Department.id == AssignmentRule.department_id)  # type: ignore[arg-type]
+        .order_by(Department.name, AssignmentRule.module_id)
+    ).all()
+    return [
+        RuleRow(rule, name, m.title if (m := catalog.get(rule.module_id)) else rule.module_id)
+        for rule, name in rows
+    ]
+
+
+def module_summary(session: Session, catalog: Catalog) -> list[ModuleSummary]:
+    """Per module: how many active people have it, how many are still open, due range."""
+    done = completed()
+    open_ = func.sum(case((done, 0), else_=1))
+    rows = session.exec(
+        select(
+            Assignment.module_id,
+            func.count(),
+            open_,
+            func.min(Assignment.due_at),
+            func.max(Assignment.due_at),
+        )
+        .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+        .where(col(User.active))
+        .group_by(Assignment.module_id)
+    ).all()
+    by_id = {r[0]: r for r in rows}
+    return [
+        ModuleSummary(
+            m.id,
+            m.title,
+            by_id[m.id][1] if m.id in by_id else 0,
+            int(by_id[m.id][2] or 0) if m.id in by_id else 0,
+            by_id[m.id][3] if m.id in by_id else None,
+            by_id[m.id][4] if m.id in by_id else None,
+        )
+        for m in catalog.modules
+    ]
+
+
+def departments(session: Session) -> list[Department]:
+    return list(session.exec(select(Department).order_by(Department.name)))

@@ -1,0 +1,49 @@
+"""Small SQL helpers shared by HR services: portable insert-or-ignore, chunked IN lists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import Exists, exists
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+
+from app.models import Assignment, Completion
+
+T = TypeVar("T")
+CHUNK = 900
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def insert_ignore(
+    session: Session, model: Any, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on the unique `keys` (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    stmt = module.insert(model).on_conflict_do_nothing(index_elements=keys)
+    session.execute(stmt, rows)
+
+
+def completed() -> Exists:
+    """True for an assignment whose module the person has completed (correlated EXISTS)."""
+    return exists().where(
+        Completion.user_id == Assignment.user_id, Completion.module_id == Assignment.module_id
+    )
+
+
+def end_of_day(day: date) -> datetime:
+    """Due dates mean "by the end of that day" (UTC)."""
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+def due_in(now: datetime, days: int) -> datetime:
+    return end_of_day((now + timedelta(days=days)).date())

@@ -1,0 +1,97 @@
+"""Outbound email over SMTP (ALLYSHIP_SMTP_*): one connection per run, clear errors."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from types import TracebackType
+
+from app.config import Settings
+
+
+class MailError(Exception):
+    """The SMTP server did not accept a message; nothing should be recorded as sent."""
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer:
+    """Sends messages over one SMTP connection, opened on first use."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Mailer:
+        return self
+
+    def __exit__(
+        self,
+        _type: type[BaseException] | None,
+        _exc: BaseException | None,
+        _tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout_seconds)
+        try:
+            if s.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if s.smtp_user:
+                smtp.login(s.smtp_user, s.smtp_password)
+        except Exception:
+            smtp.close()
+            raise
+        return smtp
+
+    def send(self, message: Message) -> None:
+        """Hand one message to the server; MailError unless it was accepted."""
+        email = EmailMessage()
+        email["From"] = self.settings.smtp_from
+        email["To"] = message.to
+        email["Subject"] = message.subject
+        email["Message-ID"] = make_msgid(domain="allyship.local")
+        email.set_content(message.body)
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            refused = self._smtp.send_message(email)
+        except (smtplib.SMTPException, OSError) as exc:
+            self.close()
+            raise MailError(_describe(exc, self.settings)) from exc
+        if refused:
+            raise MailError(f"the server refused {', '.join(refused)}")
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self._smtp.close()
+            self._smtp = None
+
+
+def _describe(exc: Exception, settings: Settings) -> str:
+    where = f"{settings.smtp_host}:{settings.smtp_port}"
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return "the server refused the recipient " + ", ".join(exc.recipients)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        detail = (
+            exc.smtp_error.decode(errors="replace")
+            if isinstance(exc.smtp_error, bytes)
+            else str(exc.smtp_error)
+        )
+        return f"the SMTP server at {where} answered {exc.smtp_code} {detail}"[:500]
+    if isinstance(exc, ConnectionRefusedError):
+        return f"could not connect to the SMTP server at {where} (connection refused); check ALLYSHIP_SMTP_HOST and ALLYSHIP_SMTP_PORT"
+    return f"sending through {where} failed: {type(exc).__name__}: {exc}"[:500]

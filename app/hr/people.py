@@ -1,0 +1,231 @@
+"""The people report: one filtered, searchable, paginated query shared by the table and the exports."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import Select, case, func, or_
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.errors import Invalid
+from app.hr.reports import NO_DEPARTMENT, person_stats
+from app.models import Department, User
+
+PAGE_SIZE = 50
+STATUSES = {
+    "not-assigned": "Not assigned",
+    "not-started": "Not started",
+    "in-progress": "In progress",
+    "complete": "Complete",
+}
+OVERDUE = {"yes": "Overdue", "no": "Not overdue"}
+SORTS = {"name": "Name", "due": "Next due date", "progress": "Progress"}
+
+
+@dataclass(frozen=True)
+class PeopleFilter:
+    q: str = ""
+    department: str = ""
+    status: str = ""
+    overdue: str = ""
+    leavers: bool = False
+    sort: str = "name"
+
+    def params(self) -> dict[str, str]:
+        """The non-default filters as query parameters (links, exports)."""
+        values = {k: ("yes" if v is True else v) for k, v in asdict(self).items()}
+        return {k: str(v) for k, v in values.items() if v and v != getattr(DEFAULT, k)}
+
+    def file_tag(self, department_name: str | None) -> str:
+        parts = []
+        if self.department:
+            parts += ["dept", department_name or self.department]
+        for key in ("status", "overdue", "q"):
+            if value := getattr(self, key):
+                parts += [key if key != "q" else "search", value]
+        if self.leavers:
+            parts.append("with-leavers")
+        slug = re.sub(r"[^a-z0-9]+", "-", "-".join(parts).lower()).strip("-")
+        return f"-{slug[:80]}" if slug else ""
+
+
+DEFAULT = PeopleFilter()
+
+
+def parse_filter(
+    *, q: str, department: str, status: str, overdue: str, leavers: str, sort: str
+) -> PeopleFilter:
+    """Check filter values from a query string; unknown values get a message naming the choices."""
+    if status and status not in STATUSES:
+        raise Invalid(f"Status “{status}” is not one of: {', '.join(STATUSES)}.")
+    if overdue and overdue not in OVERDUE:
+        raise Invalid("Overdue must be “yes”, “no” or empty.")
+    if department and department != "none" and not department.isdigit():
+        raise Invalid("Department must be a department id from the list, or “none”.")
+    if sort and sort not in SORTS:
+        raise Invalid(f"Sort must be one of: {', '.join(SORTS)}.")
+    return PeopleFilter(
+        q=q.strip()[:100],
+        department=department,
+        status=status,
+        overdue=overdue,
+        leavers=leavers in ("yes", "on", "true", "1"),
+        sort=sort or "name",
+    )
+
+
+def people_select(filters: PeopleFilter, *, now: datetime) -> Select[Any]:
+    """The rows of the people report, in order: the table pages it, the exports stream it."""
+    ps = person_stats(now)
+    status = case(
+        (ps.c.user_id.is_(None), "not-assigned"),
+        (ps.c.done == ps.c.assigned, "complete"),
+        ((ps.c.done > 0) | (ps.c.started > 0), "in-progress"),
+        else_="not-started",
+    ).label("status")
+    stmt = (
+        select(  # type: ignore[call-overload]
+            User.id,
+            User.name,
+            User.email,
+            User.external_id,
+            User.active,
+            User.manager_id,
+            Department.name.label("department"),  # type: ignore[attr-defined]
+            func.coalesce(ps.c.assigned, 0).label("assigned"),
+            func.coalesce(ps.c.done, 0).label("done"),
+            func.coalesce(ps.c.overdue, 0).label("overdue"),
+            ps.c.next_due,
+            status,
+        )
+        .select_from(User)
+        .join(ps, ps.c.user_id == User.id, isouter=True)
+        .join(Department, Department.id == User.department_id, isouter=True)
+    )
+    if not filters.leavers:
+        stmt = stmt.where(col(User.active))
+    if filters.q:
+        needle = filters.q.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                func.lower(User.email).contains(needle, autoescape=True),
+                func.lower(func.coalesce(User.external_id, "")).contains(needle, autoescape=True),
+            )
+        )
+    if filters.department == "none":
+        stmt = stmt.where(col(User.department_id).is_(None))
+    elif filters.department:
+        stmt = stmt.where(User.department_id == int(filters.department))
+    if filters.status:
+        stmt = stmt.where(status == filters.status)
+    if filters.overdue == "yes":
+        stmt = stmt.where(func.coalesce(ps.c.overdue, 0) > 0)
+    elif filters.overdue == "no":
+        stmt = stmt.where(func.coalesce(ps.c.overdue, 0) == 0)
+    order = {
+        "name": [func.lower(User.name), User.id],
+        "due": [ps.c.next_due.is_(None), ps.c.next_due, func.lower(User.name), User.id],
+        "progress": [
+            (func.coalesce(ps.c.done, 0) * 1.0 / func.coalesce(ps.c.assigned, 1)),
+            func.lower(User.name),
+            User.id,
+        ],
+    }[filters.sort]
+    return stmt.order_by(*order)
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    id: int
+    name: str
+    email: str
+    external_id: str | None
+    active: bool
+    department: str
+    assigned: int
+    done: int
+    overdue: int
+    next_due: datetime | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.done) // self.assigned if self.assigned else 0
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    rows: list[PersonRow]
+    total: int
+    page: int
+    pages: int
+    filters: PeopleFilter
+    departments: list[tuple[int, str]]
+
+    def link(self, **changes: Any) -> str:
+        params = {**self.filters.params(), "page": str(self.page), **changes}
+        query = "&".join(f"{k}={_quote(str(v))}" for k, v in params.items() if v)
+        return "/hr/people" + (f"?{query}" if query else "")
+
+    def export_link(self, kind: str) -> str:
+        params = {**self.filters.params(), "kind": kind}
+        return "/hr/people/export.csv?" + "&".join(f"{k}={_quote(v)}" for k, v in params.items())
+
+
+def _quote(value: str) -> str:
+    return quote(value, safe="")
+
+
+def to_row(row: Any) -> PersonRow:
+    return PersonRow(
+        id=row.id,
+        name=row.name,
+        email=row.email,
+        external_id=row.external_id,
+        active=row.active,
+        department=row.department or NO_DEPARTMENT,
+        assigned=row.assigned,
+        done=row.done,
+        overdue=row.overdue,
+        next_due=row.next_due,
+        status=row.status,
+    )
+
+
+def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> PeoplePage:
+    """One page of the people report and the total (two queries at most)."""
+    now = utcnow()
+    stmt = people_select(filters, now=now)
+    page = max(page, 1)
+    paged = stmt.add_columns(func.count().over().label("total"))
+    rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    if rows:
+        total = rows[0].total
+    else:
+        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+        if total and page > 1:
+            page = -(-total // PAGE_SIZE)
+            rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    departments = department_choices(session)
+    return PeoplePage(
+        rows=[to_row(r) for r in rows],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        filters=filters,
+        departments=departments,
+    )
+
+
+def department_choices(session: Session) -> list[tuple[int, str]]:
+    return [(d.id or 0, d.name) for d in session.exec(select(Department).order_by(Department.name))]

@@ -1,0 +1,180 @@
+"""One person's drill-down for HR: assignments, lesson reads, attempts and scores. Never reflections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.content.catalog import Catalog
+from app.content.schema import Module
+from app.errors import Forbidden, Invalid, NotFound
+from app.hr import audit, invites
+from app.hr.reports import NO_DEPARTMENT
+from app.models import (
+    Assignment,
+    Completion,
+    Department,
+    Invite,
+    LessonProgress,
+    QuizAttempt,
+    Role,
+    User,
+)
+
+
+@dataclass(frozen=True)
+class ModuleRecord:
+    module: Module
+    assignment: Assignment | None
+    opened_at: datetime | None
+    read_at: datetime | None
+    attempts: list[QuizAttempt]
+    completed_at: datetime | None
+
+    @property
+    def best(self) -> int | None:
+        return max((a.percent for a in self.attempts), default=None)
+
+    @property
+    def first(self) -> int | None:
+        return self.attempts[0].percent if self.attempts else None
+
+    @property
+    def status(self) -> str:
+        if self.completed_at:
+            return "Complete"
+        if self.opened_at or self.attempts:
+            return "In progress"
+        return "Not started" if self.assignment else "Not assigned"
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.assignment and not self.completed_at and self.assignment.due_at < utcnow())
+
+
+@dataclass(frozen=True)
+class PersonDetail:
+    user: User
+    department: str
+    manager: User | None
+    modules: list[ModuleRecord]
+    invite: Invite | None
+
+    @property
+    def invite_state(self) -> str:
+        if self.user.password_hash:
+            return "Password set"
+        invite = self.invite
+        if invite is None:
+            return "No invitation"
+        if invite.used_at:
+            return "Invitation used"
+        if invite.revoked_at:
+            return "Invitation replaced or withdrawn"
+        if invite.token_hash is None:
+            return "Invitation queued" + (
+                f" (last error: {invite.last_error})" if invite.last_error else ""
+            )
+        if invite.expires_at and invite.expires_at <= utcnow():
+            return "Invitation expired"
+        return "Invitation sent"
+
+
+def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> PersonDetail:
+    """Everything HR may see about one person, in a fixed number of queries."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no person with that id. Go back to the people list.")
+    department = session.get(Department, user.department_id) if user.department_id else None
+    manager = session.get(User, user.manager_id) if user.manager_id else None
+
+    def by_module(model: type) -> dict[str, object]:
+        return {r.module_id: r for r in session.exec(select(model).where(model.user_id == user_id))}
+
+    assignments = by_module(Assignment)
+    reads = by_module(LessonProgress)
+    completions = by_module(Completion)
+    attempts: dict[str, list[QuizAttempt]] = {}
+    for attempt in session.exec(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id)
+        .order_by(col(QuizAttempt.submitted_at), col(QuizAttempt.id))
+    ):
+        attempts.setdefault(attempt.module_id, []).append(attempt)
+    invite = session.exec(
+        select(Invite).where(Invite.user_id == user_id).order_by(col(Invite.id).desc())
+    ).first()
+    modules = []
+    for module in catalog.modules:
+        read = reads.get(module.id)
+        done = completions.get(module.id)
+        modules.append(
+            ModuleRecord(
+                module=module,
+                assignment=assignments.get(module.id),  # type: ignore[arg-type]
+                opened_at=read.opened_at if read else None,  # type: ignore[attr-defined]
+                read_at=read.completed_at if read else None,  # type: ignore[attr-defined]
+                attempts=attempts.get(module.id, []),
+                completed_at=done.completed_at if done else None,  # type: ignore[attr-defined]
+            )
+        )
+    return PersonDetail(
+        user=user,
+        department=department.name if department else NO_DEPARTMENT,
+        manager=manager,
+        modules=modules,
+        invite=invite,
+    )
+
+
+def change_role(session: Session, *, actor: User, user_id: int, role: str) -> User:
+    """Give a person another role (admins only, enforced by the route); audited."""
+    if role not in Role.__members__:
+        raise Invalid(f"“{role}” is not a role; use one of: {', '.join(Role.__members__)}.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no person with that id.")
+    if user.id == actor.id:
+        raise Invalid("You cannot change your own role; ask another admin.")
+    if user.role != role:
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="user.role_change",
+            target=user.email,
+            old=user.role,
+            new=role,
+            via="web",
+        )
+        user.role = role
+        session.add(user)
+        session.commit()
+    return user
+
+
+def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> User:
+    """Deactivate a leaver (records stay) or reactivate a returner; audited."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no person with that id.")
+    if user.id == actor.id:
+        raise Invalid("You cannot deactivate your own account.")
+    if user.role == Role.admin and actor.role != Role.admin:
+        raise Forbidden("Only an admin can deactivate an admin account.")
+    if user.active != active:
+        user.active = active
+        user.deactivated_at = None if active else utcnow()
+        session.add(user)
+        if not active:
+            invites.revoke_for(session, user_ids=[user_id])
+        audit.record(
+            session,
+            actor_id=actor.id,
+            action="user.reactivate" if active else "user.deactivate",
+            target=user.email,
+        )
+        session.commit()
+    return user

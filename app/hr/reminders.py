@@ -1,0 +1,397 @@
+"""Reminder emails: who gets what and when, a claim per (assignment, kind, period), send, record."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, update
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.config import Settings
+from app.content.catalog import Catalog
+from app.hr import audit, invites, schedule
+from app.hr.dbutil import chunks, completed, insert_ignore
+from app.hr.mailer import Mailer, MailError, Message
+from app.models import Assignment, DigestSent, Invite, ReminderSent, User
+
+STALE_CLAIM = timedelta(minutes=30)
+REMINDER_KEY = ["assignment_id", "kind", "period"]
+DIGEST_KEY = ["manager_id", "period"]
+ClaimModel = type[ReminderSent] | type[DigestSent]
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    assignment_id: int
+    module_id: str
+    due: date
+    reminder: schedule.Reminder
+
+
+@dataclass
+class Recipient:
+    user_id: int
+    email: str
+    name: str
+    manager_id: int | None
+    items: list[OpenItem] = field(default_factory=list)
+
+    @property
+    def kind(self) -> str:
+        """The most pressing kind among this person's reminders."""
+        return max((i.reminder.kind for i in self.items), key=schedule.KINDS.index)
+
+
+@dataclass(frozen=True)
+class Planned:
+    day: date
+    email: str
+    name: str
+    kind: str
+    modules: list[str]
+    status: str
+
+
+@dataclass
+class RunReport:
+    sent: list[tuple[str, str, int]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def _open_assignments(
+    session: Session, low: date, high: date
+) -> list[tuple[int, int, str, datetime, str, str, int | None]]:
+    done = completed()
+    return list(
+        session.exec(
+            select(
+                Assignment.id,
+                Assignment.user_id,
+                Assignment.module_id,
+                Assignment.due_at,
+                User.email,
+                User.name,
+                User.manager_id,
+            )
+            .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+            .where(
+                col(User.active),
+                col(Assignment.due_at) >= datetime.combine(low, time.min, tzinfo=UTC),
+                col(Assignment.due_at) <= datetime.combine(high, time.max, tzinfo=UTC),
+                ~done,
+            )
+            .order_by(User.email, Assignment.module_id)
+        ).all()
+    )
+
+
+def _sent(session: Session, assignment_ids: list[int]) -> dict[tuple[int, str, str], str]:
+    status: dict[tuple[int, str, str], str] = {}
+    for part in chunks(assignment_ids):
+        for aid, kind, period, state in session.exec(
+            select(
+                ReminderSent.assignment_id,
+                ReminderSent.kind,
+                ReminderSent.period,
+                ReminderSent.status,
+            ).where(col(ReminderSent.assignment_id).in_(part))
+        ):
+            status[(aid, kind, period)] = state
+    return status
+
+
+def due_now(session: Session, settings: Settings, *, today: date) -> list[Recipient]:
+    """People with at least one reminder due today that has not been sent yet."""
+    cap = settings.reminder_weekly_cap
+    low, high = schedule.window(today, cap=cap)
+    rows = _open_assignments(session, low, high)
+    sent = _sent(session, [r[0] for r in rows])
+    people: dict[int, Recipient] = {}
+    for aid, uid, module_id, due_at, email, name, manager in rows:
+        reminder = schedule.current(due_at.date(), today, cap=cap)
+        if reminder is None or sent.get((aid, reminder.kind, reminder.period)) == "sent":
+            continue
+        person = people.setdefault(uid, Recipient(uid, email, name, manager))
+        person.items.append(OpenItem(aid, module_id, due_at.date(), reminder))
+    return list(people.values())
+
+
+def preview(
+    session: Session, settings: Settings, catalog: Catalog, *, today: date, days: int = 14
+) -> list[Planned]:
+    """Who will get what and when over the next `days` days (today's unsent ones first)."""
+    cap = settings.reminder_weekly_cap
+    low, high = schedule.window(today, cap=cap, ahead=days)
+    rows = _open_assignments(session, low, high)
+    sent = _sent(session, [r[0] for r in rows])
+    grouped: dict[tuple[date, str, str, str, str], list[str]] = defaultdict(list)
+    for aid, _uid, module_id, due_at, email, name, _manager in rows:
+        title = m.title if (m := catalog.get(module_id)) else module_id
+        now = schedule.current(due_at.date(), today, cap=cap)
+        if now is not None:
+            state = sent.get((aid, now.kind, now.period), "due now")
+            grouped[(today, email, name, now.kind, state)].append(title)
+        for later in schedule.upcoming(due_at.date(), today, cap=cap, days=days):
+            grouped[(later.day, email, name, later.kind, "scheduled")].append(title)
+    return [
+        Planned(day, email, name, kind, modules, state)
+        for (day, email, name, kind, state), modules in sorted(grouped.items())
+    ]
+
+
+def _claim(
+    session: Session,
+    model: ClaimModel,
+    keys: list[str],
+    rows: list[dict[str, Any]],
+    token: str,
+    now: datetime,
+) -> set[Any]:
+    """Take unique rows (new, failed or abandoned ones) under `token`; returns the ids we own."""
+    fresh = {"status": "claimed", "claim_token": token, "claimed_at": now}
+    insert_ignore(session, model, [{**row, **fresh} for row in rows], keys)
+    retry = or_(
+        col(model.status) == "failed",
+        and_(col(model.status) == "claimed", col(model.claimed_at) < now - STALE_CLAIM),
+    )
+    for row in rows:
+        match = [getattr(model, k) == row[k] for k in keys]
+        session.execute(update(model).where(*match, retry).values(**fresh))
+    mine = set(
+        session.exec(
+            select(getattr(model, keys[0])).where(
+                col(model.claim_token) == token, col(model.status) == "claimed"
+            )
+        ).all()
+    )
+    session.commit()
+    return mine
+
+
+def _finish(session: Session, model: ClaimModel, token: str, error: str | None) -> None:
+    """Record the outcome: sent only once the server accepted the message."""
+    outcome = (
+        {"status": "failed", "last_error": error[:500]}
+        if error
+        else {"status": "sent", "sent_at": utcnow(), "last_error": ""}
+    )
+    session.execute(
+        update(model)
+        .where(col(model.claim_token) == token)
+        .values(attempts=model.attempts + 1, **outcome)
+    )
+    session.commit()
+
+
+def _reminder_message(
+    settings: Settings, catalog: Catalog, person: Recipient, items: list[OpenItem], today: date
+) -> Message:
+    lines = []
+    for item in sorted(items, key=lambda i: (i.due, i.module_id)):
+        title = m.title if (m := catalog.get(item.module_id)) else item.module_id
+        lines.append(
+            f"- {title}: {schedule.describe(item.reminder.kind, item.due, today)}\n"
+            f"  {settings.public_url}/modules/{item.module_id}"
+        )
+    overdue = any(i.due < today for i in items)
+    subject = (
+        f"Overdue: {settings.course_title}"
+        if overdue
+        else f"Reminder: {settings.course_title} is due soon"
+    )
+    return Message(
+        to=person.email,
+        subject=subject,
+        body=(
+            f"Hello {person.name},\n\n"
+            f"This is a reminder about your {settings.course_title} modules:\n\n"
+            + "\n".join(lines)
+            + f"\n\nYour dashboard: {settings.public_url}/\n"
+            "Each module takes about 15 minutes. Thank you!\n"
+        ),
+    )
+
+
+def run(
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    mailer: Mailer,
+    *,
+    actor_id: int | None,
+    dry_run: bool = False,
+    manager_digest: bool | None = None,
+    now: datetime | None = None,
+) -> RunReport:
+    """Send today's reminders (one email per person), recording each only once it was accepted."""
+    now = now or utcnow()
+    today = now.date()
+    report = RunReport(dry_run=dry_run)
+    people = due_now(session, settings, today=today)
+    for person in people:
+        if dry_run:
+            report.sent.append((person.email, person.kind, len(person.items)))
+            continue
+        token = uuid.uuid4().hex
+        rows = [
+            {"assignment_id": i.assignment_id, "kind": i.reminder.kind, "period": i.reminder.period}
+            for i in person.items
+        ]
+        mine = _claim(session, ReminderSent, REMINDER_KEY, rows, token, now)
+        items = [i for i in person.items if i.assignment_id in mine]
+        if not items:
+            continue  # another run has them
+        try:
+            mailer.send(_reminder_message(settings, catalog, person, items, today))
+        except MailError as exc:
+            _finish(session, ReminderSent, token, str(exc))
+            report.failed.append((person.email, str(exc)))
+            continue
+        _finish(session, ReminderSent, token, None)
+        report.sent.append((person.email, person.kind, len(items)))
+    if manager_digest if manager_digest is not None else settings.reminder_manager_digest:
+        _digests(session, settings, catalog, mailer, report, now)
+    if not dry_run and (report.sent or report.failed or report.digests):
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="reminders.sent",
+            sent=len(report.sent),
+            failed=len(report.failed),
+            digests=len(report.digests),
+        )
+        session.commit()
+    return report
+
+
+def _digests(
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    mailer: Mailer,
+    report: RunReport,
+    now: datetime,
+) -> None:
+    """One weekly email per manager listing direct reports with overdue modules."""
+    done = completed()
+    rows = session.exec(
+        select(User.manager_id, User.name, User.email, Assignment.module_id, Assignment.due_at)
+        .join(Assignment, Assignment.user_id == User.id)  # type: ignore[arg-type]
+        .where(col(User.active), col(User.manager_id).is_not(None), Assignment.due_at < now, ~done)
+        .order_by(User.manager_id, User.name, Assignment.module_id)
+    ).all()
+    overdue: dict[int, list[str]] = defaultdict(list)
+    for manager_id, name, email, module_id, due_at in rows:
+        title = m.title if (m := catalog.get(module_id)) else module_id
+        overdue[manager_id or 0].append(f"- {name} <{email}>: {title} (due {due_at:%-d %b %Y})")
+    managers = {
+        u.id: u
+        for part in chunks(list(overdue))
+        for u in session.exec(select(User).where(col(User.id).in_(part), col(User.active)))
+    }
+    year, week, _ = now.isocalendar()
+    period = f"{year}-W{week:02d}"
+    for manager_id, lines in overdue.items():
+        manager = managers.get(manager_id)
+        if manager is None:
+            continue
+        if report.dry_run:
+            report.digests.append(manager.email)
+            continue
+        token = uuid.uuid4().hex
+        row = {"manager_id": manager_id, "period": period}
+        if not _claim(session, DigestSent, DIGEST_KEY, [row], token, now):
+            continue
+        message = Message(
+            to=manager.email,
+            subject=f"Your team's overdue {settings.course_title} modules",
+            body=(
+                f"Hello {manager.name},\n\nThese people in your team have overdue modules:\n\n"
+                + "\n".join(lines)
+                + "\n\nA word from you helps more than another reminder from us.\n"
+            ),
+        )
+        try:
+            mailer.send(message)
+        except MailError as exc:
+            _finish(session, DigestSent, token, str(exc))
+            report.failed.append((manager.email, str(exc)))
+            continue
+        _finish(session, DigestSent, token, None)
+        report.digests.append(manager.email)
+
+
+@dataclass(frozen=True)
+class Failure:
+    email: str
+    what: str
+    error: str
+    attempts: int
+
+
+def failures(session: Session, *, limit: int = 100) -> list[Failure]:
+    """Reminders and invitations the SMTP server did not accept (retried on the next run)."""
+    reminder_rows = session.exec(
+        select(User.email, ReminderSent.kind, ReminderSent.last_error, ReminderSent.attempts)
+        .join(Assignment, Assignment.id == ReminderSent.assignment_id)  # type: ignore[arg-type]
+        .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+        .where(ReminderSent.status == "failed")
+        .order_by(User.email)
+        .limit(limit)
+    ).all()
+    invite_rows = session.exec(
+        select(User.email, Invite.last_error, Invite.attempts)
+        .join(User, User.id == Invite.user_id)  # type: ignore[arg-type]
+        .where(
+            col(Invite.token_hash).is_(None),
+            col(Invite.revoked_at).is_(None),
+            Invite.last_error != "",
+        )
+        .order_by(User.email)
+        .limit(limit)
+    ).all()
+    out = {Failure(e, f"reminder ({k})", err, n) for e, k, err, n in reminder_rows}
+    out |= {Failure(e, "invitation", err, n) for e, err, n in invite_rows}
+    return sorted(out, key=lambda f: (f.email, f.what))
+
+
+def send_now(
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    *,
+    actor_id: int | None,
+    dry_run: bool = False,
+    manager_digest: bool | None = None,
+    reminders: bool = True,
+    invitations: bool = True,
+) -> tuple[RunReport, invites.SendReport]:
+    """Send today's reminders and/or queued invitations over one SMTP connection."""
+    report, invited = RunReport(dry_run=dry_run), invites.SendReport([], [])
+    with Mailer(settings) as mailer:
+        if reminders:
+            report = run(
+                session,
+                settings,
+                catalog,
+                mailer,
+                actor_id=actor_id,
+                dry_run=dry_run,
+                manager_digest=manager_digest,
+            )
+        if invitations and dry_run:
+            invited = invites.SendReport(invites.pending_emails(session), [])
+        elif invitations:
+            invited = invites.send_pending(session, settings, mailer, actor_id=actor_id)
+    return report, invited

@@ -1,0 +1,275 @@
+"""The HR dashboard's aggregates, computed in SQL with GROUP BY (a fixed number of queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, literal_column
+from sqlalchemy.sql import Subquery
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.content.catalog import Catalog
+from app.hr.anonymity import MIN_GROUP, hidden_cells
+from app.hr.dbutil import completed
+from app.models import (
+    Assignment,
+    AttemptAnswer,
+    Completion,
+    Department,
+    LessonProgress,
+    QuizAttempt,
+    User,
+)
+
+WEEKS = 12
+OVERDUE_LIST = 10
+NO_DEPARTMENT = "No department"
+
+
+def person_stats(now: datetime) -> Subquery:
+    """Per person with assignments: assigned, done, started, overdue, next open due date."""
+    done = col(Completion.id).is_not(None)
+    return (
+        select(
+            Assignment.user_id.label("user_id"),  # type: ignore[attr-defined]
+            func.count().label("assigned"),
+            func.count(Completion.id).label("done"),
+            func.count(LessonProgress.id).label("started"),
+            func.sum(case((~done & (col(Assignment.due_at) < now), 1), else_=0)).label("overdue"),
+            func.min(case((~done, Assignment.due_at), else_=None)).label("next_due"),
+        )
+        .join(
+            Completion,
+            (Completion.user_id == Assignment.user_id)
+            & (Completion.module_id == Assignment.module_id),
+            isouter=True,
+        )
+        .join(
+            LessonProgress,
+            (LessonProgress.user_id == Assignment.user_id)
+            & (LessonProgress.module_id == Assignment.module_id),
+            isouter=True,
+        )
+        .group_by(Assignment.user_id)
+        .subquery("ps")
+    )
+
+
+@dataclass(frozen=True)
+class DepartmentBar:
+    name: str
+    people: int
+    complete_people: int
+    assigned: int
+    done: int
+    hidden: bool
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.done) // self.assigned if self.assigned else 0
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    week: date
+    count: int
+
+
+@dataclass(frozen=True)
+class OverduePerson:
+    user_id: int
+    name: str
+    email: str
+    department: str
+    overdue: int
+    since: datetime
+
+
+@dataclass(frozen=True)
+class Overview:
+    people: int
+    people_assigned: int
+    people_complete: int
+    assigned: int
+    done: int
+    overdue_assignments: int
+    overdue_people: int
+    departments: list[DepartmentBar]
+    weeks: list[WeekCount]
+    overdue: list[OverduePerson]
+
+    @property
+    def percent(self) -> int:
+        return (100 * self.done) // self.assigned if self.assigned else 0
+
+
+def overview(session: Session, *, now: datetime | None = None) -> Overview:
+    """Everything on the dashboard's first page, in four queries."""
+    now = now or utcnow()
+    ps = person_stats(now)
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            Department.name,
+            func.count(User.id),
+            func.count(ps.c.user_id),
+            func.sum(case((ps.c.done == ps.c.assigned, 1), else_=0)),
+            func.coalesce(func.sum(ps.c.assigned), 0),
+            func.coalesce(func.sum(ps.c.done), 0),
+            func.coalesce(func.sum(ps.c.overdue), 0),
+            func.sum(case((ps.c.overdue > 0, 1), else_=0)),
+        )
+        .select_from(User)
+        .join(ps, ps.c.user_id == User.id, isouter=True)
+        .join(Department, Department.id == User.department_id, isouter=True)
+        .where(col(User.active))
+        .group_by(Department.name)
+        .order_by(Department.name)
+    ).all()
+    sizes = [r[2] for r in rows]
+    hidden = hidden_cells(sizes)
+    bars = [
+        DepartmentBar(r[0] or NO_DEPARTMENT, r[2], r[3] or 0, r[4], r[5], i in hidden)
+        for i, r in enumerate(rows)
+        if r[2]
+    ]
+    return Overview(
+        people=sum(r[1] for r in rows),
+        people_assigned=sum(sizes),
+        people_complete=sum(r[3] or 0 for r in rows),
+        assigned=sum(r[4] for r in rows),
+        done=sum(r[5] for r in rows),
+        overdue_assignments=sum(r[6] for r in rows),
+        overdue_people=sum(r[7] or 0 for r in rows),
+        departments=sorted(bars, key=lambda b: (b.hidden, -b.percent, b.name)),
+        weeks=completions_by_week(session, now=now),
+        overdue=overdue_people(session, now=now),
+    )
+
+
+def _week_start(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "sqlite":
+        return func.date(column, "-6 days", "weekday 1")
+    return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
+
+
+def completions_by_week(session: Session, *, now: datetime, weeks: int = WEEKS) -> list[WeekCount]:
+    """Completions per ISO week (Monday to Sunday) over the last `weeks` weeks, gaps as zero."""
+    this_monday = now.date() - timedelta(days=now.weekday())
+    first = this_monday - timedelta(weeks=weeks - 1)
+    week = _week_start(session, Completion.completed_at).label("week")
+    since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
+    counts = dict(
+        session.exec(
+            select(week, func.count())  # type: ignore[call-overload]
+            .join(User, User.id == Completion.user_id)
+            .where(col(Completion.completed_at) >= since, col(User.active))
+            .group_by(literal_column("week"))
+        ).all()
+    )
+    return [
+        WeekCount(day, counts.get(day.isoformat(), 0))
+        for day in (first + timedelta(weeks=i) for i in range(weeks))
+    ]
+
+
+def overdue_people(
+    session: Session, *, now: datetime, limit: int = OVERDUE_LIST
+) -> list[OverduePerson]:
+    """The people overdue the longest (individuals: HR may see who; never an aggregate)."""
+    done = completed()
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            User.id,
+            User.name,
+            User.email,
+            Department.name,
+            func.count(),
+            func.min(Assignment.due_at),
+        )
+        .select_from(Assignment)
+        .join(User, User.id == Assignment.user_id)
+        .join(Department, Department.id == User.department_id, isouter=True)
+        .where(col(Assignment.due_at) < now, ~done, col(User.active))
+        .group_by(User.id, User.name, User.email, Department.name)
+        .order_by(func.min(Assignment.due_at), User.name)
+        .limit(limit)
+    ).all()
+    return [OverduePerson(r[0], r[1], r[2], r[3] or NO_DEPARTMENT, r[4], r[5]) for r in rows]
+
+
+@dataclass(frozen=True)
+class ScenarioScore:
+    module_id: str
+    module_title: str
+    scenario_id: str
+    title: str
+    people: int
+    percent: int | None
+
+    @property
+    def hidden(self) -> bool:
+        return self.percent is None
+
+
+def hardest_scenarios(
+    session: Session, catalog: Catalog, *, department_id: int | None = None
+) -> list[ScenarioScore]:
+    """First-attempt score per scenario, hardest first, for everyone or one department.
+
+    Counted per department in one query; a department's figure is shown only if the
+    department is not suppressed in the partition of all departments, so no combination
+    of views (everyone minus the others) reveals a group under 5.
+    """
+    first = (
+        select(func.min(QuizAttempt.id).label("id"))
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+        .subquery("first")
+    )
+    rows = session.exec(
+        select(  # type: ignore[call-overload]
+            QuizAttempt.module_id,
+            AttemptAnswer.scenario_id,
+            User.department_id,
+            func.count(),
+            func.sum(AttemptAnswer.points),
+        )
+        .select_from(first)
+        .join(QuizAttempt, QuizAttempt.id == first.c.id)
+        .join(User, User.id == QuizAttempt.user_id)
+        .join(AttemptAnswer, AttemptAnswer.attempt_id == first.c.id)
+        .group_by(QuizAttempt.module_id, AttemptAnswer.scenario_id, User.department_id)
+    ).all()
+    cells: dict[tuple[str, str], dict[int | None, tuple[int, int]]] = {}
+    for module_id, scenario_id, dept, people, points in rows:
+        cells.setdefault((module_id, scenario_id), {})[dept] = (people, int(points or 0))
+    out = []
+    for module in catalog.modules:
+        for scenario in module.quiz.scenarios:
+            by_dept = cells.get((module.id, scenario.id), {})
+            people, points, visible = _cell(by_dept, department_id)
+            percent = (
+                (100 * points) // (people * scenario.max_points)
+                if visible and people and scenario.max_points
+                else None
+            )
+            out.append(
+                ScenarioScore(module.id, module.title, scenario.id, scenario.title, people, percent)
+            )
+    return sorted(out, key=lambda s: (s.hidden, s.percent or 0, s.module_id, s.scenario_id))
+
+
+def _cell(
+    by_dept: dict[int | None, tuple[int, int]], department_id: int | None
+) -> tuple[int, int, bool]:
+    """People, points and whether the figure may be shown."""
+    if department_id is None:
+        people = sum(n for n, _ in by_dept.values())
+        return people, sum(p for _, p in by_dept.values()), people >= MIN_GROUP
+    keys = list(by_dept)
+    hidden = hidden_cells([by_dept[k][0] for k in keys])
+    people, points = by_dept.get(department_id, (0, 0))
+    visible = department_id in keys and keys.index(department_id) not in hidden
+    return people, points, visible

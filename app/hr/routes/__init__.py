@@ -1,0 +1,14 @@
+"""HR web routes: one router for main.py, built from the feature's route modules."""
+
+from fastapi import APIRouter
+
+from app import navigation
+from app.hr.routes import accounts, admin, assigning, invite, reminding, tracking, uploads
+
+router = APIRouter()
+for module in (tracking, accounts, uploads, assigning, reminding, admin, invite):
+    router.include_router(module.router)
+router.include_router(uploads.upload_router)
+
+navigation.register("/hr", "HR dashboard", "hr", "admin")
+navigation.register("/hr/audit", "Audit log", "admin")

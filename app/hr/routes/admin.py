@@ -1,0 +1,61 @@
+"""Admin pages in the HR area: the audit log and API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.api import keys
+from app.db import SessionDep
+from app.deps import CurrentUser, require_role
+from app.errors import Invalid
+from app.hr import audit
+from app.hr.routes.common import hr_router
+from app.templating import render
+
+router = hr_router()
+ADMIN = [require_role("admin")]
+
+
+@router.get("/audit", dependencies=ADMIN)
+def audit_log(
+    request: Request,
+    session: SessionDep,
+    action: Annotated[str, Query(max_length=80)] = "",
+    page: Annotated[int, Query(ge=1)] = 1,
+) -> Response:
+    result = audit.audit_page(session, action=action, page=page)
+    return render(request, "hr/audit.html", {"a": result, "action": action})
+
+
+@router.get("/api-keys")
+def api_keys(request: Request, session: SessionDep) -> Response:
+    return render(
+        request, "hr/api_keys.html", {"keys": keys.list_keys(session), "secret": None, "error": ""}
+    )
+
+
+@router.post("/api-keys", dependencies=ADMIN)
+def create_api_key(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    name: Annotated[str, Form(max_length=200)] = "",
+    write: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    scopes = ["read", "write"] if write == "yes" else ["read"]
+    try:
+        key, secret = keys.create_key(session, name=name, scopes=scopes, actor_id=user.id)
+    except Invalid as exc:
+        context = {"keys": keys.list_keys(session), "secret": None, "error": exc.message}
+        return render(request, "hr/api_keys.html", context, status_code=422)
+    context = {"keys": keys.list_keys(session), "secret": secret, "created": key, "error": ""}
+    return render(request, "hr/api_keys.html", context)
+
+
+@router.post("/api-keys/{key_id}/revoke", dependencies=ADMIN)
+def revoke_api_key(key_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    keys.revoke_key(session, key_ref=str(key_id), actor_id=user.id)
+    return RedirectResponse("/hr/api-keys", status_code=303)

@@ -1,0 +1,29 @@
+"""Shared pieces of the HR routes: the role guard and the HR sub-navigation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter
+
+from app.deps import require_role
+from app.errors import Invalid
+
+HR_ROLES = ("hr", "admin")
+
+
+def hr_router(**kwargs: object) -> APIRouter:
+    """A router whose every route is for hr and admin accounts only."""
+    return APIRouter(  # type: ignore[arg-type]
+        prefix="/hr", dependencies=[require_role(*HR_ROLES)], include_in_schema=False, **kwargs
+    )
+
+
+def parse_date(value: str, field: str) -> date | None:
+    """An optional YYYY-MM-DD date from a form; a clear message when it is not one."""
+    if not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise Invalid(f"{field}: “{value}” is not a date; use the form YYYY-MM-DD.") from exc

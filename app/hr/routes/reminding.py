@@ -1,0 +1,61 @@
+"""Reminders: preview who gets what and when, send now, send queued invitations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from app.clock import utcnow
+from app.db import SessionDep
+from app.deps import CatalogDep, CurrentUser, SettingsDep
+from app.hr import invites, reminders
+from app.hr.routes.common import hr_router
+from app.templating import render
+
+router = hr_router()
+SHOWN = 300
+
+
+@router.get("/reminders")
+def reminders_page(
+    request: Request, session: SessionDep, settings: SettingsDep, catalog: CatalogDep
+) -> Response:
+    today = utcnow().date()
+    planned = reminders.preview(session, settings, catalog, today=today)
+    query = request.query_params
+    context = {
+        "today": today,
+        "planned": planned[:SHOWN],
+        "planned_total": len(planned),
+        "due_now": sum(1 for p in planned if p.status == "due now"),
+        "failures": reminders.failures(session),
+        "pending_invites": invites.pending_count(session),
+        "settings": settings,
+        "done": {
+            k: int(v) for k in ("sent", "failed", "invited") if (v := query.get(k, "")).isdigit()
+        },
+    }
+    return render(request, "hr/reminders.html", context)
+
+
+@router.post("/reminders/send")
+def send_reminders(
+    session: SessionDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+    what: Annotated[str, Form(max_length=20)] = "reminders",
+) -> Response:
+    report, invited = reminders.send_now(
+        session,
+        settings,
+        catalog,
+        actor_id=user.id,
+        reminders=what == "reminders",
+        invitations=what == "invitations",
+    )
+    failed = len(report.failed) + len(invited.failed)
+    query = f"sent={len(report.sent)}&failed={failed}&invited={len(invited.sent)}"
+    return RedirectResponse(f"/hr/reminders?{query}", status_code=303)

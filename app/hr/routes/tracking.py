@@ -1,0 +1,108 @@
+"""HR tracking pages: overview, people table, person drill-down, hardest scenarios, CSV exports."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.responses import Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.db import SessionDep
+from app.deps import CatalogDep, CurrentUser
+from app.errors import Invalid
+from app.hr import exports, people, person, reports
+from app.hr.routes.common import hr_router
+from app.templating import render
+
+router = hr_router()
+
+
+def people_filter(
+    q: Annotated[str, Query(max_length=200)] = "",
+    department: Annotated[str, Query(max_length=20)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    overdue: Annotated[str, Query(max_length=5)] = "",
+    leavers: Annotated[str, Query(max_length=5)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "",
+) -> people.PeopleFilter:
+    return people.parse_filter(
+        q=q, department=department, status=status, overdue=overdue, leavers=leavers, sort=sort
+    )
+
+
+FilterDep = Annotated[people.PeopleFilter, Depends(people_filter)]
+
+
+@router.get("")
+def overview(request: Request, session: SessionDep) -> Response:
+    return render(request, "hr/overview.html", {"o": reports.overview(session)})
+
+
+@router.get("/people")
+def people_list(
+    request: Request, session: SessionDep, filters: FilterDep, page: Annotated[int, Query(ge=1)] = 1
+) -> Response:
+    result = people.people_page(session, filters=filters, page=page)
+    context = {
+        "p": result,
+        "statuses": people.STATUSES,
+        "overdue_choices": people.OVERDUE,
+        "sorts": people.SORTS,
+    }
+    return render(request, "hr/people.html", context, fragment="hr/_people_table.html")
+
+
+@router.get("/people/export.csv")
+async def export_people(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+    filters: FilterDep,
+    kind: Annotated[str, Query(max_length=10)] = "long",
+) -> Response:
+    if kind not in exports.KINDS:
+        raise Invalid("The export kind must be “long” (person x module) or “pivot”.")
+    name = await run_in_threadpool(
+        exports.start_export, session, actor_id=user.id, kind=kind, filters=filters
+    )
+    stream = exports.csv_chunks(
+        exports.rows(request.app.state.engine, catalog, kind=kind, filters=filters)
+    )
+    return StreamingResponse(
+        stream,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/people/{user_id}")
+def person_page(
+    request: Request, user_id: int, session: SessionDep, catalog: CatalogDep
+) -> Response:
+    detail = person.person_detail(session, catalog, user_id=user_id)
+    return render(request, "hr/person.html", {"d": detail})
+
+
+@router.get("/scenarios")
+def scenarios(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    department: Annotated[str, Query(max_length=20)] = "",
+) -> Response:
+    if department and not department.isdigit():
+        raise Invalid("Department must be a department id from the list.")
+    dept = int(department) if department else None
+    context = {
+        "rows": reports.hardest_scenarios(session, catalog, department_id=dept),
+        "departments": people.department_choices(session),
+        "department": department,
+        "min_group": reports.MIN_GROUP,
+    }
+    return render(request, "hr/scenarios.html", context, fragment="hr/_scenarios.html")

@@ -1,0 +1,152 @@
+"""People import: upload (size counted while it streams), preview, apply."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
+from starlette.types import Message, Receive
+
+from app.db import SessionDep
+from app.deps import CurrentUser, SettingsDep
+from app.hr import importing, invites
+from app.hr.csvfile import MAX_BYTES, FileTooLarge, NotACsv, too_large_message
+from app.hr.routes.common import hr_router
+from app.limits import BodyTooLarge
+from app.templating import render
+
+MULTIPART_SLACK = 64 * 1024  # headers and the other form fields around the file
+
+
+class _UploadTooLarge(Exception):
+    pass
+
+
+def _counting(receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
+    seen = 0
+
+    async def counted() -> Message:
+        nonlocal seen
+        message = await receive()
+        if message["type"] == "http.request":
+            seen += len(message.get("body", b""))
+            if seen > limit:
+                raise _UploadTooLarge()
+        return message
+
+    return counted
+
+
+def _too_large_cause(exc: BaseException | None) -> bool:
+    """Whether parsing failed because the body passed a size limit (ours or the app's)."""
+    if isinstance(exc, BaseExceptionGroup):
+        return all(_too_large_cause(e) for e in exc.exceptions)
+    return isinstance(exc, _UploadTooLarge | BodyTooLarge)
+
+
+def _too_large(request: Request) -> Response:
+    context = {"error": too_large_message("The file"), "pending": None}
+    return render(request, "hr/import.html", context, status_code=413)
+
+
+class UploadLimitRoute(APIRoute):
+    """Stops reading a request body once it passes the import limit, before any parsing."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+        limit = MAX_BYTES + MULTIPART_SLACK
+
+        async def limited(request: Request) -> Response:
+            length = request.headers.get("content-length", "")
+            if length.isdigit() and int(length) > limit:
+                return _too_large(request)
+            try:
+                return await handler(Request(request.scope, _counting(request.receive, limit)))
+            except (_UploadTooLarge, BodyTooLarge):
+                return _too_large(request)
+            except HTTPException as exc:
+                if _too_large_cause(exc.__cause__):
+                    return _too_large(request)
+                raise
+
+        return limited
+
+
+router = hr_router()
+upload_router = hr_router(route_class=UploadLimitRoute)
+
+
+@router.get("/import")
+def import_form(request: Request, session: SessionDep) -> Response:
+    return render(
+        request, "hr/import.html", {"pending": invites.pending_count(session), "error": ""}
+    )
+
+
+@upload_router.post("/import")
+def import_preview(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    file: Annotated[UploadFile, File()],
+    leavers: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    name = (file.filename or "upload.csv")[:300]
+    try:
+        batch, plan = importing.preview_batch(
+            session, actor=user, filename=name, data=file.file.read(), leavers=leavers == "yes"
+        )
+    except (FileTooLarge, NotACsv) as exc:
+        context = {"error": exc.message, "pending": None}
+        return render(request, "hr/import.html", context, status_code=exc.status_code)
+    return render(request, "hr/import_preview.html", _preview_context(batch, plan))
+
+
+def _preview_context(batch: Any, plan: importing.ImportPlan | None, **extra: Any) -> dict[str, Any]:
+    summary = json.loads(batch.summary) if batch.summary else {}
+    return {
+        "batch": batch,
+        "plan": plan,
+        "limit": importing.PREVIEW_LIMIT,
+        "summary": summary,
+        **extra,
+    }
+
+
+@router.get("/import/{batch_id}")
+def import_batch(
+    request: Request, batch_id: int, session: SessionDep, user: CurrentUser
+) -> Response:
+    batch, plan = importing.batch_view(session, actor=user, batch_id=batch_id)
+    return render(request, "hr/import_preview.html", _preview_context(batch, plan))
+
+
+@router.post("/import/{batch_id}/apply")
+def import_apply(
+    request: Request,
+    batch_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    fingerprint: Annotated[str, Form(max_length=64)],
+) -> Response:
+    try:
+        importing.apply_batch(
+            session,
+            actor=user,
+            batch_id=batch_id,
+            fingerprint=fingerprint,
+            default_due_days=settings.default_due_days,
+        )
+    except importing.StalePreview as exc:
+        batch, plan = importing.batch_view(session, actor=user, batch_id=batch_id)
+        context = _preview_context(batch, plan, error=exc.message)
+        return render(request, "hr/import_preview.html", context, status_code=409)
+    except importing.AlreadyApplied:
+        pass
+    return RedirectResponse(f"/hr/import/{batch_id}", status_code=303)

@@ -1,0 +1,100 @@
+"""HR test fixtures: signed-in HR and admin clients, and a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.config import Settings
+from tests.conftest import login
+from tests.factories import make_user
+
+
+@dataclass
+class Inbox:
+    """An aiosmtpd handler that keeps every accepted message, or refuses when told to."""
+
+    messages: list[Any] = field(default_factory=list)
+    refuse: str | None = None
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refuse:
+            return self.refuse
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[str]:
+        return [m.content.decode() for m in self.messages if address in m.rcpt_tos]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: tuple[Controller, Inbox]) -> Inbox:
+    _controller, box = smtp_server
+    box.messages.clear()
+    box.refuse = None
+    return box
+
+
+@pytest.fixture
+def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbox]) -> Settings:
+    controller, _ = smtp_server
+    return Settings(
+        database_url=db_url,
+        content_dir=content_dir,
+        secret_key="test-secret-key-0123456789",
+        smtp_host="127.0.0.1",
+        smtp_port=controller.port,
+        base_url="https://learn.example.com",
+    )
+
+
+@pytest.fixture
+def hr_client(app: FastAPI, session: Session) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    make_user(session, "hr@example.com", name="Hana HR", role="hr")
+    assert login(client, "hr@example.com").status_code == 303  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def admin_client(app: FastAPI, session: Session) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    make_user(session, "admin@example.com", name="Alex Admin", role="admin")
+    assert login(client, "admin@example.com").status_code == 303  # type: ignore[attr-defined]
+    return client
+
+
+@pytest.fixture
+def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Environment for `allyship` commands run in-process against this test's database."""
+    from app.config import get_settings
+
+    for name in ("database_url", "content_dir", "smtp_host", "smtp_port", "base_url", "secret_key"):
+        monkeypatch.setenv(f"ALLYSHIP_{name.upper()}", str(getattr(settings, name)))
+    get_settings.cache_clear()
+    yield settings
+    get_settings.cache_clear()
