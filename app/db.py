@@ -7,7 +7,8 @@ read-modify-write across processes waits instead of losing updates or failing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,6 +25,8 @@ SQLITE_PRAGMAS = {
     "synchronous": "FULL",
 }
 WRITE_OPTION = "allyship_write"
+QUEUED = "allyship_write_queued"
+QUEUE_TIMEOUT_S = 15
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -50,12 +53,34 @@ def _install_sqlite_hooks(engine: Engine) -> None:
             cursor.execute(f"PRAGMA {name}={value}")
         cursor.close()
 
+    # Writers of this process queue on a Python lock before BEGIN IMMEDIATE. SQLite's busy
+    # handler waits in sleeps of up to 100 ms, so under load the write lock sat idle between
+    # a commit and the next writer's wake-up; a queue hands it over at once (bench/NOTES.md).
+    # Other processes still meet at SQLite's lock; the timeout falls back to it, never deadlocks.
+    write_queue = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         options = conn.get_execution_options()
         if options.get("isolation_level") == "AUTOCOMMIT":
             return
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE_OPTION) else "BEGIN")
+        if not options.get(WRITE_OPTION):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if write_queue.acquire(timeout=QUEUE_TIMEOUT_S):
+            conn.info[QUEUED] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _leave_queue(conn)
+            raise
+
+    def _leave_queue(conn: Any) -> None:
+        if conn.info.pop(QUEUED, False):
+            write_queue.release()
+
+    event.listen(engine, "commit", _leave_queue)
+    event.listen(engine, "rollback", _leave_queue)
 
 
 def writer(engine: Engine) -> Engine:
@@ -70,8 +95,14 @@ def write_session(engine: Engine) -> Iterator[Session]:
         yield session
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request; unsafe methods begin their transactions IMMEDIATE."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request; unsafe methods begin their transactions IMMEDIATE.
+
+    `async` on purpose: creating a Session does no I/O (it connects on first use, in the
+    route's worker thread) and closing one only hands the connection back to the pool, so
+    running both on the event loop saves two thread-pool hops per request (measured in
+    bench/NOTES.md).
+    """
     engine: Engine = request.app.state.engine
     bind = engine if request.method in SAFE_METHODS else writer(engine)
     with Session(bind, expire_on_commit=False) as session:

@@ -1,4 +1,8 @@
-"""Request dependencies: the signed-in user, role checks, the loaded catalog."""
+"""Request dependencies: the signed-in user, role checks, the loaded catalog.
+
+Dependencies that do no I/O are `async def`: FastAPI runs a plain `def` dependency in the
+thread pool, and each such hop costs more than the dependency itself (bench/NOTES.md).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,14 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from app.auth.service import touch_session
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.db import SessionDep
+from app.db import SAFE_METHODS, SessionDep
 from app.errors import Forbidden
 from app.models import LoginSession, User
 from app.security import token_digest
@@ -29,16 +34,23 @@ def session_cookie_name(settings: Settings) -> str:
     return SECURE_SESSION_COOKIE if settings.https else SESSION_COOKIE
 
 
-def get_settings_dep(request: Request) -> Settings:
+async def get_settings_dep(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
+
+
+_LOGIN = (
+    select(LoginSession, User)
+    .join(User, User.id == LoginSession.user_id)  # type: ignore[arg-type]
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)  # built once: on every request, building the statement cost more than running it
 
 
 def find_login(
@@ -47,11 +59,7 @@ def find_login(
     """The live sign-in for a cookie token, honouring revocation, idle and absolute timeouts."""
     if not token:
         return None
-    row = session.exec(
-        select(LoginSession, User)
-        .join(User, User.id == LoginSession.user_id)  # type: ignore[arg-type]
-        .where(LoginSession.token_hash == token_digest(token))
-    ).first()
+    row = session.exec(_LOGIN, params={"token_hash": token_digest(token)}).first()
     if row is None:
         return None
     login, user = row
@@ -64,8 +72,31 @@ def find_login(
     return login, user
 
 
+def _find_login_before_write(
+    request: Request, session: Session, settings: Settings, token: str | None
+) -> tuple[LoginSession, User] | None:
+    """For unsafe methods, read the sign-in in its own short read transaction.
+
+    The request's session begins BEGIN IMMEDIATE at its first statement; doing the sign-in
+    lookup there would hold the database's write lock across the thread hop into the route
+    and across touch_session's own write. The rows are merged into the request's session
+    without another query.
+    """
+    if not token:
+        return None
+    with Session(request.app.state.engine, expire_on_commit=False) as read:
+        found = find_login(read, settings, token)
+    if found is None:
+        return None
+    return session.merge(found[0], load=False), session.merge(found[1], load=False)
+
+
 def optional_user(request: Request, session: SessionDep, settings: SettingsDep) -> User | None:
-    found = find_login(session, settings, request.cookies.get(session_cookie_name(settings)))
+    token = request.cookies.get(session_cookie_name(settings))
+    if request.method in SAFE_METHODS:
+        found = find_login(session, settings, token)
+    else:
+        found = _find_login_before_write(request, session, settings, token)
     if found:
         touch_session(request.app.state.engine, found[0])
     user = found[1] if found else None
@@ -77,7 +108,7 @@ def optional_user(request: Request, session: SessionDep, settings: SettingsDep) 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def current_user(user: OptionalUser) -> User:
+async def current_user(user: OptionalUser) -> User:
     if user is None:
         raise LoginRequired()
     return user
@@ -89,7 +120,7 @@ CurrentUser = Annotated[User, Depends(current_user)]
 def require_role(*roles: str):  # type: ignore[no-untyped-def]
     """A dependency that lets only the given roles through (403 for others)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise Forbidden("This page is for " + " or ".join(roles) + " accounts.")
         return user

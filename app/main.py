@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
@@ -22,7 +20,7 @@ from app.auth.account_routes import router as account_router
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
-from app.csrf import ANON_COOKIE, csrf_protect
+from app.csrf import csrf_protect
 from app.db import SAFE_METHODS, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
@@ -30,8 +28,8 @@ from app.hr.routes import router as hr_router
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
+from app.middleware import RequestHeaders
 from app.migrate import pending
-from app.security import CSP, new_token
 from app.templating import is_htmx, render
 
 log = logging.getLogger("allyship")
@@ -112,47 +110,7 @@ def _add_health(app: FastAPI) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    @app.middleware("http")
-    async def headers_and_request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        request.state.request_id = (
-            request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex[:16]
-        )
-        new_anon = None
-        if ANON_COOKIE not in request.cookies:
-            new_anon = request.state.new_anon_csrf = new_token()
-        started = time.perf_counter()
-        response = await call_next(request)
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        if new_anon and request.method in SAFE_METHODS:
-            response.set_cookie(
-                ANON_COOKIE,
-                new_anon,
-                httponly=True,
-                samesite="lax",
-                secure=settings.https,
-                path="/",
-            )
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "same-origin"
-        headers["X-Frame-Options"] = "DENY"
-        headers["X-Request-ID"] = request.state.request_id
-        if settings.https:
-            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if getattr(request.state, "user", None) is not None or request.url.path.startswith("/api/"):
-            headers["Cache-Control"] = "no-store"
-        log.info(
-            "request id=%s method=%s path=%s status=%s ms=%.1f",
-            request.state.request_id,
-            request.method,
-            request.url.path,
-            response.status_code,
-            elapsed_ms,
-        )
-        return response
+    app.add_middleware(RequestHeaders, settings=settings)
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:

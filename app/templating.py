@@ -25,6 +25,8 @@ def _build_env() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the code: no stat() of every template file on each render.
+        auto_reload=False,
     )
     env.filters["date"] = _date
     env.filters["datetime"] = lambda v: _date(v, "%-d %b %Y, %H:%M UTC")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -95,11 +96,15 @@ def submit_attempt(
     return SubmittedAttempt(attempt, duplicate=False)
 
 
+_BY_SUBMISSION = select(QuizAttempt).where(
+    QuizAttempt.user_id == bindparam("user_id"),
+    QuizAttempt.submission_id == bindparam("submission_id"),
+)
+
+
 def _by_submission(session: Session, user_id: int, submission_id: str) -> QuizAttempt | None:
     return session.exec(
-        select(QuizAttempt).where(
-            QuizAttempt.user_id == user_id, QuizAttempt.submission_id == submission_id
-        )
+        _BY_SUBMISSION, params={"user_id": user_id, "submission_id": submission_id}
     ).first()
 
 

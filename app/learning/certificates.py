@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -36,8 +36,11 @@ def issue_if_course_complete(
     return cert
 
 
+_CERTIFICATE_OF = select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+
+
 def certificate_of(session: Session, *, user_id: int) -> Certificate | None:
-    return session.exec(select(Certificate).where(Certificate.user_id == user_id)).first()
+    return session.exec(_CERTIFICATE_OF, params={"user_id": user_id}).first()
 
 
 def verify(session: Session, *, code: str) -> tuple[Certificate, User]:

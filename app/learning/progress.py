@@ -5,8 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import (
+    CompoundSelect,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    null,
+    union_all,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -51,31 +64,63 @@ class ModuleProgress:
         return "quiz" if self.read_at else "lesson"
 
 
-def learner_progress(session: Session, catalog: Catalog, user_id: int) -> list[ModuleProgress]:
-    """Every module in order with this learner's status; a fixed number of queries."""
-    reads = {
-        p.module_id: p.completed_at
-        for p in session.exec(select(LessonProgress).where(LessonProgress.user_id == user_id))
-    }
-    attempt_rows = session.exec(
+def _progress_statement() -> CompoundSelect:
+    """All four sources of a learner's status in one round trip, built (and compiled) once.
+
+    Rows are (kind, module_id, at, best_percent, attempts, passed); the first SELECT gives
+    the column types, so `at` comes back as an aware UTC datetime for every kind.
+    """
+    user_id = bindparam("user_id")
+    no_int = cast(null(), Integer)
+    return union_all(
         select(
-            QuizAttempt.module_id,
+            literal("read"),
+            col(LessonProgress.module_id),
+            col(LessonProgress.completed_at),
+            no_int,
+            no_int,
+            no_int,
+        ).where(LessonProgress.user_id == user_id),
+        select(
+            literal("quiz"),
+            col(QuizAttempt.module_id),
+            null(),
             func.max(QuizAttempt.percent),
             func.count(),
             func.max(case((col(QuizAttempt.passed), 1), else_=0)),
         )
         .where(QuizAttempt.user_id == user_id)
-        .group_by(QuizAttempt.module_id)
-    ).all()
-    attempts = {row[0]: row[1:] for row in attempt_rows}
-    completions = {
-        c.module_id: c.completed_at
-        for c in session.exec(select(Completion).where(Completion.user_id == user_id))
-    }
-    dues = {
-        a.module_id: a.due_at
-        for a in session.exec(select(Assignment).where(Assignment.user_id == user_id))
-    }
+        .group_by(col(QuizAttempt.module_id)),
+        select(
+            literal("done"),
+            col(Completion.module_id),
+            col(Completion.completed_at),
+            no_int,
+            no_int,
+            no_int,
+        ).where(Completion.user_id == user_id),
+        select(
+            literal("due"),
+            col(Assignment.module_id),
+            col(Assignment.due_at),
+            no_int,
+            no_int,
+            no_int,
+        ).where(Assignment.user_id == user_id),
+    )
+
+
+_PROGRESS = _progress_statement()
+
+
+def learner_progress(session: Session, catalog: Catalog, user_id: int) -> list[ModuleProgress]:
+    """Every module in order with this learner's status, from one query."""
+    found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}}
+    for kind, module_id, at, best, count, passed in session.exec(
+        _PROGRESS, params={"user_id": user_id}
+    ):
+        found[kind][module_id] = (best, count, passed) if kind == "quiz" else at
+    reads, attempts, completions, dues = found["read"], found["quiz"], found["done"], found["due"]
     out = []
     for module in catalog.modules:
         best, count, passed = attempts.get(module.id, (None, 0, False))
@@ -126,28 +171,35 @@ def mark_read(
     session.commit()
 
 
-def record_completion_if_done(session: Session, *, user_id: int, module_id: str, via: str) -> bool:
-    """Insert the Completion once both halves are done; safe against concurrent calls."""
-    read = session.exec(
-        select(LessonProgress.id).where(
+def _completion_state_statement() -> Select:  # type: ignore[type-arg]
+    """(lesson read, a passed attempt, already complete) for one learner and module."""
+    user_id, module_id = bindparam("user_id"), bindparam("module_id")
+    return select(
+        exists().where(
             LessonProgress.user_id == user_id,
             LessonProgress.module_id == module_id,
-            LessonProgress.completed_at.is_not(None),  # type: ignore[union-attr]
-        )
-    ).first()
-    passed = session.exec(
-        select(QuizAttempt.id).where(
-            QuizAttempt.user_id == user_id, QuizAttempt.module_id == module_id, QuizAttempt.passed
-        )
-    ).first()
-    if read is None or passed is None:
-        return False
-    exists = session.exec(
-        select(Completion.id).where(
-            Completion.user_id == user_id, Completion.module_id == module_id
-        )
-    ).first()
-    if exists is not None:
+            col(LessonProgress.completed_at).is_not(None),
+        ),
+        exists().where(
+            QuizAttempt.user_id == user_id,
+            QuizAttempt.module_id == module_id,
+            col(QuizAttempt.passed),
+        ),
+        exists().where(Completion.user_id == user_id, Completion.module_id == module_id),
+    )
+
+
+# One round trip of EXISTS probes: `.first()` on an ORM select fetched every passed
+# attempt of the learner, which grew with each retake (bench/NOTES.md).
+_COMPLETION_STATE = _completion_state_statement()
+
+
+def record_completion_if_done(session: Session, *, user_id: int, module_id: str, via: str) -> bool:
+    """Insert the Completion once both halves are done; safe against concurrent calls."""
+    read, passed, complete = session.exec(
+        _COMPLETION_STATE, params={"user_id": user_id, "module_id": module_id}
+    ).one()
+    if not read or not passed or complete:
         return False
     try:
         with session.begin_nested():
@@ -157,10 +209,13 @@ def record_completion_if_done(session: Session, *, user_id: int, module_id: str,
     return True
 
 
+_REFLECTION = select(Reflection).where(
+    Reflection.user_id == bindparam("user_id"), Reflection.module_id == bindparam("module_id")
+)
+
+
 def get_reflection(session: Session, *, user_id: int, module_id: str) -> Reflection | None:
-    return session.exec(
-        select(Reflection).where(Reflection.user_id == user_id, Reflection.module_id == module_id)
-    ).first()
+    return session.exec(_REFLECTION, params={"user_id": user_id, "module_id": module_id}).first()
 
 
 REFLECTION_MAX = 10_000
