@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -10,8 +11,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the account is unknown, so both paths cost the same.
-_DUMMY_HASH = _hasher.hash("allyship-timing-equaliser")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account is unknown, so both paths cost the same.
+
+    Made on first use, not at import: hashing takes about 0.1 s of every start-up otherwise.
+    """
+    return _hasher.hash("allyship-timing-equaliser")
+
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L look-alikes
 CSP = (
@@ -28,7 +37,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password: str, password_hash: str | None) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        return (
+            _hasher.verify(password_hash or _dummy_hash(), password) and password_hash is not None
+        )
     except (VerificationError, InvalidHashError):
         return False
 
