@@ -68,7 +68,7 @@ def create_user(
     from sqlalchemy.exc import IntegrityError
 
     from app.auth.service import create_user as create
-    from app.db import make_engine, write_session
+    from app.db import session_for
     from app.models import Role
 
     if role not in Role.__members__:
@@ -79,7 +79,7 @@ def create_user(
         if password_stdin
         else typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     )
-    with write_session(make_engine(get_settings().database_url)) as session:
+    with session_for(get_settings().database_url) as session:
         try:
             user = create(session, email=email, name=name, role=role, password=password)
         except ValueError as exc:
@@ -99,12 +99,12 @@ def demo(
 ) -> None:
     """Load demo accounts and 60 employees with varied progress (empty database only)."""
     from app.content.catalog import load_catalog
-    from app.db import make_engine, write_session
+    from app.db import session_for
     from app.demo import DEMO_PASSWORD, DemoRefused, load_demo
 
     settings = get_settings()
     catalog = load_catalog(settings.content_dir)
-    with write_session(make_engine(settings.database_url)) as session:
+    with session_for(settings.database_url) as session:
         try:
             summary = load_demo(session, catalog)
         except DemoRefused as exc:
@@ -205,7 +205,7 @@ def import_users(
     ] = False,
 ) -> None:
     """Import people from an HR system's CSV: preview, then apply all rows or none."""
-    from app.db import make_engine, write_session
+    from app.db import session_for
     from app.hr import importing
     from app.hr.csvfile import FileTooLarge, NotACsv, parse
     from app.hr.report_text import plan_lines
@@ -219,7 +219,7 @@ def import_users(
     except (FileTooLarge, NotACsv) as exc:
         typer.echo(exc.message, err=True)
         raise typer.Exit(2) from exc
-    with write_session(make_engine(settings.database_url)) as session:
+    with session_for(settings.database_url) as session:
         plan = importing.build_plan(session, table, filename=file.name, leavers=leavers, actor=None)
         for line in plan_lines(plan):
             typer.echo(line)
@@ -253,12 +253,12 @@ def remind(
 ) -> None:
     """Send today's reminder emails and queued invitations (run it daily from cron)."""
     from app.content.catalog import load_catalog
-    from app.db import make_engine, write_session
+    from app.db import session_for
     from app.hr import reminders
 
     settings = get_settings()
     catalog = load_catalog(settings.content_dir)
-    with write_session(make_engine(settings.database_url)) as session:
+    with session_for(settings.database_url) as session:
         report, invited = reminders.send_now(
             session,
             settings,
@@ -296,11 +296,11 @@ def api_key_create(
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
     from app.api.keys import create_key
-    from app.db import make_engine, write_session
+    from app.db import session_for
     from app.errors import DomainError
 
     scopes = ["read"] if read_only else ["read", "write"]
-    with write_session(make_engine(get_settings().database_url)) as session:
+    with session_for(get_settings().database_url) as session:
         try:
             key, secret = create_key(session, name=name, scopes=scopes, actor_id=None)
         except DomainError as exc:
@@ -314,9 +314,9 @@ def api_key_create(
 def api_key_list() -> None:
     """List keys (names, prefixes, scopes, state); secrets are never shown."""
     from app.api.keys import list_keys
-    from app.db import make_engine, write_session
+    from app.db import session_for
 
-    with write_session(make_engine(get_settings().database_url)) as session:
+    with session_for(get_settings().database_url) as session:
         for key in list_keys(session):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
             typer.echo(f"{key.id}\t{key.name}\t{key.prefix}…\t{key.scopes}\t{state}")
@@ -326,10 +326,10 @@ def api_key_list() -> None:
 def api_key_revoke(name_or_id: str) -> None:
     """Revoke a key by name or id; it stops working at once, for good."""
     from app.api.keys import revoke_key
-    from app.db import make_engine, write_session
+    from app.db import session_for
     from app.errors import DomainError
 
-    with write_session(make_engine(get_settings().database_url)) as session:
+    with session_for(get_settings().database_url) as session:
         try:
             key = revoke_key(session, key_ref=name_or_id, actor_id=None)
         except DomainError as exc:

@@ -110,3 +110,14 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+@contextmanager
+def session_for(url: str) -> Iterator[Session]:
+    """A write session on a short-lived engine that is disposed on exit (commands, jobs, tests)."""
+    engine = make_engine(url)
+    try:
+        with write_session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import func, select
 from typer.testing import CliRunner
 
 from app.cli import app as cli
 from app.config import PROJECT_ROOT, get_settings
-from app.db import make_engine
+from app.db import session_for
 from app.models import Certificate, QuizAttempt, User
 from app.security import verify_password
 
@@ -31,7 +31,7 @@ def test_create_user_reads_password_from_stdin(env: str) -> None:
         input="a long enough passphrase\n",
     )
     assert result.exit_code == 0, result.output
-    with Session(make_engine(env)) as session:
+    with session_for(env) as session:
         user = session.exec(select(User)).one()
     assert (user.email, user.role) == ("sam@example.com", "hr")
     assert verify_password("a long enough passphrase", user.password_hash)
@@ -68,7 +68,7 @@ def test_demo_loads_an_empty_database_and_refuses_a_second_time(env: str) -> Non
     first = runner.invoke(cli, ["demo"])
     assert first.exit_code == 0, first.output
     assert "learner@example.com" in first.output and "allyship-demo" in first.output
-    with Session(make_engine(env)) as session:
+    with session_for(env) as session:
         assert session.exec(select(func.count()).select_from(User)).one() >= 64
         assert session.exec(select(func.count()).select_from(QuizAttempt)).one() > 60
         assert session.exec(select(func.count()).select_from(Certificate)).one() >= 1

@@ -9,11 +9,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
-from sqlmodel import Session
 
 from app.config import PROJECT_ROOT
 from app.content.catalog import Catalog, load_catalog
-from app.db import make_engine
+from app.db import session_for
 from app.migrate import upgrade
 from tests.factories import PASSWORD, make_department, make_user
 from tests.servers import start_server, stop_server
@@ -56,16 +55,13 @@ class LiveServer:
     db_url: str
     catalog: Catalog
 
-    def session(self) -> Session:
-        return Session(make_engine(self.db_url).execution_options(isolation_level="AUTOCOMMIT"))
-
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     path = tmp_path_factory.mktemp("e2e") / "e2e.db"
     db_url = f"sqlite:///{path}"
     upgrade(db_url)
-    with Session(make_engine(db_url)) as session:
+    with session_for(db_url) as session:
         engineering = make_department(session, "Engineering")
         make_user(session, "learner@example.com", name="Lee Learner", department=engineering)
         make_user(session, "nojs@example.com", name="Noor Nojs", department=engineering)

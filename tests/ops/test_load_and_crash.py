@@ -13,9 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session
 
-from app.db import make_engine
+from app.db import session_for
 from tests.conftest import CSRF_FIELD, FIXTURE_COURSE
 from tests.factories import PASSWORD, make_user
 from tests.servers import start_server, stop_server, worker_pids
@@ -58,7 +57,7 @@ def learner_session(
 
 
 def seeded(db_url: str) -> None:
-    with Session(make_engine(db_url)) as session:
+    with session_for(db_url) as session:
         for i in range(LEARNERS):
             make_user(session, f"load{i}@example.com", name=f"Load {i}")
 
