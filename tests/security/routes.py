@@ -1,0 +1,40 @@
+"""Every route of the app, as (method, path template), for table-driven security tests."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def all_routes(app: FastAPI) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+
+    def walk(routes: list, prefix: str = "") -> None:  # type: ignore[type-arg]
+        for route in routes:
+            if hasattr(route, "original_router"):
+                walk(route.original_router.routes, prefix + route.include_context.prefix)
+            elif getattr(route, "methods", None):
+                found.extend((m, prefix + route.path) for m in sorted(route.methods - {"HEAD"}))
+
+    walk(app.routes)
+    return found
+
+
+SAMPLE_PARAMS = {
+    "{module_id}": "first-steps",
+    "{attempt_id}": "1",
+    "{code}": "ABCDEF",
+    "{session_id:int}": "1",
+    "{user_id}": "1",
+    "{batch_id}": "1",
+    "{rule_id}": "1",
+    "{key_id}": "1",
+    "{token}": "not-a-real-token",
+    "{external_id}": "EXT-1",
+}
+
+
+def concrete(path: str) -> str:
+    for placeholder, value in SAMPLE_PARAMS.items():
+        path = path.replace(placeholder, value)
+    assert "{" not in path, f"add a sample value for {path} in SAMPLE_PARAMS"
+    return path

@@ -1,0 +1,169 @@
+"""Every route against a declared permission table, as every role; a new route must be declared."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlmodel import Session
+
+from tests.conftest import csrf_from, login
+from tests.factories import make_user
+from tests.security.routes import all_routes, concrete
+
+PUBLIC = "public"  # anyone, signed in or not
+SIGNED_IN = "signed in"  # any role
+API_KEY = "api key"  # bearer API keys only; cookies are refused
+ROLES = ("learner", "facilitator", "hr", "admin")
+FACILITATORS = {"facilitator", "admin"}
+HR = {"hr", "admin"}
+ADMIN = {"admin"}
+
+PERMISSIONS: dict[tuple[str, str], object] = {
+    ("GET", "/openapi.json"): PUBLIC,
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/docs"): PUBLIC,
+    ("GET", "/api/v1/openapi.json"): PUBLIC,
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): PUBLIC,
+    ("GET", "/verify/{code}"): PUBLIC,
+    ("GET", "/invite/{token}"): PUBLIC,
+    ("POST", "/invite/{token}"): PUBLIC,
+    ("GET", "/j"): PUBLIC,
+    ("GET", "/j/{code}"): PUBLIC,
+    ("POST", "/j/{code}/join"): PUBLIC,
+    ("POST", "/j/{code}/vote"): PUBLIC,
+    ("POST", "/j/{code}/commitment"): PUBLIC,
+    ("GET", "/account"): SIGNED_IN,
+    ("POST", "/account/password"): SIGNED_IN,
+    ("GET", "/"): SIGNED_IN,
+    ("GET", "/modules/{module_id}"): SIGNED_IN,
+    ("POST", "/modules/{module_id}/read"): SIGNED_IN,
+    ("POST", "/modules/{module_id}/reflection"): SIGNED_IN,
+    ("GET", "/modules/{module_id}/quiz"): SIGNED_IN,
+    ("POST", "/modules/{module_id}/quiz"): SIGNED_IN,
+    ("GET", "/modules/{module_id}/attempts/{attempt_id}"): SIGNED_IN,
+    ("GET", "/certificate"): SIGNED_IN,
+    ("GET", "/live/commitments"): SIGNED_IN,
+    ("GET", "/live"): FACILITATORS,
+    ("GET", "/live/new"): FACILITATORS,
+    ("POST", "/live"): FACILITATORS,
+    ("GET", "/live/guides/{module_id}"): FACILITATORS,
+    ("GET", "/live/{session_id:int}"): FACILITATORS,
+    ("GET", "/live/{session_id:int}/remote"): FACILITATORS,
+    ("GET", "/live/{session_id:int}/present"): FACILITATORS,
+    ("POST", "/live/{session_id:int}/step"): FACILITATORS,
+    ("POST", "/live/{session_id:int}/countdown"): FACILITATORS,
+    ("GET", "/live/{session_id:int}/qr.svg"): FACILITATORS,
+    ("GET", "/live/{session_id:int}/summary"): FACILITATORS,
+    ("GET", "/live/{session_id:int}/summary.csv"): FACILITATORS,
+    ("GET", "/hr"): HR,
+    ("GET", "/hr/people"): HR,
+    ("GET", "/hr/people/export.csv"): HR,
+    ("GET", "/hr/people/{user_id}"): HR,
+    ("GET", "/hr/scenarios"): HR,
+    ("POST", "/hr/people/{user_id}/invite"): HR,
+    ("POST", "/hr/people/{user_id}/active"): HR,
+    ("POST", "/hr/people/{user_id}/role"): ADMIN,
+    ("GET", "/hr/import"): HR,
+    ("POST", "/hr/import"): HR,
+    ("GET", "/hr/import/{batch_id}"): HR,
+    ("POST", "/hr/import/{batch_id}/apply"): HR,
+    ("GET", "/hr/assignments"): HR,
+    ("POST", "/hr/assignments"): HR,
+    ("POST", "/hr/assignments/due"): HR,
+    ("POST", "/hr/assignments/rules/{rule_id}/delete"): HR,
+    ("GET", "/hr/reminders"): HR,
+    ("POST", "/hr/reminders/send"): HR,
+    ("GET", "/hr/audit"): ADMIN,
+    ("GET", "/hr/api-keys"): HR,
+    ("POST", "/hr/api-keys"): ADMIN,
+    ("POST", "/hr/api-keys/{key_id}/revoke"): ADMIN,
+    ("GET", "/api/v1/modules"): API_KEY,
+    ("GET", "/api/v1/people/{external_id}"): API_KEY,
+    ("PUT", "/api/v1/people/{external_id}"): API_KEY,
+    ("GET", "/api/v1/progress"): API_KEY,
+}
+
+
+def test_every_route_has_a_declared_permission(app: FastAPI) -> None:
+    routes = set(all_routes(app))
+    undeclared = routes - set(PERMISSIONS)
+    assert not undeclared, f"declare who may use these routes in PERMISSIONS: {sorted(undeclared)}"
+    assert not set(PERMISSIONS) - routes, "PERMISSIONS lists routes that no longer exist"
+
+
+def client_as(app: FastAPI, session: Session, role: str | None) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    if role is not None:
+        make_user(session, f"{role}@example.com", name=role.title(), role=role)
+        assert login(client, f"{role}@example.com").status_code == 303
+    return client
+
+
+def send(client: TestClient, method: str, path: str) -> object:
+    url = concrete(path)
+    if method == "GET":
+        return client.get(url)
+    token = csrf_from(
+        client.get("/login" if "allyship_session" not in client.cookies else "/account").text
+    )
+    return client.request(method, url, data={"csrf_token": token}, headers={"X-CSRF-Token": token})
+
+
+def refused(response: object, role: str | None) -> bool:
+    status = response.status_code  # type: ignore[attr-defined]
+    location = response.headers.get("location", "")  # type: ignore[attr-defined]
+    if role is None:
+        return status in (401, 403) or (status == 303 and location.startswith("/login"))
+    return status in (401, 403)
+
+
+@pytest.mark.parametrize("role", [None, *ROLES])
+def test_each_role_reaches_only_what_the_table_allows(
+    app: FastAPI, session: Session, role: str | None
+) -> None:
+    client = client_as(app, session, role)
+    wrong: list[str] = []
+    for (method, path), allowed in PERMISSIONS.items():
+        if (method, path) == ("POST", "/logout"):
+            continue  # would end this client's session mid-walk; covered in tests/auth
+        response = send(client, method, path)
+        if allowed == PUBLIC:
+            expect_ok = True
+        elif allowed == SIGNED_IN:
+            expect_ok = role is not None
+        elif allowed == API_KEY:
+            expect_ok = False  # a browser session is never an API key
+        else:
+            expect_ok = role in allowed  # type: ignore[operator]
+        if refused(response, role) == expect_ok:
+            wrong.append(f"{method} {path} as {role or 'anonymous'}: {response.status_code}")  # type: ignore[attr-defined]
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", [None, "learner", "hr"])
+def test_no_get_request_writes_to_the_database(
+    app: FastAPI, session: Session, role: str | None
+) -> None:
+    client = client_as(app, session, role)
+    writes: list[str] = []
+
+    def record(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        # Recording who downloaded an export is required evidence, not a change to data.
+        if statement.startswith("INSERT INTO auditevent"):
+            return
+        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append(statement.split("\n", 1)[0][:80])
+
+    event.listen(app.state.engine, "before_cursor_execute", record)
+    try:
+        for method, path in PERMISSIONS:
+            if method == "GET":
+                before = len(writes)
+                client.get(concrete(path))
+                assert len(writes) == before, f"GET {path} wrote: {writes[before:]}"
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", record)
