@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     login_window_minutes: int = 15
 
     default_due_days: int = 30
+    password_reset_minutes: int = 60
     invite_valid_days: int = 14
     reminder_weekly_cap: int = 4
     reminder_manager_digest: bool = False

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.auth import service
+from app.auth import reset, service
 from app.auth.cookies import set_session_cookie
 from app.db import SessionDep
 from app.deps import OptionalUser, SettingsDep, session_cookie_name
 from app.errors import TooManyRequests
+from app.hr.mailer import Mailer
 from app.templating import render
 
 router = APIRouter()
@@ -76,3 +77,23 @@ def logout(request: Request, session: SessionDep, settings: SettingsDep) -> Resp
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(cookie, path="/", secure=settings.https, httponly=True, samesite="lax")
     return response
+
+
+@router.get("/password-reset")
+def password_reset_page(request: Request) -> Response:
+    return render(request, "auth/password_reset.html", {"sent": False, "email": ""})
+
+
+@router.post("/password-reset")
+def password_reset(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    email: Annotated[str, Form(max_length=320)],
+) -> Response:
+    with Mailer(settings) as mailer:
+        reset.request_reset(session, settings, mailer, email=email)
+    answer = reset.ANSWER.format(minutes=settings.password_reset_minutes)
+    return render(
+        request, "auth/password_reset.html", {"sent": True, "answer": answer, "email": ""}
+    )

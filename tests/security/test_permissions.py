@@ -28,6 +28,8 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/login"): PUBLIC,
     ("POST", "/login"): PUBLIC,
     ("POST", "/logout"): PUBLIC,
+    ("GET", "/password-reset"): PUBLIC,
+    ("POST", "/password-reset"): PUBLIC,
     ("GET", "/verify/{code}"): PUBLIC,
     ("GET", "/invite/{token}"): PUBLIC,
     ("POST", "/invite/{token}"): PUBLIC,
