@@ -25,8 +25,24 @@ def load_yaml_with_lines(
 ) -> tuple[Any, dict[Path_, int]]:
     """Parse YAML safely; return the data and a map from key path to 1-based line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        # libyaml when present: the pure-Python parser was most of start-up (bench/NOTES.md).
+        node = yaml.compose(text, Loader=_FAST_LOADER)
+        data = yaml.load(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        node, data = _parse_reporting_errors(text, path, line_offset)
+    lines: dict[Path_, int] = {}
+    if node is not None:
+        _walk(node, (), lines, line_offset)
+    return data, lines
+
+
+_FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _parse_reporting_errors(text: str, path: str, line_offset: int) -> tuple[Any, Any]:
+    """The pure-Python parser again, whose error messages the content checks report."""
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader), yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = (mark.line + 1 if mark else 1) + line_offset
@@ -37,10 +53,6 @@ def load_yaml_with_lines(
             "yaml",
             f"syntax error: {problem}; check indentation and quote text containing ': '",
         ) from exc
-    lines: dict[Path_, int] = {}
-    if node is not None:
-        _walk(node, (), lines, line_offset)
-    return data, lines
 
 
 def _walk(node: yaml.Node, at: Path_, lines: dict[Path_, int], offset: int) -> None:
