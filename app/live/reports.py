@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func
+from sqlalchemy import ColumnElement, Select, func
 from sqlmodel import Session, col, select
 
 from app.models import LiveAttendance, LiveParticipant, LiveSession
@@ -37,7 +37,7 @@ class SessionsSummary:
 
 def sessions_summary(session: Session, since: datetime | None = None) -> SessionsSummary:
     """Sessions held (started) since `since` (all time if None) and their attendance; 4 queries."""
-    held = col(LiveSession.started_at).is_not(None)
+    held: ColumnElement[bool] = col(LiveSession.started_at).is_not(None)
     if since is not None:
         held = held & (col(LiveSession.started_at) >= since)
     lives = session.exec(
@@ -53,8 +53,8 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
             module_id=live.module_id,
             held_at=live.started_at or live.created_at,
             ended_at=live.ended_at,
-            participants=phones.get(live.id, 0),
-            attendees=present.get(live.id, 0),
+            participants=phones.get(live.id or 0, 0),
+            attendees=present.get(live.id or 0, 0),
         )
         for live in lives
     )

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import bindparam, case, delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
@@ -18,7 +18,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of
-from app.live.steps import Phase
+from app.live.steps import Phase, Step, step_of
 from app.models import (
     LiveAttendance,
     LiveCommitment,
@@ -73,21 +73,61 @@ def is_code(code: str) -> bool:
     return len(code) == 6 and all(ch in CODE_ALPHABET for ch in code)
 
 
-def _find(
-    session: Session, code: str, token: str | None, *, lock: bool = False
-) -> tuple[LiveSession, int | None]:
-    """The open session with this code (else the newest ended one) and this browser's participant id."""
+@dataclass(frozen=True)
+class Found:
+    """The columns of a session that polls and votes need, and this browser's participant id."""
+
+    id: int
+    version: int
+    phase: str
+    scenario_index: int
+    scenario_ids: str
+    module_id: str
+    ended_at: datetime | None
+    participant_id: int | None
+
+    @property
+    def step(self) -> Step:
+        return step_of(self.phase, self.scenario_index)
+
+    @property
+    def open_scenario(self) -> str | None:
+        """The scenario whose voting is open, if any."""
+        step = self.step
+        return self.scenario_ids.split(",")[step.index] if step.phase is Phase.vote else None
+
+
+def _find(session: Session, code: str, token: str | None, *, lock: bool = False) -> Found:
+    """The open session with this code (else the newest ended one), in one small query."""
     if not is_code(code):
         raise NotFound(UNKNOWN_CODE)
     digest = token_digest(token) if token else ""
-    query = (
-        select(LiveSession, LiveParticipant.id)
+    query = _FIND_FOR_SHARE if lock else _FIND
+    row = session.exec(query, params={"code": code, "digest": digest}).first()
+    if row is None:
+        raise NotFound(UNKNOWN_CODE)
+    return Found(*row)
+
+
+def _find_query() -> Any:
+    """Built once: composing it per request cost more than running it (polls are hot)."""
+    return (
+        select(  # type: ignore[call-overload]
+            LiveSession.id,
+            LiveSession.version,
+            LiveSession.phase,
+            LiveSession.scenario_index,
+            LiveSession.scenario_ids,
+            LiveSession.module_id,
+            LiveSession.ended_at,
+            LiveParticipant.id,
+        )
         .outerjoin(
             LiveParticipant,
             (col(LiveParticipant.session_id) == LiveSession.id)
-            & (col(LiveParticipant.token_hash) == digest),
+            & (col(LiveParticipant.token_hash) == bindparam("digest")),
         )
-        .where(LiveSession.code == code)
+        .where(col(LiveSession.code) == bindparam("code"))
         .order_by(
             case((col(LiveSession.ended_at).is_(None), 0), else_=1),
             case((col(LiveParticipant.id).is_(None), 1), else_=0),
@@ -95,16 +135,16 @@ def _find(
         )
         .limit(1)
     )
-    if lock:  # PostgreSQL: a step change waits for votes in flight, and the reverse
-        query = query.with_for_update(read=True, of=LiveSession)
-    row = session.exec(query).first()
-    if row is None:
-        raise NotFound(UNKNOWN_CODE)
-    return row[0], row[1]
 
 
-def room_etag(live: LiveSession, participant_id: int) -> str:
-    return f'"r{live.id}-{live.version}-{participant_id}"'
+_FIND = _find_query()
+# PostgreSQL: a vote holds a share lock on the session row, so a step change waits for votes
+# in flight and a vote never lands after voting closed. SQLite's BEGIN IMMEDIATE does this.
+_FIND_FOR_SHARE = _find_query().with_for_update(read=True, of=LiveSession)
+
+
+def room_etag(session_id: int, version: int, participant_id: int) -> str:
+    return f'"r{session_id}-{version}-{participant_id}"'
 
 
 def enter(
@@ -117,21 +157,23 @@ def enter(
     known_etag: str = "",
 ) -> RoomView | Unchanged | Invitation:
     """What this browser sees at /j/{code}: its room, 'unchanged', or the invitation to join."""
-    live, participant_id = _find(session, normalise_code(code), token)
-    if participant_id is None:
-        if live.ended_at is not None:
+    found = _find(session, normalise_code(code), token)
+    if found.participant_id is None:
+        if found.ended_at is not None:
             raise SessionEnded("This group session has ended. Thank you for taking part.")
+        live = session.get_one(LiveSession, found.id)
         return Invitation(live, module_of(catalog, live).title)
-    etag = room_etag(live, participant_id)
+    etag = room_etag(found.id, found.version, found.participant_id)
     if known_etag == etag:
         return Unchanged(etag)
+    live = session.get_one(LiveSession, found.id)
     stage = build_stage(session, catalog, live, 0, 0)
     return RoomView(
         stage=stage,
-        participant_id=participant_id,
-        my_choice=_my_choice(session, live, participant_id),
+        participant_id=found.participant_id,
+        my_choice=_my_choice(session, live, found.participant_id),
         commitment=_commitment_of(session, user, live.module_id, stage),
-        etag=etag,
+        etag=room_etag(live.id or 0, live.version, found.participant_id),
     )
 
 
@@ -168,10 +210,10 @@ def join(
     address: str,
 ) -> str:
     """Join (or rejoin) the session; returns the participant token for the cookie."""
-    live, participant_id = _find(session, normalise_code(code), token)
-    if live.ended_at is not None:
+    found = _find(session, normalise_code(code), token)
+    if found.ended_at is not None:
         raise SessionEnded("This group session has ended, so it cannot be joined.")
-    if participant_id is None:
+    if found.participant_id is None:
         now = utcnow()
         recent = session.exec(
             select(func.count())
@@ -183,14 +225,14 @@ def join(
                 "Many people have just joined from your network. Wait a minute, then tap Join again."
             )
         token = new_token()
-        session.add(LiveParticipant(session_id=live.id or 0, token_hash=token_digest(token)))
+        session.add(LiveParticipant(session_id=found.id, token_hash=token_digest(token)))
         session.add(LiveJoin(address=address[:64], at=now))
         session.exec(delete(LiveJoin).where(col(LiveJoin.at) < now - 10 * JOIN_WINDOW))
     if user is not None and record_attendance:
         _upsert(
             session,
             LiveAttendance,
-            {"session_id": live.id, "user_id": user.id},
+            {"session_id": found.id, "user_id": user.id},
             keys=["session_id", "user_id"],
             update=[],
         )
@@ -207,47 +249,56 @@ def cast_vote(
     token: str | None,
     scenario_id: str,
     choice_id: str,
-) -> None:
-    """Record or change this participant's vote; refused (nothing stored) unless that vote is open."""
-    live, participant_id = _find(session, normalise_code(code), token, lock=True)
-    if participant_id is None:
+) -> RoomView:
+    """Record or change this participant's vote (refused, nothing stored, unless it is open)."""
+    found = _find(session, normalise_code(code), token, lock=True)
+    if found.participant_id is None:
         raise NotFound("Join the session before voting.")
-    step = current_step(live)
-    if step.phase is not Phase.vote or live.scenario_list[step.index] != scenario_id:
+    if found.open_scenario != scenario_id:
         raise VoteRefused("Voting on that scenario is not open, so your vote was not recorded.")
-    scenario = module_of(catalog, live).quiz.scenario(scenario_id)
+    module = catalog.get(found.module_id)
+    scenario = module.quiz.scenario(scenario_id) if module else None
     if scenario is None or scenario.choice(choice_id) is None:
         raise Invalid("That is not one of this scenario's choices, so nothing was recorded.")
     _upsert(
         session,
         LiveVote,
         {
-            "session_id": live.id,
+            "session_id": found.id,
             "scenario_id": scenario_id,
-            "participant_id": participant_id,
+            "participant_id": found.participant_id,
             "choice_id": choice_id,
         },
         keys=["session_id", "scenario_id", "participant_id"],
         update=["choice_id"],
     )
+    live = session.get_one(LiveSession, found.id)
+    stage = build_stage(session, catalog, live, 0, 0)
+    etag = room_etag(found.id, found.version, found.participant_id)
     session.commit()
+    return RoomView(stage, found.participant_id, choice_id, None, etag)
 
 
 def save_commitment(
     session: Session, *, code: str, token: str | None, user: User | None, text: str
 ) -> bool:
     """Save the commitment to the signed-in author's own record; False (not stored) when anonymous."""
-    live, participant_id = _find(session, normalise_code(code), token)
-    if participant_id is None:
+    found = _find(session, normalise_code(code), token)
+    if found.participant_id is None:
         raise NotFound("Join the session first.")
-    if current_step(live).phase not in (Phase.wrapup, Phase.ended):
+    if found.step.phase not in (Phase.wrapup, Phase.ended):
         raise Conflict("Commitments are written at the wrap-up.")
     text = text.strip()[:COMMITMENT_MAX]
     if not text:
         raise Invalid("Write your if-then commitment first.")
     if user is None:
         return False
-    values = {"user_id": user.id, "module_id": live.module_id, "text": text, "updated_at": utcnow()}
+    values = {
+        "user_id": user.id,
+        "module_id": found.module_id,
+        "text": text,
+        "updated_at": utcnow(),
+    }
     _upsert(
         session,
         LiveCommitment,

@@ -23,7 +23,7 @@ router = APIRouter()
 ROOM_PAGE, ROOM_FRAGMENT = "live/room.html", "live/_room.html"
 
 
-def participant_token(request: Request) -> str | None:
+async def participant_token(request: Request) -> str | None:
     return request.cookies.get(room.COOKIE)
 
 
@@ -119,13 +119,13 @@ def vote(
 ) -> Response:
     here = RoomRequest(request, session, catalog, user, token, code)
     try:
-        room.cast_vote(
+        view = room.cast_vote(
             session, catalog, code=code, token=token, scenario_id=scenario_id, choice_id=choice
         )
     except (room.VoteRefused, Invalid) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if is_htmx(request):  # the poll's ETag has not changed, so answer with the new fragment
-        return _room_with(here)
+        return _render_room(request, view, user)
     return RedirectResponse(f"/j/{room.normalise_code(code)}", status_code=303)
 
 
@@ -166,9 +166,15 @@ def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Resp
     found = room.enter(here.session, here.catalog, code=here.code, token=here.token, user=here.user)
     if not isinstance(found, room.RoomView):
         raise NotFound("Join the session first.")
-    context = _room_context(found, here.user) | extra
-    response = render(here.request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT, status_code=status)
-    return no_store(response, etag=found.etag)
+    return _render_room(here.request, found, here.user, status, **extra)
+
+
+def _render_room(
+    request: Request, view: room.RoomView, user: User | None, status: int = 200, **extra: object
+) -> Response:
+    context = _room_context(view, user) | extra
+    response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT, status_code=status)
+    return no_store(response, etag=view.etag)
 
 
 def _room_context(found: room.RoomView, user: User | None) -> dict[str, object]:

@@ -6,6 +6,7 @@ controllers (presenter and remote, or two workers) can never apply the same clic
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -39,11 +40,6 @@ class SessionRow:
     live: LiveSession
     module_title: str
     participants: int
-
-
-def facilitator_modules(catalog: Catalog) -> list[Module]:
-    """Modules in course order (every module can be run; notes make the guide richer)."""
-    return list(catalog.modules)
 
 
 def default_scenarios(module: Module) -> list[str]:
@@ -196,7 +192,7 @@ def set_countdown(
 
 
 def _bump(
-    session: Session, live: LiveSession, seen_version: int, values: dict[str, object]
+    session: Session, live: LiveSession, seen_version: int, values: Mapping[str, object]
 ) -> None:
     """Write `values` and version + 1, only if the session is still at `seen_version`."""
     result = session.exec(

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.content.schema import Module, Scenario
+from app.content.schema import FacilitatorNotes, Module, Scenario
 from app.errors import NotFound
 from app.live import steps
 from app.live.results import Distribution, distribution
@@ -44,7 +44,7 @@ class Stage:
         return self.scenarios[step.index] if step.in_scenario else None
 
     @property
-    def notes(self):  # type: ignore[no-untyped-def]
+    def notes(self) -> FacilitatorNotes | None:
         return self.module.quiz.facilitator
 
     @property

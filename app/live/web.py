@@ -9,8 +9,11 @@ from fastapi import Depends
 from fastapi.responses import Response
 
 
-def started() -> float:
-    """When the handler's work began (reported in Server-Timing, so polls can be measured)."""
+async def started() -> float:
+    """When the handler's work began (reported in Server-Timing, so polls can be measured).
+
+    `async` so that FastAPI runs it on the event loop instead of hopping to a worker thread.
+    """
     return time.perf_counter()
 
 

@@ -46,6 +46,32 @@
     "ArrowLeft": "back", "PageUp": "back", "b": "back", "p": "back",
     "s": "skip", "c": "countdown", "e": "end"
   };
+  // Keys pressed while a step change is on its way wait for the new step (and its version),
+  // so a quick double press moves two steps instead of being refused as stale.
+  var waiting = [];
+  var pressedAt = null;  // the version shown when the last key was pressed, while it is on its way
+  function shownVersion() {
+    var field = document.querySelector('[data-controls] input[name="version"]');
+    return field ? field.value : null;
+  }
+  function drain() {
+    pressedAt = null;
+    if (waiting.length) { press(waiting.shift()); }
+  }
+  function press(name) {
+    var button = document.querySelector('[data-key="' + name + '"]');
+    if (!button || button.disabled) { return; }
+    if (name !== "end") {
+      if (pressedAt !== null) { waiting.push(name); return; }
+      pressedAt = shownVersion();
+      var mine = pressedAt;
+      window.setTimeout(function () { if (pressedAt === mine) { drain(); } }, 3000);
+    }
+    button.click();
+  }
+  document.addEventListener("htmx:afterSettle", function () {
+    if (pressedAt !== null && shownVersion() !== pressedAt) { drain(); }
+  });
   document.addEventListener("keydown", function (event) {
     if (!document.body.classList.contains("presenter")) { return; }
     if (event.altKey || event.ctrlKey || event.metaKey || event.repeat) { return; }
@@ -63,10 +89,9 @@
       if (help) { help.open = !help.open; }
       return;
     }
-    var button = KEYS[key] && document.querySelector('[data-key="' + KEYS[key] + '"]');
-    if (button && !button.disabled) {
+    if (KEYS[key]) {
       event.preventDefault();
-      button.click();
+      press(KEYS[key]);
     }
   });
 })();

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.models import User
 from tests.conftest import csrf_from, login
+from tests.e2e.conftest import browser_type_launch_args, live_server  # noqa: F401  (browser tests)
 from tests.factories import make_user
 
 VERSION = re.compile(r'name="version" value="(\d+)"')

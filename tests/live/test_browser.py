@@ -1,0 +1,87 @@
+"""Group sessions in a real browser: the projector and phones follow by polling, 304s leave the
+page alone, the keyboard drives the room, and a phone without JavaScript can still take part."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import LiveServer, assert_accessible, shot, sign_in
+
+pytestmark = pytest.mark.e2e
+MODULE = "why-allies-matter"
+
+
+def start(page: Page, server: LiveServer) -> str:
+    """Sign in as the facilitator, create a session, open the presenter; returns the code."""
+    sign_in(page, server, "facilitator@example.com")
+    page.goto(f"{server.url}/live/new?module_id={MODULE}")
+    page.get_by_role("button", name="Create the session").click()
+    code = re.sub(r"\s", "", page.locator(".join-code").inner_text())
+    page.get_by_role("link", name="Open the presenter view").click()
+    expect(page.locator("#stage")).to_have_class(re.compile("phase-lobby"))
+    return code
+
+
+def test_projector_and_phone_follow_keyboard_steps_and_304s_keep_the_page(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    code = start(page, live_server)
+    phone_context = browser.new_context(viewport={"width": 375, "height": 740})
+    phone = phone_context.new_page()
+    phone.goto(f"{live_server.url}/j/{code}")
+    phone.get_by_role("button", name="Join the session").click()
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+    expect(page.locator(".joined")).to_contain_text("1", timeout=3000)  # the lobby count polls in
+    shot(page, "live-presenter-lobby")
+    assert_accessible(page, "presenter lobby")
+    assert_accessible(phone, "phone lobby")
+
+    phone.wait_for_timeout(2500)  # several 304 polls: the room must still be on screen
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+
+    page.keyboard.press("ArrowRight")  # ground rules
+    expect(phone.get_by_role("heading", name="Ground rules")).to_be_visible(timeout=2500)
+    page.keyboard.press("PageDown")  # read
+    page.keyboard.press("ArrowRight")  # vote
+    expect(page.locator("#stage")).to_have_class(re.compile("phase-vote"), timeout=3000)
+    vote_buttons = phone.locator(".vote-button")
+    expect(vote_buttons.first).to_be_visible(timeout=2500)
+    vote_buttons.nth(1).click()
+    expect(vote_buttons.nth(1)).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".vote-count")).to_contain_text("1 of 1", timeout=3000)
+    shot(phone, "live-phone-vote")
+    shot(page, "live-presenter-vote")
+    assert_accessible(phone, "phone vote")
+
+    page.keyboard.press("ArrowRight")  # closed
+    page.keyboard.press("ArrowRight")  # reveal
+    expect(phone.locator(".not-enough")).to_be_visible(timeout=2500)  # 1 vote: hidden
+    expect(phone.get_by_text("Your vote")).to_be_visible()
+    shot(phone, "live-phone-reveal")
+    page.keyboard.press("ArrowLeft")  # back to closed
+    expect(phone.get_by_text("Voting is closed")).to_be_visible(timeout=2500)
+    phone_context.close()
+
+
+def test_a_phone_without_javascript_joins_votes_and_refreshes(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    code = start(page, live_server)
+    context = browser.new_context(java_script_enabled=False)
+    phone = context.new_page()
+    phone.goto(f"{live_server.url}/j")
+    phone.get_by_label("Code on the screen").fill(code.lower())
+    phone.get_by_role("button", name="Continue").click()
+    phone.get_by_role("button", name="Join the session").click()
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+    for phase in ("rules", "read", "vote"):
+        page.get_by_role("button", name=re.compile("^Next")).click()
+        expect(page.locator("#stage")).to_have_class(re.compile(f"phase-{phase}"), timeout=3000)
+    phone.get_by_role("link", name="Refresh").click()
+    phone.locator(".vote-button").first.click()
+    expect(phone.locator(".vote-button").first).to_have_attribute("aria-pressed", "true")
+    expect(phone.get_by_text("Your vote is in")).to_be_visible()
+    context.close()
