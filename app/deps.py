@@ -95,6 +95,10 @@ def optional_user(request: Request, session: SessionDep, settings: SettingsDep) 
     token = request.cookies.get(session_cookie_name(settings))
     if request.method in SAFE_METHODS:
         found = find_login(session, settings, token)
+        # End the read here so no pooled connection is held while this request waits for
+        # a thread for its route, nor while touch_session takes a second one: under load,
+        # threads blocked on an exhausted pool would wait for requests that wait for threads.
+        session.commit()
     else:
         found = _find_login_before_write(request, session, settings, token)
     if found:
