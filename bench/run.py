@@ -50,6 +50,7 @@ VIEWERS = range(0, 8)  # learners whose pages are fetched
 SUBMITTERS = range(8, 16)  # learners who submit quizzes (their attempts grow during the run)
 EXTRA_SCRIPTS = ("hr_bench", "live_bench")
 WRK_THREADS = 2
+BURST = 128  # the anyio thread pool has 40 threads, the SQLite pool 15 connections
 
 
 # ---------------------------------------------------------------- servers
@@ -202,12 +203,13 @@ class Target:
     script: str
     env: dict[str, str] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)
+    connections: int | None = None  # None: the run's --connections
 
     def command(self, duration: int, connections: int) -> list[str]:
         return [
             "wrk",
             f"-t{WRK_THREADS}",
-            f"-c{connections}",
+            f"-c{self.connections or connections}",
             f"-d{duration}s",
             "--timeout",
             "10s",
@@ -455,6 +457,14 @@ def run() -> None:
             ),
             Target("dashboard", "Learner dashboard", f"{ours.url}/", "get.lua", viewers_env),
             Target(
+                "burst",
+                f"Lesson page, {BURST} connections (more than threads and pooled connections)",
+                f"{ours.url}{lesson_path}",
+                "get.lua",
+                viewers_env,
+                connections=BURST,
+            ),
+            Target(
                 "base_insert",
                 "Bare insert (one row, SQLite WAL, FULL)",
                 f"{base.url}/insert",
@@ -566,6 +576,7 @@ def render_report(data: dict[str, Any], targets: dict[str, Target], args: Any) -
     base_page = targets["base_page"].median("rps")
     base_insert = targets["base_insert"].median("rps")
     lesson, dashboard, quiz = targets["lesson"], targets["dashboard"], targets["quiz"]
+    burst = targets.get("burst") or Target("burst", "", "", "")
     lesson_p99 = lesson.median("p99") / 1000
     quiz_info = data["quiz"]
     rss_mb = data["memory_kb"]["VmRSS"] / 1024
@@ -651,6 +662,18 @@ def render_report(data: dict[str, Any], targets: dict[str, Target], args: Any) -
             ka["healthz"]["median_ms"] < 5,
         ),
     ]
+    if burst.runs:
+        rows.insert(
+            4,
+            (
+                f"Lesson page at {BURST} connections: errors",
+                f"{burst.errors} in wrk, {burst.median('rps'):,.0f} req/s, "
+                f"p99 {burst.median('p99') / 1000:.0f} ms",
+                "0 (no jam)",
+                "",
+                burst.requests > 0 and burst.errors == 0 and lesson_bad == 0,
+            ),
+        )
     m = data["machine"]
     lines = [
         "# Benchmark results",
