@@ -6,7 +6,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import Engine, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -80,15 +80,19 @@ def list_keys(session: Session) -> list[ApiKey]:
     )
 
 
-def authenticate(session: Session, *, secret: str) -> ApiKey | None:
-    """The live key for a presented secret, else None; notes when it was last used."""
-    key = session.exec(select(ApiKey).where(ApiKey.key_hash == token_digest(secret))).first()
+def authenticate(engine: Engine, *, secret: str) -> ApiKey | None:
+    """The live key for a presented secret, else None; notes when it was last used.
+
+    Uses its own short connections, before the request's session begins, so the
+    occasional last-used write never waits on the request's own write lock.
+    """
+    with Session(engine, expire_on_commit=False) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.key_hash == token_digest(secret))).first()
     if key is None or key.revoked_at is not None:
         return None
     now = utcnow()
     if key.last_used_at is None or key.last_used_at < now - TOUCH_EVERY:
-        engine = session.get_bind()
-        with writer(engine).begin() as conn:  # type: ignore[arg-type]
+        with writer(engine).begin() as conn:
             conn.execute(
                 update(ApiKey)
                 .where(

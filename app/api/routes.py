@@ -34,12 +34,12 @@ class Unauthorized(DomainError):
 
 
 def api_key(
-    session: SessionDep,
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> ApiKey:
     if credentials is None:
         raise Unauthorized("Send an API key in the header: Authorization: Bearer <key>.")
-    key = keys.authenticate(session, secret=credentials.credentials)
+    key = keys.authenticate(request.app.state.engine, secret=credentials.credentials)
     if key is None:
         raise Unauthorized("That API key is unknown or was revoked; ask an admin for a new one.")
     return key

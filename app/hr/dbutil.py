@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Exists, exists
+from sqlalchemy import Exists, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -38,6 +38,13 @@ def completed() -> Exists:
     return exists().where(
         Completion.user_id == Assignment.user_id, Completion.module_id == Assignment.module_id
     )
+
+
+def day_text(session: Session, column: Any) -> Any:
+    """A timestamp column as YYYY-MM-DD text, formatted by the database (no per-row Python)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.substr(column, 1, 10)
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
 
 
 def end_of_day(day: date) -> datetime:

@@ -6,14 +6,17 @@ import csv
 import io
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, case, exists, func
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.hr import audit
+from app.hr.dbutil import day_text
 from app.hr.people import STATUSES, PeopleFilter, people_select
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
 
@@ -77,160 +80,153 @@ def start_export(
     return file
 
 
-def _details(session: Session, ids: Sequence[int]) -> dict[str, dict[tuple[int, str], Any]]:
-    """Assignments, reads, attempts and completions for a batch of people (four queries)."""
-    assignments = {
-        (uid, m): (created, due)
-        for uid, m, created, due in session.exec(
-            select(
-                Assignment.user_id, Assignment.module_id, Assignment.created_at, Assignment.due_at
-            ).where(col(Assignment.user_id).in_(ids))
-        )
-    }
-    reads = {
-        (uid, m): (opened, read)
-        for uid, m, opened, read in session.exec(
-            select(
-                LessonProgress.user_id,
-                LessonProgress.module_id,
-                LessonProgress.opened_at,
-                LessonProgress.completed_at,
-            ).where(col(LessonProgress.user_id).in_(ids))
-        )
-    }
-    first = func.min(QuizAttempt.id)
-    attempts = {
-        (uid, m): (n, best, first_id)
-        for uid, m, n, best, first_id in session.exec(
-            select(  # type: ignore[call-overload]
-                QuizAttempt.user_id,
-                QuizAttempt.module_id,
-                func.count(),
-                func.max(QuizAttempt.percent),
-                first,
-            )
-            .where(col(QuizAttempt.user_id).in_(ids))
-            .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
-        )
-    }
-    first_ids = [v[2] for v in attempts.values()]
-    first_scores = (
-        dict(
-            session.exec(
-                select(QuizAttempt.id, QuizAttempt.percent).where(
-                    col(QuizAttempt.id).in_(first_ids)
-                )
-            ).all()
-        )
-        if first_ids
-        else {}
+# Per (person, module): assigned, assigned on, due on, overdue, read on, started, attempts,
+# first score, best score, completed on.
+_BLANK = ("no", None, None, "no", None, False, 0, None, None, None)
+
+
+def _details(
+    session: Session, ids: Sequence[int], now: datetime
+) -> dict[tuple[int, str], list[Any]]:
+    """Everything per person and module for a batch of people, in four Core queries."""
+    conn = session.connection()
+    day = partial(day_text, session)
+    facts: dict[tuple[int, str], list[Any]] = {}
+    read = (LessonProgress.user_id == Assignment.user_id) & (
+        LessonProgress.module_id == Assignment.module_id
     )
-    completions = {
-        (uid, m): at
-        for uid, m, at in session.exec(
-            select(Completion.user_id, Completion.module_id, Completion.completed_at).where(
-                col(Completion.user_id).in_(ids)
-            )
+    done = (Completion.user_id == Assignment.user_id) & (
+        Completion.module_id == Assignment.module_id
+    )
+    assigned = (
+        select(
+            Assignment.user_id,
+            Assignment.module_id,
+            day(Assignment.created_at),
+            day(Assignment.due_at),
+            case((col(Assignment.due_at) < now, "yes"), else_="no"),
+            day(LessonProgress.completed_at),
+            col(LessonProgress.id).is_not(None),
+            day(Completion.completed_at),
         )
-    }
-    return {
-        "assignments": assignments,
-        "reads": reads,
-        "attempts": {k: (n, best, first_scores.get(f)) for k, (n, best, f) in attempts.items()},
-        "completions": completions,
-    }
+        .join(LessonProgress, read, isouter=True)
+        .join(Completion, done, isouter=True)
+        .where(col(Assignment.user_id).in_(ids))
+    )
+    for uid, m, created, due, late, read_on, opened, done_on in conn.execute(assigned).all():
+        facts[uid, m] = ["yes", created, due, late, read_on, opened, 0, None, None, done_on]
+    for uid, m, read_on, done_on in conn.execute(_unassigned(session, ids)).all():
+        facts[uid, m] = ["no", None, None, "no", read_on, True, 0, None, None, done_on]
+    grouped = (
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.module_id,
+            func.count().label("n"),
+            func.max(QuizAttempt.percent).label("best"),
+            func.min(QuizAttempt.id).label("first_id"),
+        )
+        .where(col(QuizAttempt.user_id).in_(ids))
+        .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+        .subquery("g")
+    )
+    first = aliased(QuizAttempt)
+    tries = select(
+        grouped.c.user_id, grouped.c.module_id, grouped.c.n, grouped.c.best, first.percent
+    ).join(first, first.id == grouped.c.first_id)
+    for uid, m, n, best, first_score in conn.execute(tries).all():
+        f = facts.get((uid, m)) or facts.setdefault((uid, m), list(_BLANK))
+        f[5], f[6], f[7], f[8] = True, n, first_score, best
+    return facts
 
 
-def _module_status(
-    key: tuple[int, str], d: dict[str, dict[tuple[int, str], Any]], now: datetime
-) -> tuple[str, bool]:
-    assigned = d["assignments"].get(key)
-    if key in d["completions"]:
-        return "complete", False
-    overdue = bool(assigned and assigned[1] < now)
-    if key in d["reads"] or key in d["attempts"]:
-        return "in progress", overdue
-    return ("not started" if assigned else "not assigned"), overdue
+def _unassigned(session: Session, ids: Sequence[int]) -> Any:
+    """Lessons read (and modules completed) that were never assigned: rare, still reported."""
+    assigned = exists().where(
+        Assignment.user_id == LessonProgress.user_id,
+        Assignment.module_id == LessonProgress.module_id,
+    )
+    done = (Completion.user_id == LessonProgress.user_id) & (
+        Completion.module_id == LessonProgress.module_id
+    )
+    return (
+        select(
+            LessonProgress.user_id,
+            LessonProgress.module_id,
+            day_text(session, LessonProgress.completed_at),
+            day_text(session, Completion.completed_at),
+        )
+        .join(Completion, done, isouter=True)
+        .where(col(LessonProgress.user_id).in_(ids), ~assigned)
+    )
+
+
+def _status(f: tuple[Any, ...] | list[Any]) -> str:
+    if f[9]:
+        return "complete"
+    if f[5]:
+        return "in progress"
+    return "not started" if f[0] == "yes" else "not assigned"
+
+
+def _long_tail(f: tuple[Any, ...] | list[Any]) -> list[Any]:
+    """The module part of a long row: assigned, dates, status, overdue, scores, completion."""
+    status = _status(f)
+    overdue = f[3] if status != "complete" else "no"
+    return [f[0], f[1], f[2], status, overdue, f[4], f[6], f[7], f[8], f[9]]
+
+
+def _pivot_cell(f: tuple[Any, ...] | list[Any]) -> str:
+    status = _status(f)
+    if status == "complete":
+        return str(f[9])
+    return "overdue" if f[3] == "yes" else status
+
+
+def rows(
+    engine: Engine, catalog: Catalog, *, kind: str, filters: PeopleFilter
+) -> Iterator[list[list[Any]]]:
+    """The export in batches of rows (header first); every cell is already spreadsheet-safe."""
+    now = utcnow()
+    module_ids = catalog.module_ids
+    if kind == "long":
+        yield [LONG_COLUMNS]
+        prefix = {m.id: [safe_cell(m.id), safe_cell(m.title)] for m in catalog.modules}
+        blank = {m: prefix[m] + _long_tail(_BLANK) for m in module_ids}
+    else:
+        header = [*PERSON_COLUMNS, "status", "assigned", "completed", "overdue"]
+        yield [header + [safe_cell(m.title) for m in catalog.modules]]
+    with Session(engine) as session:
+        stmt = people_select(filters, now=now).execution_options(yield_per=BATCH)
+        for batch in session.connection().execute(stmt).partitions():
+            facts = _details(session, [r.id for r in batch], now)
+            out: list[list[Any]] = []
+            for person in batch:
+                cells = [safe_cell(v) for v in _person_cells(person)]
+                uid = person.id
+                if kind == "pivot":
+                    out.append(
+                        cells
+                        + [STATUSES[person.status], person.assigned, person.done, person.overdue]
+                        + [_pivot_cell(facts.get((uid, m), _BLANK)) for m in module_ids]
+                    )
+                    continue
+                for m in module_ids:
+                    f = facts.get((uid, m))
+                    out.append(cells + (prefix[m] + _long_tail(f) if f else blank[m]))
+            yield out
 
 
 def _person_cells(row: Any) -> list[Any]:
     return [row.external_id, row.email, row.name, row.department or "", row.active]
 
 
-def rows(
-    engine: Engine, catalog: Catalog, *, kind: str, filters: PeopleFilter
-) -> Iterator[list[Any]]:
-    """The export's rows (header first), streamed from the database in batches."""
-    now = utcnow()
-    modules = catalog.modules
-    if kind == "long":
-        yield LONG_COLUMNS
-    else:
-        yield [
-            *PERSON_COLUMNS,
-            "status",
-            "assigned",
-            "completed",
-            "overdue",
-            *[m.title for m in modules],
-        ]
-    with Session(engine) as session:
-        result = session.exec(people_select(filters, now=now).execution_options(yield_per=BATCH))
-        for batch in result.partitions():
-            d = _details(session, [r.id for r in batch])
-            for person in batch:
-                cells = _person_cells(person)
-                if kind == "pivot":
-                    yield [
-                        *cells,
-                        STATUSES[person.status],
-                        person.assigned,
-                        person.done,
-                        person.overdue,
-                        *(_pivot_cell((person.id, m.id), d, now) for m in modules),
-                    ]
-                    continue
-                for m in modules:
-                    key = (person.id, m.id)
-                    status, overdue = _module_status(key, d, now)
-                    assigned = d["assignments"].get(key)
-                    read = d["reads"].get(key)
-                    tries, best, first = d["attempts"].get(key, (0, None, None))
-                    yield [
-                        *cells,
-                        m.id,
-                        m.title,
-                        bool(assigned),
-                        assigned[0] if assigned else None,
-                        assigned[1] if assigned else None,
-                        status,
-                        overdue,
-                        read[1] if read else None,
-                        tries,
-                        first,
-                        best,
-                        d["completions"].get(key),
-                    ]
-
-
-def _pivot_cell(
-    key: tuple[int, str], d: dict[str, dict[tuple[int, str], Any]], now: datetime
-) -> Any:
-    if at := d["completions"].get(key):
-        return at
-    status, overdue = _module_status(key, d, now)
-    return "overdue" if overdue else status
-
-
-def csv_chunks(source: Iterator[list[Any]], *, rows_per_chunk: int = 500) -> Iterator[bytes]:
-    """Encode rows as UTF-8 CSV (with a BOM so spreadsheets detect UTF-8), a chunk at a time."""
+def csv_chunks(batches: Iterator[list[list[Any]]]) -> Iterator[bytes]:
+    """Encode batches of safe rows as UTF-8 CSV (with a BOM so spreadsheets detect UTF-8)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
-    for count, row in enumerate(source, 1):
-        writer.writerow([safe_cell(v) for v in row])
-        if count % rows_per_chunk == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    for batch in batches:
+        writer.writerows(batch)
+        yield buffer.getvalue().encode()
+        buffer.seek(0)
+        buffer.truncate()

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.hr import audit, invites, schedule
-from app.hr.dbutil import chunks, completed, insert_ignore
+from app.hr.dbutil import chunks, completed, day_text, insert_ignore
 from app.hr.mailer import Mailer, MailError, Message
 from app.models import Assignment, DigestSent, Invite, ReminderSent, User
 
@@ -130,24 +130,68 @@ def due_now(session: Session, settings: Settings, *, today: date) -> list[Recipi
 def preview(
     session: Session, settings: Settings, catalog: Catalog, *, today: date, days: int = 14
 ) -> list[Planned]:
-    """Who will get what and when over the next `days` days (today's unsent ones first)."""
+    """Who will get what and when over the next `days` days (today's first).
+
+    Open assignments are grouped per person and due date in SQL, so the schedule is worked
+    out once per group rather than once per assignment.
+    """
     cap = settings.reminder_weekly_cap
     low, high = schedule.window(today, cap=cap, ahead=days)
-    rows = _open_assignments(session, low, high)
-    sent = _sent(session, [r[0] for r in rows])
-    grouped: dict[tuple[date, str, str, str, str], list[str]] = defaultdict(list)
-    for aid, _uid, module_id, due_at, email, name, _manager in rows:
-        title = m.title if (m := catalog.get(module_id)) else module_id
-        now = schedule.current(due_at.date(), today, cap=cap)
+    within = (
+        col(Assignment.due_at) >= datetime.combine(low, time.min, tzinfo=UTC),
+        col(Assignment.due_at) <= datetime.combine(high, time.max, tzinfo=UTC),
+        ~completed(),
+    )
+    due_day = day_text(session, Assignment.due_at)
+    groups = session.exec(
+        select(  # type: ignore[call-overload]
+            Assignment.user_id,
+            User.email,
+            User.name,
+            due_day,
+            func.count(),
+            func.aggregate_strings(Assignment.module_id, ","),
+        )
+        .join(User, User.id == Assignment.user_id)
+        .where(col(User.active), *within)
+        .group_by(Assignment.user_id, User.email, User.name, due_day)
+    ).all()
+    states: dict[tuple[int, str, str, str], dict[str, int]] = defaultdict(dict)
+    for uid, day, kind, period, status, count in session.exec(
+        select(  # type: ignore[call-overload]
+            Assignment.user_id,
+            due_day,
+            ReminderSent.kind,
+            ReminderSent.period,
+            ReminderSent.status,
+            func.count(),
+        )
+        .join(Assignment, Assignment.id == ReminderSent.assignment_id)
+        .where(*within)
+        .group_by(
+            Assignment.user_id, due_day, ReminderSent.kind, ReminderSent.period, ReminderSent.status
+        )
+    ):
+        states[(uid, day, kind, period)][status] = count
+    planned = []
+    for uid, email, name, day, count, module_ids in groups:
+        due = date.fromisoformat(day)
+        titles = [m.title if (m := catalog.get(i)) else i for i in sorted(module_ids.split(","))]
+        now = schedule.current(due, today, cap=cap)
         if now is not None:
-            state = sent.get((aid, now.kind, now.period), "due now")
-            grouped[(today, email, name, now.kind, state)].append(title)
-        for later in schedule.upcoming(due_at.date(), today, cap=cap, days=days):
-            grouped[(later.day, email, name, later.kind, "scheduled")].append(title)
-    return [
-        Planned(day, email, name, kind, modules, state)
-        for (day, email, name, kind, state), modules in sorted(grouped.items())
-    ]
+            state = _state(states.get((uid, day, now.kind, now.period), {}), count)
+            planned.append(Planned(today, email, name, now.kind, titles, state))
+        for later in schedule.upcoming(due, today, cap=cap, days=days):
+            planned.append(Planned(later.day, email, name, later.kind, titles, "scheduled"))
+    return sorted(planned, key=lambda p: (p.day, p.email, p.kind))
+
+
+def _state(counts: dict[str, int], total: int) -> str:
+    if counts.get("sent", 0) >= total:
+        return "sent"
+    if counts.get("failed"):
+        return "failed, will retry"
+    return "due now"
 
 
 def _claim(

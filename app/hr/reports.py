@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import case, func, literal_column
+from sqlalchemy import case, func
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.hr.anonymity import MIN_GROUP, hidden_cells
-from app.hr.dbutil import completed
+from app.hr.dbutil import completed, day_text
 from app.models import (
     Assignment,
     AttemptAnswer,
@@ -29,33 +28,28 @@ OVERDUE_LIST = 10
 NO_DEPARTMENT = "No department"
 
 
-def person_stats(now: datetime) -> Subquery:
-    """Per person with assignments: assigned, done, started, overdue, next open due date."""
+def person_stats(now: datetime, *, started: bool = True) -> Subquery:
+    """Per person with assignments: assigned, done, overdue, next open due date (and started)."""
     done = col(Completion.id).is_not(None)
-    return (
-        select(
-            Assignment.user_id.label("user_id"),  # type: ignore[attr-defined]
-            func.count().label("assigned"),
-            func.count(Completion.id).label("done"),
-            func.count(LessonProgress.id).label("started"),
-            func.sum(case((~done & (col(Assignment.due_at) < now), 1), else_=0)).label("overdue"),
-            func.min(case((~done, Assignment.due_at), else_=None)).label("next_due"),
-        )
-        .join(
-            Completion,
-            (Completion.user_id == Assignment.user_id)
-            & (Completion.module_id == Assignment.module_id),
-            isouter=True,
-        )
-        .join(
-            LessonProgress,
-            (LessonProgress.user_id == Assignment.user_id)
-            & (LessonProgress.module_id == Assignment.module_id),
-            isouter=True,
-        )
-        .group_by(Assignment.user_id)
-        .subquery("ps")
+    columns = [
+        Assignment.user_id.label("user_id"),  # type: ignore[attr-defined]
+        func.count().label("assigned"),
+        func.count(Completion.id).label("done"),
+        func.sum(case((~done & (col(Assignment.due_at) < now), 1), else_=0)).label("overdue"),
+        func.min(case((~done, Assignment.due_at), else_=None)).label("next_due"),
+    ]
+    same = (Completion.user_id == Assignment.user_id) & (
+        Completion.module_id == Assignment.module_id
     )
+    stmt = select(*columns).join(Completion, same, isouter=True)
+    if started:
+        opened = (LessonProgress.user_id == Assignment.user_id) & (
+            LessonProgress.module_id == Assignment.module_id
+        )
+        stmt = stmt.add_columns(func.count(LessonProgress.id).label("started")).join(
+            LessonProgress, opened, isouter=True
+        )
+    return stmt.group_by(Assignment.user_id).subquery("ps")
 
 
 @dataclass(frozen=True)
@@ -109,7 +103,7 @@ class Overview:
 def overview(session: Session, *, now: datetime | None = None) -> Overview:
     """Everything on the dashboard's first page, in four queries."""
     now = now or utcnow()
-    ps = person_stats(now)
+    ps = person_stats(now, started=False)
     rows = session.exec(
         select(  # type: ignore[call-overload]
             Department.name,
@@ -149,55 +143,58 @@ def overview(session: Session, *, now: datetime | None = None) -> Overview:
     )
 
 
-def _week_start(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "sqlite":
-        return func.date(column, "-6 days", "weekday 1")
-    return func.to_char(func.date_trunc("week", column), "YYYY-MM-DD")
-
-
 def completions_by_week(session: Session, *, now: datetime, weeks: int = WEEKS) -> list[WeekCount]:
-    """Completions per ISO week (Monday to Sunday) over the last `weeks` weeks, gaps as zero."""
+    """Completions per ISO week (Monday to Sunday) over the last `weeks` weeks, gaps as zero.
+
+    Counted per day in SQL (a cheap text prefix, no date arithmetic per row), summed into
+    weeks here. Completions of people who have since left still count: they happened.
+    """
     this_monday = now.date() - timedelta(days=now.weekday())
     first = this_monday - timedelta(weeks=weeks - 1)
-    week = _week_start(session, Completion.completed_at).label("week")
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
-    counts = dict(
-        session.exec(
-            select(week, func.count())  # type: ignore[call-overload]
-            .join(User, User.id == Completion.user_id)
-            .where(col(Completion.completed_at) >= since, col(User.active))
-            .group_by(literal_column("week"))
-        ).all()
-    )
-    return [
-        WeekCount(day, counts.get(day.isoformat(), 0))
-        for day in (first + timedelta(weeks=i) for i in range(weeks))
-    ]
+    day = day_text(session, Completion.completed_at)
+    per_day = session.exec(
+        select(day, func.count())  # type: ignore[call-overload]
+        .where(col(Completion.completed_at) >= since)
+        .group_by(day)
+    ).all()
+    totals = dict.fromkeys(range(weeks), 0)
+    for text, count in per_day:
+        index = (date.fromisoformat(text) - first).days // 7
+        if index in totals:
+            totals[index] += count
+    return [WeekCount(first + timedelta(weeks=i), totals[i]) for i in range(weeks)]
 
 
 def overdue_people(
     session: Session, *, now: datetime, limit: int = OVERDUE_LIST
 ) -> list[OverduePerson]:
     """The people overdue the longest (individuals: HR may see who; never an aggregate)."""
-    done = completed()
-    rows = session.exec(
-        select(  # type: ignore[call-overload]
-            User.id,
-            User.name,
-            User.email,
-            Department.name,
-            func.count(),
-            func.min(Assignment.due_at),
+    active = select(User.id).where(col(User.active))
+    since = func.min(Assignment.due_at).label("since")
+    worst = session.exec(
+        select(Assignment.user_id, func.count(), since)  # type: ignore[call-overload]
+        .where(
+            col(Assignment.due_at) < now,
+            ~completed(),
+            col(Assignment.user_id).in_(active),
         )
-        .select_from(Assignment)
-        .join(User, User.id == Assignment.user_id)
-        .join(Department, Department.id == User.department_id, isouter=True)
-        .where(col(Assignment.due_at) < now, ~done, col(User.active))
-        .group_by(User.id, User.name, User.email, Department.name)
-        .order_by(func.min(Assignment.due_at), User.name)
+        .group_by(Assignment.user_id)
+        .order_by(since, Assignment.user_id)
         .limit(limit)
     ).all()
-    return [OverduePerson(r[0], r[1], r[2], r[3] or NO_DEPARTMENT, r[4], r[5]) for r in rows]
+    people = {
+        uid: (name, email, dept)
+        for uid, name, email, dept in session.exec(
+            select(User.id, User.name, User.email, Department.name)  # type: ignore[call-overload]
+            .join(Department, Department.id == User.department_id, isouter=True)
+            .where(col(User.id).in_([w[0] for w in worst]))
+        )
+    }
+    return [
+        OverduePerson(uid, *people[uid][:2], people[uid][2] or NO_DEPARTMENT, count, first)
+        for uid, count, first in worst
+    ]
 
 
 @dataclass(frozen=True)

@@ -43,14 +43,16 @@ def current(due: date, today: date, *, cap: int) -> Reminder | None:
 
 
 def upcoming(due: date, today: date, *, cap: int, days: int) -> list[Reminder]:
-    """Reminders whose window opens after today and within `days` days."""
-    found: dict[tuple[str, str], Reminder] = {}
-    for ahead in range(1, days + 1):
-        day = today + timedelta(days=ahead)
-        reminder = _reminder(due, (day - due).days, cap)
-        if reminder and reminder.day > today:
-            found.setdefault((reminder.kind, reminder.period), reminder)
-    return sorted(found.values())
+    """Reminders whose window opens after today and within `days` days (first day each)."""
+    starts = [-7, -1, 1, *(1 + 7 * week for week in range(1, cap + 1))]
+    found = []
+    for offset in starts:
+        day = due + timedelta(days=offset)
+        if today < day <= today + timedelta(days=days):
+            reminder = _reminder(due, offset, cap)
+            if reminder is not None:
+                found.append(reminder)
+    return sorted(found)
 
 
 def window(today: date, *, cap: int, ahead: int = 0) -> tuple[date, date]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,8 +26,11 @@ class Inbox:
 
     messages: list[Any] = field(default_factory=list)
     refuse: str | None = None
+    delay: float = 0.0
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.refuse:
             return self.refuse
         self.messages.append(envelope)
@@ -55,7 +59,7 @@ def smtp_server() -> Iterator[tuple[Controller, Inbox]]:
 def inbox(smtp_server: tuple[Controller, Inbox]) -> Inbox:
     _controller, box = smtp_server
     box.messages.clear()
-    box.refuse = None
+    box.refuse, box.delay = None, 0.0
     return box
 
 

@@ -29,7 +29,7 @@ def reminders_page(
         "today": today,
         "planned": planned[:SHOWN],
         "planned_total": len(planned),
-        "due_now": sum(1 for p in planned if p.status == "due now"),
+        "due_now": len({p.email for p in planned if p.status in ("due now", "failed, will retry")}),
         "failures": reminders.failures(session),
         "pending_invites": invites.pending_count(session),
         "settings": settings,

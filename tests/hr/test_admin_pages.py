@@ -1,0 +1,90 @@
+"""Admin pages: the audit log of HR and admin actions, API keys, role changes."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from app.models import ApiKey, AuditEvent, User
+from app.security import token_digest
+from tests.conftest import csrf_from
+from tests.factories import make_user
+
+
+def test_audit_log_lists_actions_with_actor_and_filters_by_action(
+    admin_client: TestClient, session: Session
+) -> None:
+    ana = make_user(session, "ana@example.com")
+    token = csrf_from(admin_client.get(f"/hr/people/{ana.id}").text)
+    admin_client.post(f"/hr/people/{ana.id}/role", data={"csrf_token": token, "role": "hr"})
+    admin_client.get("/hr/people/export.csv")
+    page = admin_client.get("/hr/audit")
+    assert page.status_code == 200
+    assert "user.role_change" in page.text and "report.export" in page.text
+    assert "admin@example.com" in page.text
+    only = admin_client.get("/hr/audit?action=user.role_change").text
+    assert "report.export</code>" not in only and "ana@example.com" in only
+
+
+def test_admin_changes_role_and_it_is_audited(admin_client: TestClient, session: Session) -> None:
+    ana = make_user(session, "ana@example.com")
+    token = csrf_from(admin_client.get(f"/hr/people/{ana.id}").text)
+    response = admin_client.post(
+        f"/hr/people/{ana.id}/role", data={"csrf_token": token, "role": "facilitator"}
+    )
+    assert response.status_code == 303
+    session.refresh(ana)
+    assert ana.role == "facilitator"
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "user.role_change")).one()
+    assert '"new": "facilitator"' in event.detail and '"old": "learner"' in event.detail
+
+
+def test_unknown_role_is_refused_with_message(admin_client: TestClient, session: Session) -> None:
+    ana = make_user(session, "ana@example.com")
+    token = csrf_from(admin_client.get(f"/hr/people/{ana.id}").text)
+    response = admin_client.post(
+        f"/hr/people/{ana.id}/role", data={"csrf_token": token, "role": "king"}
+    )
+    assert response.status_code == 422 and "is not a role" in response.text
+
+
+def test_deactivate_keeps_records_and_blocks_sign_in(
+    hr_client: TestClient, session: Session
+) -> None:
+    ana = make_user(session, "ana@example.com")
+    token = csrf_from(hr_client.get(f"/hr/people/{ana.id}").text)
+    hr_client.post(f"/hr/people/{ana.id}/active", data={"csrf_token": token, "active": "no"})
+    session.refresh(ana)
+    assert ana.active is False and session.get(User, ana.id) is not None
+    assert "Reactivate" in hr_client.get(f"/hr/people/{ana.id}").text
+
+
+def test_admin_creates_api_key_shown_once_and_stored_hashed_then_revokes(
+    admin_client: TestClient, session: Session
+) -> None:
+    token = csrf_from(admin_client.get("/hr/api-keys").text)
+    page = admin_client.post(
+        "/hr/api-keys", data={"csrf_token": token, "name": "Workday sync", "write": "yes"}
+    )
+    secret = re.search(r'id="api-key-secret">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
+    key = session.exec(select(ApiKey)).one()
+    assert key.key_hash == token_digest(secret) and secret not in key.key_hash
+    assert key.scopes == "read write"
+    assert secret not in admin_client.get("/hr/api-keys").text
+    token = csrf_from(admin_client.get("/hr/api-keys").text)
+    admin_client.post(f"/hr/api-keys/{key.id}/revoke", data={"csrf_token": token})
+    session.refresh(key)
+    assert key.revoked_at is not None
+
+
+def test_api_key_with_bad_name_rerenders_with_422(admin_client: TestClient) -> None:
+    token = csrf_from(admin_client.get("/hr/api-keys").text)
+    response = admin_client.post("/hr/api-keys", data={"csrf_token": token, "name": "<script>"})
+    assert response.status_code == 422 and "Name the key" in response.text
+
+
+def test_hr_sees_key_list_but_no_create_form(hr_client: TestClient) -> None:
+    page = hr_client.get("/hr/api-keys")
+    assert page.status_code == 200 and "Only an admin can create or revoke keys" in page.text
