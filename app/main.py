@@ -21,7 +21,7 @@ from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
 from app.csrf import csrf_protect
-from app.db import SAFE_METHODS, make_engine
+from app.db import SAFE_METHODS, limit_threads, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.hr.routes import router as hr_router
@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise DatabaseNotMigrated(
                 f"The database is not up to date (missing {sorted(missing)}); run `allyship db upgrade`."
             )
+        limit_threads(engine)
         yield
         engine.dispose()
 
