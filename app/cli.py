@@ -208,6 +208,7 @@ def import_users(
     from app.db import session_for
     from app.hr import importing
     from app.hr.csvfile import FileTooLarge, NotACsv, parse
+    from app.hr.import_plan import build_plan
     from app.hr.report_text import plan_lines
 
     settings = get_settings()
@@ -220,7 +221,7 @@ def import_users(
         typer.echo(exc.message, err=True)
         raise typer.Exit(2) from exc
     with session_for(settings.database_url) as session:
-        plan = importing.build_plan(session, table, filename=file.name, leavers=leavers, actor=None)
+        plan = build_plan(session, table, filename=file.name, leavers=leavers, actor=None)
         for line in plan_lines(plan):
             typer.echo(line)
         for error in plan.errors:

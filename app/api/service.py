@@ -21,7 +21,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.errors import Conflict, Invalid, NotFound
 from app.hr import assignments, audit, invites
-from app.hr.importing import EMAIL
+from app.hr.import_plan import EMAIL
 from app.models import (
     ApiKey,
     Assignment,
@@ -158,6 +158,8 @@ def put_person(
     uid = user.id or 0
     if created:
         invites.queue(session, user_ids=[uid], actor_id=None)
+    if not user.active:
+        invites.revoke_for(session, user_ids=[uid])
     if created or before is None or before[1:] != (user.department_id, user.active):
         assignments.apply_rules(session, user_ids=[uid], now=utcnow())
     if before and before[0] != user.role:

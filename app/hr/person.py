@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -91,7 +92,7 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
     department = session.get(Department, user.department_id) if user.department_id else None
     manager = session.get(User, user.manager_id) if user.manager_id else None
 
-    def by_module(model: type) -> dict[str, object]:
+    def by_module(model: Any) -> dict[str, Any]:
         return {r.module_id: r for r in session.exec(select(model).where(model.user_id == user_id))}
 
     assignments = by_module(Assignment)

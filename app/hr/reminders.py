@@ -8,16 +8,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.hr import audit, invites, schedule
-from app.hr.dbutil import chunks, completed, day_text, insert_ignore
+from app.hr.dbutil import chunks, completed, insert_ignore
 from app.hr.mailer import Mailer, MailError, Message
-from app.models import Assignment, DigestSent, Invite, ReminderSent, User
+from app.models import Assignment, DigestSent, ReminderSent, User
 
 STALE_CLAIM = timedelta(minutes=30)
 REMINDER_KEY = ["assignment_id", "kind", "period"]
@@ -45,16 +45,6 @@ class Recipient:
     def kind(self) -> str:
         """The most pressing kind among this person's reminders."""
         return max((i.reminder.kind for i in self.items), key=schedule.KINDS.index)
-
-
-@dataclass(frozen=True)
-class Planned:
-    day: date
-    email: str
-    name: str
-    kind: str
-    modules: list[str]
-    status: str
 
 
 @dataclass
@@ -125,73 +115,6 @@ def due_now(session: Session, settings: Settings, *, today: date) -> list[Recipi
         person = people.setdefault(uid, Recipient(uid, email, name, manager))
         person.items.append(OpenItem(aid, module_id, due_at.date(), reminder))
     return list(people.values())
-
-
-def preview(
-    session: Session, settings: Settings, catalog: Catalog, *, today: date, days: int = 14
-) -> list[Planned]:
-    """Who will get what and when over the next `days` days (today's first).
-
-    Open assignments are grouped per person and due date in SQL, so the schedule is worked
-    out once per group rather than once per assignment.
-    """
-    cap = settings.reminder_weekly_cap
-    low, high = schedule.window(today, cap=cap, ahead=days)
-    within = (
-        col(Assignment.due_at) >= datetime.combine(low, time.min, tzinfo=UTC),
-        col(Assignment.due_at) <= datetime.combine(high, time.max, tzinfo=UTC),
-        ~completed(),
-    )
-    due_day = day_text(session, Assignment.due_at)
-    groups = session.exec(
-        select(  # type: ignore[call-overload]
-            Assignment.user_id,
-            User.email,
-            User.name,
-            due_day,
-            func.count(),
-            func.aggregate_strings(Assignment.module_id, ","),
-        )
-        .join(User, User.id == Assignment.user_id)
-        .where(col(User.active), *within)
-        .group_by(Assignment.user_id, User.email, User.name, due_day)
-    ).all()
-    states: dict[tuple[int, str, str, str], dict[str, int]] = defaultdict(dict)
-    for uid, day, kind, period, status, count in session.exec(
-        select(  # type: ignore[call-overload]
-            Assignment.user_id,
-            due_day,
-            ReminderSent.kind,
-            ReminderSent.period,
-            ReminderSent.status,
-            func.count(),
-        )
-        .join(Assignment, Assignment.id == ReminderSent.assignment_id)
-        .where(*within)
-        .group_by(
-            Assignment.user_id, due_day, ReminderSent.kind, ReminderSent.period, ReminderSent.status
-        )
-    ):
-        states[(uid, day, kind, period)][status] = count
-    planned = []
-    for uid, email, name, day, count, module_ids in groups:
-        due = date.fromisoformat(day)
-        titles = [m.title if (m := catalog.get(i)) else i for i in sorted(module_ids.split(","))]
-        now = schedule.current(due, today, cap=cap)
-        if now is not None:
-            state = _state(states.get((uid, day, now.kind, now.period), {}), count)
-            planned.append(Planned(today, email, name, now.kind, titles, state))
-        for later in schedule.upcoming(due, today, cap=cap, days=days):
-            planned.append(Planned(later.day, email, name, later.kind, titles, "scheduled"))
-    return sorted(planned, key=lambda p: (p.day, p.email, p.kind))
-
-
-def _state(counts: dict[str, int], total: int) -> str:
-    if counts.get("sent", 0) >= total:
-        return "sent"
-    if counts.get("failed"):
-        return "failed, will retry"
-    return "due now"
 
 
 def _claim(
@@ -374,40 +297,6 @@ def _digests(
             continue
         _finish(session, DigestSent, token, None)
         report.digests.append(manager.email)
-
-
-@dataclass(frozen=True)
-class Failure:
-    email: str
-    what: str
-    error: str
-    attempts: int
-
-
-def failures(session: Session, *, limit: int = 100) -> list[Failure]:
-    """Reminders and invitations the SMTP server did not accept (retried on the next run)."""
-    reminder_rows = session.exec(
-        select(User.email, ReminderSent.kind, ReminderSent.last_error, ReminderSent.attempts)
-        .join(Assignment, Assignment.id == ReminderSent.assignment_id)  # type: ignore[arg-type]
-        .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
-        .where(ReminderSent.status == "failed")
-        .order_by(User.email)
-        .limit(limit)
-    ).all()
-    invite_rows = session.exec(
-        select(User.email, Invite.last_error, Invite.attempts)
-        .join(User, User.id == Invite.user_id)  # type: ignore[arg-type]
-        .where(
-            col(Invite.token_hash).is_(None),
-            col(Invite.revoked_at).is_(None),
-            Invite.last_error != "",
-        )
-        .order_by(User.email)
-        .limit(limit)
-    ).all()
-    out = {Failure(e, f"reminder ({k})", err, n) for e, k, err, n in reminder_rows}
-    out |= {Failure(e, "invitation", err, n) for e, err, n in invite_rows}
-    return sorted(out, key=lambda f: (f.email, f.what))
 
 
 def send_now(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.hr.importing import ImportPlan
+from app.hr.import_plan import ImportPlan
 
 
 def plan_lines(plan: ImportPlan, *, limit: int = 200) -> list[str]:

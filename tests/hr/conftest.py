@@ -76,20 +76,21 @@ def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbo
     )
 
 
+def signed_in_as(app: FastAPI, session: Session, role: str, name: str) -> TestClient:
+    client = TestClient(app, follow_redirects=False)
+    make_user(session, f"{role}@example.com", name=name, role=role)
+    assert login(client, f"{role}@example.com").status_code == 303  # type: ignore[attr-defined]
+    return client
+
+
 @pytest.fixture
 def hr_client(app: FastAPI, session: Session) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
-    make_user(session, "hr@example.com", name="Hana HR", role="hr")
-    assert login(client, "hr@example.com").status_code == 303  # type: ignore[attr-defined]
-    return client
+    return signed_in_as(app, session, "hr", "Hana HR")
 
 
 @pytest.fixture
 def admin_client(app: FastAPI, session: Session) -> TestClient:
-    client = TestClient(app, follow_redirects=False)
-    make_user(session, "admin@example.com", name="Alex Admin", role="admin")
-    assert login(client, "admin@example.com").status_code == 303  # type: ignore[attr-defined]
-    return client
+    return signed_in_as(app, session, "admin", "Alex Admin")
 
 
 @pytest.fixture

@@ -299,3 +299,9 @@ def test_cli_import_users_bad_rows_print_file_line_field_and_exit_1(
     assert result.exit_code == 1
     assert f"{file}:2: email: “nope” is not a valid email address" in result.output
     assert session.exec(select(User)).first() is None
+
+
+def test_import_applied_file_content_is_not_kept(hr_client: TestClient, session: Session) -> None:
+    import_file(hr_client, GOOD)
+    batch = session.exec(select(ImportBatch)).one()
+    assert batch.applied_at is not None and batch.content == b"" and batch.sha256

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -51,7 +51,12 @@ def create_api_key(
     except Invalid as exc:
         context = {"keys": keys.list_keys(session), "secret": None, "error": exc.message}
         return render(request, "hr/api_keys.html", context, status_code=422)
-    context = {"keys": keys.list_keys(session), "secret": secret, "created": key, "error": ""}
+    context: dict[str, Any] = {
+        "keys": keys.list_keys(session),
+        "secret": secret,
+        "created": key,
+        "error": "",
+    }
     return render(request, "hr/api_keys.html", context)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from fastapi import APIRouter
+from fastapi.routing import APIRoute
 
 from app.deps import require_role
 from app.errors import Invalid
@@ -12,10 +13,13 @@ from app.errors import Invalid
 HR_ROLES = ("hr", "admin")
 
 
-def hr_router(**kwargs: object) -> APIRouter:
+def hr_router(route_class: type[APIRoute] = APIRoute) -> APIRouter:
     """A router whose every route is for hr and admin accounts only."""
-    return APIRouter(  # type: ignore[arg-type]
-        prefix="/hr", dependencies=[require_role(*HR_ROLES)], include_in_schema=False, **kwargs
+    return APIRouter(
+        prefix="/hr",
+        dependencies=[require_role(*HR_ROLES)],
+        include_in_schema=False,
+        route_class=route_class,
     )
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from app.clock import utcnow
 from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep
-from app.hr import invites, reminders
+from app.hr import invites, reminder_preview, reminders
 from app.hr.routes.common import hr_router
 from app.templating import render
 
@@ -23,14 +23,14 @@ def reminders_page(
     request: Request, session: SessionDep, settings: SettingsDep, catalog: CatalogDep
 ) -> Response:
     today = utcnow().date()
-    planned = reminders.preview(session, settings, catalog, today=today)
+    planned = reminder_preview.preview(session, settings, catalog, today=today)
     query = request.query_params
     context = {
         "today": today,
         "planned": planned[:SHOWN],
         "planned_total": len(planned),
         "due_now": len({p.email for p in planned if p.status in ("due now", "failed, will retry")}),
-        "failures": reminders.failures(session),
+        "failures": reminder_preview.failures(session),
         "pending_invites": invites.pending_count(session),
         "settings": settings,
         "done": {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import File, Form, Request, UploadFile
@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.deps import CurrentUser, SettingsDep
 from app.hr import importing, invites
 from app.hr.csvfile import MAX_BYTES, FileTooLarge, NotACsv, too_large_message
+from app.hr.import_plan import ImportPlan
 from app.hr.routes.common import hr_router
 from app.limits import BodyTooLarge
 from app.templating import render
@@ -57,7 +58,7 @@ def _too_large(request: Request) -> Response:
 class UploadLimitRoute(APIRoute):
     """Stops reading a request body once it passes the import limit, before any parsing."""
 
-    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         limit = MAX_BYTES + MULTIPART_SLACK
 
@@ -107,7 +108,7 @@ def import_preview(
     return render(request, "hr/import_preview.html", _preview_context(batch, plan))
 
 
-def _preview_context(batch: Any, plan: importing.ImportPlan | None, **extra: Any) -> dict[str, Any]:
+def _preview_context(batch: Any, plan: ImportPlan | None, **extra: Any) -> dict[str, Any]:
     summary = json.loads(batch.summary) if batch.summary else {}
     return {
         "batch": batch,
