@@ -216,3 +216,22 @@ def test_dashboard_query_count_does_not_grow_with_people(
     more = make_people(session, 40, sales, prefix="z")
     enrol(session, more, done=25, overdue=True)
     assert counts() == before
+
+
+def test_hardest_scenarios_keep_modules_apart_when_scenario_ids_repeat(
+    app: FastAPI, session: Session
+) -> None:
+    from dataclasses import replace
+
+    from app.content.catalog import Catalog
+    from app.hr.reports import hardest_scenarios
+
+    first = app.state.catalog.get("first-steps")
+    twin = replace(first, meta=first.meta.model_copy(update={"id": "twin-steps", "order": 99}))
+    catalog = Catalog(modules=(first, twin), by_id={"first-steps": first, "twin-steps": twin})
+    for person in make_people(session, 5):
+        make_attempt(session, person, "first-steps", points={"standup": 0, "review": 0})
+        make_attempt(session, person, "twin-steps", points={"standup": 2, "review": 2})
+    scores = {(s.module_id, s.scenario_id): s.percent for s in hardest_scenarios(session, catalog)}
+    assert scores[("first-steps", "standup")] == 0
+    assert scores[("twin-steps", "standup")] == 100
