@@ -731,7 +731,8 @@ def render_report(data: dict[str, Any], targets: dict[str, Target], args: Any) -
         + ".",
         "",
         f"Lesson page `{data['lesson_path']}`: {pb['lesson']:,} bytes; bare page: "
-        f"{pb['baseline']:,} bytes. Quiz: module `{quiz_info['module']}`, "
+        f"{pb['baseline']:,} bytes (one Jinja2 template with autoescape, a loop of escaped "
+        f"paragraphs: no database, no middleware, no dependencies, one `def` route). Quiz: module `{quiz_info['module']}`, "
         f"{quiz_info['sent']:,} submissions sent (warm-up included), "
         f"{quiz_info['stored']:,} attempts stored, each a fresh submission_id; "
         f"{quiz_info['answers_per_attempt']:.2f} answers per stored attempt overall. "
