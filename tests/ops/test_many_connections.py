@@ -9,6 +9,7 @@ the pool's 30 s timeout failed them (bench/NOTES.md).
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -43,7 +44,9 @@ def test_a_burst_of_signed_in_pages_is_all_served(db_url: str) -> None:
                 data={"email": "burst@example.com", "password": PASSWORD, "csrf_token": token},
             )
             assert signed.status_code == 303
-            statuses = asyncio.run(_pages(url, client.cookies))
+            # Its own thread: Playwright's sync tests may leave a loop running in this one.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                statuses = pool.submit(asyncio.run, _pages(url, client.cookies)).result()
     finally:
         stop_server(proc)
     assert statuses == [200] * IN_FLIGHT
