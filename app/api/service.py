@@ -202,9 +202,12 @@ def _manager_id(session: Session, body: PersonIn, email: str) -> int | None:
 def _department_id(session: Session, name: str | None) -> int | None:
     if not name:
         return None
-    found = session.exec(
-        select(Department).where(func.lower(Department.name) == name.lower())
-    ).first()
+    # Match case-insensitively in Python: SQLite's lower() folds ASCII only, so "Ø" and "ø"
+    # would look different to it and the insert below would hit the unique name.
+    found = next(
+        (d for d in session.exec(select(Department)) if d.name.casefold() == name.casefold()),
+        None,
+    )
     if found is None:
         found = Department(name=name)
         session.add(found)

@@ -142,3 +142,21 @@ def test_get_person_shows_assignments_progress_and_never_reflections(
 def test_get_unknown_person_is_404_json(client: TestClient, read_key: str) -> None:
     response = client.get("/api/v1/people/NOPE", headers=bearer(read_key))
     assert response.status_code == 404 and "NOPE" in response.json()["detail"]
+
+
+def test_put_person_with_a_non_ascii_department_twice_reuses_it(
+    client: TestClient, write_key: str
+) -> None:
+    """Found by schemathesis: SQLite's lower() folds ASCII only, so the second PUT hit a 500."""
+    body = {
+        "name": "Åse Øvre",
+        "email": "ase@example.com",
+        "department": "Økonomi",
+        "role": "learner",
+    }
+    first = client.put("/api/v1/people/NO-1", json=body, headers=bearer(write_key))
+    second = client.put(
+        "/api/v1/people/NO-1", json=body | {"department": "øKONOMI"}, headers=bearer(write_key)
+    )
+    assert first.status_code in (200, 201) and second.status_code == 200
+    assert second.json()["department"] == "Økonomi"
