@@ -111,7 +111,18 @@ def _add_health(app: FastAPI) -> None:
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
-    app.add_middleware(RequestHeaders, settings=settings)
+    app.add_middleware(RequestHeaders, settings=settings, error_page=server_error_page)
+
+
+def server_error_page(request: Request) -> Response:
+    """The plain 500 page; the middleware logs the error and sends this with every header."""
+    request_id = getattr(request.state, "request_id", "")
+    return _error_page(
+        request,
+        500,
+        "Something went wrong",
+        f"Sorry, something went wrong on our side. If it keeps happening, quote reference {request_id}.",
+    )
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
@@ -166,15 +177,4 @@ def _add_error_handlers(app: FastAPI) -> None:
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return _error_page(
             request, 422, TITLES[422], f"Some fields are missing or not valid: {fields}."
-        )
-
-    @app.exception_handler(Exception)
-    async def server_error(request: Request, exc: Exception) -> Response:
-        request_id = getattr(request.state, "request_id", "")
-        log.exception("unhandled error id=%s path=%s", request_id, request.url.path)
-        return _error_page(
-            request,
-            500,
-            "Something went wrong",
-            f"Sorry, something went wrong on our side. If it keeps happening, quote reference {request_id}.",
         )

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections.abc import Callable
 
 from starlette.datastructures import Headers, MutableHeaders
-from starlette.requests import cookie_parser
+from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,9 +27,12 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 
 class RequestHeaders:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(
+        self, app: ASGIApp, settings: Settings, error_page: Callable[[Request], Response]
+    ) -> None:
         self.app = app
         self.settings = settings
+        self.error_page = error_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -44,9 +48,12 @@ class RequestHeaders:
             new_anon = state["new_anon_csrf"] = new_token()
         method, path = scope["method"], scope["path"]
         started = time.perf_counter()
+        response_started = False
 
         async def send_with_headers(message: Message) -> None:
+            nonlocal response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 out = MutableHeaders(scope=message)
                 if new_anon and method in SAFE_METHODS:
@@ -70,7 +77,15 @@ class RequestHeaders:
                 )
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception:
+            # Handled here, inside the header middleware, so a 500 carries the same security
+            # headers and request id as every other response.
+            log.exception("unhandled error id=%s method=%s path=%s", request_id, method, path)
+            if response_started:
+                raise
+            await self.error_page(Request(scope))(scope, receive, send_with_headers)
 
     def _anon_cookie(self, value: str) -> str:
         """The Set-Cookie value, formatted by Starlette exactly as `set_cookie` does."""

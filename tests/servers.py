@@ -23,6 +23,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 def start_server(
     db_url: str, *, workers: int = 1, content_dir: Path = PROJECT_ROOT, port: int | None = None
 ) -> tuple[subprocess.Popen[bytes], str]:
@@ -45,11 +53,10 @@ def start_server(
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
+        if _port_open(port):  # plain socket first: httpx leaves a socket unclosed when refused
+            with httpx.Client(timeout=2) as client:
+                if client.get(f"{url}/healthz").status_code == 200:
+                    return proc, url
         time.sleep(0.2)
     stop_server(proc)
     raise RuntimeError("server did not start within 30 s")
