@@ -110,6 +110,7 @@ def join(
 def vote(
     request: Request,
     code: str,
+    since: Started,
     session: SessionDep,
     catalog: CatalogDep,
     user: OptionalUser,
@@ -125,7 +126,7 @@ def vote(
     except (room.VoteRefused, Invalid) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if is_htmx(request):  # the poll's ETag has not changed, so answer with the new fragment
-        return _render_room(request, view, user)
+        return _render_room(request, view, user, since=since)
     return RedirectResponse(f"/j/{room.normalise_code(code)}", status_code=303)
 
 
@@ -170,11 +171,16 @@ def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Resp
 
 
 def _render_room(
-    request: Request, view: room.RoomView, user: User | None, status: int = 200, **extra: object
+    request: Request,
+    view: room.RoomView,
+    user: User | None,
+    status: int = 200,
+    since: float | None = None,
+    **extra: object,
 ) -> Response:
     context = _room_context(view, user) | extra
     response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT, status_code=status)
-    return no_store(response, etag=view.etag)
+    return no_store(response, etag=view.etag, since=since)
 
 
 def _room_context(found: room.RoomView, user: User | None) -> dict[str, object]:

@@ -151,7 +151,11 @@ def test_presenter_poll_changes_etag_as_people_join_and_vote(app: FastAPI, live:
     assert live.present(**HX, **{"If-None-Match": etag}).status_code == 200
 
 
-def test_phone_sees_thank_you_once_the_session_ended(app: FastAPI, live: Live) -> None:
+def test_phone_sees_thank_you_and_stops_polling_once_the_session_ended(
+    app: FastAPI, live: Live
+) -> None:
     phone = join(app, live.code)
     live.step("end")
-    assert "Thank you" in phone.get(f"/j/{live.code}").text
+    page = phone.get(f"/j/{live.code}").text
+    assert "Thank you" in page
+    assert "hx-trigger" not in page and "hx-trigger" not in live.present().text
