@@ -235,3 +235,16 @@ def test_hardest_scenarios_keep_modules_apart_when_scenario_ids_repeat(
     scores = {(s.module_id, s.scenario_id): s.percent for s in hardest_scenarios(session, catalog)}
     assert scores[("first-steps", "standup")] == 0
     assert scores[("twin-steps", "standup")] == 100
+
+
+def test_dashboard_shows_group_sessions_held_without_small_counts(admin_client: TestClient) -> None:
+    from tests.live.conftest import join, start_session
+
+    live = start_session(admin_client)
+    for _ in range(2):
+        join(admin_client.app, live.code)  # type: ignore[arg-type]
+    live.go(1)  # out of the lobby: the session counts as held
+    page = admin_client.get("/hr").text
+    assert "1 session held" in page
+    assert "fewer than 5" in page  # two phones: the count is not shown
+    assert "First steps" in page

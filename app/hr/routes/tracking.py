@@ -13,6 +13,7 @@ from app.deps import CatalogDep, CurrentUser
 from app.errors import Invalid
 from app.hr import exports, people, person, reports
 from app.hr.routes.common import hr_router
+from app.live.reports import sessions_summary
 from app.templating import render
 
 router = hr_router()
@@ -35,8 +36,13 @@ FilterDep = Annotated[people.PeopleFilter, Depends(people_filter)]
 
 
 @router.get("")
-def overview(request: Request, session: SessionDep) -> Response:
-    return render(request, "hr/overview.html", {"o": reports.overview(session)})
+def overview(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+    context = {
+        "o": reports.overview(session),
+        "live": sessions_summary(session),
+        "titles": {m.id: m.title for m in catalog.modules},
+    }
+    return render(request, "hr/overview.html", context)
 
 
 @router.get("/people")
