@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.content.schema import Module
-from app.learning.scoring import score_answers
+from app.content.schema import Module, Quiz
+from app.learning.scoring import Score, score_answers
 from app.models import (
     Assignment,
     AttemptAnswer,
@@ -224,20 +224,21 @@ def _progress(
         )
 
 
+def random_score(rng: random.Random, quiz: Quiz, *, best_rate: float) -> Score:
+    """One plausible answer set, scored: the best choice with `best_rate`, else any choice."""
+    answers = {
+        s.id: s.best_choices[0].id if rng.random() < best_rate else rng.choice(s.choices).id
+        for s in quiz.scenarios
+    }
+    return score_answers(quiz, answers)
+
+
 def _attempt(
     session: Session, rng: random.Random, user: User, module: Module, at: datetime, *, passing: bool
 ) -> None:
     quiz = module.quiz
     for _ in range(50):
-        answers = {
-            s.id: (
-                s.best_choices[0].id
-                if rng.random() < (0.9 if passing else 0.45)
-                else rng.choice(s.choices).id
-            )
-            for s in quiz.scenarios
-        }
-        score = score_answers(quiz, answers)
+        score = random_score(rng, quiz, best_rate=0.9 if passing else 0.45)
         if score.passed == passing:
             break
     attempt = QuizAttempt(

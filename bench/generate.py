@@ -24,7 +24,8 @@ from sqlalchemy.engine import Connection
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
-from app.learning.scoring import Score, score_answers
+from app.demo import random_score
+from app.learning.scoring import Score
 from app.migrate import upgrade
 from app.models import (
     Assignment,
@@ -76,15 +77,7 @@ def _answer_pool(rng: random.Random, module: Module, passing: bool) -> list[Scor
     pool: list[Score] = []
     quiz = module.quiz
     while len(pool) < POOL:
-        answers = {
-            s.id: (
-                s.best_choices[0].id
-                if rng.random() < (0.92 if passing else 0.5)
-                else rng.choice(s.choices).id
-            )
-            for s in quiz.scenarios
-        }
-        score = score_answers(quiz, answers)
+        score = random_score(rng, quiz, best_rate=0.92 if passing else 0.5)
         if score.passed == passing:
             pool.append(score)
     return pool
