@@ -23,12 +23,15 @@ def binding_for(request: Request, session_cookie: str) -> str | None:
 
 
 def token_for(request: Request) -> str:
-    """The token templates put in forms and in the hx-headers attribute."""
-    settings = request.app.state.settings
-    from app.deps import session_cookie_name
+    """The token templates put in forms and in the hx-headers attribute (made once a request)."""
+    state = request.scope.setdefault("state", {})
+    if (token := state.get("csrf_token")) is None:
+        settings = request.app.state.settings
+        from app.deps import session_cookie_name
 
-    binding = binding_for(request, session_cookie_name(settings))
-    return csrf_token(settings.secret_key, binding) if binding else ""
+        binding = binding_for(request, session_cookie_name(settings))
+        token = state["csrf_token"] = csrf_token(settings.secret_key, binding) if binding else ""
+    return token
 
 
 async def csrf_protect(request: Request) -> None:

@@ -17,6 +17,7 @@ import anyio.to_thread
 from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import SingletonThreadPool
 from sqlmodel import Session, create_engine
 
 SQLITE_PRAGMAS = {
@@ -28,7 +29,7 @@ SQLITE_PRAGMAS = {
 WRITE_OPTION = "allyship_write"
 QUEUED = "allyship_write_queued"
 QUEUE_TIMEOUT_S = 15
-SQLITE_THREADS = 6
+SQLITE_THREADS = 2
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -45,7 +46,7 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
+def _install_pragmas(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from pysqlite so our "begin" hook decides.
@@ -54,6 +55,27 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         for name, value in SQLITE_PRAGMAS.items():
             cursor.execute(f"PRAGMA {name}={value}")
         cursor.close()
+
+
+def loop_reader(engine: Engine) -> Engine | None:
+    """For a SQLite file, an engine whose one connection serves reads made on the event loop.
+
+    Only app.deps' sign-in lookup uses it: one indexed SELECT of one row, which in WAL mode
+    never waits for a writer. Its own connection (not one from the shared pool) means the
+    event loop can never block waiting for a pooled connection that a request holds.
+    None for PostgreSQL and in-memory SQLite: those reads go through the thread pool.
+    """
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    reader = create_engine(
+        engine.url, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False}
+    )
+    _install_pragmas(reader)
+    return reader
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    _install_pragmas(engine)
 
     # Writers of this process queue on a Python lock before BEGIN IMMEDIATE. SQLite's busy
     # handler waits in sleeps of up to 100 ms, so under load the write lock sat idle between

@@ -21,7 +21,7 @@ from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
 from app.csrf import csrf_protect
-from app.db import SAFE_METHODS, limit_threads, make_engine
+from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.hr.routes import router as hr_router
@@ -53,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     catalog = load_catalog(settings.content_dir)
     engine = make_engine(settings.database_url)
+    reader = loop_reader(engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit_threads(engine)
         yield
         engine.dispose()
+        if reader is not None:
+            reader.dispose()
 
     app = FastAPI(
         title="Allyship at Work",
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(csrf_protect)],
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
+    app.state.loop_reader = reader
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

@@ -83,6 +83,10 @@ def open_session(
 TOUCH_EVERY = timedelta(minutes=1)
 
 
+def needs_touch(login: LoginSession) -> bool:
+    return login.last_seen_at <= utcnow() - TOUCH_EVERY
+
+
 def touch_session(engine: Engine, login: LoginSession) -> None:
     """Move the idle deadline forward, at most once a minute, in its own short write.
 

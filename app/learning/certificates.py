@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func
+from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.content.catalog import Catalog
 from app.errors import NotFound
 from app.models import Certificate, Completion, User
+from app.rawsql import RawQuery, columns_of, detached, fetch_one, select_list
 from app.security import format_certificate_code, random_code
 
 
@@ -36,11 +37,16 @@ def issue_if_course_complete(
     return cert
 
 
-_CERTIFICATE_OF = select(Certificate).where(Certificate.user_id == bindparam("user_id"))
+_CERTIFICATE_COLUMNS = columns_of(Certificate)
+_CERTIFICATE_OF = RawQuery.of(
+    f"SELECT {select_list(_CERTIFICATE_COLUMNS, 'c')} FROM certificate c WHERE c.user_id = :user_id"
+)
 
 
 def certificate_of(session: Session, *, user_id: int) -> Certificate | None:
-    return session.exec(_CERTIFICATE_OF, params={"user_id": user_id}).first()
+    """The learner's certificate, read only (plain SQL: it is on the learner's dashboard)."""
+    row = fetch_one(session, _CERTIFICATE_OF, {"user_id": user_id})
+    return None if row is None else detached(Certificate, _CERTIFICATE_COLUMNS, row)
 
 
 def verify(session: Session, *, code: str) -> tuple[Certificate, User]:

@@ -7,19 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import (
-    CompoundSelect,
-    Integer,
-    Select,
-    bindparam,
-    case,
-    cast,
-    exists,
-    func,
-    literal,
-    null,
-    union_all,
-)
+from sqlalchemy import Select, bindparam, exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -27,7 +15,8 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.learning import certificates
-from app.models import Assignment, Completion, LessonProgress, QuizAttempt, Reflection, User
+from app.models import Completion, LessonProgress, QuizAttempt, Reflection, User
+from app.rawsql import RawQuery, columns_of, detached, fetch_all, fetch_one, select_list, utc
 
 
 class Status(StrEnum):
@@ -64,78 +53,67 @@ class ModuleProgress:
         return "quiz" if self.read_at else "lesson"
 
 
-def _progress_statement() -> CompoundSelect:
-    """All four sources of a learner's status in one round trip, built (and compiled) once.
+def _progress_query(one_module: bool) -> RawQuery:
+    """All four sources of a learner's status in one round trip.
 
-    Rows are (kind, module_id, at, best_percent, attempts, passed); the first SELECT gives
-    the column types, so `at` comes back as an aware UTC datetime for every kind.
+    Rows are (kind, module_id, at, best_percent, attempts, passed). Plain SQL: through the
+    ORM this read cost several times the query itself (bench/NOTES.md).
     """
-    user_id = bindparam("user_id")
-    no_int = cast(null(), Integer)
-    return union_all(
-        select(
-            literal("read"),
-            col(LessonProgress.module_id),
-            col(LessonProgress.completed_at),
-            no_int,
-            no_int,
-            no_int,
-        ).where(LessonProgress.user_id == user_id),
-        select(
-            literal("quiz"),
-            col(QuizAttempt.module_id),
-            null(),
-            func.max(QuizAttempt.percent),
-            func.count(),
-            func.max(case((col(QuizAttempt.passed), 1), else_=0)),
-        )
-        .where(QuizAttempt.user_id == user_id)
-        .group_by(col(QuizAttempt.module_id)),
-        select(
-            literal("done"),
-            col(Completion.module_id),
-            col(Completion.completed_at),
-            no_int,
-            no_int,
-            no_int,
-        ).where(Completion.user_id == user_id),
-        select(
-            literal("due"),
-            col(Assignment.module_id),
-            col(Assignment.due_at),
-            no_int,
-            no_int,
-            no_int,
-        ).where(Assignment.user_id == user_id),
+    only = " AND module_id = :module_id" if one_module else ""
+    return RawQuery.of(
+        f"""
+        SELECT 'read', module_id, completed_at, NULL, NULL, NULL
+          FROM lessonprogress WHERE user_id = :user_id{only}
+        UNION ALL
+        SELECT 'quiz', module_id, NULL, MAX(percent), COUNT(*),
+               MAX(CASE WHEN passed THEN 1 ELSE 0 END)
+          FROM quizattempt WHERE user_id = :user_id{only} GROUP BY module_id
+        UNION ALL
+        SELECT 'done', module_id, completed_at, NULL, NULL, NULL
+          FROM completion WHERE user_id = :user_id{only}
+        UNION ALL
+        SELECT 'due', module_id, due_at, NULL, NULL, NULL
+          FROM assignment WHERE user_id = :user_id{only}
+        """
     )
 
 
-_PROGRESS = _progress_statement()
+_PROGRESS = _progress_query(one_module=False)
+_MODULE_PROGRESS = _progress_query(one_module=True)
 
 
 def learner_progress(session: Session, catalog: Catalog, user_id: int) -> list[ModuleProgress]:
     """Every module in order with this learner's status, from one query."""
+    found = _progress_rows(session, _PROGRESS, {"user_id": user_id})
+    return [_module_progress(module, found) for module in catalog.modules]
+
+
+def module_progress(session: Session, module: Module, user_id: int) -> ModuleProgress:
+    """One module's status for this learner (the lesson and result pages)."""
+    found = _progress_rows(session, _MODULE_PROGRESS, {"user_id": user_id, "module_id": module.id})
+    return _module_progress(module, found)
+
+
+def _progress_rows(
+    session: Session, query: RawQuery, params: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}}
-    for kind, module_id, at, best, count, passed in session.exec(
-        _PROGRESS, params={"user_id": user_id}
-    ):
-        found[kind][module_id] = (best, count, passed) if kind == "quiz" else at
-    reads, attempts, completions, dues = found["read"], found["quiz"], found["done"], found["due"]
-    out = []
-    for module in catalog.modules:
-        best, count, passed = attempts.get(module.id, (None, 0, False))
-        out.append(
-            ModuleProgress(
-                module=module,
-                read_at=reads.get(module.id),
-                best_percent=best,
-                attempts=count,
-                quiz_passed=bool(passed),
-                completed_at=completions.get(module.id),
-                due_at=dues.get(module.id),
-            )
-        )
-    return out
+    for kind, module_id, at, best, count, passed in fetch_all(session, query, params):
+        found[kind][module_id] = (best, count, passed) if kind == "quiz" else utc(at)
+    return found
+
+
+def _module_progress(module: Module, found: dict[str, dict[str, Any]]) -> ModuleProgress:
+    best, count, passed = found["quiz"].get(module.id, (None, 0, False))
+    return ModuleProgress(
+        module=module,
+        read_at=found["read"].get(module.id),
+        best_percent=best,
+        attempts=count,
+        quiz_passed=bool(passed),
+        completed_at=found["done"].get(module.id),
+        due_at=found["due"].get(module.id),
+    )
 
 
 def continue_with(progress: list[ModuleProgress]) -> ModuleProgress | None:
@@ -209,13 +187,17 @@ def record_completion_if_done(session: Session, *, user_id: int, module_id: str,
     return True
 
 
-_REFLECTION = select(Reflection).where(
-    Reflection.user_id == bindparam("user_id"), Reflection.module_id == bindparam("module_id")
+_REFLECTION_COLUMNS = columns_of(Reflection)
+_REFLECTION = RawQuery.of(
+    f"SELECT {select_list(_REFLECTION_COLUMNS, 'r')} FROM reflection r"
+    " WHERE r.user_id = :user_id AND r.module_id = :module_id"
 )
 
 
 def get_reflection(session: Session, *, user_id: int, module_id: str) -> Reflection | None:
-    return session.exec(_REFLECTION, params={"user_id": user_id, "module_id": module_id}).first()
+    """The learner's own reflection, read only (save_reflection loads it to edit)."""
+    row = fetch_one(session, _REFLECTION, {"user_id": user_id, "module_id": module_id})
+    return None if row is None else detached(Reflection, _REFLECTION_COLUMNS, row)
 
 
 REFLECTION_MAX = 10_000
@@ -224,7 +206,9 @@ REFLECTION_MAX = 10_000
 def save_reflection(session: Session, *, user: User, module_id: str, text: str) -> Reflection:
     """Save the author's private reflection (one per module, edited in place by its author)."""
     text = text.strip()[:REFLECTION_MAX]
-    row = get_reflection(session, user_id=user.id or 0, module_id=module_id)
+    row = session.exec(
+        select(Reflection).where(Reflection.user_id == user.id, Reflection.module_id == module_id)
+    ).first()
     if row is None:
         row = Reflection(user_id=user.id or 0, module_id=module_id, text=text)
     row.text, row.updated_at = text, utcnow()

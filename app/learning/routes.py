@@ -33,14 +33,18 @@ def dashboard(
     request: Request, session: SessionDep, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
     rows = progress.learner_progress(session, catalog, user.id or 0)
+    resume = progress.continue_with(rows)
     return render(
         request,
         "learning/dashboard.html",
         {
             "rows": rows,
-            "resume": progress.continue_with(rows),
+            "resume": resume,
             "overall": progress.overall_percent(rows),
-            "certificate": certificates.certificate_of(session, user_id=user.id or 0),
+            # Shown only once every module is done, so only then looked up.
+            "certificate": None
+            if resume
+            else certificates.certificate_of(session, user_id=user.id or 0),
         },
     )
 
@@ -50,13 +54,12 @@ def lesson(
     request: Request, module_id: str, session: SessionDep, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
-    rows = {p.module.id: p for p in progress.learner_progress(session, catalog, user.id or 0)}
     return render(
         request,
         "learning/lesson.html",
         {
             "module": module,
-            "row": rows[module.id],
+            "row": progress.module_progress(session, module, user.id or 0),
             "reflection": progress.get_reflection(
                 session, user_id=user.id or 0, module_id=module.id
             ),
@@ -173,7 +176,6 @@ def attempt_result(
     attempt = attempts.attempt_for(session, user=user, attempt_id=attempt_id)
     if attempt.module_id != module.id:
         raise NotFound("That attempt does not belong to this module.")
-    rows = {p.module.id: p for p in progress.learner_progress(session, catalog, user.id or 0)}
     return render(
         request,
         "learning/result.html",
@@ -183,7 +185,7 @@ def attempt_result(
             "answers": attempts.answers_for(session, attempt.id or 0),
             "same_version": attempt.quiz_hash == module.quiz.content_hash,
             "history": attempts.history(session, user_id=user.id or 0, module_id=module.id),
-            "row": rows[module.id],
+            "row": progress.module_progress(session, module, user.id or 0),
             "next_module": _next_module(catalog, module.order),
         },
     )

@@ -1,0 +1,46 @@
+"""The sign-in lookup done on every request: one indexed SELECT, no ORM loading.
+
+The rows become detached `LoginSession` and `User` instances, exactly as the ORM would
+have loaded them, so routes and services use them as usual; a request that writes merges
+them into its own session without another query.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from app.clock import utcnow
+from app.config import Settings
+from app.models import LoginSession, User
+from app.rawsql import RawQuery, columns_of, detached, fetch_one, select_list
+from app.security import token_digest
+
+_LOGIN_COLUMNS = columns_of(LoginSession)
+_USER_COLUMNS = columns_of(User)
+_SIGN_IN = RawQuery.of(
+    f"SELECT {select_list(_LOGIN_COLUMNS, 's')}, {select_list(_USER_COLUMNS, 'u')}"
+    ' FROM loginsession s JOIN "user" u ON u.id = s.user_id WHERE s.token_hash = :token_hash'
+)
+
+
+def find_login(
+    engine: Engine, settings: Settings, token: str | None
+) -> tuple[LoginSession, User] | None:
+    """The live sign-in for a cookie token, honouring revocation, idle and absolute timeouts."""
+    if not token:
+        return None
+    row = fetch_one(engine, _SIGN_IN, {"token_hash": token_digest(token)})
+    if row is None:
+        return None
+    split = len(_LOGIN_COLUMNS)
+    login = detached(LoginSession, _LOGIN_COLUMNS, row[:split])
+    user = detached(User, _USER_COLUMNS, row[split:])
+    now = utcnow()
+    idle_limit = login.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    if login.revoked_at or login.expires_at <= now or idle_limit <= now or not user.active:
+        return None
+    if user.password_changed_at and user.password_changed_at > login.created_at:
+        return None
+    return login, user

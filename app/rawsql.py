@@ -1,0 +1,127 @@
+"""Hand-written SQL for the hot paths: the sign-in lookup and a learner's own pages.
+
+Every signed-in request reads the sign-in, and every learner page reads that learner's
+progress. Through the ORM those reads cost five to ten times the SQL itself (statement
+execution, entity loading, type processing, BEGIN and ROLLBACK around one SELECT), so they
+run here as plain SQL on a pooled DBAPI connection (bench/NOTES.md has the figures).
+
+Queries are written once with `:name` parameters, which sqlite3 takes as they are; the
+PostgreSQL text (`%(name)s`) is derived when the query is built. Table and column names
+are double-quoted where they clash with keywords ("user"), which both databases accept.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Boolean, DateTime, Engine, TypeDecorator, inspect
+from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlmodel import Session, SQLModel
+
+Model = TypeVar("Model", bound=SQLModel)
+Columns = list[tuple[str, Callable[[Any], Any] | None]]
+
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime stores values in SQLite
+
+
+@dataclass(frozen=True)
+class RawQuery:
+    """One statement, with its text for each database."""
+
+    sqlite: str
+    postgresql: str = field(repr=False)
+
+    @classmethod
+    def of(cls, sql: str) -> RawQuery:
+        text = " ".join(sql.split())
+        return cls(sqlite=text, postgresql=_PARAM.sub(r"%(\1)s", text.replace("%", "%%")))
+
+    def text_for(self, dialect: str) -> str:
+        return self.sqlite if dialect == "sqlite" else self.postgresql
+
+
+def fetch_all(
+    source: Engine | Session, query: RawQuery, params: Mapping[str, Any]
+) -> list[Sequence[Any]]:
+    """Run one SELECT and return its rows.
+
+    Given a Session inside a transaction, the query joins that transaction (so a write's
+    own reads see its snapshot). Otherwise it runs on a connection from the pool as a
+    single statement, which on SQLite is its own consistent read transaction.
+    """
+    if isinstance(source, Session) and source.in_transaction():
+        connection = source.connection()
+        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(query.text_for(connection.dialect.name), params)
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+    engine = source.get_bind() if isinstance(source, Session) else source
+    raw = engine.raw_connection()  # type: ignore[union-attr]
+    try:
+        cursor = raw.cursor()
+        cursor.execute(query.text_for(engine.dialect.name), params)  # type: ignore[union-attr]
+        return cursor.fetchall()
+    finally:
+        raw.close()  # back to the pool, which rolls back any implicit transaction
+
+
+def fetch_one(
+    source: Engine | Session, query: RawQuery, params: Mapping[str, Any]
+) -> Sequence[Any] | None:
+    rows = fetch_all(source, query, params)
+    return rows[0] if rows else None
+
+
+def utc(value: datetime | str | None) -> datetime | None:
+    """A column value as an aware UTC datetime (SQLite returns text, PostgreSQL datetimes)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def _as_bool(value: Any) -> bool:
+    return bool(value)  # SQLite returns 0/1
+
+
+def _converter(column_type: Any) -> Callable[[Any], Any] | None:
+    """How a raw column value becomes what the ORM would have given."""
+    kind = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
+    if isinstance(kind, DateTime):
+        return utc
+    if isinstance(kind, Boolean):
+        return _as_bool
+    return None
+
+
+def columns_of(model: type[SQLModel]) -> Columns:
+    """A table's columns in order, each with the conversion its raw values need."""
+    return [(c.name, _converter(c.type)) for c in model.__table__.columns]  # type: ignore[attr-defined]
+
+
+def select_list(columns: Columns, alias: str) -> str:
+    return ", ".join(f'{alias}."{name}"' for name, _ in columns)
+
+
+def detached(model: type[Model], columns: Columns, values: Sequence[Any]) -> Model:
+    """An instance in the same state as one the ORM loaded and its session then let go."""
+    configure_mappers()  # a no-op once done; instances need configured mappers
+    instance = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(
+        {
+            name: convert(value) if convert and value is not None else value
+            for (name, convert), value in zip(columns, values, strict=True)
+        }
+    )
+    make_transient_to_detached(instance)
+    return instance  # type: ignore[no-any-return]
