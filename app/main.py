@@ -25,6 +25,7 @@ from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.hr.routes import router as hr_router
+from app.inputs import refuse_nul_characters
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(csrf_protect)],
+        dependencies=[Depends(csrf_protect), Depends(refuse_nul_characters)],
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.inputs import NulFreeStr
 from app.models import Role
 
 
@@ -45,10 +46,10 @@ class PersonIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    email: str = Field(max_length=320, examples=["ana@example.com"])
-    name: str = Field(min_length=1, max_length=200, examples=["Ana Example"])
-    department: str | None = Field(default=None, max_length=200)
-    manager_email: str | None = Field(default=None, max_length=320)
+    email: NulFreeStr = Field(max_length=320, examples=["ana@example.com"])
+    name: NulFreeStr = Field(min_length=1, max_length=200, examples=["Ana Example"])
+    department: NulFreeStr | None = Field(default=None, max_length=200)
+    manager_email: NulFreeStr | None = Field(default=None, max_length=320)
     role: Role | None = None
     active: bool | None = None
 

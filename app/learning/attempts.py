@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -52,10 +52,9 @@ def submit_attempt(
 ) -> SubmittedAttempt:
     """Score and store one attempt; a repeated submission id returns the stored attempt."""
     module = get_module(catalog, module_id)
-    existing = _by_submission(session, user.id or 0, submission_id)
-    if existing is not None:
-        return SubmittedAttempt(existing, duplicate=True)
     if quiz_hash != module.quiz.content_hash:
+        if (stored := _by_submission(session, user.id or 0, submission_id)) is not None:
+            return SubmittedAttempt(stored, duplicate=True)
         raise QuizChanged(QUIZ_CHANGED)
     score = score_answers(module.quiz, answers)
     attempt = QuizAttempt(
@@ -69,13 +68,16 @@ def submit_attempt(
         pass_mark=score.pass_mark,
         passed=score.passed,
     )
+    # Core statements on the session's connection, and no read first: the unique
+    # (user, submission) key catches a repeated submission, which rolls everything back
+    # and returns the stored attempt. The ORM's unit of work and a read before every
+    # insert cost more than the inserts themselves (bench/NOTES.md).
+    connection = session.connection()
     try:
-        # Two Core statements: the ORM unit of work (flush, savepoint) cost more than the
-        # inserts themselves (bench/NOTES.md). A duplicate submission id rolls it all back.
-        attempt.id = session.execute(
+        attempt.id = connection.execute(
             _INSERT_ATTEMPT, attempt.model_dump(exclude={"id"})
         ).scalar_one()
-        session.execute(
+        connection.execute(
             _INSERT_ANSWER,
             [
                 {
@@ -101,8 +103,9 @@ def submit_attempt(
     return SubmittedAttempt(attempt, duplicate=False)
 
 
-_INSERT_ATTEMPT = insert(QuizAttempt).returning(col(QuizAttempt.id))
-_INSERT_ANSWER = insert(AttemptAnswer)
+_ATTEMPTS: Table = QuizAttempt.__table__  # type: ignore[attr-defined]
+_INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
+_INSERT_ANSWER = insert(AttemptAnswer.__table__)  # type: ignore[attr-defined]
 _BY_SUBMISSION = select(QuizAttempt).where(
     QuizAttempt.user_id == bindparam("user_id"),
     QuizAttempt.submission_id == bindparam("submission_id"),

@@ -174,9 +174,11 @@ _COMPLETION_STATE = _completion_state_statement()
 
 def record_completion_if_done(session: Session, *, user_id: int, module_id: str, via: str) -> bool:
     """Insert the Completion once both halves are done; safe against concurrent calls."""
-    read, passed, complete = session.exec(
-        _COMPLETION_STATE, params={"user_id": user_id, "module_id": module_id}
-    ).one()
+    read, passed, complete = (
+        session.connection()
+        .execute(_COMPLETION_STATE, {"user_id": user_id, "module_id": module_id})
+        .one()
+    )
     if not read or not passed or complete:
         return False
     try:
