@@ -24,6 +24,7 @@ from app.csrf import csrf_protect
 from app.db import SAFE_METHODS, limit_threads, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
+from app.forms import page_again
 from app.hr.routes import router as hr_router
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
@@ -174,6 +175,15 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        api = request.url.path.startswith("/api/")
+        if not api and any(e["loc"][0] == "path" for e in exc.errors()):
+            return await http_error(request, StarletteHTTPException(404))
+        try:
+            page = None if api else await page_again(request, exc)
+        except DomainError as problem:  # the page itself is gone: an unknown id is a 404
+            return await domain_error(request, problem)
+        if page is not None:
+            return page
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return _error_page(
             request, 422, TITLES[422], f"Some fields are missing or not valid: {fields}."

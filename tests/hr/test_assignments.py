@@ -76,7 +76,7 @@ def test_assign_past_due_date_or_bad_date_refused(hr_client: TestClient, session
     past = post(hr_client, "/hr/assignments", {"emails": "ana@example.com", "due": "2020-01-01"})
     assert past.status_code == 422 and "in the past" in past.text  # type: ignore[attr-defined]
     bad = post(hr_client, "/hr/assignments", {"emails": "ana@example.com", "due": "31/12/2030"})
-    assert bad.status_code == 422 and "use the form YYYY-MM-DD" in bad.text  # type: ignore[attr-defined]
+    assert bad.status_code == 422 and "Due date: enter a date as YYYY-MM-DD." in bad.text  # type: ignore[attr-defined]
 
 
 def test_assign_again_keeps_existing_due_dates(hr_client: TestClient, session: Session) -> None:
