@@ -98,7 +98,7 @@ def Choice(title: str, **constraints: Any) -> Any:
     return Form(title=title, json_schema_extra={KIND: "choice"}, **constraints)
 
 
-def _kind(info: Any) -> str:
+def field_kind(info: Any) -> str:
     extra = info.json_schema_extra
     return str(extra.get(KIND, "")) if isinstance(extra, dict) else ""
 
@@ -123,7 +123,7 @@ def label(info: Any, name: str) -> str:
 
 def message(error: Mapping[str, Any], name: str, info: Any) -> str:
     """One sentence: the field's label, what is wrong and what to do."""
-    kind, missing = _kind(info) if info is not None else "hidden", error["type"] == "missing"
+    kind, missing = field_kind(info) if info is not None else "hidden", error["type"] == "missing"
     if kind == "hidden":
         return STALE
     if missing:
@@ -145,7 +145,7 @@ def field_errors(fields: Sequence[Any], errors: Sequence[Mapping[str, Any]]) -> 
         loc = error["loc"]
         name = str(loc[1]) if len(loc) > 1 and loc[0] == "body" else FORM
         info = infos.get(name)
-        key = FORM if info is None or _kind(info) == "hidden" else name
+        key = FORM if info is None or field_kind(info) == "hidden" else name
         found.setdefault(key, message(error, name, info))
     order = [*infos, FORM]
     return dict(sorted(found.items(), key=lambda item: order.index(item[0])))
@@ -157,7 +157,7 @@ def submitted_values(fields: Sequence[Any], body: Any, errors: Mapping[str, str]
         return {}
     values: dict[str, Any] = {}
     for f in fields:
-        kind = _kind(f.field_info)
+        kind = field_kind(f.field_info)
         if kind == "password" or _is_file(f.field_info) or (kind == "hidden" and FORM in errors):
             continue
         items = [v for v in body.getlist(f.alias) if isinstance(v, str)]

@@ -12,7 +12,7 @@ from app import navigation
 from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep, require_role
 from app.errors import Invalid, NotFound
-from app.forms import Choice, Hidden, Submitted, form_page
+from app.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
 from app.live import qr, room, service, summary
 from app.live.room_routes import router as room_router
 from app.live.stage import Stage, Unchanged
@@ -65,7 +65,7 @@ def _create_again(request: Request, session: Session, form: Submitted) -> Respon
     module = catalog.get(form.get("module_id"))
     if module is None:
         rows = service.list_sessions(session, catalog, user=request.state.user)
-        context = {"rows": rows, "modules": catalog.modules, "errors": form.errors}
+        context = {"rows": rows, "modules": catalog.modules, "errors": {FORM: STALE}}
         return render(request, "live/index.html", context, status_code=422)
     context = {"module": module, "chosen": form.get("scenario", []), "errors": form.errors}
     return render(request, "live/new.html", context, status_code=422)
@@ -197,6 +197,8 @@ def change_step(
         )
     except service.StepMoved:
         return _back_to(session_id, view, moved=True)
+    except Invalid as exc:
+        return _control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
     return _back_to(session_id, view)
 
 
@@ -217,6 +219,8 @@ def countdown(
         )
     except service.StepMoved:
         return _back_to(session_id, view, moved=True)
+    except Invalid as exc:
+        return _control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
     return _back_to(session_id, view)
 
 
