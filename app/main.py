@@ -86,11 +86,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _configure_logging() -> None:
-    """One key=value line per event on stderr, unless the host already configured logging."""
+    """One key=value line per event on stderr (with the worker's pid), unless already configured."""
     if not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(
-            logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+            logging.Formatter(
+                "%(asctime)s level=%(levelname)s pid=%(process)d logger=%(name)s %(message)s"
+            )
         )
         log.addHandler(handler)
         log.setLevel(logging.INFO)
