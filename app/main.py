@@ -182,7 +182,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             return await http_error(request, StarletteHTTPException(404))
         try:
             page = None if api else await page_again(request, exc)
-        except DomainError as problem:  # the page itself is gone: an unknown id is a 404
+        except DomainError as problem:  # the page itself is gone: an unknown id, an ended session
             return await domain_error(request, problem)
         if page is not None:
             return page
