@@ -24,6 +24,7 @@ from app.csrf import csrf_protect
 from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
+from app.forms import page_again
 from app.hr.routes import router as hr_router
 from app.inputs import refuse_nul_characters
 from app.learning.routes import router as learning_router
@@ -90,11 +91,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _configure_logging() -> None:
-    """One key=value line per event on stderr, unless the host already configured logging."""
+    """One key=value line per event on stderr (with the worker's pid), unless already configured."""
     if not log.handlers:
         handler = logging.StreamHandler()
         handler.setFormatter(
-            logging.Formatter("%(asctime)s level=%(levelname)s logger=%(name)s %(message)s")
+            logging.Formatter(
+                "%(asctime)s level=%(levelname)s pid=%(process)d logger=%(name)s %(message)s"
+            )
         )
         log.addHandler(handler)
         log.setLevel(logging.INFO)
@@ -179,6 +182,15 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        api = request.url.path.startswith("/api/")
+        if not api and any(e["loc"][0] == "path" for e in exc.errors()):
+            return await http_error(request, StarletteHTTPException(404))
+        try:
+            page = None if api else await page_again(request, exc)
+        except DomainError as problem:  # the page itself is gone: an unknown id, an ended session
+            return await domain_error(request, problem)
+        if page is not None:
+            return page
         fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return _error_page(
             request, 422, TITLES[422], f"Some fields are missing or not valid: {fields}."

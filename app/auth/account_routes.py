@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.auth import account, service
 from app.auth.cookies import set_session_cookie
 from app.db import SessionDep
 from app.deps import CurrentUser, SettingsDep
 from app.errors import Invalid
+from app.forms import Password, Submitted, form_page
 from app.templating import render
 
 router = APIRouter()
-PasswordField = Annotated[str, Form(max_length=1024)]
 
 
 @router.get("/account")
@@ -27,15 +28,21 @@ def account_page(request: Request, user: CurrentUser) -> Response:
     )
 
 
+def _password_again(request: Request, _session: Session, form: Submitted) -> Response:
+    context = {"person": request.state.user, "errors": form.errors}
+    return render(request, "auth/account.html", context, status_code=422)
+
+
 @router.post("/account/password")
+@form_page(_password_again)
 def change_password(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
-    current_password: PasswordField,
-    new_password: PasswordField,
-    confirm_password: PasswordField,
+    current_password: Annotated[str, Password("Current password")],
+    new_password: Annotated[str, Password("New password")],
+    confirm_password: Annotated[str, Password("New password again")],
 ) -> Response:
     try:
         account.change_password(

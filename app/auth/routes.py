@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.auth import reset, service
 from app.auth.cookies import set_session_cookie
 from app.db import SessionDep
 from app.deps import OptionalUser, SettingsDep, session_cookie_name
 from app.errors import TooManyRequests
+from app.forms import Hidden, Password, Submitted, form_page
 from app.hr.mailer import Mailer
 from app.templating import render
 
@@ -31,14 +33,24 @@ def login_page(request: Request, user: OptionalUser, next: str = "/") -> Respons
     return render(request, "auth/login.html", {"next": service.safe_next(next), "email": ""})
 
 
+def _login_again(request: Request, _session: Session, form: Submitted) -> Response:
+    context = {
+        "next": service.safe_next(form.get("next", "/")),
+        "email": form.get("email"),
+        "errors": form.errors,
+    }
+    return render(request, "auth/login.html", context, status_code=422)
+
+
 @router.post("/login")
+@form_page(_login_again)
 def login(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    email: Annotated[str, Form(max_length=320)],
-    password: Annotated[str, Form(max_length=1024)],
-    next: Annotated[str, Form(max_length=2000)] = "/",
+    email: Annotated[str, Form(max_length=320, title="Work email")],
+    password: Annotated[str, Password("Password")],
+    next: Annotated[str, Hidden(max_length=2000)] = "/",
 ) -> Response:
     context = {"next": service.safe_next(next), "email": email}
     try:
@@ -84,12 +96,18 @@ def password_reset_page(request: Request) -> Response:
     return render(request, "auth/password_reset.html", {"sent": False, "email": ""})
 
 
+def _reset_again(request: Request, _session: Session, form: Submitted) -> Response:
+    context = {"sent": False, "email": form.get("email"), "errors": form.errors}
+    return render(request, "auth/password_reset.html", context, status_code=422)
+
+
 @router.post("/password-reset")
+@form_page(_reset_again)
 def password_reset(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    email: Annotated[str, Form(max_length=320)],
+    email: Annotated[str, Form(max_length=320, title="Work email")],
 ) -> Response:
     with Mailer(settings) as mailer:
         reset.request_reset(session, settings, mailer, email=email)

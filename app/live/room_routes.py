@@ -13,6 +13,7 @@ from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.deps import CatalogDep, OptionalUser, SettingsDep
 from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.forms import Choice, Hidden, Submitted, form_page
 from app.live import room
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
@@ -71,7 +72,24 @@ def room_page(
     return no_store(response, etag=found.etag, since=since)
 
 
+def _room_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The room, or the invitation to join it, with the problems; what was typed is kept."""
+    user = request.state.user
+    found = room.enter(
+        session,
+        request.app.state.catalog,
+        code=request.path_params["code"],
+        token=request.cookies.get(room.COOKIE),
+        user=user,
+    )
+    if isinstance(found, room.RoomView):
+        return _render_room(request, found, user, 422, errors=form.errors, sent=form.values)
+    context = {"invite": found, "user": user, "errors": form.errors}
+    return no_store(render(request, "live/join.html", context, status_code=422))
+
+
 @router.post("/j/{code}/join")
+@form_page(_room_again)
 def join(
     request: Request,
     code: str,
@@ -79,7 +97,7 @@ def join(
     settings: SettingsDep,
     user: OptionalUser,
     token: Token,
-    attendance: Annotated[str, Form(max_length=5)] = "",
+    attendance: Annotated[str, Choice("Record my attendance", max_length=5)] = "",
 ) -> Response:
     address = request.client.host if request.client else "unknown"
     try:
@@ -107,6 +125,7 @@ def join(
 
 
 @router.post("/j/{code}/vote")
+@form_page(_room_again)
 def vote(
     request: Request,
     code: str,
@@ -115,8 +134,8 @@ def vote(
     catalog: CatalogDep,
     user: OptionalUser,
     token: Token,
-    scenario_id: Annotated[str, Form(max_length=100)],
-    choice: Annotated[str, Form(max_length=100)] = "",
+    scenario_id: Annotated[str, Hidden(max_length=100)],
+    choice: Annotated[str, Hidden(max_length=100)] = "",
 ) -> Response:
     here = RoomRequest(request, session, catalog, user, token, code)
     try:
@@ -131,6 +150,7 @@ def vote(
 
 
 @router.post("/j/{code}/commitment")
+@form_page(_room_again)
 def commitment(
     request: Request,
     code: str,
@@ -138,7 +158,8 @@ def commitment(
     catalog: CatalogDep,
     user: OptionalUser,
     token: Token,
-    text: Annotated[str, Form(max_length=room.COMMITMENT_MAX * 2)] = "",
+    # Twice the textarea's limit: browsers count a line break as one character but send two.
+    text: Annotated[str, Form(max_length=room.COMMITMENT_MAX * 2, title="Your commitment")] = "",
 ) -> Response:
     here = RoomRequest(request, session, catalog, user, token, code)
     try:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app import navigation
 from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep, require_role
-from app.errors import NotFound
+from app.errors import Invalid, NotFound
+from app.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
 from app.live import qr, room, service, summary
 from app.live.room_routes import router as room_router
 from app.live.stage import Stage, Unchanged
@@ -57,18 +59,35 @@ def new_session(
     return render(request, "live/new.html", context)
 
 
+def _create_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The scenario choice for the module sent, or the module choice when that was the problem."""
+    catalog = request.app.state.catalog
+    module = catalog.get(form.get("module_id"))
+    if module is None:
+        rows = service.list_sessions(session, catalog, user=request.state.user)
+        context = {"rows": rows, "modules": catalog.modules, "errors": {FORM: STALE}}
+        return render(request, "live/index.html", context, status_code=422)
+    context = {"module": module, "chosen": form.get("scenario", []), "errors": form.errors}
+    return render(request, "live/new.html", context, status_code=422)
+
+
 @router.post("/live")
+@form_page(_create_again)
 def create(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
     user: Facilitator,
-    module_id: Annotated[str, Form(max_length=100)],
-    scenario: Annotated[list[str], Form(max_length=20)] = [],  # noqa: B006
+    module_id: Annotated[str, Hidden(max_length=100)],
+    scenario: Annotated[list[str], Choice("Scenarios to vote on", max_length=20)] = [],  # noqa: B006
 ) -> Response:
-    live = service.create_session(
-        session, catalog, facilitator=user, module_id=module_id, scenario_ids=scenario
-    )
+    try:
+        live = service.create_session(
+            session, catalog, facilitator=user, module_id=module_id, scenario_ids=scenario
+        )
+    except Invalid as exc:
+        sent = Submitted({"module_id": module_id, "scenario": scenario}, {"scenario": exc.message})
+        return _create_again(request, session, sent)
     return RedirectResponse(f"/live/{live.id}", status_code=303)
 
 
@@ -138,7 +157,23 @@ def _control_context(stage: Stage, base: str) -> dict[str, object]:
     }
 
 
+def _control_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The presenter or remote view the control was used from, with the problems."""
+    state = request.app.state
+    view = form.get("view") if form.get("view") in VIEWS else "present"
+    session_id = int(request.path_params["session_id"])
+    stage = service.session_stage(
+        session, state.catalog, user=request.state.user, session_id=session_id
+    )
+    context = _control_context(stage, base_url(request, state.settings))
+    context |= {"view": view, "moved": False, "errors": form.errors}
+    page, fragment = VIEWS[view]
+    response = render(request, page, context, fragment=fragment, status_code=422)
+    return no_store(response)
+
+
 @router.post("/live/{session_id:int}/step")
+@form_page(_control_again)
 def change_step(
     request: Request,
     session_id: int,
@@ -146,9 +181,9 @@ def change_step(
     catalog: CatalogDep,
     settings: SettingsDep,
     user: Facilitator,
-    action: Annotated[str, Form(max_length=10)],
-    version: Annotated[int, Form()],
-    view: Annotated[str, Form(max_length=10)] = "present",
+    action: Annotated[str, Hidden(max_length=10)],
+    version: Annotated[int, Hidden()],
+    view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     try:
         service.change_step(
@@ -162,18 +197,21 @@ def change_step(
         )
     except service.StepMoved:
         return _back_to(session_id, view, moved=True)
+    except Invalid as exc:
+        return _control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
     return _back_to(session_id, view)
 
 
 @router.post("/live/{session_id:int}/countdown")
+@form_page(_control_again)
 def countdown(
     request: Request,
     session_id: int,
     session: SessionDep,
     user: Facilitator,
-    minutes: Annotated[int, Form(ge=0, le=60)],
-    version: Annotated[int, Form()],
-    view: Annotated[str, Form(max_length=10)] = "present",
+    minutes: Annotated[int, Hidden(ge=0, le=60)],
+    version: Annotated[int, Hidden()],
+    view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     try:
         service.set_countdown(
@@ -181,6 +219,8 @@ def countdown(
         )
     except service.StepMoved:
         return _back_to(session_id, view, moved=True)
+    except Invalid as exc:
+        return _control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
     return _back_to(session_id, view)
 
 

@@ -76,7 +76,7 @@ def test_assign_past_due_date_or_bad_date_refused(hr_client: TestClient, session
     past = post(hr_client, "/hr/assignments", {"emails": "ana@example.com", "due": "2020-01-01"})
     assert past.status_code == 422 and "in the past" in past.text  # type: ignore[attr-defined]
     bad = post(hr_client, "/hr/assignments", {"emails": "ana@example.com", "due": "31/12/2030"})
-    assert bad.status_code == 422 and "use the form YYYY-MM-DD" in bad.text  # type: ignore[attr-defined]
+    assert bad.status_code == 422 and "Due date: enter a date as YYYY-MM-DD." in bad.text  # type: ignore[attr-defined]
 
 
 def test_assign_again_keeps_existing_due_dates(hr_client: TestClient, session: Session) -> None:
@@ -149,3 +149,35 @@ def test_joiner_via_api_in_assigned_department_gets_assignment_due_after_joining
         select(Assignment.module_id).where(col(Assignment.user_id) == joiner.id)
     ).all()
     assert sorted(modules) == ["first-steps", "second-steps"]
+
+
+def test_assign_with_a_bad_due_date_shows_the_form_again_as_typed(
+    hr_client: TestClient, session: Session
+) -> None:
+    make_user(session, "ana@example.com")
+    sent = {
+        "scope": "modules",
+        "modules": ["second-steps"],
+        "emails": "ana@example.com",
+        "due": "next friday",
+    }
+    response = post(hr_client, "/hr/assignments", sent)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    text = response.text  # type: ignore[attr-defined]
+    message = "Due date: enter a date as YYYY-MM-DD."
+    assert f'<li><a href="#due">{message}</a></li>' in text
+    assert f'<span class="field-error" id="due-error">{message}</span>' in text
+    assert 'value="next friday" aria-invalid="true" aria-describedby="due-error due-hint"' in text
+    assert ">ana@example.com</textarea>" in text
+    assert 'id="a-m-second-steps" name="modules" value="second-steps" checked' in text
+    assert session.exec(select(Assignment)).first() is None
+
+
+def test_change_due_dates_with_an_unknown_department_shows_that_form_again(
+    hr_client: TestClient, session: Session
+) -> None:
+    response = post(hr_client, "/hr/assignments/due", {"department": "abc", "due": "2030-01-01"})
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    text = response.text  # type: ignore[attr-defined]
+    assert '<a href="#bulk-department">For: choose from the options shown.</a>' in text
+    assert 'id="bulk-due" name="due" type="date" required value="2030-01-01"' in text

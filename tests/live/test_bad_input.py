@@ -67,6 +67,12 @@ def test_oversized_commitment_is_refused(app: FastAPI, live: Live) -> None:
         f"/j/{live.code}/commitment", data={"csrf_token": token, "text": "x" * 5000}
     )
     assert response.status_code == 422
+    message = "Your commitment: use at most 2000 characters (this has 5000)."
+    assert f'<span class="field-error" id="commitment-text-error">{message}</span>' in response.text
+    assert (
+        f'rows="4" aria-invalid="true" aria-describedby="commitment-text-error">{"x" * 5000}<'
+        in (response.text)
+    )
 
 
 def test_commitment_outside_the_wrapup_is_refused(app: FastAPI, live: Live) -> None:

@@ -178,3 +178,23 @@ def test_facilitator_overview_links_presenter_remote_and_records(
     page = client.get(f"/live/{live.id}").text
     for link in ("/present", "/remote", "/summary", "/summary.csv"):
         assert f'href="/live/{live.id}{link}"' in page
+
+
+def test_a_malformed_control_with_htmx_gets_the_stage_back_with_the_problem(live: Live) -> None:
+    page = live.present().text
+    data = {"csrf_token": csrf_from(page), "action": "next", "version": "abc"}
+    response = live.client.post(f"/live/{live.id}/step", data=data, headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert response.template.name == "live/_stage.html"  # type: ignore[attr-defined]
+    assert response.text.lstrip().startswith('<section id="stage"')
+    assert 'class="error-summary" role="alert"' in response.text
+    assert "out of date, so nothing was saved" in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    assert live.phase() == "lobby"
+
+
+def test_a_refused_step_on_the_remote_gets_the_remote_back_with_why(live: Live) -> None:
+    response = live.step("back", view="remote")
+    assert response.status_code == 422
+    assert response.template.name == "live/remote.html"  # type: ignore[attr-defined]
+    assert '<a href="#controls">' in response.text

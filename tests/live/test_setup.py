@@ -155,3 +155,40 @@ def test_every_real_module_has_a_printable_guide(
         assert page.status_code == 200, module.id
         assert module.quiz.facilitator.ground_rules[0].split("'")[0] in page.text
     real.state.engine.dispose()
+
+
+def test_create_with_too_many_scenarios_shows_the_choice_again(
+    client: TestClient, facilitator: User, session: Session
+) -> None:
+    token = csrf_from(client.get("/live/new?module_id=first-steps").text)
+    data = {"csrf_token": token, "module_id": "first-steps", "scenario": ["standup"] * 21}
+    response = client.post("/live", data=data)  # type: ignore[arg-type]
+    assert response.status_code == 422
+    assert response.template.name == "live/new.html"  # type: ignore[attr-defined]
+    message = "Scenarios to vote on: choose from the options shown."
+    assert f'<a href="#scenarios">{message}</a>' in response.text
+    assert f'<span class="field-error" id="scenarios-error">{message}</span>' in response.text
+    assert 'aria-invalid="true" aria-describedby="scenarios-error scenarios-hint"' in response.text
+    assert session.exec(select(LiveSession)).first() is None
+
+
+def test_create_without_a_module_shows_the_module_choice_again(
+    client: TestClient, facilitator: User, session: Session
+) -> None:
+    token = csrf_from(client.get("/live").text)
+    response = client.post("/live", data={"csrf_token": token, "module_id": "m" * 101})
+    assert response.status_code == 422
+    assert response.template.name == "live/index.html"  # type: ignore[attr-defined]
+    assert "This form was incomplete or out of date, so nothing was saved." in response.text
+    assert session.exec(select(LiveSession)).first() is None
+
+
+def test_create_with_an_unknown_scenario_shows_the_choice_again(
+    client: TestClient, facilitator: User
+) -> None:
+    token = csrf_from(client.get("/live/new?module_id=first-steps").text)
+    data = {"csrf_token": token, "module_id": "first-steps", "scenario": ["review", "made-up"]}
+    response = client.post("/live", data=data)  # type: ignore[arg-type]
+    assert response.status_code == 422
+    assert "Choose at least one of this module&#39;s scenarios." in response.text
+    assert 'id="s-review" name="scenario" value="review" checked' in response.text

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
 
-def all_routes(app: FastAPI) -> list[tuple[str, str]]:
-    found: list[tuple[str, str]] = []
+def routes_with_paths(app: FastAPI) -> list[tuple[str, Any]]:
+    """(full path template, route) for every route, through FastAPI's wrapped routers."""
+    found: list[tuple[str, Any]] = []
 
     def walk(routes: list, prefix: str = "") -> None:  # type: ignore[type-arg]
         for route in routes:
             if hasattr(route, "original_router"):
                 walk(route.original_router.routes, prefix + route.include_context.prefix)
             elif getattr(route, "methods", None):
-                found.extend((m, prefix + route.path) for m in sorted(route.methods - {"HEAD"}))
+                found.append((prefix + route.path, route))
 
     walk(app.routes)
     return found
+
+
+def all_routes(app: FastAPI) -> list[tuple[str, str]]:
+    return [
+        (method, path)
+        for path, route in routes_with_paths(app)
+        for method in sorted(route.methods - {"HEAD"})
+    ]
 
 
 SAMPLE_PARAMS = {

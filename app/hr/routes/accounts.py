@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.db import SessionDep
 from app.deps import CurrentUser, SettingsDep, require_role
+from app.forms import Choice, Hidden, Submitted, form_page
 from app.hr import invites, person
 from app.hr.routes.common import hr_router
 from app.templating import render
@@ -29,23 +31,33 @@ def new_invite_link(
     return render(request, "hr/invite_link.html", context)
 
 
+def _person_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The person's page, where the account forms live, with the problems."""
+    user_id = int(request.path_params["user_id"])
+    detail = person.person_detail(session, request.app.state.catalog, user_id=user_id)
+    context = {"d": detail, "errors": form.errors}
+    return render(request, "hr/person.html", context, status_code=422)
+
+
 @router.post("/people/{user_id}/active")
+@form_page(_person_again)
 def set_active(
     user_id: int,
     session: SessionDep,
     user: CurrentUser,
-    active: Annotated[str, Form(max_length=5)],
+    active: Annotated[str, Hidden(max_length=5)],
 ) -> Response:
     person.set_active(session, actor=user, user_id=user_id, active=active == "yes")
     return RedirectResponse(f"/hr/people/{user_id}", status_code=303)
 
 
 @router.post("/people/{user_id}/role", dependencies=[require_role("admin")])
+@form_page(_person_again)
 def change_role(
     user_id: int,
     session: SessionDep,
     user: CurrentUser,
-    role: Annotated[str, Form(max_length=20)],
+    role: Annotated[str, Choice("Role", max_length=20)],
 ) -> Response:
     person.change_role(session, actor=user, user_id=user_id, role=role)
     return RedirectResponse(f"/hr/people/{user_id}", status_code=303)

@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.api import keys
 from app.db import SessionDep
 from app.deps import CurrentUser, require_role
 from app.errors import Invalid
+from app.forms import Choice, Submitted, form_page
 from app.hr import audit
 from app.hr.routes.common import hr_router
 from app.templating import render
@@ -37,20 +39,32 @@ def api_keys(request: Request, session: SessionDep) -> Response:
     )
 
 
+def _key_again(request: Request, session: Session, form: Submitted) -> Response:
+    context = {
+        "keys": keys.list_keys(session),
+        "secret": None,
+        "error": "",
+        "sent": form.values,
+        "errors": form.errors,
+    }
+    return render(request, "hr/api_keys.html", context, status_code=422)
+
+
 @router.post("/api-keys", dependencies=ADMIN)
+@form_page(_key_again)
 def create_api_key(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    name: Annotated[str, Form(max_length=200)] = "",
-    write: Annotated[str, Form(max_length=5)] = "",
+    name: Annotated[str, Form(max_length=200, title="Name")] = "",
+    write: Annotated[str, Choice("Allow writing", max_length=5)] = "",
 ) -> Response:
     scopes = ["read", "write"] if write == "yes" else ["read"]
     try:
         key, secret = keys.create_key(session, name=name, scopes=scopes, actor_id=user.id)
     except Invalid as exc:
-        context = {"keys": keys.list_keys(session), "secret": None, "error": exc.message}
-        return render(request, "hr/api_keys.html", context, status_code=422)
+        sent = Submitted({"name": name, "write": write}, {"name": exc.message})
+        return _key_again(request, session, sent)
     context: dict[str, Any] = {
         "keys": keys.list_keys(session),
         "secret": secret,

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep
 from app.errors import Invalid
+from app.forms import FORM, Choice, Submitted, form_page
 from app.hr import assignments
 from app.hr.routes.common import hr_router, parse_date
 from app.templating import render
@@ -60,26 +63,56 @@ def _module_choice(catalog: CatalogDep, scope: str, modules: list[str]) -> list[
     return catalog.module_ids if scope == "course" else modules
 
 
+def _assign_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The page with the Assign form as it was sent and its problems."""
+    sent = {
+        "scope": form.get("scope", "course"),
+        "modules": form.get("modules", []),
+        "departments": [int(d) for d in form.get("departments", []) if d.isdigit()],
+        "emails": form.get("emails"),
+        "due": form.get("due"),
+    }
+    return _again(request, session, sent, form.errors)
+
+
+def _due_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The page with the Change due dates form as it was sent; its fields are `bulk_` ones."""
+    sent = {f"bulk_{k}": form.get(k) for k in ("scope", "department", "due")}
+    sent["bulk_modules"] = form.get("modules", [])
+    return _again(request, session, sent, {f"bulk_{k}": v for k, v in form.errors.items()})
+
+
+def _again(
+    request: Request, session: Session, sent: dict[str, Any], problems: dict[str, str]
+) -> Response:
+    state = request.app.state
+    context = _page(request, session, state.catalog, state.settings, form=sent, problems=problems)
+    return render(request, "hr/assignments.html", context, status_code=422)
+
+
+def _sent(exc: Invalid, **values: Any) -> Submitted:
+    """A form the service refused, as text, with the service's problems."""
+    text = {
+        k: [str(i) for i in v] if isinstance(v, list) else "" if v is None else str(v)
+        for k, v in values.items()
+    }
+    return Submitted(text, getattr(exc, "problems", {FORM: exc.message}))
+
+
 @router.post("/assignments")
+@form_page(_assign_again)
 def assign(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
     settings: SettingsDep,
     user: CurrentUser,
-    scope: Annotated[str, Form(max_length=10)] = "course",
-    modules: Annotated[list[str] | None, Form()] = None,
-    departments: Annotated[list[int] | None, Form()] = None,
-    emails: Annotated[str, Form(max_length=EMAILS_MAX)] = "",
-    due: Annotated[str, Form(max_length=20)] = "",
+    scope: Annotated[str, Choice("What", max_length=10)] = "course",
+    modules: Annotated[list[str] | None, Choice("Modules")] = None,
+    departments: Annotated[list[int] | None, Choice("Departments")] = None,
+    emails: Annotated[str, Form(max_length=EMAILS_MAX, title="Emails")] = "",
+    due: Annotated[date | None, Form(title="Due date")] = None,
 ) -> Response:
-    form = {
-        "scope": scope,
-        "modules": modules or [],
-        "departments": departments or [],
-        "emails": emails,
-        "due": due,
-    }
     try:
         result = assignments.assign(
             session,
@@ -88,13 +121,19 @@ def assign(
             module_ids=_module_choice(catalog, scope, modules or []),
             department_ids=departments or [],
             emails=[e for e in emails.replace(",", "\n").replace(";", "\n").split() if e],
-            due=parse_date(due, "Due date"),
+            due=due,
             default_due_days=settings.default_due_days,
         )
     except Invalid as exc:
-        problems = getattr(exc, "problems", {"due": exc.message})
-        context = _page(request, session, catalog, settings, form=form, problems=problems)
-        return render(request, "hr/assignments.html", context, status_code=422)
+        sent = _sent(
+            exc,
+            scope=scope,
+            modules=modules or [],
+            departments=departments or [],
+            emails=emails,
+            due=due,
+        )
+        return _assign_again(request, session, sent)
     query = (
         f"done=assign&people={result.people}&created={result.created}"
         f"&already={result.already}&due={result.due_at.date().isoformat()}"
@@ -103,40 +142,29 @@ def assign(
 
 
 @router.post("/assignments/due")
+@form_page(_due_again)
 def change_due(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user: CurrentUser,
-    scope: Annotated[str, Form(max_length=10)] = "course",
-    modules: Annotated[list[str] | None, Form()] = None,
-    department: Annotated[str, Form(max_length=20)] = "",
-    due: Annotated[str, Form(max_length=20)] = "",
+    scope: Annotated[str, Choice("What", max_length=10)] = "course",
+    modules: Annotated[list[str] | None, Choice("Modules")] = None,
+    department: Annotated[int | None, Choice("For")] = None,
+    due: Annotated[date | None, Form(title="New due date")] = None,
 ) -> Response:
     try:
-        if department and not department.isdigit():
-            raise Invalid("Choose a department from the list.")
         moved = assignments.change_due_dates(
             session,
             catalog,
             actor_id=user.id,
             module_ids=_module_choice(catalog, scope, modules or []),
-            department_id=int(department) if department else None,
-            due=parse_date(due, "New due date"),
+            department_id=department,
+            due=due,
         )
     except Invalid as exc:
-        problems = {
-            f"bulk_{k}": v for k, v in getattr(exc, "problems", {"due": exc.message}).items()
-        }
-        form = {
-            "bulk_scope": scope,
-            "bulk_modules": modules or [],
-            "bulk_department": department,
-            "bulk_due": due,
-        }
-        context = _page(request, session, catalog, settings, form=form, problems=problems)
-        return render(request, "hr/assignments.html", context, status_code=422)
+        sent = _sent(exc, scope=scope, modules=modules or [], department=department, due=due)
+        return _due_again(request, session, sent)
     return RedirectResponse(f"/hr/assignments?done=due&moved={moved}", status_code=303)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.db import SessionDep
+from app.forms import Password, Submitted, form_page
 from app.hr import invites
 from app.templating import render
 
@@ -18,21 +20,27 @@ TOKEN_MAX = 100
 @router.get("/invite/{token}")
 def invite_page(request: Request, token: str, session: SessionDep) -> Response:
     _invite, user = invites.find(session, token=token[:TOKEN_MAX])
-    return render(request, "hr/invite.html", {"person": user, "token": token, "error": ""})
+    return render(request, "hr/invite.html", {"person": user, "token": token, "errors": {}})
+
+
+def _invite_again(request: Request, session: Session, form: Submitted) -> Response:
+    token = request.path_params["token"]
+    _invite, user = invites.find(session, token=token[:TOKEN_MAX])
+    context = {"person": user, "token": token, "errors": form.errors}
+    return render(request, "hr/invite.html", context, status_code=422)
 
 
 @router.post("/invite/{token}")
+@form_page(_invite_again)
 def accept_invite(
     request: Request,
     token: str,
     session: SessionDep,
-    password: Annotated[str, Form(max_length=1024)] = "",
-    confirm: Annotated[str, Form(max_length=1024)] = "",
+    password: Annotated[str, Password("New password")] = "",
+    confirm: Annotated[str, Password("Password again")] = "",
 ) -> Response:
     try:
         invites.accept(session, token=token[:TOKEN_MAX], password=password, confirm=confirm)
     except invites.PasswordRefused as exc:
-        _invite, user = invites.find(session, token=token[:TOKEN_MAX])
-        context = {"person": user, "token": token, "error": exc.message}
-        return render(request, "hr/invite.html", context, status_code=422)
+        return _invite_again(request, session, Submitted(errors={"password": exc.message}))
     return RedirectResponse("/login?welcome=1", status_code=303)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from app.clock import utcnow
+from app.config import Settings
+from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep
+from app.forms import Hidden, Submitted, form_page
 from app.hr import invites, reminder_preview, reminders
 from app.hr.routes.common import hr_router
 from app.templating import render
@@ -22,10 +26,16 @@ SHOWN = 300
 def reminders_page(
     request: Request, session: SessionDep, settings: SettingsDep, catalog: CatalogDep
 ) -> Response:
+    return render(request, "hr/reminders.html", _context(request, session, settings, catalog))
+
+
+def _context(
+    request: Request, session: Session, settings: Settings, catalog: Catalog
+) -> dict[str, object]:
     today = utcnow().date()
     planned = reminder_preview.preview(session, settings, catalog, today=today)
     query = request.query_params
-    context = {
+    return {
         "today": today,
         "planned": planned[:SHOWN],
         "planned_total": len(planned),
@@ -37,16 +47,22 @@ def reminders_page(
             k: int(v) for k in ("sent", "failed", "invited") if (v := query.get(k, "")).isdigit()
         },
     }
-    return render(request, "hr/reminders.html", context)
+
+
+def _send_again(request: Request, session: Session, form: Submitted) -> Response:
+    state = request.app.state
+    context = _context(request, session, state.settings, state.catalog) | {"errors": form.errors}
+    return render(request, "hr/reminders.html", context, status_code=422)
 
 
 @router.post("/reminders/send")
+@form_page(_send_again)
 def send_reminders(
     session: SessionDep,
     settings: SettingsDep,
     catalog: CatalogDep,
     user: CurrentUser,
-    what: Annotated[str, Form(max_length=20)] = "reminders",
+    what: Annotated[str, Hidden(max_length=20)] = "reminders",
 ) -> Response:
     report, invited = reminders.send_now(
         session,

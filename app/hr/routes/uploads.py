@@ -6,14 +6,16 @@ import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import File, Form, Request, UploadFile
+from fastapi import File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.types import Message, Receive
 
 from app.db import SessionDep
 from app.deps import CurrentUser, SettingsDep
+from app.forms import Choice, Hidden, Submitted, form_page
 from app.hr import importing, invites
 from app.hr.csvfile import MAX_BYTES, FileTooLarge, NotACsv, too_large_message
 from app.hr.import_plan import ImportPlan
@@ -89,13 +91,24 @@ def import_form(request: Request, session: SessionDep) -> Response:
     )
 
 
+def _upload_again(request: Request, session: Session, form: Submitted) -> Response:
+    context = {
+        "pending": invites.pending_count(session),
+        "error": "",
+        "sent": form.values,
+        "errors": form.errors,
+    }
+    return render(request, "hr/import.html", context, status_code=422)
+
+
 @upload_router.post("/import")
+@form_page(_upload_again)
 def import_preview(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    file: Annotated[UploadFile, File()],
-    leavers: Annotated[str, Form(max_length=5)] = "",
+    file: Annotated[UploadFile, File(title="CSV file")],
+    leavers: Annotated[str, Choice("Leavers", max_length=5)] = "",
 ) -> Response:
     name = (file.filename or "upload.csv")[:300]
     try:
@@ -127,14 +140,22 @@ def import_batch(
     return render(request, "hr/import_preview.html", _preview_context(batch, plan))
 
 
+def _apply_again(request: Request, session: Session, form: Submitted) -> Response:
+    batch_id = int(request.path_params["batch_id"])
+    batch, plan = importing.batch_view(session, actor=request.state.user, batch_id=batch_id)
+    context = _preview_context(batch, plan, errors=form.errors)
+    return render(request, "hr/import_preview.html", context, status_code=422)
+
+
 @router.post("/import/{batch_id}/apply")
+@form_page(_apply_again)
 def import_apply(
     request: Request,
     batch_id: int,
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
-    fingerprint: Annotated[str, Form(max_length=64)],
+    fingerprint: Annotated[str, Hidden(max_length=64)],
 ) -> Response:
     try:
         importing.apply_batch(
