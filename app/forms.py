@@ -44,6 +44,7 @@ MESSAGES = {
     "less_than_equal": "{label}: enter {le} or less.",
     "literal_error": "{label}: choose one of {expected}.",
     "enum": "{label}: choose one of {expected}.",
+    "nul_character": "{label}: remove the NUL character (an invisible control character) from it.",
 }
 MISSING = {
     "text": "{label}: fill this in.",

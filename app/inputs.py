@@ -14,6 +14,8 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator
 
+from app.deps import OptionalUser
+
 NUL = "\x00"
 NUL_MESSAGE = "contains a NUL character, which text here cannot hold; remove it and try again"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -32,8 +34,12 @@ def _error(loc: tuple[str, ...], value: str) -> dict[str, Any]:
     return {"type": "nul_character", "loc": loc, "msg": f"Value {NUL_MESSAGE}.", "input": value}
 
 
-async def refuse_nul_characters(request: Request) -> None:
-    """App-wide dependency: 422 when the path, the query or a posted form holds a NUL."""
+async def refuse_nul_characters(request: Request, _user: OptionalUser) -> None:
+    """App-wide dependency: 422 when the path, the query or a posted form holds a NUL.
+
+    It depends on the sign-in so that a form shown again with the problem (app/forms.py)
+    knows whose page it is; the lookup is cached for the rest of the request.
+    """
     errors = []
     if NUL in request.scope["path"]:
         errors.append(_error(("path",), request.scope["path"]))

@@ -191,7 +191,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             return await domain_error(request, problem)
         if page is not None:
             return page
-        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        fields = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
         return _error_page(
-            request, 422, TITLES[422], f"Some fields are missing or not valid: {fields}."
+            request, 422, TITLES[422], f"Some fields are missing or not valid ({fields})."
         )

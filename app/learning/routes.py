@@ -7,10 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
+from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep
 from app.errors import NotFound
+from app.forms import Submitted, form_page
 from app.learning import attempts, certificates, progress
 from app.learning.scoring import AnswerError
 from app.templating import is_htmx, render
@@ -81,14 +84,39 @@ def mark_read(
     return RedirectResponse(f"/modules/{module.id}/quiz", status_code=303)
 
 
+def _reflection_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The lesson (or, for htmx, its reflection box) with the typed text and the problem."""
+    catalog: Catalog = request.app.state.catalog
+    module = attempts.get_module(catalog, request.path_params["module_id"])
+    user = request.state.user
+    context = {
+        "module": module,
+        "reflection": progress.get_reflection(session, user_id=user.id, module_id=module.id),
+        "typed": form.get("text"),
+        "errors": form.errors,
+    }
+    if is_htmx(request):
+        return render(request, "learning/_reflection.html", context, status_code=422)
+    context.update(
+        row=progress.module_progress(session, module, user.id),
+        next_module=_next_module(catalog, module.order),
+    )
+    return render(request, "learning/lesson.html", context, status_code=422)
+
+
 @router.post("/modules/{module_id}/reflection")
+@form_page(_reflection_again)
 def save_reflection(
     request: Request,
     module_id: str,
     session: SessionDep,
     catalog: CatalogDep,
     user: CurrentUser,
-    text: Annotated[str, Form(max_length=progress.REFLECTION_MAX)] = "",
+    # Browsers send each line break as two characters, so the field takes twice the limit
+    # the textarea shows; the service keeps REFLECTION_MAX.
+    text: Annotated[
+        str, Form(title="Your private reflection", max_length=2 * progress.REFLECTION_MAX)
+    ] = "",
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
     reflection = progress.save_reflection(session, user=user, module_id=module.id, text=text)
