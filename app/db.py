@@ -111,9 +111,10 @@ def limit_threads(engine: Engine) -> None:
     """On SQLite, run sync routes on at most SQLITE_THREADS threads (call it in the event loop).
 
     A sync route's work on SQLite is CPU under the GIL, so anyio's default of 40 threads
-    only adds contention: 6 served 15-30% more signed-in pages at 32 connections, with a
-    lower p99 (bench/NOTES.md). PostgreSQL keeps the default; its threads mostly wait on the
-    network.
+    only adds contention: at 32 connections 6 threads served 496 signed-in lesson pages a
+    second, 2 threads 774 and 1 thread 857 (bench/NOTES.md). Two, not one, so that a request
+    waiting for another process's write lock never holds up every page of this worker.
+    PostgreSQL keeps the default; its threads mostly wait on the network.
     """
     if engine.dialect.name == "sqlite":
         anyio.to_thread.current_default_thread_limiter().total_tokens = SQLITE_THREADS
