@@ -23,6 +23,7 @@ from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlmodel import Session, SQLModel
 
 Model = TypeVar("Model", bound=SQLModel)
+Source = Engine | Session  # where a read runs: an engine's pool, or a session's transaction
 Columns = list[tuple[str, Callable[[Any], Any] | None]]
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
@@ -45,9 +46,7 @@ class RawQuery:
         return self.sqlite if dialect == "sqlite" else self.postgresql
 
 
-def fetch_all(
-    source: Engine | Session, query: RawQuery, params: Mapping[str, Any]
-) -> list[Sequence[Any]]:
+def fetch_all(source: Source, query: RawQuery, params: Mapping[str, Any]) -> list[Sequence[Any]]:
     """Run one SELECT and return its rows.
 
     Given a Session inside a transaction, the query joins that transaction (so a write's
@@ -72,9 +71,7 @@ def fetch_all(
         raw.close()  # back to the pool, which rolls back any implicit transaction
 
 
-def fetch_one(
-    source: Engine | Session, query: RawQuery, params: Mapping[str, Any]
-) -> Sequence[Any] | None:
+def fetch_one(source: Source, query: RawQuery, params: Mapping[str, Any]) -> Sequence[Any] | None:
     rows = fetch_all(source, query, params)
     return rows[0] if rows else None
 

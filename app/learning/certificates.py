@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from app.content.catalog import Catalog
 from app.errors import NotFound
 from app.models import Certificate, Completion, User
-from app.rawsql import RawQuery, columns_of, detached, fetch_one, select_list
+from app.rawsql import RawQuery, Source, columns_of, detached, fetch_one, select_list
 from app.security import format_certificate_code, random_code
 
 
@@ -43,9 +43,9 @@ _CERTIFICATE_OF = RawQuery.of(
 )
 
 
-def certificate_of(session: Session, *, user_id: int) -> Certificate | None:
+def certificate_of(source: Source, *, user_id: int) -> Certificate | None:
     """The learner's certificate, read only (plain SQL: it is on the learner's dashboard)."""
-    row = fetch_one(session, _CERTIFICATE_OF, {"user_id": user_id})
+    row = fetch_one(source, _CERTIFICATE_OF, {"user_id": user_id})
     return None if row is None else detached(Certificate, _CERTIFICATE_COLUMNS, row)
 
 

@@ -16,7 +16,16 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.learning import certificates
 from app.models import Completion, LessonProgress, QuizAttempt, Reflection, User
-from app.rawsql import RawQuery, columns_of, detached, fetch_all, fetch_one, select_list, utc
+from app.rawsql import (
+    RawQuery,
+    Source,
+    columns_of,
+    detached,
+    fetch_all,
+    fetch_one,
+    select_list,
+    utc,
+)
 
 
 class Status(StrEnum):
@@ -82,23 +91,23 @@ _PROGRESS = _progress_query(one_module=False)
 _MODULE_PROGRESS = _progress_query(one_module=True)
 
 
-def learner_progress(session: Session, catalog: Catalog, user_id: int) -> list[ModuleProgress]:
+def learner_progress(source: Source, catalog: Catalog, user_id: int) -> list[ModuleProgress]:
     """Every module in order with this learner's status, from one query."""
-    found = _progress_rows(session, _PROGRESS, {"user_id": user_id})
+    found = _progress_rows(source, _PROGRESS, {"user_id": user_id})
     return [_module_progress(module, found) for module in catalog.modules]
 
 
-def module_progress(session: Session, module: Module, user_id: int) -> ModuleProgress:
+def module_progress(source: Source, module: Module, user_id: int) -> ModuleProgress:
     """One module's status for this learner (the lesson and result pages)."""
-    found = _progress_rows(session, _MODULE_PROGRESS, {"user_id": user_id, "module_id": module.id})
+    found = _progress_rows(source, _MODULE_PROGRESS, {"user_id": user_id, "module_id": module.id})
     return _module_progress(module, found)
 
 
 def _progress_rows(
-    session: Session, query: RawQuery, params: dict[str, Any]
+    source: Source, query: RawQuery, params: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}}
-    for kind, module_id, at, best, count, passed in fetch_all(session, query, params):
+    for kind, module_id, at, best, count, passed in fetch_all(source, query, params):
         found[kind][module_id] = (best, count, passed) if kind == "quiz" else utc(at)
     return found
 
@@ -196,9 +205,9 @@ _REFLECTION = RawQuery.of(
 )
 
 
-def get_reflection(session: Session, *, user_id: int, module_id: str) -> Reflection | None:
+def get_reflection(source: Source, *, user_id: int, module_id: str) -> Reflection | None:
     """The learner's own reflection, read only (save_reflection loads it to edit)."""
-    row = fetch_one(session, _REFLECTION, {"user_id": user_id, "module_id": module_id})
+    row = fetch_one(source, _REFLECTION, {"user_id": user_id, "module_id": module_id})
     return None if row is None else detached(Reflection, _REFLECTION_COLUMNS, row)
 
 

@@ -1,0 +1,115 @@
+"""A quick A/B while profiling: one group of targets against the bare baseline, in minutes.
+
+`make bench` is the full, reported run. This reuses its servers, sign-in and wrk scripts on
+a copy of the database the last `make bench` generated (bench/out/bench.db), and prints
+throughput, latency and the worker's CPU time per request for each round.
+
+    python -m bench.quick page     # bare page, lesson page, learner dashboard
+    python -m bench.quick quiz     # bare insert, quiz submission
+    python -m bench.quick page --rounds 3 --duration 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import httpx
+
+from app.config import PROJECT_ROOT
+from app.content.catalog import load_catalog
+from bench import run as full
+
+GROUPS = ("page", "quiz")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Quick A/B of one group against the baseline.")
+    parser.add_argument("group", choices=GROUPS)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    args = parser.parse_args()
+    source = full.OUT / "bench.db"
+    if not source.exists():
+        sys.exit(f"{source} is missing: run `make bench` once to generate it.")
+    with tempfile.TemporaryDirectory(prefix="allyship-quick-") as scratch:
+        full.OUT = Path(scratch)  # server logs and the baseline's database go here
+        db = full.OUT / "bench.db"
+        shutil.copyfile(source, db)
+        run_group(args, db)
+
+
+def run_group(args: argparse.Namespace, db: Path) -> None:
+    env = {
+        "ALLYSHIP_DATABASE_URL": f"sqlite:///{db}",
+        "ALLYSHIP_SECRET_KEY": full.SECRET,
+        "ALLYSHIP_CONTENT_DIR": str(PROJECT_ROOT),
+    }
+    ours = full.Server("ours", [str(full.BIN / "allyship"), "serve", "--workers", "1"], env)
+    ours.start()
+    catalog = load_catalog(PROJECT_ROOT)
+    try:
+        viewers = full.logins(ours.url, full.VIEWERS)
+        lesson = f"/modules/{catalog.modules[len(catalog.modules) // 2 - 1].id}"
+        cookie = {"Cookie": viewers[0].cookie}
+        page_bytes = len(httpx.get(ours.url + lesson, headers=cookie).content)
+        base_env = {
+            "BASELINE_PAGE_BYTES": str(page_bytes),
+            "BASELINE_DB": str(full.OUT / "baseline.db"),
+        }
+        base_argv = [sys.executable, "-m", "bench.baseline_app", "--workers", "1"]
+        base = full.Server("baseline", base_argv, base_env).start()
+        targets = _targets(args.group, ours, base, viewers, lesson, catalog)
+        for target in targets:
+            target.run(2, args.connections, keep=False)
+        for _ in range(args.rounds):
+            for target in targets:
+                server = base if target.key.startswith("base") else ours
+                before = full.cpu_seconds(server.worker_pid())
+                result = target.run(args.duration, args.connections)
+                cpu_ms = (full.cpu_seconds(server.worker_pid()) - before) * 1000
+                print(
+                    f"{target.key:10s} {result['rps']:7.0f} req/s  "
+                    f"p50 {result['latency_us']['p50'] / 1000:6.1f} ms  "
+                    f"p99 {result['latency_us']['p99'] / 1000:6.1f} ms  "
+                    f"CPU {cpu_ms / max(result['requests'], 1):.3f} ms/request  "
+                    f"errors {result['error_count']}",
+                    flush=True,
+                )
+        baseline = targets[0].median("rps")
+        for target in targets[1:]:
+            share = target.median("rps") / baseline
+            print(f"{target.key}: {target.median('rps'):.0f} vs {baseline:.0f} req/s = {share:.0%}")
+    finally:
+        for server in list(full.Server.running):
+            server.stop()
+
+
+def _targets(group, ours, base, viewers, lesson, catalog) -> list[full.Target]:  # type: ignore[no-untyped-def]
+    if group == "page":
+        signed_in = {"BENCH_SESSIONS": full.sessions_env(viewers)}
+        return [
+            full.Target("base_page", "", f"{base.url}/page", "get.lua"),
+            full.Target("lesson", "", ours.url + lesson, "get.lua", signed_in),
+            full.Target("dashboard", "", ours.url + "/", "get.lua", signed_in),
+        ]
+    submitters = full.logins(ours.url, full.SUBMITTERS)
+    module, body = full.quiz_form(catalog)
+    return [
+        full.Target("base_insert", "", f"{base.url}/insert", "post_insert.lua"),
+        full.Target(
+            "quiz",
+            "",
+            f"{ours.url}/modules/{module}/quiz",
+            "post_quiz.lua",
+            {"BENCH_SESSIONS": full.sessions_env(submitters), "BENCH_BODY": body},
+        ),
+    ]
+
+
+if __name__ == "__main__":
+    main()
