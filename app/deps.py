@@ -16,7 +16,6 @@ from app.auth.lookup import find_login
 from app.auth.service import needs_touch, touch_session
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.db import SAFE_METHODS, SessionDep
 from app.errors import Forbidden
 from app.models import LoginSession, User
 
@@ -62,9 +61,7 @@ async def _sign_in_of(
     return await run_in_threadpool(find_login, request.app.state.engine, settings, token)
 
 
-async def optional_user(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> User | None:
+async def optional_user(request: Request, settings: SettingsDep) -> User | None:
     found = await _sign_in_of(request, settings, request.cookies.get(session_cookie_name(settings)))
     if found is None:
         request.state.user = request.state.login = None
@@ -72,10 +69,8 @@ async def optional_user(
     login, user = found
     if needs_touch(login):
         await run_in_threadpool(touch_session, request.app.state.engine, login)
-    if request.method not in SAFE_METHODS:
-        # A request that writes may change its user (a new password): attach both rows to
-        # its session, without a query.
-        login, user = session.merge(login, load=False), session.merge(user, load=False)
+    # Both rows are detached: a service that changes the user (a new password) attaches it
+    # with `session.add(user)`, which keeps the changes made to it.
     request.state.user, request.state.login = user, login
     return user
 

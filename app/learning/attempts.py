@@ -9,6 +9,7 @@ from sqlalchemy import Table, bindparam, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Conflict, NotFound
@@ -16,6 +17,7 @@ from app.learning import certificates
 from app.learning.progress import record_completion_if_done
 from app.learning.scoring import score_answers
 from app.models import AttemptAnswer, QuizAttempt, User
+from app.rawsql import columns_of, detached
 
 QUIZ_CHANGED = (
     "This quiz was updated while you were answering, so your answers were not scored. "
@@ -57,31 +59,31 @@ def submit_attempt(
             return SubmittedAttempt(stored, duplicate=True)
         raise QuizChanged(QUIZ_CHANGED)
     score = score_answers(module.quiz, answers)
-    attempt = QuizAttempt(
-        user_id=user.id or 0,
-        module_id=module.id,
-        submission_id=submission_id,
-        quiz_hash=module.quiz.content_hash,
-        score=score.total,
-        max_score=score.max_score,
-        percent=score.percent,
-        pass_mark=score.pass_mark,
-        passed=score.passed,
-    )
+    values = {
+        "user_id": user.id or 0,
+        "module_id": module.id,
+        "submission_id": submission_id,
+        "quiz_hash": module.quiz.content_hash,
+        "started_at": None,
+        "submitted_at": utcnow(),
+        "score": score.total,
+        "max_score": score.max_score,
+        "percent": score.percent,
+        "pass_mark": score.pass_mark,
+        "passed": score.passed,
+    }
     # Core statements on the session's connection, and no read first: the unique
     # (user, submission) key catches a repeated submission, which rolls everything back
-    # and returns the stored attempt. The ORM's unit of work and a read before every
-    # insert cost more than the inserts themselves (bench/NOTES.md).
+    # and returns the stored attempt. The ORM's unit of work, building the model and a read
+    # before every insert cost more than the inserts themselves (bench/NOTES.md).
     connection = session.connection()
     try:
-        attempt.id = connection.execute(
-            _INSERT_ATTEMPT, attempt.model_dump(exclude={"id"})
-        ).scalar_one()
+        attempt_id = connection.execute(_INSERT_ATTEMPT, values).scalar_one()
         connection.execute(
             _INSERT_ANSWER,
             [
                 {
-                    "attempt_id": attempt.id,
+                    "attempt_id": attempt_id,
                     "scenario_id": result.scenario.id,
                     "choice_id": result.chosen.id,
                     "points": result.points,
@@ -100,10 +102,15 @@ def submit_attempt(
     ):
         certificates.issue_if_course_complete(session, catalog, user_id=user.id or 0)
     session.commit()
+    stored = {**values, "id": attempt_id}
+    attempt = detached(
+        QuizAttempt, _ATTEMPT_COLUMNS, [stored[name] for name, _ in _ATTEMPT_COLUMNS]
+    )
     return SubmittedAttempt(attempt, duplicate=False)
 
 
 _ATTEMPTS: Table = QuizAttempt.__table__  # type: ignore[attr-defined]
+_ATTEMPT_COLUMNS = columns_of(QuizAttempt)
 _INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
 _INSERT_ANSWER = insert(AttemptAnswer.__table__)  # type: ignore[attr-defined]
 _BY_SUBMISSION = select(QuizAttempt).where(
