@@ -262,9 +262,9 @@ def progress(
                     QuizAttempt.module_id,
                     func.count(),
                     func.max(QuizAttempt.percent),
-                )  # type: ignore[call-overload]
+                )
                 .where(col(QuizAttempt.user_id).in_(users))
-                .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+                .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
             )
         }
         if users

@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.errors import Invalid
 from app.hr import audit
-from app.hr.dbutil import chunks, completed, due_in, end_of_day, insert_ignore
+from app.hr.dbutil import chunks, completed, due_in, end_of_day, insert_ignore, select_columns
 from app.models import Assignment, AssignmentRule, Department, User
 
 
@@ -267,16 +267,16 @@ def module_summary(session: Session, catalog: Catalog) -> list[ModuleSummary]:
     done = completed()
     open_ = func.sum(case((done, 0), else_=1))
     rows = session.exec(
-        select(
-            Assignment.module_id,
+        select_columns(
+            col(Assignment.module_id),
             func.count(),
             open_,
             func.min(Assignment.due_at),
             func.max(Assignment.due_at),
         )
-        .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == Assignment.user_id)
         .where(col(User.active))
-        .group_by(Assignment.module_id)
+        .group_by(col(Assignment.module_id))
     ).all()
     by_id = {r[0]: r for r in rows}
     return [

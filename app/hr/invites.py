@@ -97,18 +97,18 @@ def pending_emails(session: Session) -> list[str]:
     return [email for _, email, _ in _pending(session)]
 
 
-def _pending(session: Session) -> list[tuple[int, str, str]]:
+def _pending(session: Session) -> list[tuple[int | None, str, str]]:
     return list(
         session.exec(
-            select(Invite.id, User.email, User.name)
-            .join(User, User.id == Invite.user_id)  # type: ignore[arg-type]
+            select(col(Invite.id), User.email, User.name)
+            .join(User, col(User.id) == Invite.user_id)
             .where(
                 col(Invite.token_hash).is_(None),
                 col(Invite.revoked_at).is_(None),
                 col(Invite.used_at).is_(None),
                 col(User.active),
             )
-            .order_by(Invite.id)
+            .order_by(col(Invite.id))
         ).all()
     )
 
