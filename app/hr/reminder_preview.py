@@ -109,15 +109,15 @@ def failures(session: Session, *, limit: int = 100) -> list[Failure]:
     """Reminders and invitations the SMTP server did not accept (retried on the next run)."""
     reminder_rows = session.exec(
         select(User.email, ReminderSent.kind, ReminderSent.last_error, ReminderSent.attempts)
-        .join(Assignment, Assignment.id == ReminderSent.assignment_id)  # type: ignore[arg-type]
-        .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+        .join(Assignment, col(Assignment.id) == ReminderSent.assignment_id)
+        .join(User, col(User.id) == Assignment.user_id)
         .where(ReminderSent.status == "failed")
         .order_by(User.email)
         .limit(limit)
     ).all()
     invite_rows = session.exec(
         select(User.email, Invite.last_error, Invite.attempts)
-        .join(User, User.id == Invite.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == Invite.user_id)
         .where(
             col(Invite.token_hash).is_(None),
             col(Invite.revoked_at).is_(None),
