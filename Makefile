@@ -36,6 +36,7 @@ run: $(STAMP) ## Install, migrate, load demo data into an empty database, serve 
 test: $(DEV_STAMP) ## Install test tools and run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/allyship check
 	$(BIN)/pytest
 	@if [ -n "$$ALLYSHIP_TEST_POSTGRES_URL" ]; then \

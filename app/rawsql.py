@@ -46,7 +46,9 @@ class RawQuery:
         return self.sqlite if dialect == "sqlite" else self.postgresql
 
 
-def fetch_all(source: Source, query: RawQuery, params: Mapping[str, Any]) -> list[Sequence[Any]]:
+def fetch_all(
+    source: Source, query: RawQuery, params: Mapping[str, Any]
+) -> Sequence[Sequence[Any]]:
     """Run one SELECT and return its rows.
 
     Given a Session inside a transaction, the query joins that transaction (so a write's

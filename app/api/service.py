@@ -73,7 +73,7 @@ def _person_out(session: Session, user: User) -> PersonOut:
     tries = {
         m: (n, best)
         for m, n, best in session.exec(
-            select(QuizAttempt.module_id, func.count(), func.max(QuizAttempt.percent))  # type: ignore[call-overload]
+            select(QuizAttempt.module_id, func.count(), func.max(QuizAttempt.percent))
             .where(QuizAttempt.user_id == uid)
             .group_by(QuizAttempt.module_id)
         )
@@ -235,7 +235,7 @@ def progress(
         raise Invalid("since: include a time zone, for example 2026-01-31T00:00:00Z.")
     stmt = (
         select(Completion, User.external_id, User.email)
-        .join(User, User.id == Completion.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == Completion.user_id)
         .order_by(col(Completion.completed_at), col(Completion.id))
         .limit(limit + 1)
     )
@@ -262,9 +262,9 @@ def progress(
                     QuizAttempt.module_id,
                     func.count(),
                     func.max(QuizAttempt.percent),
-                )  # type: ignore[call-overload]
+                )
                 .where(col(QuizAttempt.user_id).in_(users))
-                .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+                .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
             )
         }
         if users

@@ -319,27 +319,27 @@ def _assemble(
                     )
                 )
     by_module: dict[str, tuple[QuizFile, str, str]] = {}
-    for quiz, digest, path, lines in quizzes:
-        if quiz.module not in ids:
+    for quiz_file, digest, path, lines in quizzes:
+        if quiz_file.module not in ids:
             problems.append(
                 ContentProblem(
                     path,
                     line_of(lines, ("module",)),
                     "module",
-                    f"no lesson has id `{quiz.module}`; add lessons/NN-{quiz.module}.md or fix the id",
+                    f"no lesson has id `{quiz_file.module}`; add lessons/NN-{quiz_file.module}.md or fix the id",
                 )
             )
-        elif quiz.module in by_module:
+        elif quiz_file.module in by_module:
             problems.append(
                 ContentProblem(
                     path,
                     line_of(lines, ("module",)),
                     "module",
-                    f"`{quiz.module}` already has a quiz in {by_module[quiz.module][2]}; keep one",
+                    f"`{quiz_file.module}` already has a quiz in {by_module[quiz_file.module][2]}; keep one",
                 )
             )
         else:
-            by_module[quiz.module] = (quiz, digest, path)
+            by_module[quiz_file.module] = (quiz_file, digest, path)
     modules: list[Module] = []
     for lesson in lessons:
         for target, line in markdown.module_links(lesson.tokens):

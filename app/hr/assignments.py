@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.errors import Invalid
 from app.hr import audit
-from app.hr.dbutil import chunks, completed, due_in, end_of_day, insert_ignore
+from app.hr.dbutil import chunks, completed, due_in, end_of_day, insert_ignore, select_columns
 from app.models import Assignment, AssignmentRule, Department, User
 
 
@@ -173,7 +173,7 @@ def apply_rules(session: Session, *, user_ids: list[int], now: datetime) -> None
     for part in chunks(user_ids):
         rows = session.exec(
             select(User.id, AssignmentRule.module_id, AssignmentRule.due_days)
-            .join(AssignmentRule, AssignmentRule.department_id == User.department_id)  # type: ignore[arg-type]
+            .join(AssignmentRule, col(AssignmentRule.department_id) == User.department_id)
             .where(col(User.id).in_(part), col(User.active))
         ).all()
         insert_ignore(
@@ -220,7 +220,7 @@ def change_due_dates(
         stmt = stmt.where(col(Assignment.user_id).in_(members))
     if not include_overdue:
         stmt = stmt.where(col(Assignment.due_at) >= now)
-    moved = session.execute(stmt.values(due_at=end_of_day(due))).rowcount  # type: ignore[attr-defined]
+    moved = session.exec(stmt.values(due_at=end_of_day(due))).rowcount
     audit.record(
         session,
         actor_id=actor_id,
@@ -253,7 +253,7 @@ def remove_rule(session: Session, *, actor_id: int | None, rule_id: int) -> None
 def rules(session: Session, catalog: Catalog) -> list[RuleRow]:
     rows = session.exec(
         select(AssignmentRule, Department.name)
-        .join(Department, Department.id == AssignmentRule.department_id)  # type: ignore[arg-type]
+        .join(Department, col(Department.id) == AssignmentRule.department_id)
         .order_by(Department.name, AssignmentRule.module_id)
     ).all()
     return [
@@ -267,16 +267,16 @@ def module_summary(session: Session, catalog: Catalog) -> list[ModuleSummary]:
     done = completed()
     open_ = func.sum(case((done, 0), else_=1))
     rows = session.exec(
-        select(
-            Assignment.module_id,
+        select_columns(
+            col(Assignment.module_id),
             func.count(),
             open_,
             func.min(Assignment.due_at),
             func.max(Assignment.due_at),
         )
-        .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == Assignment.user_id)
         .where(col(User.active))
-        .group_by(Assignment.module_id)
+        .group_by(col(Assignment.module_id))
     ).all()
     by_id = {r[0]: r for r in rows}
     return [

@@ -47,7 +47,7 @@ def audit_page(session: Session, *, action: str = "", page: int = 1) -> AuditPag
     """Newest events first, optionally one action, a page at a time."""
     stmt = select(AuditEvent, User.email).join(
         User,
-        User.id == AuditEvent.actor_id,  # type: ignore[arg-type]
+        col(User.id) == AuditEvent.actor_id,
         isouter=True,
     )
     count = select(func.count()).select_from(AuditEvent)

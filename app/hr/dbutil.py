@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Exists, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import Select
 
 from app.models import Assignment, Completion
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql._typing import _ColumnsClauseArgument
 
 T = TypeVar("T")
 CHUNK = 900
@@ -19,6 +23,16 @@ CHUNK = 900
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def select_columns(*columns: _ColumnsClauseArgument[Any]) -> Select[*tuple[Any, ...]]:
+    """`sqlmodel.select(...)` for five or more columns, typed.
+
+    sqlmodel's overloads stop at four entities (fastapi/sqlmodel#271), so mypy rejects a
+    longer `select(...)`. For two or more entities `sqlmodel.select` returns exactly this
+    `Select`, so the statement, its SQL and `session.exec` results are the same.
+    """
+    return Select(*columns)
 
 
 def insert_ignore(
@@ -36,7 +50,8 @@ def insert_ignore(
 def completed() -> Exists:
     """True for an assignment whose module the person has completed (correlated EXISTS)."""
     return exists().where(
-        Completion.user_id == Assignment.user_id, Completion.module_id == Assignment.module_id
+        col(Completion.user_id) == Assignment.user_id,
+        col(Completion.module_id) == Assignment.module_id,
     )
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.hr import audit
-from app.hr.dbutil import day_text
+from app.hr.dbutil import day_text, select_columns
 from app.hr.people import STATUSES, PeopleFilter, people_select
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
 
@@ -92,16 +92,16 @@ def _details(
     conn = session.connection()
     day = partial(day_text, session)
     facts: dict[tuple[int, str], list[Any]] = {}
-    read = (LessonProgress.user_id == Assignment.user_id) & (
-        LessonProgress.module_id == Assignment.module_id
+    read = (col(LessonProgress.user_id) == Assignment.user_id) & (
+        col(LessonProgress.module_id) == Assignment.module_id
     )
-    done = (Completion.user_id == Assignment.user_id) & (
-        Completion.module_id == Assignment.module_id
+    done = (col(Completion.user_id) == Assignment.user_id) & (
+        col(Completion.module_id) == Assignment.module_id
     )
     assigned = (
-        select(
-            Assignment.user_id,
-            Assignment.module_id,
+        select_columns(
+            col(Assignment.user_id),
+            col(Assignment.module_id),
             day(Assignment.created_at),
             day(Assignment.due_at),
             case((col(Assignment.due_at) < now, "yes"), else_="no"),
@@ -118,21 +118,21 @@ def _details(
     for uid, m, read_on, done_on in conn.execute(_unassigned(session, ids)).all():
         facts[uid, m] = ["no", None, None, "no", read_on, True, 0, None, None, done_on]
     grouped = (
-        select(
-            QuizAttempt.user_id,
-            QuizAttempt.module_id,
+        select_columns(
+            col(QuizAttempt.user_id),
+            col(QuizAttempt.module_id),
             func.count().label("n"),
             func.max(QuizAttempt.percent).label("best"),
             func.min(QuizAttempt.id).label("first_id"),
         )
         .where(col(QuizAttempt.user_id).in_(ids))
-        .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+        .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
         .subquery("g")
     )
     first = aliased(QuizAttempt)
-    tries = select(
-        grouped.c.user_id, grouped.c.module_id, grouped.c.n, grouped.c.best, first.percent
-    ).join(first, first.id == grouped.c.first_id)
+    tries = select_columns(
+        grouped.c.user_id, grouped.c.module_id, grouped.c.n, grouped.c.best, col(first.percent)
+    ).join(first, col(first.id) == grouped.c.first_id)
     for uid, m, n, best, first_score in conn.execute(tries).all():
         f = facts.get((uid, m)) or facts.setdefault((uid, m), list(_BLANK))
         f[5], f[6], f[7], f[8] = True, n, first_score, best
@@ -142,11 +142,11 @@ def _details(
 def _unassigned(session: Session, ids: Sequence[int]) -> Any:
     """Lessons read (and modules completed) that were never assigned: rare, still reported."""
     assigned = exists().where(
-        Assignment.user_id == LessonProgress.user_id,
-        Assignment.module_id == LessonProgress.module_id,
+        col(Assignment.user_id) == LessonProgress.user_id,
+        col(Assignment.module_id) == LessonProgress.module_id,
     )
-    done = (Completion.user_id == LessonProgress.user_id) & (
-        Completion.module_id == LessonProgress.module_id
+    done = (col(Completion.user_id) == LessonProgress.user_id) & (
+        col(Completion.module_id) == LessonProgress.module_id
     )
     return (
         select(

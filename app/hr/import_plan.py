@@ -6,10 +6,12 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
+from typing import Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.hr.csvfile import CsvRecord, CsvTable
+from app.hr.dbutil import select_columns
 from app.models import Department, Role, User
 
 EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+$")
@@ -115,15 +117,15 @@ class _Existing:
 def _existing(session: Session) -> list[_Existing]:
     departments = dict(session.exec(select(Department.id, Department.name)).all())
     rows = session.exec(
-        select(
-            User.id,
-            User.email,
-            User.name,
-            User.role,
-            User.department_id,
-            User.manager_id,
-            User.external_id,
-            User.active,
+        select_columns(
+            col(User.id),
+            col(User.email),
+            col(User.name),
+            col(User.role),
+            col(User.department_id),
+            col(User.manager_id),
+            col(User.external_id),
+            col(User.active),
         )
     ).all()
     emails = {r[0]: r[1] for r in rows}
@@ -266,7 +268,7 @@ def _match(
     by_email: dict[str, _Existing],
     by_ext: dict[str, _Existing],
     errors: list[RowError],
-) -> _Existing | bool | None:
+) -> _Existing | Literal[False] | None:
     """The existing account this row describes, None for a new person, False on a conflict."""
     via_ext = by_ext.get(person.external_id) if person.external_id else None
     via_email = by_email.get(person.email)

@@ -97,18 +97,18 @@ def pending_emails(session: Session) -> list[str]:
     return [email for _, email, _ in _pending(session)]
 
 
-def _pending(session: Session) -> list[tuple[int, str, str]]:
+def _pending(session: Session) -> list[tuple[int | None, str, str]]:
     return list(
         session.exec(
-            select(Invite.id, User.email, User.name)
-            .join(User, User.id == Invite.user_id)  # type: ignore[arg-type]
+            select(col(Invite.id), User.email, User.name)
+            .join(User, col(User.id) == Invite.user_id)
             .where(
                 col(Invite.token_hash).is_(None),
                 col(Invite.revoked_at).is_(None),
                 col(Invite.used_at).is_(None),
                 col(User.active),
             )
-            .order_by(Invite.id)
+            .order_by(col(Invite.id))
         ).all()
     )
 
@@ -121,14 +121,14 @@ def send_pending(
     failed: list[tuple[str, str]] = []
     for invite_id, email, name in _pending(session):
         token, now = new_token(), utcnow()
-        claimed = session.execute(
+        claimed = session.exec(
             update(Invite)
             .where(col(Invite.id) == invite_id, col(Invite.token_hash).is_(None))
             .values(
                 token_hash=token_digest(token),
                 expires_at=now + timedelta(days=settings.invite_valid_days),
             )
-        ).rowcount  # type: ignore[attr-defined]
+        ).rowcount
         session.commit()
         if claimed != 1:
             continue  # another process is sending this one
@@ -182,7 +182,7 @@ def find(session: Session, *, token: str) -> tuple[Invite, User]:
     """The open invite for a token, or InviteGone."""
     row = session.exec(
         select(Invite, User)
-        .join(User, User.id == Invite.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == Invite.user_id)
         .where(Invite.token_hash == token_digest(token))
     ).first()
     if row is None:
@@ -207,11 +207,11 @@ def accept(session: Session, *, token: str, password: str, confirm: str) -> User
     if problem := password_problem(password):
         raise PasswordRefused(problem)
     now = utcnow()
-    used = session.execute(
+    used = session.exec(
         update(Invite)
         .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
         .values(used_at=now)
-    ).rowcount  # type: ignore[attr-defined]
+    ).rowcount
     if used != 1:
         session.rollback()
         raise InviteGone(INVALID)

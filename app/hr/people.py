@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Select, case, func, or_
+from sqlalchemy import case, func, or_
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import Select
 
 from app.clock import utcnow
 from app.errors import Invalid
+from app.hr.dbutil import select_columns
 from app.hr.reports import NO_DEPARTMENT, person_stats
 from app.models import Department, User
 
@@ -79,8 +81,13 @@ def parse_filter(
     )
 
 
-def people_select(filters: PeopleFilter, *, now: datetime) -> Select[Any]:
-    """The rows of the people report, in order: the table pages it, the exports stream it."""
+def people_select(
+    filters: PeopleFilter, *, now: datetime, with_total: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """The rows of the people report, in order: the table pages it, the exports stream it.
+
+    `with_total` adds a last column, `total`: the number of rows matching the filters.
+    """
     ps = person_stats(now)
     status = case(
         (ps.c.user_id.is_(None), "not-assigned"),
@@ -88,24 +95,27 @@ def people_select(filters: PeopleFilter, *, now: datetime) -> Select[Any]:
         ((ps.c.done > 0) | (ps.c.started > 0), "in-progress"),
         else_="not-started",
     ).label("status")
+    columns = [
+        col(User.id),
+        col(User.name),
+        col(User.email),
+        col(User.external_id),
+        col(User.active),
+        col(User.manager_id),
+        col(Department.name).label("department"),
+        func.coalesce(ps.c.assigned, 0).label("assigned"),
+        func.coalesce(ps.c.done, 0).label("done"),
+        func.coalesce(ps.c.overdue, 0).label("overdue"),
+        ps.c.next_due,
+        status,
+    ]
+    if with_total:
+        columns.append(func.count().over().label("total"))
     stmt = (
-        select(  # type: ignore[call-overload]
-            User.id,
-            User.name,
-            User.email,
-            User.external_id,
-            User.active,
-            User.manager_id,
-            Department.name.label("department"),  # type: ignore[attr-defined]
-            func.coalesce(ps.c.assigned, 0).label("assigned"),
-            func.coalesce(ps.c.done, 0).label("done"),
-            func.coalesce(ps.c.overdue, 0).label("overdue"),
-            ps.c.next_due,
-            status,
-        )
+        select_columns(*columns)
         .select_from(User)
         .join(ps, ps.c.user_id == User.id, isouter=True)
-        .join(Department, Department.id == User.department_id, isouter=True)
+        .join(Department, col(Department.id) == User.department_id, isouter=True)
     )
     if not filters.leavers:
         stmt = stmt.where(col(User.active))
@@ -129,12 +139,12 @@ def people_select(filters: PeopleFilter, *, now: datetime) -> Select[Any]:
     elif filters.overdue == "no":
         stmt = stmt.where(func.coalesce(ps.c.overdue, 0) == 0)
     order = {
-        "name": [func.lower(User.name), User.id],
-        "due": [ps.c.next_due.is_(None), ps.c.next_due, func.lower(User.name), User.id],
+        "name": [func.lower(User.name), col(User.id)],
+        "due": [ps.c.next_due.is_(None), ps.c.next_due, func.lower(User.name), col(User.id)],
         "progress": [
             (func.coalesce(ps.c.done, 0) * 1.0 / func.coalesce(ps.c.assigned, 1)),
             func.lower(User.name),
-            User.id,
+            col(User.id),
         ],
     }[filters.sort]
     return stmt.order_by(*order)
@@ -205,14 +215,14 @@ def to_row(row: Any) -> PersonRow:
 def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> PeoplePage:
     """One page of the people report and the total (two queries at most)."""
     now = utcnow()
-    stmt = people_select(filters, now=now)
     page = max(page, 1)
-    paged = stmt.add_columns(func.count().over().label("total"))
+    paged = people_select(filters, now=now, with_total=True)
     rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     if rows:
-        total = rows[0].total
+        total = rows[0][-1]  # the `total` column
     else:
-        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+        everyone = people_select(filters, now=now).subquery()
+        total = session.exec(select(func.count()).select_from(everyone)).one()
         if total and page > 1:
             page = -(-total // PAGE_SIZE)
             rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()

@@ -115,11 +115,11 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         modules.append(
             ModuleRecord(
                 module=module,
-                assignment=assignments.get(module.id),  # type: ignore[arg-type]
-                opened_at=read.opened_at if read else None,  # type: ignore[attr-defined]
-                read_at=read.completed_at if read else None,  # type: ignore[attr-defined]
+                assignment=assignments.get(module.id),
+                opened_at=read.opened_at if read else None,
+                read_at=read.completed_at if read else None,
                 attempts=attempts.get(module.id, []),
-                completed_at=done.completed_at if done else None,  # type: ignore[attr-defined]
+                completed_at=done.completed_at if done else None,
             )
         )
     return PersonDetail(

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.hr import schedule
-from app.hr.dbutil import completed, day_text
+from app.hr.dbutil import completed, day_text, select_columns
 from app.models import Assignment, Invite, ReminderSent, User
 
 
@@ -43,32 +43,36 @@ def preview(
     )
     due_day = day_text(session, Assignment.due_at)
     groups = session.exec(
-        select(  # type: ignore[call-overload]
-            Assignment.user_id,
-            User.email,
-            User.name,
+        select_columns(
+            col(Assignment.user_id),
+            col(User.email),
+            col(User.name),
             due_day,
             func.count(),
-            func.aggregate_strings(Assignment.module_id, ","),
+            func.aggregate_strings(col(Assignment.module_id), ","),
         )
-        .join(User, User.id == Assignment.user_id)
+        .join(User, col(User.id) == Assignment.user_id)
         .where(col(User.active), *within)
-        .group_by(Assignment.user_id, User.email, User.name, due_day)
+        .group_by(col(Assignment.user_id), col(User.email), col(User.name), due_day)
     ).all()
     states: dict[tuple[int, str, str, str], dict[str, int]] = defaultdict(dict)
     for uid, day, kind, period, status, count in session.exec(
-        select(  # type: ignore[call-overload]
-            Assignment.user_id,
+        select_columns(
+            col(Assignment.user_id),
             due_day,
-            ReminderSent.kind,
-            ReminderSent.period,
-            ReminderSent.status,
+            col(ReminderSent.kind),
+            col(ReminderSent.period),
+            col(ReminderSent.status),
             func.count(),
         )
-        .join(Assignment, Assignment.id == ReminderSent.assignment_id)
+        .join(Assignment, col(Assignment.id) == ReminderSent.assignment_id)
         .where(*within)
         .group_by(
-            Assignment.user_id, due_day, ReminderSent.kind, ReminderSent.period, ReminderSent.status
+            col(Assignment.user_id),
+            due_day,
+            col(ReminderSent.kind),
+            col(ReminderSent.period),
+            col(ReminderSent.status),
         )
     ):
         states[(uid, day, kind, period)][status] = count
@@ -105,15 +109,15 @@ def failures(session: Session, *, limit: int = 100) -> list[Failure]:
     """Reminders and invitations the SMTP server did not accept (retried on the next run)."""
     reminder_rows = session.exec(
         select(User.email, ReminderSent.kind, ReminderSent.last_error, ReminderSent.attempts)
-        .join(Assignment, Assignment.id == ReminderSent.assignment_id)  # type: ignore[arg-type]
-        .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+        .join(Assignment, col(Assignment.id) == ReminderSent.assignment_id)
+        .join(User, col(User.id) == Assignment.user_id)
         .where(ReminderSent.status == "failed")
         .order_by(User.email)
         .limit(limit)
     ).all()
     invite_rows = session.exec(
         select(User.email, Invite.last_error, Invite.attempts)
-        .join(User, User.id == Invite.user_id)  # type: ignore[arg-type]
+        .join(User, col(User.id) == Invite.user_id)
         .where(
             col(Invite.token_hash).is_(None),
             col(Invite.revoked_at).is_(None),

@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.hr import audit, invites, schedule
-from app.hr.dbutil import chunks, completed, insert_ignore
+from app.hr.dbutil import chunks, completed, insert_ignore, select_columns
 from app.hr.mailer import Mailer, MailError, Message
 from app.models import Assignment, DigestSent, ReminderSent, User
 
@@ -65,23 +65,23 @@ def _open_assignments(
     done = completed()
     return list(
         session.exec(
-            select(
-                Assignment.id,
-                Assignment.user_id,
-                Assignment.module_id,
-                Assignment.due_at,
-                User.email,
-                User.name,
-                User.manager_id,
+            select_columns(
+                col(Assignment.id),
+                col(Assignment.user_id),
+                col(Assignment.module_id),
+                col(Assignment.due_at),
+                col(User.email),
+                col(User.name),
+                col(User.manager_id),
             )
-            .join(User, User.id == Assignment.user_id)  # type: ignore[arg-type]
+            .join(User, col(User.id) == Assignment.user_id)
             .where(
                 col(User.active),
                 col(Assignment.due_at) >= datetime.combine(low, time.min, tzinfo=UTC),
                 col(Assignment.due_at) <= datetime.combine(high, time.max, tzinfo=UTC),
                 ~done,
             )
-            .order_by(User.email, Assignment.module_id)
+            .order_by(col(User.email), col(Assignment.module_id))
         ).all()
     )
 
@@ -253,10 +253,16 @@ def _digests(
     """One weekly email per manager listing direct reports with overdue modules."""
     done = completed()
     rows = session.exec(
-        select(User.manager_id, User.name, User.email, Assignment.module_id, Assignment.due_at)
-        .join(Assignment, Assignment.user_id == User.id)  # type: ignore[arg-type]
+        select_columns(
+            col(User.manager_id),
+            col(User.name),
+            col(User.email),
+            col(Assignment.module_id),
+            col(Assignment.due_at),
+        )
+        .join(Assignment, col(Assignment.user_id) == User.id)
         .where(col(User.active), col(User.manager_id).is_not(None), Assignment.due_at < now, ~done)
-        .order_by(User.manager_id, User.name, Assignment.module_id)
+        .order_by(col(User.manager_id), col(User.name), col(Assignment.module_id))
     ).all()
     overdue: dict[int, list[str]] = defaultdict(list)
     for manager_id, name, email, module_id, due_at in rows:

@@ -6,14 +6,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import Select, case, func
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.hr.anonymity import MIN_GROUP, hidden_cells
-from app.hr.dbutil import completed, day_text
+from app.hr.dbutil import completed, day_text, select_columns
 from app.models import (
     Assignment,
     AttemptAnswer,
@@ -33,24 +33,24 @@ def person_stats(now: datetime, *, started: bool = True) -> Subquery:
     """Per person with assignments: assigned, done, overdue, next open due date (and started)."""
     done = col(Completion.id).is_not(None)
     columns = [
-        Assignment.user_id.label("user_id"),  # type: ignore[attr-defined]
+        col(Assignment.user_id).label("user_id"),
         func.count().label("assigned"),
-        func.count(Completion.id).label("done"),
+        func.count(col(Completion.id)).label("done"),
         func.sum(case((~done & (col(Assignment.due_at) < now), 1), else_=0)).label("overdue"),
         func.min(case((~done, Assignment.due_at), else_=None)).label("next_due"),
     ]
-    same = (Completion.user_id == Assignment.user_id) & (
-        Completion.module_id == Assignment.module_id
+    same = (col(Completion.user_id) == Assignment.user_id) & (
+        col(Completion.module_id) == Assignment.module_id
     )
-    stmt = select(*columns).join(Completion, same, isouter=True)
+    stmt: Select[*tuple[Any, ...]] = select_columns(*columns).join(Completion, same, isouter=True)
     if started:
-        opened = (LessonProgress.user_id == Assignment.user_id) & (
-            LessonProgress.module_id == Assignment.module_id
+        opened = (col(LessonProgress.user_id) == Assignment.user_id) & (
+            col(LessonProgress.module_id) == Assignment.module_id
         )
-        stmt = stmt.add_columns(func.count(LessonProgress.id).label("started")).join(
+        stmt = stmt.add_columns(func.count(col(LessonProgress.id)).label("started")).join(
             LessonProgress, opened, isouter=True
         )
-    return stmt.group_by(Assignment.user_id).subquery("ps")
+    return stmt.group_by(col(Assignment.user_id)).subquery("ps")
 
 
 @dataclass(frozen=True)
@@ -106,9 +106,9 @@ def overview(session: Session, *, now: datetime | None = None) -> Overview:
     now = now or utcnow()
     ps = person_stats(now, started=False)
     rows = session.exec(
-        select(  # type: ignore[call-overload]
-            Department.name,
-            func.count(User.id),
+        select_columns(
+            col(Department.name),
+            func.count(col(User.id)),
             func.count(ps.c.user_id),
             func.sum(case((ps.c.done == ps.c.assigned, 1), else_=0)),
             func.coalesce(func.sum(ps.c.assigned), 0),
@@ -118,10 +118,10 @@ def overview(session: Session, *, now: datetime | None = None) -> Overview:
         )
         .select_from(User)
         .join(ps, ps.c.user_id == User.id, isouter=True)
-        .join(Department, Department.id == User.department_id, isouter=True)
+        .join(Department, col(Department.id) == User.department_id, isouter=True)
         .where(col(User.active))
-        .group_by(Department.name)
-        .order_by(Department.name)
+        .group_by(col(Department.name))
+        .order_by(col(Department.name))
     ).all()
     sizes = [r[2] for r in rows]
     hidden = hidden_cells(sizes)
@@ -155,9 +155,7 @@ def completions_by_week(session: Session, *, now: datetime, weeks: int = WEEKS) 
     since = datetime.combine(first, datetime.min.time(), tzinfo=now.tzinfo)
     day = day_text(session, Completion.completed_at)
     per_day = session.exec(
-        select(day, func.count())  # type: ignore[call-overload]
-        .where(col(Completion.completed_at) >= since)
-        .group_by(day)
+        select(day, func.count()).where(col(Completion.completed_at) >= since).group_by(day)
     ).all()
     totals = dict.fromkeys(range(weeks), 0)
     for text, count in per_day:
@@ -174,21 +172,21 @@ def overdue_people(
     active = select(User.id).where(col(User.active))
     since = func.min(Assignment.due_at).label("since")
     worst = session.exec(
-        select(Assignment.user_id, func.count(), since)  # type: ignore[call-overload]
+        select(Assignment.user_id, func.count(), since)
         .where(
             col(Assignment.due_at) < now,
             ~completed(),
             col(Assignment.user_id).in_(active),
         )
-        .group_by(Assignment.user_id)
-        .order_by(since, Assignment.user_id)
+        .group_by(col(Assignment.user_id))
+        .order_by(since, col(Assignment.user_id))
         .limit(limit)
     ).all()
     people = {
         uid: (name, email, dept)
         for uid, name, email, dept in session.exec(
-            select(User.id, User.name, User.email, Department.name)  # type: ignore[call-overload]
-            .join(Department, Department.id == User.department_id, isouter=True)
+            select(User.id, User.name, User.email, Department.name)
+            .join(Department, col(Department.id) == User.department_id, isouter=True)
             .where(col(User.id).in_([w[0] for w in worst]))
         )
     }
@@ -223,7 +221,7 @@ def hardest_scenarios(
     """
     first = (
         select(func.min(QuizAttempt.id).label("id"), QuizAttempt.module_id, QuizAttempt.user_id)
-        .group_by(QuizAttempt.user_id, QuizAttempt.module_id)
+        .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
         .subquery("first")
     )
     # Grouping on fewer text columns is much cheaper; scenario ids alone suffice when the
@@ -231,12 +229,15 @@ def hardest_scenarios(
     ids = [s.id for m in catalog.modules for s in m.quiz.scenarios]
     keys: list[Any] = [] if len(set(ids)) == len(ids) else [first.c.module_id]
     keys.append(AttemptAnswer.scenario_id)
-    stmt = select(*keys, func.count(), func.sum(AttemptAnswer.points)).select_from(first)
+    columns = [*keys, func.count(), func.sum(AttemptAnswer.points)]
     if department_id is not None:
         keys.append(User.department_id)
-        stmt = stmt.add_columns(User.department_id).join(User, User.id == first.c.user_id)
+        columns.append(User.department_id)
+    stmt = select_columns(*columns).select_from(first)
+    if department_id is not None:
+        stmt = stmt.join(User, col(User.id) == first.c.user_id)
     rows = session.exec(
-        stmt.join(AttemptAnswer, AttemptAnswer.attempt_id == first.c.id).group_by(*keys)  # type: ignore[call-overload]
+        stmt.join(AttemptAnswer, col(AttemptAnswer.attempt_id) == first.c.id).group_by(*keys)
     ).all()
     module_of = {s.id: m.id for m in catalog.modules for s in m.quiz.scenarios}
     cells: dict[tuple[str, str], dict[int | None, tuple[int, int]]] = {}

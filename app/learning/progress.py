@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists
+from sqlalchemy import BindParameter, Select, bindparam, exists
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -158,21 +158,22 @@ def mark_read(
     session.commit()
 
 
-def _completion_state_statement() -> Select:  # type: ignore[type-arg]
+def _completion_state_statement() -> Select[bool, bool, bool]:
     """(lesson read, a passed attempt, already complete) for one learner and module."""
-    user_id, module_id = bindparam("user_id"), bindparam("module_id")
+    user_id: BindParameter[int] = bindparam("user_id")
+    module_id: BindParameter[str] = bindparam("module_id")
     return select(
         exists().where(
-            LessonProgress.user_id == user_id,
-            LessonProgress.module_id == module_id,
+            col(LessonProgress.user_id) == user_id,
+            col(LessonProgress.module_id) == module_id,
             col(LessonProgress.completed_at).is_not(None),
         ),
         exists().where(
-            QuizAttempt.user_id == user_id,
-            QuizAttempt.module_id == module_id,
+            col(QuizAttempt.user_id) == user_id,
+            col(QuizAttempt.module_id) == module_id,
             col(QuizAttempt.passed),
         ),
-        exists().where(Completion.user_id == user_id, Completion.module_id == module_id),
+        exists().where(col(Completion.user_id) == user_id, col(Completion.module_id) == module_id),
     )
 
 

@@ -13,10 +13,12 @@ from sqlalchemy import bindparam, case, delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, col, select
+from sqlmodel.sql.expression import Select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
+from app.hr.dbutil import select_columns
 from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of
 from app.live.steps import Phase, Step, step_of
 from app.models import (
@@ -109,18 +111,18 @@ def _find(session: Session, code: str, token: str | None, *, lock: bool = False)
     return Found(*row)
 
 
-def _find_query() -> Any:
+def _find_query() -> Select[*tuple[Any, ...]]:
     """Built once: composing it per request cost more than running it (polls are hot)."""
     return (
-        select(  # type: ignore[call-overload]
-            LiveSession.id,
-            LiveSession.version,
-            LiveSession.phase,
-            LiveSession.scenario_index,
-            LiveSession.scenario_ids,
-            LiveSession.module_id,
-            LiveSession.ended_at,
-            LiveParticipant.id,
+        select_columns(
+            col(LiveSession.id),
+            col(LiveSession.version),
+            col(LiveSession.phase),
+            col(LiveSession.scenario_index),
+            col(LiveSession.scenario_ids),
+            col(LiveSession.module_id),
+            col(LiveSession.ended_at),
+            col(LiveParticipant.id),
         )
         .outerjoin(
             LiveParticipant,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -83,7 +84,8 @@ def _room_again(request: Request, session: Session, form: Submitted) -> Response
         user=user,
     )
     if isinstance(found, room.RoomView):
-        return _render_room(request, found, user, 422, errors=form.errors, sent=form.values)
+        extra = {"errors": form.errors, "sent": form.values}
+        return _render_room(request, found, user, 422, extra=extra)
     context = {"invite": found, "user": user, "errors": form.errors}
     return no_store(render(request, "live/join.html", context, status_code=422))
 
@@ -188,7 +190,7 @@ def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Resp
     found = room.enter(here.session, here.catalog, code=here.code, token=here.token, user=here.user)
     if not isinstance(found, room.RoomView):
         raise NotFound("Join the session first.")
-    return _render_room(here.request, found, here.user, status, **extra)
+    return _render_room(here.request, found, here.user, status, extra=extra)
 
 
 def _render_room(
@@ -197,9 +199,11 @@ def _render_room(
     user: User | None,
     status: int = 200,
     since: float | None = None,
-    **extra: object,
+    *,
+    extra: Mapping[str, object] | None = None,
 ) -> Response:
-    context = _room_context(view, user) | extra
+    """The room page; `extra` adds to its template context (kept apart from the arguments)."""
+    context = {**_room_context(view, user), **(extra or {})}
     response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT, status_code=status)
     return no_store(response, etag=view.etag, since=since)
 

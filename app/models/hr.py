@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from app.clock import utcnow
 from app.models.core import QuizAttempt
@@ -101,4 +101,9 @@ class ApiKey(SQLModel, table=True):
 
 
 # The first attempt per person and module is found by min(id): a covering index keeps it cheap.
-Index("ix_quizattempt_user_module_id", QuizAttempt.user_id, QuizAttempt.module_id, QuizAttempt.id)
+Index(
+    "ix_quizattempt_user_module_id",
+    col(QuizAttempt.user_id),
+    col(QuizAttempt.module_id),
+    col(QuizAttempt.id),
+)
