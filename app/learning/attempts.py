@@ -102,10 +102,8 @@ def submit_attempt(
     ):
         certificates.issue_if_course_complete(session, catalog, user_id=user.id or 0)
     session.commit()
-    stored = {**values, "id": attempt_id}
-    attempt = detached(
-        QuizAttempt, _ATTEMPT_COLUMNS, [stored[name] for name, _ in _ATTEMPT_COLUMNS]
-    )
+    row = {**values, "id": attempt_id}
+    attempt = detached(QuizAttempt, _ATTEMPT_COLUMNS, [row[name] for name, _ in _ATTEMPT_COLUMNS])
     return SubmittedAttempt(attempt, duplicate=False)
 
 
