@@ -1,0 +1,68 @@
+"""Plain SQL on the hot paths (app/rawsql.py) gives exactly what the ORM would have loaded."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from sqlalchemy import inspect
+from sqlmodel import Session, select
+
+from app.auth.lookup import find_login
+from app.auth.service import end_sessions_of, open_session
+from app.config import Settings
+from app.learning import certificates
+from app.models import Certificate, LoginSession, User
+from app.rawsql import RawQuery
+from tests.factories import make_user
+
+
+def test_postgresql_text_names_parameters_and_leaves_casts_and_percent_alone() -> None:
+    query = RawQuery.of("SELECT x::int, '10:30', a % 2 FROM t\n  WHERE id = :id AND n = :n")
+    assert query.sqlite == "SELECT x::int, '10:30', a % 2 FROM t WHERE id = :id AND n = :n"
+    assert query.postgresql == (
+        "SELECT x::int, '10:30', a %% 2 FROM t WHERE id = %(id)s AND n = %(n)s"
+    )
+
+
+def test_sign_in_lookup_returns_the_rows_the_orm_loads(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    user = make_user(session, "ana@example.com")
+    token = open_session(session, settings, user=user, replace_token=None)
+    found = find_login(app.state.engine, settings, token)
+    assert found is not None
+    login, signed_in = found
+    with Session(app.state.engine) as fresh:
+        assert signed_in.model_dump() == fresh.get(User, user.id).model_dump()  # type: ignore[union-attr]
+        stored = fresh.exec(select(LoginSession).where(LoginSession.user_id == user.id)).one()
+        assert login.model_dump() == stored.model_dump()
+    assert inspect(signed_in).detached and signed_in.created_at.tzinfo is not None
+    assert find_login(app.state.engine, settings, token + "x") is None
+    end_sessions_of(session, user_id=user.id or 0)
+    session.commit()
+    assert find_login(app.state.engine, settings, token) is None
+
+
+def test_a_detached_user_changed_and_added_is_saved(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    user = make_user(session, "ana@example.com")
+    token = open_session(session, settings, user=user, replace_token=None)
+    found = find_login(app.state.engine, settings, token)
+    assert found is not None
+    signed_in = found[1]
+    with Session(app.state.engine) as writer:
+        signed_in.name = "Ana Renamed"
+        writer.add(signed_in)
+        writer.commit()
+    with Session(app.state.engine) as fresh:
+        assert fresh.get(User, user.id).name == "Ana Renamed"  # type: ignore[union-attr]
+
+
+def test_certificate_read_matches_the_orm(app: FastAPI, session: Session) -> None:
+    user = make_user(session, "ana@example.com")
+    assert certificates.certificate_of(app.state.engine, user_id=user.id or 0) is None
+    session.add(Certificate(user_id=user.id or 0, code="ABCD-EFGH-JKLM"))
+    session.commit()
+    read = certificates.certificate_of(app.state.engine, user_id=user.id or 0)
+    stored = session.exec(select(Certificate)).one()
+    assert read is not None and read.model_dump() == stored.model_dump()
