@@ -23,14 +23,21 @@ def test_postgresql_text_names_parameters_and_leaves_casts_and_percent_alone() -
     )
 
 
-def test_sign_in_lookup_returns_the_rows_the_orm_loads(
+def _signed_in(
     app: FastAPI, session: Session, settings: Settings
-) -> None:
+) -> tuple[User, str, LoginSession, User]:
+    """A person, their sign-in token, and what the plain-SQL lookup returns for it."""
     user = make_user(session, "ana@example.com")
     token = open_session(session, settings, user=user, replace_token=None)
     found = find_login(app.state.engine, settings, token)
     assert found is not None
-    login, signed_in = found
+    return user, token, found[0], found[1]
+
+
+def test_sign_in_lookup_returns_the_rows_the_orm_loads(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    user, token, login, signed_in = _signed_in(app, session, settings)
     with Session(app.state.engine) as fresh:
         assert signed_in.model_dump() == fresh.get(User, user.id).model_dump()  # type: ignore[union-attr]
         stored = fresh.exec(select(LoginSession).where(LoginSession.user_id == user.id)).one()
@@ -45,11 +52,7 @@ def test_sign_in_lookup_returns_the_rows_the_orm_loads(
 def test_a_detached_user_changed_and_added_is_saved(
     app: FastAPI, session: Session, settings: Settings
 ) -> None:
-    user = make_user(session, "ana@example.com")
-    token = open_session(session, settings, user=user, replace_token=None)
-    found = find_login(app.state.engine, settings, token)
-    assert found is not None
-    signed_in = found[1]
+    user, _token, _login, signed_in = _signed_in(app, session, settings)
     with Session(app.state.engine) as writer:
         signed_in.name = "Ana Renamed"
         writer.add(signed_in)
