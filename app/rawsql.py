@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Boolean, DateTime, Engine, TypeDecorator, inspect
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel
 
 Model = TypeVar("Model", bound=SQLModel)
@@ -57,20 +58,25 @@ def fetch_all(
     """
     if isinstance(source, Session) and source.in_transaction():
         connection = source.connection()
-        cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(query.text_for(connection.dialect.name), params)
-            return cursor.fetchall()
-        finally:
-            cursor.close()
-    engine = source.get_bind() if isinstance(source, Session) else source
-    raw = engine.raw_connection()  # type: ignore[union-attr]
+        return _rows(connection.connection, connection.dialect.name, query, params)
+    bind = source.get_bind() if isinstance(source, Session) else source
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    raw = engine.raw_connection()
     try:
-        cursor = raw.cursor()
-        cursor.execute(query.text_for(engine.dialect.name), params)  # type: ignore[union-attr]
-        return cursor.fetchall()
+        return _rows(raw, engine.dialect.name, query, params)
     finally:
         raw.close()  # back to the pool, which rolls back any implicit transaction
+
+
+def _rows(
+    connection: PoolProxiedConnection, dialect: str, query: RawQuery, params: Mapping[str, Any]
+) -> Sequence[Sequence[Any]]:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(query.text_for(dialect), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def fetch_one(source: Source, query: RawQuery, params: Mapping[str, Any]) -> Sequence[Any] | None:
