@@ -19,10 +19,10 @@ from app.hr import audit
 from app.hr.dbutil import day_text, select_columns
 from app.hr.people import STATUSES, PeopleFilter, people_select
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
+from app.spreadsheet import safe_cell
 
 KINDS = ("long", "pivot")
 BATCH = 1000
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PERSON_COLUMNS = ["external_id", "email", "name", "department", "active"]
 LONG_COLUMNS = [
     *PERSON_COLUMNS,
@@ -39,20 +39,6 @@ LONG_COLUMNS = [
     "best_score",
     "completed_on",
 ]
-
-
-def safe_cell(value: Any) -> Any:
-    """Numbers stay numbers; text a spreadsheet would run as a formula gets a leading quote."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int | float):
-        return value
-    if isinstance(value, datetime | date):
-        return value.strftime("%Y-%m-%d")
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def filename(kind: str, filters: PeopleFilter, department_name: str | None, today: date) -> str:

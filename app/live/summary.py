@@ -16,8 +16,8 @@ from app.live.results import HIDDEN_NOTE, MIN_GROUP, Distribution, distribution
 from app.live.service import owned_session
 from app.live.stage import module_of
 from app.models import LiveParticipant, LiveSession, LiveVote, User
+from app.spreadsheet import safe_cell
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_HEADER = [
     "date",
     "module",
@@ -93,9 +93,5 @@ def summary_csv(summary: SessionSummary) -> str:
 
 
 def _cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str):
-        value = " ".join(value.split())
-        if value.startswith(FORMULA_STARTS):
-            return "'" + value
-    return value
+    """One line of text, spreadsheet-safe; numbers stay numbers."""
+    return safe_cell(" ".join(value.split()) if isinstance(value, str) else value)
