@@ -13,6 +13,22 @@ class BodyTooLarge(Exception):
     pass
 
 
+def limited_receive(receive: Receive, limit: int) -> Receive:
+    """`receive`, raising BodyTooLarge as soon as the body streamed so far passes `limit`."""
+    received = 0
+
+    async def counting_receive() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge()
+        return message
+
+    return counting_receive
+
+
 class BodySizeLimit:
     """Refuse bodies over the limit, whether declared by Content-Length or streamed."""
 
@@ -28,17 +44,7 @@ class BodySizeLimit:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)
             return
-        received = 0
         started = False
-
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit:
-                    raise BodyTooLarge()
-            return message
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
@@ -46,7 +52,7 @@ class BodySizeLimit:
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, limited_receive(receive, limit), tracking_send)
         except BodyTooLarge:
             if not started:
                 await _refuse(send, limit)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import File, Request, UploadFile
@@ -11,7 +11,6 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
-from starlette.types import Message, Receive
 
 from app.db import SessionDep
 from app.deps import CurrentUser, SettingsDep
@@ -20,36 +19,17 @@ from app.hr import importing, invites
 from app.hr.csvfile import MAX_BYTES, FileTooLarge, NotACsv, too_large_message
 from app.hr.import_plan import ImportPlan
 from app.hr.routes.common import hr_router
-from app.limits import BodyTooLarge
+from app.limits import BodyTooLarge, limited_receive
 from app.templating import render
 
 MULTIPART_SLACK = 64 * 1024  # headers and the other form fields around the file
-
-
-class _UploadTooLarge(Exception):
-    pass
-
-
-def _counting(receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
-    seen = 0
-
-    async def counted() -> Message:
-        nonlocal seen
-        message = await receive()
-        if message["type"] == "http.request":
-            seen += len(message.get("body", b""))
-            if seen > limit:
-                raise _UploadTooLarge()
-        return message
-
-    return counted
 
 
 def _too_large_cause(exc: BaseException | None) -> bool:
     """Whether parsing failed because the body passed a size limit (ours or the app's)."""
     if isinstance(exc, BaseExceptionGroup):
         return all(_too_large_cause(e) for e in exc.exceptions)
-    return isinstance(exc, _UploadTooLarge | BodyTooLarge)
+    return isinstance(exc, BodyTooLarge)
 
 
 def _too_large(request: Request) -> Response:
@@ -69,8 +49,10 @@ class UploadLimitRoute(APIRoute):
             if length.isdigit() and int(length) > limit:
                 return _too_large(request)
             try:
-                return await handler(Request(request.scope, _counting(request.receive, limit)))
-            except (_UploadTooLarge, BodyTooLarge):
+                return await handler(
+                    Request(request.scope, limited_receive(request.receive, limit))
+                )
+            except BodyTooLarge:
                 return _too_large(request)
             except HTTPException as exc:
                 if _too_large_cause(exc.__cause__):
