@@ -15,7 +15,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,6 +41,7 @@ from app.hr.people import PeopleFilter
 from app.main import create_app
 from app.models import Assignment, AttemptAnswer, Completion, Department, QuizAttempt, User
 from app.security import hash_password
+from bench.run import free_port
 
 HR_EMAIL, HR_PASSWORD = "bench-hr@example.com", "bench-hr-password-2024"
 SECRET = "bench-secret-key-0123456789abcdef0123456789"
@@ -179,12 +179,6 @@ def export_in_process(url: str, kind: str, *, trace: bool) -> dict[str, float]:
         "cpu_rows_per_s": rows / cpu,
         "peak_mb": peak / 1e6,
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

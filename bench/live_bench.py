@@ -26,7 +26,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -45,6 +44,7 @@ from app.db import make_engine
 from app.migrate import upgrade
 from app.models import User
 from app.security import hash_password
+from bench.run import free_port
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- live-bench:start -->", "<!-- live-bench:end -->"
@@ -59,12 +59,6 @@ CHOICE = re.compile(r'name="choice" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 ETAG_VERSION = re.compile(r'"r\d+-(\d+)-\d+"')
 TIMING = re.compile(r"dur=([\d.]+)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def percentile(values: list[float], p: float) -> float:
