@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from app.config import PROJECT_ROOT
-from app.content.catalog import load_catalog
+from app.content.catalog import Catalog, load_catalog
 from bench import run as full
 
 GROUPS = ("page", "quiz")
@@ -89,7 +89,14 @@ def run_group(args: argparse.Namespace, db: Path) -> None:
             server.stop()
 
 
-def _targets(group, ours, base, viewers, lesson, catalog) -> list[full.Target]:  # type: ignore[no-untyped-def]
+def _targets(
+    group: str,
+    ours: full.Server,
+    base: full.Server,
+    viewers: list[full.Login],
+    lesson: str,
+    catalog: Catalog,
+) -> list[full.Target]:
     if group == "page":
         signed_in = {"BENCH_SESSIONS": full.sessions_env(viewers)}
         return [
