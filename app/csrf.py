@@ -35,7 +35,7 @@ def token_for(request: Request) -> str:
 
 
 async def csrf_protect(request: Request) -> None:
-    """App-wide dependency: refuse unsafe requests without a matching token or from other sites."""
+    """Refuse unsafe requests without a matching token or from other sites."""
     if request.method in SAFE_METHODS:
         return
     if request.url.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(

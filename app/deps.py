@@ -6,7 +6,8 @@ thread pool, and each such hop costs more than the dependency itself (bench/NOTE
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -17,8 +18,9 @@ from app.auth.service import needs_touch, touch_session
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.errors import Forbidden
-from app.models import LoginSession, User
+from app.models import User
 
+Result = TypeVar("Result")
 SESSION_COOKIE = "allyship_session"
 SECURE_SESSION_COOKIE = "__Host-allyship_session"
 
@@ -43,26 +45,25 @@ SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
-async def _sign_in_of(
-    request: Request, settings: Settings, token: str | None
-) -> tuple[LoginSession, User] | None:
-    """The sign-in lookup: on the event loop for SQLite, in the thread pool otherwise.
+async def run_read(request: Request, read: Callable[..., Result], *args: Any) -> Result:
+    """Run a read-only function of an engine: on the event loop for SQLite, else in a thread.
 
-    On SQLite it is one indexed read of one row through the worker's own event-loop
-    connection (app.db.loop_reader): in WAL mode a read never waits for writers, and it
-    costs less than the thread-pool hop that would carry it (bench/NOTES.md). PostgreSQL's
-    reads cross the network, so they keep to the thread pool.
+    On a SQLite file the read goes through the worker's own event-loop connection
+    (app.db.loop_reader): in WAL mode a read never waits for writers, and a few indexed
+    SELECTs cost less than the thread-pool hop that would carry them (bench/NOTES.md).
+    PostgreSQL's reads cross the network, so they keep to the thread pool. `read` must only
+    read: a write on the loop could wait for a lock with the whole worker stopped.
     """
-    if not token:
-        return None
     reader: Engine | None = request.app.state.loop_reader
     if reader is not None:
-        return find_login(reader, settings, token)
-    return await run_in_threadpool(find_login, request.app.state.engine, settings, token)
+        return read(reader, *args)
+    return await run_in_threadpool(read, request.app.state.engine, *args)
 
 
-async def optional_user(request: Request, settings: SettingsDep) -> User | None:
-    found = await _sign_in_of(request, settings, request.cookies.get(session_cookie_name(settings)))
+async def optional_user(request: Request) -> User | None:
+    settings: Settings = request.app.state.settings
+    token = request.cookies.get(session_cookie_name(settings))
+    found = await run_read(request, find_login, settings, token) if token else None
     if found is None:
         request.state.user = request.state.login = None
         return None

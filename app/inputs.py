@@ -14,8 +14,6 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator
 
-from app.deps import OptionalUser
-
 NUL = "\x00"
 NUL_MESSAGE = "contains a NUL character, which text here cannot hold; remove it and try again"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -34,12 +32,8 @@ def _error(loc: tuple[str, ...], value: str) -> dict[str, Any]:
     return {"type": "nul_character", "loc": loc, "msg": f"Value {NUL_MESSAGE}.", "input": value}
 
 
-async def refuse_nul_characters(request: Request, _user: OptionalUser) -> None:
-    """App-wide dependency: 422 when the path, the query or a posted form holds a NUL.
-
-    It depends on the sign-in so that a form shown again with the problem (app/forms.py)
-    knows whose page it is; the lookup is cached for the rest of the request.
-    """
+async def refuse_nul_characters(request: Request) -> None:
+    """422 when the path, the query or a posted form holds a NUL (app/request_checks.py)."""
     errors = []
     if NUL in request.scope["path"]:
         errors.append(_error(("path",), request.scope["path"]))

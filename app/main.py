@@ -20,18 +20,18 @@ from app.auth.account_routes import router as account_router
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
-from app.csrf import csrf_protect
 from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.forms import page_again
 from app.hr.routes import router as hr_router
-from app.inputs import refuse_nul_characters
+from app.learning.lesson_body import render_lesson_bodies
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
 from app.middleware import RequestHeaders
 from app.migrate import pending
+from app.request_checks import request_checks
 from app.templating import is_htmx, render
 
 log = logging.getLogger("allyship")
@@ -75,10 +75,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(csrf_protect), Depends(refuse_nul_characters)],
+        dependencies=[Depends(request_checks)],
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
+    app.state.lesson_bodies = render_lesson_bodies(catalog)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
+from functools import cache
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from app.config import PROJECT_ROOT
@@ -17,6 +20,14 @@ from app.navigation import nav_links
 
 def _date(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
     return value.strftime(fmt) if value else ""
+
+
+@cache
+def status_badge(status: Enum) -> Markup:
+    """A status as a badge, made once per status (as a Jinja macro it was called per row)."""
+    return Markup('<span class="badge badge-{}">{}</span>').format(
+        status.name.replace("_", "-"), str(status.value).capitalize()
+    )
 
 
 def _build_env() -> Environment:
@@ -32,6 +43,7 @@ def _build_env() -> Environment:
     env.filters["datetime"] = lambda v: _date(v, "%-d %b %Y, %H:%M UTC")
     env.globals["csrf_token"] = token_for
     env.globals["nav_links"] = nav_links
+    env.globals["status_badge"] = status_badge
     return env
 
 

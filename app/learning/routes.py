@@ -7,15 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.catalog import Catalog
+from app.content.schema import Module
 from app.db import SessionDep
-from app.deps import CatalogDep, CurrentUser, SettingsDep
+from app.deps import CatalogDep, CurrentUser, SettingsDep, run_read
 from app.errors import NotFound
 from app.forms import Submitted, form_page
 from app.learning import attempts, certificates, progress
 from app.learning.scoring import AnswerError
+from app.models import Certificate, Reflection
 from app.templating import is_htmx, render
 
 router = APIRouter()
@@ -32,42 +35,56 @@ QuizForm = Annotated[dict[str, str], Depends(quiz_form)]
 
 
 @router.get("/")
-def dashboard(
-    request: Request, session: SessionDep, catalog: CatalogDep, user: CurrentUser
-) -> Response:
-    rows = progress.learner_progress(session, catalog, user.id or 0)
-    resume = progress.continue_with(rows)
+async def dashboard(request: Request, user: CurrentUser) -> Response:
+    # `async`, with its reads through deps.run_read: a page that only reads skips the
+    # thread-pool hop, which cost more than its queries (bench/NOTES.md).
+    catalog: Catalog = request.app.state.catalog
+    rows, certificate = await run_read(request, _dashboard_reads, catalog, user.id or 0)
     return render(
         request,
         "learning/dashboard.html",
         {
             "rows": rows,
-            "resume": resume,
+            "resume": progress.continue_with(rows),
             "overall": progress.overall_percent(rows),
-            # Shown only once every module is done, so only then looked up.
-            "certificate": None
-            if resume
-            else certificates.certificate_of(session, user_id=user.id or 0),
+            "certificate": certificate,
         },
     )
 
 
+def _dashboard_reads(
+    source: Engine, catalog: Catalog, user_id: int
+) -> tuple[list[progress.ModuleProgress], Certificate | None]:
+    rows = progress.learner_progress(source, catalog, user_id)
+    # Shown only once every module is done, so only then looked up.
+    done = progress.continue_with(rows) is None
+    return rows, certificates.certificate_of(source, user_id=user_id) if done else None
+
+
 @router.get("/modules/{module_id}")
-def lesson(
-    request: Request, module_id: str, session: SessionDep, catalog: CatalogDep, user: CurrentUser
-) -> Response:
+async def lesson(request: Request, module_id: str, user: CurrentUser) -> Response:
+    catalog: Catalog = request.app.state.catalog
     module = attempts.get_module(catalog, module_id)
+    row, reflection = await run_read(request, _lesson_reads, module, user.id or 0)
     return render(
         request,
         "learning/lesson.html",
         {
             "module": module,
-            "row": progress.module_progress(session, module, user.id or 0),
-            "reflection": progress.get_reflection(
-                session, user_id=user.id or 0, module_id=module.id
-            ),
+            "body": request.app.state.lesson_bodies[module.id],
+            "row": row,
+            "reflection": reflection,
             "next_module": _next_module(catalog, module.order),
         },
+    )
+
+
+def _lesson_reads(
+    source: Engine, module: Module, user_id: int
+) -> tuple[progress.ModuleProgress, Reflection | None]:
+    return (
+        progress.module_progress(source, module, user_id),
+        progress.get_reflection(source, user_id=user_id, module_id=module.id),
     )
 
 
@@ -98,6 +115,7 @@ def _reflection_again(request: Request, session: Session, form: Submitted) -> Re
     if is_htmx(request):
         return render(request, "learning/_reflection.html", context, status_code=422)
     context.update(
+        body=request.app.state.lesson_bodies[module.id],
         row=progress.module_progress(session, module, user.id),
         next_module=_next_module(catalog, module.order),
     )
@@ -130,7 +148,9 @@ def save_reflection(
 
 
 @router.get("/modules/{module_id}/quiz")
-def quiz_page(request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser) -> Response:
+async def quiz_page(
+    request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser
+) -> Response:
     module = attempts.get_module(catalog, module_id)
     return render(request, "learning/quiz.html", _quiz_context(module, {}, {}))
 
