@@ -25,7 +25,7 @@ from app.deps import LoginRequired
 from app.errors import DomainError
 from app.forms import page_again
 from app.hr.routes import router as hr_router
-from app.learning.lesson_body import render_lesson_bodies
+from app.learning.module_html import render_module_html
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
@@ -35,10 +35,12 @@ from app.request_checks import request_checks
 from app.templating import is_htmx, render
 
 log = logging.getLogger("allyship")
+# Matched in this order, so the learner's pages (most of the traffic) come first; no two
+# routers share a path.
 ROUTERS = [
+    learning_router,
     auth_router,
     account_router,
-    learning_router,
     live_router,
     hr_router,
     api_router,
@@ -79,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
-    app.state.lesson_bodies = render_lesson_bodies(catalog)
+    app.state.module_html = render_module_html(catalog)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)
