@@ -25,7 +25,7 @@ from app.deps import LoginRequired
 from app.errors import DomainError
 from app.forms import page_again
 from app.hr.routes import router as hr_router
-from app.learning.module_html import render_module_html
+from app.learning.module_html import ModuleHtml
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
@@ -81,7 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
-    app.state.module_html = render_module_html(catalog)
+    app.state.module_html = ModuleHtml(catalog)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     for router in ROUTERS:
         app.include_router(router)

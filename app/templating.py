@@ -13,12 +13,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
+from app import form_markup
 from app.config import PROJECT_ROOT
 from app.csrf import token_for
 from app.navigation import nav_links
 
 
-def _date(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
+def format_date(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
     return value.strftime(fmt) if value else ""
 
 
@@ -39,11 +40,14 @@ def _build_env() -> Environment:
         # Templates ship with the code: no stat() of every template file on each render.
         auto_reload=False,
     )
-    env.filters["date"] = _date
-    env.filters["datetime"] = lambda v: _date(v, "%-d %b %Y, %H:%M UTC")
+    env.filters["date"] = format_date
+    env.filters["datetime"] = lambda v: format_date(v, "%-d %b %Y, %H:%M UTC")
     env.globals["csrf_token"] = token_for
     env.globals["nav_links"] = nav_links
     env.globals["status_badge"] = status_badge
+    env.globals["error_summary"] = form_markup.error_summary
+    env.globals["field_error"] = form_markup.field_error
+    env.globals["described"] = form_markup.described
     return env
 
 

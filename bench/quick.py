@@ -7,14 +7,17 @@ throughput, latency and the worker's CPU time per request for each round.
     python -m bench.quick page     # bare page, lesson page, learner dashboard
     python -m bench.quick quiz     # bare insert, quiz submission
     python -m bench.quick page --rounds 3 --duration 8
+    python -m bench.quick page --profile lesson   # py-spy samples of the worker under load
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import subprocess
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -32,6 +35,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--profile", metavar="TARGET", help="sample this target's worker with py-spy (last round)"
+    )
     args = parser.parse_args()
     source = full.OUT / "bench.db"
     if not source.exists():
@@ -66,11 +72,16 @@ def run_group(args: argparse.Namespace, db: Path) -> None:
         targets = _targets(args.group, ours, base, viewers, lesson, catalog)
         for target in targets:
             target.run(2, args.connections, keep=False)
-        for _ in range(args.rounds):
+        for round_number in range(args.rounds):
             for target in targets:
                 server = base if target.key.startswith("base") else ours
+                spy = None
+                if args.profile == target.key and round_number == args.rounds - 1:
+                    spy = _start_py_spy(server.worker_pid(), args.duration)
                 before = full.cpu_seconds(server.worker_pid())
                 result = target.run(args.duration, args.connections)
+                if spy is not None:
+                    _print_profile(spy)
                 cpu_ms = (full.cpu_seconds(server.worker_pid()) - before) * 1000
                 print(
                     f"{target.key:10s} {result['rps']:7.0f} req/s  "
@@ -87,6 +98,36 @@ def run_group(args: argparse.Namespace, db: Path) -> None:
     finally:
         for server in list(full.Server.running):
             server.stop()
+
+
+SAMPLES = Path(tempfile.gettempdir()) / "allyship-quick-py-spy.txt"
+
+
+def _start_py_spy(pid: int, seconds: int) -> subprocess.Popen[bytes]:
+    """py-spy, sampling only while the worker holds the GIL (its CPU time, not its waits)."""
+    command = [str(full.BIN / "py-spy"), "record", "--pid", str(pid), "--gil", "--rate", "1000"]
+    command += ["--duration", str(seconds), "--format", "raw", "--output", str(SAMPLES)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _print_profile(spy: subprocess.Popen[bytes], top: int = 25) -> None:
+    """Where the samples were: by the frame they ended in, and by each file they passed through."""
+    spy.wait(timeout=60)
+    own: Counter[str] = Counter()
+    through: Counter[str] = Counter()
+    total = 0
+    for line in SAMPLES.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        frames = stack.split(";")
+        total += int(count)
+        own[frames[-1]] += int(count)
+        for where in {f.partition(" (")[2].rstrip(")").rpartition(":")[0] for f in frames}:
+            through[where] += int(count)
+    print(f"py-spy: {total} samples; full stacks in {SAMPLES}")
+    for title, counts in (("ending in", own), ("passing through file", through)):
+        print(f"  {title}:")
+        for name, count in counts.most_common(top):
+            print(f"    {100 * count / total:5.1f}%  {name}")
 
 
 def _targets(

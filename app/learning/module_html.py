@@ -1,43 +1,72 @@
-"""Each module's unchanging HTML, rendered once when the app starts.
+"""Each module's HTML that does not change per request: lesson text and dashboard cards.
 
-A lesson page is mostly the module's own text (heading, objectives, sections, sources) and
-a dashboard card mostly its title and summary, the same for every learner. Rendering them
-per request cost more than the pages' queries (bench/NOTES.md), so each module's pieces are
-rendered once and a page only adds what belongs to the learner: status, dates, scores, the
-private reflection box. A template marks where the learner's part goes with `{{ slot }}`.
+A lesson page is mostly the module's own text (heading, objectives, sections, sources), the
+same for every learner, so it is rendered once when the app starts; the page only adds the
+learner's status, private reflection box and next step. A dashboard card shows the module
+and a few facts of the learner's progress (status, best score, due and completion dates);
+many learners share each combination, so each distinct card is rendered once and kept.
+Rendering both per request cost more than the pages' queries (bench/NOTES.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from markupsafe import Markup
 
 from app.content.catalog import Catalog
-from app.content.schema import Module
-from app.templating import templates
+from app.learning.progress import ModuleProgress, Status
+from app.templating import format_date, templates
 
 SLOT = "<!-- learner's part -->"
+CARDS_KEPT = 4096  # distinct cards; a few hundred bytes each
 
 
 @dataclass(frozen=True)
+class CardFacts:
+    """Everything a dashboard card shows besides the module itself (the cache key)."""
+
+    module_id: str
+    status: Status
+    best_percent: int | None
+    due: str
+    overdue: bool
+    completed: str
+
+
 class ModuleHtml:
-    """A module's fixed HTML, in pieces that go around the learner's part."""
+    """One app's rendered module HTML (kept in app.state)."""
 
-    lesson: tuple[Markup, ...]  # two pieces around the reflection box, or one without it
-    card: tuple[Markup, ...]  # the dashboard card: heading | status badge | summary
+    def __init__(self, catalog: Catalog) -> None:
+        self.modules = {module.id: module for module in catalog.modules}
+        lesson = templates.env.get_template("learning/_lesson_body.html")
+        self.lessons = {
+            module.id: tuple(
+                Markup(piece)
+                for piece in lesson.render(module=module, slot=Markup(SLOT)).split(SLOT)
+            )
+            for module in catalog.modules
+        }
+        self._card = lru_cache(maxsize=CARDS_KEPT)(self._render_card)
 
+    def lesson(self, module_id: str) -> tuple[Markup, ...]:
+        """The lesson's text in two pieces around the reflection box (one if it has none)."""
+        return self.lessons[module_id]
 
-def render_module_html(catalog: Catalog) -> dict[str, ModuleHtml]:
-    return {
-        module.id: ModuleHtml(
-            lesson=_pieces("learning/_lesson_body.html", module),
-            card=_pieces("learning/_module_card.html", module),
+    def card(self, row: ModuleProgress) -> Markup:
+        """The dashboard card for one module of one learner's progress."""
+        return self._card(
+            CardFacts(
+                module_id=row.module.id,
+                status=row.status,
+                best_percent=row.best_percent,
+                due=format_date(row.due_at),
+                overdue=row.overdue,
+                completed=format_date(row.completed_at),
+            )
         )
-        for module in catalog.modules
-    }
 
-
-def _pieces(template_name: str, module: Module) -> tuple[Markup, ...]:
-    html = templates.env.get_template(template_name).render(module=module, slot=Markup(SLOT))
-    return tuple(Markup(piece) for piece in html.split(SLOT))
+    def _render_card(self, facts: CardFacts) -> Markup:
+        template = templates.env.get_template("learning/_module_card.html")
+        return Markup(template.render(module=self.modules[facts.module_id], card=facts))

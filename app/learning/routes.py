@@ -75,7 +75,7 @@ async def lesson(request: Request, module_id: str, user: CurrentUser) -> Respons
         "learning/lesson.html",
         {
             "module": module,
-            "html": request.app.state.module_html[module.id],
+            "html": request.app.state.module_html,
             "row": row,
             "reflection": reflection,
             "next_module": _next_module(catalog, module.order),
@@ -119,7 +119,7 @@ def _reflection_again(request: Request, session: Session, form: Submitted) -> Re
     if is_htmx(request):
         return render(request, "learning/_reflection.html", context, status_code=422)
     context.update(
-        html=request.app.state.module_html[module.id],
+        html=request.app.state.module_html,
         row=progress.module_progress(session, module, user.id),
         next_module=_next_module(catalog, module.order),
     )
