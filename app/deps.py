@@ -60,7 +60,8 @@ async def run_read(request: Request, read: Callable[..., Result], *args: Any) ->
     return await run_in_threadpool(read, request.app.state.engine, *args)
 
 
-async def optional_user(request: Request) -> User | None:
+async def look_up_sign_in(request: Request) -> User | None:
+    """Find who is signed in and keep it on the request (request_checks does it first)."""
     settings: Settings = request.app.state.settings
     token = request.cookies.get(session_cookie_name(settings))
     found = await run_read(request, find_login, settings, token) if token else None
@@ -76,10 +77,25 @@ async def optional_user(request: Request) -> User | None:
     return user
 
 
+async def optional_user(request: Request) -> User | None:
+    """The signed-in user or None, from the lookup the app-wide dependency already made.
+
+    Reading it from the request, rather than depending on the lookup, saves FastAPI a level
+    of dependency solving on every page (bench/NOTES.md); the lookup runs here only if
+    nothing did it first.
+    """
+    try:
+        user: User | None = request.state.user
+    except AttributeError:
+        return await look_up_sign_in(request)
+    return user
+
+
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-async def current_user(user: OptionalUser) -> User:
+async def current_user(request: Request) -> User:
+    user = await optional_user(request)
     if user is None:
         raise LoginRequired()
     return user

@@ -8,11 +8,10 @@ about a sixth of a signed-in page's CPU time here (bench/NOTES.md).
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
-from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import Request, cookie_parser
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +23,50 @@ from app.security import CSP, new_token
 
 log = logging.getLogger("allyship")
 HSTS = "max-age=31536000; includeSubDomains"
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+]
+SET_HERE = {name for name, _ in SECURITY_HEADERS} | {
+    b"strict-transport-security",
+    b"x-request-id",
+}
+NO_STORE = (b"cache-control", b"no-store")
+CSP_HEADER = (b"content-security-policy", CSP.encode())
+
+
+def _request_id_and_cookies(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str, str]:
+    """The client's X-Request-ID (at most 64 characters) and Cookie header, in one pass."""
+    given_id = cookies = ""
+    for name, value in headers:
+        if name == b"cookie":
+            cookies = value.decode("latin-1")
+        elif name == b"x-request-id":
+            given_id = value.decode("latin-1")[:64]
+    return given_id, cookies
+
+
+def _with_security_headers(
+    headers: Iterable[tuple[bytes, bytes]],
+    security: list[tuple[bytes, bytes]],
+    extra: list[tuple[bytes, bytes]],
+    no_store: bool,
+) -> list[tuple[bytes, bytes]]:
+    """The response's headers with ours set: a route's own CSP is kept, the rest replaced.
+
+    Raw header pairs in one pass: Starlette's MutableHeaders scans the list for every
+    header it sets, which cost more than the rest of this middleware (bench/NOTES.md).
+    """
+    replaced = SET_HERE | {b"cache-control"} if no_store else SET_HERE
+    out = [(name, value) for name, value in headers if name not in replaced]
+    if not any(name == b"content-security-policy" for name, _ in out):
+        out.append(CSP_HEADER)
+    out += security
+    out += extra
+    if no_store:
+        out.append(NO_STORE)
+    return out
 
 
 class RequestHeaders:
@@ -33,18 +76,19 @@ class RequestHeaders:
         self.app = app
         self.settings = settings
         self.error_page = error_page
+        self.security_headers = SECURITY_HEADERS + (
+            [(b"strict-transport-security", HSTS.encode())] if settings.https else []
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
+        given_id, cookies = _request_id_and_cookies(scope["headers"])
         state = scope.setdefault("state", {})
-        request_id = state["request_id"] = (
-            headers.get("x-request-id", "")[:64] or uuid.uuid4().hex[:16]
-        )
+        request_id = state["request_id"] = given_id or secrets.token_hex(8)
         new_anon = None
-        if ANON_COOKIE not in cookie_parser(headers.get("cookie", "")):
+        if ANON_COOKIE not in cookie_parser(cookies):
             new_anon = state["new_anon_csrf"] = new_token()
         method, path = scope["method"], scope["path"]
         started = time.perf_counter()
@@ -55,18 +99,13 @@ class RequestHeaders:
             if message["type"] == "http.response.start":
                 response_started = True
                 elapsed_ms = (time.perf_counter() - started) * 1000
-                out = MutableHeaders(scope=message)
+                no_store = state.get("user") is not None or path.startswith("/api/")
+                extra = [(b"x-request-id", request_id.encode("latin-1"))]
                 if new_anon and method in SAFE_METHODS:
-                    out.append("set-cookie", self._anon_cookie(new_anon))
-                out.setdefault("Content-Security-Policy", CSP)
-                out["X-Content-Type-Options"] = "nosniff"
-                out["Referrer-Policy"] = "same-origin"
-                out["X-Frame-Options"] = "DENY"
-                out["X-Request-ID"] = request_id
-                if self.settings.https:
-                    out["Strict-Transport-Security"] = HSTS
-                if state.get("user") is not None or path.startswith("/api/"):
-                    out["Cache-Control"] = "no-store"
+                    extra.append((b"set-cookie", self._anon_cookie(new_anon).encode("latin-1")))
+                message["headers"] = _with_security_headers(
+                    message.get("headers", ()), self.security_headers, extra, no_store
+                )
                 log.info(
                     "request id=%s method=%s path=%s status=%s ms=%.1f",
                     request_id,

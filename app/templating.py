@@ -18,9 +18,16 @@ from app.config import PROJECT_ROOT
 from app.csrf import token_for
 from app.navigation import nav_links
 
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-def format_date(value: datetime | None, fmt: str = "%-d %b %Y") -> str:
-    return value.strftime(fmt) if value else ""
+
+def format_date(value: datetime | None) -> str:
+    """ "7 Oct 2026" (what strftime's "%-d %b %Y" gives, without its cost: pages show many)."""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}" if value else ""
+
+
+def format_datetime(value: datetime | None) -> str:
+    return value.strftime("%-d %b %Y, %H:%M UTC") if value else ""
 
 
 @cache
@@ -41,7 +48,7 @@ def _build_env() -> Environment:
         auto_reload=False,
     )
     env.filters["date"] = format_date
-    env.filters["datetime"] = lambda v: format_date(v, "%-d %b %Y, %H:%M UTC")
+    env.filters["datetime"] = format_datetime
     env.globals["csrf_token"] = token_for
     env.globals["nav_links"] = nav_links
     env.globals["status_badge"] = status_badge
