@@ -33,6 +33,7 @@ from app.middleware import RequestHeaders
 from app.migrate import pending
 from app.request_checks import request_checks
 from app.templating import is_htmx, render
+from app.write_batches import WriteBatches
 
 log = logging.getLogger("allyship")
 # Matched in this order, so the learner's pages (most of the traffic) come first; no two
@@ -66,7 +67,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 f"The database is not up to date (missing {sorted(missing)}); run `allyship db upgrade`."
             )
         limit_threads(engine)
+        if reader is not None:  # a SQLite file: one writer thread batches the hot writes
+            app.state.write_batches = WriteBatches(engine)
         yield
+        if app.state.write_batches is not None:
+            app.state.write_batches.close()
+            app.state.write_batches = None
         engine.dispose()
         if reader is not None:
             reader.dispose()
@@ -81,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
+    app.state.write_batches = None
     app.state.module_html = ModuleHtml(catalog)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     for router in ROUTERS:

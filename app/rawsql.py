@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, DateTime, Engine, TypeDecorator, inspect
+from sqlalchemy import Boolean, DateTime, Dialect, Engine, TypeDecorator, inspect
 from sqlalchemy.orm import configure_mappers, make_transient_to_detached
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel
@@ -116,6 +116,30 @@ def columns_of(model: type[SQLModel]) -> Columns:
 
 def select_list(columns: Columns, alias: str) -> str:
     return ", ".join(f'{alias}."{name}"' for name, _ in columns)
+
+
+_BINDERS: dict[tuple[type[SQLModel], str], dict[str, Callable[[Any], Any]]] = {}
+
+
+def bind_values(
+    model: type[SQLModel], dialect: Dialect, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Values for a hand-written INSERT of `model`, stored exactly as the ORM would store them.
+
+    Each column's type converts its value for the database (on SQLite a datetime becomes the
+    text SQLAlchemy writes and reads back), so rows written here and through the ORM match.
+    """
+    key = (model, dialect.name)
+    if (processors := _BINDERS.get(key)) is None:
+        processors = _BINDERS[key] = {
+            column.name: process
+            for column in model.__table__.columns  # type: ignore[attr-defined]
+            if (process := column.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+    return {
+        name: processors[name](value) if name in processors and value is not None else value
+        for name, value in values.items()
+    }
 
 
 _MAPPERS_CONFIGURED = False

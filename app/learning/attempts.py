@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -14,10 +16,9 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Conflict, NotFound
 from app.learning import certificates
-from app.learning.progress import record_completion_if_done
-from app.learning.scoring import score_answers
-from app.models import AttemptAnswer, QuizAttempt, User
-from app.rawsql import columns_of, detached
+from app.learning.scoring import Score, score_answers
+from app.models import AttemptAnswer, Completion, QuizAttempt, User
+from app.rawsql import RawQuery, bind_values, columns_of, detached
 
 QUIZ_CHANGED = (
     "This quiz was updated while you were answering, so your answers were not scored. "
@@ -42,6 +43,39 @@ def get_module(catalog: Catalog, module_id: str) -> Module:
     return module
 
 
+@dataclass(frozen=True)
+class ScoredAttempt:
+    """An attempt scored on the server, ready to store."""
+
+    values: dict[str, Any]  # the quizattempt row, without its id
+    score: Score
+    user_id: int
+    module_id: str
+    submission_id: str
+
+
+def score_attempt(
+    catalog: Catalog, *, user: User, module_id: str, answers: Mapping[str, str], submission_id: str
+) -> ScoredAttempt:
+    """Score the answers against the current quiz (AnswerError names what is missing)."""
+    module = get_module(catalog, module_id)
+    score = score_answers(module.quiz, answers)
+    values = {
+        "user_id": user.id or 0,
+        "module_id": module.id,
+        "submission_id": submission_id,
+        "quiz_hash": module.quiz.content_hash,
+        "started_at": None,
+        "submitted_at": utcnow(),
+        "score": score.total,
+        "max_score": score.max_score,
+        "percent": score.percent,
+        "pass_mark": score.pass_mark,
+        "passed": score.passed,
+    }
+    return ScoredAttempt(values, score, user.id or 0, module.id, submission_id)
+
+
 def submit_attempt(
     session: Session,
     catalog: Catalog,
@@ -58,59 +92,107 @@ def submit_attempt(
         if (stored := _by_submission(session, user.id or 0, submission_id)) is not None:
             return SubmittedAttempt(stored, duplicate=True)
         raise QuizChanged(QUIZ_CHANGED)
-    score = score_answers(module.quiz, answers)
-    values = {
-        "user_id": user.id or 0,
-        "module_id": module.id,
-        "submission_id": submission_id,
-        "quiz_hash": module.quiz.content_hash,
-        "started_at": None,
-        "submitted_at": utcnow(),
-        "score": score.total,
-        "max_score": score.max_score,
-        "percent": score.percent,
-        "pass_mark": score.pass_mark,
-        "passed": score.passed,
-    }
-    # Core statements on the session's connection, and no read first: the unique
-    # (user, submission) key catches a repeated submission, which rolls everything back
-    # and returns the stored attempt. The ORM's unit of work, building the model and a read
-    # before every insert cost more than the inserts themselves (bench/NOTES.md).
-    connection = session.connection()
+    scored = score_attempt(
+        catalog, user=user, module_id=module.id, answers=answers, submission_id=submission_id
+    )
+    submitted = store_attempt(session, catalog, scored)
+    session.commit()
+    return submitted
+
+
+def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> SubmittedAttempt:
+    """Store a scored attempt in the session's transaction (a savepoint); the caller commits.
+
+    A repeated submission id returns the attempt stored the first time. Not committing
+    lets a batch of submissions share one transaction and one disk flush (app/write_batches.py).
+    """
+    repeated = (IntegrityError, session.connection().dialect.loaded_dbapi.IntegrityError)
     try:
-        attempt_id = connection.execute(_INSERT_ATTEMPT, values).scalar_one()
-        connection.execute(
-            _INSERT_ANSWER,
-            [
-                {
-                    "attempt_id": attempt_id,
-                    "scenario_id": result.scenario.id,
-                    "choice_id": result.chosen.id,
-                    "points": result.points,
-                }
-                for result in score.results
-            ],
-        )
-    except IntegrityError:
-        session.rollback()
-        stored = _by_submission(session, user.id or 0, submission_id)
+        with session.begin_nested():
+            attempt_id, completed = _insert_attempt(session, scored)
+            if completed:
+                certificates.issue_if_course_complete(session, catalog, user_id=scored.user_id)
+    except repeated:
+        stored = _by_submission(session, scored.user_id, scored.submission_id)
         if stored is None:
             raise
         return SubmittedAttempt(stored, duplicate=True)
-    if score.passed and record_completion_if_done(
-        session, user_id=user.id or 0, module_id=module.id, via="self-paced"
-    ):
-        certificates.issue_if_course_complete(session, catalog, user_id=user.id or 0)
-    session.commit()
-    row = {**values, "id": attempt_id}
+    row = {**scored.values, "id": attempt_id}
     attempt = detached(QuizAttempt, _ATTEMPT_COLUMNS, [row[name] for name, _ in _ATTEMPT_COLUMNS])
     return SubmittedAttempt(attempt, duplicate=False)
 
 
-_ATTEMPTS: Table = QuizAttempt.__table__  # type: ignore[attr-defined]
+def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]:
+    """Insert the attempt and its answers, and the completion if this pass completes the module.
+
+    Plain SQL on the session's own connection and no read first: the unique (user,
+    submission) key catches a repeat. The answers go in one statement and the completion
+    is a conditional insert, so the write lock is held for three statements; through the
+    ORM and Core it was held several times as long, mostly waiting for the GIL
+    (bench/NOTES.md). Returns (attempt id, whether a completion was recorded).
+    """
+    connection = session.connection()
+    dialect = connection.dialect
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(
+            _INSERT_ATTEMPT.text_for(dialect.name), bind_values(QuizAttempt, dialect, scored.values)
+        )
+        attempt_id: int = cursor.fetchall()[0][0]
+        cursor.execute(
+            _insert_answers(len(scored.score.results)).text_for(dialect.name),
+            _answer_params(attempt_id, scored.score),
+        )
+        if not scored.score.passed:
+            return attempt_id, False
+        completion = {
+            "user_id": scored.user_id,
+            "module_id": scored.module_id,
+            "completed_at": scored.values["submitted_at"],
+            "via": "self-paced",
+        }
+        cursor.execute(
+            _RECORD_COMPLETION.text_for(dialect.name), bind_values(Completion, dialect, completion)
+        )
+        return attempt_id, cursor.rowcount == 1
+    finally:
+        cursor.close()
+
+
+def _answer_params(attempt_id: int, score: Score) -> dict[str, Any]:
+    params: dict[str, Any] = {"attempt_id": attempt_id}
+    for n, result in enumerate(score.results):
+        params |= {f"s{n}": result.scenario.id, f"c{n}": result.chosen.id, f"p{n}": result.points}
+    return params
+
+
+@cache
+def _insert_answers(count: int) -> RawQuery:
+    """One INSERT for all of an attempt's answers (one statement, not one per answer)."""
+    rows = ", ".join(f"(:attempt_id, :s{n}, :c{n}, :p{n})" for n in range(count))
+    return RawQuery.of(
+        f"INSERT INTO attemptanswer (attempt_id, scenario_id, choice_id, points) VALUES {rows}"
+    )
+
+
 _ATTEMPT_COLUMNS = columns_of(QuizAttempt)
-_INSERT_ATTEMPT = insert(_ATTEMPTS).returning(_ATTEMPTS.c.id)
-_INSERT_ANSWER = insert(AttemptAnswer.__table__)  # type: ignore[attr-defined]
+_INSERTED = [name for name, _ in _ATTEMPT_COLUMNS if name != "id"]
+_INSERT_ATTEMPT = RawQuery.of(
+    f"INSERT INTO quizattempt ({', '.join(_INSERTED)})"
+    f" VALUES ({', '.join(':' + name for name in _INSERTED)}) RETURNING id"
+)
+# The module is complete once its lesson is read and a quiz passed (this attempt); the
+# unique (user, module) key keeps it to one row even if two workers race.
+_RECORD_COMPLETION = RawQuery.of(
+    """
+    INSERT INTO completion (user_id, module_id, completed_at, via)
+    SELECT :user_id, :module_id, :completed_at, :via
+     WHERE EXISTS (SELECT 1 FROM lessonprogress
+                    WHERE user_id = :user_id AND module_id = :module_id
+                      AND completed_at IS NOT NULL)
+    ON CONFLICT DO NOTHING
+    """
+)
 _BY_SUBMISSION = select(QuizAttempt).where(
     QuizAttempt.user_id == bindparam("user_id"),
     QuizAttempt.submission_id == bindparam("submission_id"),
