@@ -151,9 +151,10 @@ def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]
             "completed_at": scored.values["submitted_at"],
             "via": "self-paced",
         }
-        cursor.execute(
-            _RECORD_COMPLETION.text_for(dialect.name), bind_values(Completion, dialect, completion)
-        )
+        params = bind_values(Completion, dialect, completion)
+        # Named apart from the inserted values: PostgreSQL types each parameter once.
+        params |= {"read_by": scored.user_id, "read_module": scored.module_id}
+        cursor.execute(_RECORD_COMPLETION.text_for(dialect.name), params)
         return attempt_id, cursor.rowcount == 1
     finally:
         cursor.close()
@@ -188,7 +189,7 @@ _RECORD_COMPLETION = RawQuery.of(
     INSERT INTO completion (user_id, module_id, completed_at, via)
     SELECT :user_id, :module_id, :completed_at, :via
      WHERE EXISTS (SELECT 1 FROM lessonprogress
-                    WHERE user_id = :user_id AND module_id = :module_id
+                    WHERE user_id = :read_by AND module_id = :read_module
                       AND completed_at IS NOT NULL)
     ON CONFLICT DO NOTHING
     """
