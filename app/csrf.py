@@ -38,9 +38,9 @@ async def csrf_protect(request: Request) -> None:
     """Refuse unsafe requests without a matching token or from other sites."""
     if request.method in SAFE_METHODS:
         return
-    if request.url.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
-        "Bearer "
-    ):
+    if request.scope["path"].startswith("/api/") and request.headers.get(
+        "Authorization", ""
+    ).startswith("Bearer "):
         return  # API keys, no cookies: CSRF does not apply
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise Forbidden("This request came from another site and was refused.")

@@ -19,6 +19,7 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.errors import Forbidden
 from app.models import User
+from app.rawsql import held
 
 Result = TypeVar("Result")
 SESSION_COOKIE = "allyship_session"
@@ -46,7 +47,7 @@ CatalogDep = Annotated[Catalog, Depends(get_catalog)]
 
 
 async def run_read(request: Request, read: Callable[..., Result], *args: Any) -> Result:
-    """Run a read-only function of an engine: on the event loop for SQLite, else in a thread.
+    """Run `read(source, *args)`, reads only: on the event loop for SQLite, else in a thread.
 
     On a SQLite file the read goes through the worker's own event-loop connection
     (app.db.loop_reader): in WAL mode a read never waits for writers, and a few indexed
@@ -56,8 +57,13 @@ async def run_read(request: Request, read: Callable[..., Result], *args: Any) ->
     """
     reader: Engine | None = request.app.state.loop_reader
     if reader is not None:
-        return read(reader, *args)
-    return await run_in_threadpool(read, request.app.state.engine, *args)
+        return _read_on(reader, read, *args)
+    return await run_in_threadpool(_read_on, request.app.state.engine, read, *args)
+
+
+def _read_on(engine: Engine, read: Callable[..., Result], *args: Any) -> Result:
+    with held(engine) as source:
+        return read(source, *args)
 
 
 async def look_up_sign_in(request: Request) -> User | None:

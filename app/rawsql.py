@@ -13,7 +13,8 @@ are double-quoted where they clash with keywords ("user"), which both databases 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -24,7 +25,18 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel
 
 Model = TypeVar("Model", bound=SQLModel)
-Source = Engine | Session  # where a read runs: an engine's pool, or a session's transaction
+
+
+@dataclass(frozen=True)
+class Held:
+    """A pooled connection held for several reads in a row (one checkout, not one per read)."""
+
+    connection: PoolProxiedConnection
+    dialect: str
+
+
+# Where a read runs: an engine's pool, a session's transaction, or a held connection.
+Source = Engine | Session | Held
 Columns = list[tuple[str, Callable[[Any], Any] | None]]
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
@@ -56,6 +68,8 @@ def fetch_all(
     own reads see its snapshot). Otherwise it runs on a connection from the pool as a
     single statement, which on SQLite is its own consistent read transaction.
     """
+    if isinstance(source, Held):
+        return _rows(source.connection, source.dialect, query, params)
     if isinstance(source, Session) and source.in_transaction():
         connection = source.connection()
         return _rows(connection.connection, connection.dialect.name, query, params)
@@ -77,6 +91,16 @@ def _rows(
         return cursor.fetchall()
     finally:
         cursor.close()
+
+
+@contextmanager
+def held(engine: Engine) -> Iterator[Held]:
+    """One connection from the pool for the reads of one request; back to the pool after."""
+    raw = engine.raw_connection()
+    try:
+        yield Held(raw, engine.dialect.name)
+    finally:
+        raw.close()
 
 
 def fetch_one(source: Source, query: RawQuery, params: Mapping[str, Any]) -> Sequence[Any] | None:

@@ -38,6 +38,12 @@ def status_badge(status: Enum) -> Markup:
     )
 
 
+def progress_bar(percent: int, label: str) -> Markup:
+    return Markup(
+        '<progress class="progress" value="{0}" max="100" aria-label="{1}">{0}%</progress>'
+    ).format(percent, label)
+
+
 def _build_env() -> Environment:
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
@@ -52,6 +58,7 @@ def _build_env() -> Environment:
     env.globals["csrf_token"] = token_for
     env.globals["nav_links"] = nav_links
     env.globals["status_badge"] = status_badge
+    env.globals["progress_bar"] = progress_bar
     env.globals["error_summary"] = form_markup.error_summary
     env.globals["field_error"] = form_markup.field_error
     env.globals["described"] = form_markup.described

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine
-
 from app.clock import utcnow
 from app.config import Settings
 from app.models import LoginSession, User
-from app.rawsql import RawQuery, columns_of, detached, fetch_one, select_list
+from app.rawsql import RawQuery, Source, columns_of, detached, fetch_one, select_list
 from app.security import token_digest
 
 _LOGIN_COLUMNS = columns_of(LoginSession)
@@ -26,12 +24,12 @@ _SIGN_IN = RawQuery.of(
 
 
 def find_login(
-    engine: Engine, settings: Settings, token: str | None
+    source: Source, settings: Settings, token: str | None
 ) -> tuple[LoginSession, User] | None:
     """The live sign-in for a cookie token, honouring revocation, idle and absolute timeouts."""
     if not token:
         return None
-    row = fetch_one(engine, _SIGN_IN, {"token_hash": token_digest(token)})
+    row = fetch_one(source, _SIGN_IN, {"token_hash": token_digest(token)})
     if row is None:
         return None
     split = len(_LOGIN_COLUMNS)

@@ -54,6 +54,10 @@ class ModuleHtml:
         """The lesson's text in two pieces around the reflection box (one if it has none)."""
         return self.lessons[module_id]
 
+    def cards(self, rows: list[ModuleProgress]) -> Markup:
+        """Every module's card, as one piece of the page."""
+        return Markup("").join([self.card(row) for row in rows])
+
     def card(self, row: ModuleProgress) -> Markup:
         """The dashboard card for one module of one learner's progress."""
         return self._card(

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.content.catalog import Catalog
@@ -20,6 +19,7 @@ from app.forms import Submitted, form_page
 from app.learning import attempts, certificates, progress
 from app.learning.scoring import AnswerError
 from app.models import Certificate, Reflection
+from app.rawsql import Source
 from app.templating import is_htmx, render
 from app.write_batches import run_batched_write
 
@@ -58,7 +58,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
 
 
 def _dashboard_reads(
-    source: Engine, catalog: Catalog, user_id: int
+    source: Source, catalog: Catalog, user_id: int
 ) -> tuple[list[progress.ModuleProgress], Certificate | None]:
     rows = progress.learner_progress(source, catalog, user_id)
     # Shown only once every module is done, so only then looked up.
@@ -85,7 +85,7 @@ async def lesson(request: Request, module_id: str, user: CurrentUser) -> Respons
 
 
 def _lesson_reads(
-    source: Engine, module: Module, user_id: int
+    source: Source, module: Module, user_id: int
 ) -> tuple[progress.ModuleProgress, Reflection | None]:
     return (
         progress.module_progress(source, module, user_id),
