@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app import __version__
+from app import __version__, log_lines
 from app.api.routes import docs_router
 from app.api.routes import router as api_router
 from app.auth.account_routes import router as account_router
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.write_batches.close()
             app.state.write_batches = None
         engine.dispose()
+        log_lines.flush(log)
         if reader is not None:
             reader.dispose()
 
@@ -96,21 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_middleware(app, settings)
     app.add_middleware(BodySizeLimit)
     _add_error_handlers(app)
-    _configure_logging()
+    log_lines.configure(log)
     return app
-
-
-def _configure_logging() -> None:
-    """One key=value line per event on stderr (with the worker's pid), unless already configured."""
-    if not log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(
-            logging.Formatter(
-                "%(asctime)s level=%(levelname)s pid=%(process)d logger=%(name)s %(message)s"
-            )
-        )
-        log.addHandler(handler)
-        log.setLevel(logging.INFO)
 
 
 def _add_health(app: FastAPI) -> None:
