@@ -166,26 +166,43 @@ def bind_values(
     }
 
 
-_MAPPERS_CONFIGURED = False
+@dataclass(frozen=True)
+class _Shape:
+    manager: Any  # the class's ClassManager: makes instances with their ORM state
+    identity_class: type
+    complete: frozenset[str]  # the column names that make an instance fully loaded
 
 
-def _configure_mappers_once() -> None:
-    """Instances need configured mappers; checking on every call cost 5% of a page."""
-    global _MAPPERS_CONFIGURED
-    configure_mappers()
-    _MAPPERS_CONFIGURED = True
+_SHAPES: dict[type[SQLModel], _Shape] = {}
+
+
+def _shape(model: type[SQLModel]) -> _Shape:
+    """A model's mapping facts, looked up once: configuring and inspecting per row cost 5% of a page."""
+    if (shape := _SHAPES.get(model)) is None:
+        configure_mappers()
+        mapper = inspect(model)
+        shape = _SHAPES[model] = _Shape(
+            mapper.class_manager,
+            mapper._identity_class,
+            frozenset(attribute.key for attribute in mapper.column_attrs),
+        )
+    return shape
 
 
 def detached(model: type[Model], columns: Columns, values: Sequence[Any]) -> Model:
-    """An instance in the same state as one the ORM loaded and its session then let go."""
-    if not _MAPPERS_CONFIGURED:
-        _configure_mappers_once()
-    instance = inspect(model).class_manager.new_instance()
-    instance.__dict__.update(
-        {
-            name: convert(value) if convert and value is not None else value
-            for (name, convert), value in zip(columns, values, strict=True)
-        }
-    )
-    make_transient_to_detached(instance)
+    """An instance in the same state as one the ORM loaded and its session then let go.
+
+    With every column given (as the queries here select them), that state is the values plus
+    the identity key, set directly: SQLAlchemy's make_transient_to_detached does the same with
+    bookkeeping that cost more than the query (bench/NOTES.md). Otherwise it does it.
+    """
+    shape = _shape(model)
+    instance = shape.manager.new_instance()
+    row = instance.__dict__
+    for (name, convert), value in zip(columns, values, strict=True):
+        row[name] = convert(value) if convert and value is not None else value
+    if len(columns) == len(shape.complete) and "id" in row:
+        row["_sa_instance_state"].key = (shape.identity_class, (row["id"],), None)
+    else:
+        make_transient_to_detached(instance)
     return instance  # type: ignore[no-any-return]
