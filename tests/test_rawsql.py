@@ -69,3 +69,19 @@ def test_certificate_read_matches_the_orm(app: FastAPI, session: Session) -> Non
     read = certificates.certificate_of(app.state.engine, user_id=user.id or 0)
     stored = session.exec(select(Certificate)).one()
     assert read is not None and read.model_dump() == stored.model_dump()
+
+
+def test_stored_datetimes_come_back_as_aware_utc_whatever_their_form() -> None:
+    from datetime import UTC, datetime, timedelta, timezone
+
+    from app.rawsql import utc
+
+    expected = datetime(2026, 10, 7, 12, 34, 56, 123456, tzinfo=UTC)
+    assert utc("2026-10-07 12:34:56.123456") == expected
+    assert utc("2026-10-07 12:34:56") == expected.replace(microsecond=0)
+    assert utc("2026-10-07 14:34:56.123456+02:00") == expected
+    assert utc(datetime(2026, 10, 7, 12, 34, 56, 123456)) == expected  # PostgreSQL, naive
+    plus_two = timezone(timedelta(hours=2))
+    assert utc(datetime(2026, 10, 7, 14, 34, 56, 123456, tzinfo=plus_two)) == expected
+    assert all(utc(v).tzinfo == UTC for v in ("2026-10-07 12:34:56", "2026-10-07 12:34:56.5"))  # type: ignore[union-attr]
+    assert utc(None) is None

@@ -10,11 +10,13 @@ Rendering both per request cost more than the pages' queries (bench/NOTES.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from markupsafe import Markup
 
+from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.learning.progress import ModuleProgress, Status
 from app.templating import format_date, templates
@@ -23,8 +25,7 @@ SLOT = "<!-- learner's part -->"
 CARDS_KEPT = 4096  # distinct cards; a few hundred bytes each
 
 
-@dataclass(frozen=True)
-class CardFacts:
+class CardFacts(NamedTuple):
     """Everything a dashboard card shows besides the module itself (the cache key)."""
 
     module_id: str
@@ -56,18 +57,19 @@ class ModuleHtml:
 
     def cards(self, rows: list[ModuleProgress]) -> Markup:
         """Every module's card, as one piece of the page."""
-        return Markup("").join([self.card(row) for row in rows])
+        now = utcnow()
+        return Markup("").join([self.card(row, now) for row in rows])
 
-    def card(self, row: ModuleProgress) -> Markup:
+    def card(self, row: ModuleProgress, now: datetime | None = None) -> Markup:
         """The dashboard card for one module of one learner's progress."""
         return self._card(
             CardFacts(
-                module_id=row.module.id,
-                status=row.status,
-                best_percent=row.best_percent,
-                due=format_date(row.due_at),
-                overdue=row.overdue,
-                completed=format_date(row.completed_at),
+                row.module.id,
+                row.status,
+                row.best_percent,
+                format_date(row.due_at),
+                row.overdue_at(now or utcnow()),
+                format_date(row.completed_at),
             )
         )
 

@@ -54,7 +54,10 @@ class ModuleProgress:
 
     @property
     def overdue(self) -> bool:
-        return bool(self.due_at and not self.completed_at and self.due_at < utcnow())
+        return self.overdue_at(utcnow())
+
+    def overdue_at(self, now: datetime) -> bool:
+        return bool(self.due_at and not self.completed_at and self.due_at < now)
 
     @property
     def next_step(self) -> str:
