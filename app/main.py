@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -31,7 +31,7 @@ from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
 from app.middleware import RequestHeaders
 from app.migrate import pending
-from app.request_checks import request_checks
+from app.request_checks import CheckedRoute, require_checked
 from app.templating import is_htmx, render
 from app.write_batches import WriteBatches
 
@@ -84,16 +84,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
-        dependencies=[Depends(request_checks)],
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
     app.state.write_batches = None
     app.state.module_html = ModuleHtml(catalog)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    app.router.route_class = CheckedRoute
     for router in ROUTERS:
         app.include_router(router)
     _add_health(app)
+    require_checked(app.routes)
     _add_middleware(app, settings)
     app.add_middleware(BodySizeLimit)
     _add_error_handlers(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.deps import CatalogDep
 from app.errors import DomainError, Forbidden
 from app.models import ApiKey
+from app.request_checks import checked_router
 from app.templating import render
 
 bearer = HTTPBearer(
@@ -56,7 +57,7 @@ def scoped(scope: str):  # type: ignore[no-untyped-def]
 
 ReadKey = Annotated[ApiKey, scoped("read")]
 WriteKey = Annotated[ApiKey, scoped("write")]
-router = APIRouter(prefix="/api/v1", tags=["API v1"], responses=ERRORS)  # type: ignore[arg-type]
+router = checked_router(prefix="/api/v1", tags=["API v1"], responses=ERRORS)  # type: ignore[arg-type]
 
 
 @router.get("/modules", response_model=list[ModuleOut], summary="The course's modules, in order")
@@ -113,7 +114,7 @@ def progress(
     return service.progress(session, since=since, cursor=cursor, limit=limit)
 
 
-docs_router = APIRouter(include_in_schema=False)
+docs_router = checked_router(include_in_schema=False)
 
 
 API_SCHEMA_URL = "/api/v1/openapi.json"

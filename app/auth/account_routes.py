@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -14,9 +14,10 @@ from app.db import SessionDep
 from app.deps import CurrentUser, SettingsDep
 from app.errors import Invalid
 from app.forms import Password, Submitted, form_page
+from app.request_checks import checked_router
 from app.templating import render
 
-router = APIRouter()
+router = checked_router()
 
 
 @router.get("/account")

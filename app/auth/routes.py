@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -16,9 +16,10 @@ from app.deps import OptionalUser, SettingsDep, session_cookie_name
 from app.errors import TooManyRequests
 from app.forms import Hidden, Password, Submitted, form_page
 from app.hr.mailer import Mailer
+from app.request_checks import checked_router
 from app.templating import render
 
-router = APIRouter()
+router = checked_router()
 log = logging.getLogger("allyship.auth")
 
 

@@ -6,7 +6,7 @@ import uuid
 from functools import partial
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -20,10 +20,11 @@ from app.learning import attempts, certificates, progress
 from app.learning.scoring import AnswerError
 from app.models import Certificate, Reflection
 from app.rawsql import Source
+from app.request_checks import checked_router
 from app.templating import is_htmx, render
 from app.write_batches import run_batched_write
 
-router = APIRouter()
+router = checked_router()
 ANSWER_PREFIX = "answer-"
 
 

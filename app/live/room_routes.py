@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -19,9 +19,10 @@ from app.live import room
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
 from app.models import User
+from app.request_checks import checked_router
 from app.templating import is_htmx, render
 
-router = APIRouter()
+router = checked_router()
 ROOM_PAGE, ROOM_FRAGMENT = "live/room.html", "live/_room.html"
 
 

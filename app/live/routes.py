@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -18,9 +18,10 @@ from app.live.room_routes import router as room_router
 from app.live.stage import Stage, Unchanged
 from app.live.web import Started, no_store, not_modified
 from app.models import User
+from app.request_checks import checked_router
 from app.templating import is_htmx, render
 
-router = APIRouter()
+router = checked_router()
 router.include_router(room_router)
 navigation.register("/live", "Group sessions", "facilitator", "admin")
 

@@ -1,11 +1,10 @@
 """HR web routes: one router for main.py, built from the feature's route modules."""
 
-from fastapi import APIRouter
-
 from app import navigation
 from app.hr.routes import accounts, admin, assigning, invite, reminding, tracking, uploads
+from app.request_checks import checked_router
 
-router = APIRouter()
+router = checked_router()
 for module in (tracking, accounts, uploads, assigning, reminding, admin, invite):
     router.include_router(module.router)
 router.include_router(uploads.upload_router)

@@ -9,11 +9,12 @@ from fastapi.routing import APIRoute
 
 from app.deps import require_role
 from app.errors import Invalid
+from app.request_checks import CheckedRoute
 
 HR_ROLES = ("hr", "admin")
 
 
-def hr_router(route_class: type[APIRoute] = APIRoute) -> APIRouter:
+def hr_router(route_class: type[APIRoute] = CheckedRoute) -> APIRouter:
     """A router whose every route is for hr and admin accounts only."""
     return APIRouter(
         prefix="/hr",

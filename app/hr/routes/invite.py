@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.db import SessionDep
 from app.forms import Password, Submitted, form_page
 from app.hr import invites
+from app.request_checks import checked_router
 from app.templating import render
 
-router = APIRouter(include_in_schema=False)
+router = checked_router(include_in_schema=False)
 TOKEN_MAX = 100
 
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 
 from fastapi import File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from fastapi.routing import APIRoute
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
@@ -20,6 +19,7 @@ from app.hr.csvfile import MAX_BYTES, FileTooLarge, NotACsv, too_large_message
 from app.hr.import_plan import ImportPlan
 from app.hr.routes.common import hr_router
 from app.limits import BodyTooLarge, limited_receive
+from app.request_checks import CheckedRoute
 from app.templating import render
 
 MULTIPART_SLACK = 64 * 1024  # headers and the other form fields around the file
@@ -37,7 +37,7 @@ def _too_large(request: Request) -> Response:
     return render(request, "hr/import.html", context, status_code=413)
 
 
-class UploadLimitRoute(APIRoute):
+class UploadLimitRoute(CheckedRoute):
     """Stops reading a request body once it passes the import limit, before any parsing."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
