@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from typing import TextIO
 
 FORMAT = "%(asctime)s level=%(levelname)s pid=%(process)d logger=%(name)s %(message)s"
@@ -76,11 +77,27 @@ class BatchedLineHandler(logging.Handler):
                 self.flush()
 
 
+class LineFormatter(logging.Formatter):
+    """The standard format, with the time's seconds part made once a second, not per line."""
+
+    _second = -1
+    _seconds_text = ""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        if datefmt:
+            return super().formatTime(record, datefmt)
+        second = int(record.created)
+        if second != self._second:
+            self._seconds_text = time.strftime(self.default_time_format, self.converter(second))
+            self._second = second
+        return f"{self._seconds_text},{int(record.msecs):03d}"  # the default_msec_format
+
+
 def configure(logger: logging.Logger) -> None:
     """Give `logger` the batched stderr handler, unless it already has handlers."""
     if not logger.handlers:
         handler = BatchedLineHandler()
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(LineFormatter(FORMAT))
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
 

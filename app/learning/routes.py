@@ -6,7 +6,7 @@ import uuid
 from functools import partial
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -29,12 +29,13 @@ ANSWER_PREFIX = "answer-"
 
 
 async def quiz_form(request: Request) -> dict[str, str]:
-    """The posted quiz form as plain strings (answers are `answer-<scenario id>` fields)."""
+    """The posted quiz form as plain strings (answers are `answer-<scenario id>` fields).
+
+    Read in the route rather than as a dependency: the request checks have parsed it
+    already, and each dependency costs FastAPI more than this does (bench/NOTES.md).
+    """
     form = await request.form(max_fields=200)
     return {k: v for k, v in form.items() if isinstance(v, str)}
-
-
-QuizForm = Annotated[dict[str, str], Depends(quiz_form)]
 
 
 @router.get("/")
@@ -174,13 +175,12 @@ def _quiz_context(
 
 
 @router.post("/modules/{module_id}/quiz")
-async def submit_quiz(
-    request: Request, module_id: str, form: QuizForm, user: CurrentUser
-) -> Response:
+async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Response:
     # `async`: scored here, stored by the worker's writer thread in a transaction shared
     # with other submissions arriving at the same time (app/write_batches.py).
     catalog: Catalog = request.app.state.catalog
     module = attempts.get_module(catalog, module_id)
+    form = await quiz_form(request)
     answers = {
         k.removeprefix(ANSWER_PREFIX): v for k, v in form.items() if k.startswith(ANSWER_PREFIX)
     }

@@ -62,3 +62,14 @@ def test_flush_and_close_write_what_is_waiting() -> None:
     logger.info("and one more")
     handler.close()
     assert stream.getvalue().endswith("and one more\n")
+
+
+def test_line_times_read_as_the_standard_format_does() -> None:
+    from app.log_lines import LineFormatter
+
+    standard, ours = logging.Formatter(FORMAT), LineFormatter(FORMAT)
+    for created in (1_790_000_000.0, 1_790_000_000.25, 1_790_000_000.999, 1_790_000_001.5):
+        record = logging.makeLogRecord(
+            {"msg": "x", "created": created, "msecs": (created % 1) * 1000}
+        )
+        assert ours.formatTime(record) == standard.formatTime(record)
