@@ -8,7 +8,6 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
@@ -101,35 +100,36 @@ def submit_attempt(
 
 
 def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> SubmittedAttempt:
-    """Store a scored attempt in the session's transaction (a savepoint); the caller commits.
+    """Store a scored attempt in the session's transaction; the caller commits.
 
-    A repeated submission id returns the attempt stored the first time. Not committing
-    lets a batch of submissions share one transaction and one disk flush (app/write_batches.py).
+    A repeated submission id returns the attempt stored the first time (the insert skips a
+    row whose submission id is taken, so no savepoint is needed to recover from it). Not
+    committing lets a batch of submissions share one transaction and one disk flush
+    (app/write_batches.py).
     """
-    repeated = (IntegrityError, session.connection().dialect.loaded_dbapi.IntegrityError)
-    try:
-        with session.begin_nested():
-            attempt_id, completed = _insert_attempt(session, scored)
-            if completed:
-                certificates.issue_if_course_complete(session, catalog, user_id=scored.user_id)
-    except repeated:
+    inserted = _insert_attempt(session, scored)
+    if inserted is None:
         stored = _by_submission(session, scored.user_id, scored.submission_id)
-        if stored is None:
-            raise
+        if stored is None:  # taken by a row this transaction cannot see: impossible here
+            raise Conflict("This submission could not be stored; please submit again.")
         return SubmittedAttempt(stored, duplicate=True)
+    attempt_id, completed = inserted
+    if completed:
+        certificates.issue_if_course_complete(session, catalog, user_id=scored.user_id)
     row = {**scored.values, "id": attempt_id}
     attempt = detached(QuizAttempt, _ATTEMPT_COLUMNS, [row[name] for name, _ in _ATTEMPT_COLUMNS])
     return SubmittedAttempt(attempt, duplicate=False)
 
 
-def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]:
+def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool] | None:
     """Insert the attempt and its answers, and the completion if this pass completes the module.
 
     Plain SQL on the session's own connection and no read first: the unique (user,
     submission) key catches a repeat. The answers go in one statement and the completion
     is a conditional insert, so the write lock is held for three statements; through the
     ORM and Core it was held several times as long, mostly waiting for the GIL
-    (bench/NOTES.md). Returns (attempt id, whether a completion was recorded).
+    (bench/NOTES.md). Returns (attempt id, whether a completion was recorded), or None when
+    the submission id was stored before.
     """
     connection = session.connection()
     dialect = connection.dialect
@@ -138,7 +138,10 @@ def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]
         cursor.execute(
             _INSERT_ATTEMPT.text_for(dialect.name), bind_values(QuizAttempt, dialect, scored.values)
         )
-        attempt_id: int = cursor.fetchall()[0][0]
+        returned = cursor.fetchall()
+        if not returned:
+            return None
+        attempt_id: int = returned[0][0]
         cursor.execute(
             _insert_answers(len(scored.score.results)).text_for(dialect.name),
             _answer_params(attempt_id, scored.score),
@@ -180,7 +183,8 @@ _ATTEMPT_COLUMNS = columns_of(QuizAttempt)
 _INSERTED = [name for name, _ in _ATTEMPT_COLUMNS if name != "id"]
 _INSERT_ATTEMPT = RawQuery.of(
     f"INSERT INTO quizattempt ({', '.join(_INSERTED)})"
-    f" VALUES ({', '.join(':' + name for name in _INSERTED)}) RETURNING id"
+    f" VALUES ({', '.join(':' + name for name in _INSERTED)})"
+    " ON CONFLICT (user_id, submission_id) DO NOTHING RETURNING id"
 )
 # The module is complete once its lesson is read and a quiz passed (this attempt); the
 # unique (user, module) key keeps it to one row even if two workers race.
