@@ -105,7 +105,16 @@ SAMPLES = Path(tempfile.gettempdir()) / "allyship-quick-py-spy.txt"
 
 def _start_py_spy(pid: int, seconds: int) -> subprocess.Popen[bytes]:
     """py-spy, sampling only while the worker holds the GIL (its CPU time, not its waits)."""
-    command = [str(full.BIN / "py-spy"), "record", "--pid", str(pid), "--gil", "--rate", "1000", "--threads"]
+    command = [
+        str(full.BIN / "py-spy"),
+        "record",
+        "--pid",
+        str(pid),
+        "--gil",
+        "--rate",
+        "1000",
+        "--threads",
+    ]
     command += ["--duration", str(seconds), "--format", "raw", "--output", str(SAMPLES)]
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
