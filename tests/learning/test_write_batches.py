@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 from fastapi import FastAPI
@@ -24,6 +25,7 @@ from tests.factories import make_user
 from tests.learning.test_learner_journey import quiz_form
 
 ANSWERS = {"standup": "credit", "review": "finish"}
+Result = TypeVar("Result")
 
 
 @pytest.fixture
@@ -47,12 +49,18 @@ def _store(catalog: Catalog, user: User, submission_id: str) -> Callable[[Sessio
     return lambda session: attempts.store_attempt(session, catalog, scored)
 
 
+def _run(main: Callable[[], Coroutine[Any, Any, Result]]) -> Result:
+    """asyncio.run in a thread of its own: the browser tests keep a loop running in this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(lambda: asyncio.run(main())).result()
+
+
 def _run_all(batches: WriteBatches, writes: list[Callable[[Session], Any]]) -> list[Any]:
     async def submit_all() -> list[Any]:
         tasks = [batches.submit(write) for write in writes]
         return await asyncio.gather(*tasks, return_exceptions=True)
 
-    return asyncio.run(submit_all())
+    return _run(submit_all)
 
 
 def _commits(engine: Engine) -> list[int]:
@@ -140,7 +148,7 @@ def test_a_failed_commit_fails_every_write_in_that_transaction(
         hold.set()
         return await asyncio.gather(blocker, good, bad, return_exceptions=True)
 
-    _, good, bad = asyncio.run(scenario())
+    _, good, bad = _run(scenario)
     assert isinstance(good, Exception) and "FOREIGN KEY" in str(good)
     assert isinstance(bad, Exception)
     assert session.exec(select(QuizAttempt)).all() == []
@@ -161,7 +169,7 @@ def test_close_finishes_the_writes_already_submitted(
         await asyncio.to_thread(writer.close)
         return await asyncio.gather(*tasks)
 
-    assert len(asyncio.run(submit_then_close())) == 10
+    assert len(_run(submit_then_close)) == 10
     assert len(session.exec(select(QuizAttempt)).all()) == 10
 
 
