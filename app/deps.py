@@ -67,7 +67,7 @@ def _read_on(engine: Engine, read: Callable[..., Result], *args: Any) -> Result:
 
 
 async def look_up_sign_in(request: Request) -> User | None:
-    """Find who is signed in and keep it on the request (request_checks does it first)."""
+    """Find who is signed in and keep it on the request (app/request_checks.py, first)."""
     settings: Settings = request.app.state.settings
     token = request.cookies.get(session_cookie_name(settings))
     found = await run_read(request, find_login, settings, token) if token else None
@@ -84,7 +84,7 @@ async def look_up_sign_in(request: Request) -> User | None:
 
 
 async def optional_user(request: Request) -> User | None:
-    """The signed-in user or None, from the lookup the app-wide dependency already made.
+    """The signed-in user or None, from the lookup the request checks already made.
 
     Reading it from the request, rather than depending on the lookup, saves FastAPI a level
     of dependency solving on every page (bench/NOTES.md); the lookup runs here only if
