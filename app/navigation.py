@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from app.models import User
 
@@ -22,5 +23,11 @@ def register(href: str, label: str, *roles: str) -> None:
         NAV_LINKS.append(NavLink(href, label, frozenset(roles)))
 
 
-def nav_links(user: User | None) -> list[NavLink]:
-    return [link for link in NAV_LINKS if user is not None and user.role in link.roles]
+def nav_links(user: User | None) -> tuple[NavLink, ...]:
+    return () if user is None else _links_for(user.role, len(NAV_LINKS))
+
+
+@cache
+def _links_for(role: str, registered: int) -> tuple[NavLink, ...]:
+    """Per role, made once (and again if a feature registers a link later)."""
+    return tuple(link for link in NAV_LINKS if role in link.roles)
