@@ -29,10 +29,10 @@ Model = TypeVar("Model", bound=SQLModel)
 
 @dataclass(frozen=True)
 class Held:
-    """A pooled connection held for several reads in a row (one checkout, not one per read)."""
+    """A DBAPI connection held for several statements in a row, with its dialect."""
 
     connection: PoolProxiedConnection
-    dialect: str
+    dialect: Dialect
 
 
 # Where a read runs: an engine's pool, a session's transaction, or a held connection.
@@ -40,7 +40,6 @@ Source = Engine | Session | Held
 Columns = list[tuple[str, Callable[[Any], Any] | None]]
 
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
-SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy's DateTime stores values in SQLite
 NAIVE_TEXT_LENGTHS = (19, 26)  # "2026-10-07 12:34:56" and the same with ".123456"
 
 
@@ -63,35 +62,42 @@ class RawQuery:
 def fetch_all(
     source: Source, query: RawQuery, params: Mapping[str, Any]
 ) -> Sequence[Sequence[Any]]:
-    """Run one SELECT and return its rows.
+    """Run one statement and return its rows (a SELECT, or a write with RETURNING).
 
     Given a Session inside a transaction, the query joins that transaction (so a write's
     own reads see its snapshot). Otherwise it runs on a connection from the pool as a
     single statement, which on SQLite is its own consistent read transaction.
     """
     if isinstance(source, Held):
-        return _rows(source.connection, source.dialect, query, params)
+        with _executed(source, query, params) as cursor:
+            return cursor.fetchall()
     if isinstance(source, Session) and source.in_transaction():
-        connection = source.connection()
-        return _rows(connection.connection, connection.dialect.name, query, params)
+        return fetch_all(in_transaction(source), query, params)
     bind = source.get_bind() if isinstance(source, Session) else source
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    raw = engine.raw_connection()
-    try:
-        return _rows(raw, engine.dialect.name, query, params)
-    finally:
-        raw.close()  # back to the pool, which rolls back any implicit transaction
+    with held(bind if isinstance(bind, Engine) else bind.engine) as connection:
+        return fetch_all(connection, query, params)
 
 
-def _rows(
-    connection: PoolProxiedConnection, dialect: str, query: RawQuery, params: Mapping[str, Any]
-) -> Sequence[Sequence[Any]]:
-    cursor = connection.cursor()
+def execute(source: Held, query: RawQuery, params: Mapping[str, Any]) -> int:
+    """Run one write and return how many rows it changed."""
+    with _executed(source, query, params) as cursor:
+        return int(cursor.rowcount)
+
+
+@contextmanager
+def _executed(source: Held, query: RawQuery, params: Mapping[str, Any]) -> Iterator[Any]:
+    cursor = source.connection.cursor()
     try:
-        cursor.execute(query.text_for(dialect), params)
-        return cursor.fetchall()
+        cursor.execute(query.text_for(source.dialect.name), params)
+        yield cursor
     finally:
         cursor.close()
+
+
+def in_transaction(session: Session) -> Held:
+    """The session's own connection, its transaction begun (for writes that must join it)."""
+    connection = session.connection()
+    return Held(connection.connection, connection.dialect)
 
 
 @contextmanager
@@ -99,9 +105,9 @@ def held(engine: Engine) -> Iterator[Held]:
     """One connection from the pool for the reads of one request; back to the pool after."""
     raw = engine.raw_connection()
     try:
-        yield Held(raw, engine.dialect.name)
+        yield Held(raw, engine.dialect)
     finally:
-        raw.close()
+        raw.close()  # back to the pool, which rolls back any implicit transaction
 
 
 def fetch_one(source: Source, query: RawQuery, params: Mapping[str, Any]) -> Sequence[Any] | None:
@@ -122,17 +128,13 @@ def utc(value: datetime | str | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
-def _as_bool(value: Any) -> bool:
-    return bool(value)  # SQLite returns 0/1
-
-
 def _converter(column_type: Any) -> Callable[[Any], Any] | None:
     """How a raw column value becomes what the ORM would have given."""
     kind = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
     if isinstance(kind, DateTime):
         return utc
     if isinstance(kind, Boolean):
-        return _as_bool
+        return bool  # SQLite returns 0/1
     return None
 
 
@@ -173,7 +175,7 @@ def bind_values(
 class _Shape:
     manager: Any  # the class's ClassManager: makes instances with their ORM state
     identity_class: type
-    complete: frozenset[str]  # the column names that make an instance fully loaded
+    column_count: int  # an instance with this many columns given is fully loaded
 
 
 _SHAPES: dict[type[SQLModel], _Shape] = {}
@@ -187,7 +189,7 @@ def _shape(model: type[SQLModel]) -> _Shape:
         shape = _SHAPES[model] = _Shape(
             mapper.class_manager,
             mapper._identity_class,
-            frozenset(attribute.key for attribute in mapper.column_attrs),
+            len(mapper.column_attrs),
         )
     return shape
 
@@ -204,7 +206,7 @@ def detached(model: type[Model], columns: Columns, values: Sequence[Any]) -> Mod
     row = instance.__dict__
     for (name, convert), value in zip(columns, values, strict=True):
         row[name] = convert(value) if convert and value is not None else value
-    if len(columns) == len(shape.complete) and "id" in row:
+    if len(columns) == shape.column_count and "id" in row:
         row["_sa_instance_state"].key = (shape.identity_class, (row["id"],), None)
     else:
         make_transient_to_detached(instance)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
@@ -15,9 +14,21 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Conflict, NotFound
 from app.learning import certificates
+from app.learning.progress import record_completion_if_done
 from app.learning.scoring import Score, score_answers
-from app.models import AttemptAnswer, Completion, QuizAttempt, User
-from app.rawsql import RawQuery, bind_values, columns_of, detached
+from app.models import AttemptAnswer, QuizAttempt, User
+from app.rawsql import (
+    RawQuery,
+    Source,
+    bind_values,
+    columns_of,
+    detached,
+    execute,
+    fetch_all,
+    fetch_one,
+    in_transaction,
+    select_list,
+)
 
 QUIZ_CHANGED = (
     "This quiz was updated while you were answering, so your answers were not scored. "
@@ -48,9 +59,14 @@ class ScoredAttempt:
 
     values: dict[str, Any]  # the quizattempt row, without its id
     score: Score
-    user_id: int
-    module_id: str
-    submission_id: str
+
+    @property
+    def user_id(self) -> int:
+        return int(self.values["user_id"])
+
+    @property
+    def submission_id(self) -> str:
+        return str(self.values["submission_id"])
 
 
 def score_attempt(
@@ -72,31 +88,18 @@ def score_attempt(
         "pass_mark": score.pass_mark,
         "passed": score.passed,
     }
-    return ScoredAttempt(values, score, user.id or 0, module.id, submission_id)
+    return ScoredAttempt(values, score)
 
 
-def submit_attempt(
-    session: Session,
-    catalog: Catalog,
-    *,
-    user: User,
-    module_id: str,
-    answers: Mapping[str, str],
-    quiz_hash: str,
-    submission_id: str,
-) -> SubmittedAttempt:
-    """Score and store one attempt; a repeated submission id returns the stored attempt."""
-    module = get_module(catalog, module_id)
-    if quiz_hash != module.quiz.content_hash:
-        if (stored := _by_submission(session, user.id or 0, submission_id)) is not None:
-            return SubmittedAttempt(stored, duplicate=True)
-        raise QuizChanged(QUIZ_CHANGED)
-    scored = score_attempt(
-        catalog, user=user, module_id=module.id, answers=answers, submission_id=submission_id
-    )
-    submitted = store_attempt(session, catalog, scored)
-    session.commit()
-    return submitted
+def stale_submission(source: Source, user_id: int, submission_id: str) -> SubmittedAttempt:
+    """A submission from a page whose quiz has changed since it was shown.
+
+    A repeat of a submission stored before the change gets that attempt back; anything
+    else is QuizChanged, and nothing is scored against a quiz the learner did not see.
+    """
+    if (stored := _stored_submission(source, user_id, submission_id)) is not None:
+        return SubmittedAttempt(stored, duplicate=True)
+    raise QuizChanged(QUIZ_CHANGED)
 
 
 def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> SubmittedAttempt:
@@ -109,7 +112,7 @@ def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> 
     """
     inserted = _insert_attempt(session, scored)
     if inserted is None:
-        stored = _by_submission(session, scored.user_id, scored.submission_id)
+        stored = _stored_submission(session, scored.user_id, scored.submission_id)
         if stored is None:  # taken by a row this transaction cannot see: impossible here
             raise Conflict("This submission could not be stored; please submit again.")
         return SubmittedAttempt(stored, duplicate=True)
@@ -131,36 +134,25 @@ def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]
     (bench/NOTES.md). Returns (attempt id, whether a completion was recorded), or None when
     the submission id was stored before.
     """
-    connection = session.connection()
-    dialect = connection.dialect
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(
-            _INSERT_ATTEMPT.text_for(dialect.name), bind_values(QuizAttempt, dialect, scored.values)
-        )
-        returned = cursor.fetchall()
-        if not returned:
-            return None
-        attempt_id: int = returned[0][0]
-        cursor.execute(
-            _insert_answers(len(scored.score.results)).text_for(dialect.name),
-            _answer_params(attempt_id, scored.score),
-        )
-        if not scored.score.passed:
-            return attempt_id, False
-        completion = {
-            "user_id": scored.user_id,
-            "module_id": scored.module_id,
-            "completed_at": scored.values["submitted_at"],
-            "via": "self-paced",
-        }
-        params = bind_values(Completion, dialect, completion)
-        # Named apart from the inserted values: PostgreSQL types each parameter once.
-        params |= {"read_by": scored.user_id, "read_module": scored.module_id}
-        cursor.execute(_RECORD_COMPLETION.text_for(dialect.name), params)
-        return attempt_id, cursor.rowcount == 1
-    finally:
-        cursor.close()
+    connection = in_transaction(session)
+    values = bind_values(QuizAttempt, connection.dialect, scored.values)
+    returned = fetch_all(connection, _INSERT_ATTEMPT, values)
+    if not returned:
+        return None
+    attempt_id: int = returned[0][0]
+    execute(
+        connection,
+        _insert_answers(len(scored.score.results)),
+        _answer_params(attempt_id, scored.score),
+    )
+    completed = scored.score.passed and record_completion_if_done(
+        session,
+        user_id=scored.user_id,
+        module_id=str(scored.values["module_id"]),
+        via="self-paced",
+        at=scored.values["submitted_at"],
+    )
+    return attempt_id, completed
 
 
 def _answer_params(attempt_id: int, score: Score) -> dict[str, Any]:
@@ -186,28 +178,17 @@ _INSERT_ATTEMPT = RawQuery.of(
     f" VALUES ({', '.join(':' + name for name in _INSERTED)})"
     " ON CONFLICT (user_id, submission_id) DO NOTHING RETURNING id"
 )
-# The module is complete once its lesson is read and a quiz passed (this attempt); the
-# unique (user, module) key keeps it to one row even if two workers race.
-_RECORD_COMPLETION = RawQuery.of(
-    """
-    INSERT INTO completion (user_id, module_id, completed_at, via)
-    SELECT :user_id, :module_id, :completed_at, :via
-     WHERE EXISTS (SELECT 1 FROM lessonprogress
-                    WHERE user_id = :read_by AND module_id = :read_module
-                      AND completed_at IS NOT NULL)
-    ON CONFLICT DO NOTHING
-    """
-)
-_BY_SUBMISSION = select(QuizAttempt).where(
-    QuizAttempt.user_id == bindparam("user_id"),
-    QuizAttempt.submission_id == bindparam("submission_id"),
+_STORED_SUBMISSION = RawQuery.of(
+    f"SELECT {select_list(_ATTEMPT_COLUMNS, 'a')} FROM quizattempt a"
+    " WHERE a.user_id = :user_id AND a.submission_id = :submission_id"
 )
 
 
-def _by_submission(session: Session, user_id: int, submission_id: str) -> QuizAttempt | None:
-    return session.exec(
-        _BY_SUBMISSION, params={"user_id": user_id, "submission_id": submission_id}
-    ).first()
+def _stored_submission(source: Source, user_id: int, submission_id: str) -> QuizAttempt | None:
+    row = fetch_one(
+        source, _STORED_SUBMISSION, {"user_id": user_id, "submission_id": submission_id}
+    )
+    return None if row is None else detached(QuizAttempt, _ATTEMPT_COLUMNS, row)
 
 
 def attempt_for(session: Session, *, user: User, attempt_id: int) -> QuizAttempt:

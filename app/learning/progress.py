@@ -7,22 +7,23 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import BindParameter, Select, bindparam, exists
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.learning import certificates
-from app.models import Completion, LessonProgress, QuizAttempt, Reflection, User
+from app.models import Completion, LessonProgress, Reflection, User
 from app.rawsql import (
     RawQuery,
     Source,
+    bind_values,
     columns_of,
     detached,
+    execute,
     fetch_all,
     fetch_one,
+    in_transaction,
     select_list,
     utc,
 )
@@ -161,45 +162,41 @@ def mark_read(
     session.commit()
 
 
-def _completion_state_statement() -> Select[bool, bool, bool]:
-    """(lesson read, a passed attempt, already complete) for one learner and module."""
-    user_id: BindParameter[int] = bindparam("user_id")
-    module_id: BindParameter[str] = bindparam("module_id")
-    return select(
-        exists().where(
-            col(LessonProgress.user_id) == user_id,
-            col(LessonProgress.module_id) == module_id,
-            col(LessonProgress.completed_at).is_not(None),
-        ),
-        exists().where(
-            col(QuizAttempt.user_id) == user_id,
-            col(QuizAttempt.module_id) == module_id,
-            col(QuizAttempt.passed),
-        ),
-        exists().where(col(Completion.user_id) == user_id, col(Completion.module_id) == module_id),
-    )
+# The module is complete once its lesson is read and a quiz attempt passed; the unique
+# (user, module) key keeps it to one row even if two workers race. One conditional insert
+# instead of a read and then a write (the quiz's write lock is held for it, bench/NOTES.md).
+_RECORD_COMPLETION = RawQuery.of(
+    """
+    INSERT INTO completion (user_id, module_id, completed_at, via)
+    SELECT :user_id, :module_id, :completed_at, :via
+     WHERE EXISTS (SELECT 1 FROM lessonprogress
+                    WHERE user_id = :done_by AND module_id = :done_in
+                      AND completed_at IS NOT NULL)
+       AND EXISTS (SELECT 1 FROM quizattempt
+                    WHERE user_id = :done_by AND module_id = :done_in AND passed)
+    ON CONFLICT DO NOTHING
+    """
+)
 
 
-# One round trip of EXISTS probes: `.first()` on an ORM select fetched every passed
-# attempt of the learner, which grew with each retake (bench/NOTES.md).
-_COMPLETION_STATE = _completion_state_statement()
+def record_completion_if_done(
+    session: Session, *, user_id: int, module_id: str, via: str, at: datetime | None = None
+) -> bool:
+    """Insert the Completion once both halves are done, in the session's transaction.
 
-
-def record_completion_if_done(session: Session, *, user_id: int, module_id: str, via: str) -> bool:
-    """Insert the Completion once both halves are done; safe against concurrent calls."""
-    read, passed, complete = (
-        session.connection()
-        .execute(_COMPLETION_STATE, {"user_id": user_id, "module_id": module_id})
-        .one()
-    )
-    if not read or not passed or complete:
-        return False
-    try:
-        with session.begin_nested():
-            session.add(Completion(user_id=user_id, module_id=module_id, via=via))
-    except IntegrityError:
-        return False
-    return True
+    Returns whether this call recorded it (False when not done yet or already complete).
+    """
+    connection = in_transaction(session)
+    completion = {
+        "user_id": user_id,
+        "module_id": module_id,
+        "completed_at": at or utcnow(),
+        "via": via,
+    }
+    params = bind_values(Completion, connection.dialect, completion)
+    # Named apart from the inserted values: PostgreSQL types each parameter once.
+    params |= {"done_by": user_id, "done_in": module_id}
+    return execute(connection, _RECORD_COMPLETION, params) == 1
 
 
 _REFLECTION_COLUMNS = columns_of(Reflection)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.content.catalog import Catalog
 from app.content.schema import Module
-from app.db import SessionDep, run_write
+from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep, run_read
 from app.errors import NotFound
 from app.forms import Submitted, form_page
@@ -198,17 +198,8 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
             write = partial(attempts.store_attempt, catalog=catalog, scored=scored)
             submitted = await run_batched_write(request, write)
         else:  # stale page: a repeat of a stored submission, or the quiz changed
-            submitted = await run_write(
-                request,
-                partial(
-                    attempts.submit_attempt,
-                    catalog=catalog,
-                    user=user,
-                    module_id=module.id,
-                    answers=answers,
-                    quiz_hash=quiz_hash,
-                    submission_id=submission_id,
-                ),
+            submitted = await run_read(
+                request, attempts.stale_submission, user.id or 0, submission_id
             )
     except attempts.QuizChanged as exc:
         kept = {k: v for k, v in answers.items() if (s := module.quiz.scenario(k)) and s.choice(v)}
