@@ -129,14 +129,28 @@ def _module_progress(module: Module, found: dict[str, dict[str, Any]]) -> Module
     )
 
 
-def continue_with(progress: list[ModuleProgress]) -> ModuleProgress | None:
-    """The module to resume: the first unfinished one in course order."""
-    return next((p for p in progress if p.status is not Status.passed), None)
+@dataclass(frozen=True)
+class CourseState:
+    """A learner's whole course at a glance (the dashboard), worked out once from the rows."""
 
+    rows: list[ModuleProgress]
+    resume: ModuleProgress | None  # the first unfinished module in course order
+    done: int
+    started: bool
 
-def overall_percent(progress: list[ModuleProgress]) -> int:
-    done = sum(1 for p in progress if p.status is Status.passed)
-    return (100 * done) // len(progress) if progress else 0
+    @classmethod
+    def of(cls, rows: list[ModuleProgress]) -> CourseState:
+        unfinished = [row for row in rows if row.status is not Status.passed]
+        return cls(
+            rows=rows,
+            resume=unfinished[0] if unfinished else None,
+            done=len(rows) - len(unfinished),
+            started=any(row.status is not Status.not_started for row in rows),
+        )
+
+    @property
+    def overall(self) -> int:
+        return (100 * self.done) // len(self.rows) if self.rows else 0
 
 
 def mark_read(

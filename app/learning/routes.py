@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -43,17 +43,17 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     # `async`, with its reads through deps.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
-    rows, certificate = await run_read(request, _dashboard_reads, catalog, user.id or 0)
+    course, certificate = await run_read(request, _dashboard_reads, catalog, user.id or 0)
     return render(
         request,
         "learning/dashboard.html",
         {
-            "rows": rows,
+            "rows": course.rows,
             "html": request.app.state.module_html,
-            "resume": progress.continue_with(rows),
-            "overall": progress.overall_percent(rows),
-            "done": sum(1 for row in rows if row.status is progress.Status.passed),
-            "started": any(row.status is not progress.Status.not_started for row in rows),
+            "resume": course.resume,
+            "overall": course.overall,
+            "done": course.done,
+            "started": course.started,
             "certificate": certificate,
         },
     )
@@ -61,29 +61,38 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
 
 def _dashboard_reads(
     source: Source, catalog: Catalog, user_id: int
-) -> tuple[list[progress.ModuleProgress], Certificate | None]:
-    rows = progress.learner_progress(source, catalog, user_id)
+) -> tuple[progress.CourseState, Certificate | None]:
+    course = progress.CourseState.of(progress.learner_progress(source, catalog, user_id))
     # Shown only once every module is done, so only then looked up.
-    done = progress.continue_with(rows) is None
-    return rows, certificates.certificate_of(source, user_id=user_id) if done else None
+    done = course.resume is None
+    return course, certificates.certificate_of(source, user_id=user_id) if done else None
 
 
 @router.get("/modules/{module_id}")
 async def lesson(request: Request, module_id: str, user: CurrentUser) -> Response:
-    catalog: Catalog = request.app.state.catalog
-    module = attempts.get_module(catalog, module_id)
+    module = attempts.get_module(request.app.state.catalog, module_id)
     row, reflection = await run_read(request, _lesson_reads, module, user.id or 0)
-    return render(
-        request,
-        "learning/lesson.html",
-        {
-            "module": module,
-            "html": request.app.state.module_html,
-            "row": row,
-            "reflection": reflection,
-            "next_module": _next_module(catalog, module.order),
-        },
-    )
+    return _lesson_page(request, module, row, reflection)
+
+
+def _lesson_page(
+    request: Request,
+    module: Module,
+    row: progress.ModuleProgress,
+    reflection: Reflection | None,
+    status_code: int = 200,
+    **problems: Any,
+) -> Response:
+    """The lesson page; a reflection shown again adds what was typed and its problems."""
+    catalog: Catalog = request.app.state.catalog
+    context = {
+        "module": module,
+        "html": request.app.state.module_html,
+        "row": row,
+        "reflection": reflection,
+        "next_module": _next_module(catalog, module.order),
+    }
+    return render(request, "learning/lesson.html", context | problems, status_code=status_code)
 
 
 def _lesson_reads(
@@ -95,7 +104,7 @@ def _lesson_reads(
     )
 
 
-def _next_module(catalog: CatalogDep, order: int):  # type: ignore[no-untyped-def]
+def _next_module(catalog: Catalog, order: int) -> Module | None:
     return next((m for m in catalog.modules if m.order > order), None)
 
 
@@ -110,23 +119,15 @@ def mark_read(
 
 def _reflection_again(request: Request, session: Session, form: Submitted) -> Response:
     """The lesson (or, for htmx, its reflection box) with the typed text and the problem."""
-    catalog: Catalog = request.app.state.catalog
-    module = attempts.get_module(catalog, request.path_params["module_id"])
+    module = attempts.get_module(request.app.state.catalog, request.path_params["module_id"])
     user = request.state.user
-    context = {
-        "module": module,
-        "reflection": progress.get_reflection(session, user_id=user.id, module_id=module.id),
-        "typed": form.get("text"),
-        "errors": form.errors,
-    }
+    reflection = progress.get_reflection(session, user_id=user.id, module_id=module.id)
+    problems = {"typed": form.get("text"), "errors": form.errors}
     if is_htmx(request):
+        context = {"module": module, "reflection": reflection, **problems}
         return render(request, "learning/_reflection.html", context, status_code=422)
-    context.update(
-        html=request.app.state.module_html,
-        row=progress.module_progress(session, module, user.id),
-        next_module=_next_module(catalog, module.order),
-    )
-    return render(request, "learning/lesson.html", context, status_code=422)
+    row = progress.module_progress(session, module, user.id)
+    return _lesson_page(request, module, row, reflection, status_code=422, **problems)
 
 
 @router.post("/modules/{module_id}/reflection")
