@@ -8,7 +8,7 @@ read-modify-write across processes waits instead of losing updates or failing.
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -19,7 +19,6 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import SingletonThreadPool
 from sqlmodel import Session, create_engine
-from starlette.concurrency import run_in_threadpool
 
 Result = TypeVar("Result")
 
@@ -133,20 +132,6 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """A session for commands and jobs that write."""
     with Session(writer(engine), expire_on_commit=False) as session:
         yield session
-
-
-async def run_write(request: Request, write: Callable[..., Result], *args: Any) -> Result:
-    """Run `write(session, *args)` in the thread pool on a write session of its own.
-
-    For `async` routes whose only blocking work is one write: a single thread-pool hop, and
-    no request-scoped session to set up and close around it. `write` commits (services do).
-    """
-
-    def in_thread() -> Result:
-        with write_session(request.app.state.engine) as session:
-            return write(session, *args)
-
-    return await run_in_threadpool(in_thread)
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -25,8 +25,9 @@ from typing import Any, TypeVar
 from fastapi import Request
 from sqlalchemy import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from app.db import run_write, write_session
+from app.db import write_session
 
 log = logging.getLogger("allyship")
 Result = TypeVar("Result")
@@ -113,10 +114,11 @@ async def run_batched_write(request: Request, write: Callable[[Session], Result]
     batches: WriteBatches | None = request.app.state.write_batches
     if batches is not None:
         return await batches.submit(write)
+    return await run_in_threadpool(_commit_alone, request.app.state.engine, write)
 
-    def alone(session: Session) -> Result:
+
+def _commit_alone(engine: Engine, write: Callable[[Session], Result]) -> Result:
+    with write_session(engine) as session:
         result = write(session)
         session.commit()
         return result
-
-    return await run_write(request, alone)

@@ -40,7 +40,7 @@ class ModuleHtml:
     """One app's rendered module HTML (kept in app.state)."""
 
     def __init__(self, catalog: Catalog) -> None:
-        self.modules = {module.id: module for module in catalog.modules}
+        self.catalog = catalog
         lesson = templates.env.get_template("learning/_lesson_body.html")
         self.lessons = {
             module.id: tuple(
@@ -75,4 +75,4 @@ class ModuleHtml:
 
     def _render_card(self, facts: CardFacts) -> Markup:
         template = templates.env.get_template("learning/_module_card.html")
-        return Markup(template.render(module=self.modules[facts.module_id], card=facts))
+        return Markup(template.render(module=self.catalog.by_id[facts.module_id], card=facts))
