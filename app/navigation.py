@@ -21,13 +21,14 @@ NAV_LINKS: list[NavLink] = []
 def register(href: str, label: str, *roles: str) -> None:
     if all(link.href != href for link in NAV_LINKS):
         NAV_LINKS.append(NavLink(href, label, frozenset(roles)))
+        _links_for.cache_clear()
 
 
 def nav_links(user: User | None) -> tuple[NavLink, ...]:
-    return () if user is None else _links_for(user.role, len(NAV_LINKS))
+    return () if user is None else _links_for(user.role)
 
 
 @cache
-def _links_for(role: str, registered: int) -> tuple[NavLink, ...]:
-    """Per role, made once (and again if a feature registers a link later)."""
+def _links_for(role: str) -> tuple[NavLink, ...]:
+    """A role's links, made once (every page's header asks)."""
     return tuple(link for link in NAV_LINKS if role in link.roles)

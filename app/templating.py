@@ -22,7 +22,7 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def format_date(value: datetime | None) -> str:
-    """ "7 Oct 2026" (what strftime's "%-d %b %Y" gives, without its cost: pages show many)."""
+    """The date as "7 Oct 2026", what strftime's "%-d %b %Y" gives, without its cost."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}" if value else ""
 
 
