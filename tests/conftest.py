@@ -28,7 +28,8 @@ CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 # `ALLYSHIP_TEST_DB=postgresql` runs the suite against the server in ALLYSHIP_TEST_POSTGRES_URL.
 ON_POSTGRES = os.environ.get("ALLYSHIP_TEST_DB") == "postgresql"
 PG_SERVER_URL = os.environ.get("ALLYSHIP_TEST_POSTGRES_URL", "")
-PG_TEMPLATE = "allyship_template"
+# One template per test process, so suites from several checkouts can share one server.
+PG_TEMPLATE = f"allyship_template_{os.getpid()}"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -23,6 +23,7 @@ from app.models.hr import (
     Invite,
     ReminderSent,
 )
+from app.models.outbox import OutboxMessage
 from app.models.live import (
     LiveAttendance,
     LiveCommitment,
@@ -53,6 +54,7 @@ __all__ = [
     "LiveVote",
     "LoginFailure",
     "LoginSession",
+    "OutboxMessage",
     "QuizAttempt",
     "Reflection",
     "ReminderSent",
