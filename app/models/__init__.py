@@ -23,7 +23,6 @@ from app.models.hr import (
     Invite,
     ReminderSent,
 )
-from app.models.outbox import OutboxMessage
 from app.models.live import (
     LiveAttendance,
     LiveCommitment,
@@ -32,6 +31,7 @@ from app.models.live import (
     LiveSession,
     LiveVote,
 )
+from app.models.outbox import OutboxMessage
 
 __all__ = [
     "ApiKey",
