@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,6 +18,7 @@ from app import __version__, log_lines
 from app.api.routes import docs_router
 from app.api.routes import router as api_router
 from app.auth.account_routes import router as account_router
+from app.auth.cookies import set_kept_cookie
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
@@ -25,6 +27,7 @@ from app.deps import LoginRequired
 from app.errors import DomainError
 from app.forms import page_again
 from app.hr.routes import router as hr_router
+from app.kept_forms import keep_for_sign_in
 from app.learning.module_html import ModuleHtml
 from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
@@ -159,10 +162,20 @@ TITLES = {
 def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
-        target = "/login?next=" + (request.url.path if request.method in SAFE_METHODS else "/")
+        # A form sent after the sign-in ended is kept, and the person comes back to its page
+        # after signing in (app/kept_forms.py). htmx gets a redirect of the whole window,
+        # never a sign-in form swapped into the part of the page that sent the request.
+        kept = await keep_for_sign_in(request)
+        page = kept.page if kept else request.url.path if request.method in SAFE_METHODS else "/"
+        target = "/login?next=" + quote(page, safe="/")
+        response: Response
         if is_htmx(request):
-            return Response(status_code=401, headers={"HX-Redirect": target})
-        return RedirectResponse(target, status_code=303)
+            response = Response(status_code=401, headers={"HX-Redirect": target})
+        else:
+            response = RedirectResponse(target, status_code=303)
+        if kept and kept.token:
+            set_kept_cookie(response, request.app.state.settings, kept.token)
+        return response
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:

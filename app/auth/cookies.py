@@ -1,11 +1,15 @@
-"""The sign-in cookie: HttpOnly, SameSite=Lax, Secure (and __Host-) behind https."""
+"""The sign-in cookie and the kept-form cookie: HttpOnly, SameSite=Lax, Secure (and __Host-) behind https."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
+from app.auth.kept import KEEP_FOR
 from app.config import Settings
 from app.deps import session_cookie_name
+
+KEPT_COOKIE = "allyship_kept"
+SECURE_KEPT_COOKIE = "__Host-allyship_kept"
 
 
 def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
@@ -17,4 +21,27 @@ def set_session_cookie(response: Response, settings: Settings, token: str) -> No
         secure=settings.https,
         path="/",
         max_age=settings.session_absolute_hours * 3600,
+    )
+
+
+def kept_cookie_name(settings: Settings) -> str:
+    return SECURE_KEPT_COOKIE if settings.https else KEPT_COOKIE
+
+
+def set_kept_cookie(response: Response, settings: Settings, token: str) -> None:
+    """The browser's claim on a form kept after its sign-in ended (app/auth/kept.py)."""
+    response.set_cookie(
+        kept_cookie_name(settings),
+        token,
+        httponly=True,
+        samesite="lax",
+        secure=settings.https,
+        path="/",
+        max_age=int(KEEP_FOR.total_seconds()),
+    )
+
+
+def forget_kept_cookie(response: Response, settings: Settings) -> None:
+    response.delete_cookie(
+        kept_cookie_name(settings), path="/", secure=settings.https, httponly=True, samesite="lax"
     )

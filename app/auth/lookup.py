@@ -7,6 +7,7 @@ them into its own session without another query.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from app.clock import utcnow
@@ -42,3 +43,42 @@ def find_login(
     if user.password_changed_at and user.password_changed_at > login.created_at:
         return None
     return login, user
+
+
+@dataclass(frozen=True)
+class EndedLogin:
+    """A sign-in that has ended, still on record: whose it was and why it ended."""
+
+    user_id: int
+    reason: str  # "idle", "expired" (the absolute limit) or "ended" (signed out, revoked)
+
+
+def ended_login(source: Source, settings: Settings, token: str | None) -> EndedLogin | None:
+    """Whose sign-in a cookie held, once it is no longer live; None if unknown or still live.
+
+    A form sent after the sign-in ended cannot be attributed to anyone from the session;
+    the row of the ended sign-in (kept in the database, as is every sign-in) still says
+    whose it was. An account that has been deactivated gets nothing kept.
+    """
+    if not token:
+        return None
+    row = fetch_one(source, _SIGN_IN, {"token_hash": token_digest(token)})
+    if row is None:
+        return None
+    split = len(_LOGIN_COLUMNS)
+    login = detached(LoginSession, _LOGIN_COLUMNS, row[:split])
+    user = detached(User, _USER_COLUMNS, row[split:])
+    if not user.active:
+        return None
+    now = utcnow()
+    idle_limit = login.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
+    changed = user.password_changed_at and user.password_changed_at > login.created_at
+    if login.revoked_at or changed:
+        reason = "ended"
+    elif idle_limit <= now and idle_limit <= login.expires_at:
+        reason = "idle"
+    elif login.expires_at <= now:
+        reason = "expired"
+    else:
+        return None  # still live
+    return EndedLogin(user_id=user.id or 0, reason=reason)

@@ -9,8 +9,8 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.auth import reset, service
-from app.auth.cookies import set_session_cookie
+from app.auth import kept, reset, service
+from app.auth.cookies import kept_cookie_name, set_session_cookie
 from app.db import SessionDep
 from app.deps import OptionalUser, SettingsDep, session_cookie_name
 from app.errors import TooManyRequests
@@ -27,18 +27,32 @@ def _client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _signed_out(request: Request, session: Session) -> str:
+    """Why this browser's sign-in ended, when it sent a form that is being kept (or "")."""
+    settings = request.app.state.settings
+    return kept.notice(session, settings, request.cookies.get(kept_cookie_name(settings)))
+
+
 @router.get("/login")
-def login_page(request: Request, user: OptionalUser, next: str = "/") -> Response:
+def login_page(
+    request: Request, user: OptionalUser, session: SessionDep, next: str = "/"
+) -> Response:
     if user is not None:
         return RedirectResponse(service.safe_next(next), status_code=303)
-    return render(request, "auth/login.html", {"next": service.safe_next(next), "email": ""})
+    context = {
+        "next": service.safe_next(next),
+        "email": "",
+        "notice": _signed_out(request, session),
+    }
+    return render(request, "auth/login.html", context)
 
 
-def _login_again(request: Request, _session: Session, form: Submitted) -> Response:
+def _login_again(request: Request, session: Session, form: Submitted) -> Response:
     context = {
         "next": service.safe_next(form.get("next", "/")),
         "email": form.get("email"),
         "errors": form.errors,
+        "notice": _signed_out(request, session),
     }
     return render(request, "auth/login.html", context, status_code=422)
 
@@ -53,7 +67,11 @@ def login(
     password: Annotated[str, Password("Password")],
     next: Annotated[str, Hidden(max_length=2000)] = "/",
 ) -> Response:
-    context = {"next": service.safe_next(next), "email": email}
+    context = {
+        "next": service.safe_next(next),
+        "email": email,
+        "notice": _signed_out(request, session),
+    }
     try:
         user = service.authenticate(
             session, settings, email=email, password=password, address=_client_address(request)

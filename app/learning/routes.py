@@ -16,8 +16,10 @@ from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep, run_read
 from app.errors import NotFound
 from app.forms import Submitted, form_page
-from app.learning import attempts, certificates, progress
+from app.kept_forms import keeps_form
+from app.learning import attempts, certificates, progress, signed_out
 from app.learning.scoring import AnswerError
+from app.learning.signed_out import ANSWER_PREFIX
 from app.models import Certificate, Reflection
 from app.rawsql import Source
 from app.request_checks import checked_router
@@ -25,7 +27,6 @@ from app.templating import is_htmx, render
 from app.write_batches import run_batched_write
 
 router = checked_router()
-ANSWER_PREFIX = "answer-"
 
 
 async def quiz_form(request: Request) -> dict[str, str]:
@@ -72,7 +73,11 @@ def _dashboard_reads(
 async def lesson(request: Request, module_id: str, user: CurrentUser) -> Response:
     module = attempts.get_module(request.app.state.catalog, module_id)
     row, reflection = await run_read(request, _lesson_reads, module, user.id or 0)
-    return _lesson_page(request, module, row, reflection)
+    back = await signed_out.reflection_back(request, module, user)
+    kept: dict[str, Any] = (
+        {"typed": back.fields["text"], "kept_notice": back.notice} if back.notice else {}
+    )
+    return back.settle(request, _lesson_page(request, module, row, reflection, **kept))
 
 
 def _lesson_page(
@@ -132,6 +137,7 @@ def _reflection_again(request: Request, session: Session, form: Submitted) -> Re
 
 @router.post("/modules/{module_id}/reflection")
 @form_page(_reflection_again)
+@keeps_form(signed_out.reflection_to_keep)
 def save_reflection(
     request: Request,
     module_id: str,
@@ -160,22 +166,26 @@ async def quiz_page(
     request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
-    return render(request, "learning/quiz.html", _quiz_context(module, {}, {}))
+    back = await signed_out.quiz_back(request, module, user)
+    context = _quiz_context(module, back.fields, {}, notice=back.notice)
+    return back.settle(request, render(request, "learning/quiz.html", context))
 
 
 def _quiz_context(
-    module, answers: dict[str, str], errors: dict[str, str], message: str = ""
+    module, answers: dict[str, str], errors: dict[str, str], message: str = "", notice: str = ""
 ) -> dict:  # type: ignore[no-untyped-def,type-arg]
     return {
         "module": module,
         "answers": answers,
         "errors": errors,
         "message": message,
+        "notice": notice,
         "submission_id": uuid.uuid4().hex,
     }
 
 
 @router.post("/modules/{module_id}/quiz")
+@keeps_form(signed_out.quiz_to_keep)
 async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Response:
     # `async`: scored here, stored by the worker's writer thread in a transaction shared
     # with other submissions arriving at the same time (app/write_batches.py).
@@ -203,11 +213,10 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
                 request, attempts.stale_submission, user.id or 0, submission_id
             )
     except attempts.QuizChanged as exc:
-        kept = {k: v for k, v in answers.items() if (s := module.quiz.scenario(k)) and s.choice(v)}
         return render(
             request,
             "learning/quiz.html",
-            _quiz_context(module, kept, {}, exc.message),
+            _quiz_context(module, signed_out.still_valid(module, answers), {}, exc.message),
             status_code=409,
         )
     except AnswerError as exc:

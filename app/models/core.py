@@ -53,6 +53,26 @@ class LoginSession(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class KeptForm(SQLModel, table=True):
+    """A form sent after its sender's sign-in ended, kept for them for a short while.
+
+    The cookie `allyship_kept` holds a token whose SHA-256 is stored here; the row is given
+    back only to `user_id` (the person whose sign-in ended), on the page it came from, and
+    is deleted when given back or once `expires_at` has passed (app/auth/kept.py).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    kind: str = Field(max_length=20)
+    module_id: str = Field(max_length=100)
+    quiz_hash: str = Field(default="", max_length=64)
+    reason: str = Field(max_length=20)
+    fields: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime = Field(index=True)
+
+
 class LoginFailure(SQLModel, table=True):
     """One failed sign-in; throttling counts recent rows (append-only, no lost updates)."""
 

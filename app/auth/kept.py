@@ -1,0 +1,147 @@
+"""Forms sent after the sign-in ended, kept for their sender until they sign in again.
+
+A quiz submitted (or a reflection saved) after the idle timeout reaches the server with no
+live sign-in, so it cannot be stored for anyone. Rather than lose it, it is kept here for
+KEEP_FOR and bound three ways: to the browser (the `allyship_kept` cookie holds a token,
+only its SHA-256 is stored), to the person (the user of the ended sign-in that browser
+still presented) and to the page (kind and module). It is given back, and deleted, only
+when that person has signed in again on that browser and opens that page; anyone else
+signing in there gets nothing. It is never scored or saved by itself: the page shows the
+values again and the learner presses Submit or Save (app/learning/signed_out.py says why).
+
+The values are stored as they were sent, like the attempt or reflection they are about to
+become; the row lives at most KEEP_FOR and is deleted when used or by the next keep.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.config import Settings
+from app.models import KeptForm
+from app.security import token_digest
+
+KEEP_FOR = timedelta(minutes=30)
+WHAT = {"quiz": "answers", "reflection": "reflection"}  # what the sign-in page calls each kind
+WHY = {
+    "idle": "You were signed out after {minutes} without activity.",
+    "expired": "You were signed out because a sign-in lasts at most {hours}.",
+    "ended": "You were signed out.",
+}
+WAITING = " Sign in again and your {what} will be waiting."
+
+
+@dataclass(frozen=True)
+class FormToKeep:
+    """What a route keeps of a form sent after the sign-in ended, and where to come back to."""
+
+    kind: str
+    module_id: str
+    page: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+    quiz_hash: str = ""
+
+
+@dataclass(frozen=True)
+class KeptValues:
+    """A kept form given back: its fields and the hash of the quiz the learner saw."""
+
+    fields: dict[str, str]
+    quiz_hash: str
+
+
+def kept_token(secret_key: str, session_token: str) -> str:
+    """The token for the forms an ended sign-in sends: the same for each of them.
+
+    Derived, not random, so that two forms sent at once (a double click) land in one row
+    under one cookie whichever response the browser reads last; it cannot be worked out
+    without both the server's secret and the sign-in token.
+    """
+    message = f"kept:{session_token}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def keep(session: Session, *, token: str, user_id: int, reason: str, form: FormToKeep) -> None:
+    """Keep `form` for `user_id` under `token`, replacing what it held; the caller commits.
+
+    One atomic upsert, so two requests at once cannot fail on the unique token; expired
+    rows are deleted first, so the table only ever holds forms still waiting.
+    """
+    now = utcnow()
+    session.execute(delete(KeptForm).where(col(KeptForm.expires_at) <= now))
+    row: dict[str, Any] = {
+        "token_hash": token_digest(token),
+        "user_id": user_id,
+        "kind": form.kind,
+        "module_id": form.module_id,
+        "quiz_hash": form.quiz_hash[:64],
+        "reason": reason,
+        "fields": json.dumps(dict(form.fields)),
+        "created_at": now,
+        "expires_at": now + KEEP_FOR,
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(KeptForm).values(**row)
+    replaced = {name: statement.excluded[name] for name in row if name != "token_hash"}
+    session.execute(statement.on_conflict_do_update(index_elements=["token_hash"], set_=replaced))
+
+
+def take(
+    session: Session, *, token: str, user_id: int, kind: str, module_id: str
+) -> KeptValues | None:
+    """Give back and delete the form kept under `token` for this person and page, if any.
+
+    One DELETE ... RETURNING: two tabs opening the page at once cannot both get it. A form
+    kept for someone else stays where it is (until its owner signs in, or it expires).
+    """
+    statement = (
+        delete(KeptForm)
+        .where(
+            col(KeptForm.token_hash) == token_digest(token),
+            col(KeptForm.user_id) == user_id,
+            col(KeptForm.kind) == kind,
+            col(KeptForm.module_id) == module_id,
+            col(KeptForm.expires_at) > utcnow(),
+        )
+        .returning(col(KeptForm.fields), col(KeptForm.quiz_hash))
+    )
+    row = session.execute(statement).first()
+    if row is None:
+        return None
+    fields = json.loads(row[0])
+    return KeptValues({str(k): str(v) for k, v in fields.items()}, row[1])
+
+
+def notice(session: Session, settings: Settings, token: str | None) -> str:
+    """What the sign-in page tells a browser that holds a kept form ("" when it holds none)."""
+    if not token:
+        return ""
+    found = session.exec(
+        select(KeptForm.kind, KeptForm.reason).where(
+            col(KeptForm.token_hash) == token_digest(token),
+            col(KeptForm.expires_at) > utcnow(),
+        )
+    ).first()
+    if found is None:
+        return ""
+    kind, reason = found
+    why = WHY.get(reason, WHY["ended"]).format(
+        minutes=_count(settings.session_idle_minutes, "minute"),
+        hours=_count(settings.session_absolute_hours, "hour"),
+    )
+    return why + WAITING.format(what=WHAT.get(kind, "answers"))
+
+
+def _count(n: int, unit: str) -> str:
+    return f"{n} {unit}" if n == 1 else f"{n} {unit}s"

@@ -1,0 +1,93 @@
+"""Forms sent after the sign-in ended: kept on the way to the sign-in page, given back after.
+
+A route whose form should survive an ended sign-in declares `@keeps_form(keeper)`; the
+keeper picks out of the posted form what to keep and names the page to come back to
+(app/auth/kept.py's FormToKeep). When such a POST meets LoginRequired, main.py calls
+`keep_for_sign_in`: the form is kept for the person whose ended sign-in the browser still
+presents, and the sign-in page sends them back to that page, which calls `take_kept`.
+The CSRF check has run before any of this, so only a form from one of our own pages in
+that browser is ever kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+
+from app.auth.cookies import kept_cookie_name
+from app.auth.kept import FormToKeep, KeptValues, keep, kept_token, take
+from app.auth.lookup import ended_login
+from app.db import SAFE_METHODS
+from app.deps import run_read, session_cookie_name
+from app.models import User
+from app.write_batches import run_batched_write
+
+Keeper = Callable[[Request, FormData], FormToKeep | None]
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+_KEEPERS: dict[Callable[..., Any], Keeper] = {}
+MAX_FIELDS = 200
+
+
+def keeps_form(keeper: Keeper) -> Callable[[Endpoint], Endpoint]:
+    """Declare what of the route's form to keep when it is sent after the sign-in ended."""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        _KEEPERS[endpoint] = keeper
+        return endpoint
+
+    return register
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where to come back to after signing in, and the cookie token if something was kept."""
+
+    page: str
+    token: str | None
+
+
+async def keep_for_sign_in(request: Request) -> Kept | None:
+    """Keep the form of a POST that met LoginRequired, if its route keeps forms.
+
+    None when the route keeps nothing or the form is unreadable; a Kept without a token when
+    there was nothing to keep or no ended sign-in to bind it to (no cookie, an unknown one,
+    a deactivated account): the person still comes back to the page, empty-handed.
+    """
+    route = request.scope.get("route")
+    keeper = _KEEPERS.get(route.endpoint) if isinstance(route, APIRoute) else None
+    if keeper is None or request.method in SAFE_METHODS:
+        return None
+    try:
+        form = await request.form(max_fields=MAX_FIELDS)
+    except HTTPException:
+        return None
+    to_keep = keeper(request, form)
+    if to_keep is None:
+        return None
+    settings = request.app.state.settings
+    session_token = request.cookies.get(session_cookie_name(settings))
+    ended = await run_read(request, ended_login, settings, session_token) if session_token else None
+    if ended is None or session_token is None or not to_keep.fields:
+        return Kept(to_keep.page, None)
+    token = kept_token(settings.secret_key, session_token)
+    write = partial(keep, token=token, user_id=ended.user_id, reason=ended.reason, form=to_keep)
+    await run_batched_write(request, write)
+    return Kept(to_keep.page, token)
+
+
+async def take_kept(
+    request: Request, *, user: User, kind: str, module_id: str
+) -> KeptValues | None:
+    """The form this browser kept for `user` on this page, deleted as it is given back."""
+    token = request.cookies.get(kept_cookie_name(request.app.state.settings))
+    if not token:
+        return None
+    take_it = partial(take, token=token, user_id=user.id or 0, kind=kind, module_id=module_id)
+    return await run_batched_write(request, take_it)
