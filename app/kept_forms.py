@@ -11,6 +11,7 @@ that browser is ever kept.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -33,6 +34,7 @@ Keeper = Callable[[Request, FormData], FormToKeep | None]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _KEEPERS: dict[Callable[..., Any], Keeper] = {}
 MAX_FIELDS = 200
+log = logging.getLogger("allyship.auth")
 
 
 def keeps_form(keeper: Keeper) -> Callable[[Endpoint], Endpoint]:
@@ -79,6 +81,13 @@ async def keep_for_sign_in(request: Request) -> Kept | None:
     token = kept_token(settings.secret_key, session_token)
     write = partial(keep, token=token, user_id=ended.user_id, reason=ended.reason, form=to_keep)
     await run_batched_write(request, write)
+    log.info(
+        "form kept after sign-in ended id=%s user=%s kind=%s reason=%s",
+        request.state.request_id,
+        ended.user_id,
+        to_keep.kind,
+        ended.reason,
+    )
     return Kept(to_keep.page, token)
 
 

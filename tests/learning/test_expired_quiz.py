@@ -122,6 +122,8 @@ def test_quiz_sent_after_idle_timeout_says_why_and_comes_back_after_sign_in(
     assert kept_rows(session) == 0
     assert attempts(session) == 0  # shown again, not submitted behind her back
 
+    stale = client.post(QUIZ, data={**ana, **answers(PICKS)})  # the token of the ended sign-in
+    assert stale.status_code == 403 and attempts(session) == 0
     again = {"csrf_token": csrf_from(back.text), **dict(HIDDEN.findall(back.text))}
     submitted = client.post(QUIZ, data={**again, **answers(checked(back.text))})
     assert submitted.status_code == 303 and "/attempts/" in submitted.headers["location"]
