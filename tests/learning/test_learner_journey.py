@@ -230,3 +230,13 @@ def test_another_learners_attempt_is_404(client: TestClient, session: Session, a
     make_user(session, "bo@example.com", name="Bo")
     login(other, "bo@example.com")
     assert other.get(location).status_code == 404
+
+
+def test_lesson_page_ids_are_unique_so_the_reflection_box_is_the_swap_target(
+    client: TestClient, session: Session
+) -> None:
+    signed_in(client, session)
+    page = client.get("/modules/first-steps")
+    ids = re.findall(r'\sid="([^"]+)"', page.text)
+    assert [i for i in set(ids) if ids.count(i) > 1] == []
+    assert ids.count("reflection") == 1
