@@ -284,6 +284,22 @@ def remind(
     raise typer.Exit(1 if report.failed or invited.failed else 0)
 
 
+@app.command("send-mail")
+def send_mail() -> None:
+    """Deliver the e-mail waiting in the outbox (for cron, where ALLYSHIP_OUTBOX_SENDER=false)."""
+    from app.db import session_for
+    from app.hr.mailer import Mailer
+    from app.outbox_sender import drain
+
+    settings = get_settings()
+    with session_for(settings.database_url) as session, Mailer(settings) as mailer:
+        report = drain(session, settings, mailer)
+    for email, error in report.failed:
+        typer.echo(f"Not sent to {email}: {error} (will be retried)", err=True)
+    typer.echo(f"Sent {len(report.sent)} e-mail(s); {len(report.failed)} failed.")
+    raise typer.Exit(1 if report.failed else 0)
+
+
 api_key_app = typer.Typer(help="API keys for HR systems (JSON API v1).", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
 

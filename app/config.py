@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "Allyship at Work <no-reply@localhost>"
     smtp_timeout_seconds: float = 10.0
+    # The background sender in each server process (app.outbox_sender); `allyship send-mail`
+    # drains the same outbox from cron where it is turned off.
+    outbox_sender: bool = True
+    outbox_poll_seconds: float = 2.0
+    outbox_max_attempts: int = 8
+    outbox_retry_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -34,6 +34,7 @@ from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
 from app.middleware import RequestHeaders
 from app.migrate import pending
+from app.outbox_sender import OutboxSender
 from app.request_checks import CheckedRoute, require_checked
 from app.templating import is_htmx, render
 from app.write_batches import WriteBatches
@@ -72,7 +73,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limit_threads(engine)
         if reader is not None:  # a SQLite file: one writer thread batches the hot writes
             app.state.write_batches = WriteBatches(engine)
+        if settings.outbox_sender:
+            app.state.outbox_sender = OutboxSender(engine, settings)
+            app.state.outbox_sender.start()
         yield
+        if app.state.outbox_sender is not None:
+            app.state.outbox_sender.close()
+            app.state.outbox_sender = None
         if app.state.write_batches is not None:
             app.state.write_batches.close()
             app.state.write_batches = None
@@ -91,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
     app.state.write_batches = None
+    app.state.outbox_sender = None
     app.state.module_html = ModuleHtml(catalog)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.router.route_class = CheckedRoute

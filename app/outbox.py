@@ -8,17 +8,25 @@ from app.clock import utcnow
 from app.hr.mailer import Message
 from app.models import OutboxMessage
 
+# Messages whose text the sender writes when it sends, around a link it mints then
+# (app.outbox_sender): the row holds no body and the database never holds a usable token.
+INVITATION = "invitation"
+PASSWORD_RESET = "password-reset"
 
-def queue_message(session: Session, message: Message, *, kind: str) -> None:
+
+def queue_message(
+    session: Session, message: Message, *, kind: str, invite_id: int | None = None
+) -> None:
     """Add a message to the outbox; it is sent only if the caller's transaction commits."""
     now = utcnow()
     session.add(
         OutboxMessage(
             kind=kind,
-            to=message.to,
+            to=message.to[:320],
             subject=message.subject[:300],
             body=message.body,
             created_at=now,
             next_attempt_at=now,
+            invite_id=invite_id,
         )
     )

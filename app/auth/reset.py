@@ -1,4 +1,11 @@
-"""Self-service password reset: an emailed one-time link, the same answer for every address."""
+"""Self-service password reset: an emailed one-time link, the same answer for every address.
+
+The request only queues the address in the outbox: one INSERT whether or not an account
+uses it, so neither the answer nor its timing tells who has an account, and no request ever
+waits for SMTP. The outbox sender (app.outbox_sender) later calls `prepare` to find the
+account, apply the per-account limit and open an Invite without a token; it mints the token
+when it sends and keeps only its SHA-256, so no usable link sits readable in the database.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,9 @@ from app.auth.service import normalise_email
 from app.clock import utcnow
 from app.config import Settings
 from app.hr import invites
-from app.hr.mailer import Mailer, MailError, Message
+from app.hr.mailer import Message
 from app.models import Invite, User
-from app.security import new_token, token_digest
+from app.outbox import PASSWORD_RESET, queue_message
 
 log = logging.getLogger("allyship.auth")
 RESETS_PER_HOUR = 3
@@ -24,11 +31,18 @@ ANSWER = (
 )
 
 
-def request_reset(session: Session, settings: Settings, mailer: Mailer, *, email: str) -> None:
-    """Email a reset link to an active account; unknown addresses get no mail and no hint."""
+def request_reset(session: Session, *, email: str) -> None:
+    """Queue a reset for this address; what happens next never depends on the request."""
+    address = normalise_email(email)[:320]
+    queue_message(session, Message(to=address, subject="", body=""), kind=PASSWORD_RESET)
+    session.commit()
+
+
+def prepare(session: Session, *, email: str) -> int | None:
+    """The sender's half: an Invite (no token yet) for an active account within its limit."""
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None or not user.active:
-        return
+        return None
     since = utcnow() - timedelta(hours=1)
     recent = session.exec(
         select(func.count())
@@ -37,32 +51,19 @@ def request_reset(session: Session, settings: Settings, mailer: Mailer, *, email
     ).one()
     if recent >= RESETS_PER_HOUR:
         log.warning("password reset throttled user=%s", user.id)
-        return
+        return None
     invites.revoke_for(session, user_ids=[user.id or 0])
-    token, now = new_token(), utcnow()
-    invite = Invite(
-        user_id=user.id or 0,
-        token_hash=token_digest(token),
-        created_at=now,
-        expires_at=now + timedelta(minutes=settings.password_reset_minutes),
-    )
+    invite = Invite(user_id=user.id or 0, created_at=utcnow())
     session.add(invite)
-    session.commit()
-    try:
-        mailer.send(_message(settings, user, token))
-    except MailError as exc:
-        invite.revoked_at, invite.last_error = utcnow(), str(exc)[:500]
-        session.add(invite)
-        session.commit()
-        log.error("password reset mail failed user=%s: %s", user.id, exc)
-        return
-    invite.sent_at = utcnow()
-    session.add(invite)
-    session.commit()
-    log.info("password reset link sent user=%s", user.id)
+    session.flush()
+    return invite.id
 
 
-def _message(settings: Settings, user: User, token: str) -> Message:
+def valid_for(settings: Settings) -> timedelta:
+    return timedelta(minutes=settings.password_reset_minutes)
+
+
+def message(settings: Settings, user: User, token: str) -> Message:
     return Message(
         to=user.email,
         subject=f"Reset your {settings.course_title} password",

@@ -15,7 +15,6 @@ from app.db import SessionDep
 from app.deps import OptionalUser, SettingsDep, session_cookie_name
 from app.errors import TooManyRequests
 from app.forms import Hidden, Password, Submitted, form_page
-from app.hr.mailer import Mailer
 from app.request_checks import checked_router
 from app.templating import render
 
@@ -128,8 +127,7 @@ def password_reset(
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=320, title="Work email")],
 ) -> Response:
-    with Mailer(settings) as mailer:
-        reset.request_reset(session, settings, mailer, email=email)
+    reset.request_reset(session, email=email)
     answer = reset.ANSWER.format(minutes=settings.password_reset_minutes)
     return render(
         request, "auth/password_reset.html", {"sent": True, "answer": answer, "email": ""}

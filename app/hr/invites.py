@@ -1,4 +1,8 @@
-"""Invites: one-time, expiring links to set a password; only the token's SHA-256 is stored."""
+"""Invites: one-time, expiring links to set a password; only the token's SHA-256 is stored.
+
+Mailed links (invitations, password resets) are minted by the outbox sender when it sends
+(app.outbox_sender); a link shown on screen is minted here, and only where may_show_link.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +17,22 @@ from app.config import Settings
 from app.errors import DomainError, NotFound
 from app.hr import audit
 from app.hr.dbutil import chunks
-from app.hr.mailer import Mailer, MailError, Message
+from app.hr.mailer import Message
 from app.models import Invite, User
+from app.outbox import INVITATION, PASSWORD_RESET, queue_message
 from app.security import hash_password, new_token, password_problem, token_digest
 
 INVALID = (
     "This invitation link has expired, was already used, or was replaced by a newer one. "
     "Ask your HR team to send you a new link."
+)
+
+
+RANK = {"learner": 0, "facilitator": 1, "hr": 2, "admin": 3}
+LINK_REFUSED = (
+    "A sign-in link can be shown only for an account that has never been used, and only "
+    "for roles below yours. Send a password-reset e-mail instead: it goes to the person's "
+    "own address."
 )
 
 
@@ -31,6 +44,10 @@ class PasswordRefused(DomainError):
     status_code = 422
 
 
+class LinkRefused(DomainError):
+    status_code = 403
+
+
 @dataclass(frozen=True)
 class SendReport:
     sent: list[str]
@@ -38,13 +55,17 @@ class SendReport:
 
 
 def queue(session: Session, *, user_ids: list[int], actor_id: int | None) -> None:
-    """Queue invites (no token yet) for new accounts; the sender mints and mails the token."""
-    if user_ids:
-        now = utcnow()
-        session.execute(
-            insert(Invite),
-            [{"user_id": u, "created_by_id": actor_id, "created_at": now} for u in user_ids],
-        )
+    """Queue invites (no token yet) for new accounts; the outbox sender mints and mails them."""
+    now = utcnow()
+    for part in chunks(user_ids):
+        invited = session.execute(
+            insert(Invite).returning(col(Invite.id), col(Invite.user_id)),
+            [{"user_id": u, "created_by_id": actor_id, "created_at": now} for u in part],
+        ).all()
+        emails = dict(session.exec(select(col(User.id), User.email).where(col(User.id).in_(part))))
+        for invite_id, user_id in invited:
+            to = Message(to=emails.get(user_id, ""), subject="", body="")
+            queue_message(session, to, kind=INVITATION, invite_id=invite_id)
 
 
 def revoke_for(session: Session, *, user_ids: list[int]) -> None:
@@ -65,28 +86,57 @@ def invite_url(settings: Settings, token: str) -> str:
     return f"{settings.public_url}/invite/{token}"
 
 
+def may_show_link(actor: User, target: User) -> bool:
+    """Whether `actor` may be shown a sign-in link for `target` (else: a reset e-mail only).
+
+    A link on screen lets whoever holds it become that person, so it exists only for an
+    account that has never had a password (nothing of theirs to see yet) and whose role is
+    below the issuer's: HR for learners and facilitators, an admin for anyone but an admin.
+    """
+    return (
+        target.active
+        and target.password_hash is None
+        and target.id != actor.id
+        and RANK.get(target.role, len(RANK)) < RANK.get(actor.role, -1)
+    )
+
+
 def issue_link(
-    session: Session, settings: Settings, *, actor_id: int | None, user_id: int
+    session: Session, settings: Settings, *, actor: User, user_id: int
 ) -> tuple[User, str]:
     """A fresh link for HR to pass on by hand; older links of this person stop working."""
     user = session.get(User, user_id)
     if user is None or not user.active:
         raise NotFound("There is no active account with that id.")
+    if not may_show_link(actor, user):
+        raise LinkRefused(LINK_REFUSED)
     revoke_for(session, user_ids=[user_id])
     token, now = new_token(), utcnow()
     session.add(
         Invite(
             user_id=user_id,
             token_hash=token_digest(token),
-            created_by_id=actor_id,
+            created_by_id=actor.id,
             created_at=now,
             sent_at=now,
             expires_at=now + timedelta(days=settings.invite_valid_days),
+            shown=True,
         )
     )
-    audit.record(session, actor_id=actor_id, action="invite.link", target=user.email)
+    audit.record(session, actor_id=actor.id, action="invite.link", target=user.email)
     session.commit()
     return user, invite_url(settings, token)
+
+
+def queue_reset_email(session: Session, *, actor: User, user_id: int) -> User:
+    """Queue a password-reset e-mail to the person's own address; its link is never shown."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise NotFound("There is no active account with that id.")
+    queue_message(session, Message(to=user.email, subject="", body=""), kind=PASSWORD_RESET)
+    audit.record(session, actor_id=actor.id, action="invite.reset_email", target=user.email)
+    session.commit()
+    return user
 
 
 def pending_count(session: Session) -> int:
@@ -113,57 +163,50 @@ def _pending(session: Session) -> list[tuple[int | None, str, str]]:
     )
 
 
-def send_pending(
-    session: Session, settings: Settings, mailer: Mailer, *, actor_id: int | None
-) -> SendReport:
-    """Mint a token per queued invite, mail it, and keep it only if the server accepted it."""
-    sent: list[str] = []
-    failed: list[tuple[str, str]] = []
-    for invite_id, email, name in _pending(session):
-        token, now = new_token(), utcnow()
-        claimed = session.exec(
-            update(Invite)
-            .where(col(Invite.id) == invite_id, col(Invite.token_hash).is_(None))
-            .values(
-                token_hash=token_digest(token),
-                expires_at=now + timedelta(days=settings.invite_valid_days),
-            )
-        ).rowcount
-        session.commit()
-        if claimed != 1:
-            continue  # another process is sending this one
-        try:
-            mailer.send(_message(settings, email=email, name=name, token=token))
-        except MailError as exc:
-            session.execute(
-                update(Invite)
-                .where(col(Invite.id) == invite_id)
-                .values(
-                    token_hash=None,
-                    expires_at=None,
-                    attempts=Invite.attempts + 1,
-                    last_error=str(exc)[:500],
-                )
-            )
-            session.commit()
-            failed.append((email, str(exc)))
-            continue
-        session.execute(
-            update(Invite)
-            .where(col(Invite.id) == invite_id)
-            .values(sent_at=utcnow(), last_error="")
+def mint(session: Session, *, invite_id: int, valid_for: timedelta) -> tuple[str, User] | None:
+    """A new token for an open, unsent invite (the sender holds its message's claim), or None.
+
+    An earlier token of the same invite that was never confirmed sent stops working.
+    """
+    token, now = new_token(), utcnow()
+    minted = session.exec(
+        update(Invite)
+        .where(
+            col(Invite.id) == invite_id,
+            col(Invite.sent_at).is_(None),
+            col(Invite.used_at).is_(None),
+            col(Invite.revoked_at).is_(None),
         )
-        session.commit()
-        sent.append(email)
-    if sent or failed:
-        audit.record(
-            session, actor_id=actor_id, action="invite.send", sent=len(sent), failed=len(failed)
-        )
-        session.commit()
-    return SendReport(sent, failed)
+        .values(token_hash=token_digest(token), expires_at=now + valid_for)
+    ).rowcount
+    invite = session.get(Invite, invite_id) if minted == 1 else None
+    user = session.get(User, invite.user_id) if invite else None
+    if user is None or not user.active:
+        return None
+    return token, user
 
 
-def _message(settings: Settings, *, email: str, name: str, token: str) -> Message:
+def mark_sent(session: Session, *, invite_id: int) -> None:
+    session.execute(
+        update(Invite).where(col(Invite.id) == invite_id).values(sent_at=utcnow(), last_error="")
+    )
+
+
+def mark_failed(session: Session, *, invite_id: int, error: str) -> None:
+    """The message was not accepted: its token never works, the invite waits for a retry."""
+    session.execute(
+        update(Invite)
+        .where(col(Invite.id) == invite_id, col(Invite.sent_at).is_(None))
+        .values(
+            token_hash=None,
+            expires_at=None,
+            attempts=Invite.attempts + 1,
+            last_error=error[:500],
+        )
+    )
+
+
+def message(settings: Settings, *, email: str, name: str, token: str) -> Message:
     return Message(
         to=email,
         subject=f"Your {settings.course_title} account",
@@ -194,6 +237,8 @@ def find(session: Session, *, token: str) -> tuple[Invite, User]:
         or not invite.expires_at
         or invite.expires_at <= utcnow()
         or not user.active
+        or (invite.shown and user.password_hash is not None)
+        or (user.password_changed_at and invite.created_at <= user.password_changed_at)
     ):
         raise InviteGone(INVALID)
     return invite, user
@@ -209,10 +254,15 @@ def accept(session: Session, *, token: str, password: str, confirm: str) -> User
     now = utcnow()
     used = session.exec(
         update(Invite)
-        .where(col(Invite.id) == invite.id, col(Invite.used_at).is_(None))
+        .where(
+            col(Invite.id) == invite.id,
+            col(Invite.used_at).is_(None),
+            col(Invite.revoked_at).is_(None),
+        )
         .values(used_at=now)
     ).rowcount
-    if used != 1:
+    session.refresh(user)
+    if used != 1 or (invite.shown and user.password_hash is not None):
         session.rollback()
         raise InviteGone(INVALID)
     revoke_for(session, user_ids=[user.id or 0])

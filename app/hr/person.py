@@ -64,6 +64,10 @@ class PersonDetail:
     modules: list[ModuleRecord]
     invite: Invite | None
 
+    def link_allowed(self, viewer: User) -> bool:
+        """Whether the page offers `viewer` a sign-in link (else only a reset e-mail)."""
+        return invites.may_show_link(viewer, self.user)
+
     @property
     def invite_state(self) -> str:
         if self.user.password_hash:
@@ -77,7 +81,9 @@ class PersonDetail:
             return "Invitation replaced or withdrawn"
         if invite.token_hash is None:
             return "Invitation queued" + (
-                f" (last error: {invite.last_error})" if invite.last_error else ""
+                f" (not sent after {invite.attempts} attempt(s); last error: {invite.last_error})"
+                if invite.last_error
+                else ""
             )
         if invite.expires_at and invite.expires_at <= utcnow():
             return "Invitation expired"

@@ -13,7 +13,7 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.hr import schedule
 from app.hr.dbutil import completed, day_text, select_columns
-from app.models import Assignment, Invite, ReminderSent, User
+from app.models import Assignment, OutboxMessage, ReminderSent, User
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,11 @@ class Failure:
     what: str
     error: str
     attempts: int
+    gave_up: bool = False
 
 
-def failures(session: Session, *, limit: int = 100) -> list[Failure]:
-    """Reminders and invitations the SMTP server did not accept (retried on the next run)."""
+def failures(session: Session, *, limit: int = 100, max_attempts: int = 8) -> list[Failure]:
+    """Reminders and outbox e-mail the SMTP server did not accept, and which were given up."""
     reminder_rows = session.exec(
         select(User.email, ReminderSent.kind, ReminderSent.last_error, ReminderSent.attempts)
         .join(Assignment, col(Assignment.id) == ReminderSent.assignment_id)
@@ -115,17 +116,17 @@ def failures(session: Session, *, limit: int = 100) -> list[Failure]:
         .order_by(User.email)
         .limit(limit)
     ).all()
-    invite_rows = session.exec(
-        select(User.email, Invite.last_error, Invite.attempts)
-        .join(User, col(User.id) == Invite.user_id)
-        .where(
-            col(Invite.token_hash).is_(None),
-            col(Invite.revoked_at).is_(None),
-            Invite.last_error != "",
+    mail_rows = session.exec(
+        select(
+            OutboxMessage.to, OutboxMessage.kind, OutboxMessage.last_error, OutboxMessage.attempts
         )
-        .order_by(User.email)
+        .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.last_error != "")
+        .order_by(OutboxMessage.to)
         .limit(limit)
     ).all()
     out = {Failure(e, f"reminder ({k})", err, n) for e, k, err, n in reminder_rows}
-    out |= {Failure(e, "invitation", err, n) for e, err, n in invite_rows}
+    out |= {
+        Failure(e, k.replace("-", " "), err, n, gave_up=n >= max_attempts)
+        for e, k, err, n in mail_rows
+    }
     return sorted(out, key=lambda f: (f.email, f.what))

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
+from app import outbox_sender
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
@@ -316,7 +317,7 @@ def send_now(
     reminders: bool = True,
     invitations: bool = True,
 ) -> tuple[RunReport, invites.SendReport]:
-    """Send today's reminders and/or queued invitations over one SMTP connection."""
+    """Send today's reminders and/or drain the outbox (invitations) over one SMTP connection."""
     report, invited = RunReport(dry_run=dry_run), invites.SendReport([], [])
     with Mailer(settings) as mailer:
         if reminders:
@@ -331,6 +332,6 @@ def send_now(
             )
         if invitations and dry_run:
             invited = invites.SendReport(invites.pending_emails(session), [])
-        elif invitations:
-            invited = invites.send_pending(session, settings, mailer, actor_id=actor_id)
+        elif invitations:  # and everything else waiting in the outbox (resets, too)
+            invited = outbox_sender.drain(session, settings, mailer)
     return report, invited

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel, col
 
 from app.clock import utcnow
@@ -25,6 +25,9 @@ class Invite(SQLModel, table=True):
     revoked_at: datetime | None = None
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
+    # A link shown on screen to the person who issued it (never mailed): it works only while
+    # the account has never had a password (app.hr.invites.accept).
+    shown: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 
 class ImportBatch(SQLModel, table=True):

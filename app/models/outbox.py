@@ -27,3 +27,9 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, index=True)
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
+    # Which sender holds the claim (checked when it finishes, so a sender whose claim ran out
+    # and was taken over never overwrites the new holder's result).
+    claimed_by: str = Field(default="", max_length=32)
+    # For invitations and password resets: the Invite whose token the sender mints when it
+    # sends, so no usable link is ever stored readable (app.outbox_sender).
+    invite_id: int | None = Field(default=None, foreign_key="invite.id", index=True)

@@ -126,8 +126,12 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         values["{user_id}"] = str(make(session, "lee@example.com").id)
     if "{token}" in path:
         invited = make(session, "new@example.com")
+        invited.password_hash = None  # a link on screen exists only for a never-used account
+        session.add(invited)
+        session.commit()
+        hr = session.exec(select(User).where(User.role == "hr")).one()
         _user, link = invites.issue_link(
-            session, app.state.settings, actor_id=None, user_id=invited.id or 0
+            session, app.state.settings, actor=hr, user_id=invited.id or 0
         )
         values["{token}"] = link.rsplit("/", 1)[1]
     if "{batch_id}" in path:

@@ -1,4 +1,4 @@
-"""HR actions on one person: a new invite link, deactivate or reactivate, role change (admins)."""
+"""HR actions on one person: a sign-in link or a reset e-mail, deactivate or reactivate, role change."""
 
 from __future__ import annotations
 
@@ -26,9 +26,15 @@ def new_invite_link(
     settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
-    invited, link = invites.issue_link(session, settings, actor_id=user.id, user_id=user_id)
+    invited, link = invites.issue_link(session, settings, actor=user, user_id=user_id)
     context = {"person": invited, "link": link, "days": settings.invite_valid_days}
     return render(request, "hr/invite_link.html", context)
+
+
+@router.post("/people/{user_id}/reset-email")
+def send_reset_email(user_id: int, session: SessionDep, user: CurrentUser) -> Response:
+    invites.queue_reset_email(session, actor=user, user_id=user_id)
+    return RedirectResponse(f"/hr/people/{user_id}?reset=queued#account", status_code=303)
 
 
 def _person_again(request: Request, session: Session, form: Submitted) -> Response:

@@ -40,7 +40,7 @@ def _context(
         "planned": planned[:SHOWN],
         "planned_total": len(planned),
         "due_now": len({p.email for p in planned if p.status in ("due now", "failed, will retry")}),
-        "failures": reminder_preview.failures(session),
+        "failures": reminder_preview.failures(session, max_attempts=settings.outbox_max_attempts),
         "pending_invites": invites.pending_count(session),
         "settings": settings,
         "done": {
@@ -64,13 +64,14 @@ def send_reminders(
     user: CurrentUser,
     what: Annotated[str, Hidden(max_length=20)] = "reminders",
 ) -> Response:
+    # Invitations are never sent from a request: the background sender delivers them.
     report, invited = reminders.send_now(
         session,
         settings,
         catalog,
         actor_id=user.id,
         reminders=what == "reminders",
-        invitations=what == "invitations",
+        invitations=False,
     )
     failed = len(report.failed) + len(invited.failed)
     query = f"sent={len(report.sent)}&failed={failed}&invited={len(invited.sent)}"
