@@ -62,7 +62,9 @@ def queue(session: Session, *, user_ids: list[int], actor_id: int | None) -> Non
             insert(Invite).returning(col(Invite.id), col(Invite.user_id)),
             [{"user_id": u, "created_by_id": actor_id, "created_at": now} for u in part],
         ).all()
-        emails = dict(session.exec(select(col(User.id), User.email).where(col(User.id).in_(part))))
+        emails = dict(
+            session.exec(select(col(User.id), User.email).where(col(User.id).in_(part))).all()
+        )
         for invite_id, user_id in invited:
             to = Message(to=emails.get(user_id, ""), subject="", body="")
             queue_message(session, to, kind=INVITATION, invite_id=invite_id)

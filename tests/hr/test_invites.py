@@ -6,16 +6,29 @@ import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from app.clock import utcnow
-from app.models import Invite
+from app.config import Settings
+from app.hr import invites
+from app.models import Invite, OutboxMessage, User
 from app.security import token_digest, verify_password
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 from tests.hr.conftest import Inbox
+from tests.mail import deliver
 
 LINK = re.compile(r"https://learn\.example\.com/invite/([A-Za-z0-9_-]+)")
+
+
+def new_person(session: Session, email: str, **fields: str) -> User:
+    """An account that has never had a password (HR may be shown a link for it)."""
+    user = make_user(session, email, **fields)
+    user.password_hash = None
+    session.add(user)
+    session.commit()
+    return user
 
 
 def new_link(client: TestClient, user_id: int) -> str:
@@ -46,7 +59,7 @@ def set_password(
 def test_invite_link_sets_password_once_and_person_can_sign_in(
     hr_client: TestClient, app: object, session: Session
 ) -> None:
-    person = make_user(session, "new@example.com", name="New Person")
+    person = new_person(session, "new@example.com", name="New Person")
     link = new_link(hr_client, person.id or 0)
     visitor = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
     assert "Welcome, New Person" in visitor.get(link).text
@@ -59,7 +72,7 @@ def test_invite_link_sets_password_once_and_person_can_sign_in(
 
 
 def test_invite_token_is_stored_only_as_its_hash(hr_client: TestClient, session: Session) -> None:
-    person = make_user(session, "new@example.com")
+    person = new_person(session, "new@example.com")
     token = new_link(hr_client, person.id or 0).rsplit("/", 1)[1]
     invite = session.exec(select(Invite).where(Invite.user_id == person.id)).one()
     assert invite.token_hash == token_digest(token) and token not in invite.token_hash
@@ -68,7 +81,7 @@ def test_invite_token_is_stored_only_as_its_hash(hr_client: TestClient, session:
 def test_invite_expired_link_is_refused_with_message(
     hr_client: TestClient, app: object, session: Session
 ) -> None:
-    person = make_user(session, "new@example.com")
+    person = new_person(session, "new@example.com")
     link = new_link(hr_client, person.id or 0)
     invite = session.exec(select(Invite).where(Invite.user_id == person.id)).one()
     invite.expires_at = utcnow() - timedelta(minutes=1)
@@ -82,7 +95,7 @@ def test_invite_expired_link_is_refused_with_message(
 def test_invite_new_link_replaces_older_one(
     hr_client: TestClient, app: object, session: Session
 ) -> None:
-    person = make_user(session, "new@example.com")
+    person = new_person(session, "new@example.com")
     old = new_link(hr_client, person.id or 0)
     new = new_link(hr_client, person.id or 0)
     visitor = TestClient(app)  # type: ignore[arg-type]
@@ -93,7 +106,7 @@ def test_invite_new_link_replaces_older_one(
 def test_invite_weak_or_mistyped_password_rerenders_with_422(
     hr_client: TestClient, app: object, session: Session
 ) -> None:
-    person = make_user(session, "new@example.com")
+    person = new_person(session, "new@example.com")
     link = new_link(hr_client, person.id or 0)
     visitor = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
     weak = set_password(visitor, link, "password123")
@@ -106,7 +119,7 @@ def test_invite_weak_or_mistyped_password_rerenders_with_422(
 def test_invite_for_leaver_stops_working(
     hr_client: TestClient, app: object, session: Session
 ) -> None:
-    person = make_user(session, "new@example.com")
+    person = new_person(session, "new@example.com")
     link = new_link(hr_client, person.id or 0)
     page = hr_client.get(f"/hr/people/{person.id}")
     hr_client.post(
@@ -116,17 +129,13 @@ def test_invite_for_leaver_stops_working(
 
 
 def test_queued_invites_are_mailed_with_a_working_link(
-    hr_client: TestClient, app: object, session: Session, inbox: Inbox
+    hr_client: TestClient, app: object, session: Session, inbox: Inbox, settings: Settings
 ) -> None:
-    person = make_user(session, "new@example.com", name="New Person")
-    session.add(Invite(user_id=person.id or 0))
+    person = new_person(session, "new@example.com", name="New Person")
+    invites.queue(session, user_ids=[person.id or 0], actor_id=None)
     session.commit()
-    page = hr_client.get("/hr/reminders")
-    assert "Send 1 queued invitation now" in page.text
-    sent = hr_client.post(
-        "/hr/reminders/send", data={"csrf_token": csrf_from(page.text), "what": "invitations"}
-    )
-    assert sent.status_code == 303 and "invited=1" in sent.headers["location"]
+    assert "1 invitation is waiting for the mail sender" in hr_client.get("/hr/reminders").text
+    assert deliver(settings).sent == ["new@example.com"]
     (message,) = inbox.to("new@example.com")
     link = LINK.search(message.replace("=\r\n", "").replace("=3D", "="))
     assert link
@@ -134,29 +143,25 @@ def test_queued_invites_are_mailed_with_a_working_link(
     assert visitor.get(f"/invite/{link.group(1)}").status_code == 200
     invite = session.exec(select(Invite)).one()
     assert invite.sent_at is not None and invite.token_hash == token_digest(link.group(1))
+    kept = session.exec(select(OutboxMessage)).one()
+    assert kept.sent_at is not None and link.group(1) not in kept.body
 
 
 def test_invite_smtp_refusal_keeps_it_queued_with_the_error(
-    hr_client: TestClient, session: Session, inbox: Inbox
+    hr_client: TestClient, session: Session, inbox: Inbox, settings: Settings
 ) -> None:
-    person = make_user(session, "new@example.com")
-    session.add(Invite(user_id=person.id or 0))
+    person = new_person(session, "new@example.com")
+    invites.queue(session, user_ids=[person.id or 0], actor_id=None)
     session.commit()
     inbox.refuse = "451 Try again later"
-    page = hr_client.get("/hr/reminders")
-    sent = hr_client.post(
-        "/hr/reminders/send", data={"csrf_token": csrf_from(page.text), "what": "invitations"}
-    )
-    assert "failed=1" in sent.headers["location"]
+    assert len(deliver(settings).failed) == 1
     invite = session.exec(select(Invite)).one()
     assert invite.token_hash is None and invite.sent_at is None and invite.attempts == 1
     assert "451" in invite.last_error
     assert "451" in hr_client.get("/hr/reminders").text
     inbox.refuse = None
-    page = hr_client.get("/hr/reminders")
-    hr_client.post(
-        "/hr/reminders/send", data={"csrf_token": csrf_from(page.text), "what": "invitations"}
-    )
+    session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))  # backoff over
+    assert deliver(settings).sent == ["new@example.com"]
     assert len(inbox.to("new@example.com")) == 1
     session.expire_all()
     assert session.exec(select(Invite)).one().sent_at is not None

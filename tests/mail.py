@@ -1,0 +1,15 @@
+"""Test helpers for the outbox: deliver what is queued, as the background sender would."""
+
+from __future__ import annotations
+
+from app.config import Settings
+from app.db import session_for
+from app.hr.invites import SendReport
+from app.hr.mailer import Mailer
+from app.outbox_sender import drain
+
+
+def deliver(settings: Settings) -> SendReport:
+    """One pass of the sender over this test's database and SMTP server."""
+    with session_for(settings.database_url) as session, Mailer(settings) as mailer:
+        return drain(session, settings, mailer)
