@@ -67,6 +67,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/hr/people/{user_id}"): HR,
     ("GET", "/hr/scenarios"): HR,
     ("POST", "/hr/people/{user_id}/invite"): HR,
+    ("POST", "/hr/people/{user_id}/reset-email"): HR,
     ("POST", "/hr/people/{user_id}/active"): HR,
     ("POST", "/hr/people/{user_id}/role"): ADMIN,
     ("GET", "/hr/import"): HR,
