@@ -132,10 +132,11 @@ def deliver(
     session.commit()
     try:
         mailer.send(composed)
-    except MailError as exc:
-        _failed(session, settings, row, holder=holder, error=str(exc))
-        log.warning("mail not sent id=%s kind=%s: %s", message_id, row.kind, exc)
-        return composed.to, str(exc)
+    except Exception as exc:  # also a message that cannot be sent at all: it must not block the rest
+        error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
+        _failed(session, settings, row, holder=holder, error=error)
+        log.warning("mail not sent id=%s kind=%s: %s", message_id, row.kind, error)
+        return composed.to, error
     token_free = composed.body.replace(_link_in(composed.body), LINK_REMOVED)
     session.execute(
         update(OutboxMessage)
@@ -218,6 +219,10 @@ class OutboxSender:
 
     def start(self) -> None:
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def wake(self) -> None:
         """Look at the outbox now rather than at the next poll."""
