@@ -118,6 +118,7 @@ def test_background_sender_delivers_a_reset_and_keeps_no_token(
         token = csrf_from(client.get("/password-reset").text)
         ask_reset(client, token, "ana@example.com")
         assert wait_for(lambda: inbox.to("ana@example.com"))
+        session.close()  # hand back its connection before the app's shutdown disposes the pool
     mail = inbox.to("ana@example.com")[0].replace("=\r\n", "")
     link = mail.split("https://learn.example.com/invite/")[1].split()[0]
     dump = " ".join(
@@ -296,6 +297,7 @@ def test_sender_survives_errors_and_stops_cleanly(
         assert wait_for(lambda: len(inbox.to("ana@example.com")) == 2) and sender.alive
         bad = session.exec(select(OutboxMessage).where(OutboxMessage.subject == "x")).one()
         assert bad.sent_at is None and "ValueError" in bad.last_error
+        session.close()  # hand back its connection before the app's shutdown disposes the pool
         started = time.monotonic()
     assert not sender.alive and time.monotonic() - started < 2
     assert inbox.to("b@example.com") == []
