@@ -132,7 +132,7 @@ def deliver(
     session.commit()
     try:
         mailer.send(composed)
-    except Exception as exc:  # also a message that cannot be sent at all: it must not block the rest
+    except Exception as exc:  # also one that cannot be sent at all: it must not block the rest
         error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
         _failed(session, settings, row, holder=holder, error=error)
         log.warning("mail not sent id=%s kind=%s: %s", message_id, row.kind, error)
