@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import Settings
-from app.errors import DomainError, NotFound
+from app.errors import Conflict, DomainError, NotFound
 from app.hr import audit
 from app.hr.dbutil import chunks
 from app.hr.mailer import Message
@@ -44,8 +44,8 @@ class PasswordRefused(DomainError):
     status_code = 422
 
 
-class LinkRefused(DomainError):
-    status_code = 403
+class LinkRefused(Conflict):
+    """The account's state or role rules out a link on screen (not a role check: 409)."""
 
 
 @dataclass(frozen=True)

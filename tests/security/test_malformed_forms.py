@@ -24,6 +24,7 @@ from app.hr import importing, invites
 from app.main import create_app
 from app.models import User
 from tests.conftest import FIXTURE_COURSE, csrf_from
+from tests.factories import make_user
 from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, join, signed_in, start_session
 from tests.security.routes import concrete, routes_with_paths
 from tests.security.test_permissions import PERMISSIONS, PUBLIC, ROLES, SIGNED_IN, client_as
@@ -129,9 +130,9 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         invited.password_hash = None  # a link on screen exists only for a never-used account
         session.add(invited)
         session.commit()
-        hr = session.exec(select(User).where(User.role == "hr")).one()
+        issuer = make_user(session, "issuer@example.com", role="admin")
         _user, link = invites.issue_link(
-            session, app.state.settings, actor=hr, user_id=invited.id or 0
+            session, app.state.settings, actor=issuer, user_id=invited.id or 0
         )
         values["{token}"] = link.rsplit("/", 1)[1]
     if "{batch_id}" in path:
