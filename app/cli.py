@@ -236,7 +236,10 @@ def import_users(
             session, plan, actor_id=None, default_due_days=settings.default_due_days
         )
         session.commit()
-    typer.echo("Applied. New people have invitations queued; `allyship remind` emails them.")
+    typer.echo(
+        "Applied. New people have invitations queued; the server's mail sender "
+        "(or `allyship send-mail`) emails them."
+    )
 
 
 @app.command()
