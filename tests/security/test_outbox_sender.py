@@ -304,6 +304,25 @@ def test_sender_survives_errors_and_stops_cleanly(
     assert inbox.to("b@example.com") == []
 
 
+def test_shutdown_while_smtp_hangs_waits_at_most_the_smtp_timeout(
+    session: Session, settings: Settings, hung: HungServer
+) -> None:
+    note(session, "ana@example.com", "Stuck")
+    app = create_app(
+        settings.model_copy(update={"smtp_port": hung.port, "smtp_timeout_seconds": 1.0})
+    )
+    with TestClient(app):
+        sender = app.state.outbox_sender
+        assert wait_for(lambda: hung.accepted)
+        started = time.monotonic()
+    took = time.monotonic() - started
+    app.state.engine.dispose()
+    assert not sender.alive and took < 2.5
+    row = session.exec(select(OutboxMessage)).one()
+    session.refresh(row)
+    assert row.sent_at is None and row.attempts == 1 and "timed out" in row.last_error
+
+
 def test_send_mail_command_drains_the_outbox(
     cli_env: Settings, session: Session, inbox: Inbox
 ) -> None:
