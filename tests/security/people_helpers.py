@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.api.keys import create_key
 from app.models import User
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
@@ -29,23 +27,6 @@ def signed_in(app: FastAPI, session: Session, email: str, role: str = "learner")
 def still_signed_in(client: TestClient) -> bool:
     """Whether the browser's cookie still opens a signed-in page."""
     return client.get("/account").status_code == 200
-
-
-@pytest.fixture
-def hr(app: FastAPI, session: Session) -> TestClient:
-    return signed_in(app, session, "hr@example.com", "hr")
-
-
-@pytest.fixture
-def admin(app: FastAPI, session: Session) -> TestClient:
-    return signed_in(app, session, "admin@example.com", "admin")
-
-
-@pytest.fixture
-def key(session: Session) -> dict[str, str]:
-    """Authorization headers of an API key that may write."""
-    secret = create_key(session, name="hr-system", scopes=["read", "write"], actor_id=None)[1]
-    return {"Authorization": f"Bearer {secret}"}
 
 
 def upload(client: TestClient, content: str, *, leavers: bool = False) -> Any:
@@ -92,15 +73,3 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     assert {"type", "title", "status", "detail"} <= set(body)
     assert body["status"] == status and body["detail"]
     return body
-
-
-@pytest.fixture
-def cli_env(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Environment for `allyship` commands run in-process against this test's database."""
-    from app.config import get_settings
-
-    for name in ("database_url", "content_dir", "secret_key"):
-        monkeypatch.setenv(f"ALLYSHIP_{name.upper()}", str(getattr(settings, name)))
-    get_settings.cache_clear()
-    yield settings
-    get_settings.cache_clear()

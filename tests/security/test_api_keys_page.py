@@ -8,7 +8,6 @@ from sqlmodel import Session, select
 from app.api.keys import create_key
 from app.models import ApiKey
 from tests.conftest import csrf_from
-from tests.security.people_helpers import admin, hr  # noqa: F401
 
 
 def test_hr_gets_403_on_the_api_keys_page_and_its_forms(hr: TestClient, session: Session) -> None:

@@ -10,9 +10,7 @@ from app.models import LoginSession, User
 from tests.conftest import login, post_form
 from tests.security.people_helpers import (
     HEADER,
-    hr,  # noqa: F401
     import_file,
-    key,  # noqa: F401
     set_external_id,
     signed_in,
     still_signed_in,

@@ -15,12 +15,8 @@ from app.models import Invite, OutboxMessage, User
 from tests.factories import make_user
 from tests.security.people_helpers import (
     HEADER,
-    admin,  # noqa: F401
     assert_problem,
-    cli_env,  # noqa: F401
-    hr,  # noqa: F401
     import_file,
-    key,  # noqa: F401
     set_external_id,
     signed_in,
     still_signed_in,
