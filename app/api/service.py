@@ -142,7 +142,7 @@ def put_person(
             if is_protected(other.role):
                 raise Forbidden(
                     f"email: {email} belongs to an hr or admin account, which an API key "
-                    "cannot link to an external id or change; an admin manages it in the app."
+                    "cannot link to an external id or change; leave it out of the sync."
                 )
             user = other  # an account made before the HR system knew it: adopt it
         else:
@@ -150,7 +150,8 @@ def put_person(
     if user is not None and (changed := protected_changes(user, email, body.role, body.active)):
         raise Forbidden(
             f"{', '.join(changed)}: this is an hr or admin account; an API key cannot change "
-            "its e-mail, role or active state. An admin changes them in the app."
+            "its e-mail, role or active state. Send the values it has, or leave role and "
+            "active out; role and active state are changed on the person's page in the app."
         )
     manager_id = _manager_id(session, body, email, user)
     created = user is None

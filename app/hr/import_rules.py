@@ -19,7 +19,7 @@ def protected_problems(person: Person, match: Existing) -> list[tuple[str, str]]
     if not is_protected(match.role):
         return []
     who = f"{match.email} is an {match.role} account"
-    fix = "an admin changes it in the app, on the person's page"
+    fix = "change it on the person's page instead"
     problems: list[tuple[str, str]] = []
     if person.email != match.email:
         problems.append(
@@ -36,7 +36,7 @@ def protected_problems(person: Person, match: Existing) -> list[tuple[str, str]]
                 "external id",
                 f"{who}, which an import cannot link to an external id; leave the external id "
                 f"{'as ' + match.external_id if match.external_id else 'empty'} in this row "
-                f"or remove the row ({fix})",
+                "or remove the row",
             )
         )
     if person.role and person.role != match.role:
