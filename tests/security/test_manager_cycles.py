@@ -18,6 +18,7 @@ from app.models import User
 from tests.factories import make_user
 from tests.security.people_helpers import (
     HEADER,
+    apply,
     assert_problem,
     import_file,
     upload,
@@ -135,3 +136,28 @@ def test_api_put_waits_for_a_concurrent_manager_change_and_then_sees_the_loop(
     assert results == [422]
     managers = dict(session.exec(select(User.email, User.manager_id)).all())
     assert managers["b@example.com"] is None
+
+
+def test_import_apply_waits_for_a_concurrent_manager_change_and_then_refuses_the_loop(
+    app: FastAPI, hr: TestClient, session: Session
+) -> None:
+    """The preview was clean, but another writer closes the loop before apply: it must see it."""
+    import_file(hr, HEADER + "\na@example.com,A,,,,\nb@example.com,B,,,,\n")
+    a, b = user_by_email(session, "a@example.com"), user_by_email(session, "b@example.com")
+    assert a is not None and b is not None
+    preview = upload(hr, HEADER + "\na@example.com,A,,,,\nb@example.com,B,,a@example.com,,\n")
+    assert 'id="apply"' in preview.text
+    results: list[int] = []
+    with write_session(app.state.engine) as other:
+        serialize_manager_changes(other)
+        other.execute(update(User).where(col(User.id) == a.id).values(manager_id=b.id))
+        worker = threading.Thread(
+            target=lambda: results.append(apply(hr, preview.text).status_code)
+        )
+        worker.start()
+        time.sleep(1.0)
+        assert worker.is_alive(), "the apply did not wait for the other manager change"
+        other.commit()
+    worker.join(timeout=30)
+    assert results and results[0] in (409, 422)
+    assert _manager_of(session, "b@example.com") is None

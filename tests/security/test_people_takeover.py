@@ -101,14 +101,23 @@ def test_cli_import_cannot_adopt_an_admin(
     assert snapshot(session, "root@example.com")[1] is None
 
 
-@pytest.mark.parametrize("role", ["admin", "hr"])
+def test_admin_web_import_cannot_adopt_another_admin_either(
+    admin: TestClient, session: Session
+) -> None:
+    make_user(session, "root@example.com", role="admin")
+    preview = upload(admin, HEADER + "\nROOT@Example.com,Root,,,,EVIL-1\n")
+    assert "Line 2, external id:" in preview.text and 'id="apply"' not in preview.text
+    assert snapshot(session, "root@example.com")[1] is None
+
+
+@pytest.mark.parametrize(
+    ("role", "sent"), [("admin", "boss@example.com"), ("hr", "  BOSS@Example.COM ")]
+)
 def test_api_put_cannot_adopt_a_protected_account_by_email(
-    client: TestClient, session: Session, key: dict[str, str], role: str
+    client: TestClient, session: Session, key: dict[str, str], role: str, sent: str
 ) -> None:
     make_user(session, "boss@example.com", role=role)
-    response = client.put(
-        "/api/v1/people/EVIL-1", json={"email": "boss@example.com", "name": "B"}, headers=key
-    )
+    response = client.put("/api/v1/people/EVIL-1", json={"email": sent, "name": "B"}, headers=key)
     body = assert_problem(response, 403)
     assert "EVIL-1" not in str(snapshot(session, "boss@example.com"))
     assert "hr or admin account" in body["detail"]
