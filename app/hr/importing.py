@@ -77,12 +77,12 @@ def apply_batch(
     """Apply a previewed upload in one transaction, if the preview still holds."""
     serialize_manager_changes(session)  # the plan's loop check must still hold when it is written
     batch, plan = batch_plan(session, actor=actor, batch_id=batch_id)
-    if not plan.ok:
-        raise Conflict("The file has bad rows; fix them and upload it again. Nothing was changed.")
-    if plan.fingerprint != fingerprint:
+    if plan.fingerprint != fingerprint:  # first, so that new bad rows are shown with their lines
         raise StalePreview(
             "People changed since this preview was made. Check the new preview below, then apply."
         )
+    if not plan.ok:
+        raise Conflict("The file has bad rows; fix them and upload it again. Nothing was changed.")
     apply_plan(session, plan, actor_id=actor.id, settings=settings)
     batch.applied_at = utcnow()
     batch.summary = json.dumps(plan.summary())
