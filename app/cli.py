@@ -209,6 +209,7 @@ def import_users(
     from app.hr import importing
     from app.hr.csvfile import FileTooLarge, NotACsv, parse
     from app.hr.import_plan import build_plan
+    from app.hr.managers import serialize_manager_changes
     from app.hr.report_text import plan_lines
 
     settings = get_settings()
@@ -221,6 +222,7 @@ def import_users(
         typer.echo(exc.message, err=True)
         raise typer.Exit(2) from exc
     with session_for(settings.database_url) as session:
+        serialize_manager_changes(session)
         plan = build_plan(session, table, filename=file.name, leavers=leavers, actor=None)
         for line in plan_lines(plan):
             typer.echo(line)
@@ -232,9 +234,7 @@ def import_users(
         if dry_run:
             typer.echo("Dry run: nothing was changed.")
             return
-        importing.apply_plan(
-            session, plan, actor_id=None, default_due_days=settings.default_due_days
-        )
+        importing.apply_plan(session, plan, actor_id=None, settings=settings)
         session.commit()
     typer.echo(
         "Applied. New people have invitations queued; the server's mail sender "

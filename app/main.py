@@ -40,6 +40,7 @@ from app.templating import is_htmx, render
 from app.write_batches import WriteBatches
 
 log = logging.getLogger("allyship")
+PROBLEM_JSON = "application/problem+json"  # RFC 9457 problem details, for every API error
 # Matched in this order, so the learner's pages (most of the traffic) come first; no two
 # routers share a path.
 ROUTERS = [
@@ -145,7 +146,8 @@ def server_error_page(request: Request) -> Response:
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
     if request.url.path.startswith("/api/"):
-        return JSONResponse({"detail": message}, status_code=status)
+        problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
+        return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON)
     context = {
         "title": title,
         "message": message,

@@ -284,7 +284,7 @@ def time_import(url: str, data: bytes) -> dict[str, Any]:
             actor=hr,
             batch_id=batch.id or 0,
             fingerprint=plan.fingerprint,
-            default_due_days=settings.default_due_days,
+            settings=settings,
         )
         apply_s = time.perf_counter() - started
         started = time.perf_counter()

@@ -13,7 +13,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.api import keys, service
 from app.api.schemas import ModuleOut, PersonIn, PersonOut, Problem, ProgressPage
 from app.db import SessionDep
-from app.deps import CatalogDep
+from app.deps import CatalogDep, SettingsDep
 from app.errors import DomainError, Forbidden
 from app.models import ApiKey
 from app.request_checks import checked_router
@@ -81,14 +81,26 @@ def get_person(external_id: str, session: SessionDep, _key: ReadKey) -> PersonOu
     summary="Create or update a person (new people get an invitation)",
     responses={
         201: {"model": PersonOut, "description": "Created."},
+        403: {
+            "model": Problem,
+            "description": "The key lacks the write scope, or the person is an hr or admin "
+            "account whose e-mail, role or active state an API key may not change.",
+        },
         409: {"model": Problem},
         422: {"model": Problem},
     },
 )
 def put_person(
-    external_id: str, body: PersonIn, response: Response, session: SessionDep, key: WriteKey
+    external_id: str,
+    body: PersonIn,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: WriteKey,
 ) -> PersonOut:
-    person, created = service.put_person(session, key=key, external_id=external_id, body=body)
+    person, created = service.put_person(
+        session, settings, key=key, external_id=external_id, body=body
+    )
     if created:
         response.status_code = 201
     return person

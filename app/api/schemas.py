@@ -72,4 +72,9 @@ class ProgressPage(BaseModel):
 
 
 class Problem(BaseModel):
-    detail: str
+    """An error, as RFC 9457 problem details (sent as application/problem+json)."""
+
+    type: str = Field(default="about:blank", examples=["about:blank"])
+    title: str = Field(examples=["Not allowed"])
+    status: int = Field(examples=[403])
+    detail: str = Field(description="What went wrong and what to do, for a person to read.")

@@ -18,10 +18,18 @@ from app.api.schemas import (
     ProgressPage,
 )
 from app.clock import utcnow
+from app.config import Settings
 from app.content.catalog import Catalog
-from app.errors import Conflict, Invalid, NotFound
+from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.hr import assignments, audit, invites
+from app.hr.account_changes import (
+    deactivated,
+    email_changed,
+    is_protected,
+    protected_changes,
+)
 from app.hr.import_plan import EMAIL
+from app.hr.managers import loop_through, serialize_manager_changes
 from app.models import (
     ApiKey,
     Assignment,
@@ -116,7 +124,7 @@ def _person_out(session: Session, user: User) -> PersonOut:
 
 
 def put_person(
-    session: Session, *, key: ApiKey, external_id: str, body: PersonIn
+    session: Session, settings: Settings, *, key: ApiKey, external_id: str, body: PersonIn
 ) -> tuple[PersonOut, bool]:
     """Create or update the person with this external id; returns (person, created)."""
     external_id = external_id.strip()
@@ -125,16 +133,29 @@ def put_person(
         raise Invalid("external_id: use 1 to 200 characters.")
     if not EMAIL.match(email):
         raise Invalid(f"email: “{body.email}” is not a valid email address.")
+    if body.manager_email:
+        serialize_manager_changes(session)  # before reading any chain: see its docstring
     user = session.exec(select(User).where(User.external_id == external_id)).first()
     other = session.exec(select(User).where(User.email == email)).first()
     if other is not None and (user is None or other.id != user.id):
         if user is None and other.external_id is None:
+            if is_protected(other.role):
+                raise Forbidden(
+                    f"email: {email} belongs to an hr or admin account, which an API key "
+                    "cannot link to an external id or change; leave it out of the sync."
+                )
             user = other  # an account made before the HR system knew it: adopt it
         else:
             raise Conflict(f"email: {email} already belongs to another person.")
-    manager_id = _manager_id(session, body, email)
+    if user is not None and (changed := protected_changes(user, email, body.role, body.active)):
+        raise Forbidden(
+            f"{', '.join(changed)}: this is an hr or admin account; an API key cannot change "
+            "its e-mail, role or active state. Send the values it has, or leave role and "
+            "active out; role and active state are changed on the person's page in the app."
+        )
+    manager_id = _manager_id(session, body, email, user)
     created = user is None
-    before = (user.role, user.department_id, user.active) if user else None
+    before = (user.role, user.department_id, user.active, user.email) if user else None
     current_role = user.role if user else None
     if (
         body.role is not None
@@ -158,9 +179,22 @@ def put_person(
     uid = user.id or 0
     if created:
         invites.queue(session, user_ids=[uid], actor_id=None)
-    if not user.active:
+    if before and before[2] and not user.active:
+        deactivated(session, user_ids=[uid])
+    elif not user.active:
         invites.revoke_for(session, user_ids=[uid])
-    if created or before is None or before[1:] != (user.department_id, user.active):
+    if before and before[3] != user.email:
+        email_changed(
+            session,
+            settings,
+            user_id=uid,
+            name=user.name,
+            old=before[3],
+            new=user.email,
+            actor_id=None,
+            via=f"api:{key.name}",
+        )
+    if created or before is None or before[1:3] != (user.department_id, user.active):
         assignments.apply_rules(session, user_ids=[uid], now=utcnow())
     if before and before[0] != user.role:
         audit.record(
@@ -185,7 +219,7 @@ def put_person(
     return _person_out(session, user), created
 
 
-def _manager_id(session: Session, body: PersonIn, email: str) -> int | None:
+def _manager_id(session: Session, body: PersonIn, email: str, user: User | None) -> int | None:
     if not body.manager_email:
         return None
     manager_email = body.manager_email.strip().lower()
@@ -196,6 +230,13 @@ def _manager_id(session: Session, body: PersonIn, email: str) -> int | None:
         raise Invalid(
             f"manager_email: no account has the email {manager_email}; create the manager first."
         )
+    if user is not None and user.id is not None:
+        loop = loop_through(session, user_id=user.id, manager_id=manager, email=email)
+        if loop:
+            raise Invalid(
+                f"manager_email: this would make a management loop ({loop}): nobody may "
+                "manage, directly or through others, their own manager."
+            )
     return manager
 
 

@@ -10,8 +10,10 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from app.hr.account_changes import is_protected
 from app.hr.csvfile import CsvRecord, CsvTable
 from app.hr.dbutil import select_columns
+from app.hr.import_rules import loop_problems, protected_problems
 from app.models import Department, Role, User
 
 EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+$")
@@ -103,7 +105,7 @@ class ImportPlan:
 
 
 @dataclass(frozen=True)
-class _Existing:
+class Existing:
     id: int
     email: str
     name: str
@@ -114,7 +116,7 @@ class _Existing:
     active: bool
 
 
-def _existing(session: Session) -> list[_Existing]:
+def _existing(session: Session) -> list[Existing]:
     departments = dict(session.exec(select(Department.id, Department.name)).all())
     rows = session.exec(
         select_columns(
@@ -130,7 +132,7 @@ def _existing(session: Session) -> list[_Existing]:
     ).all()
     emails = {r[0]: r[1] for r in rows}
     return [
-        _Existing(
+        Existing(
             uid or 0,
             email,
             name,
@@ -196,7 +198,7 @@ def build_plan(
     canon = {name.casefold(): name for name in departments}
     seen_email: dict[str, int] = {}
     seen_ext: dict[str, int] = {}
-    people: list[tuple[Person, _Existing | None]] = []
+    people: list[tuple[Person, Existing | None]] = []
     for record in table.records:
         person = _clean(record, table.columns, plan.errors)
         if person is None:
@@ -241,9 +243,14 @@ def build_plan(
                 )
             )
             continue
+        if match is not None and (problems := protected_problems(person, match)):
+            plan.errors += [RowError(person.line, f, m) for f, m in problems]
+            continue
         if not _role_allowed(person, match, actor, plan.errors):
             continue
         _classify(plan, person, match, "manager_email" in table.columns)
+    for line, message in loop_problems(people, existing, plan.managers):
+        plan.errors.append(RowError(line, "manager email", message))
     if leavers:
         listed = {m.id for _, m in people if m is not None}
         in_file = {r.values["email"].lower() for r in table.records}
@@ -253,22 +260,23 @@ def build_plan(
             if e.active
             and e.id not in listed
             and e.email not in in_file
-            and e.role != Role.admin
+            and not is_protected(e.role)
             and (actor is None or e.id != actor.id)
         ]
     wanted = {p.department for p in plan.add if p.department} | {
         c.fields["department"][1] for c in plan.update if "department" in c.fields
     }
     plan.new_departments = sorted(wanted - departments - {""})
+    plan.errors.sort(key=lambda e: e.line)
     return plan
 
 
 def _match(
     person: Person,
-    by_email: dict[str, _Existing],
-    by_ext: dict[str, _Existing],
+    by_email: dict[str, Existing],
+    by_ext: dict[str, Existing],
     errors: list[RowError],
-) -> _Existing | Literal[False] | None:
+) -> Existing | Literal[False] | None:
     """The existing account this row describes, None for a new person, False on a conflict."""
     via_ext = by_ext.get(person.external_id) if person.external_id else None
     via_email = by_email.get(person.email)
@@ -286,7 +294,7 @@ def _match(
 
 
 def _role_allowed(
-    person: Person, match: _Existing | None, actor: User | None, errors: list[RowError]
+    person: Person, match: Existing | None, actor: User | None, errors: list[RowError]
 ) -> bool:
     if actor is None or actor.role == Role.admin:
         return True
@@ -300,7 +308,7 @@ def _role_allowed(
     return True
 
 
-def _classify(plan: ImportPlan, person: Person, match: _Existing | None, has_manager: bool) -> None:
+def _classify(plan: ImportPlan, person: Person, match: Existing | None, has_manager: bool) -> None:
     if has_manager and (match is not None or person.manager_email):
         plan.managers[person.email] = person.manager_email
     if match is None:

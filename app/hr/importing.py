@@ -10,10 +10,13 @@ from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.config import Settings
 from app.errors import Conflict, NotFound
 from app.hr import assignments, audit, invites
+from app.hr.account_changes import deactivated, email_changed
 from app.hr.csvfile import parse
 from app.hr.import_plan import Change, ImportPlan, build_plan
+from app.hr.managers import serialize_manager_changes
 from app.models import Department, ImportBatch, Role, User
 
 PREVIEW_LIMIT = 100
@@ -69,17 +72,18 @@ def batch_plan(session: Session, *, actor: User, batch_id: int) -> tuple[ImportB
 
 
 def apply_batch(
-    session: Session, *, actor: User, batch_id: int, fingerprint: str, default_due_days: int
+    session: Session, *, actor: User, batch_id: int, fingerprint: str, settings: Settings
 ) -> tuple[ImportBatch, ImportPlan]:
     """Apply a previewed upload in one transaction, if the preview still holds."""
+    serialize_manager_changes(session)  # the plan's loop check must still hold when it is written
     batch, plan = batch_plan(session, actor=actor, batch_id=batch_id)
-    if not plan.ok:
-        raise Conflict("The file has bad rows; fix them and upload it again. Nothing was changed.")
-    if plan.fingerprint != fingerprint:
+    if plan.fingerprint != fingerprint:  # first, so that new bad rows are shown with their lines
         raise StalePreview(
             "People changed since this preview was made. Check the new preview below, then apply."
         )
-    apply_plan(session, plan, actor_id=actor.id, default_due_days=default_due_days)
+    if not plan.ok:
+        raise Conflict("The file has bad rows; fix them and upload it again. Nothing was changed.")
+    apply_plan(session, plan, actor_id=actor.id, settings=settings)
     batch.applied_at = utcnow()
     batch.summary = json.dumps(plan.summary())
     batch.content = b""  # applied: keep the summary and the file's hash, not the people in it
@@ -89,9 +93,12 @@ def apply_batch(
 
 
 def apply_plan(
-    session: Session, plan: ImportPlan, *, actor_id: int | None, default_due_days: int
+    session: Session, plan: ImportPlan, *, actor_id: int | None, settings: Settings
 ) -> None:
-    """Write the plan (the caller commits): bulk inserts and updates, invites, rules, audit."""
+    """Write the plan (the caller commits): bulk inserts and updates, invites, rules, audit.
+
+    The caller built the plan after `serialize_manager_changes`, in this transaction.
+    """
     now = utcnow()
     if plan.new_departments:
         session.execute(
@@ -129,8 +136,20 @@ def apply_plan(
     moved = [c.user_id for c in plan.update if "department" in c.fields or "active" in c.fields]
     assignments.apply_rules(session, user_ids=new_ids + moved, now=now)
     invites.queue(session, user_ids=new_ids, actor_id=actor_id)
-    invites.revoke_for(session, user_ids=[d.user_id for d in plan.deactivate])
+    deactivated(session, user_ids=[d.user_id for d in plan.deactivate])
     for change in plan.update:
+        if "email" in change.fields:
+            old, new = change.fields["email"]
+            email_changed(
+                session,
+                settings,
+                user_id=change.user_id,
+                name=change.name,
+                old=old,
+                new=new,
+                actor_id=actor_id,
+                via="import",
+            )
         if "role" in change.fields:
             old, new = change.fields["role"]
             audit.record(

@@ -12,7 +12,8 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Forbidden, Invalid, NotFound
-from app.hr import audit, invites
+from app.hr import audit
+from app.hr.account_changes import deactivated
 from app.hr.reports import NO_DEPARTMENT
 from app.models import (
     Assignment,
@@ -163,7 +164,7 @@ def change_role(session: Session, *, actor: User, user_id: int, role: str) -> Us
 
 
 def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> User:
-    """Deactivate a leaver (records stay) or reactivate a returner; audited."""
+    """Deactivate a leaver (records stay, sign-ins end) or reactivate a returner; audited."""
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("There is no person with that id.")
@@ -176,7 +177,7 @@ def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> 
         user.deactivated_at = None if active else utcnow()
         session.add(user)
         if not active:
-            invites.revoke_for(session, user_ids=[user_id])
+            deactivated(session, user_ids=[user_id])
         audit.record(
             session,
             actor_id=actor.id,

@@ -81,7 +81,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/hr/reminders"): HR,
     ("POST", "/hr/reminders/send"): HR,
     ("GET", "/hr/audit"): ADMIN,
-    ("GET", "/hr/api-keys"): HR,
+    ("GET", "/hr/api-keys"): ADMIN,
     ("POST", "/hr/api-keys"): ADMIN,
     ("POST", "/hr/api-keys/{key_id}/revoke"): ADMIN,
     ("GET", "/api/v1/modules"): API_KEY,

