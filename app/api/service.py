@@ -37,7 +37,6 @@ from app.models import (
     Department,
     LessonProgress,
     QuizAttempt,
-    Role,
     User,
 )
 
@@ -157,12 +156,12 @@ def put_person(
     created = user is None
     before = (user.role, user.department_id, user.active, user.email) if user else None
     current_role = user.role if user else None
-    if (
-        body.role is not None
-        and body.role != current_role
-        and Role.admin in (body.role, current_role)
-    ):
-        raise Invalid("role: the API cannot give or remove the admin role; ask an admin.")
+    if body.role is not None and body.role != current_role and is_protected(body.role):
+        # A leaked key must not mint an account that sees everyone's records.
+        raise Forbidden(
+            f"role: an API key can give only the learner or facilitator role, not {body.role}; "
+            "an admin gives the hr and admin roles on the person's page in the app."
+        )
     if user is None:
         user = User(email=email, name=body.name, external_id=external_id)
     user.email, user.name, user.external_id = email, body.name, external_id

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -107,13 +108,27 @@ def test_put_person_email_of_another_person_is_409(
     assert clash.status_code == 409
 
 
-def test_put_person_cannot_grant_admin(client: TestClient, write_key: str) -> None:
-    response = client.put(
-        "/api/v1/people/E1",
-        json={"email": "a@example.com", "name": "A", "role": "admin"},
-        headers=bearer(write_key),
-    )
-    assert response.status_code == 422 and "admin" in response.json()["detail"]
+@pytest.mark.parametrize("role", ["admin", "hr"])
+def test_put_person_cannot_grant_hr_or_admin(
+    client: TestClient, session: Session, write_key: str, role: str
+) -> None:
+    """A leaked key must not mint an account that sees everyone's records."""
+    for ext, email in (("E1", "new@example.com"), ("E2", "existing@example.com")):
+        if email.startswith("existing"):
+            client.put(
+                f"/api/v1/people/{ext}",
+                json={"email": email, "name": "A"},
+                headers=bearer(write_key),
+            )
+        response = client.put(
+            f"/api/v1/people/{ext}",
+            json={"email": email, "name": "A", "role": role},
+            headers=bearer(write_key),
+        )
+        assert response.status_code == 403 and role in response.json()["detail"]
+        assert response.headers["content-type"].startswith("application/problem+json")
+    roles = session.exec(select(User.role)).all()
+    assert role not in roles
 
 
 def test_get_person_shows_assignments_progress_and_never_reflections(
