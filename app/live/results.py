@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.content.schema import Choice, Scenario
+from app.privacy import MIN_GROUP
 
-MIN_GROUP = 5
+__all__ = ["HIDDEN_NOTE", "MIN_GROUP", "Distribution", "Share", "distribution", "whole_percents"]
+
 HIDDEN_NOTE = "Not enough votes to show"
 
 

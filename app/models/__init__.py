@@ -33,6 +33,7 @@ from app.models.live import (
     LiveVote,
 )
 from app.models.outbox import OutboxMessage
+from app.models.release import LiveRelease, ReleaseBlock, ReleasedScore, ReleaseMember
 
 __all__ = [
     "ApiKey",
@@ -52,6 +53,7 @@ __all__ = [
     "LiveCommitment",
     "LiveJoin",
     "LiveParticipant",
+    "LiveRelease",
     "LiveSession",
     "LiveVote",
     "LoginFailure",
@@ -59,6 +61,9 @@ __all__ = [
     "OutboxMessage",
     "QuizAttempt",
     "Reflection",
+    "ReleaseBlock",
+    "ReleaseMember",
+    "ReleasedScore",
     "ReminderSent",
     "Role",
     "User",
