@@ -2,10 +2,11 @@
 
 Suppressing small cells view by view is not enough: two views taken before and after one
 person moves department, or makes a first attempt, differ by exactly that person. So figures
-about answers are *released*: stored once, and changed only when at least MIN_GROUP
-contributors have changed since the last release. Every released figure is then a sum over
-whole release blocks of at least MIN_GROUP people, and no combination of released figures,
-taken at any times, isolates fewer than MIN_GROUP people.
+about answers are *released*: a release is a set of contributions, and the next release of
+the same figure keeps every contribution it had, unchanged, and adds at least MIN_GROUP new
+contributors. Every released figure is then a sum of whole blocks of at least MIN_GROUP
+people, blocks never change, and no combination of released figures, taken at any times,
+isolates fewer than MIN_GROUP people.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-def changed(released: Mapping[K, V], current: Mapping[K, V]) -> int:
-    """How many contributors differ between a released figure and now (new, gone or changed)."""
-    return sum(1 for k in released.keys() | current.keys() if released.get(k) != current.get(k))
+def next_release(released: Mapping[K, V] | None, current: Mapping[K, V]) -> dict[K, V] | None:
+    """The contributions to release now, or None when fewer than MIN_GROUP are new.
 
-
-def may_release(released: Mapping[K, V] | None, current: Mapping[K, V]) -> bool:
-    """A new release is due when MIN_GROUP people are in it and MIN_GROUP changed since the last."""
-    if len(current) < MIN_GROUP:
-        return False
-    return released is None or changed(released, current) >= MIN_GROUP
+    Contributions already released are kept as they were released (a changed vote does not
+    change a released figure): only whole new blocks are ever added.
+    """
+    kept = dict(released or {})
+    new = {k: v for k, v in current.items() if k not in kept}
+    if len(new) < MIN_GROUP:
+        return None
+    return kept | new

@@ -1,10 +1,11 @@
-"""Group-session results as released: stored at a reveal, changed only when 5 votes changed.
+"""Group-session results as released: stored at a reveal, grown only by 5 new voters at a time.
 
 Without this, a facilitator could reveal, go back, let one more person vote (or one person
 change their vote) and reveal again: the difference is that person's vote. A scenario's
-distribution is stored when results are first shown with 5 or more voters, and replaced
-only when at least MIN_GROUP participants' votes differ from the stored one (new, changed),
-so any two distributions ever shown differ by the votes of 5 or more people.
+distribution is stored when results are first shown with 5 or more voters; a later reveal
+adds the votes of people new since then only when there are 5 or more of them, and keeps
+every released vote as it was released. So every distribution ever shown is a sum of whole
+blocks of 5 or more people's votes (app/privacy.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from app.clock import utcnow
 from app.content.schema import Scenario
 from app.live.results import Distribution, distribution
 from app.models import LiveRelease, LiveVote
-from app.privacy import may_release
+from app.privacy import next_release
 
 
 def release(session: Session, *, session_id: int, scenario_id: str) -> None:
@@ -37,14 +38,15 @@ def release(session: Session, *, session_id: int, scenario_id: str) -> None:
             LiveRelease.session_id == session_id, LiveRelease.scenario_id == scenario_id
         )
     ).first()
-    if not may_release(json.loads(row.votes) if row else None, current):
+    chosen = next_release(json.loads(row.votes) if row else None, current)
+    if chosen is None:
         return
     row = row or LiveRelease(
         session_id=session_id, scenario_id=scenario_id, voters=0, counts="", votes=""
     )
-    row.voters = len(current)
-    row.counts = json.dumps(dict(Counter(current.values())), sort_keys=True)
-    row.votes = json.dumps(current, sort_keys=True)
+    row.voters = len(chosen)
+    row.counts = json.dumps(dict(Counter(chosen.values())), sort_keys=True)
+    row.votes = json.dumps(chosen, sort_keys=True)
     row.released_at = utcnow()
     session.add(row)
     session.flush()

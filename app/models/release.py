@@ -57,8 +57,9 @@ class ReleasedScore(SQLModel, table=True):
 class LiveRelease(SQLModel, table=True):
     """The vote distribution last released for one scenario of one group session.
 
-    `votes` keeps the released participant -> choice pairs (anonymous, like LiveVote) so a
-    later reveal can tell how many votes changed since; `counts` is what was shown.
+    `votes` keeps the released participant -> choice pairs (anonymous, like LiveVote): a
+    later release keeps them as they are and adds only new voters, 5 or more at a time;
+    `counts` is what is shown.
     """
 
     __table_args__ = (UniqueConstraint("session_id", "scenario_id"),)
