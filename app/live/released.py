@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -69,11 +70,11 @@ def voters(session: Session, *, session_id: int) -> dict[str, int]:
 
 
 def shown(scenario: Scenario, row: LiveRelease | None, voted: int) -> Distribution:
-    """The released distribution, or a hidden one saying how many voted when none is released."""
+    """The released distribution (and how many later votes wait), or a hidden one with the count."""
     if row is None:
         return Distribution(total=voted, shares=None)
     counts = {str(k): int(v) for k, v in json.loads(row.counts).items()}
-    return distribution(scenario, counts)
+    return replace(distribution(scenario, counts), waiting=max(0, voted - row.voters))
 
 
 def shown_now(session: Session, *, session_id: int, scenario: Scenario) -> Distribution:
@@ -83,11 +84,9 @@ def shown_now(session: Session, *, session_id: int, scenario: Scenario) -> Distr
             LiveRelease.session_id == session_id, LiveRelease.scenario_id == scenario.id
         )
     ).first()
-    if row is not None:
-        return shown(scenario, row, row.voters)
     voted = session.exec(
         select(func.count())
         .select_from(LiveVote)
         .where(LiveVote.session_id == session_id, LiveVote.scenario_id == scenario.id)
     ).one()
-    return shown(scenario, None, voted)
+    return shown(scenario, row, voted)

@@ -27,6 +27,7 @@ class Distribution:
 
     total: int
     shares: tuple[Share, ...] | None
+    waiting: int = 0  # later votes not in the released result until 5 or more are new
 
     @property
     def hidden(self) -> bool:
