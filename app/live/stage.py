@@ -142,13 +142,3 @@ def build_stage(
     if step.phase in RESULT_PHASES and (scenario := scenarios[step.index]) is not None:
         shown = released.shown_now(session, session_id=live.id or 0, scenario=scenario)
     return Stage(live, module, scenarios, joined, voted, shown)
-
-
-def tally(session: Session, session_id: int, scenario_id: str) -> dict[str, int]:
-    """Votes per choice for one scenario (raw counts: pass them through `distribution`)."""
-    rows = session.exec(
-        select(LiveVote.choice_id, func.count())
-        .where(LiveVote.session_id == session_id, LiveVote.scenario_id == scenario_id)
-        .group_by(LiveVote.choice_id)
-    ).all()
-    return {choice: n for choice, n in rows}
