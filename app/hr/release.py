@@ -20,18 +20,23 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.db import write_session
-from app.hr.dbutil import select_columns
+from app.hr.dbutil import insert_ignore, select_columns
 from app.models import (
     AttemptAnswer,
     QuizAttempt,
     ReleaseBlock,
     ReleasedScore,
     ReleaseMember,
+    ReleaseScan,
     User,
 )
 from app.privacy import MIN_GROUP
 
 POOL_AFTER = timedelta(days=28)
+# A quiz attempt is committed within this long of its submission: attempts this recent are
+# looked at again by the next count, so one committed late (PostgreSQL) is not skipped.
+LATE_COMMIT = timedelta(minutes=10)
+SCAN_ID = 1
 
 
 class _Raced(Exception):
@@ -46,7 +51,7 @@ def catch_up(engine: Engine, *, now: datetime | None = None) -> None:
             return
     with write_session(engine) as session:
         try:
-            _add_members(session)
+            _add_members(session, now)
             _seal(session, now)
         except _Raced:
             session.rollback()
@@ -81,9 +86,10 @@ def _member_of(attempt: Any) -> ColumnElement[bool]:
 
 
 def _unseen(session: Session) -> bool:
-    """Whether any person has a first attempt at a module that is not counted yet."""
-    found = session.exec(select(QuizAttempt.id).where(~_member_of(QuizAttempt)).limit(1)).first()
-    return found is not None
+    """Whether any attempt is newer than the last count (one index probe)."""
+    through = select(func.coalesce(func.max(ReleaseScan.through), 0)).scalar_subquery()
+    found = session.exec(select(QuizAttempt.id).where(col(QuizAttempt.id) > through).limit(1))
+    return found.first() is not None
 
 
 def _pending(session: Session, now: datetime) -> list[tuple[str, int | None, int, int]]:
@@ -112,15 +118,20 @@ def _sealable(pending: list[tuple[str, int | None, int, int]]) -> tuple[list[Any
     return groups, sorted(m for m, old in aged.items() if old >= MIN_GROUP)
 
 
-def _add_members(session: Session) -> None:
-    """Record every uncounted first attempt under its person's department now (one statement)."""
+def _add_members(session: Session, now: datetime) -> None:
+    """Record every uncounted first attempt under its person's department now, then the mark."""
+    scan = session.get(ReleaseScan, SCAN_ID)
+    mark = session.exec(select(func.coalesce(func.max(QuizAttempt.id), 0))).one()
+    recent = col(QuizAttempt.id) > (scan.through if scan else 0)
+    if scan is not None:
+        recent = recent | (col(QuizAttempt.submitted_at) >= scan.scanned_at - LATE_COMMIT)
     first = (
         select(
             QuizAttempt.user_id,
             QuizAttempt.module_id,
             func.min(QuizAttempt.id).label("attempt_id"),
         )
-        .where(~_member_of(QuizAttempt))
+        .where(recent, ~_member_of(QuizAttempt))
         .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
         .subquery("first")
     )
@@ -140,6 +151,13 @@ def _add_members(session: Session) -> None:
     names = ["user_id", "module_id", "attempt_id", "department_id", "submitted_at"]
     stmt = dialect.insert(ReleaseMember).from_select(names, source).on_conflict_do_nothing()
     session.execute(stmt)
+    insert_ignore(session, ReleaseScan, [{"id": SCAN_ID, "through": 0, "scanned_at": now}], ["id"])
+    session.exec(
+        update(ReleaseScan)
+        .where(col(ReleaseScan.id) == SCAN_ID, col(ReleaseScan.through) <= mark)
+        .values(through=mark, scanned_at=now)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _seal(session: Session, now: datetime) -> None:

@@ -33,7 +33,13 @@ from app.models.live import (
     LiveVote,
 )
 from app.models.outbox import OutboxMessage
-from app.models.release import LiveRelease, ReleaseBlock, ReleasedScore, ReleaseMember
+from app.models.release import (
+    LiveRelease,
+    ReleaseBlock,
+    ReleasedScore,
+    ReleaseMember,
+    ReleaseScan,
+)
 
 __all__ = [
     "ApiKey",
@@ -63,6 +69,7 @@ __all__ = [
     "Reflection",
     "ReleaseBlock",
     "ReleaseMember",
+    "ReleaseScan",
     "ReleasedScore",
     "ReminderSent",
     "Role",

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel, col
 
 from app.clock import utcnow
 
@@ -39,7 +39,24 @@ class ReleaseMember(SQLModel, table=True):
     attempt_id: int = Field(foreign_key="quizattempt.id", unique=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     submitted_at: datetime
-    block_id: int | None = Field(default=None, foreign_key="releaseblock.id", index=True)
+    block_id: int | None = Field(default=None, foreign_key="releaseblock.id")
+
+
+# Waiting members are found by (block_id IS NULL, module, department): one index for both.
+Index(
+    "ix_releasemember_block_module_department",
+    col(ReleaseMember.block_id),
+    col(ReleaseMember.module_id),
+    col(ReleaseMember.department_id),
+)
+
+
+class ReleaseScan(SQLModel, table=True):
+    """How far quiz attempts were counted: a view checks for newer ones with one index probe."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    through: int = 0  # every attempt with a higher id is new
+    scanned_at: datetime = Field(default_factory=utcnow)
 
 
 class ReleasedScore(SQLModel, table=True):

@@ -20,7 +20,7 @@ from itertools import combinations
 from fastapi import FastAPI
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
@@ -39,6 +39,7 @@ from app.models import (
     ReleaseBlock,
     ReleasedScore,
     ReleaseMember,
+    ReleaseScan,
     User,
 )
 from app.privacy import MIN_GROUP
@@ -157,7 +158,10 @@ ONE_FIRST_ATTEMPT = [
 def test_no_sequence_of_hr_views_isolates_fewer_than_five(
     app: FastAPI, session: Session, start: list[int], ops: list[tuple]
 ) -> None:
-    _clear(session, ReleasedScore, ReleaseMember, ReleaseBlock, AttemptAnswer, QuizAttempt, User)
+    _clear(
+        session, ReleaseScan, ReleasedScore, ReleaseMember, ReleaseBlock, AttemptAnswer, QuizAttempt
+    )
+    _clear(session, User)
     _clear(session, Department)
     depts: list[int | None] = []
     for i in range(DEPARTMENTS):
@@ -206,6 +210,16 @@ def test_no_sequence_of_hr_views_isolates_fewer_than_five(
                 expected = (100 * points) // (2 * people_n) if people_n else None
                 assert shown[scenario_id].percent == expected
             seen.append(covered)
+            # Nothing is skipped: every first attempt is counted, and no group of 5 waits.
+            counted = session.exec(select(ReleaseMember.user_id)).all()
+            assert sorted(counted) == sorted(first)
+            waiting = session.exec(
+                select(func.count())
+                .select_from(ReleaseMember)
+                .where(col(ReleaseMember.block_id).is_(None))
+                .group_by(col(ReleaseMember.department_id))
+            ).all()
+            assert all(n < MIN_GROUP for n in waiting)
     assert smallest_isolated(seen) is None
 
 

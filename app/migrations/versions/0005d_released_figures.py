@@ -101,7 +101,18 @@ def upgrade() -> None:
         sa.UniqueConstraint("user_id", "module_id"),
     )
     with op.batch_alter_table("releasemember", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_releasemember_block_id"), ["block_id"], unique=False)
+        batch_op.create_index(
+            "ix_releasemember_block_module_department",
+            ["block_id", "module_id", "department_id"],
+            unique=False,
+        )
+    op.create_table(
+        "releasescan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("through", sa.Integer(), nullable=False),
+        sa.Column("scanned_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
 
     # ### end Alembic commands ###
     _release_ended_sessions()
