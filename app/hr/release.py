@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, exists, func, true, update
+from sqlalchemy import ColumnElement, Engine, case, exists, func, true, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -122,9 +122,11 @@ def _add_members(session: Session, now: datetime) -> None:
     """Record every uncounted first attempt under its person's department now, then the mark."""
     scan = session.get(ReleaseScan, SCAN_ID)
     mark = session.exec(select(func.coalesce(func.max(QuizAttempt.id), 0))).one()
-    recent = col(QuizAttempt.id) > (scan.through if scan else 0)
-    if scan is not None:
-        recent = recent | (col(QuizAttempt.submitted_at) >= scan.scanned_at - LATE_COMMIT)
+    newer: Any = select(QuizAttempt.id).where(col(QuizAttempt.id) > (scan.through if scan else 0))
+    if scan is not None:  # a union, not OR, so each side uses its index
+        late = col(QuizAttempt.submitted_at) >= scan.scanned_at - LATE_COMMIT
+        newer = union(newer, select(QuizAttempt.id).where(late))
+    recent = col(QuizAttempt.id).in_(newer)
     first = (
         select(
             QuizAttempt.user_id,
