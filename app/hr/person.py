@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Forbidden, Invalid, NotFound
-from app.hr import audit
+from app.hr import audit, invites
 from app.hr.account_changes import deactivated
 from app.hr.reports import NO_DEPARTMENT
 from app.models import (
