@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-MIN_GROUP = 5
+from app.privacy import MIN_GROUP
+
+__all__ = ["MIN_GROUP", "hidden_cells"]
 
 
 def hidden_cells(sizes: Sequence[int], *, total: int | None = None) -> set[int]:

@@ -6,21 +6,20 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func
+from sqlalchemy import Engine, Select, case, func
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
+from app.hr import release
 from app.hr.anonymity import MIN_GROUP, hidden_cells
 from app.hr.dbutil import completed, day_text, select_columns
 from app.models import (
     Assignment,
-    AttemptAnswer,
     Completion,
     Department,
     LessonProgress,
-    QuizAttempt,
     User,
 )
 
@@ -211,66 +210,28 @@ class ScenarioScore:
 
 
 def hardest_scenarios(
-    session: Session, catalog: Catalog, *, department_id: int | None = None
+    engine: Engine, catalog: Catalog, *, department_id: int | None = None
 ) -> list[ScenarioScore]:
     """First-attempt score per scenario, hardest first, for everyone or one department.
 
-    A department's view is counted per department in one query, and a department's figure
-    is shown only if the department is not suppressed in the partition of all departments,
-    so no combination of views (everyone minus the others) reveals a group under 5.
+    Figures are released ones (app/hr/release.py): sums of whole blocks of 5 or more people,
+    counted under the department each person had when their attempt was first counted. So
+    no sequence of views, across imports that move people and across new attempts, differs
+    by fewer than 5 people, and everyone minus the departments is pooled blocks of 5 or more.
     """
-    first = (
-        select(func.min(QuizAttempt.id).label("id"), QuizAttempt.module_id, QuizAttempt.user_id)
-        .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
-        .subquery("first")
-    )
-    # Grouping on fewer text columns is much cheaper; scenario ids alone suffice when the
-    # course never reuses one across modules (checked here, not assumed).
-    ids = [s.id for m in catalog.modules for s in m.quiz.scenarios]
-    keys: list[Any] = [] if len(set(ids)) == len(ids) else [first.c.module_id]
-    keys.append(AttemptAnswer.scenario_id)
-    columns = [*keys, func.count(), func.sum(AttemptAnswer.points)]
-    if department_id is not None:
-        keys.append(User.department_id)
-        columns.append(User.department_id)
-    stmt = select_columns(*columns).select_from(first)
-    if department_id is not None:
-        stmt = stmt.join(User, col(User.id) == first.c.user_id)
-    rows = session.exec(
-        stmt.join(AttemptAnswer, col(AttemptAnswer.attempt_id) == first.c.id).group_by(*keys)
-    ).all()
-    module_of = {s.id: m.id for m in catalog.modules for s in m.quiz.scenarios}
-    cells: dict[tuple[str, str], dict[int | None, tuple[int, int]]] = {}
-    for row in rows:
-        *key, people, points, dept = row if department_id is not None else (*row, None)
-        scenario_id = key[-1]
-        module_id = key[0] if len(key) == 2 else module_of.get(scenario_id, "")
-        cells.setdefault((module_id, scenario_id), {})[dept] = (people, int(points or 0))
+    release.catch_up(engine)
+    with Session(engine) as session:
+        cells = release.scenario_totals(session, department_id=department_id)
     out = []
     for module in catalog.modules:
         for scenario in module.quiz.scenarios:
-            by_dept = cells.get((module.id, scenario.id), {})
-            people, points, visible = _cell(by_dept, department_id)
+            people, points = cells.get((module.id, scenario.id), (0, 0))
             percent = (
                 (100 * points) // (people * scenario.max_points)
-                if visible and people and scenario.max_points
+                if people >= MIN_GROUP and scenario.max_points
                 else None
             )
             out.append(
                 ScenarioScore(module.id, module.title, scenario.id, scenario.title, people, percent)
             )
     return sorted(out, key=lambda s: (s.hidden, s.percent or 0, s.module_id, s.scenario_id))
-
-
-def _cell(
-    by_dept: dict[int | None, tuple[int, int]], department_id: int | None
-) -> tuple[int, int, bool]:
-    """People, points and whether the figure may be shown."""
-    if department_id is None:
-        people = sum(n for n, _ in by_dept.values())
-        return people, sum(p for _, p in by_dept.values()), people >= MIN_GROUP
-    keys = list(by_dept)
-    hidden = hidden_cells([by_dept[k][0] for k in keys])
-    people, points = by_dept.get(department_id, (0, 0))
-    visible = department_id in keys and keys.index(department_id) not in hidden
-    return people, points, visible

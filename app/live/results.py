@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.content.schema import Choice, Scenario
+from app.privacy import MIN_GROUP
 
-MIN_GROUP = 5
+__all__ = ["HIDDEN_NOTE", "MIN_GROUP", "Distribution", "Share", "distribution", "whole_percents"]
+
 HIDDEN_NOTE = "Not enough votes to show"
 
 
@@ -25,6 +27,7 @@ class Distribution:
 
     total: int
     shares: tuple[Share, ...] | None
+    waiting: int = 0  # later votes not in the released result until 5 or more are new
 
     @property
     def hidden(self) -> bool:

@@ -20,7 +20,7 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.learning import progress
-from app.live import steps
+from app.live import released, steps
 from app.live.stage import Stage, Unchanged, build_stage, counts, current_step, module_of
 from app.models import LiveAttendance, LiveParticipant, LiveSession, User
 from app.security import random_code
@@ -168,11 +168,24 @@ def change_step(
     if target.phase is steps.Phase.ended:
         values["ended_at"] = now
     _bump(session, live, seen_version, values)
+    _release_results(session, live, target)
     session.commit()
     session.refresh(live)
     if live.ended_at is not None and settings.live_session_counts_for_lesson:
         credit_attendees(session, catalog, live=live)
     return live
+
+
+def _release_results(session: Session, live: LiveSession, target: steps.Step) -> None:
+    """Results are released when shown, and every scenario's when the session ends."""
+    if target.phase in steps.RESULT_PHASES:
+        chosen = [live.scenario_list[target.index]]
+    elif target.phase is steps.Phase.ended:
+        chosen = live.scenario_list
+    else:
+        return
+    for scenario_id in chosen:
+        released.release(session, session_id=live.id or 0, scenario_id=scenario_id)
 
 
 def set_countdown(

@@ -12,8 +12,8 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import FacilitatorNotes, Module, Scenario
 from app.errors import NotFound
-from app.live import steps
-from app.live.results import Distribution, distribution
+from app.live import released, steps
+from app.live.results import Distribution
 from app.live.steps import COUNTDOWN_PHASES, RESULT_PHASES, Phase, Step, step_of
 from app.models import LiveParticipant, LiveSession, LiveVote
 
@@ -134,21 +134,11 @@ def counts(session: Session, live: LiveSession) -> tuple[int, int]:
 def build_stage(
     session: Session, catalog: Catalog, live: LiveSession, joined: int, voted: int
 ) -> Stage:
-    """Assemble the view; the distribution is computed only once results are revealed."""
+    """Assemble the view; results show only in the result steps, and only as released."""
     module = module_of(catalog, live)
     scenarios = tuple(module.quiz.scenario(sid) for sid in live.scenario_list)
     step = current_step(live)
     shown: Distribution | None = None
     if step.phase in RESULT_PHASES and (scenario := scenarios[step.index]) is not None:
-        shown = distribution(scenario, tally(session, live.id or 0, scenario.id))
+        shown = released.shown_now(session, session_id=live.id or 0, scenario=scenario)
     return Stage(live, module, scenarios, joined, voted, shown)
-
-
-def tally(session: Session, session_id: int, scenario_id: str) -> dict[str, int]:
-    """Votes per choice for one scenario (raw counts: pass them through `distribution`)."""
-    rows = session.exec(
-        select(LiveVote.choice_id, func.count())
-        .where(LiveVote.session_id == session_id, LiveVote.scenario_id == scenario_id)
-        .group_by(LiveVote.choice_id)
-    ).all()
-    return {choice: n for choice, n in rows}

@@ -8,14 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from app.content.catalog import Catalog
 from app.content.schema import Module, Scenario
-from app.live.results import HIDDEN_NOTE, MIN_GROUP, Distribution, distribution
+from app.live import released
+from app.live.results import HIDDEN_NOTE, MIN_GROUP, Distribution
 from app.live.service import owned_session
 from app.live.stage import module_of
-from app.models import LiveParticipant, LiveSession, LiveVote, User
+from app.models import LiveParticipant, LiveSession, User
 from app.spreadsheet import safe_cell
 
 CSV_HEADER = [
@@ -50,7 +51,7 @@ class SessionSummary:
 def session_summary(
     session: Session, catalog: Catalog, *, user: User, session_id: int
 ) -> SessionSummary:
-    """Date, module, participant count and each scenario's distribution (small groups hidden)."""
+    """Date, module, participant count and each scenario's released distribution (app/live/released.py)."""
     live = owned_session(session, user=user, session_id=session_id)
     module = module_of(catalog, live)
     participants = session.exec(
@@ -58,15 +59,10 @@ def session_summary(
         .select_from(LiveParticipant)
         .where(LiveParticipant.session_id == live.id)
     ).one()
-    votes: dict[str, dict[str, int]] = {}
-    for scenario_id, choice_id, n in session.exec(
-        select(LiveVote.scenario_id, LiveVote.choice_id, func.count())
-        .where(LiveVote.session_id == live.id)
-        .group_by(col(LiveVote.scenario_id), col(LiveVote.choice_id))
-    ).all():
-        votes.setdefault(scenario_id, {})[choice_id] = n
+    shown = released.releases(session, session_id=live.id or 0)
+    voted = released.voters(session, session_id=live.id or 0)
     results = tuple(
-        ScenarioResult(scenario, distribution(scenario, votes.get(scenario.id, {})))
+        ScenarioResult(scenario, released.shown(scenario, shown.get(sid), voted.get(sid, 0)))
         for sid in live.scenario_list
         if (scenario := module.quiz.scenario(sid)) is not None
     )

@@ -33,6 +33,13 @@ from app.models.live import (
     LiveVote,
 )
 from app.models.outbox import OutboxMessage
+from app.models.release import (
+    LiveRelease,
+    ReleaseBlock,
+    ReleasedScore,
+    ReleaseMember,
+    ReleaseScan,
+)
 
 __all__ = [
     "ApiKey",
@@ -52,6 +59,7 @@ __all__ = [
     "LiveCommitment",
     "LiveJoin",
     "LiveParticipant",
+    "LiveRelease",
     "LiveSession",
     "LiveVote",
     "LoginFailure",
@@ -59,6 +67,10 @@ __all__ = [
     "OutboxMessage",
     "QuizAttempt",
     "Reflection",
+    "ReleaseBlock",
+    "ReleaseMember",
+    "ReleaseScan",
+    "ReleasedScore",
     "ReminderSent",
     "Role",
     "User",

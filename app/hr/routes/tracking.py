@@ -106,7 +106,7 @@ def scenarios(
         raise Invalid("Department must be a department id from the list.")
     dept = int(department) if department else None
     context = {
-        "rows": reports.hardest_scenarios(session, catalog, department_id=dept),
+        "rows": reports.hardest_scenarios(request.app.state.engine, catalog, department_id=dept),
         "departments": people.department_choices(session),
         "department": department,
         "min_group": reports.MIN_GROUP,

@@ -1,0 +1,226 @@
+"""First-attempt scores released in blocks of at least 5 people, so views never difference.
+
+A first attempt is counted once, under the department its person had then (a later move
+changes nothing already counted). Counted attempts wait per module and department until at
+least MIN_GROUP of them can be sealed into a block; attempts still waiting after POOL_AFTER
+are sealed, 5 or more at a time, into a pooled block that counts for everyone only. Every
+figure HR sees is a sum of whole blocks, and blocks never change, so any difference between
+figures, taken at any times and with any filters, covers whole blocks of 5 or more people.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Engine, case, exists, func, true, union, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, col, select
+
+from app.clock import utcnow
+from app.db import write_session
+from app.hr.dbutil import insert_ignore, select_columns
+from app.models import (
+    AttemptAnswer,
+    QuizAttempt,
+    ReleaseBlock,
+    ReleasedScore,
+    ReleaseMember,
+    ReleaseScan,
+    User,
+)
+from app.privacy import MIN_GROUP
+
+POOL_AFTER = timedelta(days=28)
+# A quiz attempt is committed within this long of its submission: attempts this recent are
+# looked at again by the next count, so one committed late (PostgreSQL) is not skipped.
+LATE_COMMIT = timedelta(minutes=10)
+SCAN_ID = 1
+
+
+class _Raced(Exception):
+    """Another request sealed the same members first; its release stands."""
+
+
+def catch_up(engine: Engine, *, now: datetime | None = None) -> None:
+    """Count new first attempts and seal the blocks that are due (two reads when nothing is)."""
+    now = now or utcnow()
+    with Session(engine) as session:
+        if not _unseen(session) and not any(_sealable(_pending(session, now))):
+            return
+    with write_session(engine) as session:
+        try:
+            _add_members(session, now)
+            _seal(session, now)
+        except _Raced:
+            session.rollback()
+            return
+        session.commit()
+
+
+def scenario_totals(
+    session: Session, *, department_id: int | None = None
+) -> dict[tuple[str, str], tuple[int, int]]:
+    """Released (people, points) per (module, scenario): everyone, or one department's blocks."""
+    stmt = (
+        select(
+            ReleaseBlock.module_id,
+            ReleasedScore.scenario_id,
+            func.sum(ReleasedScore.people),
+            func.sum(ReleasedScore.points),
+        )
+        .join(ReleaseBlock, col(ReleaseBlock.id) == ReleasedScore.block_id)
+        .group_by(col(ReleaseBlock.module_id), col(ReleasedScore.scenario_id))
+    )
+    if department_id is not None:
+        stmt = stmt.where(ReleaseBlock.department_id == department_id, ~col(ReleaseBlock.pooled))
+    return {(m, s): (int(n), int(p)) for m, s, n, p in session.exec(stmt).all()}
+
+
+def _member_of(attempt: Any) -> ColumnElement[bool]:
+    return exists().where(
+        col(ReleaseMember.user_id) == attempt.user_id,
+        col(ReleaseMember.module_id) == attempt.module_id,
+    )
+
+
+def _unseen(session: Session) -> bool:
+    """Whether any attempt is newer than the last count (one index probe)."""
+    through = select(func.coalesce(func.max(ReleaseScan.through), 0)).scalar_subquery()
+    found = session.exec(select(QuizAttempt.id).where(col(QuizAttempt.id) > through).limit(1))
+    return found.first() is not None
+
+
+def _pending(session: Session, now: datetime) -> list[tuple[str, int | None, int, int]]:
+    """(module, department, waiting, waiting longer than POOL_AFTER) for counted, unsealed members."""
+    aged = col(ReleaseMember.submitted_at) < now - POOL_AFTER
+    rows = session.exec(
+        select(
+            ReleaseMember.module_id,
+            ReleaseMember.department_id,
+            func.count(),
+            func.sum(case((aged, 1), else_=0)),
+        )
+        .where(col(ReleaseMember.block_id).is_(None))
+        .group_by(col(ReleaseMember.module_id), col(ReleaseMember.department_id))
+    ).all()
+    return [(m, d, n, int(old or 0)) for m, d, n, old in rows]
+
+
+def _sealable(pending: list[tuple[str, int | None, int, int]]) -> tuple[list[Any], list[str]]:
+    """Department groups of MIN_GROUP or more, and modules whose other waiting members may pool."""
+    groups = [(m, d) for m, d, n, _ in pending if n >= MIN_GROUP]
+    aged: dict[str, int] = defaultdict(int)
+    for m, _d, n, old in pending:
+        if n < MIN_GROUP:
+            aged[m] += old
+    return groups, sorted(m for m, old in aged.items() if old >= MIN_GROUP)
+
+
+def _add_members(session: Session, now: datetime) -> None:
+    """Record every uncounted first attempt under its person's department now, then the mark."""
+    scan = session.get(ReleaseScan, SCAN_ID)
+    mark = session.exec(select(func.coalesce(func.max(QuizAttempt.id), 0))).one()
+    newer: Any = select(QuizAttempt.id).where(col(QuizAttempt.id) > (scan.through if scan else 0))
+    if scan is not None:  # a union, not OR, so each side uses its index
+        late = col(QuizAttempt.submitted_at) >= scan.scanned_at - LATE_COMMIT
+        newer = union(newer, select(QuizAttempt.id).where(late))
+    recent = col(QuizAttempt.id).in_(newer)
+    first = (
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.module_id,
+            func.min(QuizAttempt.id).label("attempt_id"),
+        )
+        .where(recent, ~_member_of(QuizAttempt))
+        .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
+        .subquery("first")
+    )
+    source = (
+        select_columns(
+            first.c.user_id,
+            first.c.module_id,
+            first.c.attempt_id,
+            col(User.department_id),
+            col(QuizAttempt.submitted_at),
+        )
+        .join(QuizAttempt, col(QuizAttempt.id) == first.c.attempt_id)
+        .join(User, col(User.id) == first.c.user_id)
+        .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+    )
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    names = ["user_id", "module_id", "attempt_id", "department_id", "submitted_at"]
+    stmt = dialect.insert(ReleaseMember).from_select(names, source).on_conflict_do_nothing()
+    session.execute(stmt)
+    insert_ignore(session, ReleaseScan, [{"id": SCAN_ID, "through": 0, "scanned_at": now}], ["id"])
+    session.exec(
+        update(ReleaseScan)
+        .where(col(ReleaseScan.id) == SCAN_ID, col(ReleaseScan.through) <= mark)
+        .values(through=mark, scanned_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _seal(session: Session, now: datetime) -> None:
+    """Seal every due block, then store its per-scenario sums (statements per block, not person)."""
+    groups, pools = _sealable(_pending(session, now))
+    waiting = col(ReleaseMember.block_id).is_(None)
+    blocks = []
+    for module, department in groups:
+        same = (
+            col(ReleaseMember.department_id).is_(None)
+            if department is None
+            else col(ReleaseMember.department_id) == department
+        )
+        of_module = col(ReleaseMember.module_id) == module
+        blocks.append(_block(session, module, department, False, now, of_module, same, waiting))
+    aged = col(ReleaseMember.submitted_at) < now - POOL_AFTER
+    for module in pools:
+        of_module = col(ReleaseMember.module_id) == module
+        blocks.append(_block(session, module, None, True, now, of_module, aged, waiting))
+    if not blocks:
+        return
+    answered = (
+        select(
+            ReleaseMember.block_id,
+            AttemptAnswer.scenario_id,
+            func.count(),
+            func.sum(AttemptAnswer.points),
+        )
+        .join(AttemptAnswer, col(AttemptAnswer.attempt_id) == ReleaseMember.attempt_id)
+        .where(col(ReleaseMember.block_id).in_(blocks))
+        .group_by(col(ReleaseMember.block_id), col(AttemptAnswer.scenario_id))
+        .having(func.count() >= MIN_GROUP)
+    )
+    names = ["block_id", "scenario_id", "people", "points"]
+    session.execute(ReleasedScore.__table__.insert().from_select(names, answered))  # type: ignore[attr-defined]
+
+
+def _block(
+    session: Session,
+    module: str,
+    department: int | None,
+    pooled: bool,
+    now: datetime,
+    *where: ColumnElement[bool],
+) -> int:
+    """A new block holding every waiting member that matches; _Raced if fewer than MIN_GROUP."""
+    block = ReleaseBlock(
+        module_id=module, department_id=department, pooled=pooled, people=0, released_at=now
+    )
+    session.add(block)
+    session.flush()
+    block_id = block.id or 0
+    moved = session.exec(
+        update(ReleaseMember)
+        .where(*where)
+        .values(block_id=block_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved < MIN_GROUP:
+        raise _Raced
+    block.people = moved
+    session.add(block)
+    session.flush()
+    return block_id
