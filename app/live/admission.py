@@ -170,4 +170,5 @@ def _set_state(
     )
     return int(result.rowcount)
 
+
 __all__ = ["DENIED", "IN", "WAITING", "ticket"]

@@ -316,7 +316,9 @@ def cast_vote(
     if found.participant_id is None:
         raise NotFound("Join the session before voting.")
     if not found.admitted:
-        raise NotAdmitted("The facilitator has not let this phone in, so your vote was not recorded.")
+        raise NotAdmitted(
+            "The facilitator has not let this phone in, so your vote was not recorded."
+        )
     if found.open_scenario != scenario_id:
         raise VoteRefused("Voting on that scenario is not open, so your vote was not recorded.")
     module = catalog.get(found.module_id)

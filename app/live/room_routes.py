@@ -54,10 +54,14 @@ def _entry_page(
 
 
 def _waiting_page(
-    request: Request, waiting: room.Waiting, status: int = 200, since: float | None = None
+    request: Request,
+    waiting: room.Waiting,
+    status: int = 200,
+    since: float | None = None,
+    problem: object = "",
 ) -> Response:
-    """"Waiting for the facilitator to let you in" (or turned away); polls like the room."""
-    context = {"waiting": waiting, "code": waiting.live.code}
+    """ "Waiting for the facilitator to let you in" (or turned away); polls like the room."""
+    context = {"waiting": waiting, "code": waiting.live.code, "problem": problem}
     response = render(
         request, "live/waiting.html", context, fragment="live/_waiting.html", status_code=status
     )
@@ -247,7 +251,7 @@ def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Resp
         address=here.address,
     )
     if isinstance(found, room.Waiting):
-        return _waiting_page(here.request, found, status)
+        return _waiting_page(here.request, found, status, problem=extra.get("problem", ""))
     if not isinstance(found, room.RoomView):
         raise NotFound("Join the session first.")
     return _render_room(here.request, found, here.user, status, extra=extra)
