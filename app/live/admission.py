@@ -71,8 +71,9 @@ def admit(session: Session, *, session_id: int, digest: str, key: str | None) ->
         dialect(LiveParticipant)
         .values(session_id=session_id, token_hash=digest, voter_key=key, state=WAITING)
         .on_conflict_do_nothing(index_elements=["session_id", "voter_key"])
-    )
-    if added.rowcount == 0:  # this person joined before: the new phone replaces the old one
+        .returning(col(LiveParticipant.id))  # rowcount is not reliable here on PostgreSQL
+    ).first()
+    if added is None:  # this person joined before: the new phone replaces the old one
         session.exec(
             update(LiveParticipant)
             .where(col(LiveParticipant.session_id) == session_id, LiveParticipant.voter_key == key)

@@ -109,6 +109,8 @@ def test_development_join_url_follows_the_port_and_not_the_host_header(
         live = start_session(client)
         page = client.get(f"/live/{live.id}", headers=EVIL).text
         assert "127.0.0.1:8080/j" in page and "evil.example" not in page
+        svg = client.get(f"/live/{live.id}/qr.svg", headers=EVIL).content
+        assert svg == qr.qr_svg(f"http://127.0.0.1:8080/j/{live.code}")
     finally:
         application.state.engine.dispose()
 

@@ -366,17 +366,17 @@ def test_sign_in_to_vote_counts_one_vote_per_person_whatever_the_phone(
     live = start_session(client, headcount=30, signin_to_vote="yes")
     phone, _ = signed_in(app, session, "lee@example.com")
     join(app, live.code, phone)
-    laptop = TestClient(
-        app,
-        follow_redirects=False,
-        cookies={c.name: c.value for c in phone.cookies.jar if c.name != room.COOKIE},
-    )  # the same account, no participant cookie: a "new phone"
+    signed_in_only = {c.name: c.value for c in phone.cookies.jar if c.name != room.COOKIE}
+    laptop = TestClient(app, follow_redirects=False, cookies=signed_in_only)  # a "new phone"
     join(app, live.code, laptop)
-    join(app, live.code, TestClient(app, follow_redirects=False, cookies=dict(laptop.cookies)))
     assert len(session.exec(select(LiveParticipant)).all()) == 1
+    assert "Join the session" in phone.get(f"/j/{live.code}").text  # moved to the laptop
     live.go(TO_VOTE_1)
     assert vote(laptop, live.code, "standup", "silent").status_code == 303
-    assert session.exec(select(LiveVote.choice_id)).all() == ["silent"]
+    join(app, live.code, phone)  # back on the phone: the same participant, the same vote
+    assert vote(phone, live.code, "standup", "credit").status_code == 303
+    assert len(session.exec(select(LiveParticipant)).all()) == 1
+    assert session.exec(select(LiveVote.choice_id)).all() == ["credit"]
     assert _admitted_counter(session, live) == 1
 
 
