@@ -43,8 +43,8 @@ def decide(
     session_id: int,
     session: SessionDep,
     user: Facilitator,
-    decision: Annotated[str, Hidden(pattern="^(let_in|turn_away)$")],
-    participant: Annotated[str, Hidden(pattern=r"^(all|\d{1,12})$")],
+    decision: Annotated[str, Hidden(max_length=9, pattern="^(let_in|turn_away)$")],
+    participant: Annotated[str, Hidden(max_length=12, pattern=r"^(all|\d{1,12})$")],
     view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     """Let a waiting phone (or every waiting phone) in, or turn it away."""
