@@ -76,7 +76,9 @@ def admit(session: Session, *, session_id: int, digest: str, key: str | None) ->
     if added is None:  # this person joined before: the new phone replaces the old one
         session.exec(
             update(LiveParticipant)
-            .where(col(LiveParticipant.session_id) == session_id, LiveParticipant.voter_key == key)
+            .where(
+                col(LiveParticipant.session_id) == session_id, col(LiveParticipant.voter_key) == key
+            )
             .values(token_hash=digest)
         )
         return session.exec(
@@ -114,7 +116,7 @@ def set_headcount(session: Session, *, user: User, session_id: int, headcount: i
         update(LiveSession)
         .where(
             col(LiveSession.id) == live.id,
-            LiveSession.phase == Phase.lobby.value,
+            col(LiveSession.phase) == Phase.lobby.value,
             col(LiveSession.ended_at).is_(None),
         )
         .values(headcount=headcount)
@@ -160,12 +162,12 @@ def _set_state(
 ) -> int:
     """Move waiting phones of this session to `state`; only rows still waiting change."""
     statement = update(LiveParticipant).where(
-        col(LiveParticipant.session_id) == session_id, LiveParticipant.state == WAITING
+        col(LiveParticipant.session_id) == session_id, col(LiveParticipant.state) == WAITING
     )
     if participant_id is not None:
         statement = statement.where(col(LiveParticipant.id) == participant_id)
     if digest is not None:
-        statement = statement.where(LiveParticipant.token_hash == digest)
+        statement = statement.where(col(LiveParticipant.token_hash) == digest)
     result = session.exec(
         statement.values(state=state).execution_options(synchronize_session=False)
     )

@@ -11,34 +11,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, SQLModel, col, select
-from sqlmodel.sql.expression import Select
+from sqlmodel import Session, SQLModel, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from app.hr.dbutil import select_columns
 from app.live import admission
+from app.live.lookup import UNKNOWN_CODE, find, is_code, normalise_code
 from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of
-from app.live.steps import Phase, Step, step_of
+from app.live.steps import Phase
 from app.models import (
     LiveAttendance,
     LiveCommitment,
-    LiveParticipant,
     LiveSession,
     LiveVote,
     User,
 )
-from app.security import CODE_ALPHABET, new_token, token_digest
+from app.security import new_token, token_digest
 
 COOKIE = "allyship_live"
 COOKIE_PATH = "/j"
 COOKIE_HOURS = 12
 COMMITMENT_MAX = 1000
-UNKNOWN_CODE = "No group session uses that code. Check the code on the screen and try again."
+__all__ = ["UNKNOWN_CODE", "is_code", "normalise_code"]  # the routes use them through room
 
 
 class SessionEnded(DomainError):
@@ -90,102 +87,6 @@ class RoomView:
     etag: str
 
 
-def normalise_code(raw: str) -> str:
-    """'abc-def ' -> 'ABCDEF'; whatever people type between the characters is dropped."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())[:12]
-
-
-def is_code(code: str) -> bool:
-    return len(code) == 6 and all(ch in CODE_ALPHABET for ch in code)
-
-
-@dataclass(frozen=True)
-class Found:
-    """The columns of a session that polls and votes need, and this browser's participant id."""
-
-    id: int
-    version: int
-    phase: str
-    scenario_index: int
-    scenario_ids: str
-    module_id: str
-    ended_at: datetime | None
-    participant_id: int | None
-    participant_state: str | None
-
-    @property
-    def admitted(self) -> bool:
-        return self.participant_state == admission.IN
-
-    @property
-    def step(self) -> Step:
-        return step_of(self.phase, self.scenario_index)
-
-    @property
-    def open_scenario(self) -> str | None:
-        """The scenario whose voting is open, if any."""
-        step = self.step
-        return self.scenario_ids.split(",")[step.index] if step.phase is Phase.vote else None
-
-
-def _find(
-    session: Session, code: str, token: str | None, *, address: str, lock: bool = False
-) -> Found:
-    """The open session with this code (else the newest ended one), in one small query.
-
-    A browser that is not in the session (so possibly guessing codes) is refused once its
-    address has tried too many codes that match nothing; a joined phone's polls skip that.
-    """
-    if not is_code(code):
-        raise NotFound(UNKNOWN_CODE)
-    digest = token_digest(token) if token else ""
-    query = _FIND_FOR_SHARE if lock else _FIND
-    row = session.exec(query, params={"code": code, "digest": digest}).first()
-    if row is None:
-        admission.refuse_guessing(session, address)
-        admission.record_miss(session, address)
-        raise NotFound(UNKNOWN_CODE)
-    found = Found(*row)
-    if found.participant_id is None:
-        admission.refuse_guessing(session, address)
-    return found
-
-
-def _find_query() -> Select[*tuple[Any, ...]]:
-    """Built once: composing it per request cost more than running it (polls are hot)."""
-    return (
-        select_columns(
-            col(LiveSession.id),
-            col(LiveSession.version),
-            col(LiveSession.phase),
-            col(LiveSession.scenario_index),
-            col(LiveSession.scenario_ids),
-            col(LiveSession.module_id),
-            col(LiveSession.ended_at),
-            col(LiveParticipant.id),
-            col(LiveParticipant.state),
-        )
-        .outerjoin(
-            LiveParticipant,
-            (col(LiveParticipant.session_id) == LiveSession.id)
-            & (col(LiveParticipant.token_hash) == bindparam("digest")),
-        )
-        .where(col(LiveSession.code) == bindparam("code"))
-        .order_by(
-            case((col(LiveSession.ended_at).is_(None), 0), else_=1),
-            case((col(LiveParticipant.id).is_(None), 1), else_=0),
-            col(LiveSession.id).desc(),
-        )
-        .limit(1)
-    )
-
-
-_FIND = _find_query()
-# PostgreSQL: a vote holds a share lock on the session row, so a step change waits for votes
-# in flight and a vote never lands after voting closed. SQLite's BEGIN IMMEDIATE does this.
-_FIND_FOR_SHARE = _find_query().with_for_update(read=True, of=LiveSession)
-
-
 def room_etag(session_id: int, version: int, participant_id: int, state: str = "in") -> str:
     return f'"r{session_id}-{version}-{participant_id}-{state}"'
 
@@ -202,7 +103,7 @@ def enter(
 ) -> RoomView | Unchanged | Invitation | Waiting:
     """What this browser sees at /j/{code}: its room, 'unchanged', the invitation to join, or
     the wait for the facilitator."""
-    found = _find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address)
     if found.participant_id is None:
         if found.ended_at is not None:
             raise SessionEnded("This group session has ended. Thank you for taking part.")
@@ -264,7 +165,7 @@ def join(
     expected headcount are in, else it waits for the facilitator. In a sign-in-to-vote session
     a person is one participant, whichever phone they use.
     """
-    found = _find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address)
     if found.ended_at is not None:
         raise SessionEnded("This group session has ended, so it cannot be joined.")
     if found.participant_id is None:
@@ -312,7 +213,7 @@ def cast_vote(
     address: str,
 ) -> RoomView:
     """Record or change this participant's vote (refused, nothing stored, unless it is open)."""
-    found = _find(session, normalise_code(code), token, address=address, lock=True)
+    found = find(session, normalise_code(code), token, address=address, lock=True)
     if found.participant_id is None:
         raise NotFound("Join the session before voting.")
     if not found.admitted:
@@ -348,7 +249,7 @@ def save_commitment(
     session: Session, *, code: str, token: str | None, user: User | None, text: str, address: str
 ) -> bool:
     """Save the commitment to the signed-in author's own record; False (not stored) when anonymous."""
-    found = _find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address)
     if found.participant_id is None:
         raise NotFound("Join the session first.")
     if not found.admitted:

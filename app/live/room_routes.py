@@ -105,8 +105,8 @@ def room_page(
     if isinstance(found, room.Invitation):
         # Back from joining without the cookie: the browser refuses cookies, so say so.
         no_cookie = joined == "1" and token is None
-        context = {"invite": found, "user": user, "no_cookie": no_cookie}
-        return no_store(render(request, "live/join.html", context))
+        invitation = {"invite": found, "user": user, "no_cookie": no_cookie}
+        return no_store(render(request, "live/join.html", invitation))
     context = _room_context(found, user) | {"saved": saved == "1"}
     response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT)
     return no_store(response, etag=found.etag, since=since)

@@ -56,7 +56,7 @@ def session_summary(
     participants = session.exec(
         select(func.count())
         .select_from(LiveParticipant)
-        .where(LiveParticipant.session_id == live.id)
+        .where(LiveParticipant.session_id == live.id, LiveParticipant.state == "in")
     ).one()
     votes: dict[str, dict[str, int]] = {}
     for scenario_id, choice_id, n in session.exec(

@@ -59,9 +59,7 @@ class LiveParticipant(SQLModel, table=True):
     """A phone in the room: the SHA-256 of its cookie token, whether it is let in, and (sign in
     to vote) the keyed hash of its person."""
 
-    __table_args__ = (
-        UniqueConstraint("session_id", "voter_key", name="uq_liveparticipant_voter"),
-    )
+    __table_args__ = (UniqueConstraint("session_id", "voter_key", name="uq_liveparticipant_voter"),)
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="livesession.id", index=True)

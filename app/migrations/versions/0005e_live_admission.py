@@ -20,16 +20,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("livesession", schema=None) as batch_op:
         batch_op.add_column(sa.Column("headcount", sa.Integer(), nullable=True))
-        batch_op.add_column(
-            sa.Column("admitted", sa.Integer(), nullable=False, server_default="0")
-        )
+        batch_op.add_column(sa.Column("admitted", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(
             sa.Column("signin_to_vote", sa.Boolean(), nullable=False, server_default=sa.false())
         )
         batch_op.add_column(
-            sa.Column(
-                "voter_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True
-            )
+            sa.Column("voter_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )
     with op.batch_alter_table("liveparticipant", schema=None) as batch_op:
         batch_op.add_column(
@@ -43,9 +39,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("voter_key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True)
         )
-        batch_op.create_unique_constraint(
-            "uq_liveparticipant_voter", ["session_id", "voter_key"]
-        )
+        batch_op.create_unique_constraint("uq_liveparticipant_voter", ["session_id", "voter_key"])
     # Sessions already open keep the phones they have; new phones wait for the facilitator.
     op.execute(
         "UPDATE livesession SET admitted = "
