@@ -14,6 +14,7 @@ import hmac
 import re
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -21,6 +22,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 from sqlmodel import Session, func, select
 
+from app.clock import utcnow
 from app.db import write_session
 from app.errors import Conflict
 from app.live import admission, room
@@ -439,3 +441,21 @@ def test_joining_an_ended_session_is_refused_whatever_the_headcount(
     token = page_token(stranger.get(f"/j/{live.code}").text)
     live.step("end")
     assert stranger.post(f"/j/{live.code}/join", data={"csrf_token": token}).status_code == 410
+
+
+def test_a_session_left_open_loses_its_voter_secret_after_twelve_hours(
+    app: FastAPI, client: TestClient, facilitator: User, session: Session
+) -> None:
+    forgotten = start_session(client, headcount=30, signin_to_vote="yes")
+    session.exec(  # type: ignore[call-overload]
+        text("UPDATE livesession SET created_at = :at WHERE id = :id"),
+        params={"at": utcnow() - timedelta(hours=13), "id": forgotten.id},
+    )
+    start_session(client, headcount=30, signin_to_vote="yes")
+    secrets_now = dict(session.exec(select(LiveSession.id, LiveSession.voter_secret)).all())
+    assert secrets_now[forgotten.id] is None
+    assert [sid for sid, secret in secrets_now.items() if secret] == [forgotten.id + 1]
+    phone, _ = signed_in(app, session, "lee@example.com")
+    token = page_token(phone.get(f"/j/{forgotten.code}").text)
+    refused = phone.post(f"/j/{forgotten.code}/join", data={"csrf_token": token})
+    assert refused.status_code == 410 and "closed" in refused.text
