@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -133,6 +134,10 @@ def serve(
 
     settings = get_settings()
     host, port = host or settings.host, port or settings.port
+    # The app (in each worker) reads its settings from the environment: tell it where it is
+    # served, so development join links and QR codes point at this port.
+    os.environ["ALLYSHIP_HOST"], os.environ["ALLYSHIP_PORT"] = host, str(port)
+    get_settings.cache_clear()
     typer.echo(f"Allyship at Work on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it.")
     uvicorn.run(
         "app.main:create_app",

@@ -65,6 +65,21 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _require_base_url_in_production(self) -> Settings:
+        # Join links, QR codes and e-mails must never follow the request's Host header.
+        if self.environment == "production" and not self.base_url.strip():
+            raise ValueError(
+                "ALLYSHIP_BASE_URL is not set; in production set it to the address people "
+                "open, such as https://learn.example.org (join links and QR codes use it)"
+            )
+        if self.base_url.strip() and not self.base_url.startswith(("https://", "http://")):
+            raise ValueError(
+                "ALLYSHIP_BASE_URL must start with https:// or http://, "
+                "such as https://learn.example.org"
+            )
+        return self
+
     @property
     def lessons_dir(self) -> Path:
         return self.content_dir / "lessons"
@@ -75,7 +90,12 @@ class Settings(BaseSettings):
 
     @property
     def public_url(self) -> str:
-        return self.base_url.rstrip("/") or f"http://{self.host}:{self.port}"
+        """ALLYSHIP_BASE_URL; in development, the address `allyship serve` listens on."""
+        if self.base_url.strip():
+            return self.base_url.strip().rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -191,6 +191,7 @@ class Facilitator:
             "csrf_token": CSRF_FIELD.search(form.text).group(1),  # type: ignore[union-attr]
             "module_id": MODULE,
             "scenario": scenarios,
+            "headcount": "1000",
         }
         created = await self.client.post("/live", data=data)  # type: ignore[arg-type]
         self.live_url = created.headers["location"]

@@ -44,7 +44,8 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
         select(LiveSession).where(held).order_by(col(LiveSession.started_at).desc())
     ).all()
     ids = select(LiveSession.id).where(held)
-    phones = _count_by(session, LiveParticipant.session_id, LiveParticipant.session_id, ids)
+    let_in = col(LiveParticipant.state) == "in"  # phones waiting or turned away do not count
+    phones = _count_by(session, LiveParticipant.session_id, LiveParticipant.session_id, ids, let_in)
     present = _count_by(session, LiveAttendance.session_id, LiveAttendance.session_id, ids)
     by_user = _count_by(session, LiveAttendance.user_id, LiveAttendance.session_id, ids)
     rows = tuple(
@@ -72,9 +73,16 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
     )
 
 
-def _count_by(session: Session, key: Any, session_column: Any, ids: Select[Any]) -> dict[int, int]:
-    """Rows per `key`, among rows whose session is one of `ids`."""
-    rows = session.exec(
-        select(key, func.count()).where(col(session_column).in_(ids)).group_by(key)
-    ).all()
+def _count_by(
+    session: Session,
+    key: Any,
+    session_column: Any,
+    ids: Select[Any],
+    only: ColumnElement[bool] | None = None,
+) -> dict[int, int]:
+    """Rows per `key`, among rows whose session is one of `ids` (and that match `only`)."""
+    query = select(key, func.count()).where(col(session_column).in_(ids))
+    if only is not None:
+        query = query.where(only)
+    rows = session.exec(query.group_by(key)).all()
     return {k: n for k, n in rows}

@@ -1,44 +1,41 @@
 """Participant services: join with a code, follow the current step, vote, write a commitment.
 
 A participant is a random cookie token whose SHA-256 is stored; votes hang off that row only.
+Who is let in, and the throttling of code guessing, is app/live/admission.py.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, SQLModel, col, select
-from sqlmodel.sql.expression import Select
+from sqlmodel import Session, SQLModel, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
-from app.hr.dbutil import select_columns
+from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.live import admission
+from app.live.lookup import UNKNOWN_CODE, find, is_code, normalise_code
 from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of
-from app.live.steps import Phase, Step, step_of
+from app.live.steps import Phase
 from app.models import (
     LiveAttendance,
     LiveCommitment,
-    LiveJoin,
-    LiveParticipant,
     LiveSession,
     LiveVote,
     User,
 )
-from app.security import CODE_ALPHABET, new_token, token_digest
+from app.security import new_token, token_digest
 
 COOKIE = "allyship_live"
 COOKIE_PATH = "/j"
 COOKIE_HOURS = 12
-JOIN_LIMIT = 60  # new participants per address per JOIN_WINDOW; rejoins are free
-JOIN_WINDOW = timedelta(minutes=1)
 COMMITMENT_MAX = 1000
-UNKNOWN_CODE = "No group session uses that code. Check the code on the screen and try again."
+__all__ = ["UNKNOWN_CODE", "is_code", "normalise_code"]  # the routes use them through room
 
 
 class SessionEnded(DomainError):
@@ -47,6 +44,14 @@ class SessionEnded(DomainError):
 
 class VoteRefused(Conflict):
     """A vote for a scenario whose voting is not open."""
+
+
+class NotAdmitted(Conflict):
+    """The phone waits for the facilitator (or was turned away): it cannot vote or write."""
+
+
+class SignInToVote(Forbidden):
+    """The session counts one vote per person, so joining needs a signed-in account."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,22 @@ class Invitation:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    """This phone joined beyond the expected headcount: it waits for the facilitator (or was
+    turned away)."""
+
+    live: LiveSession
+    module_title: str
+    ticket: str
+    state: str
+    etag: str
+
+    @property
+    def denied(self) -> bool:
+        return self.state == admission.DENIED
+
+
+@dataclass(frozen=True)
 class RoomView:
     stage: Stage
     participant_id: int
@@ -66,87 +87,8 @@ class RoomView:
     etag: str
 
 
-def normalise_code(raw: str) -> str:
-    """'abc-def ' -> 'ABCDEF'; whatever people type between the characters is dropped."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())[:12]
-
-
-def is_code(code: str) -> bool:
-    return len(code) == 6 and all(ch in CODE_ALPHABET for ch in code)
-
-
-@dataclass(frozen=True)
-class Found:
-    """The columns of a session that polls and votes need, and this browser's participant id."""
-
-    id: int
-    version: int
-    phase: str
-    scenario_index: int
-    scenario_ids: str
-    module_id: str
-    ended_at: datetime | None
-    participant_id: int | None
-
-    @property
-    def step(self) -> Step:
-        return step_of(self.phase, self.scenario_index)
-
-    @property
-    def open_scenario(self) -> str | None:
-        """The scenario whose voting is open, if any."""
-        step = self.step
-        return self.scenario_ids.split(",")[step.index] if step.phase is Phase.vote else None
-
-
-def _find(session: Session, code: str, token: str | None, *, lock: bool = False) -> Found:
-    """The open session with this code (else the newest ended one), in one small query."""
-    if not is_code(code):
-        raise NotFound(UNKNOWN_CODE)
-    digest = token_digest(token) if token else ""
-    query = _FIND_FOR_SHARE if lock else _FIND
-    row = session.exec(query, params={"code": code, "digest": digest}).first()
-    if row is None:
-        raise NotFound(UNKNOWN_CODE)
-    return Found(*row)
-
-
-def _find_query() -> Select[*tuple[Any, ...]]:
-    """Built once: composing it per request cost more than running it (polls are hot)."""
-    return (
-        select_columns(
-            col(LiveSession.id),
-            col(LiveSession.version),
-            col(LiveSession.phase),
-            col(LiveSession.scenario_index),
-            col(LiveSession.scenario_ids),
-            col(LiveSession.module_id),
-            col(LiveSession.ended_at),
-            col(LiveParticipant.id),
-        )
-        .outerjoin(
-            LiveParticipant,
-            (col(LiveParticipant.session_id) == LiveSession.id)
-            & (col(LiveParticipant.token_hash) == bindparam("digest")),
-        )
-        .where(col(LiveSession.code) == bindparam("code"))
-        .order_by(
-            case((col(LiveSession.ended_at).is_(None), 0), else_=1),
-            case((col(LiveParticipant.id).is_(None), 1), else_=0),
-            col(LiveSession.id).desc(),
-        )
-        .limit(1)
-    )
-
-
-_FIND = _find_query()
-# PostgreSQL: a vote holds a share lock on the session row, so a step change waits for votes
-# in flight and a vote never lands after voting closed. SQLite's BEGIN IMMEDIATE does this.
-_FIND_FOR_SHARE = _find_query().with_for_update(read=True, of=LiveSession)
-
-
-def room_etag(session_id: int, version: int, participant_id: int) -> str:
-    return f'"r{session_id}-{version}-{participant_id}"'
+def room_etag(session_id: int, version: int, participant_id: int, state: str = "in") -> str:
+    return f'"r{session_id}-{version}-{participant_id}-{state}"'
 
 
 def enter(
@@ -156,26 +98,32 @@ def enter(
     code: str,
     token: str | None,
     user: User | None,
+    address: str,
     known_etag: str = "",
-) -> RoomView | Unchanged | Invitation:
-    """What this browser sees at /j/{code}: its room, 'unchanged', or the invitation to join."""
-    found = _find(session, normalise_code(code), token)
+) -> RoomView | Unchanged | Invitation | Waiting:
+    """What this browser sees at /j/{code}: its room, 'unchanged', the invitation to join, or
+    the wait for the facilitator."""
+    found = find(session, normalise_code(code), token, address=address)
     if found.participant_id is None:
         if found.ended_at is not None:
             raise SessionEnded("This group session has ended. Thank you for taking part.")
         live = session.get_one(LiveSession, found.id)
         return Invitation(live, module_of(catalog, live).title)
-    etag = room_etag(found.id, found.version, found.participant_id)
+    state = found.participant_state or admission.IN
+    etag = room_etag(found.id, found.version, found.participant_id, state)
     if known_etag == etag:
         return Unchanged(etag)
     live = session.get_one(LiveSession, found.id)
+    if not found.admitted:
+        title = module_of(catalog, live).title
+        return Waiting(live, title, admission.ticket(token_digest(token or "")), state, etag)
     stage = build_stage(session, catalog, live, 0, 0)
     return RoomView(
         stage=stage,
         participant_id=found.participant_id,
         my_choice=_my_choice(session, live, found.participant_id),
         commitment=_commitment_of(session, user, live.module_id, stage),
-        etag=room_etag(live.id or 0, live.version, found.participant_id),
+        etag=etag,
     )
 
 
@@ -211,36 +159,47 @@ def join(
     record_attendance: bool,
     address: str,
 ) -> str:
-    """Join (or rejoin) the session; returns the participant token for the cookie."""
-    found = _find(session, normalise_code(code), token)
+    """Join (or rejoin) the session; returns the participant token for the cookie.
+
+    A phone that joined before keeps its place. A new phone is let in while fewer than the
+    expected headcount are in, else it waits for the facilitator. In a sign-in-to-vote session
+    a person is one participant, whichever phone they use.
+    """
+    found = find(session, normalise_code(code), token, address=address)
     if found.ended_at is not None:
         raise SessionEnded("This group session has ended, so it cannot be joined.")
     if found.participant_id is None:
-        now = utcnow()
-        recent = session.exec(
-            select(func.count())
-            .select_from(LiveJoin)
-            .where(LiveJoin.address == address[:64], col(LiveJoin.at) >= now - JOIN_WINDOW)
-        ).one()
-        if recent >= JOIN_LIMIT:
-            raise TooManyRequests(
-                "Many people have just joined from your network. Wait a minute, then tap Join again."
-            )
+        key = _voter_key(session, found.id, user)
         token = new_token()
-        session.add(LiveParticipant(session_id=found.id, token_hash=token_digest(token)))
-        session.add(LiveJoin(address=address[:64], at=now))
-        session.exec(delete(LiveJoin).where(col(LiveJoin.at) < now - 10 * JOIN_WINDOW))
+        admission.admit(session, session_id=found.id, digest=token_digest(token), key=key)
     if user is not None and record_attendance:
         _upsert(
             session,
             LiveAttendance,
-            {"session_id": found.id, "user_id": user.id},
+            # A random id, so the order of attendance rows says nothing about whose phone
+            # (participant row) joined when.
+            {"id": secrets.randbelow(2**31 - 2) + 1, "session_id": found.id, "user_id": user.id},
             keys=["session_id", "user_id"],
             update=[],
         )
     session.commit()
     assert token is not None
     return token
+
+
+def _voter_key(session: Session, session_id: int, user: User | None) -> str | None:
+    """The keyed hash of the signed-in person in a sign-in-to-vote session, else None."""
+    live = session.get_one(LiveSession, session_id)
+    if not live.signin_to_vote:
+        return None
+    if user is None:
+        raise SignInToVote(
+            "This session counts one vote per person, so sign in to join. "
+            "Your votes stay anonymous: nobody can see how you voted."
+        )
+    if live.voter_secret is None:
+        raise SessionEnded("This group session has closed, so it cannot be joined.")
+    return admission.voter_key(live.voter_secret, user.id or 0)
 
 
 def cast_vote(
@@ -251,11 +210,16 @@ def cast_vote(
     token: str | None,
     scenario_id: str,
     choice_id: str,
+    address: str,
 ) -> RoomView:
     """Record or change this participant's vote (refused, nothing stored, unless it is open)."""
-    found = _find(session, normalise_code(code), token, lock=True)
+    found = find(session, normalise_code(code), token, address=address, lock=True)
     if found.participant_id is None:
         raise NotFound("Join the session before voting.")
+    if not found.admitted:
+        raise NotAdmitted(
+            "The facilitator has not let this phone in, so your vote was not recorded."
+        )
     if found.open_scenario != scenario_id:
         raise VoteRefused("Voting on that scenario is not open, so your vote was not recorded.")
     module = catalog.get(found.module_id)
@@ -282,12 +246,14 @@ def cast_vote(
 
 
 def save_commitment(
-    session: Session, *, code: str, token: str | None, user: User | None, text: str
+    session: Session, *, code: str, token: str | None, user: User | None, text: str, address: str
 ) -> bool:
     """Save the commitment to the signed-in author's own record; False (not stored) when anonymous."""
-    found = _find(session, normalise_code(code), token)
+    found = find(session, normalise_code(code), token, address=address)
     if found.participant_id is None:
         raise NotFound("Join the session first.")
+    if not found.admitted:
+        raise NotAdmitted("The facilitator has not let this phone in, so nothing was saved.")
     if found.step.phase not in (Phase.wrapup, Phase.ended):
         raise Conflict("Commitments are written at the wrap-up.")
     text = text.strip()[:COMMITMENT_MAX]

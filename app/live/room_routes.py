@@ -13,7 +13,7 @@ from sqlmodel import Session
 from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.deps import CatalogDep, OptionalUser, SettingsDep
-from app.errors import Conflict, DomainError, Invalid, NotFound
+from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.forms import Choice, Hidden, Submitted, form_page
 from app.live import room
 from app.live.stage import Unchanged
@@ -30,13 +30,42 @@ async def participant_token(request: Request) -> str | None:
     return request.cookies.get(room.COOKIE)
 
 
+def client_address(request: Request) -> str:
+    """The address code guessing is counted against (the proxy's X-Forwarded-For when trusted)."""
+    return request.client.host if request.client else "unknown"
+
+
+async def address_of(request: Request) -> str:
+    return client_address(request)
+
+
 Token = Annotated[str | None, Depends(participant_token)]
+Address = Annotated[str, Depends(address_of)]
 
 
-def _entry_page(request: Request, exc: DomainError, code: str = "") -> Response:
+def _entry_page(
+    request: Request, exc: DomainError, code: str = "", *, sign_in: bool = False
+) -> Response:
     """The enter-a-code page with what went wrong (unknown code, ended session, throttled)."""
     context = {"problem": exc.message, "code": code, "title": "Join a group session"}
+    if sign_in:
+        context["sign_in_next"] = f"/j/{room.normalise_code(code)}"
     return no_store(render(request, "live/enter.html", context, status_code=exc.status_code))
+
+
+def _waiting_page(
+    request: Request,
+    waiting: room.Waiting,
+    status: int = 200,
+    since: float | None = None,
+    problem: object = "",
+) -> Response:
+    """ "Waiting for the facilitator to let you in" (or turned away); polls like the room."""
+    context = {"waiting": waiting, "code": waiting.live.code, "problem": problem}
+    response = render(
+        request, "live/waiting.html", context, fragment="live/_waiting.html", status_code=status
+    )
+    return no_store(response, etag=waiting.etag, since=since)
 
 
 @router.get("/j")
@@ -58,17 +87,26 @@ def room_page(
     catalog: CatalogDep,
     user: OptionalUser,
     token: Token,
+    address: Address,
     saved: str = "",
+    joined: str = "",
 ) -> Response:
     known = request.headers.get("If-None-Match", "") if is_htmx(request) else ""
     try:
-        found = room.enter(session, catalog, code=code, token=token, user=user, known_etag=known)
-    except (room.SessionEnded, NotFound) as exc:
+        found = room.enter(
+            session, catalog, code=code, token=token, user=user, address=address, known_etag=known
+        )
+    except (room.SessionEnded, NotFound, TooManyRequests) as exc:
         return _entry_page(request, exc, code[:12])
     if isinstance(found, Unchanged):
         return not_modified(found.etag, since)
+    if isinstance(found, room.Waiting):
+        return _waiting_page(request, found, since=since)
     if isinstance(found, room.Invitation):
-        return no_store(render(request, "live/join.html", {"invite": found, "user": user}))
+        # Back from joining without the cookie: the browser refuses cookies, so say so.
+        no_cookie = joined == "1" and token is None
+        invitation = {"invite": found, "user": user, "no_cookie": no_cookie}
+        return no_store(render(request, "live/join.html", invitation))
     context = _room_context(found, user) | {"saved": saved == "1"}
     response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT)
     return no_store(response, etag=found.etag, since=since)
@@ -83,7 +121,10 @@ def _room_again(request: Request, session: Session, form: Submitted) -> Response
         code=request.path_params["code"],
         token=request.cookies.get(room.COOKIE),
         user=user,
+        address=client_address(request),
     )
+    if isinstance(found, room.Waiting):
+        return _waiting_page(request, found, 422)
     if isinstance(found, room.RoomView):
         extra = {"errors": form.errors, "sent": form.values}
         return _render_room(request, found, user, 422, extra=extra)
@@ -100,9 +141,9 @@ def join(
     settings: SettingsDep,
     user: OptionalUser,
     token: Token,
+    address: Address,
     attendance: Annotated[str, Choice("Record my attendance", max_length=5)] = "",
 ) -> Response:
-    address = request.client.host if request.client else "unknown"
     try:
         new_token = room.join(
             session,
@@ -112,9 +153,11 @@ def join(
             record_attendance=attendance == "yes",
             address=address,
         )
+    except room.SignInToVote as exc:
+        return _entry_page(request, exc, code[:12], sign_in=True)
     except DomainError as exc:
         return _entry_page(request, exc, code[:12])
-    response = RedirectResponse(f"/j/{room.normalise_code(code)}", status_code=303)
+    response = RedirectResponse(f"/j/{room.normalise_code(code)}?joined=1", status_code=303)
     response.set_cookie(
         room.COOKIE,
         new_token,
@@ -137,15 +180,22 @@ def vote(
     catalog: CatalogDep,
     user: OptionalUser,
     token: Token,
+    address: Address,
     scenario_id: Annotated[str, Hidden(max_length=100)],
     choice: Annotated[str, Hidden(max_length=100)] = "",
 ) -> Response:
-    here = RoomRequest(request, session, catalog, user, token, code)
+    here = RoomRequest(request, session, catalog, user, token, code, address)
     try:
         view = room.cast_vote(
-            session, catalog, code=code, token=token, scenario_id=scenario_id, choice_id=choice
+            session,
+            catalog,
+            code=code,
+            token=token,
+            scenario_id=scenario_id,
+            choice_id=choice,
+            address=address,
         )
-    except (room.VoteRefused, Invalid) as exc:
+    except (room.VoteRefused, room.NotAdmitted, Invalid) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if is_htmx(request):  # the poll's ETag has not changed, so answer with the new fragment
         return _render_room(request, view, user, since=since)
@@ -161,12 +211,15 @@ def commitment(
     catalog: CatalogDep,
     user: OptionalUser,
     token: Token,
+    address: Address,
     # Twice the textarea's limit: browsers count a line break as one character but send two.
     text: Annotated[str, Form(max_length=room.COMMITMENT_MAX * 2, title="Your commitment")] = "",
 ) -> Response:
-    here = RoomRequest(request, session, catalog, user, token, code)
+    here = RoomRequest(request, session, catalog, user, token, code, address)
     try:
-        stored = room.save_commitment(session, code=code, token=token, user=user, text=text)
+        stored = room.save_commitment(
+            session, code=code, token=token, user=user, text=text, address=address
+        )
     except (Invalid, Conflict) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if not stored:  # not signed in: nothing is kept, so show it back once for the person to copy
@@ -184,11 +237,21 @@ class RoomRequest:
     user: User | None
     token: str | None
     code: str
+    address: str
 
 
 def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Response:
     """The room as it is now, with what was refused, saved, or kept only on screen."""
-    found = room.enter(here.session, here.catalog, code=here.code, token=here.token, user=here.user)
+    found = room.enter(
+        here.session,
+        here.catalog,
+        code=here.code,
+        token=here.token,
+        user=here.user,
+        address=here.address,
+    )
+    if isinstance(found, room.Waiting):
+        return _waiting_page(here.request, found, status, problem=extra.get("problem", ""))
     if not isinstance(found, room.RoomView):
         raise NotFound("Join the session first.")
     return _render_room(here.request, found, here.user, status, extra=extra)

@@ -4,40 +4,36 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app import navigation
 from app.db import SessionDep
-from app.deps import CatalogDep, CurrentUser, SettingsDep, require_role
+from app.deps import CatalogDep, CurrentUser, SettingsDep
 from app.errors import Invalid, NotFound
 from app.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
 from app.live import qr, room, service, summary
+from app.live.admission_routes import router as admission_router
+from app.live.controls import (
+    MOVED,
+    VIEWS,
+    BaseUrl,
+    Facilitator,
+    back_to,
+    control_again,
+    control_context,
+)
 from app.live.room_routes import router as room_router
-from app.live.stage import Stage, Unchanged
+from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
-from app.models import User
 from app.request_checks import checked_router
 from app.templating import is_htmx, render
 
 router = checked_router()
 router.include_router(room_router)
+router.include_router(admission_router)
 navigation.register("/live", "Group sessions", "facilitator", "admin")
-
-Facilitator = Annotated[User, require_role("facilitator", "admin")]
-VIEWS = {
-    "present": ("live/present.html", "live/_stage.html"),
-    "remote": ("live/remote.html", "live/_remote.html"),
-}
-MOVED = "moved"
-
-
-def base_url(request: Request, settings: SettingsDep) -> str:
-    return settings.base_url.rstrip("/") or str(request.base_url).rstrip("/")
-
-
-BaseUrl = Annotated[str, Depends(base_url)]
 
 
 @router.get("/live")
@@ -68,7 +64,13 @@ def _create_again(request: Request, session: Session, form: Submitted) -> Respon
         rows = service.list_sessions(session, catalog, user=request.state.user)
         context = {"rows": rows, "modules": catalog.modules, "errors": {FORM: STALE}}
         return render(request, "live/index.html", context, status_code=422)
-    context = {"module": module, "chosen": form.get("scenario", []), "errors": form.errors}
+    context = {
+        "module": module,
+        "chosen": form.get("scenario", []),
+        "headcount": form.get("headcount"),
+        "signin_to_vote": form.get("signin_to_vote") == "yes",
+        "errors": form.errors,
+    }
     return render(request, "live/new.html", context, status_code=422)
 
 
@@ -81,13 +83,25 @@ def create(
     user: Facilitator,
     module_id: Annotated[str, Hidden(max_length=100)],
     scenario: Annotated[list[str], Choice("Scenarios to vote on", max_length=20)] = [],  # noqa: B006
+    headcount: Annotated[int | None, Form(title="People you expect", ge=1, le=1000)] = None,
+    signin_to_vote: Annotated[str, Choice("Sign in to vote", max_length=5)] = "",
 ) -> Response:
     try:
         live = service.create_session(
-            session, catalog, facilitator=user, module_id=module_id, scenario_ids=scenario
+            session,
+            catalog,
+            facilitator=user,
+            module_id=module_id,
+            scenario_ids=scenario,
+            headcount=headcount,
+            signin_to_vote=signin_to_vote == "yes",
         )
     except Invalid as exc:
-        sent = Submitted({"module_id": module_id, "scenario": scenario}, {"scenario": exc.message})
+        field = "headcount" if isinstance(exc, service.HeadcountInvalid) else "scenario"
+        sent = Submitted(
+            {"module_id": module_id, "scenario": scenario, "headcount": headcount or ""},
+            {field: exc.message},
+        )
         return _create_again(request, session, sent)
     return RedirectResponse(f"/live/{live.id}", status_code=303)
 
@@ -118,7 +132,7 @@ def overview(
     base: BaseUrl,
 ) -> Response:
     stage = service.session_stage(session, catalog, user=user, session_id=session_id)
-    return no_store(render(request, "live/session.html", _control_context(stage, base)))
+    return no_store(render(request, "live/session.html", control_context(stage, base)))
 
 
 @router.get("/live/{session_id:int}/present")
@@ -142,39 +156,13 @@ def control_view(
     if isinstance(stage, Unchanged):
         return not_modified(stage.etag, since)
     page, fragment = VIEWS[view]
-    context = _control_context(stage, base) | {"view": view, "moved": moved == MOVED}
+    context = control_context(stage, base) | {"view": view, "moved": moved == MOVED}
     response = render(request, page, context, fragment=fragment)
     return no_store(response, etag=str(context["etag"]), since=since)
 
 
-def _control_context(stage: Stage, base: str) -> dict[str, object]:
-    live = stage.live
-    return {
-        "stage": stage,
-        "live": live,
-        "etag": service.control_etag(live, stage.joined, stage.voted),
-        "join_url": qr.join_url(base, live.code),
-        "short_url": qr.short_url(base),
-    }
-
-
-def _control_again(request: Request, session: Session, form: Submitted) -> Response:
-    """The presenter or remote view the control was used from, with the problems."""
-    state = request.app.state
-    view = form.get("view") if form.get("view") in VIEWS else "present"
-    session_id = int(request.path_params["session_id"])
-    stage = service.session_stage(
-        session, state.catalog, user=request.state.user, session_id=session_id
-    )
-    context = _control_context(stage, base_url(request, state.settings))
-    context |= {"view": view, "moved": False, "errors": form.errors}
-    page, fragment = VIEWS[view]
-    response = render(request, page, context, fragment=fragment, status_code=422)
-    return no_store(response)
-
-
 @router.post("/live/{session_id:int}/step")
-@form_page(_control_again)
+@form_page(control_again)
 def change_step(
     request: Request,
     session_id: int,
@@ -197,14 +185,14 @@ def change_step(
             seen_version=version,
         )
     except service.StepMoved:
-        return _back_to(session_id, view, moved=True)
+        return back_to(session_id, view, moved=True)
     except Invalid as exc:
-        return _control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
-    return _back_to(session_id, view)
+        return control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
+    return back_to(session_id, view)
 
 
 @router.post("/live/{session_id:int}/countdown")
-@form_page(_control_again)
+@form_page(control_again)
 def countdown(
     request: Request,
     session_id: int,
@@ -219,16 +207,10 @@ def countdown(
             session, user=user, session_id=session_id, minutes=minutes, seen_version=version
         )
     except service.StepMoved:
-        return _back_to(session_id, view, moved=True)
+        return back_to(session_id, view, moved=True)
     except Invalid as exc:
-        return _control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
-    return _back_to(session_id, view)
-
-
-def _back_to(session_id: int, view: str, *, moved: bool = False) -> Response:
-    """Redirect to the view the control was used from (htmx follows it and swaps the fragment)."""
-    target = f"/live/{session_id}/{view if view in VIEWS else 'present'}"
-    return RedirectResponse(target + (f"?moved={MOVED}" if moved else ""), status_code=303)
+        return control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
+    return back_to(session_id, view)
 
 
 @router.get("/live/{session_id:int}/qr.svg")

@@ -6,8 +6,9 @@ controllers (presenter and remote, or two workers) can never apply the same clic
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from sqlalchemy import func, update
@@ -21,14 +22,30 @@ from app.content.schema import Module
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.learning import progress
 from app.live import released, steps
-from app.live.stage import Stage, Unchanged, build_stage, counts, current_step, module_of
+from app.live.stage import (
+    IN,
+    Admissions,
+    Stage,
+    Unchanged,
+    build_stage,
+    counts,
+    current_step,
+    module_of,
+    waiting_phones,
+)
 from app.models import LiveAttendance, LiveParticipant, LiveSession, User
 from app.security import random_code
 
+HEADCOUNT_MAX = 1000
+SECRET_HOURS = 12  # as long as a phone's cookie lasts
 CODE_LENGTH = 6
 CODE_TRIES = 20
 COUNTDOWN_MINUTES = (1, 2, 3, 5, 10)
 VIA = "group-session"
+
+
+class HeadcountInvalid(Invalid):
+    """The expected headcount is not a number the form accepts."""
 
 
 class StepMoved(Conflict):
@@ -63,13 +80,22 @@ def create_session(
     facilitator: User,
     module_id: str,
     scenario_ids: list[str],
+    headcount: int | None = None,
+    signin_to_vote: bool = False,
 ) -> LiveSession:
-    """Open a session in the lobby with a join code unique among open sessions."""
+    """Open a session in the lobby with a join code unique among open sessions.
+
+    Without a headcount every phone waits for the facilitator; with one, phones beyond it do.
+    Sign in to vote gets a per-session secret for the voters' keyed hashes (see models.live).
+    """
     module = setup_module(catalog, module_id=module_id)
     wanted = set(scenario_ids)
     chosen = [s.id for s in module.quiz.scenarios if s.id in wanted]
     if not chosen or len(chosen) != len(wanted):
         raise Invalid("Choose at least one of this module's scenarios.")
+    if headcount is not None and not 1 <= headcount <= HEADCOUNT_MAX:
+        raise HeadcountInvalid(f"Expected people: enter a number from 1 to {HEADCOUNT_MAX}.")
+    forget_stale_secrets(session)
     for _ in range(CODE_TRIES):
         live = LiveSession(
             code=random_code(CODE_LENGTH),
@@ -77,6 +103,9 @@ def create_session(
             quiz_hash=module.quiz.content_hash,
             facilitator_id=facilitator.id or 0,
             scenario_ids=",".join(chosen),
+            headcount=headcount,
+            signin_to_vote=signin_to_vote,
+            voter_secret=secrets.token_hex(32) if signin_to_vote else None,
         )
         try:
             with session.begin_nested():
@@ -86,6 +115,20 @@ def create_session(
         session.commit()
         return live
     raise Conflict("Could not find a free join code. Please try again.")
+
+
+def forget_stale_secrets(session: Session) -> None:
+    """Destroy the voter secrets of sessions left open past the phones' cookies (nobody can
+    vote in them any more), so a session nobody ended cannot be linked to accounts forever."""
+    session.exec(
+        update(LiveSession)
+        .where(
+            col(LiveSession.voter_secret).is_not(None),
+            col(LiveSession.created_at) < utcnow() - timedelta(hours=SECRET_HOURS),
+        )
+        .values(voter_secret=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def owned_session(session: Session, *, user: User, session_id: int) -> LiveSession:
@@ -102,6 +145,7 @@ def list_sessions(session: Session, catalog: Catalog, *, user: User) -> list[Ses
     """The user's sessions, newest first, with how many joined (admins see everyone's)."""
     joined = (
         select(LiveParticipant.session_id, func.count().label("n"))
+        .where(LiveParticipant.state == IN)
         .group_by(col(LiveParticipant.session_id))
         .subquery()
     )
@@ -120,9 +164,18 @@ def list_sessions(session: Session, catalog: Catalog, *, user: User) -> list[Ses
 
 
 def session_stage(session: Session, catalog: Catalog, *, user: User, session_id: int) -> Stage:
-    """The current step with its counts, for the facilitator's pages."""
+    """The current step with its counts and waiting phones, for the facilitator's pages."""
     live = owned_session(session, user=user, session_id=session_id)
-    return build_stage(session, catalog, live, *counts(session, live))
+    joined, voted = counts(session, live)
+    return _facilitator_stage(session, catalog, live, joined, voted)
+
+
+def _facilitator_stage(
+    session: Session, catalog: Catalog, live: LiveSession, joined: Admissions, voted: int
+) -> Stage:
+    stage = build_stage(session, catalog, live, joined.admitted, voted)
+    waiting = tuple(waiting_phones(session, live.id or 0)) if joined.waiting else ()
+    return replace(stage, admissions=joined, waiting=waiting)
 
 
 def control_stage(
@@ -134,12 +187,12 @@ def control_stage(
     etag = control_etag(live, joined, voted)
     if known_etag == etag:
         return Unchanged(etag)
-    return build_stage(session, catalog, live, joined, voted)
+    return _facilitator_stage(session, catalog, live, joined, voted)
 
 
-def control_etag(live: LiveSession, joined: int, voted: int) -> str:
-    """Changes with the step, the countdown, and the joined and voted counts."""
-    return f'"c{live.id}-{live.version}-{joined}-{voted}"'
+def control_etag(live: LiveSession, joined: Admissions, voted: int) -> str:
+    """Changes with the step, the countdown, the headcount, the phones and the votes."""
+    return f'"c{live.id}-{live.version}-{live.headcount}-{joined.marker}-{voted}"'
 
 
 def change_step(
@@ -167,6 +220,7 @@ def change_step(
         values["started_at"] = now
     if target.phase is steps.Phase.ended:
         values["ended_at"] = now
+        values["voter_secret"] = None  # from now on nobody can link voter keys to accounts
     _bump(session, live, seen_version, values)
     _release_results(session, live, target)
     session.commit()

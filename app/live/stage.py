@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
@@ -17,12 +17,40 @@ from app.live.results import Distribution
 from app.live.steps import COUNTDOWN_PHASES, RESULT_PHASES, Phase, Step, step_of
 from app.models import LiveParticipant, LiveSession, LiveVote
 
+IN, WAITING, DENIED = "in", "waiting", "denied"  # a phone: let in, waiting, turned away
+SHOWN_WAITING = 12
+
 
 @dataclass(frozen=True)
 class Unchanged:
     """The client already shows this state: answer 304 with this ETag."""
 
     etag: str
+
+
+@dataclass(frozen=True)
+class Admissions:
+    """Phones in, waiting and turned away, and the newest waiting one (for the presenter's ETag)."""
+
+    admitted: int = 0
+    waiting: int = 0
+    denied: int = 0
+    newest_waiting: int = 0
+
+    @property
+    def marker(self) -> str:
+        return f"{self.admitted}-{self.waiting}-{self.denied}-{self.newest_waiting}"
+
+
+@dataclass(frozen=True)
+class WaitingPhone:
+    participant_id: int
+    ticket: str
+
+
+def ticket(token_hash: str) -> str:
+    """Four characters the waiting phone shows and the presenter lists, to tell phones apart."""
+    return token_hash[:4].upper()
 
 
 @dataclass(frozen=True)
@@ -33,6 +61,8 @@ class Stage:
     joined: int
     voted: int
     distribution: Distribution | None
+    admissions: Admissions = Admissions()
+    waiting: tuple[WaitingPhone, ...] = ()  # the first few, for the facilitator to decide on
 
     @property
     def step(self) -> Step:
@@ -110,13 +140,10 @@ def module_of(catalog: Catalog, live: LiveSession) -> Module:
     return module
 
 
-def counts(session: Session, live: LiveSession) -> tuple[int, int]:
-    """People who joined, and votes on the current scenario (0 outside the scenario steps)."""
-    joined = session.exec(
-        select(func.count())
-        .select_from(LiveParticipant)
-        .where(LiveParticipant.session_id == live.id)
-    ).one()
+def counts(session: Session, live: LiveSession) -> tuple[Admissions, int]:
+    """Phones let in, waiting and turned away, and votes on the current scenario (0 outside
+    the scenario steps)."""
+    joined = admissions(session, live.id or 0)
     step = current_step(live)
     if not step.in_scenario:
         return joined, 0
@@ -142,3 +169,30 @@ def build_stage(
     if step.phase in RESULT_PHASES and (scenario := scenarios[step.index]) is not None:
         shown = released.shown_now(session, session_id=live.id or 0, scenario=scenario)
     return Stage(live, module, scenarios, joined, voted, shown)
+
+
+def admissions(session: Session, session_id: int) -> Admissions:
+    """Phones per state in one grouped query."""
+    rows = session.exec(
+        select(LiveParticipant.state, func.count(), func.max(LiveParticipant.id))
+        .where(LiveParticipant.session_id == session_id)
+        .group_by(col(LiveParticipant.state))
+    ).all()
+    found = {state: (n, newest) for state, n, newest in rows}
+    return Admissions(
+        admitted=found.get(IN, (0, 0))[0],
+        waiting=found.get(WAITING, (0, 0))[0],
+        denied=found.get(DENIED, (0, 0))[0],
+        newest_waiting=found.get(WAITING, (0, 0))[1] or 0,
+    )
+
+
+def waiting_phones(session: Session, session_id: int) -> list[WaitingPhone]:
+    """The phones waiting longest, first (the presenter lists a few and offers 'all')."""
+    rows = session.exec(
+        select(LiveParticipant.id, LiveParticipant.token_hash)
+        .where(LiveParticipant.session_id == session_id, LiveParticipant.state == WAITING)
+        .order_by(col(LiveParticipant.id))
+        .limit(SHOWN_WAITING)
+    ).all()
+    return [WaitingPhone(pid or 0, ticket(digest)) for pid, digest in rows]

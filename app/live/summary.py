@@ -57,7 +57,7 @@ def session_summary(
     participants = session.exec(
         select(func.count())
         .select_from(LiveParticipant)
-        .where(LiveParticipant.session_id == live.id)
+        .where(LiveParticipant.session_id == live.id, LiveParticipant.state == "in")
     ).one()
     shown = released.releases(session, session_id=live.id or 0)
     voted = released.voters(session, session_id=live.id or 0)

@@ -2,7 +2,9 @@
 
 Votes point at a participant, and a participant is only a hashed cookie token: nothing links a
 vote to a person. A signed-in attendee is recorded in LiveAttendance, which shares no key or
-timestamp with LiveParticipant.
+timestamp with LiveParticipant. In "sign in to vote" sessions a participant also carries
+HMAC(session's voter_secret, user id), so one person is one participant; the secret is set
+NULL when the session ends, after which nobody can tell whose key is whose.
 """
 
 from __future__ import annotations
@@ -40,6 +42,10 @@ class LiveSession(SQLModel, table=True):
     scenario_index: int = 0
     version: int = 1
     countdown_ends_at: datetime | None = None
+    headcount: int | None = None  # people expected; joins beyond it wait for the facilitator
+    admitted: int = 0  # participants let in; raised only by conditional UPDATEs (admission.py)
+    signin_to_vote: bool = False
+    voter_secret: str | None = Field(default=None, max_length=64)  # NULL once the session ends
     created_at: datetime = Field(default_factory=utcnow, index=True)
     started_at: datetime | None = Field(default=None, index=True)
     ended_at: datetime | None = None
@@ -50,11 +56,16 @@ class LiveSession(SQLModel, table=True):
 
 
 class LiveParticipant(SQLModel, table=True):
-    """A phone in the room: the SHA-256 of its cookie token, nothing else."""
+    """A phone in the room: the SHA-256 of its cookie token, whether it is let in, and (sign in
+    to vote) the keyed hash of its person."""
+
+    __table_args__ = (UniqueConstraint("session_id", "voter_key", name="uq_liveparticipant_voter"),)
 
     id: int | None = Field(default=None, primary_key=True)
     session_id: int = Field(foreign_key="livesession.id", index=True)
     token_hash: str = Field(max_length=64, unique=True)
+    state: str = Field(default="in", max_length=10)  # in | waiting | denied
+    voter_key: str | None = Field(default=None, max_length=64)
 
 
 class LiveVote(SQLModel, table=True):
@@ -97,7 +108,8 @@ class LiveCommitment(SQLModel, table=True):
 
 
 class LiveJoin(SQLModel, table=True):
-    """One new participant from an address; throttling counts recent rows (append-only)."""
+    """One code from an address that matched no session; code-guessing throttling counts
+    recent rows (append-only, old rows deleted)."""
 
     id: int | None = Field(default=None, primary_key=True)
     address: str = Field(max_length=64, index=True)

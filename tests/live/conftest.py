@@ -58,12 +58,16 @@ def start_session(
     client: TestClient,
     module_id: str = "first-steps",
     scenarios: tuple[str, ...] = ("standup", "review"),
+    headcount: int | None = 30,
+    **extra: str,
 ) -> Live:
     page = client.get(f"/live/new?module_id={module_id}")
     data: dict[str, object] = {
         "csrf_token": csrf_from(page.text),
         "module_id": module_id,
         "scenario": list(scenarios),
+        **({"headcount": str(headcount)} if headcount is not None else {}),
+        **extra,
     }
     created = client.post("/live", data=data)  # type: ignore[arg-type]
     assert created.status_code == 303, created.text

@@ -21,7 +21,12 @@ class Presenter:
         self.client = tagged_client(url, tag)
         sign_in(self.client, email)
         form = self.client.get("/live/new?module_id=first-steps").text
-        data = {"csrf_token": self.token(form), "module_id": "first-steps", "scenario": scenarios}
+        data = {
+            "csrf_token": self.token(form),
+            "module_id": "first-steps",
+            "scenario": scenarios,
+            "headcount": "100",
+        }
         created = self.client.post("/live", data=data)
         assert created.status_code == 303, created.text
         self.url = created.headers["location"]

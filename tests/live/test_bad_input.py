@@ -10,10 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.live import room
 from app.models import LiveCommitment, LiveParticipant
 from tests.conftest import FIXTURE_COURSE, csrf_from
-from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, Live, join, page_token
+from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, Live, join, page_token, start_session
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -45,18 +44,17 @@ def test_ended_code_gets_a_clear_page_and_cannot_be_joined(app: FastAPI, live: L
     assert refused.status_code == 410
 
 
-def test_a_burst_of_joins_from_one_address_is_throttled(
-    app: FastAPI, live: Live, session: Session, monkeypatch: pytest.MonkeyPatch
+def test_a_burst_of_joins_beyond_the_headcount_waits_and_rejoins_keep_their_place(
+    app: FastAPI, client: TestClient, facilitator: object, session: Session
 ) -> None:
-    monkeypatch.setattr(room, "JOIN_LIMIT", 3)
+    live = start_session(client, headcount=3)
     joined = [join(app, live.code) for _ in range(3)]
-    extra = TestClient(app, follow_redirects=False)
-    token = csrf_from(extra.get(f"/j/{live.code}").text)
-    refused = extra.post(f"/j/{live.code}/join", data={"csrf_token": token})
-    assert refused.status_code == 429 and "Wait a minute" in refused.text
-    assert len(session.exec(select(LiveParticipant)).all()) == 3
+    extra = join(app, live.code)
+    assert "Waiting for the facilitator to let you in" in extra.get(f"/j/{live.code}").text
+    states = [p.state for p in session.exec(select(LiveParticipant)).all()]
+    assert states == ["in", "in", "in", "waiting"]
     join(app, live.code, joined[0])  # a phone that already joined may tap Join again
-    assert len(session.exec(select(LiveParticipant)).all()) == 3
+    assert len(session.exec(select(LiveParticipant)).all()) == 4
 
 
 def test_oversized_commitment_is_refused(app: FastAPI, live: Live) -> None:

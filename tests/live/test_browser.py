@@ -14,10 +14,11 @@ pytestmark = pytest.mark.e2e
 MODULE = "why-allies-matter"
 
 
-def start(page: Page, server: LiveServer) -> str:
+def start(page: Page, server: LiveServer, headcount: str = "30") -> str:
     """Sign in as the facilitator, create a session, open the presenter; returns the code."""
     sign_in(page, server, "facilitator@example.com")
     page.goto(f"{server.url}/live/new?module_id={MODULE}")
+    page.get_by_label("People you expect").fill(headcount)
     page.get_by_role("button", name="Create the session").click()
     code = re.sub(r"\s", "", page.locator(".join-code").inner_text())
     page.get_by_role("link", name="Open the presenter view").click()
@@ -85,3 +86,25 @@ def test_a_phone_without_javascript_joins_votes_and_refreshes(
     expect(phone.locator(".vote-button").first).to_have_attribute("aria-pressed", "true")
     expect(phone.get_by_text("Your vote is in")).to_be_visible()
     context.close()
+
+
+def test_a_phone_beyond_the_headcount_waits_until_the_presenter_lets_it_in(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    code = start(page, live_server, headcount="1")
+    phones = [browser.new_context(java_script_enabled=False) for _ in range(2)]
+    first, second = (context.new_page() for context in phones)
+    for phone in (first, second):
+        phone.goto(f"{live_server.url}/j/{code}")
+        phone.get_by_role("button", name="Join the session").click()
+    expect(first.get_by_role("heading", name="You're in")).to_be_visible()
+    waiting = second.get_by_role("heading", name="Waiting for the facilitator to let you in")
+    expect(waiting).to_be_visible()
+    ticket = second.locator(".ticket").inner_text()
+    expect(page.get_by_text(f"Phone {ticket}")).to_be_visible(timeout=3000)  # the poll shows it
+    page.get_by_role("button", name="Let in").click()
+    expect(page.get_by_text("waiting to join")).to_have_count(0, timeout=3000)
+    second.get_by_role("link", name="Refresh").click()
+    expect(second.get_by_role("heading", name="You're in")).to_be_visible()
+    for context in phones:
+        context.close()

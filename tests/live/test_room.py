@@ -44,7 +44,8 @@ def test_join_cookie_is_httponly_and_samesite(app: FastAPI, live: Live) -> None:
 
 def test_participant_table_has_no_link_to_people() -> None:
     columns = {c.name for c in LiveParticipant.__table__.columns}  # type: ignore[attr-defined]
-    assert columns == {"id", "session_id", "token_hash"}
+    # voter_key is HMAC(per-session secret, user id), set only in sign-in-to-vote sessions
+    assert columns == {"id", "session_id", "token_hash", "state", "voter_key"}
     vote_columns = {c.name for c in LiveVote.__table__.columns}  # type: ignore[attr-defined]
     assert "user_id" not in vote_columns and not any(c[-2:] == "at" for c in vote_columns)
 

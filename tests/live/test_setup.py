@@ -82,12 +82,12 @@ def test_codes_are_unique_among_open_sessions_and_reused_after_the_end(
 def test_overview_shows_code_short_url_and_qr(client: TestClient, live: Live) -> None:
     page = client.get(f"/live/{live.id}").text
     assert f"{live.code[:3]} {live.code[3:]}" in page
-    assert "testserver/j" in page
+    assert "127.0.0.1:8000/j" in page  # the configured address (Settings.public_url)
     assert f'src="/live/{live.id}/qr.svg"' in page
     svg = client.get(f"/live/{live.id}/qr.svg")
     assert svg.status_code == 200
     assert svg.headers["content-type"].startswith("image/svg+xml")
-    assert svg.text.startswith("<svg") and f"http://testserver/j/{live.code}" in svg.text
+    assert svg.text.startswith("<svg") and f"http://127.0.0.1:8000/j/{live.code}" in svg.text
     assert "<script" not in svg.text and "style=" not in svg.text
 
 

@@ -142,6 +142,7 @@ def _cast(app: FastAPI, code: str, token: str, choice: str) -> Callable[[], None
                 token=token,
                 scenario_id="standup",
                 choice_id=choice,
+                address="10.0.0.1",
             )
 
     return job

@@ -143,7 +143,11 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         )
         values["{batch_id}"] = str(batch.id)
     if "{session_id:int}" in path:
-        values["{session_id:int}"] = str(start_session(client).id)
+        waiting = path.endswith("/admission")  # a phone waits, so the page has that form
+        live = start_session(client, headcount=None if waiting else 30)
+        if waiting:
+            join(app, live.code)
+        values["{session_id:int}"] = str(live.id)
     if "{code}" in path:
         facilitator, _user = signed_in(app, session, "fay@example.com", role="facilitator")
         live = start_session(facilitator)

@@ -1,0 +1,68 @@
+"""Facilitator controls for who is in the room: the expected headcount, and waiting phones."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from app.db import SessionDep
+from app.errors import Conflict, DomainError, Invalid
+from app.forms import FORM, Hidden, Submitted, form_page
+from app.live import admission
+from app.live.controls import Facilitator, back_to, control_again
+from app.request_checks import checked_router
+
+router = checked_router()
+EVERYONE = "all"
+
+
+@router.post("/live/{session_id:int}/headcount")
+@form_page(control_again)
+def headcount(
+    request: Request,
+    session_id: int,
+    session: SessionDep,
+    user: Facilitator,
+    headcount: Annotated[int, Form(title="People you expect", ge=1, le=1000)],
+    view: Annotated[str, Hidden(max_length=10)] = "present",
+) -> Response:
+    try:
+        admission.set_headcount(session, user=user, session_id=session_id, headcount=headcount)
+    except Invalid as exc:
+        return _refused(request, session, view, exc)
+    return back_to(session_id, view)
+
+
+@router.post("/live/{session_id:int}/admission")
+@form_page(control_again)
+def decide(
+    request: Request,
+    session_id: int,
+    session: SessionDep,
+    user: Facilitator,
+    decision: Annotated[str, Hidden(max_length=9, pattern="^(let_in|turn_away)$")],
+    participant: Annotated[str, Hidden(max_length=12, pattern=r"^(all|\d{1,12})$")],
+    view: Annotated[str, Hidden(max_length=10)] = "present",
+) -> Response:
+    """Let a waiting phone (or every waiting phone) in, or turn it away."""
+    try:
+        admission.decide(
+            session,
+            user=user,
+            session_id=session_id,
+            participant_id=None if participant == EVERYONE else int(participant),
+            let_in=decision == "let_in",
+        )
+    except (Invalid, Conflict) as exc:
+        return _refused(request, session, view, exc)
+    return back_to(session_id, view)
+
+
+def _refused(request: Request, session: Session, view: str, exc: DomainError) -> Response:
+    """The view the control was used from, saying why nothing changed."""
+    response = control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
+    response.status_code = exc.status_code
+    return response

@@ -1,0 +1,64 @@
+"""What the facilitator's control routes share: the join address, the view context, redirects."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.deps import SettingsDep, require_role
+from app.forms import Submitted
+from app.live import qr, service
+from app.live.stage import Stage
+from app.live.web import no_store
+from app.models import User
+from app.templating import render
+
+Facilitator = Annotated[User, require_role("facilitator", "admin")]
+VIEWS = {
+    "present": ("live/present.html", "live/_stage.html"),
+    "remote": ("live/remote.html", "live/_remote.html"),
+}
+MOVED = "moved"
+
+
+async def base_url(settings: SettingsDep) -> str:
+    """The configured public address, never the request's Host header (which anyone can set)."""
+    return settings.public_url
+
+
+BaseUrl = Annotated[str, Depends(base_url)]
+
+
+def control_context(stage: Stage, base: str) -> dict[str, object]:
+    live = stage.live
+    return {
+        "stage": stage,
+        "live": live,
+        "etag": service.control_etag(live, stage.admissions, stage.voted),
+        "join_url": qr.join_url(base, live.code),
+        "short_url": qr.short_url(base),
+    }
+
+
+def control_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The presenter or remote view the control was used from, with the problems."""
+    state = request.app.state
+    view = form.get("view") if form.get("view") in VIEWS else "present"
+    session_id = int(request.path_params["session_id"])
+    stage = service.session_stage(
+        session, state.catalog, user=request.state.user, session_id=session_id
+    )
+    context = control_context(stage, state.settings.public_url)
+    context |= {"view": view, "moved": False, "errors": form.errors}
+    page, fragment = VIEWS[view]
+    response = render(request, page, context, fragment=fragment, status_code=422)
+    return no_store(response)
+
+
+def back_to(session_id: int, view: str, *, moved: bool = False) -> Response:
+    """Redirect to the view the control was used from (htmx follows it and swaps the fragment)."""
+    target = f"/live/{session_id}/{view if view in VIEWS else 'present'}"
+    return RedirectResponse(target + (f"?moved={MOVED}" if moved else ""), status_code=303)

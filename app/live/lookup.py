@@ -1,0 +1,120 @@
+"""Finding a session by its join code, with this browser's participant, in one small query.
+
+Phones poll it every second, so the query is built once; a browser that is not in the
+session is checked against the code-guessing throttle (app/live/admission.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, case
+from sqlmodel import Session, col
+from sqlmodel.sql.expression import Select
+
+from app.errors import NotFound
+from app.hr.dbutil import select_columns
+from app.live import admission
+from app.live.steps import Phase, Step, step_of
+from app.models import LiveParticipant, LiveSession
+from app.security import CODE_ALPHABET, token_digest
+
+UNKNOWN_CODE = "No group session uses that code. Check the code on the screen and try again."
+
+
+def normalise_code(raw: str) -> str:
+    """'abc-def ' -> 'ABCDEF'; whatever people type between the characters is dropped."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())[:12]
+
+
+def is_code(code: str) -> bool:
+    return len(code) == 6 and all(ch in CODE_ALPHABET for ch in code)
+
+
+@dataclass(frozen=True)
+class Found:
+    """The columns of a session that polls and votes need, and this browser's participant id."""
+
+    id: int
+    version: int
+    phase: str
+    scenario_index: int
+    scenario_ids: str
+    module_id: str
+    ended_at: datetime | None
+    participant_id: int | None
+    participant_state: str | None
+
+    @property
+    def admitted(self) -> bool:
+        return self.participant_state == admission.IN
+
+    @property
+    def step(self) -> Step:
+        return step_of(self.phase, self.scenario_index)
+
+    @property
+    def open_scenario(self) -> str | None:
+        """The scenario whose voting is open, if any."""
+        step = self.step
+        return self.scenario_ids.split(",")[step.index] if step.phase is Phase.vote else None
+
+
+def find(
+    session: Session, code: str, token: str | None, *, address: str, lock: bool = False
+) -> Found:
+    """The open session with this code (else the newest ended one), in one small query.
+
+    A browser that is not in the session (so possibly guessing codes) is refused once its
+    address has tried too many codes that match nothing; a joined phone's polls skip that.
+    """
+    if not is_code(code):
+        raise NotFound(UNKNOWN_CODE)
+    digest = token_digest(token) if token else ""
+    query = _FIND_FOR_SHARE if lock else _FIND
+    row = session.exec(query, params={"code": code, "digest": digest}).first()
+    if row is None:
+        admission.refuse_guessing(session, address)
+        admission.record_miss(session, address)
+        raise NotFound(UNKNOWN_CODE)
+    found = Found(*row)
+    if found.participant_id is None:
+        admission.refuse_guessing(session, address)
+    return found
+
+
+def _find_query() -> Select[*tuple[Any, ...]]:
+    """Built once: composing it per request cost more than running it (polls are hot)."""
+    return (
+        select_columns(
+            col(LiveSession.id),
+            col(LiveSession.version),
+            col(LiveSession.phase),
+            col(LiveSession.scenario_index),
+            col(LiveSession.scenario_ids),
+            col(LiveSession.module_id),
+            col(LiveSession.ended_at),
+            col(LiveParticipant.id),
+            col(LiveParticipant.state),
+        )
+        .outerjoin(
+            LiveParticipant,
+            (col(LiveParticipant.session_id) == LiveSession.id)
+            & (col(LiveParticipant.token_hash) == bindparam("digest")),
+        )
+        .where(col(LiveSession.code) == bindparam("code"))
+        .order_by(
+            case((col(LiveSession.ended_at).is_(None), 0), else_=1),
+            case((col(LiveParticipant.id).is_(None), 1), else_=0),
+            col(LiveSession.id).desc(),
+        )
+        .limit(1)
+    )
+
+
+_FIND = _find_query()
+# PostgreSQL: a vote holds a share lock on the session row, so a step change waits for votes
+# in flight and a vote never lands after voting closed. SQLite's BEGIN IMMEDIATE does this.
+_FIND_FOR_SHARE = _find_query().with_for_update(read=True, of=LiveSession)
