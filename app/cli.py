@@ -6,14 +6,38 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from sqlalchemy.exc import DBAPIError
+from typer.core import TyperGroup
 
 from app.config import get_settings
 
+
+class DatabaseCheckedGroup(TyperGroup):
+    """Any command that fails on the database says in one line what to run (exit status 2).
+
+    Checking after the failure rather than before every command keeps `--help` and the
+    commands that need no database working on one that was never migrated.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            from app.migrate import not_ready
+
+            if (problem := not_ready(get_settings().database_url)) is None:
+                raise
+            typer.echo(problem, err=True)
+            raise typer.Exit(2) from exc
+
+
 app = typer.Typer(
-    help="Allyship at Work: a self-hosted course on male allyship.", no_args_is_help=True
+    cls=DatabaseCheckedGroup,
+    help="Allyship at Work: a self-hosted course on male allyship.",
+    no_args_is_help=True,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -132,7 +156,12 @@ def serve(
     """Serve the app with uvicorn (uvloop and httptools)."""
     import uvicorn
 
+    from app.migrate import not_ready
+
     settings = get_settings()
+    if problem := not_ready(settings.database_url):
+        typer.echo(problem, err=True)
+        raise typer.Exit(2)
     host, port = host or settings.host, port or settings.port
     # The app (in each worker) reads its settings from the environment: tell it where it is
     # served, so development join links and QR codes point at this port.

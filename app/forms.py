@@ -45,7 +45,16 @@ MESSAGES = {
     "literal_error": "{label}: choose one of {expected}.",
     "enum": "{label}: choose one of {expected}.",
     "nul_character": "{label}: remove the NUL character (an invisible control character) from it.",
+    "timezone_aware": "{label}: include a time zone, for example 2026-01-31T00:00:00Z.",
+    "datetime_parsing": "{label}: {WHEN}",
+    "datetime_from_date_parsing": "{label}: {WHEN}",
+    "datetime_type": "{label}: {WHEN}",
+    "time_out_of_range": "{label}: {WHEN}",
+    "json_invalid": "{label}: send valid JSON.",
+    "extra_forbidden": "{label}: this field is not known here; leave it out.",
+    "model_attributes_type": "{label}: send a JSON object.",
 }
+WHEN = "enter a time as ISO 8601 with a time zone, for example 2026-01-31T00:00:00Z."
 MISSING = {
     "text": "{label}: fill this in.",
     "list": "{label}: choose at least one.",
@@ -131,11 +140,46 @@ def message(error: Mapping[str, Any], name: str, info: Any) -> str:
         template = MISSING["file" if _is_file(info) else "list" if _is_list(info) else "text"]
     else:
         template = CHOOSE if kind == "choice" else MESSAGES.get(error["type"], "{label}: {msg}.")
+    return _fill(template, error, label(info, name))
+
+
+def _fill(template: str, error: Mapping[str, Any], field_label: str) -> str:
     value = error.get("input")
     count = len(value) if isinstance(value, str) else 0
-    return template.format(
-        label=label(info, name), msg=error["msg"], count=count, **error.get("ctx", {})
+    ctx = {k: v for k, v in error.get("ctx", {}).items() if k not in ("label", "msg", "count")}
+    return template.format(label=field_label, msg=error["msg"], count=count, WHEN=WHEN, **ctx)
+
+
+def _all_params(dependant: Any) -> list[Any]:
+    found = [*dependant.path_params, *dependant.query_params, *dependant.body_params]
+    for sub in dependant.dependencies:
+        found += _all_params(sub)
+    return found
+
+
+def request_problems(route: Any, errors: Sequence[Mapping[str, Any]], *, api: bool) -> list[str]:
+    """One sentence per problem: the field (its name for the API, its label on pages),
+    what is wrong and what to do; for requests that have no form page to show again."""
+    infos = (
+        {f.alias: f.field_info for f in _all_params(route.dependant)}
+        if isinstance(route, APIRoute)
+        else {}
     )
+    found: list[str] = []
+    for error in errors:
+        loc = [part for part in error["loc"] if isinstance(part, str)]
+        name = loc[-1] if loc else "request"
+        info = None if api else infos.get(name)
+        if error["type"] == "missing":
+            text = _fill(MISSING["text"], error, label(info, name) if info else name)
+        elif info is not None and field_kind(info):
+            text = message(error, name, info)
+        else:
+            template = MESSAGES.get(error["type"], "{label}: {msg}.")
+            text = _fill(template, error, label(info, name) if info else name)
+        if text not in found:
+            found.append(text)
+    return found
 
 
 def field_errors(fields: Sequence[Any], errors: Sequence[Mapping[str, Any]]) -> dict[str, str]:

@@ -1,5 +1,8 @@
 """The app's log: one key=value line per event on stderr, written in batches.
 
+What goes into a line from outside is made safe first: secret path segments (invitation
+and reset tokens) are redacted, and `X-Request-ID` is taken only when it is a plain id.
+
 Writing and flushing stderr for every request's line cost about a sixth of a signed-in
 page under load (bench/NOTES.md), so lines are gathered and written together, as nginx's
 buffered access log does: at least once a second, as soon as 64 KiB are waiting, at once
@@ -9,6 +12,7 @@ for a warning or an error (and everything before it), and when the app stops.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import threading
 import time
@@ -17,6 +21,28 @@ from typing import TextIO
 FORMAT = "%(asctime)s level=%(levelname)s pid=%(process)d logger=%(name)s %(message)s"
 FLUSH_EVERY_S = 1.0
 FLUSH_AT_BYTES = 64 * 1024
+REDACTED = "[redacted]"
+# The segment after these is a one-time token (an invitation or a password reset link).
+SECRET_AFTER = ("invite", "reset", "password-reset")
+SECRET_PARAMS = ("token",)
+_SECRET_SEGMENT = re.compile(rf"(/(?:{'|'.join(map(re.escape, SECRET_AFTER))})/)[^/]+")
+REQUEST_ID = re.compile(rb"[A-Za-z0-9-]{1,64}")
+
+
+def safe_path(path: str, path_params: dict[str, object] | None = None) -> str:
+    """The path for a log line, with tokens replaced by [redacted] (matched routes and not)."""
+    for name, value in (path_params or {}).items():
+        if name in SECRET_PARAMS and isinstance(value, str) and value:
+            path = path.replace(value, REDACTED)
+    return _SECRET_SEGMENT.sub(rf"\1{REDACTED}", path)
+
+
+def given_request_id(value: bytes) -> str:
+    """The client's X-Request-ID when it is letters, digits and dashes (at most 64), else "".
+
+    Anything else could forge fields of the log line (spaces, `key=value`, line breaks).
+    """
+    return value.decode("ascii") if REQUEST_ID.fullmatch(value) else ""
 
 
 class BatchedLineHandler(logging.Handler):

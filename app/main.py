@@ -25,7 +25,7 @@ from app.content.catalog import load_catalog
 from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
-from app.forms import page_again
+from app.forms import page_again, request_problems
 from app.hr.routes import router as hr_router
 from app.kept_forms import keep_for_sign_in
 from app.learning.module_html import ModuleHtml
@@ -213,7 +213,5 @@ def _add_error_handlers(app: FastAPI) -> None:
             return await domain_error(request, problem)
         if page is not None:
             return page
-        fields = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in exc.errors())
-        return _error_page(
-            request, 422, TITLES[422], f"Some fields are missing or not valid ({fields})."
-        )
+        problems = " ".join(request_problems(request.scope.get("route"), exc.errors(), api=api))
+        return _error_page(request, 422, TITLES[422], problems)

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.csrf import ANON_COOKIE
 from app.db import SAFE_METHODS
+from app.log_lines import given_request_id, safe_path
 from app.security import CSP, new_token
 
 log = logging.getLogger("allyship")
@@ -37,13 +38,13 @@ CSP_HEADER = (b"content-security-policy", CSP.encode())
 
 
 def _request_id_and_cookies(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str, str]:
-    """The client's X-Request-ID (at most 64 characters) and Cookie header, in one pass."""
+    """The client's X-Request-ID (if it is a plain id) and Cookie header, in one pass."""
     given_id = cookies = ""
     for name, value in headers:
         if name == b"cookie":
             cookies = value.decode("latin-1")
         elif name == b"x-request-id":
-            given_id = value.decode("latin-1")[:64]
+            given_id = given_request_id(value)
     return given_id, cookies
 
 
@@ -110,7 +111,7 @@ class RequestHeaders:
                     "request id=%s method=%s path=%s status=%s ms=%.1f",
                     request_id,
                     method,
-                    path,
+                    safe_path(path, scope.get("path_params")),
                     message["status"],
                     elapsed_ms,
                 )
@@ -121,7 +122,12 @@ class RequestHeaders:
         except Exception:
             # Handled here, inside the header middleware, so a 500 carries the same security
             # headers and request id as every other response.
-            log.exception("unhandled error id=%s method=%s path=%s", request_id, method, path)
+            log.exception(
+                "unhandled error id=%s method=%s path=%s",
+                request_id,
+                method,
+                safe_path(path, scope.get("path_params")),
+            )
             if response_started:
                 raise
             await self.error_page(Request(scope))(scope, receive, send_with_headers)

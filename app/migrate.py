@@ -6,7 +6,9 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 
 def alembic_config(url: str) -> Config:
@@ -26,3 +28,22 @@ def pending(engine: Engine) -> set[str]:
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     return heads - current
+
+
+def not_ready(url: str) -> str | None:
+    """One line saying why the database cannot be used yet and what to run; None if it can."""
+    shown = make_url(url).render_as_string(hide_password=True)
+    engine = create_engine(url)
+    try:
+        missing = pending(engine)
+    except SQLAlchemyError as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return f"Cannot open the database {shown} ({reason}); check ALLYSHIP_DATABASE_URL."
+    finally:
+        engine.dispose()
+    if missing:
+        return (
+            f"The database {shown} is not migrated (missing {', '.join(sorted(missing))}); "
+            "run `allyship db upgrade` first."
+        )
+    return None

@@ -39,7 +39,11 @@ class CheckedRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def checked(request: Request) -> Response:
-            await request_checks(request)
+            try:
+                await request_checks(request)
+            except Exception:
+                await request.close()  # the temporary files of a refused upload
+                raise
             return await handler(request)
 
         return checked

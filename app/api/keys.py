@@ -14,6 +14,7 @@ from app.clock import utcnow
 from app.db import writer
 from app.errors import Conflict, Invalid, NotFound
 from app.hr import audit
+from app.inputs import whole_number
 from app.models import ApiKey
 from app.security import token_digest
 
@@ -60,7 +61,7 @@ def revoke_key(session: Session, *, key_ref: str, actor_id: int | None) -> ApiKe
     stmt = select(ApiKey).where(
         or_(
             col(ApiKey.name) == key_ref,
-            col(ApiKey.id) == (int(key_ref) if key_ref.isdigit() else -1),
+            col(ApiKey.id) == (whole_number(key_ref) or -1),
         )
     )
     key = session.exec(stmt).first()

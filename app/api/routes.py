@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
@@ -15,6 +14,7 @@ from app.api.schemas import ModuleOut, PersonIn, PersonOut, Problem, ProgressPag
 from app.db import SessionDep
 from app.deps import CatalogDep, SettingsDep
 from app.errors import DomainError, Forbidden
+from app.inputs import ApiTime, WholeNumber
 from app.models import ApiKey
 from app.request_checks import checked_router
 from app.templating import render
@@ -116,12 +116,12 @@ def progress(
     session: SessionDep,
     _key: ReadKey,
     since: Annotated[
-        datetime | None, Query(description="ISO 8601 with a time zone, e.g. 2026-01-31T00:00:00Z.")
+        ApiTime | None, Query(description="ISO 8601 with a time zone, e.g. 2026-01-31T00:00:00Z.")
     ] = None,
     cursor: Annotated[
         str | None, Query(max_length=200, description="`next_cursor` from the previous page.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=service.PAGE_MAX)] = 100,
+    limit: Annotated[WholeNumber, Query(ge=1, le=service.PAGE_MAX)] = 100,
 ) -> ProgressPage:
     return service.progress(session, since=since, cursor=cursor, limit=limit)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -30,6 +30,7 @@ from app.hr.account_changes import (
 )
 from app.hr.import_plan import EMAIL
 from app.hr.managers import loop_through, serialize_manager_changes
+from app.inputs import whole_number
 from app.models import (
     ApiKey,
     Assignment,
@@ -262,8 +263,11 @@ def _encode_cursor(at: datetime, row_id: int) -> str:
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
         at, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        return datetime.fromisoformat(at), int(row_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        when, row = datetime.fromisoformat(at), whole_number(row_id)
+        if when.tzinfo is None or row is None:
+            raise ValueError("not a cursor this API made")
+        return when.astimezone(UTC), row
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise Invalid("cursor: not a cursor from a previous page; start again without it.") from exc
 
 

@@ -11,6 +11,7 @@ from app.errors import DomainError, Invalid
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 200_000
+BINARY_SNIFF = 64 * 1024  # a NUL this early means a binary file, not one bad line
 BINARY_SIGNATURES = {
     b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip file",
     b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
@@ -79,8 +80,14 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
     for signature, what in BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise NotACsv(f"{filename} looks like {what}, not a CSV file. {SAVE_AS_CSV}")
-    if b"\x00" in data[:65536]:
-        raise NotACsv(f"{filename} is not a text file (it contains binary data). {SAVE_AS_CSV}")
+    if (nul := data.find(b"\x00")) >= 0:
+        if nul < BINARY_SNIFF:
+            raise NotACsv(f"{filename} is not a text file (it contains binary data). {SAVE_AS_CSV}")
+        line = data.count(b"\n", 0, nul) + 1
+        raise NotACsv(
+            f"{filename}, line {line}: contains a NUL character (an invisible control "
+            "character), which no field can hold. Remove it from that line and upload again."
+        )
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
     try:

@@ -18,6 +18,7 @@ from app.content.catalog import Catalog
 from app.hr import audit
 from app.hr.dbutil import day_text, select_columns
 from app.hr.people import STATUSES, PeopleFilter, people_select
+from app.inputs import whole_number
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
 from app.spreadsheet import safe_cell
 
@@ -50,8 +51,8 @@ def start_export(
 ) -> str:
     """Record the export in the audit log and return the file name."""
     name = None
-    if filters.department.isdigit():
-        dept = session.get(Department, int(filters.department))
+    if (department_id := whole_number(filters.department)) is not None:
+        dept = session.get(Department, department_id)
         name = dept.name if dept else None
     file = filename(kind, filters, name, utcnow().date())
     audit.record(

@@ -16,6 +16,7 @@ from app.clock import utcnow
 from app.errors import Invalid
 from app.hr.dbutil import select_columns
 from app.hr.reports import NO_DEPARTMENT, person_stats
+from app.inputs import whole_number
 from app.models import Department, User
 
 PAGE_SIZE = 50
@@ -67,7 +68,7 @@ def parse_filter(
         raise Invalid(f"Status “{status}” is not one of: {', '.join(STATUSES)}.")
     if overdue and overdue not in OVERDUE:
         raise Invalid("Overdue must be “yes”, “no” or empty.")
-    if department and department != "none" and not department.isdigit():
+    if department and department != "none" and whole_number(department) is None:
         raise Invalid("Department must be a department id from the list, or “none”.")
     if sort and sort not in SORTS:
         raise Invalid(f"Sort must be one of: {', '.join(SORTS)}.")

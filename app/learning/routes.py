@@ -16,6 +16,7 @@ from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep, run_read
 from app.errors import NotFound
 from app.forms import Submitted, form_page
+from app.inputs import WholeNumber
 from app.kept_forms import keeps_form
 from app.learning import attempts, certificates, progress, signed_out
 from app.learning.scoring import AnswerError
@@ -236,7 +237,7 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
 def attempt_result(
     request: Request,
     module_id: str,
-    attempt_id: int,
+    attempt_id: WholeNumber,
     session: SessionDep,
     catalog: CatalogDep,
     user: CurrentUser,

@@ -13,6 +13,7 @@ from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep
 from app.errors import Invalid, NotFound
 from app.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
+from app.inputs import WholeNumber
 from app.live import qr, room, service, summary
 from app.live.admission_routes import router as admission_router
 from app.live.controls import (
@@ -125,7 +126,7 @@ def guide(request: Request, module_id: str, catalog: CatalogDep, user: Facilitat
 @router.get("/live/{session_id:int}")
 def overview(
     request: Request,
-    session_id: int,
+    session_id: WholeNumber,
     session: SessionDep,
     catalog: CatalogDep,
     user: Facilitator,
@@ -139,7 +140,7 @@ def overview(
 @router.get("/live/{session_id:int}/remote")
 def control_view(
     request: Request,
-    session_id: int,
+    session_id: WholeNumber,
     since: Started,
     session: SessionDep,
     catalog: CatalogDep,
@@ -165,13 +166,13 @@ def control_view(
 @form_page(control_again)
 def change_step(
     request: Request,
-    session_id: int,
+    session_id: WholeNumber,
     session: SessionDep,
     catalog: CatalogDep,
     settings: SettingsDep,
     user: Facilitator,
     action: Annotated[str, Hidden(max_length=10)],
-    version: Annotated[int, Hidden()],
+    version: Annotated[WholeNumber, Hidden()],
     view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     try:
@@ -195,11 +196,11 @@ def change_step(
 @form_page(control_again)
 def countdown(
     request: Request,
-    session_id: int,
+    session_id: WholeNumber,
     session: SessionDep,
     user: Facilitator,
-    minutes: Annotated[int, Hidden(ge=0, le=60)],
-    version: Annotated[int, Hidden()],
+    minutes: Annotated[WholeNumber, Hidden(le=60)],
+    version: Annotated[WholeNumber, Hidden()],
     view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     try:
@@ -214,7 +215,9 @@ def countdown(
 
 
 @router.get("/live/{session_id:int}/qr.svg")
-def qr_code(session_id: int, session: SessionDep, user: Facilitator, base: BaseUrl) -> Response:
+def qr_code(
+    session_id: WholeNumber, session: SessionDep, user: Facilitator, base: BaseUrl
+) -> Response:
     live = service.owned_session(session, user=user, session_id=session_id)
     svg = qr.qr_svg(qr.join_url(base, live.code))
     return no_store(Response(svg, media_type="image/svg+xml"))
@@ -222,7 +225,11 @@ def qr_code(session_id: int, session: SessionDep, user: Facilitator, base: BaseU
 
 @router.get("/live/{session_id:int}/summary")
 def summary_page(
-    request: Request, session_id: int, session: SessionDep, catalog: CatalogDep, user: Facilitator
+    request: Request,
+    session_id: WholeNumber,
+    session: SessionDep,
+    catalog: CatalogDep,
+    user: Facilitator,
 ) -> Response:
     record = summary.session_summary(session, catalog, user=user, session_id=session_id)
     return no_store(render(request, "live/summary.html", {"summary": record}))
@@ -230,7 +237,7 @@ def summary_page(
 
 @router.get("/live/{session_id:int}/summary.csv")
 def summary_csv(
-    session_id: int, session: SessionDep, catalog: CatalogDep, user: Facilitator
+    session_id: WholeNumber, session: SessionDep, catalog: CatalogDep, user: Facilitator
 ) -> Response:
     record = summary.session_summary(session, catalog, user=user, session_id=session_id)
     name = f"group-session-{record.held_on:%Y-%m-%d}-{record.module.id}.csv"

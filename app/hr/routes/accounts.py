@@ -13,6 +13,7 @@ from app.deps import CurrentUser, SettingsDep, require_role
 from app.forms import Choice, Hidden, Submitted, form_page
 from app.hr import invites, person
 from app.hr.routes.common import hr_router
+from app.inputs import WholeNumber
 from app.templating import render
 
 router = hr_router()
@@ -21,7 +22,7 @@ router = hr_router()
 @router.post("/people/{user_id}/invite")
 def new_invite_link(
     request: Request,
-    user_id: int,
+    user_id: WholeNumber,
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
@@ -48,7 +49,7 @@ def _person_again(request: Request, session: Session, form: Submitted) -> Respon
 @router.post("/people/{user_id}/active")
 @form_page(_person_again)
 def set_active(
-    user_id: int,
+    user_id: WholeNumber,
     session: SessionDep,
     user: CurrentUser,
     active: Annotated[str, Hidden(max_length=5)],
@@ -60,7 +61,7 @@ def set_active(
 @router.post("/people/{user_id}/role", dependencies=[require_role("admin")])
 @form_page(_person_again)
 def change_role(
-    user_id: int,
+    user_id: WholeNumber,
     session: SessionDep,
     user: CurrentUser,
     role: Annotated[str, Choice("Role", max_length=20)],

@@ -15,6 +15,7 @@ from app.errors import Invalid
 from app.forms import Choice, Submitted, form_page
 from app.hr import audit
 from app.hr.routes.common import hr_router
+from app.inputs import WholeNumber
 from app.templating import render
 
 router = hr_router()
@@ -26,7 +27,7 @@ def audit_log(
     request: Request,
     session: SessionDep,
     action: Annotated[str, Query(max_length=80)] = "",
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Annotated[WholeNumber, Query(ge=1)] = 1,
 ) -> Response:
     result = audit.audit_page(session, action=action, page=page)
     return render(request, "hr/audit.html", {"a": result, "action": action})
@@ -75,6 +76,6 @@ def create_api_key(
 
 
 @router.post("/api-keys/{key_id}/revoke", dependencies=ADMIN)
-def revoke_api_key(key_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def revoke_api_key(key_id: WholeNumber, session: SessionDep, user: CurrentUser) -> Response:
     keys.revoke_key(session, key_ref=str(key_id), actor_id=user.id)
     return RedirectResponse("/hr/api-keys", status_code=303)

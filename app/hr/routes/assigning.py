@@ -15,6 +15,7 @@ from app.errors import Invalid
 from app.forms import FORM, Choice, Submitted, form_page
 from app.hr import assignments
 from app.hr.routes.common import hr_router, parse_date
+from app.inputs import WholeNumber, whole_number
 from app.templating import render
 
 router = hr_router()
@@ -25,9 +26,9 @@ def _done(request: Request) -> dict[str, Any]:
     """What the last action did, from the redirect's query (numbers and a date only)."""
     query = request.query_params
     numbers = {
-        k: int(v)
+        k: n
         for k in ("people", "created", "already", "moved")
-        if (v := query.get(k, "")).isdigit()
+        if (n := whole_number(query.get(k, ""))) is not None
     }
     return {
         "kind": query.get("done", "")[:10],
@@ -68,7 +69,9 @@ def _assign_again(request: Request, session: Session, form: Submitted) -> Respon
     sent = {
         "scope": form.get("scope", "course"),
         "modules": form.get("modules", []),
-        "departments": [int(d) for d in form.get("departments", []) if d.isdigit()],
+        "departments": [
+            n for d in form.get("departments", []) if (n := whole_number(d)) is not None
+        ],
         "emails": form.get("emails"),
         "due": form.get("due"),
     }
@@ -109,7 +112,7 @@ def assign(
     user: CurrentUser,
     scope: Annotated[str, Choice("What", max_length=10)] = "course",
     modules: Annotated[list[str] | None, Choice("Modules")] = None,
-    departments: Annotated[list[int] | None, Choice("Departments")] = None,
+    departments: Annotated[list[WholeNumber] | None, Choice("Departments")] = None,
     emails: Annotated[str, Form(max_length=EMAILS_MAX, title="Emails")] = "",
     due: Annotated[date | None, Form(title="Due date")] = None,
 ) -> Response:
@@ -150,7 +153,7 @@ def change_due(
     user: CurrentUser,
     scope: Annotated[str, Choice("What", max_length=10)] = "course",
     modules: Annotated[list[str] | None, Choice("Modules")] = None,
-    department: Annotated[int | None, Choice("For")] = None,
+    department: Annotated[WholeNumber | None, Choice("For")] = None,
     due: Annotated[date | None, Form(title="New due date")] = None,
 ) -> Response:
     try:
@@ -169,6 +172,6 @@ def change_due(
 
 
 @router.post("/assignments/rules/{rule_id}/delete")
-def remove_rule(rule_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def remove_rule(rule_id: WholeNumber, session: SessionDep, user: CurrentUser) -> Response:
     assignments.remove_rule(session, actor_id=user.id, rule_id=rule_id)
     return RedirectResponse("/hr/assignments?done=rule", status_code=303)

@@ -16,6 +16,7 @@ from app.deps import CatalogDep, CurrentUser, SettingsDep
 from app.forms import Hidden, Submitted, form_page
 from app.hr import invites, reminder_preview, reminders
 from app.hr.routes.common import hr_router
+from app.inputs import whole_number
 from app.templating import render
 
 router = hr_router()
@@ -44,7 +45,9 @@ def _context(
         "pending_invites": invites.pending_count(session),
         "settings": settings,
         "done": {
-            k: int(v) for k in ("sent", "failed", "invited") if (v := query.get(k, "")).isdigit()
+            k: n
+            for k in ("sent", "failed", "invited")
+            if (n := whole_number(query.get(k, ""))) is not None
         },
     }
 

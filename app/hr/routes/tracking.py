@@ -13,6 +13,7 @@ from app.deps import CatalogDep, CurrentUser
 from app.errors import Invalid
 from app.hr import exports, people, person, reports
 from app.hr.routes.common import hr_router
+from app.inputs import WholeNumber, whole_number
 from app.live.reports import sessions_summary
 from app.templating import render
 
@@ -47,7 +48,10 @@ def overview(request: Request, session: SessionDep, catalog: CatalogDep) -> Resp
 
 @router.get("/people")
 def people_list(
-    request: Request, session: SessionDep, filters: FilterDep, page: Annotated[int, Query(ge=1)] = 1
+    request: Request,
+    session: SessionDep,
+    filters: FilterDep,
+    page: Annotated[WholeNumber, Query(ge=1)] = 1,
 ) -> Response:
     result = people.people_page(session, filters=filters, page=page)
     context = {
@@ -89,7 +93,7 @@ async def export_people(
 
 @router.get("/people/{user_id}")
 def person_page(
-    request: Request, user_id: int, session: SessionDep, catalog: CatalogDep
+    request: Request, user_id: WholeNumber, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     detail = person.person_detail(session, catalog, user_id=user_id)
     return render(request, "hr/person.html", {"d": detail})
@@ -102,9 +106,9 @@ def scenarios(
     catalog: CatalogDep,
     department: Annotated[str, Query(max_length=20)] = "",
 ) -> Response:
-    if department and not department.isdigit():
+    dept = whole_number(department) if department else None
+    if department and dept is None:
         raise Invalid("Department must be a department id from the list.")
-    dept = int(department) if department else None
     context = {
         "rows": reports.hardest_scenarios(request.app.state.engine, catalog, department_id=dept),
         "departments": people.department_choices(session),

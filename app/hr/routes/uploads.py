@@ -18,6 +18,7 @@ from app.hr import importing, invites
 from app.hr.csvfile import MAX_BYTES, FileTooLarge, NotACsv, too_large_message
 from app.hr.import_plan import ImportPlan
 from app.hr.routes.common import hr_router
+from app.inputs import WholeNumber
 from app.limits import BodyTooLarge, limited_receive
 from app.request_checks import CheckedRoute
 from app.templating import render
@@ -46,7 +47,7 @@ class UploadLimitRoute(CheckedRoute):
 
         async def limited(request: Request) -> Response:
             length = request.headers.get("content-length", "")
-            if length.isdigit() and int(length) > limit:
+            if length.isascii() and length.isdigit() and int(length) > limit:
                 return _too_large(request)
             try:
                 return await handler(
@@ -116,7 +117,7 @@ def _preview_context(batch: Any, plan: ImportPlan | None, **extra: Any) -> dict[
 
 @router.get("/import/{batch_id}")
 def import_batch(
-    request: Request, batch_id: int, session: SessionDep, user: CurrentUser
+    request: Request, batch_id: WholeNumber, session: SessionDep, user: CurrentUser
 ) -> Response:
     batch, plan = importing.batch_view(session, actor=user, batch_id=batch_id)
     return render(request, "hr/import_preview.html", _preview_context(batch, plan))
@@ -133,7 +134,7 @@ def _apply_again(request: Request, session: Session, form: Submitted) -> Respons
 @form_page(_apply_again)
 def import_apply(
     request: Request,
-    batch_id: int,
+    batch_id: WholeNumber,
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,

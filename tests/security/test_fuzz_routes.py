@@ -1,0 +1,177 @@
+"""Every route, every parameter, odd values: never a server error, and a refusal names the field.
+
+Each request gives one parameter one odd value (2^63, -1, "²", "٣", a NUL, 10,000
+characters) while the others keep valid values, signed in as each role that may use the
+route (with its CSRF token), or with an API key for the API. The routes and parameters
+come from walking the app (tests/security/fuzz_world.py), so a new route is fuzzed as
+soon as it exists. Runs on SQLite and on PostgreSQL, whose integers are 32-bit.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from app.forms import STALE
+from tests.security.fuzz_world import (
+    LATE_NUL_CSV,
+    MORE_ODD_VALUES,
+    MULTIPART_NUL,
+    ODD_VALUES,
+    WHO,
+    Param,
+    World,
+    build_world,
+    may_use,
+    route_params,
+)
+from tests.security.routes import routes_with_paths
+
+SESSION_COOKIE = "allyship_session"
+INT_MAX = 2**31 - 1  # PostgreSQL's integer, the type of every id and counter column
+
+
+def requests_for(world: World, method: str, path: str, route: Any) -> list[tuple[str, Param, Any]]:
+    """(what, param, request keyword arguments) for each odd value of each parameter."""
+    params = route_params(method, path, route)
+    cases = []
+    for odd in params:
+        values: dict[str, Any] = dict(ODD_VALUES)
+        values |= {f"“{v}”": v for v in MORE_ODD_VALUES.get(odd.name, [])}
+        if odd.where == "file":
+            values["a NUL after 64 KiB"] = LATE_NUL_CSV
+        if odd.where == "form":
+            values[MULTIPART_NUL] = MULTIPART_NUL
+        for what, value in values.items():
+            cases.append((what, odd, _request(world, method, path, params, odd, value)))
+    return cases
+
+
+def _request(
+    world: World, method: str, path: str, params: list[Param], odd: Param, value: Any
+) -> dict[str, Any]:
+    url, query, form, files, body = path, {}, {}, {}, {}
+    multipart = value == MULTIPART_NUL
+    for p in params:
+        v = ("a\x00b" if multipart else value) if p is odd else world.valid(method, path, p)
+        if v is None:
+            continue
+        if p.where == "path":
+            url = url.replace(f"{{{p.name}}}", quote(v, safe="")).replace(
+                f"{{{p.name}:int}}", quote(v, safe="")
+            )
+        elif p.where == "query":
+            query[p.name] = v
+        elif p.where == "file":
+            content = v if isinstance(v, bytes) else v.encode()
+            files[p.name] = ("people.csv", content, "text/csv")
+        elif p.where == "json":
+            body[p.name] = v
+        else:
+            form[p.name] = v
+    kwargs: dict[str, Any] = {"url": url, "params": query, "headers": dict(world.headers)}
+    if method != "GET" and not world.headers:
+        form["csrf_token"] = world.csrf()
+    parts: list[tuple[str, Any]] = list(files.items())
+    if multipart:  # each field a part without a file name: a plain field, multipart-encoded
+        parts += [(k, (None, x)) for k, v in form.items() for x in (v if isinstance(v, list) else [v])]
+        form = {}
+    if parts:
+        kwargs["files"] = parts
+    if form:
+        kwargs["data"] = form
+    if body or any(p.where == "json" for p in params):
+        kwargs["json"] = body
+    return kwargs
+
+
+def unclear(response: Any, param: Param, api: bool) -> str | None:
+    """Why the answer is not acceptable, or None: no 5xx; a refusal names the field."""
+    status = response.status_code
+    if status >= 500:
+        return f"{status}"
+    if status < 400 or status in (401, 403, 404, 405, 409, 413, 429):
+        return None
+    kind = response.headers.get("content-type", "")
+    if api:
+        if not kind.startswith("application/json"):
+            return f"{status} as {kind}, not problem JSON"
+        detail = str(response.json().get("detail", ""))
+        return None if param.name in detail else f"{status} without naming {param.name}: {detail}"
+    if not kind.startswith("text/html"):
+        return f"{status} as {kind}, not a page"
+    text = html.unescape(response.text).lower()
+    names = (param.name.lower(), param.label.lower(), param.name.replace("_", " ").lower())
+    if any(n in text for n in names) or STALE.lower() in text:
+        return None
+    return f"{status} without naming {param.name}"
+
+
+@pytest.mark.parametrize("who", WHO, ids=[str(w) for w in WHO])
+def test_odd_values_in_every_parameter_never_give_a_server_error(
+    app: FastAPI, session: Session, who: str | None
+) -> None:
+    world = build_world(app, session, who)
+    client, problems, sent = world.client, [], 0
+    signed_in = client.cookies.get(SESSION_COOKIE)
+    for path, route in routes_with_paths(app):
+        for method in sorted(getattr(route, "methods", set()) - {"HEAD"}):
+            if (method, path) not in _declared() or not may_use(who, method, path):
+                continue
+            for what, param, kwargs in requests_for(world, method, path, route):
+                response = client.request(method, **kwargs)
+                sent += 1
+                if client.cookies.get(SESSION_COOKIE) != signed_in:  # a fuzzed sign-in worked
+                    client.cookies.delete(SESSION_COOKIE)
+                if why := unclear(response, param, path.startswith("/api/")):
+                    problems.append(f"{method} {path} {param.where} {param.name}={what}: {why}")
+    assert sent >= 50  # the walk found the routes
+    assert not problems, f"{len(problems)} of {sent} requests:\n" + "\n".join(problems)
+
+
+def _declared() -> set[tuple[str, str]]:
+    from tests.security.test_permissions import PERMISSIONS
+
+    return set(PERMISSIONS)
+
+
+def test_every_whole_number_parameter_fits_the_database(app: FastAPI) -> None:
+    """2^31 and more would overflow PostgreSQL's integer columns: each int is bounded."""
+    unbounded = []
+    for path, route in routes_with_paths(app):
+        dependant = getattr(route, "dependant", None)
+        if dependant is None:
+            continue
+        for f in _all_fields(dependant):
+            if "int" in str(f.field_info.annotation) and "le" not in _bounds(f):
+                unbounded.append(f"{path} {f.alias}")
+            elif "int" in str(f.field_info.annotation) and _bounds(f)["le"] > INT_MAX:
+                unbounded.append(f"{path} {f.alias}")
+    assert not unbounded
+
+
+def _all_fields(dependant: Any) -> list[Any]:
+    fields = [*dependant.path_params, *dependant.query_params, *dependant.body_params]
+    for sub in dependant.dependencies:
+        fields += _all_fields(sub)
+    return fields
+
+
+def _bounds(f: Any) -> dict[str, int]:
+    from pydantic import TypeAdapter
+
+    schema = TypeAdapter(f.field_info.annotation).json_schema()
+    found: dict[str, int] = {}
+    for node in [schema, *schema.get("anyOf", []), schema.get("items", {})]:
+        for node2 in [node, node.get("items", {})]:
+            if "maximum" in node2:
+                found["le"] = node2["maximum"]
+    for m in f.field_info.metadata:
+        if hasattr(m, "le"):
+            found["le"] = m.le
+    return found

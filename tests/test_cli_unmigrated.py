@@ -1,0 +1,132 @@
+"""Every `allyship` command on a database that was never migrated: one line, exit status 2.
+
+The commands are found by walking the typer app, so a new command is tried here as soon
+as it exists (and fails until it has sample arguments in ARGS). Commands that need no
+database (content and settings checks, backups) must still end without a traceback.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from sqlalchemy.engine import make_url
+from typer.testing import CliRunner
+
+from app.cli import app as cli
+from app.config import PROJECT_ROOT, get_settings
+from tests.conftest import ON_POSTGRES, _pg_admin, _pg_url
+from tests.servers import free_port
+
+CSV = "email,name\nana@example.com,Ana Example\n"
+# Sample arguments (and stdin) for each command.
+ARGS: dict[str, tuple[list[str], str]] = {
+    "check": ([], ""),
+    "check-deploy": ([], ""),
+    "create-user": (["ana@example.com", "--name", "Ana", "--password-stdin"], "a long passphrase\n"),
+    "demo": ([], ""),
+    "serve": (["--port", "{port}"], ""),
+    "backup": (["{tmp}/copy.db"], ""),
+    "restore": (["{tmp}/missing-backup.db", "--yes"], ""),
+    "import-users": (["{tmp}/people.csv", "--dry-run"], ""),
+    "remind": (["--dry-run"], ""),
+    "db upgrade": ([], ""),
+    "api-key create": (["hr-system"], ""),
+    "api-key list": ([], ""),
+    "api-key revoke": (["hr-system"], ""),
+}
+NO_DATABASE = {"check", "check-deploy", "backup", "restore"}
+MIGRATES = "db upgrade"
+
+
+def commands(group: Any, prefix: str = "") -> list[str]:
+    found = []
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):  # a sub-command group (`db`, `api-key`)
+            found += commands(command, f"{prefix}{name} ")
+        else:
+            found.append(prefix + name)
+    return found
+
+
+COMMANDS = sorted(commands(typer.main.get_command(cli)))
+
+
+@pytest.fixture
+def empty_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A database that exists and has nothing in it (an empty SQLite file, or a new database)."""
+    if ON_POSTGRES:
+        name = f"t_empty_{uuid.uuid4().hex[:12]}"
+        _pg_admin(f"CREATE DATABASE {name}")
+        url = _pg_url(name)
+    else:
+        (tmp_path / "empty.db").touch()
+        url = f"sqlite:///{tmp_path / 'empty.db'}"
+    monkeypatch.setenv("ALLYSHIP_DATABASE_URL", url)
+    monkeypatch.setenv("ALLYSHIP_CONTENT_DIR", str(PROJECT_ROOT))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+    if ON_POSTGRES:
+        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def run(command: str, tmp_path: Path) -> Any:
+    args, stdin = ARGS[command]
+    (tmp_path / "people.csv").write_text(CSV)
+    filled = [a.format(tmp=tmp_path, port=free_port()) for a in args]
+    return CliRunner().invoke(cli, [*command.split(), *filled], input=stdin)
+
+
+def test_every_command_has_sample_arguments() -> None:
+    assert set(COMMANDS) == set(ARGS)
+
+
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) - NO_DATABASE - {MIGRATES}))
+def test_a_command_on_an_unmigrated_database_says_what_to_run(
+    command: str, empty_db: str, tmp_path: Path
+) -> None:
+    result = run(command, tmp_path)
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    shown = make_url(empty_db).render_as_string(hide_password=True)
+    assert shown in line and "allyship db upgrade" in line
+    assert "Traceback" not in result.stderr and "no such table" not in line
+
+
+@pytest.mark.parametrize("command", sorted(NO_DATABASE & set(COMMANDS)))
+def test_a_command_that_needs_no_database_ends_without_a_traceback(
+    command: str, empty_db: str, tmp_path: Path
+) -> None:
+    result = run(command, tmp_path)
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    assert result.exit_code == 0 or result.stderr.strip() or result.stdout.strip()
+
+
+def test_db_upgrade_migrates_the_empty_database_then_commands_work(
+    empty_db: str, tmp_path: Path
+) -> None:
+    assert run(MIGRATES, tmp_path).exit_code == 0
+    listed = run("api-key list", tmp_path)
+    assert listed.exit_code == 0 and listed.stderr == ""
+
+
+def test_an_unreachable_database_is_one_line_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"postgresql+psycopg://allyship:s3cret@127.0.0.1:{free_port()}/nowhere"
+    monkeypatch.setenv("ALLYSHIP_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        result = run("api-key list", tmp_path)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert "s3cret" not in line and "127.0.0.1" in line and "Cannot open the database" in line
