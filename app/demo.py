@@ -193,12 +193,16 @@ def _progress(
     start: datetime,
     now: datetime,
 ) -> None:
-    """Complete `done` modules in order (some after a failed first try), maybe start the next."""
+    """Complete `done` modules in order (some after a failed first try), maybe start the next.
+
+    Every time is capped at `now`: demo data never lies in the future, where it would pass
+    any "since" mark an integration keeps.
+    """
     clock = start
     for index, module in enumerate(catalog.modules):
         if index > done or (index == done and not partial):
             break
-        clock = min(clock + timedelta(hours=rng.randint(2, 120)), now - timedelta(minutes=5))
+        clock = min(clock + timedelta(hours=rng.randint(2, 120)), now)
         session.add(
             LessonProgress(
                 user_id=user.id or 0,
@@ -213,7 +217,7 @@ def _progress(
             break
         if rng.random() < 0.35:
             _attempt(session, rng, user, module, clock, passing=False)
-        clock += timedelta(minutes=rng.randint(10, 90))
+        clock = min(clock + timedelta(minutes=rng.randint(10, 90)), now)
         _attempt(session, rng, user, module, clock, passing=True)
         session.add(Completion(user_id=user.id or 0, module_id=module.id, completed_at=clock))
     if done >= len(catalog.modules):
@@ -246,6 +250,7 @@ def _attempt(
         module_id=module.id,
         submission_id=uuid.uuid4().hex,
         quiz_hash=quiz.content_hash,
+        started_at=at - timedelta(minutes=rng.randint(3, 15)),
         submitted_at=at,
         score=score.total,
         max_score=score.max_score,

@@ -204,7 +204,7 @@ def _progress(
         )
         if index > done or (index == done and not partial):
             continue
-        clock = min(clock + timedelta(hours=rng.randint(2, 72)), now - timedelta(minutes=5))
+        clock = min(clock + timedelta(hours=rng.randint(2, 72)), now)  # never in the future
         finished = index < done
         out.add(
             LessonProgress,
@@ -222,7 +222,7 @@ def _progress(
             continue
         if rng.random() < FAILED_FIRST:
             _attempt(out, ids, rng, pools[module.id][False], module, uid, clock)
-        clock += timedelta(minutes=rng.randint(10, 90))
+        clock = min(clock + timedelta(minutes=rng.randint(10, 90)), now)
         _attempt(out, ids, rng, pools[module.id][True], module, uid, clock)
         out.add(
             Completion,

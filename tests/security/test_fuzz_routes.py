@@ -10,14 +10,18 @@ soon as it exists. Runs on SQLite and on PostgreSQL, whose integers are 32-bit.
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 from sqlmodel import Session
 
+from app.api.keys import create_key
 from app.forms import STALE
+from tests.conftest import csrf_from
 from tests.security.fuzz_world import (
     LATE_NUL_CSV,
     MORE_ODD_VALUES,
@@ -31,6 +35,8 @@ from tests.security.fuzz_world import (
     route_params,
 )
 from tests.security.routes import routes_with_paths
+from tests.security.test_malformed_forms import rows
+from tests.security.test_permissions import client_as
 
 SESSION_COOKIE = "allyship_session"
 INT_MAX = 2**31 - 1  # PostgreSQL's integer, the type of every id and counter column
@@ -141,18 +147,15 @@ def _declared() -> set[tuple[str, str]]:
 
 
 def test_every_whole_number_parameter_fits_the_database(app: FastAPI) -> None:
-    """2^31 and more would overflow PostgreSQL's integer columns: each int is bounded."""
-    unbounded = []
-    for path, route in routes_with_paths(app):
-        dependant = getattr(route, "dependant", None)
-        if dependant is None:
-            continue
-        for f in _all_fields(dependant):
-            if "int" in str(f.field_info.annotation) and "le" not in _bounds(f):
-                unbounded.append(f"{path} {f.alias}")
-            elif "int" in str(f.field_info.annotation) and _bounds(f)["le"] > INT_MAX:
-                unbounded.append(f"{path} {f.alias}")
-    assert not unbounded
+    """2^31 and more would overflow PostgreSQL's integer columns: each int has a maximum."""
+    unbounded = [
+        f"{path} {f.alias}"
+        for path, route in routes_with_paths(app)
+        if hasattr(route, "dependant")
+        for f in _all_fields(route.dependant)
+        if any(m is None or m > INT_MAX for m in _int_maxima(_schema(f)))
+    ]
+    assert not unbounded, "use app.inputs.WholeNumber for these"
 
 
 def _all_fields(dependant: Any) -> list[Any]:
@@ -162,16 +165,88 @@ def _all_fields(dependant: Any) -> list[Any]:
     return fields
 
 
-def _bounds(f: Any) -> dict[str, int]:
-    from pydantic import TypeAdapter
+def _schema(f: Any) -> Any:
+    info = f.field_info
+    annotation = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+    return TypeAdapter(annotation).json_schema()
 
-    schema = TypeAdapter(f.field_info.annotation).json_schema()
-    found: dict[str, int] = {}
-    for node in [schema, *schema.get("anyOf", []), schema.get("items", {})]:
-        for node2 in [node, node.get("items", {})]:
-            if "maximum" in node2:
-                found["le"] = node2["maximum"]
-    for m in f.field_info.metadata:
-        if hasattr(m, "le"):
-            found["le"] = m.le
-    return found
+
+def _int_maxima(schema: Any) -> list[int | None]:
+    """The maximum of each integer in a JSON schema (None for one without)."""
+    if isinstance(schema, list):
+        return [m for item in schema for m in _int_maxima(item)]
+    if not isinstance(schema, dict):
+        return []
+    own = [schema.get("maximum")] if schema.get("type") == "integer" else []
+    return own + [m for value in schema.values() for m in _int_maxima(value)]
+
+
+def test_a_people_file_with_a_nul_after_64_kib_is_refused_at_its_line(
+    app: FastAPI, session: Session
+) -> None:
+    client = client_as(app, session, "hr")
+    token = csrf_from(client.get("/hr/import").text)
+    before = rows(session)
+    response = client.post(
+        "/hr/import",
+        data={"csrf_token": token},
+        files={"file": ("people.csv", LATE_NUL_CSV, "text/csv")},
+    )
+    assert response.status_code == 422
+    assert "people.csv, line 2502: contains a NUL character" in html.unescape(response.text)
+    assert rows(session) == before
+
+
+def test_a_nul_in_a_multipart_form_field_is_refused_and_nothing_is_stored(
+    app: FastAPI, session: Session
+) -> None:
+    client = client_as(app, session, "learner")
+    token = csrf_from(client.get("/account").text)
+    before = rows(session)
+    response = client.post(
+        "/modules/first-steps/reflection",
+        files=[("csrf_token", (None, token)), ("text", (None, "before\x00after"))],
+    )
+    assert response.status_code == 422
+    assert "Your private reflection: remove the NUL character" in html.unescape(response.text)
+    assert rows(session) == before
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"since": "2026-01-31T00:00:00"}, "since: include a time zone"),
+        ({"since": "9999-12-31T23:59:59-14:00"}, "since: enter a time as ISO 8601"),
+        ({"page": "1", "limit": str(2**31)}, "limit: enter 1000 or less"),
+        ({"cursor": MORE_ODD_VALUES["cursor"][0]}, "cursor: not a cursor from a previous page"),
+    ],
+)
+def test_the_api_names_the_parameter_and_what_to_send(
+    app: FastAPI, session: Session, query: dict[str, str], message: str
+) -> None:
+    _key, secret = create_key(session, name="reader", scopes=["read"], actor_id=None)
+    client = TestClient(app)
+    response = client.get(
+        "/api/v1/progress", params=query, headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["detail"].startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (f"/hr/people?page={2**31}", "Page: enter 2147483647 or less."),
+        ("/hr/people?page=²", "Page: enter a whole number, such as 5."),
+        ("/hr/people?department=²", "Department must be a department id from the list"),
+        (f"/hr/scenarios?department={2**31}", "Department must be a department id from the list"),
+    ],
+)
+def test_a_page_names_the_parameter_and_what_to_enter(
+    app: FastAPI, session: Session, url: str, message: str
+) -> None:
+    response = client_as(app, session, "hr").get(url)
+    assert response.status_code in (400, 422)
+    assert response.headers["content-type"].startswith("text/html")
+    assert message in html.unescape(response.text)
