@@ -22,7 +22,7 @@ class DatabaseCheckedGroup(TyperGroup):
     commands that need no database working on one that was never migrated.
     """
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # typer's own click Context (a private module)
         try:
             return super().invoke(ctx)
         except DBAPIError as exc:

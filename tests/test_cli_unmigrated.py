@@ -27,7 +27,10 @@ CSV = "email,name\nana@example.com,Ana Example\n"
 ARGS: dict[str, tuple[list[str], str]] = {
     "check": ([], ""),
     "check-deploy": ([], ""),
-    "create-user": (["ana@example.com", "--name", "Ana", "--password-stdin"], "a long passphrase\n"),
+    "create-user": (
+        ["ana@example.com", "--name", "Ana", "--password-stdin"],
+        "a long passphrase\n",
+    ),
     "demo": ([], ""),
     "serve": (["--port", "{port}"], ""),
     "backup": (["{tmp}/copy.db"], ""),
