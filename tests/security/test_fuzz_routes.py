@@ -107,7 +107,7 @@ def unclear(response: Any, param: Param, api: bool) -> str | None:
         return None
     kind = response.headers.get("content-type", "")
     if api:
-        if not kind.startswith("application/json"):
+        if not kind.startswith("application/problem+json"):
             return f"{status} as {kind}, not problem JSON"
         detail = str(response.json().get("detail", ""))
         return None if param.name in detail else f"{status} without naming {param.name}: {detail}"
@@ -226,7 +226,7 @@ def test_the_api_names_the_parameter_and_what_to_send(
         "/api/v1/progress", params=query, headers={"Authorization": f"Bearer {secret}"}
     )
     assert response.status_code == 422
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"].startswith(message)
 
 
