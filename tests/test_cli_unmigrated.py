@@ -39,6 +39,7 @@ ARGS: dict[str, tuple[list[str], str]] = {
     "restore": (["{tmp}/missing-backup.db", "--yes"], ""),
     "import-users": (["{tmp}/people.csv", "--dry-run"], ""),
     "remind": (["--dry-run"], ""),
+    "send-mail": ([], ""),
     "db upgrade": ([], ""),
     "api-key create": (["hr-system"], ""),
     "api-key list": ([], ""),

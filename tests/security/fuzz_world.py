@@ -216,7 +216,10 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
     make_user(session, "visitor@example.com", name="Visitor")
     hr = make_user(session, "hr.owner@example.com", name="Hr Owner", role="hr")
     invited = make_user(session, "new@example.com", name="New Person")
-    _user, link = invites.issue_link(session, app.state.settings, actor_id=None, user_id=invited.id)
+    invited.password_hash = None  # never signed in: HR may show a link for it
+    session.add(invited)
+    session.commit()
+    _user, link = invites.issue_link(session, app.state.settings, actor=hr, user_id=invited.id or 0)
     batch, _plan = importing.preview_batch(
         session, actor=hr, filename="people.csv", data=VALID["file"].encode(), leavers=False
     )

@@ -23,8 +23,12 @@ def request_lines(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 @pytest.fixture
 def token(app: FastAPI, session: Session) -> str:
+    hr = make_user(session, "hr.owner@example.com", name="Hr Owner", role="hr")
     person = make_user(session, "new@example.com", name="New Person")
-    _user, link = invites.issue_link(session, app.state.settings, actor_id=None, user_id=person.id)
+    person.password_hash = None  # never signed in: HR may show a link for it
+    session.add(person)
+    session.commit()
+    _user, link = invites.issue_link(session, app.state.settings, actor=hr, user_id=person.id or 0)
     return link.rsplit("/", 1)[1]
 
 

@@ -33,7 +33,7 @@ def new_invite_link(
 
 
 @router.post("/people/{user_id}/reset-email")
-def send_reset_email(user_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def send_reset_email(user_id: WholeNumber, session: SessionDep, user: CurrentUser) -> Response:
     invites.queue_reset_email(session, actor=user, user_id=user_id)
     return RedirectResponse(f"/hr/people/{user_id}?reset=queued#account", status_code=303)
 
