@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, Invalid
 from app.forms import FORM, Hidden, Submitted, form_page
+from app.inputs import WholeNumber
 from app.live import admission
 from app.live.controls import Facilitator, back_to, control_again
 from app.request_checks import checked_router
@@ -23,7 +24,7 @@ EVERYONE = "all"
 @form_page(control_again)
 def headcount(
     request: Request,
-    session_id: int,
+    session_id: WholeNumber,
     session: SessionDep,
     user: Facilitator,
     headcount: Annotated[int, Form(title="People you expect", ge=1, le=1000)],
@@ -40,11 +41,12 @@ def headcount(
 @form_page(control_again)
 def decide(
     request: Request,
-    session_id: int,
+    session_id: WholeNumber,
     session: SessionDep,
     user: Facilitator,
     decision: Annotated[str, Hidden(max_length=9, pattern="^(let_in|turn_away)$")],
-    participant: Annotated[str, Hidden(max_length=12, pattern=r"^(all|\d{1,12})$")],
+    # ASCII digits, fewer than 10 of them: an id that fits PostgreSQL's integer.
+    participant: Annotated[str, Hidden(max_length=9, pattern=r"^(all|[0-9]{1,9})$")],
     view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     """Let a waiting phone (or every waiting phone) in, or turn it away."""
