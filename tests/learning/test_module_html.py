@@ -31,7 +31,7 @@ def test_lesson_text_comes_in_two_pieces_around_the_reflection_box(app: FastAPI)
     module = app.state.catalog.modules[0]
     before, after = html.lesson(module.id)
     assert module.title in before and "By the end you will be able to" in before
-    assert 'id="reflection-heading"' in before and "Sources" in after
+    assert 'id="section-reflection-heading"' in before and "Sources" in after
     assert "csrf" not in before + after  # nothing of a learner or a request in it
 
 
@@ -40,7 +40,7 @@ def test_lesson_page_puts_the_learners_reflection_box_inside_the_reflection_sect
 ) -> None:
     signed_in(client, session)
     page = client.get("/modules/first-steps").text
-    section = page.index('id="reflection-heading"')
+    section = page.index('id="section-reflection-heading"')
     box = page.index('<div id="reflection"')
     sources = page.index('id="sources-heading"')
     assert section < box < sources
