@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.csrf import ANON_COOKIE
+from app.csrf import anon_cookie_name
 from app.db import SAFE_METHODS
 from app.security import CSP, new_token
 
@@ -76,6 +76,7 @@ class RequestHeaders:
         self.app = app
         self.settings = settings
         self.error_page = error_page
+        self.anon_cookie = anon_cookie_name(settings)
         self.security_headers = SECURITY_HEADERS + (
             [(b"strict-transport-security", HSTS.encode())] if settings.https else []
         )
@@ -88,7 +89,7 @@ class RequestHeaders:
         state = scope.setdefault("state", {})
         request_id = state["request_id"] = given_id or secrets.token_hex(8)
         new_anon = None
-        if ANON_COOKIE not in cookie_parser(cookies):
+        if self.anon_cookie not in cookie_parser(cookies):
             new_anon = state["new_anon_csrf"] = new_token()
         method, path = scope["method"], scope["path"]
         started = time.perf_counter()
@@ -130,7 +131,7 @@ class RequestHeaders:
         """The Set-Cookie value, formatted by Starlette exactly as `set_cookie` does."""
         response = Response()
         response.set_cookie(
-            ANON_COOKIE,
+            self.anon_cookie,
             value,
             httponly=True,
             samesite="lax",
