@@ -38,7 +38,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -156,12 +156,13 @@ def _take(session: Session, *, email: str, address: str, now: datetime, until: d
     if taken:
         return True
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    created = session.exec(
+    created = session.execute(  # RETURNING: an ORM-run INSERT reports no rowcount on psycopg
         dialect.insert(LoginThrottle)
         .values(email=email, address=address, failures=0, next_try_at=until)
         .on_conflict_do_nothing(index_elements=["email", "address"])
-    ).rowcount
-    return bool(created)
+        .returning(col(LoginThrottle.id))
+    ).first()
+    return created is not None
 
 
 def _set(session: Session, *, email: str, address: str, until: datetime) -> None:
@@ -189,14 +190,31 @@ def record_failure(
     session: Session, *, settings: Settings, facts: Facts, email: str, address: str, now: datetime
 ) -> None:
     """The failure row, the pair's next try, the address's next first sign-in; prune old rows."""
-    failures = facts.pair_failures + 1
+    since = now - timedelta(minutes=settings.login_window_minutes)
+    pair = (col(LoginThrottle.email) == email, col(LoginThrottle.address) == address)
+    # Counted in the row itself, not from `facts`: tries of one pair may have queued behind
+    # one another since their facts were read.
+    failures = session.execute(
+        update(LoginThrottle)
+        .where(*pair)
+        .values(
+            failures=case(
+                (col(LoginThrottle.last_failure_at) >= since, col(LoginThrottle.failures) + 1),
+                else_=1,
+            ),
+            last_failure_at=now,
+        )
+        .returning(col(LoginThrottle.failures))
+    ).scalar_one_or_none()
+    if failures is None:  # a success elsewhere removed the row meanwhile
+        failures = 1
+        _take(session, email=email, address=address, now=now, until=now)
+        session.exec(update(LoginThrottle).where(*pair).values(failures=1, last_failure_at=now))
     under_pressure = facts.account_failures + 1 >= settings.login_account_pressure
     free = 1 if under_pressure else settings.login_free_tries
     wait = pair_wait(failures, free_tries=free, longest=settings.login_longest_wait_seconds)
     session.exec(
-        update(LoginThrottle)
-        .where(col(LoginThrottle.email) == email, col(LoginThrottle.address) == address)
-        .values(failures=failures, last_failure_at=now, next_try_at=now + timedelta(seconds=wait))
+        update(LoginThrottle).where(*pair).values(next_try_at=now + timedelta(seconds=wait))
     )
     gap = address_wait(
         facts.address_failures + 1,
