@@ -28,9 +28,7 @@ def sign_in(client: TestClient, origin: str | None, *, token: str | None = "from
 
 @pytest.fixture
 def https_app(settings: Settings) -> Iterator[FastAPI]:
-    secure = settings.model_copy(
-        update={"https": True, "base_url": "https://learn.example.org"}
-    )
+    secure = settings.model_copy(update={"https": True, "base_url": "https://learn.example.org"})
     application = create_app(secure)
     yield application
     application.state.engine.dispose()
@@ -65,9 +63,7 @@ def test_same_origin_and_missing_origin_sign_in(client: TestClient, session: Ses
     assert sign_in(TestClient(client.app, follow_redirects=False), None) == 303
 
 
-def test_missing_origin_falls_back_to_the_csrf_token(
-    client: TestClient, session: Session
-) -> None:
+def test_missing_origin_falls_back_to_the_csrf_token(client: TestClient, session: Session) -> None:
     make_user(session)
     assert sign_in(client, None, token=None) == 403
 

@@ -57,9 +57,7 @@ def time_passes(session: Session, seconds: float) -> None:
 def pair_row(session: Session, email: str, address: str) -> LoginThrottle:
     session.expire_all()
     return session.exec(
-        select(LoginThrottle).where(
-            LoginThrottle.email == email, LoginThrottle.address == address
-        )
+        select(LoginThrottle).where(LoginThrottle.email == email, LoginThrottle.address == address)
     ).one()
 
 
@@ -119,9 +117,7 @@ def test_owner_gets_in_within_a_minute_from_a_fresh_address_while_hammered(
     assert status == 303 and waited < 60
 
 
-def test_office_behind_one_address_is_slowed_not_locked_out(
-    app: FastAPI, session: Session
-) -> None:
+def test_office_behind_one_address_is_slowed_not_locked_out(app: FastAPI, session: Session) -> None:
     make_user(session, "ana@example.com", name="Ana Regular")
     make_user(session, "ben@example.com", name="Ben Newcomer")
     office = from_address(app, OFFICE)

@@ -76,9 +76,7 @@ def test_check_deploy_command_lists_the_untrusted_proxy(
     assert "proxy at 10.20.0.5 that is not trusted" in result.output
 
 
-def test_direct_clients_without_forwarding_are_not_recorded(
-    app: FastAPI, session: Session
-) -> None:
+def test_direct_clients_without_forwarding_are_not_recorded(app: FastAPI, session: Session) -> None:
     fail_sign_in(TestClient(app, follow_redirects=False, client=("10.20.0.5", 5000)), {})
     assert session.exec(select(ProxySighting)).all() == []
 
