@@ -21,9 +21,10 @@ account. What we slow down, and what we must never do while slowing it:
   are never slowed by it, so the office is slowed, not locked out; only first sign-ins
   from it compete with the attacker.
 - *Racing*: the throttle is read outside any transaction (so no write lock is held while
-  argon2 runs), but each try first claims its pair with one conditional UPDATE
-  (`next_try_at <= now`), so parallel requests cannot run more guesses than the delays
-  allow; a try that loses the claim is told to wait a second.
+  argon2 runs), but each try first holds its pair with one conditional UPDATE (due, and
+  not held by another try), so parallel requests cannot run more guesses than the delays
+  allow; a try that finds the pair held is told to wait a second. A hold ends with the
+  try's outcome, or after HOLD if the worker died meanwhile.
 - *Leaks*: the same rules apply to unknown e-mails, so the answers say nothing about
   which accounts exist. Rows older than a day are pruned as failures are recorded.
 
@@ -37,8 +38,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import case, delete, or_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
@@ -142,47 +144,55 @@ def read_facts(source: Held, settings: Settings, email: str, address: str, now: 
     )
 
 
-def _take(session: Session, *, email: str, address: str, now: datetime, until: datetime) -> bool:
-    """Move the row's next try to `until` if it is due (or create it); False if not due."""
+def _take(session: Session, *, email: str, address: str, now: datetime) -> bool:
+    """Hold the row for one try if it is due and not held (or create it held); else False."""
+    free = or_(col(LoginThrottle.held_until).is_(None), col(LoginThrottle.held_until) <= now)
     taken = session.exec(
         update(LoginThrottle)
-        .where(
-            col(LoginThrottle.email) == email,
-            col(LoginThrottle.address) == address,
-            col(LoginThrottle.next_try_at) <= now,
-        )
-        .values(next_try_at=until)
+        .where(*_row(email, address), col(LoginThrottle.next_try_at) <= now, free)
+        .values(held_until=now + HOLD)
     ).rowcount
     if taken:
         return True
+    return _create(session, email=email, address=address, next_try_at=now, held=now + HOLD)
+
+
+def _create(
+    session: Session, *, email: str, address: str, next_try_at: datetime, held: datetime | None
+) -> bool:
+    """Insert the row unless it exists; True if this call made it."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     created = session.execute(  # RETURNING: an ORM-run INSERT reports no rowcount on psycopg
         dialect.insert(LoginThrottle)
-        .values(email=email, address=address, failures=0, next_try_at=until)
+        .values(email=email, address=address, failures=0, next_try_at=next_try_at, held_until=held)
         .on_conflict_do_nothing(index_elements=["email", "address"])
         .returning(col(LoginThrottle.id))
     ).first()
     return created is not None
 
 
-def _set(session: Session, *, email: str, address: str, until: datetime) -> None:
-    """Set the row's next try to `until`, whatever it was (creating the row if need be)."""
-    row = (col(LoginThrottle.email) == email, col(LoginThrottle.address) == address)
-    if session.exec(update(LoginThrottle).where(*row).values(next_try_at=until)).rowcount:
+def _row(email: str, address: str) -> tuple[Any, Any]:
+    return col(LoginThrottle.email) == email, col(LoginThrottle.address) == address
+
+
+def _release(session: Session, *, email: str, address: str, next_try_at: datetime) -> None:
+    """End the hold and set when the next try may come (creating the row if need be)."""
+    if session.exec(
+        update(LoginThrottle)
+        .where(*_row(email, address))
+        .values(next_try_at=next_try_at, held_until=None)
+    ).rowcount:
         return
-    _take(session, email=email, address=address, now=until, until=until)
+    _create(session, email=email, address=address, next_try_at=next_try_at, held=None)
 
 
 def claim(
     session: Session, *, email: str, address: str, now: datetime, whole_address: bool
 ) -> None:
     """Claim this try (one at a time per pair, and per gated address); Busy if taken."""
-    until = now + HOLD
-    if not _take(session, email=email, address=address, now=now, until=until):
+    if not _take(session, email=email, address=address, now=now):
         raise Busy()
-    if whole_address and not _take(
-        session, email=WHOLE_ADDRESS, address=address, now=now, until=until
-    ):
+    if whole_address and not _take(session, email=WHOLE_ADDRESS, address=address, now=now):
         raise Busy()  # the writer rolls back this write's savepoint, so the pair is free again
 
 
@@ -191,12 +201,11 @@ def record_failure(
 ) -> None:
     """The failure row, the pair's next try, the address's next first sign-in; prune old rows."""
     since = now - timedelta(minutes=settings.login_window_minutes)
-    pair = (col(LoginThrottle.email) == email, col(LoginThrottle.address) == address)
     # Counted in the row itself, not from `facts`: tries of one pair may have queued behind
     # one another since their facts were read.
     failures = session.execute(
         update(LoginThrottle)
-        .where(*pair)
+        .where(*_row(email, address))
         .values(
             failures=case(
                 (col(LoginThrottle.last_failure_at) >= since, col(LoginThrottle.failures) + 1),
@@ -208,21 +217,25 @@ def record_failure(
     ).scalar_one_or_none()
     if failures is None:  # a success elsewhere removed the row meanwhile
         failures = 1
-        _take(session, email=email, address=address, now=now, until=now)
-        session.exec(update(LoginThrottle).where(*pair).values(failures=1, last_failure_at=now))
+        _create(session, email=email, address=address, next_try_at=now, held=None)
+        session.exec(
+            update(LoginThrottle)
+            .where(*_row(email, address))
+            .values(failures=1, last_failure_at=now)
+        )
     under_pressure = facts.account_failures + 1 >= settings.login_account_pressure
     free = 1 if under_pressure else settings.login_free_tries
     wait = pair_wait(failures, free_tries=free, longest=settings.login_longest_wait_seconds)
-    session.exec(
-        update(LoginThrottle).where(*pair).values(next_try_at=now + timedelta(seconds=wait))
-    )
+    _release(session, email=email, address=address, next_try_at=now + timedelta(seconds=wait))
     gap = address_wait(
         facts.address_failures + 1,
         pressure=settings.login_address_pressure,
         longest=settings.login_longest_wait_seconds,
     )
     if gap or facts.address_gated(settings):
-        _set(session, email=WHOLE_ADDRESS, address=address, until=now + timedelta(seconds=gap))
+        _release(
+            session, email=WHOLE_ADDRESS, address=address, next_try_at=now + timedelta(seconds=gap)
+        )
     session.add(LoginFailure(email=email, address=address, at=now))
     session.exec(delete(LoginFailure).where(col(LoginFailure.at) < now - KEEP))
     session.exec(delete(LoginThrottle).where(col(LoginThrottle.next_try_at) < now - KEEP))
@@ -232,14 +245,10 @@ def record_success(
     session: Session, *, email: str, address: str, now: datetime, whole_address: bool
 ) -> None:
     """A success clears the pair's failures and frees the address for the next first sign-in."""
-    session.exec(
-        delete(LoginThrottle).where(
-            col(LoginThrottle.email) == email, col(LoginThrottle.address) == address
-        )
-    )
+    session.exec(delete(LoginThrottle).where(*_row(email, address)))
     if whole_address:
         session.exec(
             update(LoginThrottle)
-            .where(col(LoginThrottle.email) == WHOLE_ADDRESS, col(LoginThrottle.address) == address)
-            .values(next_try_at=now)
+            .where(*_row(WHOLE_ADDRESS, address))
+            .values(next_try_at=now, held_until=None)
         )

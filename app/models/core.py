@@ -91,7 +91,7 @@ class LoginFailure(SQLModel, table=True):
 
 class LoginThrottle(SQLModel, table=True):
     """When the next sign-in may be tried for an (e-mail, address) pair, or for a whole
-    address (email ""); claimed by a conditional UPDATE, so two tries never run at once."""
+    address (email ""); held by a conditional UPDATE, so two tries never run at once."""
 
     __table_args__ = (UniqueConstraint("email", "address"),)
 
@@ -101,6 +101,7 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = 0
     last_failure_at: datetime | None = None
     next_try_at: datetime = Field(index=True)
+    held_until: datetime | None = None  # a try is being checked (its outcome ends the hold)
 
 
 class ProxySighting(SQLModel, table=True):

@@ -16,6 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.auth.throttle import address_wait, pair_wait
+from app.clock import utcnow_exact
 from app.models import LoginFailure, LoginSession, LoginThrottle
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_user
@@ -174,19 +175,20 @@ def test_parallel_guesses_on_one_pair_run_one_at_a_time(app: FastAPI, session: S
     make_user(session)
     statuses: list[int] = []
     ready = threading.Barrier(8)
-
-    def guess() -> None:
-        client = from_address(app, ELSEWHERE)
-        token = csrf_from(client.get("/login").text)
-        ready.wait()  # all eight posted at the same moment
+    # One running app (lifespan, one event loop, the writer thread), as a worker serves.
+    with TestClient(app, follow_redirects=False, client=(ELSEWHERE, 40000)) as browser:
+        token = csrf_from(browser.get("/login").text)
         data = {"email": "ana@example.com", "password": "guess", "csrf_token": token}
-        statuses.append(client.post("/login", data=data).status_code)
 
-    threads = [threading.Thread(target=guess) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+        def guess() -> None:
+            ready.wait()  # all eight posted at the same moment
+            statuses.append(browser.post("/login", data=data).status_code)
+
+        threads = [threading.Thread(target=guess) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     assert sorted(set(statuses)) <= [422, 429]
     checked = statuses.count(422)
     assert 1 <= checked <= 3  # the free tries at most, never all eight
@@ -196,15 +198,19 @@ def test_parallel_guesses_on_one_pair_run_one_at_a_time(app: FastAPI, session: S
     assert len(stored) == checked
 
 
-def test_a_held_claim_is_released_by_its_outcome(app: FastAPI, session: Session) -> None:
+def test_a_pair_held_by_another_try_is_told_to_wait_a_second(
+    app: FastAPI, session: Session
+) -> None:
     make_user(session)
     me = from_address(app, HOME)
     assert attempt(me, "ana@example.com", "wrong-guess")[0] == 422
     row = pair_row(session, "ana@example.com", HOME)
-    assert row.last_failure_at is not None and row.next_try_at == row.last_failure_at
-    session.exec(  # a claim left by a crashed worker holds the pair for at most HOLD
-        update(LoginThrottle).values(next_try_at=row.next_try_at + timedelta(seconds=15))
+    assert row.held_until is None  # the outcome ended the try's hold
+    session.exec(  # as while another try (a double click) is being checked
+        update(LoginThrottle).values(held_until=utcnow_exact() + timedelta(seconds=15))
     )
     session.commit()
-    status, told = attempt(me, "ana@example.com")
-    assert status == 429 and 1 <= told <= 15
+    assert attempt(me, "ana@example.com") == (429, 1)
+    session.exec(update(LoginThrottle).values(held_until=utcnow_exact()))  # it ended
+    session.commit()
+    assert attempt(me, "ana@example.com")[0] == 303

@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.Column("last_failure_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("next_try_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("held_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("email", "address"),
     )
