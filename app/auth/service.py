@@ -23,6 +23,7 @@ from app.security import hash_password, new_token, password_problem, token_diges
 
 Read = Callable[..., Awaitable[Any]]  # await read(fn, *args): fn(source, *args), reads only
 Write = Callable[[Callable[[Session], Any]], Awaitable[Any]]  # await write(fn): committed
+TURN_WAIT_SECONDS = 25  # a try waits this long at most for its pair's previous try
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
 
 
@@ -73,17 +74,7 @@ async def sign_in(
     email, address = normalise_email(email), address[:64]
     if not email:
         raise LoginFailed(LOGIN_FAILED)
-    now = utcnow_exact()
-    facts: throttle.Facts = await read(throttle.read_facts, settings, email, address, now)
-    if wait := facts.wait_seconds(settings, now):
-        raise TooManyRequests(wait_message(wait))
-    gated = facts.address_gated(settings)
-    try:
-        await write(
-            partial(throttle.claim, email=email, address=address, now=now, whole_address=gated)
-        )
-    except throttle.Busy as exc:
-        raise TooManyRequests(wait_message(1)) from exc
+    facts, gated = await _claim_turn(read, write, settings, email=email, address=address)
     ok = await verify_off_loop(password, facts.password_hash)
     now = utcnow_exact()
     if not ok or facts.user_id is None or not facts.active:
@@ -112,6 +103,34 @@ async def sign_in(
 
     await write(succeed)
     return facts.user_id, token
+
+
+async def _claim_turn(
+    read: Read, write: Write, settings: Settings, *, email: str, address: str
+) -> tuple[throttle.Facts, bool]:
+    """Wait while another try of this pair is being checked, then hold the pair for this one.
+
+    Tries of one pair take turns rather than being refused, so one person's double click or
+    parallel tabs all get in; each turn re-reads the throttle, so a guesser's queued tries
+    meet the delays their predecessors earned (TooManyRequests).
+    """
+    pause, waited = 0.05, 0.0
+    while True:
+        now = utcnow_exact()
+        facts: throttle.Facts = await read(throttle.read_facts, settings, email, address, now)
+        if wait := facts.wait_seconds(settings, now):
+            raise TooManyRequests(wait_message(wait))
+        gated = facts.address_gated(settings)
+        claim = partial(throttle.claim, email=email, address=address, now=now, whole_address=gated)
+        try:
+            await write(claim)
+            return facts, gated
+        except throttle.Busy as exc:
+            if waited >= TURN_WAIT_SECONDS:
+                raise TooManyRequests(wait_message(1)) from exc
+        await asyncio.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 0.5)
 
 
 def add_session(

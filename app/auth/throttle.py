@@ -23,8 +23,9 @@ account. What we slow down, and what we must never do while slowing it:
 - *Racing*: the throttle is read outside any transaction (so no write lock is held while
   argon2 runs), but each try first holds its pair with one conditional UPDATE (due, and
   not held by another try), so parallel requests cannot run more guesses than the delays
-  allow; a try that finds the pair held is told to wait a second. A hold ends with the
-  try's outcome, or after HOLD if the worker died meanwhile.
+  allow; a try that finds the pair held waits its turn (app/auth/service.py), then meets
+  the delays the earlier tries earned. A hold ends with the try's outcome, or after HOLD
+  if the worker died meanwhile.
 - *Leaks*: the same rules apply to unknown e-mails, so the answers say nothing about
   which accounts exist. Rows older than a day are pruned as failures are recorded.
 
