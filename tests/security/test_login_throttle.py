@@ -18,6 +18,8 @@ from sqlmodel import Session, col, select
 
 from app.auth.throttle import address_wait, pair_wait
 from app.clock import utcnow_exact
+from app.config import Settings
+from app.main import create_app
 from app.models import LoginFailure, LoginSession, LoginThrottle
 from tests.conftest import csrf_from
 from tests.factories import PASSWORD, make_user
@@ -172,12 +174,16 @@ def test_a_success_clears_the_pair(app: FastAPI, session: Session) -> None:
     assert session.exec(select(LoginSession)).one().address == HOME
 
 
-def test_parallel_guesses_on_one_pair_run_one_at_a_time(app: FastAPI, session: Session) -> None:
+def test_parallel_guesses_on_one_pair_run_one_at_a_time(
+    settings: Settings, session: Session
+) -> None:
     make_user(session)
     statuses: list[int] = []
     ready = threading.Barrier(8)
-    # One running app (lifespan, one event loop, the writer thread), as a worker serves.
-    with TestClient(app, follow_redirects=False, client=(ELSEWHERE, 40000)) as browser:
+    # A running app of its own (lifespan, one event loop, the writer thread), as a worker
+    # serves; its lifespan disposes of its own engine, not the one the fixtures hold.
+    worker = create_app(settings)
+    with TestClient(worker, follow_redirects=False, client=(ELSEWHERE, 40000)) as browser:
         token = csrf_from(browser.get("/login").text)
         data = {"email": "ana@example.com", "password": "guess", "csrf_token": token}
 
