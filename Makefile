@@ -31,7 +31,7 @@ run: $(STAMP) ## Install, migrate, load demo data into an empty database, serve 
 	$(BIN)/allyship demo --if-empty
 	@echo "Open http://127.0.0.1:$(ALLYSHIP_PORT)/ and sign in with a demo account (password allyship-demo):"
 	@echo "  learner@example.com  hr@example.com  facilitator@example.com  admin@example.com"
-	$(BIN)/allyship serve --port $(ALLYSHIP_PORT)
+	$(BIN)/allyship serve --port $(ALLYSHIP_PORT) --proxy-headers  # trusts ALLYSHIP_TRUSTED_PROXIES (127.0.0.1)
 
 test: $(DEV_STAMP) ## Install test tools and run the whole suite
 	$(BIN)/ruff check .

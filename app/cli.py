@@ -147,11 +147,12 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (ALLYSHIP_PORT).")] = None,
     workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
     proxy_headers: Annotated[
-        bool, typer.Option(help="Trust X-Forwarded-* from --forwarded-allow-ips.")
-    ] = False,
+        bool, typer.Option(help="Believe X-Forwarded-For/-Proto from --forwarded-allow-ips.")
+    ] = True,
     forwarded_allow_ips: Annotated[
-        str, typer.Option(help="Proxies allowed to set X-Forwarded-*.")
-    ] = "127.0.0.1",
+        str | None,
+        typer.Option(help="Trusted proxies, comma-separated (ALLYSHIP_TRUSTED_PROXIES)."),
+    ] = None,
 ) -> None:
     """Serve the app with uvicorn (uvloop and httptools)."""
     import uvicorn
@@ -167,6 +168,9 @@ def serve(
     # served, so development join links and QR codes point at this port.
     os.environ["ALLYSHIP_HOST"], os.environ["ALLYSHIP_PORT"] = host, str(port)
     get_settings.cache_clear()
+    trusted = (
+        settings.trusted_proxies if forwarded_allow_ips is None else forwarded_allow_ips
+    ).strip()
     typer.echo(f"Allyship at Work on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it.")
     uvicorn.run(
         "app.main:create_app",
@@ -176,8 +180,9 @@ def serve(
         workers=workers,
         loop="uvloop",
         http="httptools",
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
+        # --proxy-headers --forwarded-allow-ips: the client address sign-in throttling sees.
+        proxy_headers=proxy_headers and bool(trusted),
+        forwarded_allow_ips=trusted or "127.0.0.1",
         log_level="info",
         access_log=False,
     )
@@ -219,9 +224,10 @@ def restore(
 @app.command("check-deploy")
 def check_deploy() -> None:
     """Report settings that are unsafe in production (exit 1 if any)."""
-    from app.ops.deploy_check import deploy_problems
+    from app.ops.deploy_check import deploy_problems, recorded_problems
 
-    problems = deploy_problems(get_settings())
+    settings = get_settings()
+    problems = deploy_problems(settings) + recorded_problems(settings)
     for problem in problems:
         typer.echo(f"- {problem}")
     typer.echo("Deployment settings look safe." if not problems else f"{len(problems)} problem(s).")

@@ -31,9 +31,15 @@ class Settings(BaseSettings):
 
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
-    login_max_failures_per_account: int = 5
-    login_max_failures_per_address: int = 30
+    # Sign-in throttling (app/auth/throttle.py has the threat model): growing waits, no lock-out.
+    login_free_tries: int = 3
+    login_longest_wait_seconds: int = 30
+    login_account_pressure: int = 10
+    login_address_pressure: int = 30
     login_window_minutes: int = 15
+    # Proxies whose X-Forwarded-For/-Proto uvicorn believes (IPs or networks, comma-separated;
+    # empty: none). `allyship serve` passes it as --proxy-headers --forwarded-allow-ips.
+    trusted_proxies: str = "127.0.0.1"
 
     default_due_days: int = 30
     password_reset_minutes: int = 60

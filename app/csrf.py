@@ -2,22 +2,36 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from fastapi import Request
 
+from app.config import Settings
 from app.db import SAFE_METHODS
 from app.errors import Forbidden
 from app.security import csrf_matches, csrf_token, token_digest
 
 ANON_COOKIE = "allyship_csrf"
+# Behind https the anonymous cookie is __Host-: a sibling subdomain cannot plant one, so it
+# cannot pick the token a sign-in form is checked against (login CSRF by cookie tossing).
+SECURE_ANON_COOKIE = "__Host-allyship_csrf"
+# Sign-in binds its token to the anonymous cookie only, so it also checks Origin.
+ORIGIN_CHECKED = frozenset({"/login"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
 HEADER = "X-CSRF-Token"
 FIELD = "csrf_token"
+
+
+def anon_cookie_name(settings: Settings) -> str:
+    return SECURE_ANON_COOKIE if settings.https else ANON_COOKIE
 
 
 def binding_for(request: Request, session_cookie: str) -> str | None:
     """What the token is bound to: the sign-in token's digest, else the anonymous cookie."""
     if token := request.cookies.get(session_cookie):
         return "s:" + token_digest(token)
-    if anon := request.cookies.get(ANON_COOKIE) or getattr(request.state, "new_anon_csrf", None):
+    anon_name = anon_cookie_name(request.app.state.settings)
+    if anon := request.cookies.get(anon_name) or getattr(request.state, "new_anon_csrf", None):
         return "a:" + anon
     return None
 
@@ -45,6 +59,17 @@ async def csrf_protect(request: Request) -> None:
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise Forbidden("This request came from another site and was refused.")
     settings = request.app.state.settings
+    origin = request.headers.get("origin")
+    host = request.headers.get("host", "")
+    if (
+        request.scope["path"] in ORIGIN_CHECKED
+        and origin is not None
+        and not _same_origin(origin, host, settings)
+    ):
+        raise Forbidden(
+            f"This sign-in was sent from another site ({origin[:100]}) and was refused. "
+            "Open this site's own sign-in page and sign in there."
+        )
     from app.deps import session_cookie_name
 
     binding = binding_for(request, session_cookie_name(settings))
@@ -59,3 +84,32 @@ async def csrf_protect(request: Request) -> None:
         raise Forbidden(
             "Your form expired or came from somewhere else. Go back, reload the page and try again."
         )
+
+
+def _origin_key(scheme: str, netloc: str) -> str:
+    """scheme://host:port in lower case, with the scheme's default port written out."""
+    parts = urlsplit(f"{scheme}://{netloc}")
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        return ""
+    return f"{scheme}://{(parts.hostname or '').lower()}:{port}"
+
+
+def _same_origin(origin: str, host: str, settings: Settings) -> bool:
+    """Whether a browser's Origin is this site: its public URL, or the Host it asked for.
+
+    A missing Origin is left to the CSRF token; "null" and anything else are refused.
+    """
+    sent = urlsplit(origin.strip())
+    if sent.scheme not in DEFAULT_PORTS or not sent.netloc:
+        return False
+    key = _origin_key(sent.scheme, sent.netloc)
+    allowed = set()
+    if settings.base_url:
+        public = urlsplit(settings.base_url)
+        allowed.add(_origin_key(public.scheme, public.netloc))
+    for scheme in ("https",) if settings.https else ("http", "https"):
+        if host:
+            allowed.add(_origin_key(scheme, host))
+    return bool(key) and key in allowed

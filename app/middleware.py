@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.csrf import ANON_COOKIE
+from app.csrf import anon_cookie_name
 from app.db import SAFE_METHODS
 from app.log_lines import given_request_id, safe_path
 from app.security import CSP, new_token
@@ -77,6 +77,7 @@ class RequestHeaders:
         self.app = app
         self.settings = settings
         self.error_page = error_page
+        self.anon_cookie = anon_cookie_name(settings)
         self.security_headers = SECURITY_HEADERS + (
             [(b"strict-transport-security", HSTS.encode())] if settings.https else []
         )
@@ -89,7 +90,7 @@ class RequestHeaders:
         state = scope.setdefault("state", {})
         request_id = state["request_id"] = given_id or secrets.token_hex(8)
         new_anon = None
-        if ANON_COOKIE not in cookie_parser(cookies):
+        if self.anon_cookie not in cookie_parser(cookies):
             new_anon = state["new_anon_csrf"] = new_token()
         method, path = scope["method"], scope["path"]
         started = time.perf_counter()
@@ -136,7 +137,7 @@ class RequestHeaders:
         """The Set-Cookie value, formatted by Starlette exactly as `set_cookie` does."""
         response = Response()
         response.set_cookie(
-            ANON_COOKIE,
+            self.anon_cookie,
             value,
             httponly=True,
             samesite="lax",

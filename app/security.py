@@ -9,6 +9,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()
 
@@ -70,49 +71,44 @@ def csrf_matches(secret_key: str, binding: str, presented: str | None) -> bool:
     return bool(presented) and hmac.compare_digest(csrf_token(secret_key, binding), presented or "")
 
 
-def password_problem(password: str) -> str | None:
-    """Why a new password is not acceptable, or None."""
+PRODUCT_NAMES = ("allyship", "allies in practice", "allyship at work", "allies")
+ZXCVBN_MAX = 72  # zxcvbn's own limit; its cost grows with length (about 0.1 s at 72)
+MIN_SCORE = 3  # zxcvbn: "safely unguessable", about 10^8 guesses
+
+
+def _plain(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def password_problem(password: str, *, email: str, name: str) -> str | None:
+    """Why a new password is not acceptable (in words a person can act on), or None.
+
+    The e-mail address, the person's name and the product's name are what an attacker
+    tries first, so a password made mostly of them is refused outright, and zxcvbn scores
+    the rest with them as known words.
+    """
     if len(password) < MIN_PASSWORD:
         return f"Use at least {MIN_PASSWORD} characters."
     if len(password) > MAX_PASSWORD:
         return f"Use at most {MAX_PASSWORD} characters."
-    if password.lower() in COMMON_PASSWORDS:
-        return "That password is on lists of commonly used passwords; choose another."
-    return None
-
-
-COMMON_PASSWORDS = frozenset(
-    [
-        "password",
-        "password1",
-        "password123",
-        "12345678",
-        "123456789",
-        "1234567890",
-        "qwerty123",
-        "qwertyuiop",
-        "iloveyou",
-        "sunshine",
-        "princess",
-        "football",
-        "baseball",
-        "welcome",
-        "welcome1",
-        "letmein1",
-        "abc12345",
-        "admin123",
-        "passw0rd",
-        "p@ssw0rd",
-        "trustno1",
-        "monkey123",
-        "dragon123",
-        "11111111",
-        "00000000",
-        "asdfghjk",
-        "changeme",
-        "secret123",
-        "superman",
-        "starwars",
-        "whatever",
-    ]
-)
+    local = email.partition("@")[0]
+    pieces = [email, local, name, *name.split(), *PRODUCT_NAMES]
+    plain = _plain(password)
+    if _plain(email) and _plain(email) in plain:
+        return "Do not use your email address in your password."
+    rest = plain
+    for piece in sorted({_plain(p) for p in pieces if len(_plain(p)) >= 3}, key=len, reverse=True):
+        rest = rest.replace(piece, "")
+    if len(rest) < MIN_PASSWORD:
+        return (
+            "Do not build your password from your email address, your name or the name of "
+            "this course: add words of your own."
+        )
+    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[p for p in pieces if p])
+    if result["score"] >= MIN_SCORE:
+        return None
+    feedback = result["feedback"]
+    advice = " ".join([feedback.get("warning") or "", *feedback.get("suggestions", [])]).strip()
+    return "This password is too easy to guess. " + (
+        advice or "Add another word or two; uncommon words are better."
+    )

@@ -48,7 +48,7 @@ SECRET = "bench-secret-key-0123456789abcdef0123456789"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 VIEWERS = range(0, 8)  # learners whose pages are fetched
 SUBMITTERS = range(8, 16)  # learners who submit quizzes (their attempts grow during the run)
-EXTRA_SCRIPTS = ("hr_bench", "live_bench")
+EXTRA_SCRIPTS = ("hr_bench", "live_bench", "signin_bench")
 WRK_THREADS = 2
 BURST = 128  # the anyio thread pool has 40 threads, the SQLite pool 15 connections
 
@@ -802,7 +802,7 @@ def render_report(data: dict[str, Any], targets: dict[str, Target], args: Any) -
 
 
 def _extras_section(extras: dict[str, Any]) -> list[str]:
-    lines = ["## HR and live-session benchmarks", ""]
+    lines = ["## HR, live-session and sign-in benchmarks", ""]
     if not extras:
         return [*lines, "Not run (`--no-extra`).", ""]
     for name in EXTRA_SCRIPTS:

@@ -17,7 +17,7 @@ def change_password(session: Session, *, user: User, current: str, new: str, con
         raise Invalid("Your current password is not right. Check it and try again.")
     if new != confirm:
         raise Invalid("The two new passwords are different. Type the same one twice.")
-    if problem := password_problem(new):
+    if problem := password_problem(new, email=user.email, name=user.name):
         raise Invalid(problem)
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()

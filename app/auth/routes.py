@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth import kept, reset, service
 from app.auth.cookies import kept_cookie_name, set_session_cookie
 from app.db import SessionDep
-from app.deps import OptionalUser, SettingsDep, session_cookie_name
+from app.deps import OptionalUser, SettingsDep, run_read, session_cookie_name
 from app.errors import TooManyRequests
 from app.forms import Hidden, Password, Submitted, form_page
+from app.ops import proxies
 from app.request_checks import checked_router
 from app.templating import render
+from app.write_batches import run_batched_write
 
 router = checked_router()
 log = logging.getLogger("allyship.auth")
@@ -30,6 +34,18 @@ def _signed_out(request: Request, session: Session) -> str:
     """Why this browser's sign-in ended, when it sent a form that is being kept (or "")."""
     settings = request.app.state.settings
     return kept.notice(session, settings, request.cookies.get(kept_cookie_name(settings)))
+
+
+async def _notice_off_loop(request: Request) -> str:
+    """The kept-form notice for a refused sign-in, read in a thread on a session of its own."""
+    if not request.cookies.get(kept_cookie_name(request.app.state.settings)):
+        return ""
+    return await run_in_threadpool(_notice_in_own_session, request)
+
+
+def _notice_in_own_session(request: Request) -> str:
+    with Session(request.app.state.engine) as session:
+        return _signed_out(request, session)
 
 
 @router.get("/login")
@@ -58,42 +74,44 @@ def _login_again(request: Request, session: Session, form: Submitted) -> Respons
 
 @router.post("/login")
 @form_page(_login_again)
-def login(
+async def login(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     email: Annotated[str, Form(max_length=320, title="Work email")],
     password: Annotated[str, Password("Password")],
     next: Annotated[str, Hidden(max_length=2000)] = "/",
 ) -> Response:
-    context = {
-        "next": service.safe_next(next),
-        "email": email,
-        "notice": _signed_out(request, session),
-    }
+    # `async`: argon2 runs on its own threads (service.verify_off_loop) and no transaction
+    # is open meanwhile; the throttle reads and the two short writes go through the
+    # worker's read connection and writer (app/deps.run_read, app/write_batches).
+    context = {"next": service.safe_next(next), "email": email}
+    address = _client_address(request)
+    client = (request.client.host, request.client.port) if request.client else None
+    if sighting := proxies.untrusted_forwarder(client, request.headers):
+        await run_batched_write(request, partial(proxies.record_sighting, sighting=sighting))
     try:
-        user = service.authenticate(
-            session, settings, email=email, password=password, address=_client_address(request)
+        user_id, token = await service.sign_in(
+            partial(run_read, request),
+            partial(run_batched_write, request),
+            settings,
+            email=email,
+            password=password,
+            address=address,
+            replace_token=request.cookies.get(session_cookie_name(settings)),
         )
     except service.LoginFailed as exc:
-        log.info(
-            "sign-in failed id=%s address=%s", request.state.request_id, _client_address(request)
-        )
+        log.info("sign-in failed id=%s address=%s", request.state.request_id, address)
+        context["notice"] = await _notice_off_loop(request)
         return render(request, "auth/login.html", {**context, "error": str(exc)}, status_code=422)
     except TooManyRequests as exc:
         log.warning(
-            "sign-in refused (throttled) id=%s address=%s",
-            request.state.request_id,
-            _client_address(request),
+            "sign-in refused (throttled) id=%s address=%s", request.state.request_id, address
         )
+        context["notice"] = await _notice_off_loop(request)
         return render(
             request, "auth/login.html", {**context, "error": exc.message}, status_code=429
         )
-    log.info("sign-in ok id=%s user=%s", request.state.request_id, user.id)
-    cookie = session_cookie_name(settings)
-    token = service.open_session(
-        session, settings, user=user, replace_token=request.cookies.get(cookie)
-    )
+    log.info("sign-in ok id=%s user=%s", request.state.request_id, user_id)
     response = RedirectResponse(service.safe_next(next), status_code=303)
     set_session_cookie(response, settings, token)
     return response

@@ -251,7 +251,7 @@ def accept(session: Session, *, token: str, password: str, confirm: str) -> User
     invite, user = find(session, token=token)
     if password != confirm:
         raise PasswordRefused("The two passwords are different; type the same password twice.")
-    if problem := password_problem(password):
+    if problem := password_problem(password, email=user.email, name=user.name):
         raise PasswordRefused(problem)
     now = utcnow()
     used = session.exec(

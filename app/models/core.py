@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.clock import utcnow
@@ -42,7 +42,13 @@ class User(SQLModel, table=True):
 
 
 class LoginSession(SQLModel, table=True):
-    """A server-side sign-in; the cookie holds a token whose SHA-256 is stored here."""
+    """A server-side sign-in; the cookie holds a token whose SHA-256 is stored here.
+
+    `address` is where the sign-in came from: an earlier sign-in of this person from an
+    address exempts that pair from the per-address slow-down (app/auth/throttle.py).
+    """
+
+    __table_args__ = (Index("ix_loginsession_user_id_address", "user_id", "address"),)
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True)
@@ -51,6 +57,7 @@ class LoginSession(SQLModel, table=True):
     last_seen_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     revoked_at: datetime | None = None
+    address: str | None = Field(default=None, max_length=64)
 
 
 class KeptForm(SQLModel, table=True):
@@ -80,6 +87,30 @@ class LoginFailure(SQLModel, table=True):
     email: str = Field(max_length=320, index=True)
     address: str = Field(max_length=64, index=True)
     at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class LoginThrottle(SQLModel, table=True):
+    """When the next sign-in may be tried for an (e-mail, address) pair, or for a whole
+    address (email ""); held by a conditional UPDATE, so two tries never run at once."""
+
+    __table_args__ = (UniqueConstraint("email", "address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    address: str = Field(max_length=64)
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    next_try_at: datetime = Field(index=True)
+    held_until: datetime | None = None  # a try is being checked (its outcome ends the hold)
+
+
+class ProxySighting(SQLModel, table=True):
+    """A peer that sent X-Forwarded-For without being trusted (`allyship check-deploy` reads it)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    peer: str = Field(max_length=64, unique=True)
+    header: str = Field(max_length=200)
+    last_seen_at: datetime
 
 
 class Assignment(SQLModel, table=True):

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import DEFAULT_SECRET, Settings
+from app.db import make_engine
+from app.ops.proxies import sighting_problems
 
 NETWORK_FILESYSTEMS = {
     "nfs",
@@ -58,6 +61,11 @@ def deploy_problems(settings: Settings, mounts: Path = Path("/proc/mounts")) -> 
         problems.append(
             "ALLYSHIP_BASE_URL is not set: links in emails and certificates will point at localhost"
         )
+    if "*" in settings.trusted_proxies.split(","):
+        problems.append(
+            "ALLYSHIP_TRUSTED_PROXIES is '*': any client can set X-Forwarded-For and pick the "
+            "address sign-in throttling sees; list your proxy's address instead"
+        )
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and url.database:
         kind = filesystem_of(Path(url.database).parent, mounts)
@@ -67,3 +75,20 @@ def deploy_problems(settings: Settings, mounts: Path = Path("/proc/mounts")) -> 
                 "keep it on a local disk or use PostgreSQL"
             )
     return problems
+
+
+def recorded_problems(settings: Settings) -> list[str]:
+    """Problems the running app has recorded: sign-ins through a proxy it does not trust."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
+        return []  # no database yet, so nothing recorded (and none is created here)
+    engine = make_engine(settings.database_url)
+    try:
+        return sighting_problems(engine, settings.trusted_proxies)
+    except SQLAlchemyError as exc:
+        return [
+            f"could not read the database to look for untrusted proxies "
+            f"({type(exc).__name__}): check ALLYSHIP_DATABASE_URL and run `allyship db upgrade`"
+        ]
+    finally:
+        engine.dispose()
