@@ -69,6 +69,12 @@ class PersonDetail:
         """Whether the page offers `viewer` a sign-in link (else only a reset e-mail)."""
         return invites.may_show_link(viewer, self.user)
 
+    def active_change_allowed(self, viewer: User) -> bool:
+        """Whether `viewer` may deactivate or reactivate this person (see `set_active`)."""
+        return self.user.id != viewer.id and (
+            self.user.role != Role.admin or viewer.role == Role.admin
+        )
+
     @property
     def invite_state(self) -> str:
         if self.user.password_hash:

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from app.models import LoginSession, User
 from tests.conftest import login, post_form
+from tests.factories import make_user
 from tests.security.people_helpers import (
     HEADER,
     import_file,
@@ -92,3 +93,21 @@ def test_every_session_of_the_leaver_ends_not_only_the_latest(
     assert not still_signed_in(phone) and not still_signed_in(laptop)
     assert login(laptop, "ana@example.com").status_code == 303  # type: ignore[attr-defined]
     assert still_signed_in(laptop)
+
+
+def test_person_page_offers_deactivation_only_where_it_is_allowed(
+    app: FastAPI, session: Session
+) -> None:
+    """HR is not offered a button that can only end on a refusal (an admin, or themselves)."""
+    hr = signed_in(app, session, "hr-self@example.com", role="hr")
+    make_user(session, "boss@example.com", role="admin")
+    make_user(session, "worker@example.com")
+    ids = {u.email: u.id for u in session.exec(select(User)).all()}
+    for email, offered in (
+        ("boss@example.com", False),
+        ("hr-self@example.com", False),
+        ("worker@example.com", True),
+    ):
+        page = hr.get(f"/hr/people/{ids[email]}")
+        assert page.status_code == 200
+        assert ("Deactivate (leaver)" in page.text) is offered, email

@@ -178,6 +178,9 @@ def test_without_a_headcount_every_phone_waits(
     phones = [join(app, live.code) for _ in range(3)]
     assert _states(session) == ["waiting"] * 3
     assert "no headcount set" in live.present().text
+    waiting_page = phones[0].get(f"/j/{live.code}").text
+    assert "lets each phone in by hand" in waiting_page
+    assert "More phones joined than" not in waiting_page  # no headcount was exceeded
     page = live.present().text
     data = {
         "csrf_token": csrf_from(page),
@@ -356,6 +359,8 @@ def test_sign_in_to_vote_refuses_anonymous_joins_with_a_way_to_sign_in(
     stranger = TestClient(app, follow_redirects=False)
     invite = stranger.get(f"/j/{live.code}").text
     assert "one vote per person" in invite and f"/login?next=/j/{live.code}" in invite
+    lobby = live.present().text  # the projected lobby tells the room the same
+    assert "Sign in on your phone to vote" in lobby and "No account needed" not in lobby
     refused = stranger.post(f"/j/{live.code}/join", data={"csrf_token": page_token(invite)})
     assert refused.status_code == 403 and "sign in to join" in refused.text
     assert "Sign in to vote" in refused.text
