@@ -241,9 +241,20 @@ def find(session: Session, *, token: str) -> tuple[Invite, User]:
         or not user.active
         or (invite.shown and user.password_hash is not None)
         or (user.password_changed_at and invite.created_at <= user.password_changed_at)
+        or (invite.shown and not _issuer_still_outranks(session, invite, user))
     ):
         raise InviteGone(INVALID)
     return invite, user
+
+
+def _issuer_still_outranks(session: Session, invite: Invite, user: User) -> bool:
+    """A link shown on screen holds only while its issuer could still be shown it.
+
+    Checked when the link is used, not only when it is made: otherwise HR could make a link
+    for a new learner, wait for an admin to promote that account, and then become an admin.
+    """
+    issuer = session.get(User, invite.created_by_id) if invite.created_by_id else None
+    return issuer is not None and issuer.active and may_show_link(issuer, user)
 
 
 def accept(session: Session, *, token: str, password: str, confirm: str) -> User:

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from app.models import LoginSession, User
-from tests.conftest import login, post_form
+from tests.conftest import csrf_from, login, post_form
 from tests.factories import make_user
 from tests.security.people_helpers import (
     HEADER,
@@ -111,3 +111,17 @@ def test_person_page_offers_deactivation_only_where_it_is_allowed(
         page = hr.get(f"/hr/people/{ids[email]}")
         assert page.status_code == 200
         assert ("Deactivate (leaver)" in page.text) is offered, email
+
+
+def test_an_unknown_active_value_changes_nothing(app: FastAPI, session: Session) -> None:
+    """Only "yes" and "no" are understood; anything else used to deactivate the person."""
+    hr = signed_in(app, session, "hr-odd@example.com", role="hr")
+    worker = make_user(session, "odd-value@example.com")
+    page = hr.get(f"/hr/people/{worker.id}")
+    response = hr.post(
+        f"/hr/people/{worker.id}/active",
+        data={"csrf_token": csrf_from(page.text), "active": "maybe"},
+    )
+    assert response.status_code == 422 and "active" in response.text
+    session.refresh(worker)
+    assert worker.active

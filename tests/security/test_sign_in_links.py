@@ -164,6 +164,36 @@ def test_shown_link_refused_even_without_a_recorded_password_change(
     assert choose_password(app, link.rsplit("/", 1)[1], TAKEN_OVER) == 410
 
 
+@pytest.mark.parametrize(
+    ("issuer_role", "promoted_to"), [("hr", "hr"), ("hr", "admin"), ("admin", "admin")]
+)
+def test_shown_link_dies_when_the_account_is_promoted_to_the_issuers_rank(
+    app: FastAPI, session: Session, settings: Settings, issuer_role: str, promoted_to: str
+) -> None:
+    """HR makes a link for a new learner, an admin promotes the account: the link must not
+    turn HR into an admin (found by the outside test)."""
+    issuer = make_user(session, "issuer@example.com", role=issuer_role)
+    them = person(session, "new@example.com", "learner", activated=False)
+    _user, link = invites.issue_link(session, settings, actor=issuer, user_id=them.id or 0)
+    session.execute(update(User).where(User.id == them.id).values(role=promoted_to))
+    assert choose_password(app, link.rsplit("/", 1)[1], TAKEN_OVER) == 410
+    assert not signs_in(app, "new@example.com", TAKEN_OVER)
+
+
+def test_shown_link_dies_when_its_issuer_leaves_or_is_demoted(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    hr = make_user(session, "hr@example.com", role="hr")
+    first = person(session, "first@example.com", "learner", activated=False)
+    second = person(session, "second@example.com", "facilitator", activated=False)
+    _u, link1 = invites.issue_link(session, settings, actor=hr, user_id=first.id or 0)
+    _u, link2 = invites.issue_link(session, settings, actor=hr, user_id=second.id or 0)
+    session.execute(update(User).where(User.id == hr.id).values(role="facilitator"))
+    assert choose_password(app, link2.rsplit("/", 1)[1], TAKEN_OVER) == 410
+    session.execute(update(User).where(User.id == hr.id).values(role="hr", active=False))
+    assert choose_password(app, link1.rsplit("/", 1)[1], TAKEN_OVER) == 410
+
+
 def test_reset_email_for_a_leaver_is_refused_and_nothing_queued(
     session: Session, settings: Settings
 ) -> None:

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.db import SessionDep
 from app.deps import CurrentUser, SettingsDep, require_role
+from app.errors import Invalid
 from app.forms import Choice, Hidden, Submitted, form_page
 from app.hr import invites, person
 from app.hr.routes.common import hr_router
@@ -54,6 +55,8 @@ def set_active(
     user: CurrentUser,
     active: Annotated[str, Hidden(max_length=5)],
 ) -> Response:
+    if active not in ("yes", "no"):
+        raise Invalid("active: send “yes” to reactivate or “no” to deactivate.")
     person.set_active(session, actor=user, user_id=user_id, active=active == "yes")
     return RedirectResponse(f"/hr/people/{user_id}", status_code=303)
 
