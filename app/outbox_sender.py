@@ -106,7 +106,7 @@ def _compose(session: Session, settings: Settings, row: OutboxMessage) -> Messag
         return None
     token, user = minted
     if row.kind == PASSWORD_RESET:
-        return reset.message(settings, user, token)
+        return reset.message(settings, user, token, to=reset.recipient(session, user))
     return invites.message(settings, email=user.email, name=user.name, token=token)
 
 

@@ -9,6 +9,7 @@ when it sends and keeps only its SHA-256, so no usable link sits readable in the
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 
@@ -20,11 +21,12 @@ from app.clock import utcnow
 from app.config import Settings
 from app.hr import invites
 from app.hr.mailer import Message
-from app.models import Invite, User
+from app.models import AuditEvent, Invite, User
 from app.outbox import PASSWORD_RESET, queue_message
 
 log = logging.getLogger("allyship.auth")
 RESETS_PER_HOUR = 3
+EMAIL_CHANGE_HOLD = timedelta(days=7)
 ANSWER = (
     "If an account uses that address, we have emailed it a link to choose a new password. "
     "The link works once, for {minutes} minutes. Check your spam folder if it does not arrive."
@@ -63,9 +65,44 @@ def valid_for(settings: Settings) -> timedelta:
     return timedelta(minutes=settings.password_reset_minutes)
 
 
-def message(settings: Settings, user: User, token: str) -> Message:
+def recipient(session: Session, user: User) -> str:
+    """Where a reset link for this account goes: its address, except just after someone else
+    changed that address on an account that has a password.
+
+    An HR import or an API key may change a learner's e-mail (people marry, systems are
+    fixed). Without this hold, a reset sent to the new address would hand the account and its
+    private reflections to whoever controls that address. For a week after such a change the
+    link goes to the address the account had before the first change in that week, where
+    the owner was also told of the change.
+    """
+    if user.password_hash is None:
+        return user.email
+    changes = session.exec(
+        select(AuditEvent)
+        .where(
+            AuditEvent.action == "user.email_change",
+            col(AuditEvent.at) >= utcnow() - EMAIL_CHANGE_HOLD,
+        )
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id).desc())
+    ).all()
+    address = user.email
+    for change in changes:
+        if change.actor_id != user.id and _new_address(change) == address:
+            address = change.target
+    return address
+
+
+def _new_address(change: AuditEvent) -> str:
+    try:
+        detail = json.loads(change.detail or "{}")
+    except ValueError:
+        return ""
+    return str(detail.get("new", "")) if isinstance(detail, dict) else ""
+
+
+def message(settings: Settings, user: User, token: str, *, to: str) -> Message:
     return Message(
-        to=user.email,
+        to=to,
         subject=f"Reset your {settings.course_title} password",
         body=(
             f"Hello {user.name},\n\n"

@@ -100,7 +100,8 @@ def _notice(settings: Settings, *, name: str, old: str, new: str) -> Message:
             f"{settings.organisation_name} was changed from {old} to an address starting "
             f"{masked(new)}.\n\n"
             "You have been signed out everywhere, and any invitation or password-reset link "
-            "sent before the change no longer works.\n\n"
+            "sent before the change no longer works. For the next seven days, a "
+            "password-reset link for your account is sent to this address, not the new one.\n\n"
             "If you did not expect this change, tell your HR team or an administrator now.\n"
         ),
     )
