@@ -14,7 +14,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, exists, func, true, union, update
+from sqlalchemy import ColumnElement, Engine, case, exists, func, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -23,11 +23,13 @@ from app.db import write_session
 from app.hr.dbutil import insert_ignore, select_columns
 from app.models import (
     AttemptAnswer,
+    Invite,
     QuizAttempt,
     ReleaseBlock,
     ReleasedScore,
     ReleaseMember,
     ReleaseScan,
+    Role,
     User,
 )
 from app.privacy import MIN_GROUP
@@ -147,7 +149,7 @@ def _add_members(session: Session, now: datetime) -> None:
         )
         .join(QuizAttempt, col(QuizAttempt.id) == first.c.attempt_id)
         .join(User, col(User.id) == first.c.user_id)
-        .where(true())  # SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT
+        .where(_counted_person())
     )
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     names = ["user_id", "module_id", "attempt_id", "department_id", "submitted_at"]
@@ -160,6 +162,20 @@ def _add_members(session: Session, now: datetime) -> None:
         .values(through=mark, scanned_at=now)
         .execution_options(synchronize_session=False)
     )
+
+
+def _counted_person() -> ColumnElement[bool]:
+    """Whose answers may enter a figure: not accounts whose answers HR could already know.
+
+    A block of 5 hides one person only if the other 4 are not the viewer's own. HR and admin
+    accounts, and accounts activated through a sign-in link shown on screen (whoever issued
+    it held the account first), could be used to fill a block with known answers and read
+    the one real person in it by subtraction, so their attempts are never counted.
+    """
+    held = exists().where(
+        col(Invite.user_id) == User.id, col(Invite.shown), col(Invite.used_at).is_not(None)
+    )
+    return col(User.role).in_([Role.learner, Role.facilitator]) & ~held
 
 
 def _seal(session: Session, now: datetime) -> None:

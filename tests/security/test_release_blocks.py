@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.hr import release
-from app.models import ReleaseBlock, ReleaseMember, User
+from app.models import Invite, ReleaseBlock, ReleaseMember, User
+from tests.factories import make_user
 from tests.hr.factories import make_attempt, make_department, make_people
 from tests.security.test_differencing import hr_client, view
 
@@ -100,3 +101,25 @@ def test_leavers_and_moves_never_change_what_was_counted(
     assert (view(hr_client), view(hr_client, sales), view(hr_client, ops)) == before
     moved = session.exec(select(User).where(User.department_id == ops.id)).all()
     assert len(moved) == 3
+
+
+def test_accounts_hr_could_hold_never_fill_a_block(
+    app: FastAPI, hr_client: TestClient, session: Session
+) -> None:
+    """The outside test's attack: HR makes learners through on-screen links (and takes the quiz
+    itself), answers known, so that one real person's answers show by subtraction."""
+    sales = make_department(session, "Sales")
+    held = make_people(session, 3, sales, prefix="held")
+    for person in held:
+        session.add(Invite(user_id=person.id or 0, shown=True, used_at=utcnow()))
+    staff = [
+        make_user(session, f"{r}@sales.example", role=r, department=sales) for r in ("hr", "admin")
+    ]
+    victim = make_people(session, 1, sales, prefix="victim")
+    session.commit()
+    for person in [*held, *staff, *victim]:
+        make_attempt(session, person, points={"standup": 0, "review": 0})
+    assert "The stand-up" not in view(hr_client, sales)
+    assert session.exec(select(ReleaseBlock)).first() is None
+    counted = session.exec(select(ReleaseMember.user_id)).all()
+    assert counted == [victim[0].id]  # only the real learner waits for four more like them
