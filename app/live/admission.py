@@ -29,7 +29,9 @@ from app.live.steps import Phase
 from app.models import LiveJoin, LiveParticipant, LiveSession, User
 
 MAX_WAITING = 100  # phones waiting for the facilitator at once, per session
-MISS_LIMIT = 10  # codes matching no session, per address per MISS_WINDOW
+MISS_LIMIT = 19  # codes matching no session, per address per MISS_WINDOW: the 20th is refused
+# (high enough that a room of people mistyping behind one office address is not shut out;
+# at 19 a minute, guessing one of 31^6 codes takes decades)
 MISS_WINDOW = timedelta(minutes=1)
 GUESSING = (
     "Too many codes that match no session were tried from your network in the last minute. "
