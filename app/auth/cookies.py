@@ -12,14 +12,21 @@ KEPT_COOKIE = "allyship_kept"
 SECURE_KEPT_COOKIE = "__Host-allyship_kept"
 
 
-def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+def _set_private_cookie(
+    response: Response, settings: Settings, name: str, value: str, *, max_age: int
+) -> None:
+    """An HttpOnly, SameSite=Lax cookie for the whole site, Secure behind https."""
     response.set_cookie(
+        name, value, httponly=True, samesite="lax", secure=settings.https, path="/", max_age=max_age
+    )
+
+
+def set_session_cookie(response: Response, settings: Settings, token: str) -> None:
+    _set_private_cookie(
+        response,
+        settings,
         session_cookie_name(settings),
         token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
         max_age=settings.session_absolute_hours * 3600,
     )
 
@@ -30,14 +37,8 @@ def kept_cookie_name(settings: Settings) -> str:
 
 def set_kept_cookie(response: Response, settings: Settings, token: str) -> None:
     """The browser's claim on a form kept after its sign-in ended (app/auth/kept.py)."""
-    response.set_cookie(
-        kept_cookie_name(settings),
-        token,
-        httponly=True,
-        samesite="lax",
-        secure=settings.https,
-        path="/",
-        max_age=int(KEEP_FOR.total_seconds()),
+    _set_private_cookie(
+        response, settings, kept_cookie_name(settings), token, max_age=int(KEEP_FOR.total_seconds())
     )
 
 

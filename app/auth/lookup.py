@@ -24,18 +24,28 @@ _SIGN_IN = RawQuery.of(
 )
 
 
-def find_login(
-    source: Source, settings: Settings, token: str | None
-) -> tuple[LoginSession, User] | None:
-    """The live sign-in for a cookie token, honouring revocation, idle and absolute timeouts."""
+def _sign_in_row(source: Source, token: str | None) -> tuple[LoginSession, User] | None:
+    """The sign-in a cookie token names and its account, live or not."""
     if not token:
         return None
     row = fetch_one(source, _SIGN_IN, {"token_hash": token_digest(token)})
     if row is None:
         return None
     split = len(_LOGIN_COLUMNS)
-    login = detached(LoginSession, _LOGIN_COLUMNS, row[:split])
-    user = detached(User, _USER_COLUMNS, row[split:])
+    return (
+        detached(LoginSession, _LOGIN_COLUMNS, row[:split]),
+        detached(User, _USER_COLUMNS, row[split:]),
+    )
+
+
+def find_login(
+    source: Source, settings: Settings, token: str | None
+) -> tuple[LoginSession, User] | None:
+    """The live sign-in for a cookie token, honouring revocation, idle and absolute timeouts."""
+    found = _sign_in_row(source, token)
+    if found is None:
+        return None
+    login, user = found
     now = utcnow()
     idle_limit = login.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     if login.revoked_at or login.expires_at <= now or idle_limit <= now or not user.active:
@@ -60,14 +70,10 @@ def ended_login(source: Source, settings: Settings, token: str | None) -> EndedL
     the row of the ended sign-in (kept in the database, as is every sign-in) still says
     whose it was. An account that has been deactivated gets nothing kept.
     """
-    if not token:
+    found = _sign_in_row(source, token)
+    if found is None:
         return None
-    row = fetch_one(source, _SIGN_IN, {"token_hash": token_digest(token)})
-    if row is None:
-        return None
-    split = len(_LOGIN_COLUMNS)
-    login = detached(LoginSession, _LOGIN_COLUMNS, row[:split])
-    user = detached(User, _USER_COLUMNS, row[split:])
+    login, user = found
     if not user.active:
         return None
     now = utcnow()
