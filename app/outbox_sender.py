@@ -21,7 +21,7 @@ import threading
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, or_, update
+from sqlalchemy import ColumnElement, Engine, delete, or_, update
 from sqlmodel import Session, col, select
 
 from app.auth import reset
@@ -50,19 +50,24 @@ def backoff(settings: Settings, attempts: int) -> timedelta:
     return min(timedelta(seconds=seconds), MAX_BACKOFF)
 
 
+def _claimable(settings: Settings, now: datetime) -> list[ColumnElement[bool]]:
+    """Unsent, due, not given up, and not held by a live claim: what `due` lists and `claim` takes."""
+    return [
+        col(OutboxMessage.sent_at).is_(None),
+        col(OutboxMessage.next_attempt_at) <= now,
+        col(OutboxMessage.attempts) < settings.outbox_max_attempts,
+        or_(
+            col(OutboxMessage.claimed_until).is_(None),
+            col(OutboxMessage.claimed_until) < now,
+        ),
+    ]
+
+
 def due(session: Session, settings: Settings, now: datetime) -> list[int]:
     """Messages ready to be claimed now (a read; the claim decides)."""
     rows = session.exec(
         select(col(OutboxMessage.id))
-        .where(
-            col(OutboxMessage.sent_at).is_(None),
-            col(OutboxMessage.next_attempt_at) <= now,
-            col(OutboxMessage.attempts) < settings.outbox_max_attempts,
-            or_(
-                col(OutboxMessage.claimed_until).is_(None),
-                col(OutboxMessage.claimed_until) < now,
-            ),
-        )
+        .where(*_claimable(settings, now))
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         .limit(BATCH)
     ).all()
@@ -77,13 +82,7 @@ def claim(session: Session, settings: Settings, *, message_id: int, holder: str)
         update(OutboxMessage)
         .where(
             col(OutboxMessage.id) == message_id,
-            col(OutboxMessage.sent_at).is_(None),
-            col(OutboxMessage.next_attempt_at) <= now,
-            col(OutboxMessage.attempts) < settings.outbox_max_attempts,
-            or_(
-                col(OutboxMessage.claimed_until).is_(None),
-                col(OutboxMessage.claimed_until) < now,
-            ),
+            *_claimable(settings, now),
         )
         .values(claimed_until=now + lease(settings), claimed_by=holder)
     ).rowcount
