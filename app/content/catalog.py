@@ -266,6 +266,22 @@ def _quiz_rules(quiz: QuizFile, path: str, lines: dict[Path_, int]) -> Iterable[
             )
 
 
+def _objective_problems(
+    quiz: QuizFile, path: str, lines: dict[Path_, int], objective_count: int
+) -> Iterable[ContentProblem]:
+    """Scenario `objectives` must name objectives the module's lesson has."""
+    for i, scenario in enumerate(quiz.scenarios):
+        for k, number in enumerate(scenario.objectives):
+            if not 1 <= number <= objective_count:
+                at: Path_ = ("scenarios", i, "objectives", k)
+                yield ContentProblem(
+                    path,
+                    line_of(lines, at),
+                    dotted(at),
+                    f"objective {number} does not exist; the lesson has objectives 1 to {objective_count}",
+                )
+
+
 def _sections(lesson: _Lesson, problems: list[ContentProblem]) -> tuple[LessonSection, ...]:
     tokens, found = lesson.tokens, []
     starts = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
@@ -318,7 +334,7 @@ def _assemble(
                         f"`{getattr(lesson.meta, key)}` is used by another lesson; make it unique",
                     )
                 )
-    by_module: dict[str, tuple[QuizFile, str, str]] = {}
+    by_module: dict[str, tuple[QuizFile, str, str, dict[Path_, int]]] = {}
     for quiz_file, digest, path, lines in quizzes:
         if quiz_file.module not in ids:
             problems.append(
@@ -339,7 +355,7 @@ def _assemble(
                 )
             )
         else:
-            by_module[quiz_file.module] = (quiz_file, digest, path)
+            by_module[quiz_file.module] = (quiz_file, digest, path, lines)
     modules: list[Module] = []
     for lesson in lessons:
         for target, line in markdown.module_links(lesson.tokens):
@@ -365,7 +381,10 @@ def _assemble(
                 )
             )
             continue
-        quiz_file, digest, quiz_path = by_module[lesson.meta.id]
+        quiz_file, digest, quiz_path, quiz_lines = by_module[lesson.meta.id]
+        problems.extend(
+            _objective_problems(quiz_file, quiz_path, quiz_lines, len(lesson.meta.objectives))
+        )
         quiz = Quiz(
             lesson.meta.id,
             quiz_file.pass_mark,

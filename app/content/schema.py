@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,6 +32,9 @@ class LessonMeta(Strict):
     sources: list[str] = Field(min_length=1)
 
 
+ScenarioTag = Literal["intersectional", "manager", "bystander"]
+
+
 class Choice(Strict):
     id: str = Field(pattern=SLUG, max_length=100)
     text: str = Field(min_length=1)
@@ -45,6 +49,10 @@ class Scenario(Strict):
     question: str = "What do you do?"
     choices: list[Choice] = Field(min_length=3, max_length=4)
     discussion: list[str] = Field(default_factory=list, max_length=5)
+    # 1-based numbers of the lesson objectives this scenario tests; a draw covers them all.
+    objectives: list[int] = Field(default_factory=list, max_length=4)
+    # What kind of scenario it is, so the checker can count the course's coverage.
+    tags: list[ScenarioTag] = Field(default_factory=list, max_length=3)
 
     @property
     def max_points(self) -> int:
@@ -77,6 +85,8 @@ class FacilitatorNotes(Strict):
 class QuizFile(Strict):
     module: str = Field(pattern=SLUG)
     pass_mark: int = Field(ge=1, le=100)
+    # How many scenarios one attempt draws from the pool.
+    draw: int = Field(default=6, ge=1, le=20)
     scenarios: list[Scenario] = Field(min_length=1)
     facilitator: FacilitatorNotes | None = None
 

@@ -163,3 +163,16 @@ def test_cli_check_json_counts_on_valid_content(
         }
     finally:
         get_settings.cache_clear()
+
+
+def test_scenario_objective_must_exist_in_the_lesson(course: Path) -> None:
+    edit(
+        course / "quizzes/00-first-steps.yaml",
+        "  - id: standup\n",
+        "  - id: standup\n    objectives: [1, 3]\n",
+    )
+    found = problems_for(course)
+    assert found == [
+        "quizzes/00-first-steps.yaml:5: scenarios[0].objectives[1]: objective 3 does not exist;"
+        " the lesson has objectives 1 to 1"
+    ]
