@@ -1,4 +1,4 @@
-# Allyship at Work. `make help` lists the targets.
+# Allies in Practice. `make help` lists the targets.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin

@@ -36,7 +36,7 @@ class DatabaseCheckedGroup(TyperGroup):
 
 app = typer.Typer(
     cls=DatabaseCheckedGroup,
-    help="Allyship at Work: a self-hosted course on male allyship.",
+    help="Allies in Practice: a self-hosted course on male allyship.",
     no_args_is_help=True,
 )
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -171,7 +171,7 @@ def serve(
     trusted = (
         settings.trusted_proxies if forwarded_allow_ips is None else forwarded_allow_ips
     ).strip()
-    typer.echo(f"Allyship at Work on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it.")
+    typer.echo(f"Allies in Practice on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it.")
     uvicorn.run(
         "app.main:create_app",
         factory=True,

@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     content_dir: Path = PROJECT_ROOT
     https: bool = False
     organisation_name: str = "Your organisation"
-    course_title: str = "Allyship at Work"
+    course_title: str = "Allies in Practice"
 
     session_idle_minutes: int = 120
     session_absolute_hours: int = 12
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_starttls: bool = False
-    smtp_from: str = "Allyship at Work <no-reply@localhost>"
+    smtp_from: str = "Allies in Practice <no-reply@localhost>"
     smtp_timeout_seconds: float = 10.0
     # The background sender in each server process (app.outbox_sender); `allyship send-mail`
     # drains the same outbox from cron where it is turned off.

@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             reader.dispose()
 
     app = FastAPI(
-        title="Allyship at Work",
+        title="Allies in Practice",
         version=__version__,
         lifespan=lifespan,
         docs_url=None,

@@ -142,7 +142,7 @@ def api_schema() -> JSONResponse:
     """The OpenAPI schema of API v1 alone (the app's /openapi.json lists every route)."""
     return JSONResponse(
         get_openapi(
-            title="Allyship at Work API",
+            title="Allies in Practice API",
             version="1",
             description=DESCRIPTION,
             routes=router.routes,
