@@ -171,7 +171,9 @@ def serve(
     trusted = (
         settings.trusted_proxies if forwarded_allow_ips is None else forwarded_allow_ips
     ).strip()
-    typer.echo(f"Allies in Practice on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it.")
+    typer.echo(
+        f"Allies in Practice on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it."
+    )
     uvicorn.run(
         "app.main:create_app",
         factory=True,
