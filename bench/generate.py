@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import random
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, create_engine, func, insert, select
+from sqlalchemy import Table, create_engine, func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from app.clock import utcnow
@@ -160,9 +160,24 @@ def generate(url: str, catalog: Catalog, *, people: int = 20_000, seed: int = 1)
                 )
                 _progress(out, ids, rng, catalog, pools, person["id"], now)
             out.flush()
+            _advance_sequences(conn, [_table(Department), *out.tables.values()])
     finally:
         engine.dispose()
     return {name: out.counts.get(name, 0) for name in (*TABLES, "certificate")}
+
+
+def _advance_sequences(conn: Connection, tables: Iterable[Table]) -> None:
+    """PostgreSQL: rows were inserted with explicit ids, so move each id sequence past them."""
+    if conn.dialect.name != "postgresql":
+        return  # SQLite's rowid carries on from the largest id by itself
+    for table in tables:
+        if "id" in table.c and table.c.id.autoincrement:
+            quoted = conn.dialect.identifier_preparer.format_table(table)  # "user" is reserved
+            following = conn.execute(select(func.coalesce(func.max(table.c.id), 0) + 1)).scalar()
+            conn.execute(
+                text("SELECT setval(pg_get_serial_sequence(:name, 'id'), :next, false)"),
+                {"name": quoted, "next": following},
+            )
 
 
 class _Ids:

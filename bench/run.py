@@ -48,8 +48,10 @@ SECRET = "bench-secret-key-0123456789abcdef0123456789"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 VIEWERS = range(0, 8)  # learners whose pages are fetched
 SUBMITTERS = range(8, 16)  # learners who submit quizzes (their attempts grow during the run)
-EXTRA_SCRIPTS = ("hr_bench", "live_bench", "signin_bench")
+EXTRA_SCRIPTS = ("hr_bench", "live_bench", "signin_bench", "scale_bench")
 WRK_THREADS = 2
+# Production refuses to start without the address people open (join links and QR codes use it).
+PRODUCTION_ENV = {"ALLYSHIP_ENVIRONMENT": "production", "ALLYSHIP_BASE_URL": "http://127.0.0.1"}
 BURST = 128  # the anyio thread pool has 40 threads, the SQLite pool 15 connections
 
 
@@ -228,14 +230,19 @@ class Target:
             text=True,
             timeout=duration + 60,
         )
-        line = next((x for x in done.stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
-        if done.returncode != 0 or line is None:
-            raise RuntimeError(f"wrk failed for {self.key}: {done.stdout}\n{done.stderr}")
-        result = json.loads(line.removeprefix("BENCH_JSON "))
-        result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
-        result["error_count"] = sum(result["errors"].values())
+        result = self.parse(done.stdout, done.stderr, done.returncode)
         if keep:
             self.runs.append(result)
+        return result
+
+    def parse(self, stdout: str, stderr: str, returncode: int) -> dict[str, Any]:
+        """The BENCH_JSON summary a wrk run printed, with req/s and the error count added."""
+        line = next((x for x in stdout.splitlines() if x.startswith("BENCH_JSON ")), None)
+        if returncode != 0 or line is None:
+            raise RuntimeError(f"wrk failed for {self.key}: {stdout}\n{stderr}")
+        result: dict[str, Any] = json.loads(line.removeprefix("BENCH_JSON "))
+        result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+        result["error_count"] = sum(result["errors"].values())
         return result
 
     def median(self, key: str) -> float:
@@ -503,7 +510,7 @@ def run() -> None:
     served = statuses(OUT / "ours.log")
     base.stop()
 
-    prod_env = {**app_env, "ALLYSHIP_ENVIRONMENT": "production"}
+    prod_env = {**app_env, **PRODUCTION_ENV}
     prod = Server("production", [str(BIN / "allyship"), "serve", "--workers", "2"], prod_env)
     prod.start()
     keepalive = {
