@@ -84,16 +84,22 @@ def _ratio_cell(ours: Target, base: Target) -> str:
     return f"**{median:.0%}** ({', '.join(f'{r:.0%}' for r in rounds)})"
 
 
-def postgres_rounds(url: str, people: int, duration: int, rounds: int) -> list[str]:
-    """Lesson, dashboard and quiz on PostgreSQL, two workers, against the bare baseline."""
-    catalog = load_catalog(PROJECT_ROOT)
-    generate(url, catalog, people=people)
+def two_workers(name: str, url: str, extra_env: dict[str, str]) -> Server:
+    """`allyship serve --workers 2` on the database at `url`, started and answering."""
     env = {
         "ALLYSHIP_DATABASE_URL": url,
         "ALLYSHIP_SECRET_KEY": SECRET,
         "ALLYSHIP_CONTENT_DIR": str(PROJECT_ROOT),
+        **extra_env,
     }
-    ours = Server("pg-ours", [str(BIN / "allyship"), "serve", "--workers", "2"], env).start()
+    return Server(name, [str(BIN / "allyship"), "serve", "--workers", "2"], env).start()
+
+
+def postgres_rounds(url: str, people: int, duration: int, rounds: int) -> list[str]:
+    """Lesson, dashboard and quiz on PostgreSQL, two workers, against the bare baseline."""
+    catalog = load_catalog(PROJECT_ROOT)
+    generate(url, catalog, people=people)
+    ours = two_workers("pg-ours", url, {})
     base_db = Path(tempfile.mkdtemp(prefix="bench-base-")) / "baseline.db"
     base = Server(
         "pg-baseline",
@@ -158,13 +164,7 @@ def deadline_burst(people: int, seconds: int) -> list[str]:
     db.unlink(missing_ok=True)
     url = f"sqlite:///{db}"
     generate(url, catalog, people=people)
-    env = {
-        "ALLYSHIP_DATABASE_URL": url,
-        "ALLYSHIP_SECRET_KEY": SECRET,
-        "ALLYSHIP_CONTENT_DIR": str(PROJECT_ROOT),
-        **PRODUCTION_ENV,
-    }
-    prod = Server("deadline", [str(BIN / "allyship"), "serve", "--workers", "2"], env).start()
+    prod = two_workers("deadline", url, PRODUCTION_ENV)
     try:
         viewers = {"BENCH_SESSIONS": sessions_env(logins(prod.url, VIEWERS))}
         submitters = sessions_env(logins(prod.url, SUBMITTERS))
