@@ -8,6 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+# The most points one answer can earn: also the most one person adds to a scenario sum,
+# which is the sensitivity released figures are noised for (app/privacy.py).
+MAX_CHOICE_POINTS = 2
 LESSON_SECTIONS = (
     "Why it matters",
     "What it looks like in practice",
@@ -38,7 +41,7 @@ ScenarioTag = Literal["intersectional", "manager", "bystander"]
 class Choice(Strict):
     id: str = Field(pattern=SLUG, max_length=100)
     text: str = Field(min_length=1)
-    points: int = Field(ge=0, le=2)
+    points: int = Field(ge=0, le=MAX_CHOICE_POINTS)
     feedback: str = Field(min_length=1)
 
 

@@ -6,6 +6,12 @@ least MIN_GROUP of them can be sealed into a block; attempts still waiting after
 are sealed, 5 or more at a time, into a pooled block that counts for everyone only. Every
 figure HR sees is a sum of whole blocks, and blocks never change, so any difference between
 figures, taken at any times and with any filters, covers whole blocks of 5 or more people.
+
+Blocks alone fail when the viewer knows 4 of the 5 (learners it made at mailboxes it reads,
+or outside knowledge). So each block's per-scenario sum gets noise (app.privacy.noise),
+drawn once in the transaction that seals the block and stored with it: every view of the
+block, now or after any restart, adds up the same noisy sums, so repeating views averages
+nothing away. The true sums are never read by a view.
 """
 
 from __future__ import annotations
@@ -14,11 +20,12 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, exists, func, union, update
+from sqlalchemy import ColumnElement, Engine, case, exists, func, insert, union, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.content.schema import MAX_CHOICE_POINTS
 from app.db import write_session
 from app.hr.dbutil import insert_ignore, select_columns
 from app.models import (
@@ -32,7 +39,7 @@ from app.models import (
     Role,
     User,
 )
-from app.privacy import MIN_GROUP
+from app.privacy import MIN_GROUP, noise
 
 POOL_AFTER = timedelta(days=28)
 # A quiz attempt is committed within this long of its submission: attempts this recent are
@@ -64,13 +71,16 @@ def catch_up(engine: Engine, *, now: datetime | None = None) -> None:
 def scenario_totals(
     session: Session, *, department_id: int | None = None
 ) -> dict[tuple[str, str], tuple[int, int]]:
-    """Released (people, points) per (module, scenario): everyone, or one department's blocks."""
+    """Released (people, noisy points) per (module, scenario): everyone, or one department's blocks.
+
+    Only the noisy sums stored at sealing are read, so a figure is the same on every view.
+    """
     stmt = (
         select(
             ReleaseBlock.module_id,
             ReleasedScore.scenario_id,
             func.sum(ReleasedScore.people),
-            func.sum(ReleasedScore.points),
+            func.sum(ReleasedScore.noisy_points),
         )
         .join(ReleaseBlock, col(ReleaseBlock.id) == ReleasedScore.block_id)
         .group_by(col(ReleaseBlock.module_id), col(ReleasedScore.scenario_id))
@@ -179,7 +189,12 @@ def _counted_person() -> ColumnElement[bool]:
 
 
 def _seal(session: Session, now: datetime) -> None:
-    """Seal every due block, then store its per-scenario sums (statements per block, not person)."""
+    """Seal every due block, then store its per-scenario sums, each with its noise drawn now.
+
+    Statements grow with the blocks sealed, never with the people in them. The noise is drawn
+    here, in the sealing transaction: if another request sealed the same members first, this
+    one rolls back with its draws, so each block only ever has one set of noisy sums.
+    """
     groups, pools = _sealable(_pending(session, now))
     waiting = col(ReleaseMember.block_id).is_(None)
     blocks = []
@@ -209,8 +224,18 @@ def _seal(session: Session, now: datetime) -> None:
         .group_by(col(ReleaseMember.block_id), col(AttemptAnswer.scenario_id))
         .having(func.count() >= MIN_GROUP)
     )
-    names = ["block_id", "scenario_id", "people", "points"]
-    session.execute(ReleasedScore.__table__.insert().from_select(names, answered))  # type: ignore[attr-defined]
+    sums = [
+        {
+            "block_id": block_id,
+            "scenario_id": scenario_id,
+            "people": people,
+            "points": points,
+            "noisy_points": points + noise(MAX_CHOICE_POINTS),
+        }
+        for block_id, scenario_id, people, points in session.exec(answered).all()
+    ]
+    if sums:
+        session.execute(insert(ReleasedScore), sums)
 
 
 def _block(

@@ -209,6 +209,11 @@ class ScenarioScore:
         return self.percent is None
 
 
+def shown_percent(noisy_points: int, most: int) -> int:
+    """A noisy sum as a whole percent of the most it could be, kept within 0..100."""
+    return min(100, max(0, round(100 * noisy_points / most)))
+
+
 def hardest_scenarios(
     engine: Engine, catalog: Catalog, *, department_id: int | None = None
 ) -> list[ScenarioScore]:
@@ -218,6 +223,7 @@ def hardest_scenarios(
     counted under the department each person had when their attempt was first counted. So
     no sequence of views, across imports that move people and across new attempts, differs
     by fewer than 5 people, and everyone minus the departments is pooled blocks of 5 or more.
+    Each block's sums carry noise drawn once at sealing, so a figure is approximate.
     """
     release.catch_up(engine)
     with Session(engine) as session:
@@ -227,7 +233,7 @@ def hardest_scenarios(
         for scenario in module.quiz.scenarios:
             people, points = cells.get((module.id, scenario.id), (0, 0))
             percent = (
-                (100 * points) // (people * scenario.max_points)
+                shown_percent(points, people * scenario.max_points)
                 if people >= MIN_GROUP and scenario.max_points
                 else None
             )

@@ -3,7 +3,8 @@
 A first quiz attempt becomes a ReleaseMember once, under the department its person had then;
 members wait until at least 5 of one module and department (or, after a while, of one module
 across departments: a pooled block) are sealed together into a ReleaseBlock, whose per-scenario
-sums are stored in ReleasedScore. HR figures are sums of whole blocks (app/hr/release.py).
+sums are stored in ReleasedScore, each with noise drawn once at sealing (`noisy_points`).
+HR figures are sums of whole blocks' noisy sums (app/hr/release.py).
 A group session's vote distribution is stored in LiveRelease when revealed (app/live/released.py).
 """
 
@@ -60,7 +61,11 @@ class ReleaseScan(SQLModel, table=True):
 
 
 class ReleasedScore(SQLModel, table=True):
-    """One block's first-attempt points on one scenario (only when 5 or more answered it)."""
+    """One block's first-attempt points on one scenario (only when 5 or more answered it).
+
+    `points` is the true sum, kept for audit and never shown; `noisy_points` is what every
+    view adds up: the sum plus noise drawn once, when the block was sealed (app/privacy.py).
+    """
 
     __table_args__ = (UniqueConstraint("block_id", "scenario_id"),)
 
@@ -69,6 +74,7 @@ class ReleasedScore(SQLModel, table=True):
     scenario_id: str = Field(max_length=100)
     people: int
     points: int
+    noisy_points: int
 
 
 class LiveRelease(SQLModel, table=True):

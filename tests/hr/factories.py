@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
+from sqlalchemy import func
+from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.models import (
@@ -15,6 +16,8 @@ from app.models import (
     Department,
     LessonProgress,
     QuizAttempt,
+    ReleaseBlock,
+    ReleasedScore,
     User,
 )
 from tests.factories import make_department, make_user
@@ -111,3 +114,22 @@ def make_people(
 
 
 __all__ = ["make_department", "make_user"]
+
+
+def released_sums(session: Session) -> dict[tuple[str, str], tuple[int, int, int]]:
+    """(people, true points, noisy points) released per (module, scenario), over every block.
+
+    Shown figures carry noise, so tests of what was counted read the true sums kept beside it.
+    """
+    rows = session.exec(
+        select(
+            ReleaseBlock.module_id,
+            ReleasedScore.scenario_id,
+            func.sum(ReleasedScore.people),
+            func.sum(ReleasedScore.points),
+            func.sum(ReleasedScore.noisy_points),
+        )
+        .join(ReleaseBlock, col(ReleaseBlock.id) == ReleasedScore.block_id)
+        .group_by(col(ReleaseBlock.module_id), col(ReleasedScore.scenario_id))
+    ).all()
+    return {(m, s): (int(n), int(p), int(q)) for m, s, n, p, q in rows}

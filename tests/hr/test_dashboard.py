@@ -13,6 +13,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from app.clock import utcnow
+from app.hr.reports import shown_percent
 from app.models import Reflection, User
 from tests.factories import make_department, make_user
 from tests.hr.factories import (
@@ -21,6 +22,7 @@ from tests.hr.factories import (
     make_completion,
     make_people,
     make_read,
+    released_sums,
 )
 
 
@@ -160,10 +162,17 @@ def test_hardest_scenarios_use_first_attempts_and_hide_groups_under_five(
         re.S,
     )
     by_title = {title: cell for title, cell in rows}
-    assert "0%" in by_title["The stand-up"]  # first attempts only, not the later 100%
-    assert "100%" in by_title["The review"]
+    sums = released_sums(session)
+    # First attempts only, not the later 100%; the shown figure is the noisy one.
+    assert sums[("first-steps", "standup")][:2] == (5, 0)
+    assert sums[("first-steps", "review")][:2] == (5, 10)
+    for title, scenario in (("The stand-up", "standup"), ("The review", "review")):
+        noisy = sums[("first-steps", scenario)][2]
+        assert f"> {shown_percent(noisy, 10)}%" in by_title[title]
     assert "Hidden" in by_title["The quiet colleague"]  # 3 people
-    assert text.index("The stand-up") < text.index("The review")  # hardest first
+    assert ("second-steps", "quiet-colleague") not in sums
+    shown = [int(p) for p in re.findall(r"</meter> (\d+)%", text)]
+    assert shown == sorted(shown)  # hardest first
 
 
 def test_hardest_scenarios_by_department_count_no_one_outside_a_block_of_five(
@@ -235,8 +244,11 @@ def test_hardest_scenarios_keep_modules_apart_when_scenario_ids_repeat(
         make_attempt(session, person, "twin-steps", points={"standup": 2, "review": 2})
     rows = hardest_scenarios(app.state.engine, catalog)
     scores = {(s.module_id, s.scenario_id): s.percent for s in rows}
-    assert scores[("first-steps", "standup")] == 0
-    assert scores[("twin-steps", "standup")] == 100
+    sums = released_sums(session)
+    assert sums[("first-steps", "standup")][:2] == (5, 0)
+    assert sums[("twin-steps", "standup")][:2] == (5, 10)
+    for key in (("first-steps", "standup"), ("twin-steps", "standup")):
+        assert scores[key] == shown_percent(sums[key][2], 10)
 
 
 def test_dashboard_shows_group_sessions_held_without_small_counts(admin_client: TestClient) -> None:

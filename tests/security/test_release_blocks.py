@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -13,6 +12,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.hr import release
 from app.models import Invite, ReleaseBlock, ReleaseMember, User
+from tests.concurrency import at_once
 from tests.factories import make_user
 from tests.hr.factories import make_attempt, make_department, make_people
 from tests.security.test_differencing import hr_client, view
@@ -28,7 +28,8 @@ def test_old_attempts_of_small_departments_count_for_everyone_in_a_pooled_block(
     for dept in departments:  # 3 x 2 people: no department reaches 5 on its own
         for person in make_people(session, 2, dept, prefix=dept.name):
             make_attempt(session, person, points={"standup": 1, "review": 1}, at=old)
-    assert view(hr_client)["The stand-up"] == (50, 6)
+    percent, people = view(hr_client)["The stand-up"]
+    assert people == 6 and 0 <= percent <= 100  # the percent carries the block's noise
     assert all("The stand-up" not in view(hr_client, d) for d in departments)
     block = session.exec(select(ReleaseBlock)).one()
     assert (block.pooled, block.people, block.department_id) == (True, 6, None)
@@ -38,22 +39,7 @@ def test_two_catch_ups_at_once_seal_each_member_once(app: FastAPI, session: Sess
     sales = make_department(session, "Sales")
     for person in make_people(session, 12, sales):
         make_attempt(session, person)
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            release.catch_up(app.state.engine)
-        except BaseException as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    at_once(*[lambda: release.catch_up(app.state.engine)] * 2)
     blocks = session.exec(select(ReleaseBlock)).all()
     assert [b.people for b in blocks] == [12]
     members = session.exec(select(func.count()).select_from(ReleaseMember)).one()

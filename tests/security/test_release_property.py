@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.db import write_session
 from app.hr import release
-from app.hr.reports import hardest_scenarios
+from app.hr.reports import hardest_scenarios, shown_percent
 from app.live import released
 from app.models import (
     AttemptAnswer,
@@ -126,6 +126,19 @@ def _clear(session: Session, *models: type) -> None:
     session.commit()
 
 
+def _stored(session: Session, department_id: int | None) -> dict[tuple[int, str], tuple[int, int]]:
+    """(true points, noisy points) per (block, scenario) of the blocks a view covers."""
+    stmt = select(
+        ReleasedScore.block_id,
+        ReleasedScore.scenario_id,
+        ReleasedScore.points,
+        ReleasedScore.noisy_points,
+    ).join(ReleaseBlock, col(ReleaseBlock.id) == ReleasedScore.block_id)
+    if department_id is not None:
+        stmt = stmt.where(ReleaseBlock.department_id == department_id, ~col(ReleaseBlock.pooled))
+    return {(b, s): (p, q) for b, s, p, q in session.exec(stmt).all()}
+
+
 def _released_set(session: Session, department_id: int | None) -> frozenset[int]:
     stmt = select(ReleaseMember.user_id).join(
         ReleaseBlock, col(ReleaseBlock.id) == ReleaseMember.block_id
@@ -178,6 +191,7 @@ def test_no_sequence_of_hr_views_isolates_fewer_than_five(
         people.append(user)
     first: dict[int, tuple[int, int]] = {}
     seen: list[frozenset[int]] = []
+    noisy_once: dict[tuple[int, str], tuple[int, int]] = {}
     catalog = app.state.catalog
     for op in ops:
         kind, *args = op
@@ -201,13 +215,19 @@ def test_no_sequence_of_hr_views_isolates_fewer_than_five(
             shown = {r.scenario_id: r for r in rows if r.module_id == "first-steps"}
             covered = _released_set(session, department_id)
             totals = release.scenario_totals(session, department_id=department_id)
+            stored = _stored(session, department_id)
+            for key, sums in stored.items():  # a block's noise is drawn once and kept
+                assert noisy_once.setdefault(key, sums) == sums
             for index, scenario_id in enumerate(("standup", "review")):
-                people_n, points = totals.get(("first-steps", scenario_id), (0, 0))
-                # The figure is exactly the sum of the covered people's first-attempt points.
+                people_n, noisy = totals.get(("first-steps", scenario_id), (0, 0))
+                of_scenario = [v for (_, s), v in stored.items() if s == scenario_id]
+                # The blocks hold exactly the covered people's first-attempt points, and
+                # the figure is the sum of those blocks' noisy sums, never the true ones.
                 assert people_n == len(covered) == shown[scenario_id].people
-                assert points == sum(first[u][index] for u in covered)
+                assert sum(p for p, _ in of_scenario) == sum(first[u][index] for u in covered)
+                assert noisy == sum(q for _, q in of_scenario)
                 assert covered == frozenset() or len(covered) >= MIN_GROUP
-                expected = (100 * points) // (2 * people_n) if people_n else None
+                expected = shown_percent(noisy, 2 * people_n) if people_n else None
                 assert shown[scenario_id].percent == expected
             seen.append(covered)
             # Nothing is skipped: every first attempt is counted, and no group of 5 waits.
