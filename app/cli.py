@@ -297,7 +297,7 @@ def remind(
         ),
     ] = None,
 ) -> None:
-    """Send today's reminder emails and queued invitations (run it daily from cron)."""
+    """Queue today's reminder emails, then deliver whatever waits in the outbox (daily, from cron)."""
     from app.content.catalog import load_catalog
     from app.db import session_for
     from app.hr import reminders
@@ -305,28 +305,22 @@ def remind(
     settings = get_settings()
     catalog = load_catalog(settings.content_dir)
     with session_for(settings.database_url) as session:
-        report, invited = reminders.send_now(
-            session,
-            settings,
-            catalog,
-            actor_id=None,
-            dry_run=dry_run,
-            manager_digest=manager_digest,
+        report, delivered = reminders.send_now(
+            session, settings, catalog, dry_run=dry_run, manager_digest=manager_digest
         )
-    verb = "Would send" if dry_run else "Sent"
-    for email, kind, modules in report.sent:
+    verb = "Would queue" if dry_run else "Queued"
+    for email, kind, modules in report.queued:
         typer.echo(f"{verb} {kind} reminder to {email} ({modules} module(s))")
     for email in report.digests:
         typer.echo(f"{verb} manager digest to {email}")
-    for email in invited.sent:
-        typer.echo(f"{verb} invitation to {email}")
-    for email, error in [*report.failed, *invited.failed]:
-        typer.echo(f"Not sent to {email}: {error} (will be retried next run)", err=True)
-    typer.echo(
-        f"{verb} {len(report.sent)} reminder(s), {len(report.digests)} digest(s), "
-        f"{len(invited.sent)} invitation(s); {len(report.failed) + len(invited.failed)} failed."
-    )
-    raise typer.Exit(1 if report.failed or invited.failed else 0)
+    typer.echo(f"{verb} {len(report.queued)} reminder(s), {len(report.digests)} digest(s).")
+    if dry_run:
+        typer.echo(f"{len(delivered.sent)} invitation(s) wait in the outbox.")
+        return
+    for email, error in delivered.failed:
+        typer.echo(f"Not sent to {email}: {error} (will be retried)", err=True)
+    typer.echo(f"Sent {len(delivered.sent)} e-mail(s); {len(delivered.failed)} failed.")
+    raise typer.Exit(1 if delivered.failed else 0)
 
 
 @app.command("send-mail")

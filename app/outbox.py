@@ -12,21 +12,27 @@ from app.models import OutboxMessage
 # (app.outbox_sender): the row holds no body and the database never holds a usable token.
 INVITATION = "invitation"
 PASSWORD_RESET = "password-reset"
+# Messages written whole when queued: the sender sends the stored text as it is.
+REMINDER = "reminder"
+DIGEST = "manager-digest"
 
 
 def queue_message(
     session: Session, message: Message, *, kind: str, invite_id: int | None = None
-) -> None:
-    """Add a message to the outbox; it is sent only if the caller's transaction commits."""
+) -> OutboxMessage:
+    """Add a message to the outbox; it is sent only if the caller's transaction commits.
+
+    The row is returned unflushed (bulk queueing stays one batch); flush for its id.
+    """
     now = utcnow()
-    session.add(
-        OutboxMessage(
-            kind=kind,
-            to=message.to[:320],
-            subject=message.subject[:300],
-            body=message.body,
-            created_at=now,
-            next_attempt_at=now,
-            invite_id=invite_id,
-        )
+    row = OutboxMessage(
+        kind=kind,
+        to=message.to[:320],
+        subject=message.subject[:300],
+        body=message.body,
+        created_at=now,
+        next_attempt_at=now,
+        invite_id=invite_id,
     )
+    session.add(row)
+    return row

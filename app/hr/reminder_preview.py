@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -14,6 +15,7 @@ from app.content.catalog import Catalog
 from app.hr import schedule
 from app.hr.dbutil import completed, day_text, select_columns
 from app.models import Assignment, OutboxMessage, ReminderSent, User
+from app.outbox import DIGEST, REMINDER
 
 
 @dataclass(frozen=True)
@@ -56,23 +58,25 @@ def preview(
         .group_by(col(Assignment.user_id), col(User.email), col(User.name), due_day)
     ).all()
     states: dict[tuple[int, str, str, str], dict[str, int]] = defaultdict(dict)
+    state = delivery(ReminderSent.status, settings.outbox_max_attempts)
     for uid, day, kind, period, status, count in session.exec(
         select_columns(
             col(Assignment.user_id),
             due_day,
             col(ReminderSent.kind),
             col(ReminderSent.period),
-            col(ReminderSent.status),
+            state,
             func.count(),
         )
         .join(Assignment, col(Assignment.id) == ReminderSent.assignment_id)
+        .outerjoin(OutboxMessage, col(OutboxMessage.id) == ReminderSent.outbox_id)
         .where(*within)
         .group_by(
             col(Assignment.user_id),
             due_day,
             col(ReminderSent.kind),
             col(ReminderSent.period),
-            col(ReminderSent.status),
+            state,
         )
     ):
         states[(uid, day, kind, period)][status] = count
@@ -89,12 +93,61 @@ def preview(
     return sorted(planned, key=lambda p: (p.day, p.email, p.kind))
 
 
+def delivery(status: Any, max_attempts: int) -> Any:
+    """A claim's state, from its outbox message once queued: queued, sent, failed or given up."""
+    return case(
+        (status != "queued", status),
+        (col(OutboxMessage.sent_at).is_not(None), "sent"),
+        (col(OutboxMessage.id).is_(None), "given up"),  # the message is gone: never sent
+        (col(OutboxMessage.attempts) >= max_attempts, "given up"),
+        (col(OutboxMessage.attempts) > 0, "failed"),
+        else_="queued",
+    )
+
+
 def _state(counts: dict[str, int], total: int) -> str:
     if counts.get("sent", 0) >= total:
         return "sent"
+    if counts.get("given up"):
+        return "not sent: given up"
     if counts.get("failed"):
         return "failed, will retry"
+    if counts.get("queued"):
+        return "queued"
     return "due now"
+
+
+@dataclass(frozen=True)
+class MailToday:
+    """Reminder and digest e-mail queued today, by what the outbox sender has done with it."""
+
+    queued: int = 0
+    sent: int = 0
+    retrying: int = 0
+    given_up: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.sent + self.retrying + self.given_up
+
+
+def reminder_mail(session: Session, *, today: date, max_attempts: int) -> MailToday:
+    """How today's reminders and digests stand in the outbox (one grouped read)."""
+    state = case(
+        (col(OutboxMessage.sent_at).is_not(None), "sent"),
+        (col(OutboxMessage.attempts) >= max_attempts, "given_up"),
+        (col(OutboxMessage.attempts) > 0, "retrying"),
+        else_="queued",
+    )
+    rows = session.exec(
+        select_columns(state, func.count())
+        .where(
+            col(OutboxMessage.kind).in_([REMINDER, DIGEST]),
+            col(OutboxMessage.created_at) >= datetime.combine(today, time.min, tzinfo=UTC),
+        )
+        .group_by(state)
+    ).all()
+    return MailToday(**{name: int(count) for name, count in rows})
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,10 @@
-"""Reminder emails: who gets what and when, a claim per (assignment, kind, period), send, record."""
+"""Reminder emails: who gets what and when, a claim per (assignment, kind, period), queued.
+
+A reminder (or a manager's weekly digest) is claimed under its unique key and its message
+queued in the outbox in the same transaction (app.outbox.queue_message): two runs at once,
+the HR button and the nightly command, queue each reminder exactly once, and a request never
+talks to SMTP. Delivery, retries and failures are the outbox sender's (app.outbox_sender).
+"""
 
 from __future__ import annotations
 
@@ -17,13 +23,16 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.hr import audit, invites, schedule
 from app.hr.dbutil import chunks, completed, insert_ignore, select_columns
-from app.hr.mailer import Mailer, MailError, Message
+from app.hr.mailer import Mailer, Message
 from app.models import Assignment, DigestSent, ReminderSent, User
+from app.outbox import DIGEST, REMINDER, queue_message
 
 STALE_CLAIM = timedelta(minutes=30)
 REMINDER_KEY = ["assignment_id", "kind", "period"]
 DIGEST_KEY = ["manager_id", "period"]
 ClaimModel = type[ReminderSent] | type[DigestSent]
+# Claims whose message is in the outbox (or, before the outbox, was sent): never queued again.
+DONE = ("queued", "sent")
 
 
 @dataclass(frozen=True)
@@ -50,14 +59,11 @@ class Recipient:
 
 @dataclass
 class RunReport:
-    sent: list[tuple[str, str, int]] = field(default_factory=list)
-    failed: list[tuple[str, str]] = field(default_factory=list)
+    """What a run queued (or, in a dry run, would queue): (address, kind, modules), digests."""
+
+    queued: list[tuple[str, str, int]] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
     dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.failed
 
 
 def _open_assignments(
@@ -111,7 +117,7 @@ def due_now(session: Session, settings: Settings, *, today: date) -> list[Recipi
     people: dict[int, Recipient] = {}
     for aid, uid, module_id, due_at, email, name, manager in rows:
         reminder = schedule.current(due_at.date(), today, cap=cap)
-        if reminder is None or sent.get((aid, reminder.kind, reminder.period)) == "sent":
+        if reminder is None or sent.get((aid, reminder.kind, reminder.period)) in DONE:
             continue
         person = people.setdefault(uid, Recipient(uid, email, name, manager))
         person.items.append(OpenItem(aid, module_id, due_at.date(), reminder))
@@ -126,7 +132,11 @@ def _claim(
     token: str,
     now: datetime,
 ) -> set[Any]:
-    """Take unique rows (new, failed or abandoned ones) under `token`; returns the ids we own."""
+    """Take unique rows (new, failed or abandoned ones) under `token`; returns the ids we own.
+
+    Runs in the caller's transaction: a concurrent run's claim on the same key waits for it
+    and then finds the row taken (INSERT ... ON CONFLICT DO NOTHING on the unique key).
+    """
     fresh = {"status": "claimed", "claim_token": token, "claimed_at": now}
     insert_ignore(session, model, [{**row, **fresh} for row in rows], keys)
     retry = or_(
@@ -136,30 +146,24 @@ def _claim(
     for row in rows:
         match = [getattr(model, k) == row[k] for k in keys]
         session.execute(update(model).where(*match, retry).values(**fresh))
-    mine = set(
+    return set(
         session.exec(
             select(getattr(model, keys[0])).where(
                 col(model.claim_token) == token, col(model.status) == "claimed"
             )
         ).all()
     )
-    session.commit()
-    return mine
 
 
-def _finish(session: Session, model: ClaimModel, token: str, error: str | None) -> None:
-    """Record the outcome: sent only once the server accepted the message."""
-    outcome = (
-        {"status": "failed", "last_error": error[:500]}
-        if error
-        else {"status": "sent", "sent_at": utcnow(), "last_error": ""}
-    )
+def _queue(session: Session, model: ClaimModel, token: str, message: Message, *, kind: str) -> None:
+    """Put the message in the outbox and mark the claims it covers queued (caller commits)."""
+    row = queue_message(session, message, kind=kind)
+    session.flush()
     session.execute(
         update(model)
-        .where(col(model.claim_token) == token)
-        .values(attempts=model.attempts + 1, **outcome)
+        .where(col(model.claim_token) == token, col(model.status) == "claimed")
+        .values(status="queued", outbox_id=row.id, last_error="")
     )
-    session.commit()
 
 
 def _reminder_message(
@@ -191,25 +195,23 @@ def _reminder_message(
     )
 
 
-def run(
+def queue_due(
     session: Session,
     settings: Settings,
     catalog: Catalog,
-    mailer: Mailer,
     *,
     actor_id: int | None,
     dry_run: bool = False,
     manager_digest: bool | None = None,
     now: datetime | None = None,
 ) -> RunReport:
-    """Send today's reminders (one email per person), recording each only once it was accepted."""
+    """Queue today's reminders (one e-mail per person) and digests in one transaction; commits."""
     now = now or utcnow()
     today = now.date()
     report = RunReport(dry_run=dry_run)
-    people = due_now(session, settings, today=today)
-    for person in people:
+    for person in due_now(session, settings, today=today):
         if dry_run:
-            report.sent.append((person.email, person.kind, len(person.items)))
+            report.queued.append((person.email, person.kind, len(person.items)))
             continue
         token = uuid.uuid4().hex
         rows = [
@@ -220,36 +222,25 @@ def run(
         items = [i for i in person.items if i.assignment_id in mine]
         if not items:
             continue  # another run has them
-        try:
-            mailer.send(_reminder_message(settings, catalog, person, items, today))
-        except MailError as exc:
-            _finish(session, ReminderSent, token, str(exc))
-            report.failed.append((person.email, str(exc)))
-            continue
-        _finish(session, ReminderSent, token, None)
-        report.sent.append((person.email, person.kind, len(items)))
+        message = _reminder_message(settings, catalog, person, items, today)
+        _queue(session, ReminderSent, token, message, kind=REMINDER)
+        report.queued.append((person.email, person.kind, len(items)))
     if manager_digest if manager_digest is not None else settings.reminder_manager_digest:
-        _digests(session, settings, catalog, mailer, report, now)
-    if not dry_run and (report.sent or report.failed or report.digests):
+        _digests(session, settings, catalog, report, now)
+    if not dry_run and (report.queued or report.digests):
         audit.record(
             session,
             actor_id=actor_id,
-            action="reminders.sent",
-            sent=len(report.sent),
-            failed=len(report.failed),
+            action="reminders.queued",
+            reminders=len(report.queued),
             digests=len(report.digests),
         )
-        session.commit()
+    session.commit()
     return report
 
 
 def _digests(
-    session: Session,
-    settings: Settings,
-    catalog: Catalog,
-    mailer: Mailer,
-    report: RunReport,
-    now: datetime,
+    session: Session, settings: Settings, catalog: Catalog, report: RunReport, now: datetime
 ) -> None:
     """One weekly email per manager listing direct reports with overdue modules."""
     done = completed()
@@ -296,13 +287,7 @@ def _digests(
                 + "\n\nA word from you helps more than another reminder from us.\n"
             ),
         )
-        try:
-            mailer.send(message)
-        except MailError as exc:
-            _finish(session, DigestSent, token, str(exc))
-            report.failed.append((manager.email, str(exc)))
-            continue
-        _finish(session, DigestSent, token, None)
+        _queue(session, DigestSent, token, message, kind=DIGEST)
         report.digests.append(manager.email)
 
 
@@ -311,27 +296,14 @@ def send_now(
     settings: Settings,
     catalog: Catalog,
     *,
-    actor_id: int | None,
     dry_run: bool = False,
     manager_digest: bool | None = None,
-    reminders: bool = True,
-    invitations: bool = True,
 ) -> tuple[RunReport, invites.SendReport]:
-    """Send today's reminders and/or drain the outbox (invitations) over one SMTP connection."""
-    report, invited = RunReport(dry_run=dry_run), invites.SendReport([], [])
+    """For the daily command: queue today's reminders, then deliver everything in the outbox."""
+    report = queue_due(
+        session, settings, catalog, actor_id=None, dry_run=dry_run, manager_digest=manager_digest
+    )
+    if dry_run:
+        return report, invites.SendReport(invites.pending_emails(session), [])
     with Mailer(settings) as mailer:
-        if reminders:
-            report = run(
-                session,
-                settings,
-                catalog,
-                mailer,
-                actor_id=actor_id,
-                dry_run=dry_run,
-                manager_digest=manager_digest,
-            )
-        if invitations and dry_run:
-            invited = invites.SendReport(invites.pending_emails(session), [])
-        elif invitations:  # and everything else waiting in the outbox (resets, too)
-            invited = outbox_sender.drain(session, settings, mailer)
-    return report, invited
+        return report, outbox_sender.drain(session, settings, mailer)

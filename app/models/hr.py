@@ -58,7 +58,11 @@ class AssignmentRule(SQLModel, table=True):
 
 
 class _Claimed(SQLModel):
-    """Send-once bookkeeping: claimed by one run, `sent` only after the SMTP server accepted."""
+    """Send-once bookkeeping: claimed by one run and queued in the outbox in one transaction.
+
+    `status` is claimed (briefly, inside that transaction) then queued; rows from before the
+    outbox say sent or failed. Whether a queued one was delivered is its outbox message's state.
+    """
 
     status: str = Field(default="claimed", max_length=10)
     claim_token: str = Field(max_length=32)
@@ -66,6 +70,8 @@ class _Claimed(SQLModel):
     sent_at: datetime | None = None
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
+    # The outbox message that carries it, once queued: its delivery state is the reminder's.
+    outbox_id: int | None = Field(default=None, foreign_key="outboxmessage.id", index=True)
 
 
 class ReminderSent(_Claimed, table=True):

@@ -1,4 +1,8 @@
-"""Reminder emails through a real SMTP server on loopback: who, what, once, failures, two runs at once."""
+"""Reminder emails queued in the outbox and delivered by its sender to a real SMTP server on loopback.
+
+Who, what, once, failures, two runs at once. The request only queues: `deliver` is one pass
+of the background sender (tests/mail.py).
+"""
 
 from __future__ import annotations
 
@@ -10,17 +14,19 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from app.cli import app as cli
 from app.clock import utcnow
 from app.config import PROJECT_ROOT, Settings
-from app.models import AuditEvent, ReminderSent
+from app.models import AuditEvent, OutboxMessage, ReminderSent
 from tests.conftest import csrf_from
 from tests.factories import make_user
 from tests.hr.conftest import Inbox
 from tests.hr.factories import make_assignment, make_completion
+from tests.mail import deliver
 
 
 def due_in(days: int) -> object:
@@ -29,13 +35,11 @@ def due_in(days: int) -> object:
 
 def send(client: TestClient) -> object:
     page = client.get("/hr/reminders")
-    return client.post(
-        "/hr/reminders/send", data={"csrf_token": csrf_from(page.text), "what": "reminders"}
-    )
+    return client.post("/hr/reminders/send", data={"csrf_token": csrf_from(page.text)})
 
 
 def test_reminders_go_to_people_with_open_assignments_with_module_links(
-    hr_client: TestClient, session: Session, inbox: Inbox
+    hr_client: TestClient, session: Session, settings: Settings, inbox: Inbox
 ) -> None:
     ana = make_user(session, "ana@example.com", name="Ana Example")
     make_assignment(session, ana, "first-steps", due_at=due_in(6))  # type: ignore[arg-type]
@@ -46,30 +50,39 @@ def test_reminders_go_to_people_with_open_assignments_with_module_links(
     later = make_user(session, "later@example.com")
     make_assignment(session, later, "first-steps", due_at=due_in(20))  # type: ignore[arg-type]
     response = send(hr_client)
-    assert "sent=1" in response.headers["location"]  # type: ignore[attr-defined]
+    assert "queued=1" in response.headers["location"]  # type: ignore[attr-defined]
+    assert inbox.messages == []  # the request only queued it
+    rows = session.exec(select(ReminderSent)).all()
+    assert len(rows) == 2 and all(r.status == "queued" and r.outbox_id for r in rows)
+    page = hr_client.get(response.headers["location"]).text  # type: ignore[attr-defined]
+    assert "Queued 1 reminder email." in page and "0 sent, 1 waiting" in page
+    assert deliver(settings).sent == ["ana@example.com"]
     assert [m.rcpt_tos for m in inbox.messages] == [["ana@example.com"]]
     body = inbox.to("ana@example.com")[0]
     assert "https://learn.example.com/modules/first-steps" in body
     assert "https://learn.example.com/modules/second-steps" in body
     assert "due in 6 days" in body and "Hello Ana Example" in body
-    rows = session.exec(select(ReminderSent)).all()
-    assert len(rows) == 2 and all(r.status == "sent" and r.sent_at for r in rows)
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "reminders.sent")).one()
+    page = hr_client.get("/hr/reminders").text
+    assert "1 sent, 0 waiting" in page and ">sent</td>" in page
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "reminders.queued")).one()
 
 
-def test_reminder_of_a_kind_is_sent_once_per_assignment(
-    hr_client: TestClient, session: Session, inbox: Inbox
+def test_reminder_of_a_kind_is_queued_once_per_assignment(
+    hr_client: TestClient, session: Session, settings: Settings, inbox: Inbox
 ) -> None:
     ana = make_user(session, "ana@example.com")
     make_assignment(session, ana, due_at=due_in(-3))  # type: ignore[arg-type]
     send(hr_client)
-    send(hr_client)
+    assert "queued=0" in send(hr_client).headers["location"]  # type: ignore[attr-defined]
+    deliver(settings)
+    send(hr_client)  # delivered: still never again
+    deliver(settings)
     assert len(inbox.to("ana@example.com")) == 1
     assert "overdue since" in inbox.to("ana@example.com")[0]
 
 
 def test_leavers_and_completed_modules_get_no_reminder(
-    hr_client: TestClient, session: Session, inbox: Inbox
+    hr_client: TestClient, session: Session
 ) -> None:
     gone = make_user(session, "gone@example.com", active=False)
     make_assignment(session, gone, due_at=due_in(1))  # type: ignore[arg-type]
@@ -77,26 +90,27 @@ def test_leavers_and_completed_modules_get_no_reminder(
     make_assignment(session, done, due_at=due_in(1))  # type: ignore[arg-type]
     make_completion(session, done)
     send(hr_client)
-    assert inbox.messages == []
+    assert session.exec(select(OutboxMessage)).first() is None
 
 
-def test_smtp_failure_is_reported_not_marked_sent_and_retried_next_run(
-    hr_client: TestClient, session: Session, inbox: Inbox
+def test_refused_reminder_is_shown_retried_by_the_sender_and_never_queued_twice(
+    hr_client: TestClient, session: Session, settings: Settings, inbox: Inbox
 ) -> None:
-    ana = make_user(session, "ana@example.com")
+    ana = make_user(session, "ana@example.com", name="Ana Example")
     make_assignment(session, ana, due_at=due_in(1))  # type: ignore[arg-type]
     inbox.refuse = "451 4.3.0 Mail server temporarily rejected message"
-    response = send(hr_client)
-    assert "failed=1" in response.headers["location"]  # type: ignore[attr-defined]
-    row = session.exec(select(ReminderSent)).one()
-    assert (row.status, row.sent_at, row.attempts) == ("failed", None, 1)
+    assert "queued=1" in send(hr_client).headers["location"]  # type: ignore[attr-defined]
+    assert len(deliver(settings).failed) == 1
     page = hr_client.get("/hr/reminders").text
-    assert "will be retried" in page and "451" in page
+    assert "ana@example.com, reminder:" in page and "451" in page and "will be retried" in page
+    assert "failed, will retry" in page and "1 not accepted yet" in page
     inbox.refuse = None
-    send(hr_client)
-    session.refresh(row)
-    assert row.status == "sent" and row.sent_at is not None and row.attempts == 2
+    assert "queued=0" in send(hr_client).headers["location"]  # type: ignore[attr-defined]
+    session.execute(update(OutboxMessage).values(next_attempt_at=utcnow()))
+    assert deliver(settings).sent == ["ana@example.com"]
     assert len(inbox.to("ana@example.com")) == 1
+    page = hr_client.get("/hr/reminders").text
+    assert "1 sent, 0 waiting for the mail sender, 0 not accepted yet" in page and "451" not in page
 
 
 def test_unreachable_smtp_server_fails_cleanly_and_cli_exits_1(
@@ -113,8 +127,11 @@ def test_unreachable_smtp_server_fails_cleanly_and_cli_exits_1(
     get_settings.cache_clear()
     result = CliRunner().invoke(cli, ["remind"])
     assert result.exit_code == 1
+    assert "Queued 1 reminder(s)" in result.output
     assert "Not sent to ana@example.com: could not connect to the SMTP server" in result.output
-    assert session.exec(select(ReminderSent)).one().status == "failed"
+    assert session.exec(select(ReminderSent)).one().status == "queued"
+    message = session.exec(select(OutboxMessage)).one()
+    assert message.sent_at is None and message.attempts == 1  # the sender retries it
 
 
 def test_cli_remind_dry_run_lists_and_sends_nothing(
@@ -124,10 +141,12 @@ def test_cli_remind_dry_run_lists_and_sends_nothing(
     make_assignment(session, ana, due_at=due_in(7))  # type: ignore[arg-type]
     result = CliRunner().invoke(cli, ["remind", "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "Would send due-soon reminder to ana@example.com" in result.output
+    assert "Would queue due-soon reminder to ana@example.com" in result.output
     assert inbox.messages == [] and session.exec(select(ReminderSent)).first() is None
+    assert session.exec(select(OutboxMessage)).first() is None
     real = CliRunner().invoke(cli, ["remind"])
-    assert real.exit_code == 0 and "Sent 1 reminder(s)" in real.output
+    assert real.exit_code == 0, real.output
+    assert "Queued 1 reminder(s)" in real.output and "Sent 1 e-mail(s)" in real.output
     assert len(inbox.to("ana@example.com")) == 1
 
 
@@ -159,7 +178,7 @@ def test_reminders_preview_shows_who_gets_what_and_when(
 
 
 @pytest.mark.slow
-def test_two_remind_processes_at_once_send_each_reminder_once(
+def test_two_remind_processes_at_once_queue_and_send_each_reminder_once(
     settings: Settings, session: Session, inbox: Inbox
 ) -> None:
     people = [make_user(session, f"p{i}@example.com") for i in range(25)]
@@ -189,4 +208,6 @@ def test_two_remind_processes_at_once_send_each_reminder_once(
     recipients = sorted(r for m in inbox.messages for r in m.rcpt_tos)
     assert recipients == sorted(p.email for p in people)
     rows = session.exec(select(ReminderSent)).all()
-    assert len(rows) == 25 and {r.status for r in rows} == {"sent"}
+    assert len(rows) == 25 and {r.status for r in rows} == {"queued"}
+    messages = session.exec(select(OutboxMessage)).all()
+    assert len(messages) == 25 and all(m.sent_at for m in messages)

@@ -85,7 +85,6 @@ VALID: dict[Any, Value] = {
     "decision": "let_in",
     "participant": "all",
     "role": "learner",
-    "what": "reminders",
     "attendance": "yes",
     "minutes": "5",
     "scope": "modules",
@@ -108,7 +107,7 @@ VALID: dict[Any, Value] = {
 EXTRA_QUERY = {
     ("GET", "/account"): ["changed"],
     ("GET", "/hr/assignments"): ["done", "due", "people", "created", "already", "moved"],
-    ("GET", "/hr/reminders"): ["sent", "failed", "invited"],
+    ("GET", "/hr/reminders"): ["queued", "digests"],
 }
 EXTRA_FORM = {
     ("POST", "/modules/{module_id}/quiz"): [

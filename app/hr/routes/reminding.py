@@ -1,8 +1,6 @@
-"""Reminders: preview who gets what and when, send now, send queued invitations."""
+"""Reminders: preview who gets what and when (and what was delivered), queue today's now."""
 
 from __future__ import annotations
-
-from typing import Annotated
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
@@ -13,7 +11,7 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.deps import CatalogDep, CurrentUser, SettingsDep
-from app.forms import Hidden, Submitted, form_page
+from app.forms import Submitted, form_page
 from app.hr import invites, reminder_preview, reminders
 from app.hr.routes.common import hr_router
 from app.inputs import whole_number
@@ -40,14 +38,15 @@ def _context(
         "today": today,
         "planned": planned[:SHOWN],
         "planned_total": len(planned),
-        "due_now": len({p.email for p in planned if p.status in ("due now", "failed, will retry")}),
+        "due_now": len({p.email for p in planned if p.status == "due now"}),
         "failures": reminder_preview.failures(session, max_attempts=settings.outbox_max_attempts),
         "pending_invites": invites.pending_count(session),
+        "mail_today": reminder_preview.reminder_mail(
+            session, today=today, max_attempts=settings.outbox_max_attempts
+        ),
         "settings": settings,
         "done": {
-            k: n
-            for k in ("sent", "failed", "invited")
-            if (n := whole_number(query.get(k, ""))) is not None
+            k: n for k in ("queued", "digests") if (n := whole_number(query.get(k, ""))) is not None
         },
     }
 
@@ -65,17 +64,8 @@ def send_reminders(
     settings: SettingsDep,
     catalog: CatalogDep,
     user: CurrentUser,
-    what: Annotated[str, Hidden(max_length=20)] = "reminders",
 ) -> Response:
-    # Invitations are never sent from a request: the background sender delivers them.
-    report, invited = reminders.send_now(
-        session,
-        settings,
-        catalog,
-        actor_id=user.id,
-        reminders=what == "reminders",
-        invitations=False,
-    )
-    failed = len(report.failed) + len(invited.failed)
-    query = f"sent={len(report.sent)}&failed={failed}&invited={len(invited.sent)}"
+    # Only queued here, in this request's transaction: the outbox sender delivers them.
+    report = reminders.queue_due(session, settings, catalog, actor_id=user.id)
+    query = f"queued={len(report.queued)}&digests={len(report.digests)}"
     return RedirectResponse(f"/hr/reminders?{query}", status_code=303)

@@ -1,4 +1,7 @@
-"""noisy released scores: each sealed block's scenario sums carry noise drawn once
+"""noisy released scores, and reminders queued in the outbox
+
+Each sealed block's scenario sums carry noise drawn once; a reminder or digest claim points
+at the outbox message that carries it.
 
 Revision ID: 0007a
 Revises: 0006
@@ -42,8 +45,23 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("releasedscore", schema=None) as batch_op:
         batch_op.alter_column("noisy_points", existing_type=sa.Integer(), nullable=False)
+    for table in ("remindersent", "digestsent"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column("outbox_id", sa.Integer(), nullable=True))
+            batch_op.create_index(batch_op.f(f"ix_{table}_outbox_id"), ["outbox_id"], unique=False)
+            batch_op.create_foreign_key(
+                batch_op.f(f"fk_{table}_outbox_id_outboxmessage"),
+                "outboxmessage",
+                ["outbox_id"],
+                ["id"],
+            )
 
 
 def downgrade() -> None:
+    for table in ("remindersent", "digestsent"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(f"fk_{table}_outbox_id_outboxmessage", type_="foreignkey")
+            batch_op.drop_index(batch_op.f(f"ix_{table}_outbox_id"))
+            batch_op.drop_column("outbox_id")
     with op.batch_alter_table("releasedscore", schema=None) as batch_op:
         batch_op.drop_column("noisy_points")
