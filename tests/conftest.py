@@ -7,6 +7,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,22 @@ def _pg_admin(statement: str) -> None:
 
 def _pg_url(database: str) -> str:
     return make_url(PG_SERVER_URL).set(database=database).render_as_string(hide_password=False)
+
+
+@contextmanager
+def database_at(revision: str, directory: Path) -> Iterator[str]:
+    """A new database migrated only to `revision` (to test an upgrade with old rows); dropped after."""
+    name = f"t_old_{uuid.uuid4().hex[:12]}"
+    url = f"sqlite:///{directory / (name + '.db')}"
+    if ON_POSTGRES:
+        _pg_admin(f"CREATE DATABASE {name}")
+        url = _pg_url(name)
+    upgrade(url, revision)
+    try:
+        yield url
+    finally:
+        if ON_POSTGRES:
+            _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @pytest.fixture(scope="session")

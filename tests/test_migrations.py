@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401
 from app.db import make_engine
 from app.migrate import upgrade
-from tests.conftest import ON_POSTGRES, PG_SERVER_URL, _pg_admin, _pg_url
+from tests.conftest import ON_POSTGRES, PG_SERVER_URL, database_at
 
 
 def schema_of(engine: Engine) -> dict[str, Any]:
@@ -68,40 +68,34 @@ def test_sqlite_and_postgresql_get_the_same_schema(db_url: str, tmp_path: Path) 
 
 
 def test_upgrade_from_the_first_release_keeps_data(tmp_path: Path) -> None:
-    if ON_POSTGRES:
-        name = "t_upgrade_from_first"
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        _pg_admin(f"CREATE DATABASE {name}")
-        url = _pg_url(name)
-    else:
-        url = f"sqlite:///{tmp_path / 'old.db'}"
-    upgrade(url, "0001")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO department (id, name, created_at) VALUES (1, 'Sales', '2026-01-01 00:00:00+00:00');"
+    with database_at("0001", tmp_path) as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO department (id, name, created_at) "
+                    "VALUES (1, 'Sales', '2026-01-01 00:00:00+00:00');"
+                )
             )
-        )
-        conn.execute(
-            text(
-                'INSERT INTO "user" (id, email, name, role, department_id, active, created_at) '
-                "VALUES (1, 'old@example.com', 'Old Timer', 'learner', 1, true, '2026-01-01 00:00:00+00:00')"
+            conn.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, role, department_id, active, created_at) '
+                    "VALUES (1, 'old@example.com', 'Old Timer', 'learner', 1, true, "
+                    "'2026-01-01 00:00:00+00:00')"
+                )
             )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO quizattempt (id, user_id, module_id, submission_id, quiz_hash, submitted_at, "
-                "score, max_score, percent, pass_mark, passed) VALUES "
-                "(1, 1, 'why-allies-matter', 's1', 'h', '2026-01-02 00:00:00+00:00', 10, 12, 83, 80, true)"
+            conn.execute(
+                text(
+                    "INSERT INTO quizattempt (id, user_id, module_id, submission_id, quiz_hash, "
+                    "submitted_at, score, max_score, percent, pass_mark, passed) VALUES "
+                    "(1, 1, 'why-allies-matter', 's1', 'h', '2026-01-02 00:00:00+00:00', "
+                    "10, 12, 83, 80, true)"
+                )
             )
-        )
-    engine.dispose()
-    upgrade(url)
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        assert conn.execute(text('SELECT email FROM "user"')).scalar_one() == "old@example.com"
-        assert conn.execute(text("SELECT percent FROM quizattempt")).scalar_one() == 83
-    engine.dispose()
-    if ON_POSTGRES:
-        _pg_admin("DROP DATABASE IF EXISTS t_upgrade_from_first WITH (FORCE)")
+        engine.dispose()
+        upgrade(url)
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text('SELECT email FROM "user"')).scalar_one() == "old@example.com"
+            assert conn.execute(text("SELECT percent FROM quizattempt")).scalar_one() == 83
+        engine.dispose()

@@ -7,7 +7,6 @@ marked sent, and two senders never send one message twice.
 
 from __future__ import annotations
 
-import os
 import socket
 import statistics
 import threading
@@ -339,32 +338,26 @@ def test_invitations_queued_before_the_upgrade_are_delivered_after_it(
     tmp_path: Path, settings: Settings, inbox: Inbox
 ) -> None:
     from app.migrate import upgrade
-    from tests.conftest import ON_POSTGRES, _pg_admin, _pg_url
+    from tests.conftest import database_at
 
-    url = f"sqlite:///{tmp_path / 'old.db'}"
-    name = f"t_outbox_upgrade_{os.getpid()}"
-    if ON_POSTGRES:
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        _pg_admin(f"CREATE DATABASE {name}")
-        url = _pg_url(name)
-    upgrade(url, "0004")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                'INSERT INTO "user" (id, email, name, role, active, created_at) VALUES '
-                "(1, 'old@example.com', 'Old Timer', 'learner', true, '2026-01-01 00:00:00+00:00')"
+    with database_at("0004", tmp_path) as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    'INSERT INTO "user" (id, email, name, role, active, created_at) VALUES '
+                    "(1, 'old@example.com', 'Old Timer', 'learner', true, "
+                    "'2026-01-01 00:00:00+00:00')"
+                )
             )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO invite (user_id, created_at, attempts, last_error) "
-                "VALUES (1, '2026-01-01 00:00:00+00:00', 0, '')"
+            conn.execute(
+                text(
+                    "INSERT INTO invite (user_id, created_at, attempts, last_error) "
+                    "VALUES (1, '2026-01-01 00:00:00+00:00', 0, '')"
+                )
             )
-        )
-    engine.dispose()
-    upgrade(url)
-    assert deliver(settings.model_copy(update={"database_url": url})).sent == ["old@example.com"]
+        engine.dispose()
+        upgrade(url)
+        report = deliver(settings.model_copy(update={"database_url": url}))
+    assert report.sent == ["old@example.com"]
     assert "/invite/" in inbox.to("old@example.com")[0]
-    if ON_POSTGRES:
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

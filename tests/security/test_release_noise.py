@@ -16,6 +16,7 @@ import secrets
 import statistics
 import uuid
 from collections import Counter
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -32,7 +33,7 @@ from app.migrate import upgrade
 from app.models import AttemptAnswer, Department, QuizAttempt, ReleaseBlock, ReleasedScore, User
 from app.privacy import EPSILON, noise
 from tests.concurrency import at_once
-from tests.conftest import ON_POSTGRES, _pg_admin, _pg_url
+from tests.conftest import database_at
 from tests.hr.factories import make_attempt, make_department, make_people
 from tests.security.people_helpers import signed_in
 from tests.security.test_differencing import hr_client, view
@@ -248,40 +249,30 @@ def test_a_department_of_forty_keeps_a_useful_figure(app: FastAPI, session: Sess
     assert sum(e <= 25 for e in errors) >= 0.9 * departments, errors
 
 
-def test_blocks_sealed_before_the_upgrade_get_their_noise_once(tmp_path: object) -> None:
-    if ON_POSTGRES:
-        name = "t_noise_upgrade"
-        _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        _pg_admin(f"CREATE DATABASE {name}")
-        url = _pg_url(name)
-    else:
-        url = f"sqlite:///{tmp_path}/old.db"
-    upgrade(url, "0006")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO releaseblock (id, module_id, pooled, people, released_at) "
-                "VALUES (1, 'first-steps', false, 5, '2026-12-01 00:00:00+00:00')"
-            )
-        )
-        for i in range(40):
+def test_blocks_sealed_before_the_upgrade_get_their_noise_once(tmp_path: Path) -> None:
+    with database_at("0006", tmp_path) as url:
+        engine = make_engine(url)
+        with engine.begin() as conn:
             conn.execute(
                 text(
-                    "INSERT INTO releasedscore (block_id, scenario_id, people, points) "
-                    f"VALUES (1, 's{i}', 5, 6)"
+                    "INSERT INTO releaseblock (id, module_id, pooled, people, released_at) "
+                    "VALUES (1, 'first-steps', false, 5, '2026-12-01 00:00:00+00:00')"
                 )
             )
-    engine.dispose()
-    upgrade(url)
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        noisy = conn.execute(text("SELECT noisy_points FROM releasedscore ORDER BY id")).all()
-    upgrade(url)  # at the head already: nothing is drawn again
-    with engine.connect() as conn:
-        again = conn.execute(text("SELECT noisy_points FROM releasedscore ORDER BY id")).all()
-    engine.dispose()
+            for i in range(40):
+                conn.execute(
+                    text(
+                        "INSERT INTO releasedscore (block_id, scenario_id, people, points) "
+                        f"VALUES (1, 's{i}', 5, 6)"
+                    )
+                )
+        upgrade(url)
+        read = text("SELECT noisy_points FROM releasedscore ORDER BY id")
+        with engine.connect() as conn:
+            noisy = conn.execute(read).all()
+        upgrade(url)  # at the head already: nothing is drawn again
+        with engine.connect() as conn:
+            again = conn.execute(read).all()
+        engine.dispose()
     assert noisy == again and len(noisy) == 40
     assert len({n for (n,) in noisy}) > 1  # drawn per figure, not one shift for all
-    if ON_POSTGRES:
-        _pg_admin("DROP DATABASE IF EXISTS t_noise_upgrade WITH (FORCE)")
