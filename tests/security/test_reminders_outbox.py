@@ -93,9 +93,9 @@ def test_two_clicks_and_the_nightly_run_at_once_queue_each_reminder_once(
     assert len({c.outbox_id for c in claims}) == 30
     assert len(session.exec(select(DigestSent)).all()) == 1
     assert inbox.messages == []  # requests queue; they never send
-    assert len(deliver(settings).sent) == 31
+    assert len(deliver(mail_settings).sent) == 31
     assert at_once(lambda: click(first), nightly) == [0, 0]
-    deliver(settings)
+    deliver(mail_settings)
     assert sorted(r for m in inbox.messages for r in m.rcpt_tos) == sorted(
         [f"p{i}@example.com" for i in range(30)] + ["boss@example.com"]
     )
