@@ -64,6 +64,45 @@ def nul_free(value: str) -> str:
 
 NulFreeStr = Annotated[str, AfterValidator(nul_free)]
 
+# Line breaks, tabs and other control characters, and the Unicode line separators.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_MESSAGE = "contains a line break or control character; write it on one line"
+EMAIL_SHAPE = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+$")
+
+
+def one_line_problem(value: str) -> str | None:
+    """Why a name or department name is refused, or None.
+
+    Names go into e-mails HR sends in the organisation's name: a line break in one could
+    write lines of its own (a fake notice) into the message body.
+    """
+    return CONTROL_MESSAGE if CONTROL.search(value) else None
+
+
+def one_line(value: str) -> str:
+    if (problem := one_line_problem(value)) is not None:
+        raise ValueError(problem)
+    return value
+
+
+OneLineStr = Annotated[str, AfterValidator(one_line)]
+
+
+def email_problem(email: str) -> str | None:
+    """Why a work address is refused, or None (the caller has lower-cased it).
+
+    ASCII only and no empty parts, so a look-alike (a full-width letter, "hr@example.com.")
+    cannot become a second account whose mail reaches someone else's mailbox.
+    """
+    if not EMAIL_SHAPE.match(email):
+        return f"“{email}” is not a valid email address"
+    if not email.isascii():
+        return f"“{email}” has characters outside ASCII; write the address in plain ASCII"
+    local, domain = email.rsplit("@", 1)
+    if ".." in email or local.startswith(".") or local.endswith(".") or domain.endswith("."):
+        return f"“{email}” has an empty part between dots; remove the extra dot"
+    return None
+
 
 def _error(loc: tuple[str, ...], value: str) -> dict[str, Any]:
     return {"type": "nul_character", "loc": loc, "msg": f"Value {NUL_MESSAGE}.", "input": value}

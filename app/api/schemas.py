@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import NulFreeStr
+from app.inputs import NulFreeStr, OneLineStr
 from app.models import Role
 
 
@@ -47,8 +47,8 @@ class PersonIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: NulFreeStr = Field(max_length=320, examples=["ana@example.com"])
-    name: NulFreeStr = Field(min_length=1, max_length=200, examples=["Ana Example"])
-    department: NulFreeStr | None = Field(default=None, max_length=200)
+    name: OneLineStr = Field(min_length=1, max_length=200, examples=["Ana Example"])
+    department: OneLineStr | None = Field(default=None, max_length=200)
     manager_email: NulFreeStr | None = Field(default=None, max_length=320)
     role: Role | None = None
     active: bool | None = None

@@ -28,9 +28,8 @@ from app.hr.account_changes import (
     is_protected,
     protected_changes,
 )
-from app.hr.import_plan import EMAIL
 from app.hr.managers import loop_through, serialize_manager_changes
-from app.inputs import whole_number
+from app.inputs import email_problem, whole_number
 from app.models import (
     ApiKey,
     Assignment,
@@ -131,8 +130,8 @@ def put_person(
     email = body.email.strip().lower()
     if not external_id or len(external_id) > 200:
         raise Invalid("external_id: use 1 to 200 characters.")
-    if not EMAIL.match(email):
-        raise Invalid(f"email: “{body.email}” is not a valid email address.")
+    if (problem := email_problem(email)) is not None:
+        raise Invalid(f"email: {problem}.")
     if body.manager_email:
         serialize_manager_changes(session)  # before reading any chain: see its docstring
     user = session.exec(select(User).where(User.external_id == external_id)).first()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -14,9 +13,9 @@ from app.hr.account_changes import is_protected
 from app.hr.csvfile import CsvRecord, CsvTable
 from app.hr.dbutil import select_columns
 from app.hr.import_rules import loop_problems, protected_problems
+from app.inputs import email_problem, one_line_problem
 from app.models import Department, Role, User
 
-EMAIL = re.compile(r"^[^@\s,;<>\"']+@[^@\s,;<>\"']+\.[^@\s,;<>\"']+$")
 LIMITS = {"email": 320, "name": 200, "department": 200, "external_id": 200}
 ROLES = tuple(Role.__members__)
 
@@ -152,10 +151,13 @@ def _clean(record: CsvRecord, columns: list[str], errors: list[RowError]) -> Per
     email = values["email"].lower()
     if not email:
         errors.append(RowError(line, "email", "is missing; add the person's work email"))
-    elif not EMAIL.match(email):
-        errors.append(RowError(line, "email", f"“{email}” is not a valid email address"))
+    elif (problem := email_problem(email)) is not None:
+        errors.append(RowError(line, "email", problem))
     if not values["name"]:
         errors.append(RowError(line, "name", "is missing; add the person's full name"))
+    for column in ("name", "department"):
+        if (problem := one_line_problem(values.get(column, ""))) is not None:
+            errors.append(RowError(line, column, problem))
     for name, limit in LIMITS.items():
         if len(values.get(name, "")) > limit:
             errors.append(RowError(line, name, f"is longer than {limit} characters"))
