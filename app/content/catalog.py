@@ -23,6 +23,8 @@ from app.content.schema import (
     QuizFile,
 )
 
+# A quiz file as read: its model, content hash, path in the course and the line of each key.
+QuizSource = tuple[QuizFile, str, str, dict[Path_, int]]
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
 QUIZ_SUFFIXES = (".yaml", ".yml")
 
@@ -88,6 +90,12 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
         return None, problems
     ordered = tuple(sorted(modules, key=lambda m: m.order))
     return Catalog(modules=ordered, by_id={m.id: m for m in ordered}), []
+
+
+def read_quiz_files(content_dir: Path) -> tuple[list[QuizSource], list[ContentProblem]]:
+    """The quiz files that parse and validate on their own, lessons aside (the cue report)."""
+    problems: list[ContentProblem] = []
+    return _load_quizzes(content_dir, problems, set()), problems
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -177,11 +185,9 @@ def _load_lessons(root: Path, problems: list[ContentProblem]) -> list[_Lesson]:
     return lessons
 
 
-def _load_quizzes(
-    root: Path, problems: list[ContentProblem], broken: set[str]
-) -> list[tuple[QuizFile, str, str, dict[Path_, int]]]:
+def _load_quizzes(root: Path, problems: list[ContentProblem], broken: set[str]) -> list[QuizSource]:
     """Valid quizzes; `broken` collects module ids whose quiz exists but has problems."""
-    quizzes: list[tuple[QuizFile, str, str, dict[Path_, int]]] = []
+    quizzes: list[QuizSource] = []
     directory = root / "quizzes"
     if not directory.is_dir():
         problems.append(ContentProblem("quizzes", 1, "quizzes", "folder missing; create quizzes/"))
@@ -317,7 +323,7 @@ def _sections(lesson: _Lesson, problems: list[ContentProblem]) -> tuple[LessonSe
 
 def _assemble(
     lessons: list[_Lesson],
-    quizzes: list[tuple[QuizFile, str, str, dict[Path_, int]]],
+    quizzes: list[QuizSource],
     problems: list[ContentProblem],
     broken: set[str],
 ) -> list[Module]:
@@ -334,7 +340,7 @@ def _assemble(
                         f"`{getattr(lesson.meta, key)}` is used by another lesson; make it unique",
                     )
                 )
-    by_module: dict[str, tuple[QuizFile, str, str, dict[Path_, int]]] = {}
+    by_module: dict[str, QuizSource] = {}
     for quiz_file, digest, path, lines in quizzes:
         if quiz_file.module not in ids:
             problems.append(

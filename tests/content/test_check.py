@@ -35,7 +35,7 @@ def problems_for(course: Path) -> list[str]:
 
 def test_fixture_course_is_valid(course: Path) -> None:
     catalog = load_catalog(course)
-    assert catalog.counts() == {"modules": 2, "lessons": 2, "scenarios": 3, "choices": 9}
+    assert catalog.counts() == {"modules": 2, "lessons": 2, "scenarios": 3, "choices": 10}
 
 
 def test_yaml_syntax_error_reports_file_and_line(course: Path) -> None:
@@ -158,8 +158,9 @@ def test_cli_check_json_counts_on_valid_content(
             "modules": 2,
             "lessons": 2,
             "scenarios": 3,
-            "choices": 9,
+            "choices": 10,
             "errors": [],
+            "cue_warnings": 0,
         }
     finally:
         get_settings.cache_clear()
