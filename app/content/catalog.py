@@ -398,6 +398,7 @@ def _assemble(
             quiz_file.facilitator,
             digest,
             quiz_path,
+            quiz_file.draw,
         )
         words = sum(len(s.text.split()) for s in sections)
         modules.append(Module(lesson.meta, sections, quiz, lesson.path, words))

@@ -110,6 +110,7 @@ class Quiz:
     facilitator: FacilitatorNotes | None
     content_hash: str
     path: str
+    draw: int = 6  # scenarios per attempt
 
     @property
     def max_score(self) -> int:

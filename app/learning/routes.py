@@ -18,10 +18,10 @@ from app.errors import NotFound
 from app.forms import Submitted, form_page
 from app.inputs import WholeNumber
 from app.kept_forms import keeps_form
-from app.learning import attempts, certificates, progress, signed_out
+from app.learning import attempts, certificates, draws, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
-from app.models import Certificate, Reflection
+from app.models import Certificate, Reflection, User
 from app.rawsql import Source
 from app.request_checks import checked_router
 from app.templating import is_htmx, render
@@ -167,16 +167,34 @@ async def quiz_page(
     request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
-    back = await signed_out.quiz_back(request, module, user)
-    context = _quiz_context(module, back.fields, {}, notice=back.notice)
+    paper = await _paper_to_answer(request, module, user)
+    back = await signed_out.quiz_back(request, module, user, paper)
+    context = _quiz_context(module, paper, back.fields, {}, notice=back.notice)
     return back.settle(request, render(request, "learning/quiz.html", context))
 
 
+async def _paper_to_answer(request: Request, module: Module, user: User) -> draws.Paper:
+    """The learner's open draw of this quiz (a read), or a new one (a write) if none."""
+    user_id = user.id or 0
+    found = await run_read(request, partial(draws.open_paper, user_id=user_id, module=module))
+    if found is not None:
+        return found
+    draw = partial(draws.paper_to_answer, user_id=user_id, module=module)
+    return await run_batched_write(request, draw)
+
+
 def _quiz_context(
-    module, answers: dict[str, str], errors: dict[str, str], message: str = "", notice: str = ""
-) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    module: Module,
+    paper: draws.Paper,
+    answers: dict[str, str],
+    errors: dict[str, str],
+    message: str = "",
+    notice: str = "",
+) -> dict[str, Any]:
     return {
         "module": module,
+        "paper": paper,
+        "shown": paper.shown(module.quiz),
         "answers": answers,
         "errors": errors,
         "message": message,
@@ -198,39 +216,55 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
     }
     quiz_hash = form.get("quiz_hash", "")
     submission_id = form.get("submission_id", "")[:64] or uuid.uuid4().hex
+    draw_id = _draw_id(form.get("draw_id", ""))
+    paper = await _submitted_paper(request, module, user, draw_id)
+    answers = paper.resolve(module.quiz, answers)
     try:
-        if quiz_hash == module.quiz.content_hash:
+        if quiz_hash == module.quiz.content_hash == paper.quiz_hash:
             scored = attempts.score_attempt(
                 catalog,
                 user=user,
                 module_id=module.id,
                 answers=answers,
                 submission_id=submission_id,
+                paper=paper,
             )
             write = partial(attempts.store_attempt, catalog=catalog, scored=scored)
             submitted = await run_batched_write(request, write)
         else:  # stale page: a repeat of a stored submission, or the quiz changed
             submitted = await run_read(
-                request, attempts.stale_submission, user.id or 0, submission_id
+                request, attempts.stale_submission, user.id or 0, submission_id, paper.draw_id
             )
     except attempts.QuizChanged as exc:
-        return render(
-            request,
-            "learning/quiz.html",
-            _quiz_context(module, signed_out.still_valid(module, answers), {}, exc.message),
-            status_code=409,
-        )
+        fresh = await _paper_to_answer(request, module, user)
+        kept = signed_out.still_valid(module, answers)
+        context = _quiz_context(module, fresh, kept, {}, exc.message)
+        return render(request, "learning/quiz.html", context, status_code=409)
     except AnswerError as exc:
         message = "Some answers need your attention before the quiz can be scored."
-        return render(
-            request,
-            "learning/quiz.html",
-            _quiz_context(module, answers, exc.problems, message),
-            status_code=422,
-        )
+        context = _quiz_context(module, paper, answers, exc.problems, message)
+        return render(request, "learning/quiz.html", context, status_code=422)
     return RedirectResponse(
         f"/modules/{module.id}/attempts/{submitted.attempt.id}", status_code=303
     )
+
+
+def _draw_id(raw: str) -> int | None:
+    """The posted draw id; None when absent (a page from before draws, or a bare post)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
+
+
+async def _submitted_paper(
+    request: Request, module: Module, user: User, draw_id: int | None
+) -> draws.Paper:
+    """The paper a submission answers: the draw it names (the learner's own), else the open one."""
+    if draw_id is None:
+        return await _paper_to_answer(request, module, user)
+    read = partial(draws.paper_of_draw, draw_id=draw_id, user_id=user.id or 0, module_id=module.id)
+    paper = await run_read(request, read)
+    if paper is None:
+        raise NotFound("That quiz attempt does not exist. Open the quiz again to answer it.")
+    return paper
 
 
 @router.get("/modules/{module_id}/attempts/{attempt_id}")
@@ -246,13 +280,16 @@ def attempt_result(
     attempt = attempts.attempt_for(session, user=user, attempt_id=attempt_id)
     if attempt.module_id != module.id:
         raise NotFound("That attempt does not belong to this module.")
+    answers = attempts.answers_for(session, attempt.id or 0)
+    paper = draws.paper_of_attempt(session, attempt, module.quiz, list(answers))
     return render(
         request,
         "learning/result.html",
         {
             "module": module,
             "attempt": attempt,
-            "answers": attempts.answers_for(session, attempt.id or 0),
+            "shown": paper.shown(module.quiz),
+            "answers": answers,
             "same_version": attempt.quiz_hash == module.quiz.content_hash,
             "history": attempts.history(session, user_id=user.id or 0, module_id=module.id),
             "row": progress.module_progress(session, module, user.id or 0),

@@ -24,10 +24,12 @@ from sqlmodel import Session, col, select
 from app.auth.kept import KEEP_FOR
 from app.clock import utcnow
 from app.config import Settings
+from app.content.catalog import load_catalog
 from app.learning.signed_out import QUIZ_BACK, QUIZ_CHANGED_BACK, REFLECTION_BACK
 from app.models import KeptForm, LoginSession, QuizAttempt, Reflection, User
-from tests.conftest import csrf_from
+from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import PASSWORD, make_user
+from tests.learning.quiz_pages import checked as page_checked
 
 IDLE_MINUTES = 15
 QUIZ = "/modules/first-steps/quiz"
@@ -36,6 +38,7 @@ SIGNED_OUT = (
     "Sign in again and your answers will be waiting."
 )
 PICKS = {"standup": "credit", "review": "joke"}
+CATALOG = load_catalog(FIXTURE_COURSE)
 HIDDEN = re.compile(r'name="(quiz_hash|submission_id|next)" value="([^"]*)"')
 
 
@@ -76,8 +79,7 @@ def go_idle(session: Session, email: str) -> None:
 
 def checked(html: str) -> dict[str, str]:
     """The radio buttons the page shows as chosen, as {scenario: choice}."""
-    found = re.findall(r'name="answer-([\w-]+)" value="([\w-]+)"\s+checked', html)
-    return dict(found)
+    return page_checked(CATALOG, "first-steps", html)
 
 
 def kept_rows(session: Session) -> int:
