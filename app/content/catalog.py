@@ -118,6 +118,11 @@ def _explain(err: Any) -> str:
     name = loc[-1] if loc else "value"
     if kind == "missing":
         return f"is required; add `{name}:` here"
+    if kind == "extra_forbidden" and loc == ("minutes",):
+        return (
+            "is worked out from the lesson's and quiz's words now; remove this line "
+            "(see docs/writing-a-module.md)"
+        )
     if kind == "extra_forbidden":
         return "is not a known field; remove it or fix its spelling (see docs/writing-a-module.md)"
     if name == "pass_mark" and kind == "less_than_equal":
