@@ -6,14 +6,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from tests.api.conftest import bearer, read_key  # noqa: F401
+from app.api.keys import create_key
+from tests.api.conftest import bearer
 from tests.conftest import login
 from tests.factories import make_user
 
 
 def test_dashboard_and_api_show_the_computed_minutes(
-    client: TestClient, session: Session, app: FastAPI, read_key: str
+    client: TestClient, session: Session, app: FastAPI
 ) -> None:
+    read_key = create_key(session, name="reporting", scopes=["read"], actor_id=None)[1]
     catalog = app.state.catalog
     assert [m.minutes for m in catalog.modules] == [1, 1]  # a few dozen words each
     make_user(session)
