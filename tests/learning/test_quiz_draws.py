@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+from app.live.service import create_session
 from app.models import AttemptAnswer, DrawnScenario, QuizAttempt, QuizDraw
 from tests.conftest import FIXTURE_COURSE, csrf_from, login
 from tests.factories import make_user
@@ -246,3 +247,16 @@ def test_attempt_from_before_draws_shows_what_it_asked(
     asked = shown(app.state.catalog, "first-steps", client.get(QUIZ).text)
     assert not {"pool-2", "pool-5"} & set(asked)
     assert session.exec(select(QuizDraw)).one().user_id == user_id
+
+
+def test_a_live_session_chooses_from_the_whole_pool(session: Session, app: FastAPI) -> None:
+    facilitator = make_user(session, "fay@example.com", role="facilitator")
+    everything = [f"pool-{n}" for n in range(POOL)]
+    live = create_session(
+        session,
+        app.state.catalog,
+        facilitator=facilitator,
+        module_id="first-steps",
+        scenario_ids=everything,
+    )
+    assert live.scenario_list == everything  # more than one attempt's draw of DRAW
