@@ -29,6 +29,7 @@ from app.learning.signed_out import QUIZ_BACK, QUIZ_CHANGED_BACK, REFLECTION_BAC
 from app.models import KeptForm, LoginSession, QuizAttempt, Reflection, User
 from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import PASSWORD, make_user
+from tests.learning.quiz_pages import answer_fields, draw_id
 from tests.learning.quiz_pages import checked as page_checked
 
 IDLE_MINUTES = 15
@@ -336,3 +337,20 @@ def test_reflection_saved_after_expiry_comes_back_unsaved_after_sign_in(
     page = client.get("/modules/first-steps").text
     assert text in page and REFLECTION_BACK in page
     assert session.exec(select(func.count()).select_from(Reflection)).one() == 0
+
+
+def test_kept_letters_come_back_as_the_options_they_chose_on_that_draw(
+    client: TestClient, session: Session
+) -> None:
+    make_user(session, "ana@example.com", name="Ana")
+    assert sign_in(client, "ana@example.com").status_code == 303
+    html = client.get(QUIZ).text
+    fields = {"csrf_token": csrf_from(html), **dict(HIDDEN.findall(html))}
+    fields["draw_id"] = draw_id(html)
+    go_idle(session, "ana@example.com")
+    letters = answer_fields(CATALOG, "first-steps", html, PICKS)
+    assert set(letters.values()) <= set("ABCD")
+    assert client.post(QUIZ, data={**fields, **letters}).status_code == 303
+    sign_in(client, "ana@example.com", QUIZ)
+    back = client.get(QUIZ).text
+    assert draw_id(back) == fields["draw_id"] and checked(back) == PICKS
