@@ -18,10 +18,10 @@ from app.errors import NotFound
 from app.forms import Submitted, form_page
 from app.inputs import WholeNumber
 from app.kept_forms import keeps_form
-from app.learning import attempts, certificates, draws, progress, signed_out
+from app.learning import attempts, certificates, draws, papers, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
-from app.models import Certificate, Reflection, User
+from app.models import Certificate, Reflection
 from app.rawsql import Source
 from app.request_checks import checked_router
 from app.templating import is_htmx, render
@@ -167,20 +167,10 @@ async def quiz_page(
     request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
-    paper = await _paper_to_answer(request, module, user)
+    paper = await papers.to_answer(request, module, user)
     back = await signed_out.quiz_back(request, module, user, paper)
     context = _quiz_context(module, paper, back.fields, {}, notice=back.notice)
     return back.settle(request, render(request, "learning/quiz.html", context))
-
-
-async def _paper_to_answer(request: Request, module: Module, user: User) -> draws.Paper:
-    """The learner's open draw of this quiz (a read), or a new one (a write) if none."""
-    user_id = user.id or 0
-    found = await run_read(request, partial(draws.open_paper, user_id=user_id, module=module))
-    if found is not None:
-        return found
-    draw = partial(draws.paper_to_answer, user_id=user_id, module=module)
-    return await run_batched_write(request, draw)
 
 
 def _quiz_context(
@@ -216,8 +206,8 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
     }
     quiz_hash = form.get("quiz_hash", "")
     submission_id = form.get("submission_id", "")[:64] or uuid.uuid4().hex
-    draw_id = _draw_id(form.get("draw_id", ""))
-    paper = await _submitted_paper(request, module, user, draw_id)
+    draw_id = papers.draw_id(form.get("draw_id", ""))
+    paper = await papers.submitted(request, module, user, draw_id)
     answers = paper.resolve(module.quiz, answers)
     try:
         if quiz_hash == module.quiz.content_hash == paper.quiz_hash:
@@ -236,7 +226,7 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
                 request, attempts.stale_submission, user.id or 0, submission_id, paper.draw_id
             )
     except attempts.QuizChanged as exc:
-        fresh = await _paper_to_answer(request, module, user)
+        fresh = await papers.to_answer(request, module, user)
         kept = signed_out.still_valid(module, answers)
         context = _quiz_context(module, fresh, kept, {}, exc.message)
         return render(request, "learning/quiz.html", context, status_code=409)
@@ -247,24 +237,6 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
     return RedirectResponse(
         f"/modules/{module.id}/attempts/{submitted.attempt.id}", status_code=303
     )
-
-
-def _draw_id(raw: str) -> int | None:
-    """The posted draw id; None when absent (a page from before draws, or a bare post)."""
-    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
-
-
-async def _submitted_paper(
-    request: Request, module: Module, user: User, draw_id: int | None
-) -> draws.Paper:
-    """The paper a submission answers: the draw it names (the learner's own), else the open one."""
-    if draw_id is None:
-        return await _paper_to_answer(request, module, user)
-    read = partial(draws.paper_of_draw, draw_id=draw_id, user_id=user.id or 0, module_id=module.id)
-    paper = await run_read(request, read)
-    if paper is None:
-        raise NotFound("That quiz attempt does not exist. Open the quiz again to answer it.")
-    return paper
 
 
 @router.get("/modules/{module_id}/attempts/{attempt_id}")
