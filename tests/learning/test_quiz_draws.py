@@ -252,11 +252,12 @@ def test_attempt_from_before_draws_shows_what_it_asked(
 def test_a_live_session_chooses_from_the_whole_pool(session: Session, app: FastAPI) -> None:
     facilitator = make_user(session, "fay@example.com", role="facilitator")
     everything = [f"pool-{n}" for n in range(POOL)]
-    live = create_session(
-        session,
-        app.state.catalog,
-        facilitator=facilitator,
-        module_id="first-steps",
-        scenario_ids=everything,
-    )
-    assert live.scenario_list == everything  # more than one attempt's draw of DRAW
+    with Session(app.state.engine) as transactional:  # the service nests a savepoint
+        live = create_session(
+            transactional,
+            app.state.catalog,
+            facilitator=facilitator,
+            module_id="first-steps",
+            scenario_ids=everything,
+        )
+        assert live.scenario_list == everything  # more than one attempt's draw of DRAW
