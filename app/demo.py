@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.content.schema import Module, Quiz
+from app.content.schema import Module, Quiz, Scenario
+from app.learning.draws import draw
 from app.learning.scoring import Score, score_answers
 from app.models import (
     Assignment,
@@ -18,8 +19,10 @@ from app.models import (
     Certificate,
     Completion,
     Department,
+    DrawnScenario,
     LessonProgress,
     QuizAttempt,
+    QuizDraw,
     Role,
     User,
 )
@@ -228,29 +231,50 @@ def _progress(
         )
 
 
-def random_score(rng: random.Random, quiz: Quiz, *, best_rate: float) -> Score:
+def random_score(
+    rng: random.Random, quiz: Quiz, *, best_rate: float, asked: list[Scenario] | None = None
+) -> Score:
     """One plausible answer set, scored: the best choice with `best_rate`, else any choice."""
+    asked = list(quiz.scenarios) if asked is None else asked
     answers = {
         s.id: s.best_choices[0].id if rng.random() < best_rate else rng.choice(s.choices).id
-        for s in quiz.scenarios
+        for s in asked
     }
-    return score_answers(quiz, answers)
+    return score_answers(quiz, answers, asked)
 
 
 def _attempt(
     session: Session, rng: random.Random, user: User, module: Module, at: datetime, *, passing: bool
 ) -> None:
     quiz = module.quiz
+    paper = draw(quiz, {}, rng)
+    asked = [s for item in paper if (s := quiz.scenario(item.scenario_id)) is not None]
     for _ in range(50):
-        score = random_score(rng, quiz, best_rate=0.9 if passing else 0.45)
+        score = random_score(rng, quiz, best_rate=0.9 if passing else 0.45, asked=asked)
         if score.passed == passing:
             break
+    started = at - timedelta(minutes=rng.randint(3, 15))
+    drawn = QuizDraw(
+        user_id=user.id or 0, module_id=module.id, quiz_hash=quiz.content_hash, drawn_at=started
+    )
+    session.add(drawn)
+    session.flush()
+    session.add_all(
+        DrawnScenario(
+            draw_id=drawn.id or 0,
+            position=n,
+            scenario_id=item.scenario_id,
+            choice_order=",".join(item.choice_ids),
+        )
+        for n, item in enumerate(paper)
+    )
     attempt = QuizAttempt(
         user_id=user.id or 0,
         module_id=module.id,
         submission_id=uuid.uuid4().hex,
         quiz_hash=quiz.content_hash,
-        started_at=at - timedelta(minutes=rng.randint(3, 15)),
+        started_at=started,
+        draw_id=drawn.id,
         submitted_at=at,
         score=score.total,
         max_score=score.max_score,

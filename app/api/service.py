@@ -49,7 +49,7 @@ def modules(catalog: Catalog) -> list[ModuleOut]:
             id=m.id,
             title=m.title,
             order=m.order,
-            minutes=m.meta.minutes,
+            minutes=m.minutes,
             pass_mark=m.quiz.pass_mark,
             scenarios=len(m.quiz.scenarios),
         )

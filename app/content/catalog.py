@@ -23,6 +23,8 @@ from app.content.schema import (
     QuizFile,
 )
 
+# A quiz file as read: its model, content hash, path in the course and the line of each key.
+QuizSource = tuple[QuizFile, str, str, dict[Path_, int]]
 LESSON_NAME = re.compile(r"^(\d{2})-([a-z0-9-]+)\.md$")
 QUIZ_SUFFIXES = (".yaml", ".yml")
 
@@ -90,6 +92,12 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
     return Catalog(modules=ordered, by_id={m.id: m for m in ordered}), []
 
 
+def read_quiz_files(content_dir: Path) -> tuple[list[QuizSource], list[ContentProblem]]:
+    """The quiz files that parse and validate on their own, lessons aside (the cue report)."""
+    problems: list[ContentProblem] = []
+    return _load_quizzes(content_dir, problems, set()), problems
+
+
 def _rel(path: Path, root: Path) -> str:
     try:
         return str(path.relative_to(root))
@@ -110,6 +118,11 @@ def _explain(err: Any) -> str:
     name = loc[-1] if loc else "value"
     if kind == "missing":
         return f"is required; add `{name}:` here"
+    if kind == "extra_forbidden" and loc == ("minutes",):
+        return (
+            "is worked out from the lesson's and quiz's words now; remove this line "
+            "(see docs/writing-a-module.md)"
+        )
     if kind == "extra_forbidden":
         return "is not a known field; remove it or fix its spelling (see docs/writing-a-module.md)"
     if name == "pass_mark" and kind == "less_than_equal":
@@ -177,11 +190,9 @@ def _load_lessons(root: Path, problems: list[ContentProblem]) -> list[_Lesson]:
     return lessons
 
 
-def _load_quizzes(
-    root: Path, problems: list[ContentProblem], broken: set[str]
-) -> list[tuple[QuizFile, str, str, dict[Path_, int]]]:
+def _load_quizzes(root: Path, problems: list[ContentProblem], broken: set[str]) -> list[QuizSource]:
     """Valid quizzes; `broken` collects module ids whose quiz exists but has problems."""
-    quizzes: list[tuple[QuizFile, str, str, dict[Path_, int]]] = []
+    quizzes: list[QuizSource] = []
     directory = root / "quizzes"
     if not directory.is_dir():
         problems.append(ContentProblem("quizzes", 1, "quizzes", "folder missing; create quizzes/"))
@@ -317,7 +328,7 @@ def _sections(lesson: _Lesson, problems: list[ContentProblem]) -> tuple[LessonSe
 
 def _assemble(
     lessons: list[_Lesson],
-    quizzes: list[tuple[QuizFile, str, str, dict[Path_, int]]],
+    quizzes: list[QuizSource],
     problems: list[ContentProblem],
     broken: set[str],
 ) -> list[Module]:
@@ -334,7 +345,7 @@ def _assemble(
                         f"`{getattr(lesson.meta, key)}` is used by another lesson; make it unique",
                     )
                 )
-    by_module: dict[str, tuple[QuizFile, str, str, dict[Path_, int]]] = {}
+    by_module: dict[str, QuizSource] = {}
     for quiz_file, digest, path, lines in quizzes:
         if quiz_file.module not in ids:
             problems.append(
@@ -392,6 +403,7 @@ def _assemble(
             quiz_file.facilitator,
             digest,
             quiz_path,
+            quiz_file.draw,
         )
         words = sum(len(s.text.split()) for s in sections)
         modules.append(Module(lesson.meta, sections, quiz, lesson.path, words))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -29,12 +30,13 @@ class LessonMeta(Strict):
     id: str = Field(pattern=SLUG, max_length=100)
     title: str = Field(min_length=1, max_length=200)
     order: int = Field(ge=0, le=999)
-    minutes: int = Field(ge=1, le=240)
     summary: str = Field(min_length=1, max_length=400)
     objectives: list[str] = Field(min_length=1, max_length=4)
     sources: list[str] = Field(min_length=1)
 
 
+LESSON_WORDS_A_MINUTE = 200
+QUIZ_WORDS_A_MINUTE = 150
 ScenarioTag = Literal["intersectional", "manager", "bystander"]
 
 
@@ -67,6 +69,12 @@ class Scenario(Strict):
 
     def choice(self, choice_id: str) -> Choice | None:
         return next((c for c in self.choices if c.id == choice_id), None)
+
+    @property
+    def words(self) -> int:
+        """What a learner reads to answer it (feedback comes after, on the result page)."""
+        texts = [self.title, self.situation, self.question, *(c.text for c in self.choices)]
+        return sum(len(text.split()) for text in texts)
 
 
 class TimingStep(Strict):
@@ -110,6 +118,7 @@ class Quiz:
     facilitator: FacilitatorNotes | None
     content_hash: str
     path: str
+    draw: int = 6  # scenarios per attempt
 
     @property
     def max_score(self) -> int:
@@ -117,6 +126,12 @@ class Quiz:
 
     def scenario(self, scenario_id: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.id == scenario_id), None)
+
+    @property
+    def draw_words(self) -> float:
+        """Words one attempt asks on average: a scenario's mean words times the draw size."""
+        words = [s.words for s in self.scenarios]
+        return sum(words) / len(words) * min(self.draw, len(words)) if words else 0.0
 
 
 @dataclass(frozen=True)
@@ -127,6 +142,13 @@ class Module:
     path: str
     word_count: int
     facilitator_html: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def minutes(self) -> int:
+        """Reading time, from the words: the lesson at 200 a minute, a draw at 150."""
+        return math.ceil(
+            self.word_count / LESSON_WORDS_A_MINUTE + self.quiz.draw_words / QUIZ_WORDS_A_MINUTE
+        )
 
     @property
     def id(self) -> str:

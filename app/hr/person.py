@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from app.hr.account_changes import deactivated
 from app.hr.reports import NO_DEPARTMENT
 from app.models import (
     Assignment,
+    AttemptAnswer,
     Completion,
     Department,
     Invite,
@@ -35,6 +36,8 @@ class ModuleRecord:
     read_at: datetime | None
     attempts: list[QuizAttempt]
     completed_at: datetime | None
+    # Attempt id -> titles of the scenarios that attempt asked, in the order asked.
+    asked: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def best(self) -> int | None:
@@ -118,6 +121,7 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         .order_by(col(QuizAttempt.submitted_at), col(QuizAttempt.id))
     ):
         attempts.setdefault(attempt.module_id, []).append(attempt)
+    asked = _asked(session, user_id)
     invite = session.exec(
         select(Invite).where(Invite.user_id == user_id).order_by(col(Invite.id).desc())
     ).first()
@@ -133,6 +137,10 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
                 read_at=read.completed_at if read else None,
                 attempts=attempts.get(module.id, []),
                 completed_at=done.completed_at if done else None,
+                asked={
+                    a.id or 0: [_title(module, sid) for sid in asked.get(a.id or 0, [])]
+                    for a in attempts.get(module.id, [])
+                },
             )
         )
     return PersonDetail(
@@ -142,6 +150,25 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         modules=modules,
         invite=invite,
     )
+
+
+def _asked(session: Session, user_id: int) -> dict[int, list[str]]:
+    """Each attempt's scenarios, as asked: an attempt answers every scenario it draws."""
+    rows = session.exec(
+        select(AttemptAnswer.attempt_id, AttemptAnswer.scenario_id)
+        .join(QuizAttempt, col(QuizAttempt.id) == AttemptAnswer.attempt_id)
+        .where(QuizAttempt.user_id == user_id)
+        .order_by(col(AttemptAnswer.id))
+    )
+    asked: dict[int, list[str]] = {}
+    for attempt_id, scenario_id in rows:
+        asked.setdefault(attempt_id, []).append(scenario_id)
+    return asked
+
+
+def _title(module: Module, scenario_id: str) -> str:
+    scenario = module.quiz.scenario(scenario_id)
+    return scenario.title if scenario else f"{scenario_id} (no longer in the quiz)"
 
 
 def change_role(session: Session, *, actor: User, user_id: int, role: str) -> User:

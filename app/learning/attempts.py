@@ -14,6 +14,7 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Conflict, NotFound
 from app.learning import certificates
+from app.learning.draws import Paper, whole_quiz
 from app.learning.progress import record_completion_if_done
 from app.learning.scoring import Score, score_answers
 from app.models import AttemptAnswer, QuizAttempt, User
@@ -70,11 +71,22 @@ class ScoredAttempt:
 
 
 def score_attempt(
-    catalog: Catalog, *, user: User, module_id: str, answers: Mapping[str, str], submission_id: str
+    catalog: Catalog,
+    *,
+    user: User,
+    module_id: str,
+    answers: Mapping[str, str],
+    submission_id: str,
+    paper: Paper | None = None,
 ) -> ScoredAttempt:
-    """Score the answers against the current quiz (AnswerError names what is missing)."""
+    """Score the answers against the scenarios the paper asked (AnswerError says what is wrong).
+
+    Without a paper the whole quiz is asked, as before draws (tools and benchmarks).
+    """
     module = get_module(catalog, module_id)
-    score = score_answers(module.quiz, answers)
+    if paper is None:
+        paper = Paper(None, module.quiz.content_hash, whole_quiz(module.quiz))
+    score = score_answers(module.quiz, answers, paper.scenarios(module.quiz))
     values = {
         "user_id": user.id or 0,
         "module_id": module.id,
@@ -87,17 +99,24 @@ def score_attempt(
         "percent": score.percent,
         "pass_mark": score.pass_mark,
         "passed": score.passed,
+        "draw_id": paper.draw_id,
     }
     return ScoredAttempt(values, score)
 
 
-def stale_submission(source: Source, user_id: int, submission_id: str) -> SubmittedAttempt:
+def stale_submission(
+    source: Source, user_id: int, submission_id: str, draw_id: int | None = None
+) -> SubmittedAttempt:
     """A submission from a page whose quiz has changed since it was shown.
 
-    A repeat of a submission stored before the change gets that attempt back; anything
-    else is QuizChanged, and nothing is scored against a quiz the learner did not see.
+    A repeat of a submission (or of a draw) stored before the change gets that attempt
+    back; anything else is QuizChanged, and nothing is scored against a quiz the learner
+    did not see.
     """
-    if (stored := _stored_submission(source, user_id, submission_id)) is not None:
+    stored = _stored_submission(source, user_id, submission_id)
+    if stored is None and draw_id is not None:
+        stored = _stored_draw(source, user_id, draw_id)
+    if stored is not None:
         return SubmittedAttempt(stored, duplicate=True)
     raise QuizChanged(QUIZ_CHANGED)
 
@@ -105,14 +124,18 @@ def stale_submission(source: Source, user_id: int, submission_id: str) -> Submit
 def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> SubmittedAttempt:
     """Store a scored attempt in the session's transaction; the caller commits.
 
-    A repeated submission id returns the attempt stored the first time (the insert skips a
-    row whose submission id is taken, so no savepoint is needed to recover from it). Not
+    A repeated submission id, or a second submission of the same draw, returns the attempt
+    stored the first time (the insert skips a row whose submission id or draw is taken, so
+    no savepoint is needed to recover from it). Not
     committing lets a batch of submissions share one transaction and one disk flush
     (app/write_batches.py).
     """
     inserted = _insert_attempt(session, scored)
     if inserted is None:
         stored = _stored_submission(session, scored.user_id, scored.submission_id)
+        draw_id = scored.values["draw_id"]
+        if stored is None and draw_id is not None:
+            stored = _stored_draw(session, scored.user_id, draw_id)
         if stored is None:  # taken by a row this transaction cannot see: impossible here
             raise Conflict("This submission could not be stored; please submit again.")
         return SubmittedAttempt(stored, duplicate=True)
@@ -176,7 +199,7 @@ _INSERTED = [name for name, _ in _ATTEMPT_COLUMNS if name != "id"]
 _INSERT_ATTEMPT = RawQuery.of(
     f"INSERT INTO quizattempt ({', '.join(_INSERTED)})"
     f" VALUES ({', '.join(':' + name for name in _INSERTED)})"
-    " ON CONFLICT (user_id, submission_id) DO NOTHING RETURNING id"
+    " ON CONFLICT DO NOTHING RETURNING id"
 )
 _STORED_SUBMISSION = RawQuery.of(
     f"SELECT {select_list(_ATTEMPT_COLUMNS, 'a')} FROM quizattempt a"
@@ -184,10 +207,21 @@ _STORED_SUBMISSION = RawQuery.of(
 )
 
 
+_STORED_DRAW = RawQuery.of(
+    f"SELECT {select_list(_ATTEMPT_COLUMNS, 'a')} FROM quizattempt a"
+    " WHERE a.user_id = :user_id AND a.draw_id = :draw_id"
+)
+
+
 def _stored_submission(source: Source, user_id: int, submission_id: str) -> QuizAttempt | None:
     row = fetch_one(
         source, _STORED_SUBMISSION, {"user_id": user_id, "submission_id": submission_id}
     )
+    return None if row is None else detached(QuizAttempt, _ATTEMPT_COLUMNS, row)
+
+
+def _stored_draw(source: Source, user_id: int, draw_id: int) -> QuizAttempt | None:
+    row = fetch_one(source, _STORED_DRAW, {"user_id": user_id, "draw_id": draw_id})
     return None if row is None else detached(QuizAttempt, _ATTEMPT_COLUMNS, row)
 
 

@@ -18,7 +18,7 @@ from app.errors import NotFound
 from app.forms import Submitted, form_page
 from app.inputs import WholeNumber
 from app.kept_forms import keeps_form
-from app.learning import attempts, certificates, progress, signed_out
+from app.learning import attempts, certificates, draws, papers, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
 from app.models import Certificate, Reflection
@@ -167,16 +167,24 @@ async def quiz_page(
     request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
-    back = await signed_out.quiz_back(request, module, user)
-    context = _quiz_context(module, back.fields, {}, notice=back.notice)
+    paper = await papers.to_answer(request, module, user)
+    back = await signed_out.quiz_back(request, module, user, paper)
+    context = _quiz_context(module, paper, back.fields, {}, notice=back.notice)
     return back.settle(request, render(request, "learning/quiz.html", context))
 
 
 def _quiz_context(
-    module, answers: dict[str, str], errors: dict[str, str], message: str = "", notice: str = ""
-) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    module: Module,
+    paper: draws.Paper,
+    answers: dict[str, str],
+    errors: dict[str, str],
+    message: str = "",
+    notice: str = "",
+) -> dict[str, Any]:
     return {
         "module": module,
+        "paper": paper,
+        "shown": paper.shown(module.quiz),
         "answers": answers,
         "errors": errors,
         "message": message,
@@ -198,36 +206,34 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
     }
     quiz_hash = form.get("quiz_hash", "")
     submission_id = form.get("submission_id", "")[:64] or uuid.uuid4().hex
+    draw_id = papers.draw_id(form.get("draw_id", ""))
+    paper = await papers.submitted(request, module, user, draw_id)
+    answers = paper.resolve(module.quiz, answers)
     try:
-        if quiz_hash == module.quiz.content_hash:
+        if quiz_hash == module.quiz.content_hash == paper.quiz_hash:
             scored = attempts.score_attempt(
                 catalog,
                 user=user,
                 module_id=module.id,
                 answers=answers,
                 submission_id=submission_id,
+                paper=paper,
             )
             write = partial(attempts.store_attempt, catalog=catalog, scored=scored)
             submitted = await run_batched_write(request, write)
         else:  # stale page: a repeat of a stored submission, or the quiz changed
             submitted = await run_read(
-                request, attempts.stale_submission, user.id or 0, submission_id
+                request, attempts.stale_submission, user.id or 0, submission_id, paper.draw_id
             )
     except attempts.QuizChanged as exc:
-        return render(
-            request,
-            "learning/quiz.html",
-            _quiz_context(module, signed_out.still_valid(module, answers), {}, exc.message),
-            status_code=409,
-        )
+        fresh = await papers.to_answer(request, module, user)
+        kept = signed_out.still_valid(module, answers)
+        context = _quiz_context(module, fresh, kept, {}, exc.message)
+        return render(request, "learning/quiz.html", context, status_code=409)
     except AnswerError as exc:
         message = "Some answers need your attention before the quiz can be scored."
-        return render(
-            request,
-            "learning/quiz.html",
-            _quiz_context(module, answers, exc.problems, message),
-            status_code=422,
-        )
+        context = _quiz_context(module, paper, answers, exc.problems, message)
+        return render(request, "learning/quiz.html", context, status_code=422)
     return RedirectResponse(
         f"/modules/{module.id}/attempts/{submitted.attempt.id}", status_code=303
     )
@@ -246,13 +252,16 @@ def attempt_result(
     attempt = attempts.attempt_for(session, user=user, attempt_id=attempt_id)
     if attempt.module_id != module.id:
         raise NotFound("That attempt does not belong to this module.")
+    answers = attempts.answers_for(session, attempt.id or 0)
+    paper = draws.paper_of_attempt(session, attempt, module.quiz, list(answers))
     return render(
         request,
         "learning/result.html",
         {
             "module": module,
             "attempt": attempt,
-            "answers": attempts.answers_for(session, attempt.id or 0),
+            "shown": paper.shown(module.quiz),
+            "answers": answers,
             "same_version": attempt.quiz_hash == module.quiz.content_hash,
             "history": attempts.history(session, user_id=user.id or 0, module_id=module.id),
             "row": progress.module_progress(session, module, user.id or 0),

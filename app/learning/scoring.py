@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from app.content.schema import Choice, Quiz, Scenario
@@ -42,15 +42,24 @@ def percent_of(total: int, max_score: int) -> int:
     return (100 * total) // max_score if max_score else 0
 
 
-def score_answers(quiz: Quiz, answers: Mapping[str, str]) -> Score:
-    """Score one answer per scenario; raise AnswerError on missing, unknown or foreign choices."""
+def score_answers(
+    quiz: Quiz, answers: Mapping[str, str], asked: Sequence[Scenario] | None = None
+) -> Score:
+    """Score one answer per asked scenario (all of the quiz unless given).
+
+    Raises AnswerError on a missing answer, a scenario this attempt did not ask, or a choice
+    the scenario does not have.
+    """
+    asked = quiz.scenarios if asked is None else asked
     problems: dict[str, str] = {}
-    known = {s.id for s in quiz.scenarios}
+    known = {s.id for s in asked}
     for scenario_id in answers:
         if scenario_id not in known:
-            problems[scenario_id] = "is not a scenario of this quiz"
+            problems[scenario_id] = (
+                "That scenario is not part of this attempt; answer the scenarios shown."
+            )
     results: list[ScenarioResult] = []
-    for scenario in quiz.scenarios:
+    for scenario in asked:
         choice_id = answers.get(scenario.id)
         if not choice_id:
             problems[scenario.id] = "Choose one answer for this scenario."
@@ -65,7 +74,7 @@ def score_answers(quiz: Quiz, answers: Mapping[str, str]) -> Score:
     if problems:
         raise AnswerError(problems)
     total = sum(r.points for r in results)
-    max_score = quiz.max_score
+    max_score = sum(s.max_points for s in asked)
     return Score(
         results=tuple(results),
         total=total,

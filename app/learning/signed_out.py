@@ -13,6 +13,7 @@ same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from fastapi import Request
 from starlette.datastructures import FormData
@@ -21,11 +22,14 @@ from starlette.responses import Response
 from app.auth.cookies import forget_kept_cookie
 from app.auth.kept import FormToKeep
 from app.content.schema import Module
+from app.deps import run_read
 from app.kept_forms import take_kept
+from app.learning.draws import LETTERS, Paper, paper_of_draw
 from app.learning.progress import REFLECTION_MAX
 from app.models import User
 
 ANSWER_PREFIX = "answer-"
+DRAW_FIELD = "draw_id"  # never a scenario id: those are slugs without underscores
 QUIZ_BACK = (
     "You were signed out before your answers were sent, so they were not scored yet. "
     "They are filled in below as you left them: check them and press “Submit my answers”."
@@ -59,6 +63,12 @@ def still_valid(module: Module, answers: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in answers.items() if (s := module.quiz.scenario(k)) and s.choice(v)}
 
 
+def _answer_like(module: Module, scenario_id: str, value: str) -> bool:
+    """A letter shown on the page (A-D) or a choice id, for a scenario the quiz has."""
+    scenario = module.quiz.scenario(scenario_id)
+    return scenario is not None and (value in LETTERS or scenario.choice(value) is not None)
+
+
 def _module(request: Request) -> Module | None:
     module: Module | None = request.app.state.catalog.get(request.path_params.get("module_id", ""))
     return module
@@ -73,12 +83,16 @@ def quiz_to_keep(request: Request, form: FormData) -> FormToKeep | None:
         for name, value in form.items()
         if name.startswith(ANSWER_PREFIX) and isinstance(value, str)
     }
+    fields = {k: v for k, v in answers.items() if _answer_like(module, k, v)}
+    draw_id = form.get("draw_id")
+    if fields and isinstance(draw_id, str) and draw_id.isascii() and draw_id.isdigit():
+        fields[DRAW_FIELD] = draw_id[:18]  # letters mean something only on that draw
     shown = form.get("quiz_hash")
     return FormToKeep(
         kind="quiz",
         module_id=module.id,
         page=f"/modules/{module.id}/quiz",
-        fields=still_valid(module, answers),
+        fields=fields,
         quiz_hash=shown if isinstance(shown, str) else "",
     )
 
@@ -97,13 +111,26 @@ def reflection_to_keep(request: Request, form: FormData) -> FormToKeep | None:
     )
 
 
-async def quiz_back(request: Request, module: Module, user: User) -> Back:
-    """The answers kept for this learner on this quiz, if any, with what to tell them."""
+async def quiz_back(request: Request, module: Module, user: User, paper: Paper) -> Back:
+    """The answers kept for this learner on this quiz, if any, with what to tell them.
+
+    Kept letters are read on the draw the learner answered; the answers that still fit
+    the current quiz come back, and the page shows those of the paper it asks now.
+    """
     kept = await take_kept(request, user=user, kind="quiz", module_id=module.id)
     if kept is None:
         return Back()
+    fields = dict(kept.fields)
+    draw_id = fields.pop(DRAW_FIELD, "")
+    if draw_id.isdigit() and int(draw_id) != paper.draw_id:
+        read = partial(
+            paper_of_draw, draw_id=int(draw_id), user_id=user.id or 0, module_id=module.id
+        )
+        earlier: Paper | None = await run_read(request, read)
+        paper = earlier or paper
+    answers = still_valid(module, paper.resolve(module.quiz, fields))
     same = kept.quiz_hash == module.quiz.content_hash
-    return Back(still_valid(module, kept.fields), QUIZ_BACK if same else QUIZ_CHANGED_BACK)
+    return Back(answers, QUIZ_BACK if same else QUIZ_CHANGED_BACK)
 
 
 async def reflection_back(request: Request, module: Module, user: User) -> Back:

@@ -165,6 +165,34 @@ class QuizAttempt(SQLModel, table=True):
     percent: int
     pass_mark: int
     passed: bool
+    # The scenarios this attempt asked; None for attempts from before draws (the whole quiz,
+    # in file order). Unique: one scored attempt per draw, however often it is submitted.
+    draw_id: int | None = Field(default=None, foreign_key="quizdraw.id", unique=True)
+
+
+class QuizDraw(SQLModel, table=True):
+    """The scenarios one attempt asks, drawn when the learner opens the quiz."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    module_id: str = Field(max_length=100)
+    quiz_hash: str = Field(max_length=64)
+    drawn_at: datetime = Field(default_factory=utcnow)
+
+
+class DrawnScenario(SQLModel, table=True):
+    """One drawn scenario: where it sits in the attempt and its options in the order shown."""
+
+    __table_args__ = (
+        UniqueConstraint("draw_id", "position"),
+        UniqueConstraint("draw_id", "scenario_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    draw_id: int = Field(foreign_key="quizdraw.id")
+    position: int
+    scenario_id: str = Field(max_length=100)
+    choice_order: str = Field(max_length=500)  # choice ids, comma-separated, as shown
 
 
 class AttemptAnswer(SQLModel, table=True):

@@ -35,7 +35,7 @@ def problems_for(course: Path) -> list[str]:
 
 def test_fixture_course_is_valid(course: Path) -> None:
     catalog = load_catalog(course)
-    assert catalog.counts() == {"modules": 2, "lessons": 2, "scenarios": 3, "choices": 9}
+    assert catalog.counts() == {"modules": 2, "lessons": 2, "scenarios": 3, "choices": 10}
 
 
 def test_yaml_syntax_error_reports_file_and_line(course: Path) -> None:
@@ -45,12 +45,34 @@ def test_yaml_syntax_error_reports_file_and_line(course: Path) -> None:
 
 
 def test_missing_and_unknown_fields_are_reported_with_lines(course: Path) -> None:
-    edit(course / "lessons/00-first-steps.md", "minutes: 5\n", "minuets: 5\n")
+    edit(course / "lessons/00-first-steps.md", "summary: A small", "summery: A small")
     found = problems_for(course)
-    assert "lessons/00-first-steps.md:5: minuets: is not a known field" in "\n".join(found)
+    assert "lessons/00-first-steps.md:5: summery: is not a known field" in "\n".join(found)
     assert any(
-        p.startswith("lessons/00-first-steps.md:") and "minutes: is required" in p for p in found
+        p.startswith("lessons/00-first-steps.md:") and "summary: is required" in p for p in found
     )
+
+
+def test_typed_minutes_tell_the_author_to_remove_them(course: Path) -> None:
+    edit(course / "lessons/00-first-steps.md", "order: 0\n", "order: 0\nminutes: 5\n")
+    assert problems_for(course)[0] == (
+        "lessons/00-first-steps.md:5: minutes: is worked out from the lesson's and quiz's words"
+        " now; remove this line (see docs/writing-a-module.md)"
+    )
+
+
+def test_minutes_come_from_the_words(course: Path) -> None:
+    """Lesson words at 200 a minute plus an average draw's words at 150, rounded up."""
+    module = load_catalog(course).by_id["first-steps"]
+    assert (module.word_count, module.quiz.draw_words) == (41, 72.0)
+    assert module.minutes == 1  # 41/200 + 72/150 = 0.69
+    long_body = "## Why it matters\n\n" + "word " * 390 + "\n\nCredit shapes careers."
+    edit(
+        course / "lessons/00-first-steps.md",
+        "## Why it matters\n\nCredit shapes careers.",
+        long_body,
+    )
+    assert load_catalog(course).by_id["first-steps"].minutes == 3  # 431/200 + 72/150 = 2.6
 
 
 def test_choice_without_feedback_points_at_the_choice(course: Path) -> None:
@@ -110,12 +132,12 @@ def test_quiz_without_lesson_and_lesson_without_quiz(course: Path) -> None:
 def test_link_to_missing_module(course: Path) -> None:
     edit(course / "lessons/00-first-steps.md", "module:second-steps", "module:third-steps")
     found = "\n".join(problems_for(course))
-    assert "lessons/00-first-steps.md:27: link: `module:third-steps` is not a module" in found
+    assert "lessons/00-first-steps.md:26: link: `module:third-steps` is not a module" in found
 
 
 def test_sections_out_of_order(course: Path) -> None:
     edit(course / "lessons/00-first-steps.md", "## Common pitfalls", "## Pitfalls")
-    assert any("lessons/00-first-steps.md:21: sections:" in p for p in problems_for(course))
+    assert any("lessons/00-first-steps.md:20: sections:" in p for p in problems_for(course))
 
 
 def test_server_refuses_to_start_on_invalid_content(course: Path, db_url: str) -> None:
@@ -158,8 +180,9 @@ def test_cli_check_json_counts_on_valid_content(
             "modules": 2,
             "lessons": 2,
             "scenarios": 3,
-            "choices": 9,
+            "choices": 10,
             "errors": [],
+            "cue_warnings": 0,
         }
     finally:
         get_settings.cache_clear()

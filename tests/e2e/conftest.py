@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Locator, Page
 
 from app.config import PROJECT_ROOT
 from app.content.catalog import Catalog, load_catalog
@@ -79,6 +79,24 @@ def sign_in(page: Page, server: LiveServer, email: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{server.url}/")
+
+
+def shown_scenarios(page: Page) -> list[str]:
+    """The ids of the scenarios the quiz page asks (its draw), in page order."""
+    ids: list[str] = page.locator("fieldset.scenario").evaluate_all(
+        "els => els.map(e => e.id.replace('scenario-', ''))"
+    )
+    return ids
+
+
+def option(
+    page: Page, server: LiveServer, module_id: str, scenario_id: str, choice_id: str
+) -> Locator:
+    """A choice's radio button, found by its text as a learner would (values are letters)."""
+    scenario = server.catalog.by_id[module_id].quiz.scenario(scenario_id)
+    choice = scenario.choice(choice_id) if scenario else None
+    assert choice is not None, (scenario_id, choice_id)
+    return page.locator(f"#scenario-{scenario_id}").get_by_label(choice.text)
 
 
 def shot(page: Page, name: str) -> None:

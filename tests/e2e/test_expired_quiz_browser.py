@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from app.clock import utcnow
 from app.db import session_for
 from app.models import LoginSession, User
-from tests.e2e.conftest import LiveServer, assert_accessible, shot, sign_in
+from tests.e2e.conftest import LiveServer, assert_accessible, option, shot, shown_scenarios, sign_in
 from tests.factories import PASSWORD, make_user
 
 MODULE = "why-allies-matter"
@@ -42,9 +42,12 @@ def best_answers(server: LiveServer) -> dict[str, str]:
     return {s.id: s.best_choices[0].id for s in quiz.scenarios}
 
 
-def pick(page: Page, picks: dict[str, str]) -> None:
-    for scenario_id, choice_id in picks.items():
-        page.locator(f"#c-{scenario_id}-{choice_id}").check()
+def pick(page: Page, server: LiveServer, picks: dict[str, str]) -> list[str]:
+    """Check the picks of the scenarios the page asks; their ids, in page order."""
+    asked = shown_scenarios(page)
+    for scenario_id in asked:
+        option(page, server, MODULE, scenario_id, picks[scenario_id]).check()
+    return asked
 
 
 def sign_in_again(page: Page, email: str) -> None:
@@ -56,7 +59,7 @@ def sign_in_again(page: Page, email: str) -> None:
 def finish_quiz_after_expiry(page: Page, server: LiveServer, email: str) -> None:
     picks = best_answers(server)
     page.goto(f"{server.url}/modules/{MODULE}/quiz")
-    pick(page, picks)
+    asked = pick(page, server, picks)
     go_idle(server, email)
     page.get_by_role("button", name="Submit my answers").click()
 
@@ -65,9 +68,10 @@ def finish_quiz_after_expiry(page: Page, server: LiveServer, email: str) -> None
     sign_in_again(page, email)
 
     expect(page).to_have_url(f"{server.url}/modules/{MODULE}/quiz")
-    expect(page.get_by_role("status").first).to_contain_text("filled in below as you left them")
-    for scenario_id, choice_id in picks.items():
-        expect(page.locator(f"#c-{scenario_id}-{choice_id}")).to_be_checked()
+    expect(page.get_by_text("filled in below as you left them")).to_be_visible()
+    assert shown_scenarios(page) == asked  # the same draw comes back
+    for scenario_id in asked:
+        expect(option(page, server, MODULE, scenario_id, picks[scenario_id])).to_be_checked()
     page.get_by_role("button", name="Submit my answers").click()
     expect(page.locator("#quiz-result")).to_contain_text("You passed")
 
@@ -99,7 +103,7 @@ def test_expired_sign_in_keeps_the_quiz_and_the_reflection_with_javascript(
     finish_quiz_after_expiry(page, live_server, email)
 
     page.goto(f"{live_server.url}/modules/{MODULE}/quiz")
-    pick(page, best_answers(live_server))
+    pick(page, live_server, best_answers(live_server))
     go_idle(live_server, email)
     page.get_by_role("button", name="Submit my answers").click()
     expect(page.locator("#signed-out")).to_be_visible()
@@ -130,7 +134,7 @@ def test_someone_else_signing_in_on_that_browser_gets_an_empty_quiz(
     page = context.new_page()
     sign_in(page, live_server, first)
     page.goto(f"{live_server.url}/modules/{MODULE}/quiz")
-    pick(page, best_answers(live_server))
+    pick(page, live_server, best_answers(live_server))
     go_idle(live_server, first)
     page.get_by_role("button", name="Submit my answers").click()
 

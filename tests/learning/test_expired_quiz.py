@@ -24,10 +24,13 @@ from sqlmodel import Session, col, select
 from app.auth.kept import KEEP_FOR
 from app.clock import utcnow
 from app.config import Settings
+from app.content.catalog import load_catalog
 from app.learning.signed_out import QUIZ_BACK, QUIZ_CHANGED_BACK, REFLECTION_BACK
 from app.models import KeptForm, LoginSession, QuizAttempt, Reflection, User
-from tests.conftest import csrf_from
+from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import PASSWORD, make_user
+from tests.learning.quiz_pages import answer_fields, draw_id
+from tests.learning.quiz_pages import checked as page_checked
 
 IDLE_MINUTES = 15
 QUIZ = "/modules/first-steps/quiz"
@@ -36,6 +39,7 @@ SIGNED_OUT = (
     "Sign in again and your answers will be waiting."
 )
 PICKS = {"standup": "credit", "review": "joke"}
+CATALOG = load_catalog(FIXTURE_COURSE)
 HIDDEN = re.compile(r'name="(quiz_hash|submission_id|next)" value="([^"]*)"')
 
 
@@ -76,8 +80,7 @@ def go_idle(session: Session, email: str) -> None:
 
 def checked(html: str) -> dict[str, str]:
     """The radio buttons the page shows as chosen, as {scenario: choice}."""
-    found = re.findall(r'name="answer-([\w-]+)" value="([\w-]+)"\s+checked', html)
-    return dict(found)
+    return page_checked(CATALOG, "first-steps", html)
 
 
 def kept_rows(session: Session) -> int:
@@ -334,3 +337,20 @@ def test_reflection_saved_after_expiry_comes_back_unsaved_after_sign_in(
     page = client.get("/modules/first-steps").text
     assert text in page and REFLECTION_BACK in page
     assert session.exec(select(func.count()).select_from(Reflection)).one() == 0
+
+
+def test_kept_letters_come_back_as_the_options_they_chose_on_that_draw(
+    client: TestClient, session: Session
+) -> None:
+    make_user(session, "ana@example.com", name="Ana")
+    assert sign_in(client, "ana@example.com").status_code == 303
+    html = client.get(QUIZ).text
+    fields = {"csrf_token": csrf_from(html), **dict(HIDDEN.findall(html))}
+    fields["draw_id"] = draw_id(html)
+    go_idle(session, "ana@example.com")
+    letters = answer_fields(CATALOG, "first-steps", html, PICKS)
+    assert set(letters.values()) <= set("ABCD")
+    assert client.post(QUIZ, data={**fields, **letters}).status_code == 303
+    sign_in(client, "ana@example.com", QUIZ)
+    back = client.get(QUIZ).text
+    assert draw_id(back) == fields["draw_id"] and checked(back) == PICKS

@@ -1,0 +1,44 @@
+"""The paper a quiz page asks and a submission answers, read or drawn through the request.
+
+Route helpers, like app/learning/signed_out.py: reads go through deps.run_read and a new
+draw through the batched writer, so the quiz routes stay thin.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from fastapi import Request
+
+from app.content.schema import Module
+from app.deps import run_read
+from app.errors import NotFound
+from app.learning import draws
+from app.models import User
+from app.write_batches import run_batched_write
+
+
+async def to_answer(request: Request, module: Module, user: User) -> draws.Paper:
+    """The learner's open draw of this quiz (a read), or a new one (a write) if none."""
+    user_id = user.id or 0
+    found = await run_read(request, partial(draws.open_paper, user_id=user_id, module=module))
+    if found is not None:
+        return found
+    draw = partial(draws.paper_to_answer, user_id=user_id, module=module)
+    return await run_batched_write(request, draw)
+
+
+def draw_id(raw: str) -> int | None:
+    """The posted draw id; None when absent (a page from before draws, or a bare post)."""
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
+
+
+async def submitted(request: Request, module: Module, user: User, named: int | None) -> draws.Paper:
+    """The paper a submission answers: the draw it names (the learner's own), else the open one."""
+    if named is None:
+        return await to_answer(request, module, user)
+    read = partial(draws.paper_of_draw, draw_id=named, user_id=user.id or 0, module_id=module.id)
+    paper = await run_read(request, read)
+    if paper is None:
+        raise NotFound("That quiz attempt does not exist. Open the quiz again to answer it.")
+    return paper
