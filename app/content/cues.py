@@ -30,9 +30,9 @@ from app.content.locations import ContentProblem, Path_, dotted
 
 HIT_RATE, PASS_MARK, BALANCE = "hit-rate", "pass-mark", "balance"
 ALL_RULES = frozenset({HIT_RATE, PASS_MARK, BALANCE})
-# The rules `allyship check` enforces on the course (`--cue-rules` turns all on for one run).
-# Empty until the rewritten scenarios merge; then this line becomes `= ALL_RULES`.
-ENFORCED_RULES: frozenset[str] = frozenset()
+# The rules `allyship check` enforces on the course: all of them. (`--cue-rules` forces all on
+# for one run, for a course that sets this to fewer while its scenarios are being rewritten.)
+ENFORCED_RULES: frozenset[str] = ALL_RULES
 MAX_HIT_RATE = 0.35  # of the course's scenarios; chance is about 25-30%
 MAX_GAP = 0.15  # share of best options with a feature minus share of the others
 
