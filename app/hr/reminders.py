@@ -11,13 +11,16 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
-from app import outbox_sender
+from app import audit
+from app.auth import invites
+from app.auth.link_mail import SIGN_IN_LINKS
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.hr import audit, invites, schedule
+from app.hr import schedule
 from app.hr.dbutil import chunks, completed, insert_ignore, select_columns
-from app.hr.mailer import Mailer, MailError, Message
+from app.mail import outbox_sender
+from app.mail.mailer import Mailer, MailError, Message
 from app.models import Assignment, DigestSent, ReminderSent, User
 
 STALE_CLAIM = timedelta(minutes=30)
@@ -316,9 +319,9 @@ def send_now(
     manager_digest: bool | None = None,
     reminders: bool = True,
     invitations: bool = True,
-) -> tuple[RunReport, invites.SendReport]:
+) -> tuple[RunReport, outbox_sender.SendReport]:
     """Send today's reminders and/or drain the outbox (invitations) over one SMTP connection."""
-    report, invited = RunReport(dry_run=dry_run), invites.SendReport([], [])
+    report, invited = RunReport(dry_run=dry_run), outbox_sender.SendReport([], [])
     with Mailer(settings) as mailer:
         if reminders:
             report = run(
@@ -331,7 +334,7 @@ def send_now(
                 manager_digest=manager_digest,
             )
         if invitations and dry_run:
-            invited = invites.SendReport(invites.pending_emails(session), [])
+            invited = outbox_sender.SendReport(invites.pending_emails(session), [])
         elif invitations:  # and everything else waiting in the outbox (resets, too)
-            invited = outbox_sender.drain(session, settings, mailer)
+            invited = outbox_sender.drain(session, settings, mailer, links=SIGN_IN_LINKS)
     return report, invited

@@ -20,8 +20,8 @@ from starlette.responses import Response
 
 from app.auth.cookies import forget_kept_cookie
 from app.auth.kept import FormToKeep
+from app.auth.kept_forms import take_kept
 from app.content.schema import Module
-from app.kept_forms import take_kept
 from app.learning.progress import REFLECTION_MAX
 from app.models import User
 

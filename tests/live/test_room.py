@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from app.live import room
+from app.live import participant
 from app.models import LiveAttendance, LiveParticipant, LiveVote
 from app.security import token_digest
 from tests.conftest import csrf_from
@@ -25,7 +25,7 @@ def test_joining_needs_no_account_and_sets_an_httponly_token_stored_hashed(
     assert "anonymous" in invite.text
     assert 'name="attendance"' not in invite.text  # nothing to record without an account
     join(app, live.code, phone)
-    cookie = next(c for c in phone.cookies.jar if c.name == room.COOKIE)
+    cookie = next(c for c in phone.cookies.jar if c.name == participant.COOKIE)
     participant = session.exec(select(LiveParticipant)).one()
     assert participant.token_hash == token_digest(cookie.value)
     assert cookie.value not in participant.token_hash
@@ -38,7 +38,7 @@ def test_join_cookie_is_httponly_and_samesite(app: FastAPI, live: Live) -> None:
     token = csrf_from(phone.get(f"/j/{live.code}").text)
     response = phone.post(f"/j/{live.code}/join", data={"csrf_token": token})
     set_cookie = response.headers["set-cookie"]
-    assert set_cookie.startswith(f"{room.COOKIE}=")
+    assert set_cookie.startswith(f"{participant.COOKIE}=")
     assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Path=/j" in set_cookie
 
 
