@@ -26,9 +26,9 @@ def test_joining_needs_no_account_and_sets_an_httponly_token_stored_hashed(
     assert 'name="attendance"' not in invite.text  # nothing to record without an account
     join(app, live.code, phone)
     cookie = next(c for c in phone.cookies.jar if c.name == participant.COOKIE)
-    participant = session.exec(select(LiveParticipant)).one()
-    assert participant.token_hash == token_digest(cookie.value)
-    assert cookie.value not in participant.token_hash
+    phone_row = session.exec(select(LiveParticipant)).one()
+    assert phone_row.token_hash == token_digest(cookie.value)
+    assert cookie.value not in phone_row.token_hash
     assert cookie.path == "/j"
     assert "You're in" in phone.get(f"/j/{live.code}").text
 
@@ -61,8 +61,8 @@ def test_signed_in_attendance_is_recorded_apart_from_votes(
     attendance = session.exec(select(LiveAttendance)).one()
     assert (attendance.session_id, attendance.user_id) == (live.id, user.id)
     stored = session.exec(select(LiveVote)).one()
-    participant = session.get(LiveParticipant, stored.participant_id)
-    assert participant is not None
+    phone_row = session.get(LiveParticipant, stored.participant_id)
+    assert phone_row is not None
     foreign = inspect(session.get_bind()).get_foreign_keys("liveattendance")
     assert {f["referred_table"] for f in foreign} == {"livesession", "user"}
 
