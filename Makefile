@@ -37,6 +37,7 @@ test: $(DEV_STAMP) ## Install test tools and run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/allyship check
 	$(BIN)/pytest
 	@if [ -n "$$ALLYSHIP_TEST_POSTGRES_URL" ]; then \
@@ -50,10 +51,11 @@ test-pg: $(DEV_STAMP) ## Run the suite on a throwaway local PostgreSQL (needs th
 test-fast: $(DEV_STAMP) ## Run the suite without browser and multi-process tests
 	$(BIN)/pytest -m "not e2e and not slow"
 
-lint: $(DEV_STAMP) ## ruff and mypy
+lint: $(DEV_STAMP) ## ruff, mypy and the layering contracts (docs/architecture.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-logo
 
 format: $(DEV_STAMP) ## Format the code
 	$(BIN)/ruff format .

@@ -347,13 +347,14 @@ def remind(
 @app.command("send-mail")
 def send_mail() -> None:
     """Deliver the e-mail waiting in the outbox (for cron, where ALLYSHIP_OUTBOX_SENDER=false)."""
+    from app.auth.link_mail import SIGN_IN_LINKS
     from app.db import session_for
-    from app.hr.mailer import Mailer
-    from app.outbox_sender import drain
+    from app.mail.mailer import Mailer
+    from app.mail.outbox_sender import drain
 
     settings = get_settings()
     with session_for(settings.database_url) as session, Mailer(settings) as mailer:
-        report = drain(session, settings, mailer)
+        report = drain(session, settings, mailer, links=SIGN_IN_LINKS)
     for email, error in report.failed:
         typer.echo(f"Not sent to {email}: {error} (will be retried)", err=True)
     typer.echo(f"Sent {len(report.sent)} e-mail(s); {len(report.failed)} failed.")

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_from: str = "Allies in Practice <no-reply@localhost>"
     smtp_timeout_seconds: float = 10.0
-    # The background sender in each server process (app.outbox_sender); `allyship send-mail`
+    # The background sender in each server process (app.mail.outbox_sender); `allyship send-mail`
     # drains the same outbox from cron where it is turned off.
     outbox_sender: bool = True
     outbox_poll_seconds: float = 2.0

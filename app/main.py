@@ -15,28 +15,31 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, log_lines
+from app.api.key_pages import router as api_key_pages_router
 from app.api.routes import docs_router
 from app.api.routes import router as api_router
 from app.auth.account_routes import router as account_router
 from app.auth.cookies import set_kept_cookie
+from app.auth.deps import LoginRequired, look_up_sign_in
+from app.auth.invite_routes import router as invite_router
+from app.auth.kept_forms import keep_for_sign_in
+from app.auth.link_mail import SIGN_IN_LINKS
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
 from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
-from app.deps import LoginRequired
 from app.errors import DomainError
-from app.forms import page_again, request_problems
 from app.hr.routes import router as hr_router
-from app.kept_forms import keep_for_sign_in
 from app.learning.module_html import ModuleHtml
 from app.learning.routes import router as learning_router
-from app.limits import BodySizeLimit
-from app.live.routes import router as live_router
-from app.middleware import RequestHeaders
+from app.live.facilitator_routes import router as live_router
+from app.mail.outbox_sender import OutboxSender
 from app.migrate import pending
-from app.outbox_sender import OutboxSender
-from app.request_checks import CheckedRoute, require_checked
-from app.templating import is_htmx, render
+from app.web.forms import page_again, request_problems
+from app.web.limits import BodySizeLimit
+from app.web.middleware import RequestHeaders
+from app.web.request_checks import CheckedRoute, require_checked
+from app.web.templating import is_htmx, render
 from app.write_batches import WriteBatches
 
 log = logging.getLogger("allyship")
@@ -47,8 +50,10 @@ ROUTERS = [
     learning_router,
     auth_router,
     account_router,
+    invite_router,
     live_router,
     hr_router,
+    api_key_pages_router,
     api_router,
     docs_router,
 ]
@@ -75,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if reader is not None:  # a SQLite file: one writer thread batches the hot writes
             app.state.write_batches = WriteBatches(engine)
         if settings.outbox_sender:
-            app.state.outbox_sender = OutboxSender(engine, settings)
+            app.state.outbox_sender = OutboxSender(engine, settings, links=SIGN_IN_LINKS)
             app.state.outbox_sender.start()
         yield
         if app.state.outbox_sender is not None:
@@ -98,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
+    app.state.look_up_sign_in = look_up_sign_in  # the web kit's request checks call it
     app.state.write_batches = None
     app.state.outbox_sender = None
     app.state.module_html = ModuleHtml(catalog)
@@ -173,7 +179,7 @@ def _add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, _exc: LoginRequired) -> Response:
         # A form sent after the sign-in ended is kept, and the person comes back to its page
-        # after signing in (app/kept_forms.py). htmx gets a redirect of the whole window,
+        # after signing in (app/auth/kept_forms.py). htmx gets a redirect of the whole window,
         # never a sign-in form swapped into the part of the page that sent the request.
         kept = await keep_for_sign_in(request)
         page = kept.page if kept else request.url.path if request.method in SAFE_METHODS else "/"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from app.auth.link_mail import SIGN_IN_LINKS
 from app.config import Settings
 from app.db import session_for
-from app.hr.invites import SendReport
-from app.hr.mailer import Mailer
-from app.outbox_sender import drain
+from app.mail.mailer import Mailer
+from app.mail.outbox_sender import SendReport, drain
 
 
 def deliver(settings: Settings) -> SendReport:
     """One pass of the sender over this test's database and SMTP server."""
     with session_for(settings.database_url) as session, Mailer(settings) as mailer:
-        return drain(session, settings, mailer)
+        return drain(session, settings, mailer, links=SIGN_IN_LINKS)

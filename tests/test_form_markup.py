@@ -1,8 +1,8 @@
-"""The markup of forms shown again with problems (app/form_markup.py)."""
+"""The markup of forms shown again with problems (app/web/form_markup.py)."""
 
 from __future__ import annotations
 
-from app.form_markup import described, error_summary, field_error
+from app.web.form_markup import described, error_summary, field_error
 
 
 def test_nothing_is_added_when_there_is_no_problem() -> None:

@@ -1,4 +1,4 @@
-"""app.forms: one human message per field from pydantic's error types; what is shown back."""
+"""app.web.forms: one human message per field from pydantic's error types; what is shown back."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from fastapi import File, Form, UploadFile
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 
-from app.forms import FORM, STALE, Choice, Hidden, Password, field_errors, submitted_values
+from app.web.forms import FORM, STALE, Choice, Hidden, Password, field_errors, submitted_values
 
 
 def endpoint(

@@ -10,13 +10,13 @@ from sqlalchemy import Engine, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app import audit
 from app.clock import utcnow
 from app.db import writer
 from app.errors import Conflict, Invalid, NotFound
-from app.hr import audit
-from app.inputs import whole_number
 from app.models import ApiKey
 from app.security import token_digest
+from app.web.inputs import whole_number
 
 SCOPES = ("read", "write")
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")

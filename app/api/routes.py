@@ -12,12 +12,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.api import keys, service
 from app.api.schemas import ModuleOut, PersonIn, PersonOut, Problem, ProgressPage
 from app.db import SessionDep
-from app.deps import CatalogDep, SettingsDep
 from app.errors import DomainError, Forbidden
-from app.inputs import ApiTime, WholeNumber
 from app.models import ApiKey
-from app.request_checks import checked_router
-from app.templating import render
+from app.web.deps import CatalogDep, SettingsDep
+from app.web.inputs import ApiTime, WholeNumber
+from app.web.request_checks import checked_router
+from app.web.templating import render
 
 bearer = HTTPBearer(
     auto_error=False,

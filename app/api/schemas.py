@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.inputs import NulFreeStr, OneLineStr
 from app.models import Role
+from app.web.inputs import NulFreeStr, OneLineStr
 
 
 class ModuleOut(BaseModel):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
+from app import audit
 from app.api.schemas import (
     AssignmentOut,
     ModuleOut,
@@ -17,11 +18,12 @@ from app.api.schemas import (
     ProgressItem,
     ProgressPage,
 )
+from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.errors import Conflict, Forbidden, Invalid, NotFound
-from app.hr import assignments, audit, invites
+from app.hr import assignments
 from app.hr.account_changes import (
     deactivated,
     email_changed,
@@ -29,7 +31,6 @@ from app.hr.account_changes import (
     protected_changes,
 )
 from app.hr.managers import loop_through, serialize_manager_changes
-from app.inputs import email_problem, whole_number
 from app.models import (
     ApiKey,
     Assignment,
@@ -39,6 +40,7 @@ from app.models import (
     QuizAttempt,
     User,
 )
+from app.web.inputs import email_problem, whole_number
 
 PAGE_MAX = 1000
 

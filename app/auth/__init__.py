@@ -1,1 +1,1 @@
-"""Sign-in, sign-out, throttling, invites and password reset."""
+"""Sign-in, sign-out, throttling, invitations and password reset, role checks, kept forms."""

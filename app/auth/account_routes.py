@@ -10,12 +10,13 @@ from sqlmodel import Session
 
 from app.auth import account, service
 from app.auth.cookies import set_session_cookie
+from app.auth.deps import CurrentUser
 from app.db import SessionDep
-from app.deps import CurrentUser, SettingsDep
 from app.errors import Invalid
-from app.forms import Password, Submitted, form_page
-from app.request_checks import checked_router
-from app.templating import render
+from app.web.deps import SettingsDep
+from app.web.forms import Password, Submitted, form_page
+from app.web.request_checks import checked_router
+from app.web.templating import render
 
 router = checked_router()
 

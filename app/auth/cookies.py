@@ -6,7 +6,7 @@ from starlette.responses import Response
 
 from app.auth.kept import KEEP_FOR
 from app.config import Settings
-from app.deps import session_cookie_name
+from app.web.deps import session_cookie_name
 
 KEPT_COOKIE = "allyship_kept"
 SECURE_KEPT_COOKIE = "__Host-allyship_kept"

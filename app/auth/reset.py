@@ -2,7 +2,7 @@
 
 The request only queues the address in the outbox: one INSERT whether or not an account
 uses it, so neither the answer nor its timing tells who has an account, and no request ever
-waits for SMTP. The outbox sender (app.outbox_sender) later calls `prepare` to find the
+waits for SMTP. The outbox sender (app.mail.outbox_sender) later calls `prepare` to find the
 account, apply the per-account limit and open an Invite without a token; it mints the token
 when it sends and keeps only its SHA-256, so no usable link sits readable in the database.
 """
@@ -16,13 +16,13 @@ from datetime import timedelta
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.auth import invites
 from app.auth.service import normalise_email
 from app.clock import utcnow
 from app.config import Settings
-from app.hr import invites
-from app.hr.mailer import Message
+from app.mail.mailer import Message
+from app.mail.outbox import PASSWORD_RESET, queue_message
 from app.models import AuditEvent, Invite, User
-from app.outbox import PASSWORD_RESET, queue_message
 
 log = logging.getLogger("allyship.auth")
 RESETS_PER_HOUR = 3

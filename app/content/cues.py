@@ -225,10 +225,9 @@ def report(quizzes: list[QuizCues], *, every: bool = False) -> Iterable[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Print the report and the problems each rule would raise; 1 when any rule is broken."""
-    from app.config import PROJECT_ROOT
-
     parser = argparse.ArgumentParser(prog="python -m app.content.cues", description=__doc__)
-    parser.add_argument("course_dir", nargs="?", type=Path, default=PROJECT_ROOT)
+    # The current folder by default: content imports nothing else of app (docs/architecture.md).
+    parser.add_argument("course_dir", nargs="?", type=Path, default=Path.cwd())
     parser.add_argument("--all", action="store_true", help="show every strategy")
     args = parser.parse_args(argv)
     sources, unreadable = read_quiz_files(args.course_dir)

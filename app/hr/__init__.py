@@ -1,1 +1,1 @@
-"""HR: people import, invites, assignments, reports and exports, reminders, audit log."""
+"""HR: people import, assignments, reports and exports, reminders."""

@@ -13,14 +13,15 @@ from collections.abc import Sequence
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app import audit
+from app.auth import invites
 from app.auth.service import end_sessions_of
 from app.clock import utcnow
 from app.config import Settings
-from app.hr import audit, invites
 from app.hr.dbutil import chunks
-from app.hr.mailer import Message
+from app.mail.mailer import Message
+from app.mail.outbox import queue_message
 from app.models import Invite, LoginSession, Role, User
-from app.outbox import queue_message
 
 PROTECTED_ROLES = frozenset({Role.hr.value, Role.admin.value})
 EMAIL_CHANGED = "email-changed"

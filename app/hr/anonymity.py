@@ -1,12 +1,10 @@
-"""Small-group suppression for aggregates: hide groups under 5 and anything subtraction would reveal."""
+"""Small-group suppression for aggregates: hide groups under MIN_GROUP and anything subtraction would reveal."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from app.privacy import MIN_GROUP
-
-__all__ = ["MIN_GROUP", "hidden_cells"]
 
 
 def hidden_cells(sizes: Sequence[int], *, total: int | None = None) -> set[int]:

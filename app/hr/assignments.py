@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
 
+from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.errors import Invalid
-from app.hr import audit
 from app.hr.dbutil import chunks, completed, due_in, end_of_day, insert_ignore, select_columns
 from app.models import Assignment, AssignmentRule, Department, User
 

@@ -13,14 +13,14 @@ from sqlalchemy import Engine, case, exists, func
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
+from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.hr import audit
 from app.hr.dbutil import day_text, select_columns
 from app.hr.people import STATUSES, PeopleFilter, people_select
-from app.inputs import whole_number
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
 from app.spreadsheet import safe_cell
+from app.web.inputs import whole_number
 
 KINDS = ("long", "pivot")
 BATCH = 1000

@@ -13,8 +13,8 @@ from app.hr.account_changes import is_protected
 from app.hr.csvfile import CsvRecord, CsvTable
 from app.hr.dbutil import select_columns
 from app.hr.import_rules import loop_problems, protected_problems
-from app.inputs import email_problem, one_line_problem
 from app.models import Department, Role, User
+from app.web.inputs import email_problem, one_line_problem
 
 LIMITS = {"email": 320, "name": 200, "department": 200, "external_id": 200}
 ROLES = tuple(Role.__members__)

@@ -9,10 +9,12 @@ from datetime import timedelta
 from sqlalchemy import delete, insert, update
 from sqlmodel import Session, col, select
 
+from app import audit
+from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings
 from app.errors import Conflict, NotFound
-from app.hr import assignments, audit, invites
+from app.hr import assignments
 from app.hr.account_changes import deactivated, email_changed
 from app.hr.csvfile import parse
 from app.hr.import_plan import Change, ImportPlan, build_plan

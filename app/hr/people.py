@@ -16,8 +16,8 @@ from app.clock import utcnow
 from app.errors import Invalid
 from app.hr.dbutil import select_columns
 from app.hr.reports import NO_DEPARTMENT, person_stats
-from app.inputs import whole_number
 from app.models import Department, User
+from app.web.inputs import whole_number
 
 PAGE_SIZE = 50
 STATUSES = {

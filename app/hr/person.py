@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app import audit
+from app.auth import invites
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Forbidden, Invalid, NotFound
-from app.hr import audit, invites
 from app.hr.account_changes import deactivated
 from app.hr.reports import NO_DEPARTMENT
 from app.models import (

@@ -14,8 +14,8 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.hr import schedule
 from app.hr.dbutil import completed, day_text, select_columns
+from app.mail.outbox import DIGEST, REMINDER
 from app.models import Assignment, OutboxMessage, ReminderSent, User
-from app.outbox import DIGEST, REMINDER
 
 
 @dataclass(frozen=True)

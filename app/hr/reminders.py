@@ -1,9 +1,9 @@
 """Reminder emails: who gets what and when, a claim per (assignment, kind, period), queued.
 
 A reminder (or a manager's weekly digest) is claimed under its unique key and its message
-queued in the outbox in the same transaction (app.outbox.queue_message): two runs at once,
+queued in the outbox in the same transaction (app.mail.outbox.queue_message): two runs at once,
 the HR button and the nightly command, queue each reminder exactly once, and a request never
-talks to SMTP. Delivery, retries and failures are the outbox sender's (app.outbox_sender).
+talks to SMTP. Delivery, retries and failures are the outbox sender's (app.mail.outbox_sender).
 """
 
 from __future__ import annotations
@@ -17,15 +17,18 @@ from typing import Any
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
-from app import outbox_sender
+from app import audit
+from app.auth import invites
+from app.auth.link_mail import SIGN_IN_LINKS
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.hr import audit, invites, schedule
+from app.hr import schedule
 from app.hr.dbutil import chunks, completed, insert_ignore, select_columns
-from app.hr.mailer import Mailer, Message
+from app.mail import outbox_sender
+from app.mail.mailer import Mailer, Message
+from app.mail.outbox import DIGEST, REMINDER, queue_message
 from app.models import Assignment, DigestSent, ReminderSent, User
-from app.outbox import DIGEST, REMINDER, queue_message
 
 STALE_CLAIM = timedelta(minutes=30)
 REMINDER_KEY = ["assignment_id", "kind", "period"]
@@ -298,12 +301,12 @@ def send_now(
     *,
     dry_run: bool = False,
     manager_digest: bool | None = None,
-) -> tuple[RunReport, invites.SendReport]:
+) -> tuple[RunReport, outbox_sender.SendReport]:
     """For the daily command: queue today's reminders, then deliver everything in the outbox."""
     report = queue_due(
         session, settings, catalog, actor_id=None, dry_run=dry_run, manager_digest=manager_digest
     )
     if dry_run:
-        return report, invites.SendReport(invites.pending_emails(session), [])
+        return report, outbox_sender.SendReport(invites.pending_emails(session), [])
     with Mailer(settings) as mailer:
-        return report, outbox_sender.drain(session, settings, mailer)
+        return report, outbox_sender.drain(session, settings, mailer, links=SIGN_IN_LINKS)

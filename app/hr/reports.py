@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.hr import release
-from app.hr.anonymity import MIN_GROUP, hidden_cells
+from app.hr.anonymity import hidden_cells
 from app.hr.dbutil import completed, day_text, select_columns
 from app.models import (
     Assignment,
@@ -22,6 +22,7 @@ from app.models import (
     LessonProgress,
     User,
 )
+from app.privacy import MIN_GROUP
 
 WEEKS = 12
 OVERDUE_LIST = 10

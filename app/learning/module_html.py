@@ -19,7 +19,7 @@ from markupsafe import Markup
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.learning.progress import ModuleProgress, Status
-from app.templating import format_date, templates
+from app.web.templating import format_date, templates
 
 SLOT = "<!-- learner's part -->"
 CARDS_KEPT = 4096  # distinct cards; a few hundred bytes each

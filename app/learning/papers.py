@@ -11,10 +11,10 @@ from functools import partial
 from fastapi import Request
 
 from app.content.schema import Module
-from app.deps import run_read
 from app.errors import NotFound
 from app.learning import draws
 from app.models import User
+from app.web.deps import run_read
 from app.write_batches import run_batched_write
 
 

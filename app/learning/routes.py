@@ -10,21 +10,22 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth.deps import CurrentUser
+from app.auth.kept_forms import keeps_form
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.db import SessionDep
-from app.deps import CatalogDep, CurrentUser, SettingsDep, run_read
 from app.errors import NotFound
-from app.forms import Submitted, form_page
-from app.inputs import WholeNumber
-from app.kept_forms import keeps_form
 from app.learning import attempts, certificates, draws, papers, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
 from app.models import Certificate, Reflection
 from app.rawsql import Source
-from app.request_checks import checked_router
-from app.templating import is_htmx, render
+from app.web.deps import CatalogDep, SettingsDep, run_read
+from app.web.forms import Submitted, form_page
+from app.web.inputs import WholeNumber
+from app.web.request_checks import checked_router
+from app.web.templating import is_htmx, render
 from app.write_batches import run_batched_write
 
 router = checked_router()

@@ -21,12 +21,12 @@ from starlette.responses import Response
 
 from app.auth.cookies import forget_kept_cookie
 from app.auth.kept import FormToKeep
+from app.auth.kept_forms import take_kept
 from app.content.schema import Module
-from app.deps import run_read
-from app.kept_forms import take_kept
 from app.learning.draws import LETTERS, Paper, paper_of_draw
 from app.learning.progress import REFLECTION_MAX
 from app.models import User
+from app.web.deps import run_read
 
 ANSWER_PREFIX = "answer-"
 DRAW_FIELD = "draw_id"  # never a scenario id: those are slugs without underscores

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.errors import Conflict, Invalid, TooManyRequests
-from app.live.service import HEADCOUNT_MAX, owned_session
+from app.live.facilitator import HEADCOUNT_MAX, owned_session
 from app.live.stage import DENIED, IN, WAITING, admissions, ticket
 from app.live.steps import Phase
 from app.models import LiveJoin, LiveParticipant, LiveSession, User

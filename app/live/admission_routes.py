@@ -10,11 +10,11 @@ from sqlmodel import Session
 
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, Invalid
-from app.forms import FORM, Hidden, Submitted, form_page
-from app.inputs import WholeNumber
 from app.live import admission
 from app.live.controls import Facilitator, back_to, control_again
-from app.request_checks import checked_router
+from app.web.forms import FORM, Hidden, Submitted, form_page
+from app.web.inputs import WholeNumber
+from app.web.request_checks import checked_router
 
 router = checked_router()
 EVERYONE = "all"

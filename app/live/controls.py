@@ -8,13 +8,14 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.deps import SettingsDep, require_role
-from app.forms import Submitted
-from app.live import qr, service
+from app.auth.deps import require_role
+from app.live import facilitator, qr
 from app.live.stage import Stage
 from app.live.web import no_store
 from app.models import User
-from app.templating import render
+from app.web.deps import SettingsDep
+from app.web.forms import Submitted
+from app.web.templating import render
 
 Facilitator = Annotated[User, require_role("facilitator", "admin")]
 VIEWS = {
@@ -37,7 +38,7 @@ def control_context(stage: Stage, base: str) -> dict[str, object]:
     return {
         "stage": stage,
         "live": live,
-        "etag": service.control_etag(live, stage.admissions, stage.voted),
+        "etag": facilitator.control_etag(live, stage.admissions, stage.voted),
         "join_url": qr.join_url(base, live.code),
         "short_url": qr.short_url(base),
     }
@@ -48,7 +49,7 @@ def control_again(request: Request, session: Session, form: Submitted) -> Respon
     state = request.app.state
     view = form.get("view") if form.get("view") in VIEWS else "present"
     session_id = int(request.path_params["session_id"])
-    stage = service.session_stage(
+    stage = facilitator.session_stage(
         session, state.catalog, user=request.state.user, session_id=session_id
     )
     context = control_context(stage, state.settings.public_url)

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from app.content.schema import Choice, Scenario
 from app.privacy import MIN_GROUP
 
-__all__ = ["HIDDEN_NOTE", "MIN_GROUP", "Distribution", "Share", "distribution", "whole_percents"]
-
 HIDDEN_NOTE = "Not enough votes to show"
 
 

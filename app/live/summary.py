@@ -13,10 +13,11 @@ from sqlmodel import Session, select
 from app.content.catalog import Catalog
 from app.content.schema import Module, Scenario
 from app.live import released
-from app.live.results import HIDDEN_NOTE, MIN_GROUP, Distribution
-from app.live.service import owned_session
+from app.live.facilitator import owned_session
+from app.live.results import HIDDEN_NOTE, Distribution
 from app.live.stage import module_of
 from app.models import LiveParticipant, LiveSession, User
+from app.privacy import MIN_GROUP
 from app.spreadsheet import safe_cell
 
 CSV_HEADER = [

@@ -26,7 +26,7 @@ class Invite(SQLModel, table=True):
     attempts: int = 0
     last_error: str = Field(default="", max_length=500)
     # A link shown on screen to the person who issued it (never mailed): it works only while
-    # the account has never had a password (app.hr.invites.accept).
+    # the account has never had a password (app.auth.invites.accept).
     shown: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
 
 

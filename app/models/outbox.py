@@ -31,5 +31,5 @@ class OutboxMessage(SQLModel, table=True):
     # and was taken over never overwrites the new holder's result).
     claimed_by: str = Field(default="", max_length=32)
     # For invitations and password resets: the Invite whose token the sender mints when it
-    # sends, so no usable link is ever stored readable (app.outbox_sender).
+    # sends, so no usable link is ever stored readable (app.mail.outbox_sender).
     invite_id: int | None = Field(default=None, foreign_key="invite.id", index=True)

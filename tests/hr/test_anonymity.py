@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.hr.anonymity import MIN_GROUP, hidden_cells
+from app.hr.anonymity import hidden_cells
+from app.privacy import MIN_GROUP
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings
-from app.hr import invites
 from app.models import Invite, OutboxMessage, User
 from app.security import token_digest, verify_password
 from tests.conftest import csrf_from, login

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from app.live.service import create_session
+from app.live.facilitator import create_session
 from app.models import AttemptAnswer, DrawnScenario, QuizAttempt, QuizDraw
 from tests.conftest import FIXTURE_COURSE, csrf_from, login
 from tests.factories import make_user

@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from app.content.schema import Choice, Scenario
-from app.live.results import MIN_GROUP, distribution, whole_percents
+from app.live.results import distribution, whole_percents
+from app.privacy import MIN_GROUP
 
 SCENARIO = Scenario(
     id="standup",

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 from sqlmodel import Session, select
 
-from app.live import room
+from app.live import participant
 from app.models import LiveAttendance, LiveParticipant, LiveVote
 from app.security import token_digest
 from tests.conftest import csrf_from
@@ -25,10 +25,10 @@ def test_joining_needs_no_account_and_sets_an_httponly_token_stored_hashed(
     assert "anonymous" in invite.text
     assert 'name="attendance"' not in invite.text  # nothing to record without an account
     join(app, live.code, phone)
-    cookie = next(c for c in phone.cookies.jar if c.name == room.COOKIE)
-    participant = session.exec(select(LiveParticipant)).one()
-    assert participant.token_hash == token_digest(cookie.value)
-    assert cookie.value not in participant.token_hash
+    cookie = next(c for c in phone.cookies.jar if c.name == participant.COOKIE)
+    phone_row = session.exec(select(LiveParticipant)).one()
+    assert phone_row.token_hash == token_digest(cookie.value)
+    assert cookie.value not in phone_row.token_hash
     assert cookie.path == "/j"
     assert "You're in" in phone.get(f"/j/{live.code}").text
 
@@ -38,7 +38,7 @@ def test_join_cookie_is_httponly_and_samesite(app: FastAPI, live: Live) -> None:
     token = csrf_from(phone.get(f"/j/{live.code}").text)
     response = phone.post(f"/j/{live.code}/join", data={"csrf_token": token})
     set_cookie = response.headers["set-cookie"]
-    assert set_cookie.startswith(f"{room.COOKIE}=")
+    assert set_cookie.startswith(f"{participant.COOKIE}=")
     assert "HttpOnly" in set_cookie and "SameSite=lax" in set_cookie and "Path=/j" in set_cookie
 
 
@@ -61,8 +61,8 @@ def test_signed_in_attendance_is_recorded_apart_from_votes(
     attendance = session.exec(select(LiveAttendance)).one()
     assert (attendance.session_id, attendance.user_id) == (live.id, user.id)
     stored = session.exec(select(LiveVote)).one()
-    participant = session.get(LiveParticipant, stored.participant_id)
-    assert participant is not None
+    phone_row = session.get(LiveParticipant, stored.participant_id)
+    assert phone_row is not None
     foreign = inspect(session.get_bind()).get_foreign_keys("liveattendance")
     assert {f["referred_table"] for f in foreign} == {"livesession", "user"}
 

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.db import write_session
-from app.live import service
+from app.live import facilitator as facilitator_side
 from app.main import create_app
 from app.models import LiveSession, User
 from app.security import CODE_ALPHABET
@@ -62,9 +62,9 @@ def test_codes_are_unique_among_open_sessions_and_reused_after_the_end(
     app: FastAPI, facilitator: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     codes = iter(["AAAAAA", "AAAAAA", "BBBBBB", "AAAAAA"])
-    monkeypatch.setattr(service, "random_code", lambda n: next(codes))
+    monkeypatch.setattr(facilitator_side, "random_code", lambda n: next(codes))
     with write_session(app.state.engine) as session:
-        make = lambda: service.create_session(  # noqa: E731
+        make = lambda: facilitator_side.create_session(  # noqa: E731
             session,
             app.state.catalog,
             facilitator=facilitator,

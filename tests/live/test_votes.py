@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from app.db import write_session
-from app.live import room
+from app.live import participant
 from app.models import LiveVote
 from tests.conftest import csrf_from
 from tests.live.conftest import (
@@ -135,7 +135,7 @@ def _in_threads(work: list[Callable[[], None]]) -> list[BaseException]:
 def _cast(app: FastAPI, code: str, token: str, choice: str) -> Callable[[], None]:
     def job() -> None:
         with write_session(app.state.engine) as s:
-            room.cast_vote(
+            participant.cast_vote(
                 s,
                 app.state.catalog,
                 code=code,
@@ -153,7 +153,7 @@ def _participants(app: FastAPI, code: str, n: int) -> list[str]:
     with write_session(app.state.engine) as s:
         for i in range(n):
             tokens.append(
-                room.join(
+                participant.join(
                     s,
                     code=code,
                     token=None,

@@ -21,9 +21,10 @@ from pydantic import BaseModel
 from sqlmodel import Session, select
 
 from app.api.keys import create_key
-from app.forms import label
-from app.hr import assignments, importing, invites
+from app.auth import invites
+from app.hr import assignments, importing
 from app.models import LiveSession, QuizAttempt, User
+from app.web.forms import label
 from tests.conftest import csrf_from, login
 from tests.factories import make_department, make_user
 from tests.live.conftest import TO_VOTE_1, join, start_session

@@ -6,7 +6,7 @@ import pytest
 from fastapi import APIRouter, FastAPI
 from fastapi.testclient import TestClient
 
-from app.request_checks import CheckedRoute, api_routes, require_checked
+from app.web.request_checks import CheckedRoute, api_routes, require_checked
 
 
 def test_every_route_of_the_app_is_checked(app: FastAPI) -> None:

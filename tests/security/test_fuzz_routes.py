@@ -20,7 +20,7 @@ from pydantic import TypeAdapter
 from sqlmodel import Session
 
 from app.api.keys import create_key
-from app.forms import STALE
+from app.web.forms import STALE
 from tests.conftest import csrf_from
 from tests.security.fuzz_world import (
     LATE_NUL_CSV,
@@ -151,7 +151,7 @@ def test_every_whole_number_parameter_fits_the_database(app: FastAPI) -> None:
         for f in _all_fields(route.dependant)
         if any(m is None or m > INT_MAX for m in _int_maxima(_schema(f)))
     ]
-    assert not unbounded, "use app.inputs.WholeNumber for these"
+    assert not unbounded, "use app.web.inputs.WholeNumber for these"
 
 
 def _all_fields(dependant: Any) -> list[Any]:

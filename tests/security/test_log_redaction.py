@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.hr import invites
+from app.auth import invites
 from tests.conftest import csrf_from
 from tests.factories import make_user
 

@@ -1,7 +1,7 @@
 """Every HTML form route answers a malformed form with 422 and its own page; nothing is written.
 
 The routes are found by walking the app, so a new form route is tested as soon as it
-exists, and fails here until it declares its page with `app.forms.form_page`.
+exists, and fails here until it declares its page with `app.web.forms.form_page`.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ from fastapi.params import Form
 from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, func, select
 
+from app.auth import invites
 from app.config import Settings
-from app.forms import STALE, field_kind, has_form_page, label
-from app.hr import importing, invites
+from app.hr import importing
 from app.main import create_app
 from app.models import User
+from app.web.forms import STALE, field_kind, has_form_page, label
 from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import make_user
 from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, join, signed_in, start_session

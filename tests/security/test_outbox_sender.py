@@ -24,16 +24,17 @@ from sqlalchemy import event, text, update
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
+from app.auth import invites
+from app.auth.link_mail import SIGN_IN_LINKS
 from app.cli import app as cli
 from app.clock import utcnow
 from app.config import Settings
 from app.db import make_engine, write_session
-from app.hr import invites
-from app.hr.mailer import Mailer, Message
+from app.mail.mailer import Mailer, Message
+from app.mail.outbox import queue_message
+from app.mail.outbox_sender import drain
 from app.main import create_app
 from app.models import Invite, OutboxMessage
-from app.outbox import queue_message
-from app.outbox_sender import drain
 from tests.conftest import csrf_from
 from tests.factories import make_user
 from tests.hr.conftest import Inbox, cli_env, hr_client, inbox, smtp_server
@@ -256,7 +257,7 @@ def test_two_senders_never_send_the_same_message_twice(
         try:
             with write_session(engine) as own, Mailer(settings) as mailer:
                 together.wait(10)
-                reports.append(drain(own, settings, mailer))
+                reports.append(drain(own, settings, mailer, links=SIGN_IN_LINKS))
         finally:
             engine.dispose()
 

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings
 from app.errors import DomainError
-from app.hr import invites
 from app.models import Invite, User
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, make_user

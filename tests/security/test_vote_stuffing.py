@@ -25,7 +25,7 @@ from sqlmodel import Session, func, select
 from app.clock import utcnow
 from app.db import write_session
 from app.errors import Conflict
-from app.live import admission, room
+from app.live import admission, participant
 from app.models import LiveParticipant, LiveSession, LiveVote, User
 from app.security import CODE_ALPHABET
 from tests.conftest import csrf_from, login
@@ -261,7 +261,7 @@ def _in_threads(work: list[Callable[[], object]]) -> list[object]:
 def _join_job(app: FastAPI, code: str) -> Callable[[], object]:
     def job() -> object:
         with write_session(app.state.engine) as s:
-            return room.join(
+            return participant.join(
                 s, code=code, token=None, user=None, record_attendance=False, address="10.0.0.9"
             )
 
@@ -373,7 +373,7 @@ def test_sign_in_to_vote_counts_one_vote_per_person_whatever_the_phone(
     live = start_session(client, headcount=30, signin_to_vote="yes")
     phone, _ = signed_in(app, session, "lee@example.com")
     join(app, live.code, phone)
-    signed_in_only = {c.name: c.value for c in phone.cookies.jar if c.name != room.COOKIE}
+    signed_in_only = {c.name: c.value for c in phone.cookies.jar if c.name != participant.COOKIE}
     laptop = TestClient(app, follow_redirects=False, cookies=signed_in_only)  # a "new phone"
     join(app, live.code, laptop)
     assert len(session.exec(select(LiveParticipant)).all()) == 1

@@ -1,11 +1,11 @@
 """HR web routes: one router for main.py, built from the feature's route modules."""
 
-from app import navigation
-from app.hr.routes import accounts, admin, assigning, invite, reminding, tracking, uploads
-from app.request_checks import checked_router
+from app.hr.routes import accounts, admin, assigning, reminding, tracking, uploads
+from app.web import navigation
+from app.web.request_checks import checked_router
 
 router = checked_router()
-for module in (tracking, accounts, uploads, assigning, reminding, admin, invite):
+for module in (tracking, accounts, uploads, assigning, reminding, admin):
     router.include_router(module.router)
 router.include_router(uploads.upload_router)
 

@@ -8,14 +8,16 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth import invites
+from app.auth.deps import CurrentUser, require_role
 from app.db import SessionDep
-from app.deps import CurrentUser, SettingsDep, require_role
 from app.errors import Invalid
-from app.forms import Choice, Hidden, Submitted, form_page
-from app.hr import invites, person
+from app.hr import person
 from app.hr.routes.common import hr_router
-from app.inputs import WholeNumber
-from app.templating import render
+from app.web.deps import SettingsDep
+from app.web.forms import Choice, Hidden, Submitted, form_page
+from app.web.inputs import WholeNumber
+from app.web.templating import render
 
 router = hr_router()
 

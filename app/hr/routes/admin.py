@@ -1,22 +1,18 @@
-"""Admin pages in the HR area: the audit log and API keys."""
+"""Admin pages in the HR area: the audit log (API keys: app/api/key_pages.py)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Form, Query, Request
-from fastapi.responses import RedirectResponse, Response
-from sqlmodel import Session
+from fastapi import Query, Request
+from fastapi.responses import Response
 
-from app.api import keys
+from app import audit
+from app.auth.deps import require_role
 from app.db import SessionDep
-from app.deps import CurrentUser, require_role
-from app.errors import Invalid
-from app.forms import Choice, Submitted, form_page
-from app.hr import audit
 from app.hr.routes.common import hr_router
-from app.inputs import WholeNumber
-from app.templating import render
+from app.web.inputs import WholeNumber
+from app.web.templating import render
 
 router = hr_router()
 ADMIN = [require_role("admin")]
@@ -31,51 +27,3 @@ def audit_log(
 ) -> Response:
     result = audit.audit_page(session, action=action, page=page)
     return render(request, "hr/audit.html", {"a": result, "action": action})
-
-
-@router.get("/api-keys", dependencies=ADMIN)
-def api_keys(request: Request, session: SessionDep) -> Response:
-    return render(
-        request, "hr/api_keys.html", {"keys": keys.list_keys(session), "secret": None, "error": ""}
-    )
-
-
-def _key_again(request: Request, session: Session, form: Submitted) -> Response:
-    context = {
-        "keys": keys.list_keys(session),
-        "secret": None,
-        "error": "",
-        "sent": form.values,
-        "errors": form.errors,
-    }
-    return render(request, "hr/api_keys.html", context, status_code=422)
-
-
-@router.post("/api-keys", dependencies=ADMIN)
-@form_page(_key_again)
-def create_api_key(
-    request: Request,
-    session: SessionDep,
-    user: CurrentUser,
-    name: Annotated[str, Form(max_length=200, title="Name")] = "",
-    write: Annotated[str, Choice("Allow writing", max_length=5)] = "",
-) -> Response:
-    scopes = ["read", "write"] if write == "yes" else ["read"]
-    try:
-        key, secret = keys.create_key(session, name=name, scopes=scopes, actor_id=user.id)
-    except Invalid as exc:
-        sent = Submitted({"name": name, "write": write}, {"name": exc.message})
-        return _key_again(request, session, sent)
-    context: dict[str, Any] = {
-        "keys": keys.list_keys(session),
-        "secret": secret,
-        "created": key,
-        "error": "",
-    }
-    return render(request, "hr/api_keys.html", context)
-
-
-@router.post("/api-keys/{key_id}/revoke", dependencies=ADMIN)
-def revoke_api_key(key_id: WholeNumber, session: SessionDep, user: CurrentUser) -> Response:
-    keys.revoke_key(session, key_ref=str(key_id), actor_id=user.id)
-    return RedirectResponse("/hr/api-keys", status_code=303)

@@ -9,14 +9,15 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth.deps import CurrentUser
 from app.db import SessionDep
-from app.deps import CatalogDep, CurrentUser, SettingsDep
 from app.errors import Invalid
-from app.forms import FORM, Choice, Submitted, form_page
 from app.hr import assignments
 from app.hr.routes.common import hr_router, parse_date
-from app.inputs import WholeNumber, whole_number
-from app.templating import render
+from app.web.deps import CatalogDep, SettingsDep
+from app.web.forms import FORM, Choice, Submitted, form_page
+from app.web.inputs import WholeNumber, whole_number
+from app.web.templating import render
 
 router = hr_router()
 EMAILS_MAX = 100_000

@@ -7,9 +7,9 @@ from datetime import date
 from fastapi import APIRouter
 from fastapi.routing import APIRoute
 
-from app.deps import require_role
+from app.auth.deps import require_role
 from app.errors import Invalid
-from app.request_checks import CheckedRoute
+from app.web.request_checks import CheckedRoute
 
 HR_ROLES = ("hr", "admin")
 

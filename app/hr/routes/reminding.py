@@ -6,16 +6,18 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth import invites
+from app.auth.deps import CurrentUser
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import SessionDep
-from app.deps import CatalogDep, CurrentUser, SettingsDep
-from app.forms import Submitted, form_page
-from app.hr import invites, reminder_preview, reminders
+from app.hr import reminder_preview, reminders
 from app.hr.routes.common import hr_router
-from app.inputs import whole_number
-from app.templating import render
+from app.web.deps import CatalogDep, SettingsDep
+from app.web.forms import Submitted, form_page
+from app.web.inputs import whole_number
+from app.web.templating import render
 
 router = hr_router()
 SHOWN = 300

@@ -8,14 +8,16 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from app.auth.deps import CurrentUser
 from app.db import SessionDep
-from app.deps import CatalogDep, CurrentUser
 from app.errors import Invalid
 from app.hr import exports, people, person, reports
 from app.hr.routes.common import hr_router
-from app.inputs import WholeNumber, whole_number
 from app.live.reports import sessions_summary
-from app.templating import render
+from app.privacy import MIN_GROUP
+from app.web.deps import CatalogDep
+from app.web.inputs import WholeNumber, whole_number
+from app.web.templating import render
 
 router = hr_router()
 
@@ -113,6 +115,6 @@ def scenarios(
         "rows": reports.hardest_scenarios(request.app.state.engine, catalog, department_id=dept),
         "departments": people.department_choices(session),
         "department": department,
-        "min_group": reports.MIN_GROUP,
+        "min_group": MIN_GROUP,
     }
     return render(request, "hr/scenarios.html", context, fragment="hr/_scenarios.html")

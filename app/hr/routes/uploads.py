@@ -11,17 +11,19 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
+from app.auth import invites
+from app.auth.deps import CurrentUser
 from app.db import SessionDep
-from app.deps import CurrentUser, SettingsDep
-from app.forms import Choice, Hidden, Submitted, form_page
-from app.hr import importing, invites
+from app.hr import importing
 from app.hr.csvfile import MAX_BYTES, FileTooLarge, NotACsv, too_large_message
 from app.hr.import_plan import ImportPlan
 from app.hr.routes.common import hr_router
-from app.inputs import WholeNumber
-from app.limits import BodyTooLarge, limited_receive
-from app.request_checks import CheckedRoute
-from app.templating import render
+from app.web.deps import SettingsDep
+from app.web.forms import Choice, Hidden, Submitted, form_page
+from app.web.inputs import WholeNumber
+from app.web.limits import BodyTooLarge, limited_receive
+from app.web.request_checks import CheckedRoute
+from app.web.templating import render
 
 MULTIPART_SLACK = 64 * 1024  # headers and the other form fields around the file
 

@@ -1,25 +1,24 @@
 """Invites: one-time, expiring links to set a password; only the token's SHA-256 is stored.
 
 Mailed links (invitations, password resets) are minted by the outbox sender when it sends
-(app.outbox_sender); a link shown on screen is minted here, and only where may_show_link.
+(app.mail.outbox_sender); a link shown on screen is minted here, and only where may_show_link.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
+from app import audit
 from app.clock import utcnow
 from app.config import Settings
 from app.errors import Conflict, DomainError, NotFound
-from app.hr import audit
 from app.hr.dbutil import chunks
-from app.hr.mailer import Message
+from app.mail.mailer import Message
+from app.mail.outbox import INVITATION, PASSWORD_RESET, queue_message
 from app.models import Invite, User
-from app.outbox import INVITATION, PASSWORD_RESET, queue_message
 from app.security import hash_password, new_token, password_problem, token_digest
 
 INVALID = (
@@ -46,12 +45,6 @@ class PasswordRefused(DomainError):
 
 class LinkRefused(Conflict):
     """The account's state or role rules out a link on screen (not a role check: 409)."""
-
-
-@dataclass(frozen=True)
-class SendReport:
-    sent: list[str]
-    failed: list[tuple[str, str]]
 
 
 def queue(session: Session, *, user_ids: list[int], actor_id: int | None) -> None:

@@ -3,9 +3,11 @@
 They run in the route class, before FastAPI solves the route's own dependencies: as an
 app-wide dependency they cost FastAPI's per-dependency overhead on every request, about a
 twentieth of a signed-in page (bench/NOTES.md). The sign-in is looked up first so that a
-refused form shown again (app/forms.py) knows whose page it is; the user dependencies in
-app/deps.py read what it found. Every router is made with `checked_router`, and
-`create_app` refuses to start if any route is not a `CheckedRoute`.
+refused form shown again (app/web/forms.py) knows whose page it is; the user dependencies in
+app/auth/deps.py read what it found. The lookup is app/auth's, so the web kit reaches it
+through `app.state.look_up_sign_in`, which `create_app` sets (the kit imports no feature).
+Every router is made with `checked_router`, and `create_app` refuses to start if any route
+is not a `CheckedRoute`.
 """
 
 from __future__ import annotations
@@ -17,13 +19,12 @@ from fastapi import APIRouter, Request, Response
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
-from app.csrf import csrf_protect
-from app.deps import look_up_sign_in
-from app.inputs import refuse_nul_characters
+from app.web.csrf import csrf_protect
+from app.web.inputs import refuse_nul_characters
 
 
 async def request_checks(request: Request) -> None:
-    await look_up_sign_in(request)
+    await request.app.state.look_up_sign_in(request)
     await csrf_protect(request)
     await refuse_nul_characters(request)
 

@@ -13,10 +13,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
-from app import form_markup
 from app.config import PROJECT_ROOT
-from app.csrf import token_for
-from app.navigation import nav_links
+from app.privacy import MIN_GROUP
+from app.web import form_markup
+from app.web.csrf import token_for
+from app.web.navigation import nav_links
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -62,6 +63,8 @@ def _build_env() -> Environment:
     env.globals["error_summary"] = form_markup.error_summary
     env.globals["field_error"] = form_markup.field_error
     env.globals["described"] = form_markup.described
+    # The small-group threshold pages state (app/privacy.py): one number, never a literal 5.
+    env.globals["MIN_GROUP"] = MIN_GROUP
     return env
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.clock import utcnow
-from app.hr.mailer import Message
+from app.mail.mailer import Message
 from app.models import OutboxMessage
 
 # Messages whose text the sender writes when it sends, around a link it mints then
-# (app.outbox_sender): the row holds no body and the database never holds a usable token.
+# (app.mail.outbox_sender): the row holds no body and the database never holds a usable token.
 INVITATION = "invitation"
 PASSWORD_RESET = "password-reset"
 # Messages written whole when queued: the sender sends the stored text as it is.

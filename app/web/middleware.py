@@ -1,6 +1,6 @@
 """Request id, anonymous CSRF cookie, security headers and one log line per request.
 
-A plain ASGI middleware rather than `@app.middleware("http")`: Starlette's
+A plain ASGI middleware rather than `@app.web.middleware("http")`: Starlette's
 BaseHTTPMiddleware runs every request through an extra task and memory stream, which cost
 about a sixth of a signed-in page's CPU time here (bench/NOTES.md).
 """
@@ -17,10 +17,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
-from app.csrf import anon_cookie_name
 from app.db import SAFE_METHODS
 from app.log_lines import given_request_id, safe_path
 from app.security import CSP, new_token
+from app.web.csrf import anon_cookie_name
 
 log = logging.getLogger("allyship")
 HSTS = "max-age=31536000; includeSubDomains"

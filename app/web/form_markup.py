@@ -1,4 +1,4 @@
-"""The markup of a form shown again with problems (app/forms.py), as template globals.
+"""The markup of a form shown again with problems (app/web/forms.py), as template globals.
 
 `errors` maps a field name to its message. Plain functions rather than Jinja macros: they
 run on every form page, including each lesson's reflection box, and a macro call cost

@@ -109,7 +109,7 @@ def _error(loc: tuple[str, ...], value: str) -> dict[str, Any]:
 
 
 async def refuse_nul_characters(request: Request) -> None:
-    """422 when the path, the query or a posted form holds a NUL (app/request_checks.py).
+    """422 when the path, the query or a posted form holds a NUL (app/web/request_checks.py).
 
     Uploaded files are left to their readers (app/hr/csvfile.py names the line).
     """

@@ -26,8 +26,8 @@ from app.auth.cookies import kept_cookie_name
 from app.auth.kept import FormToKeep, KeptValues, keep, kept_token, take
 from app.auth.lookup import ended_login
 from app.db import SAFE_METHODS
-from app.deps import run_read, session_cookie_name
 from app.models import User
+from app.web.deps import run_read, session_cookie_name
 from app.write_batches import run_batched_write
 
 Keeper = Callable[[Request, FormData], FormToKeep | None]

@@ -1,4 +1,7 @@
-"""Facilitator routes: set-up, overview, presenter and remote views, step controls, records."""
+"""Facilitator routes: set-up, overview, presenter and remote views, step controls, records.
+
+Its `router` is the whole feature's, for main.py: it includes the participant and admission routes.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +11,10 @@ from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app import navigation
+from app.auth.deps import CurrentUser
 from app.db import SessionDep
-from app.deps import CatalogDep, CurrentUser, SettingsDep
 from app.errors import Invalid, NotFound
-from app.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
-from app.inputs import WholeNumber
-from app.live import qr, room, service, summary
+from app.live import facilitator, participant, qr, summary
 from app.live.admission_routes import router as admission_router
 from app.live.controls import (
     MOVED,
@@ -25,14 +25,18 @@ from app.live.controls import (
     control_again,
     control_context,
 )
-from app.live.room_routes import router as room_router
+from app.live.participant_routes import router as participant_router
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
-from app.request_checks import checked_router
-from app.templating import is_htmx, render
+from app.web import navigation
+from app.web.deps import CatalogDep, SettingsDep
+from app.web.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
+from app.web.inputs import WholeNumber
+from app.web.request_checks import checked_router
+from app.web.templating import is_htmx, render
 
 router = checked_router()
-router.include_router(room_router)
+router.include_router(participant_router)
 router.include_router(admission_router)
 navigation.register("/live", "Group sessions", "facilitator", "admin")
 
@@ -41,7 +45,7 @@ navigation.register("/live", "Group sessions", "facilitator", "admin")
 def index(
     request: Request, session: SessionDep, catalog: CatalogDep, user: Facilitator
 ) -> Response:
-    rows = service.list_sessions(session, catalog, user=user)
+    rows = facilitator.list_sessions(session, catalog, user=user)
     return render(request, "live/index.html", {"rows": rows, "modules": catalog.modules})
 
 
@@ -52,8 +56,8 @@ def new_session(
     user: Facilitator,
     module_id: str = Query("", max_length=100),
 ) -> Response:
-    module = service.setup_module(catalog, module_id=module_id)
-    context = {"module": module, "chosen": service.default_scenarios(module)}
+    module = facilitator.setup_module(catalog, module_id=module_id)
+    context = {"module": module, "chosen": facilitator.default_scenarios(module)}
     return render(request, "live/new.html", context)
 
 
@@ -62,7 +66,7 @@ def _create_again(request: Request, session: Session, form: Submitted) -> Respon
     catalog = request.app.state.catalog
     module = catalog.get(form.get("module_id"))
     if module is None:
-        rows = service.list_sessions(session, catalog, user=request.state.user)
+        rows = facilitator.list_sessions(session, catalog, user=request.state.user)
         context = {"rows": rows, "modules": catalog.modules, "errors": {FORM: STALE}}
         return render(request, "live/index.html", context, status_code=422)
     context = {
@@ -88,7 +92,7 @@ def create(
     signin_to_vote: Annotated[str, Choice("Sign in to vote", max_length=5)] = "",
 ) -> Response:
     try:
-        live = service.create_session(
+        live = facilitator.create_session(
             session,
             catalog,
             facilitator=user,
@@ -98,7 +102,7 @@ def create(
             signin_to_vote=signin_to_vote == "yes",
         )
     except Invalid as exc:
-        field = "headcount" if isinstance(exc, service.HeadcountInvalid) else "scenario"
+        field = "headcount" if isinstance(exc, facilitator.HeadcountInvalid) else "scenario"
         sent = Submitted(
             {"module_id": module_id, "scenario": scenario, "headcount": headcount or ""},
             {field: exc.message},
@@ -111,13 +115,13 @@ def create(
 def commitments(
     request: Request, session: SessionDep, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
-    rows = room.my_commitments(session, catalog, user=user)
+    rows = participant.my_commitments(session, catalog, user=user)
     return render(request, "live/commitments.html", {"rows": rows})
 
 
 @router.get("/live/guides/{module_id}")
 def guide(request: Request, module_id: str, catalog: CatalogDep, user: Facilitator) -> Response:
-    module = service.setup_module(catalog, module_id=module_id)
+    module = facilitator.setup_module(catalog, module_id=module_id)
     if module.quiz.facilitator is None:
         raise NotFound("This module has no facilitator notes yet.")
     return render(request, "live/guide.html", {"module": module, "notes": module.quiz.facilitator})
@@ -132,7 +136,7 @@ def overview(
     user: Facilitator,
     base: BaseUrl,
 ) -> Response:
-    stage = service.session_stage(session, catalog, user=user, session_id=session_id)
+    stage = facilitator.session_stage(session, catalog, user=user, session_id=session_id)
     return no_store(render(request, "live/session.html", control_context(stage, base)))
 
 
@@ -151,7 +155,7 @@ def control_view(
     """The presenter or remote page, its fragment for htmx, or 304 when the poll saw no change."""
     view = request.url.path.rsplit("/", 1)[1]
     known = request.headers.get("If-None-Match", "") if is_htmx(request) else ""
-    stage = service.control_stage(
+    stage = facilitator.control_stage(
         session, catalog, user=user, session_id=session_id, known_etag=known
     )
     if isinstance(stage, Unchanged):
@@ -176,7 +180,7 @@ def change_step(
     view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     try:
-        service.change_step(
+        facilitator.change_step(
             session,
             catalog,
             settings,
@@ -185,7 +189,7 @@ def change_step(
             action=action,
             seen_version=version,
         )
-    except service.StepMoved:
+    except facilitator.StepMoved:
         return back_to(session_id, view, moved=True)
     except Invalid as exc:
         return control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
@@ -204,10 +208,10 @@ def countdown(
     view: Annotated[str, Hidden(max_length=10)] = "present",
 ) -> Response:
     try:
-        service.set_countdown(
+        facilitator.set_countdown(
             session, user=user, session_id=session_id, minutes=minutes, seen_version=version
         )
-    except service.StepMoved:
+    except facilitator.StepMoved:
         return back_to(session_id, view, moved=True)
     except Invalid as exc:
         return control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
@@ -218,7 +222,7 @@ def countdown(
 def qr_code(
     session_id: WholeNumber, session: SessionDep, user: Facilitator, base: BaseUrl
 ) -> Response:
-    live = service.owned_session(session, user=user, session_id=session_id)
+    live = facilitator.owned_session(session, user=user, session_id=session_id)
     svg = qr.qr_svg(qr.join_url(base, live.code))
     return no_store(Response(svg, media_type="image/svg+xml"))
 

@@ -10,6 +10,7 @@ from app.config import Settings
 from app.db import SAFE_METHODS
 from app.errors import Forbidden
 from app.security import csrf_matches, csrf_token, token_digest
+from app.web.deps import session_cookie_name
 
 ANON_COOKIE = "allyship_csrf"
 # Behind https the anonymous cookie is __Host-: a sibling subdomain cannot plant one, so it
@@ -41,8 +42,6 @@ def token_for(request: Request) -> str:
     state = request.scope.setdefault("state", {})
     if (token := state.get("csrf_token")) is None:
         settings = request.app.state.settings
-        from app.deps import session_cookie_name
-
         binding = binding_for(request, session_cookie_name(settings))
         token = state["csrf_token"] = csrf_token(settings.secret_key, binding) if binding else ""
     return token
@@ -70,8 +69,6 @@ async def csrf_protect(request: Request) -> None:
             f"This sign-in was sent from another site ({origin[:100]}) and was refused. "
             "Open this site's own sign-in page and sign in there."
         )
-    from app.deps import session_cookie_name
-
     binding = binding_for(request, session_cookie_name(settings))
     presented = request.headers.get(HEADER)
     if not presented and request.headers.get("content-type", "").startswith(

@@ -10,8 +10,9 @@ exponential backoff and given up after `outbox_max_attempts`; only an accepted m
 marked sent.
 
 Invitations and password resets hold no body: the sender mints the link's token when it
-sends and stores only its hash (app.hr.invites.mint), and the row keeps the sent text with
-the link removed. A token whose message was not accepted is cleared, so it never works.
+sends and stores only its hash, and the row keeps the sent text with the link removed. A
+token whose message was not accepted is cleared, so it never works. Minting is auth's
+(app.auth.link_mail), handed in as `links`: this package imports no feature.
 """
 
 from __future__ import annotations
@@ -19,19 +20,18 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import ColumnElement, Engine, delete, or_, update
 from sqlmodel import Session, col, select
 
-from app.auth import reset
 from app.clock import utcnow
 from app.config import Settings
 from app.db import write_session
-from app.hr import invites
-from app.hr.mailer import Mailer, MailError, Message
+from app.mail.mailer import Mailer, MailError, Message
 from app.models import OutboxMessage
-from app.outbox import INVITATION, PASSWORD_RESET
 
 log = logging.getLogger("allyship.mail")
 BATCH = 50
@@ -90,31 +90,43 @@ def claim(session: Session, settings: Settings, *, message_id: int, holder: str)
     return taken == 1
 
 
-def _compose(session: Session, settings: Settings, row: OutboxMessage) -> Message | None:
+class LinkMail(Protocol):
+    """Mail whose one-time link is minted as it is sent (app.auth.link_mail.SIGN_IN_LINKS)."""
+
+    kinds: frozenset[str]
+
+    def compose(
+        self, session: Session, settings: Settings, row: OutboxMessage
+    ) -> Message | None: ...
+
+    def sent(self, session: Session, *, invite_id: int) -> None: ...
+
+    def failed(self, session: Session, *, invite_id: int, error: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class SendReport:
+    sent: list[str]
+    failed: list[tuple[str, str]]
+
+
+def _compose(
+    session: Session, settings: Settings, row: OutboxMessage, links: LinkMail
+) -> Message | None:
     """The message to send now, minting its link if it has one; None when it is not needed."""
-    if row.kind not in (INVITATION, PASSWORD_RESET):
+    if row.kind not in links.kinds:
         return Message(to=row.to, subject=row.subject, body=row.body)
-    if row.invite_id is None and row.kind == PASSWORD_RESET:
-        row.invite_id = reset.prepare(session, email=row.to)
-        session.add(row)
-    if row.invite_id is None:
-        return None
-    valid = reset.valid_for(settings) if row.kind == PASSWORD_RESET else _invite_days(settings)
-    minted = invites.mint(session, invite_id=row.invite_id, valid_for=valid)
-    if minted is None:
-        return None
-    token, user = minted
-    if row.kind == PASSWORD_RESET:
-        return reset.message(settings, user, token, to=reset.recipient(session, user))
-    return invites.message(settings, email=user.email, name=user.name, token=token)
-
-
-def _invite_days(settings: Settings) -> timedelta:
-    return timedelta(days=settings.invite_valid_days)
+    return links.compose(session, settings, row)
 
 
 def deliver(
-    session: Session, settings: Settings, mailer: Mailer, *, message_id: int, holder: str
+    session: Session,
+    settings: Settings,
+    mailer: Mailer,
+    *,
+    message_id: int,
+    holder: str,
+    links: LinkMail,
 ) -> tuple[str, str | None] | None:
     """Send one claimed message: (address, None) when accepted, (address, error) when not,
     None when there was nothing to send (an unknown address, a withdrawn invitation)."""
@@ -122,7 +134,7 @@ def deliver(
     if row is None or row.claimed_by != holder:
         session.commit()
         return None
-    composed = _compose(session, settings, row)
+    composed = _compose(session, settings, row, links)
     if composed is None:
         session.execute(delete(OutboxMessage).where(col(OutboxMessage.id) == message_id))
         session.commit()
@@ -133,7 +145,7 @@ def deliver(
         mailer.send(composed)
     except Exception as exc:  # also one that cannot be sent at all: it must not block the rest
         error = str(exc) if isinstance(exc, MailError) else f"{type(exc).__name__}: {exc}"
-        _failed(session, settings, row, holder=holder, error=error)
+        _failed(session, settings, row, holder=holder, error=error, links=links)
         log.warning("mail not sent id=%s kind=%s: %s", message_id, row.kind, error)
         return composed.to, error
     token_free = composed.body.replace(_link_in(composed.body), LINK_REMOVED)
@@ -150,7 +162,7 @@ def deliver(
         )
     )
     if invite_id is not None:
-        invites.mark_sent(session, invite_id=invite_id)
+        links.sent(session, invite_id=invite_id)
     session.commit()
     return composed.to, None
 
@@ -163,11 +175,17 @@ def _link_in(body: str) -> str:
 
 
 def _failed(
-    session: Session, settings: Settings, row: OutboxMessage, *, holder: str, error: str
+    session: Session,
+    settings: Settings,
+    row: OutboxMessage,
+    *,
+    holder: str,
+    error: str,
+    links: LinkMail,
 ) -> None:
     attempts = row.attempts + 1
     if row.invite_id is not None:
-        invites.mark_failed(session, invite_id=row.invite_id, error=error)
+        links.failed(session, invite_id=row.invite_id, error=error)
     session.execute(
         update(OutboxMessage)
         .where(
@@ -186,8 +204,13 @@ def _failed(
 
 
 def drain(
-    session: Session, settings: Settings, mailer: Mailer, *, stop: threading.Event | None = None
-) -> invites.SendReport:
+    session: Session,
+    settings: Settings,
+    mailer: Mailer,
+    *,
+    links: LinkMail,
+    stop: threading.Event | None = None,
+) -> SendReport:
     """Send every message due now (one pass); what was sent and what failed, by address."""
     holder = uuid.uuid4().hex
     sent: list[str] = []
@@ -197,21 +220,23 @@ def drain(
             break
         if not claim(session, settings, message_id=message_id, holder=holder):
             continue
-        outcome = deliver(session, settings, mailer, message_id=message_id, holder=holder)
+        outcome = deliver(
+            session, settings, mailer, message_id=message_id, holder=holder, links=links
+        )
         if outcome is not None:
             address, error = outcome
             if error is None:
                 sent.append(address)
             else:
                 failed.append((address, error))
-    return invites.SendReport(sent, failed)
+    return SendReport(sent, failed)
 
 
 class OutboxSender:
     """A daemon thread that drains the outbox every few seconds until `close`."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
-        self.engine, self.settings = engine, settings
+    def __init__(self, engine: Engine, settings: Settings, *, links: LinkMail) -> None:
+        self.engine, self.settings, self.links = engine, settings, links
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="outbox-sender", daemon=True)
@@ -240,7 +265,7 @@ class OutboxSender:
                     waiting = due(reading, self.settings, utcnow())
                 if waiting:
                     with write_session(self.engine) as session, Mailer(self.settings) as mailer:
-                        drain(session, self.settings, mailer, stop=self._stop)
+                        drain(session, self.settings, mailer, links=self.links, stop=self._stop)
             except Exception:
                 log.exception("outbox sender: a pass failed; trying again at the next poll")
             self._wake.wait(self.settings.outbox_poll_seconds)

@@ -10,24 +10,25 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth.deps import OptionalUser
 from app.content.catalog import Catalog
 from app.db import SessionDep
-from app.deps import CatalogDep, OptionalUser, SettingsDep
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
-from app.forms import Choice, Hidden, Submitted, form_page
-from app.live import room
+from app.live import participant
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
 from app.models import User
-from app.request_checks import checked_router
-from app.templating import is_htmx, render
+from app.web.deps import CatalogDep, SettingsDep
+from app.web.forms import Choice, Hidden, Submitted, form_page
+from app.web.request_checks import checked_router
+from app.web.templating import is_htmx, render
 
 router = checked_router()
 ROOM_PAGE, ROOM_FRAGMENT = "live/room.html", "live/_room.html"
 
 
 async def participant_token(request: Request) -> str | None:
-    return request.cookies.get(room.COOKIE)
+    return request.cookies.get(participant.COOKIE)
 
 
 def client_address(request: Request) -> str:
@@ -49,13 +50,13 @@ def _entry_page(
     """The enter-a-code page with what went wrong (unknown code, ended session, throttled)."""
     context = {"problem": exc.message, "code": code, "title": "Join a group session"}
     if sign_in:
-        context["sign_in_next"] = f"/j/{room.normalise_code(code)}"
+        context["sign_in_next"] = f"/j/{participant.normalise_code(code)}"
     return no_store(render(request, "live/enter.html", context, status_code=exc.status_code))
 
 
 def _waiting_page(
     request: Request,
-    waiting: room.Waiting,
+    waiting: participant.Waiting,
     status: int = 200,
     since: float | None = None,
     problem: object = "",
@@ -72,9 +73,9 @@ def _waiting_page(
 def enter_code(request: Request, code: str = "") -> Response:
     if not code:
         return no_store(render(request, "live/enter.html", {"code": "", "problem": ""}))
-    normal = room.normalise_code(code)
-    if not room.is_code(normal):
-        return _entry_page(request, NotFound(room.UNKNOWN_CODE), code[:12])
+    normal = participant.normalise_code(code)
+    if not participant.is_code(normal):
+        return _entry_page(request, NotFound(participant.UNKNOWN_CODE), code[:12])
     return RedirectResponse(f"/j/{normal}", status_code=303)
 
 
@@ -93,16 +94,16 @@ def room_page(
 ) -> Response:
     known = request.headers.get("If-None-Match", "") if is_htmx(request) else ""
     try:
-        found = room.enter(
+        found = participant.enter(
             session, catalog, code=code, token=token, user=user, address=address, known_etag=known
         )
-    except (room.SessionEnded, NotFound, TooManyRequests) as exc:
+    except (participant.SessionEnded, NotFound, TooManyRequests) as exc:
         return _entry_page(request, exc, code[:12])
     if isinstance(found, Unchanged):
         return not_modified(found.etag, since)
-    if isinstance(found, room.Waiting):
+    if isinstance(found, participant.Waiting):
         return _waiting_page(request, found, since=since)
-    if isinstance(found, room.Invitation):
+    if isinstance(found, participant.Invitation):
         # Back from joining without the cookie: the browser refuses cookies, so say so.
         no_cookie = joined == "1" and token is None
         invitation = {"invite": found, "user": user, "no_cookie": no_cookie}
@@ -115,17 +116,17 @@ def room_page(
 def _room_again(request: Request, session: Session, form: Submitted) -> Response:
     """The room, or the invitation to join it, with the problems; what was typed is kept."""
     user = request.state.user
-    found = room.enter(
+    found = participant.enter(
         session,
         request.app.state.catalog,
         code=request.path_params["code"],
-        token=request.cookies.get(room.COOKIE),
+        token=request.cookies.get(participant.COOKIE),
         user=user,
         address=client_address(request),
     )
-    if isinstance(found, room.Waiting):
+    if isinstance(found, participant.Waiting):
         return _waiting_page(request, found, 422)
-    if isinstance(found, room.RoomView):
+    if isinstance(found, participant.RoomView):
         extra = {"errors": form.errors, "sent": form.values}
         return _render_room(request, found, user, 422, extra=extra)
     context = {"invite": found, "user": user, "errors": form.errors}
@@ -145,7 +146,7 @@ def join(
     attendance: Annotated[str, Choice("Record my attendance", max_length=5)] = "",
 ) -> Response:
     try:
-        new_token = room.join(
+        new_token = participant.join(
             session,
             code=code,
             token=token,
@@ -153,16 +154,16 @@ def join(
             record_attendance=attendance == "yes",
             address=address,
         )
-    except room.SignInToVote as exc:
+    except participant.SignInToVote as exc:
         return _entry_page(request, exc, code[:12], sign_in=True)
     except DomainError as exc:
         return _entry_page(request, exc, code[:12])
-    response = RedirectResponse(f"/j/{room.normalise_code(code)}?joined=1", status_code=303)
+    response = RedirectResponse(f"/j/{participant.normalise_code(code)}?joined=1", status_code=303)
     response.set_cookie(
-        room.COOKIE,
+        participant.COOKIE,
         new_token,
-        max_age=room.COOKIE_HOURS * 3600,
-        path=room.COOKIE_PATH,
+        max_age=participant.COOKIE_HOURS * 3600,
+        path=participant.COOKIE_PATH,
         httponly=True,
         samesite="lax",
         secure=settings.https,
@@ -186,7 +187,7 @@ def vote(
 ) -> Response:
     here = RoomRequest(request, session, catalog, user, token, code, address)
     try:
-        view = room.cast_vote(
+        view = participant.cast_vote(
             session,
             catalog,
             code=code,
@@ -195,11 +196,11 @@ def vote(
             choice_id=choice,
             address=address,
         )
-    except (room.VoteRefused, room.NotAdmitted, Invalid) as exc:
+    except (participant.VoteRefused, participant.NotAdmitted, Invalid) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if is_htmx(request):  # the poll's ETag has not changed, so answer with the new fragment
         return _render_room(request, view, user, since=since)
-    return RedirectResponse(f"/j/{room.normalise_code(code)}", status_code=303)
+    return RedirectResponse(f"/j/{participant.normalise_code(code)}", status_code=303)
 
 
 @router.post("/j/{code}/commitment")
@@ -213,20 +214,22 @@ def commitment(
     token: Token,
     address: Address,
     # Twice the textarea's limit: browsers count a line break as one character but send two.
-    text: Annotated[str, Form(max_length=room.COMMITMENT_MAX * 2, title="Your commitment")] = "",
+    text: Annotated[
+        str, Form(max_length=participant.COMMITMENT_MAX * 2, title="Your commitment")
+    ] = "",
 ) -> Response:
     here = RoomRequest(request, session, catalog, user, token, code, address)
     try:
-        stored = room.save_commitment(
+        stored = participant.save_commitment(
             session, code=code, token=token, user=user, text=text, address=address
         )
     except (Invalid, Conflict) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if not stored:  # not signed in: nothing is kept, so show it back once for the person to copy
-        return _room_with(here, kept=text.strip()[: room.COMMITMENT_MAX])
+        return _room_with(here, kept=text.strip()[: participant.COMMITMENT_MAX])
     if is_htmx(request):
         return _room_with(here, saved=True)
-    return RedirectResponse(f"/j/{room.normalise_code(code)}?saved=1", status_code=303)
+    return RedirectResponse(f"/j/{participant.normalise_code(code)}?saved=1", status_code=303)
 
 
 @dataclass(frozen=True)
@@ -242,7 +245,7 @@ class RoomRequest:
 
 def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Response:
     """The room as it is now, with what was refused, saved, or kept only on screen."""
-    found = room.enter(
+    found = participant.enter(
         here.session,
         here.catalog,
         code=here.code,
@@ -250,16 +253,16 @@ def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Resp
         user=here.user,
         address=here.address,
     )
-    if isinstance(found, room.Waiting):
+    if isinstance(found, participant.Waiting):
         return _waiting_page(here.request, found, status, problem=extra.get("problem", ""))
-    if not isinstance(found, room.RoomView):
+    if not isinstance(found, participant.RoomView):
         raise NotFound("Join the session first.")
     return _render_room(here.request, found, here.user, status, extra=extra)
 
 
 def _render_room(
     request: Request,
-    view: room.RoomView,
+    view: participant.RoomView,
     user: User | None,
     status: int = 200,
     since: float | None = None,
@@ -272,5 +275,5 @@ def _render_room(
     return no_store(response, etag=view.etag, since=since)
 
 
-def _room_context(found: room.RoomView, user: User | None) -> dict[str, object]:
+def _room_context(found: participant.RoomView, user: User | None) -> dict[str, object]:
     return {"view": found, "stage": found.stage, "code": found.stage.live.code, "user": user}

@@ -8,11 +8,11 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth import invites
 from app.db import SessionDep
-from app.forms import Password, Submitted, form_page
-from app.hr import invites
-from app.request_checks import checked_router
-from app.templating import render
+from app.web.forms import Password, Submitted, form_page
+from app.web.request_checks import checked_router
+from app.web.templating import render
 
 router = checked_router(include_in_schema=False)
 TOKEN_MAX = 100
@@ -21,14 +21,14 @@ TOKEN_MAX = 100
 @router.get("/invite/{token}")
 def invite_page(request: Request, token: str, session: SessionDep) -> Response:
     _invite, user = invites.find(session, token=token[:TOKEN_MAX])
-    return render(request, "hr/invite.html", {"person": user, "token": token, "errors": {}})
+    return render(request, "auth/invite.html", {"person": user, "token": token, "errors": {}})
 
 
 def _invite_again(request: Request, session: Session, form: Submitted) -> Response:
     token = request.path_params["token"]
     _invite, user = invites.find(session, token=token[:TOKEN_MAX])
     context = {"person": user, "token": token, "errors": form.errors}
-    return render(request, "hr/invite.html", context, status_code=422)
+    return render(request, "auth/invite.html", context, status_code=422)
 
 
 @router.post("/invite/{token}")
