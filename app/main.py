@@ -22,7 +22,8 @@ from app.auth.cookies import set_kept_cookie
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
-from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
+from app.db import SAFE_METHODS, WriteBatches, limit_threads, loop_reader, make_engine
+from app.db.migrate import pending
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.forms import page_again, request_problems
@@ -33,11 +34,9 @@ from app.learning.routes import router as learning_router
 from app.limits import BodySizeLimit
 from app.live.routes import router as live_router
 from app.middleware import RequestHeaders
-from app.migrate import pending
 from app.outbox_sender import OutboxSender
 from app.request_checks import CheckedRoute, require_checked
 from app.templating import is_htmx, render
-from app.write_batches import WriteBatches
 
 log = logging.getLogger("allyship")
 PROBLEM_JSON = "application/problem+json"  # RFC 9457 problem details, for every API error
@@ -166,6 +165,7 @@ TITLES = {
     413: "Too large",
     422: "Please check your input",
     429: "Too many requests",
+    503: "Not saved",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from app.models import User
+from app.auth.lookup import AnyUser
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ def register(href: str, label: str, *roles: str) -> None:
         _links_for.cache_clear()
 
 
-def nav_links(user: User | None) -> tuple[NavLink, ...]:
+def nav_links(user: AnyUser | None) -> tuple[NavLink, ...]:
     return () if user is None else _links_for(user.role)
 
 

@@ -19,8 +19,8 @@ from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine
+from app.db.migrate import upgrade
 from app.main import create_app
-from app.migrate import upgrade
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -13,14 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth import kept, reset, service
 from app.auth.cookies import kept_cookie_name, set_session_cookie
-from app.db import SessionDep
+from app.db import SessionDep, run_batched_write
 from app.deps import OptionalUser, SettingsDep, run_read, session_cookie_name
 from app.errors import TooManyRequests
 from app.forms import Hidden, Password, Submitted, form_page
 from app.ops import proxies
 from app.request_checks import checked_router
 from app.templating import render
-from app.write_batches import run_batched_write
 
 router = checked_router()
 log = logging.getLogger("allyship.auth")

@@ -16,8 +16,8 @@ from sqlmodel import Session, col, select
 from app.auth.service import end_sessions_of
 from app.clock import utcnow
 from app.config import Settings
+from app.db import chunks
 from app.hr import audit, invites
-from app.hr.dbutil import chunks
 from app.hr.mailer import Message
 from app.models import Invite, LoginSession, Role, User
 from app.outbox import queue_message

@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
+from app.db import day_text, select_columns
 from app.hr import audit
-from app.hr.dbutil import day_text, select_columns
 from app.hr.people import STATUSES, PeopleFilter, people_select
 from app.inputs import whole_number
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt

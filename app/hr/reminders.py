@@ -21,8 +21,9 @@ from app import outbox_sender
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
+from app.db import chunks, insert_ignore, select_columns
 from app.hr import audit, invites, schedule
-from app.hr.dbutil import chunks, completed, insert_ignore, select_columns
+from app.hr.due import completed
 from app.hr.mailer import Mailer, Message
 from app.models import Assignment, DigestSent, ReminderSent, User
 from app.outbox import DIGEST, REMINDER, queue_message

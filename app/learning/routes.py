@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from app.content.catalog import Catalog
 from app.content.schema import Module
-from app.db import SessionDep
+from app.db import SessionDep, Source, run_batched_write
 from app.deps import CatalogDep, CurrentUser, SettingsDep, run_read
 from app.errors import NotFound
 from app.forms import Submitted, form_page
@@ -21,11 +21,8 @@ from app.kept_forms import keeps_form
 from app.learning import attempts, certificates, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
-from app.models import Certificate, Reflection
-from app.rawsql import Source
 from app.request_checks import checked_router
 from app.templating import is_htmx, render
-from app.write_batches import run_batched_write
 
 router = checked_router()
 
@@ -63,7 +60,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
 
 def _dashboard_reads(
     source: Source, catalog: Catalog, user_id: int
-) -> tuple[progress.CourseState, Certificate | None]:
+) -> tuple[progress.CourseState, certificates.CertificateRow | None]:
     course = progress.CourseState.of(progress.learner_progress(source, catalog, user_id))
     # Shown only once every module is done, so only then looked up.
     done = course.resume is None
@@ -85,7 +82,7 @@ def _lesson_page(
     request: Request,
     module: Module,
     row: progress.ModuleProgress,
-    reflection: Reflection | None,
+    reflection: progress.ReflectionRow | None,
     status_code: int = 200,
     **problems: Any,
 ) -> Response:
@@ -103,7 +100,7 @@ def _lesson_page(
 
 def _lesson_reads(
     source: Source, module: Module, user_id: int
-) -> tuple[progress.ModuleProgress, Reflection | None]:
+) -> tuple[progress.ModuleProgress, progress.ReflectionRow | None]:
     return (
         progress.module_progress(source, module, user_id),
         progress.get_reflection(source, user_id=user_id, module_id=module.id),

@@ -20,10 +20,10 @@ from starlette.responses import Response
 
 from app.auth.cookies import forget_kept_cookie
 from app.auth.kept import FormToKeep
+from app.auth.lookup import AnyUser
 from app.content.schema import Module
 from app.kept_forms import take_kept
 from app.learning.progress import REFLECTION_MAX
-from app.models import User
 
 ANSWER_PREFIX = "answer-"
 QUIZ_BACK = (
@@ -97,7 +97,7 @@ def reflection_to_keep(request: Request, form: FormData) -> FormToKeep | None:
     )
 
 
-async def quiz_back(request: Request, module: Module, user: User) -> Back:
+async def quiz_back(request: Request, module: Module, user: AnyUser) -> Back:
     """The answers kept for this learner on this quiz, if any, with what to tell them."""
     kept = await take_kept(request, user=user, kind="quiz", module_id=module.id)
     if kept is None:
@@ -106,7 +106,7 @@ async def quiz_back(request: Request, module: Module, user: User) -> Back:
     return Back(still_valid(module, kept.fields), QUIZ_BACK if same else QUIZ_CHANGED_BACK)
 
 
-async def reflection_back(request: Request, module: Module, user: User) -> Back:
+async def reflection_back(request: Request, module: Module, user: AnyUser) -> Back:
     """The reflection kept for this learner on this lesson, if any."""
     kept = await take_kept(request, user=user, kind="reflection", module_id=module.id)
     if kept is None:

@@ -8,15 +8,15 @@ from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth.lookup import UserRow
 from app.deps import SettingsDep, require_role
 from app.forms import Submitted
 from app.live import qr, service
 from app.live.stage import Stage
 from app.live.web import no_store
-from app.models import User
 from app.templating import render
 
-Facilitator = Annotated[User, require_role("facilitator", "admin")]
+Facilitator = Annotated[UserRow, require_role("facilitator", "admin")]
 VIEWS = {
     "present": ("live/present.html", "live/_stage.html"),
     "remote": ("live/remote.html", "live/_remote.html"),

@@ -10,6 +10,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.auth.lookup import AnyUser
 from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.deps import CatalogDep, OptionalUser, SettingsDep
@@ -18,7 +19,6 @@ from app.forms import Choice, Hidden, Submitted, form_page
 from app.live import room
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
-from app.models import User
 from app.request_checks import checked_router
 from app.templating import is_htmx, render
 
@@ -234,7 +234,7 @@ class RoomRequest:
     request: Request
     session: Session
     catalog: Catalog
-    user: User | None
+    user: AnyUser | None
     token: str | None
     code: str
     address: str
@@ -260,7 +260,7 @@ def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Resp
 def _render_room(
     request: Request,
     view: room.RoomView,
-    user: User | None,
+    user: AnyUser | None,
     status: int = 200,
     since: float | None = None,
     *,
@@ -272,5 +272,5 @@ def _render_room(
     return no_store(response, etag=view.etag, since=since)
 
 
-def _room_context(found: room.RoomView, user: User | None) -> dict[str, object]:
+def _room_context(found: room.RoomView, user: AnyUser | None) -> dict[str, object]:
     return {"view": found, "stage": found.stage, "code": found.stage.live.code, "user": user}

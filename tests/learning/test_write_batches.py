@@ -16,10 +16,9 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.db import make_engine
+from app.db import WriteBatches, make_engine
 from app.learning import attempts
 from app.models import AttemptAnswer, QuizAttempt, User
-from app.write_batches import WriteBatches
 from tests.conftest import login
 from tests.factories import make_user
 from tests.learning.test_learner_journey import quiz_form

@@ -337,7 +337,7 @@ def test_send_mail_command_drains_the_outbox(
 def test_invitations_queued_before_the_upgrade_are_delivered_after_it(
     tmp_path: Path, settings: Settings, inbox: Inbox
 ) -> None:
-    from app.migrate import upgrade
+    from app.db.migrate import upgrade
     from tests.conftest import database_at
 
     with database_at("0004", tmp_path) as url:

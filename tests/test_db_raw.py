@@ -9,9 +9,9 @@ from sqlmodel import Session, select
 from app.auth.lookup import find_login
 from app.auth.service import end_sessions_of, open_session
 from app.config import Settings
+from app.db import RawQuery
 from app.learning import certificates
 from app.models import Certificate, LoginSession, User
-from app.rawsql import RawQuery
 from tests.factories import make_user
 
 
@@ -74,7 +74,7 @@ def test_certificate_read_matches_the_orm(app: FastAPI, session: Session) -> Non
 def test_stored_datetimes_come_back_as_aware_utc_whatever_their_form() -> None:
     from datetime import UTC, datetime, timedelta, timezone
 
-    from app.rawsql import utc
+    from app.db import utc
 
     expected = datetime(2026, 10, 7, 12, 34, 56, 123456, tzinfo=UTC)
     assert utc("2026-10-07 12:34:56.123456") == expected

@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", "app:migrations")
+    config.set_main_option("script_location", "app.db:migrations")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
