@@ -105,14 +105,23 @@ def content_dir() -> Path:
 @pytest.fixture
 def settings(db_url: str, content_dir: Path) -> Settings:
     return Settings(
-        database_url=db_url, content_dir=content_dir, secret_key="test-secret-key-0123456789"
+        database_url=db_url,
+        content_dir=content_dir,
+        secret_key="test-secret-key-0123456789",
+        outbox_sender=False,  # tests deliver with tests.mail.deliver; the sender's own tests start it
     )
 
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
+    """The app with its lifespan running, as `allyship serve` runs it.
+
+    So every test client goes through what production runs: on a SQLite file, the event
+    loop's read-only connection and the writer thread (tests/test_production_paths.py).
+    """
     application = create_app(settings)
-    yield application
+    with TestClient(application):
+        yield application
     application.state.engine.dispose()
 
 

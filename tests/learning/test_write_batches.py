@@ -18,6 +18,7 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import WriteBatches, make_engine
 from app.learning import attempts
+from app.main import create_app
 from app.models import AttemptAnswer, QuizAttempt, User
 from tests.conftest import login
 from tests.factories import make_user
@@ -173,11 +174,11 @@ def test_close_finishes_the_writes_already_submitted(
 
 
 def test_quiz_posted_to_a_running_app_goes_through_the_writer(
-    app: FastAPI, session: Session
+    settings: Settings, session: Session
 ) -> None:
     """With the lifespan running (as `allyship serve` does), submissions use the batches."""
     make_user(session)
-    session.close()  # hand its connection back before the app's shutdown disposes the pool
+    app = create_app(settings)
     with TestClient(app, follow_redirects=False) as client:
         on_sqlite_file = app.state.loop_reader is not None
         assert (app.state.write_batches is not None) == on_sqlite_file
