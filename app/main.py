@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, log_lines
@@ -24,6 +23,7 @@ from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
 from app.db import SAFE_METHODS, WriteBatches, limit_threads, loop_reader, make_engine
 from app.db.migrate import pending
+from app.db.reads import database_state
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.forms import page_again, request_problems
@@ -115,17 +115,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_health(app: FastAPI) -> None:
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> JSONResponse:
+    async def healthz(request: Request) -> JSONResponse:
         modules = len(app.state.catalog.modules)
         try:
-            with app.state.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            database = await database_state(request)
         except Exception as exc:
             reason = f"unreachable: {type(exc).__name__}"
             return JSONResponse(
                 {"status": "error", "database": reason, "modules": modules}, status_code=503
             )
-        return JSONResponse({"status": "ok", "database": "ok", "modules": modules})
+        return JSONResponse({"status": "ok", "database": database, "modules": modules})
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.pool import SingletonThreadPool
 from starlette.concurrency import run_in_threadpool
 
 from app.db.engine import install_pragmas, is_sqlite_file
-from app.db.raw import held
+from app.db.raw import RawQuery, Source, fetch_one, held
 
 Result = TypeVar("Result")
 LOOP_BUSY_TIMEOUT_MS = 50
@@ -82,6 +82,26 @@ def read_on(engine: Engine, read: Callable[..., Result], *args: Any) -> Result:
     """`read(source, *args)` with one connection of `engine` held for all its statements."""
     with held(engine) as source:
         return read(source, *args)
+
+
+_SELECT_ONE = RawQuery.of("SELECT 1")
+
+
+def _select_one(source: Source) -> None:
+    fetch_one(source, _SELECT_ONE, {})
+
+
+async def database_state(request: Request) -> str:
+    """ "ok", or "busy" when the loop's reader finds the database locked; raises if unreachable.
+
+    For /healthz: it must answer at once, so on a SQLite file it asks only the loop's
+    reader (50 ms at most), never a thread that could wait out another process's lock.
+    """
+    reader: LoopReader | None = request.app.state.loop_reader
+    if reader is not None:
+        return "busy" if isinstance(reader.read(_select_one), Busy) else "ok"
+    await run_in_threadpool(read_on, request.app.state.engine, _select_one)
+    return "ok"
 
 
 async def run_read(request: Request, read: Callable[..., Result], *args: Any) -> Result:

@@ -125,8 +125,11 @@ class WriteBatches:
                 self._run([job for job in batch if self._take(job)])
             except BaseException as exc:  # never let one batch end the thread
                 log.exception("write batch of %d failed outside its transaction", len(batch))
+                error = (
+                    exc if isinstance(exc, Exception) else RuntimeError(f"write failed: {exc!r}")
+                )
                 for job in batch:
-                    _answer(job, None, WriterClosed(CLOSED) if self._closed else exc)
+                    _answer(job, None, error)
 
     def _take(self, job: _Job) -> bool:
         with self._states:
