@@ -90,15 +90,21 @@ class WriteBatches:
         loop = asyncio.get_running_loop()
         job = _Job(write, loop.create_future(), loop)
         self._jobs.put(job)
+        timer = loop.call_later(self.deadline, self._expire, job)
         try:
-            return await asyncio.wait_for(asyncio.shield(job.future), self.deadline)
-        except TimeoutError:
-            with self._states:
-                if job.state == PENDING:
-                    job.state = GIVEN_UP  # the thread will skip it: nothing is written
-            job.future.add_done_callback(_unheard)
-            log.error("write not confirmed within %.1f s (%s)", self.deadline, job.state)
-            raise WriteTimedOut(TIMED_OUT) from None
+            return await job.future
+        finally:
+            timer.cancel()
+
+    def _expire(self, job: _Job) -> None:
+        """On the event loop, at the deadline: give the job up, and the request a 503."""
+        if job.future.done():
+            return
+        with self._states:
+            if job.state == PENDING:
+                job.state = GIVEN_UP  # the thread will skip it: nothing is written
+        log.error("write not confirmed within %.1f s (%s)", self.deadline, job.state)
+        job.future.set_exception(WriteTimedOut(TIMED_OUT))
 
     def close(self, timeout: float = 10.0) -> None:
         """Refuse new writes, finish the ones already submitted, then stop the thread."""
@@ -163,11 +169,6 @@ def _answer(job: _Job, result: Any, error: BaseException | None) -> None:
         job.loop.call_soon_threadsafe(_settle, job.future, result, error)
     except RuntimeError:  # the loop is closed: nobody is waiting any more
         log.warning("a write's outcome had nobody to go to (its event loop has closed)")
-
-
-def _unheard(future: asyncio.Future[Any]) -> None:
-    if not future.cancelled():
-        future.exception()  # retrieved: a late outcome nobody waits for is not an error
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

@@ -39,7 +39,7 @@ async def quiz_form(request: Request) -> dict[str, str]:
 
 @router.get("/")
 async def dashboard(request: Request, user: CurrentUser) -> Response:
-    # `async`, with its reads through deps.run_read: a page that only reads skips the
+    # `async`, with its reads through app.db.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
     course, certificate = await run_read(request, _dashboard_reads, catalog, user.id or 0)
@@ -186,7 +186,7 @@ def _quiz_context(
 @keeps_form(signed_out.quiz_to_keep)
 async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Response:
     # `async`: scored here, stored by the worker's writer thread in a transaction shared
-    # with other submissions arriving at the same time (app/write_batches.py).
+    # with other submissions arriving at the same time (app/db/writer.py).
     catalog: Catalog = request.app.state.catalog
     module = attempts.get_module(catalog, module_id)
     form = await quiz_form(request)

@@ -1,4 +1,4 @@
-"""Group commit (app/write_batches.py): shared transactions, isolated failures, nothing lost."""
+"""Group commit (app/db/writer.py): shared transactions, isolated failures, nothing lost, no hangs."""
 
 from __future__ import annotations
 
