@@ -135,3 +135,13 @@ def test_stored_datetimes_come_back_as_aware_utc_whatever_their_form() -> None:
     assert utc(datetime(2026, 10, 7, 14, 34, 56, 123456, tzinfo=plus_two)) == expected
     assert all(utc(v).tzinfo == UTC for v in ("2026-10-07 12:34:56", "2026-10-07 12:34:56.5"))  # type: ignore[union-attr]
     assert utc(None) is None
+
+
+def test_no_name_of_the_data_package_is_shadowed_by_one_of_its_modules() -> None:
+    """`from app.db import writer` must be the function, not a submodule of the same name."""
+    import types
+
+    import app.db
+
+    shadowed = [n for n in app.db.__all__ if isinstance(getattr(app.db, n), types.ModuleType)]
+    assert shadowed == []

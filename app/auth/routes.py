@@ -82,7 +82,7 @@ async def login(
 ) -> Response:
     # `async`: argon2 runs on its own threads (service.verify_off_loop) and no transaction
     # is open meanwhile; the throttle reads and the two short writes go through the
-    # worker's read connection and writer (app/db/reads.py, app/db/writer.py).
+    # worker's read connection and writer (app/db/reads.py, app/db/group_commit.py).
     context = {"next": service.safe_next(next), "email": email}
     address = _client_address(request)
     client = (request.client.host, request.client.port) if request.client else None

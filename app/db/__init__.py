@@ -1,13 +1,13 @@
 """The data package: engine, sessions, hand-written reads, the writer thread, portable SQL.
 
-    engine.py     the engine and SQLite's pragmas, BEGIN IMMEDIATE, write sessions
-    sessions.py   the request-scoped session of sync routes (SessionDep)
-    raw.py        plain SQL on a DBAPI connection; rows as tuples or frozen dataclasses
-    reads.py      reads for async routes: the loop's read-only connection, else a thread
-    writer.py     the group-commit writer thread for async routes' writes (SQLite)
-    sql.py        the one place that builds SQL differently for SQLite and PostgreSQL
-    trace.py      the one point every SQL statement passes (tests count them)
-    migrate.py    Alembic driven from code; migrations/ holds the revisions
+    engine.py        the engine and SQLite's pragmas, BEGIN IMMEDIATE, write sessions
+    sessions.py      the request-scoped session of sync routes (SessionDep)
+    raw.py           plain SQL on a DBAPI connection; rows as tuples or frozen dataclasses
+    reads.py         reads for async routes: the loop's read-only connection, else a thread
+    group_commit.py  the writer thread: async routes' writes, many to a transaction (SQLite)
+    sql.py           the one place that builds SQL differently for SQLite and PostgreSQL
+    trace.py         the one point every SQL statement passes (tests count them)
+    migrate.py       Alembic driven from code; migrations/ holds the revisions
 
 Feature code imports what it needs from here (`from app.db import SessionDep`).
 """
@@ -22,6 +22,7 @@ from app.db.engine import (
     write_session,
     writer,
 )
+from app.db.group_commit import WriteBatches, WriterClosed, WriteTimedOut, run_batched_write
 from app.db.raw import (
     Columns,
     Held,
@@ -48,7 +49,6 @@ from app.db.sql import (
     lock_for_transaction,
     select_columns,
 )
-from app.db.writer import WriteBatches, WriterClosed, WriteTimedOut, run_batched_write
 
 __all__ = [
     "SAFE_METHODS",

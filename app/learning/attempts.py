@@ -133,7 +133,7 @@ def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> 
     A repeated submission id returns the attempt stored the first time (the insert skips a
     row whose submission id is taken, so no savepoint is needed to recover from it). Not
     committing lets a batch of submissions share one transaction and one disk flush
-    (app/db/writer.py).
+    (app/db/group_commit.py).
     """
     inserted = _insert_attempt(session, scored)
     if inserted is None:

@@ -186,7 +186,7 @@ def _quiz_context(
 @keeps_form(signed_out.quiz_to_keep)
 async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Response:
     # `async`: scored here, stored by the worker's writer thread in a transaction shared
-    # with other submissions arriving at the same time (app/db/writer.py).
+    # with other submissions arriving at the same time (app/db/group_commit.py).
     catalog: Catalog = request.app.state.catalog
     module = attempts.get_module(catalog, module_id)
     form = await quiz_form(request)

@@ -1,4 +1,4 @@
-"""Group commit (app/db/writer.py): shared transactions, isolated failures, nothing lost, no hangs."""
+"""Group commit (app/db/group_commit.py): shared transactions, isolated failures, nothing lost, no hangs."""
 
 from __future__ import annotations
 
