@@ -26,7 +26,7 @@ class DatabaseCheckedGroup(TyperGroup):
         try:
             return super().invoke(ctx)
         except DBAPIError as exc:
-            from app.migrate import not_ready
+            from app.db.migrate import not_ready
 
             if (problem := not_ready(get_settings().database_url)) is None:
                 raise
@@ -46,7 +46,7 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (safe to run again)."""
-    from app.migrate import upgrade
+    from app.db.migrate import upgrade
 
     upgrade(get_settings().database_url)
     typer.echo("Database is up to date.")
@@ -178,7 +178,7 @@ def serve(
     """Serve the app with uvicorn (uvloop and httptools)."""
     import uvicorn
 
-    from app.migrate import not_ready
+    from app.db.migrate import not_ready
 
     settings = get_settings()
     if problem := not_ready(settings.database_url):

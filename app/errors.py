@@ -29,3 +29,9 @@ class Invalid(DomainError):
 
 class TooManyRequests(DomainError):
     status_code = 429
+
+
+class Unavailable(DomainError):
+    """The server cannot do this right now; trying again later may work (503)."""
+
+    status_code = 503

@@ -11,7 +11,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, log_lines
@@ -27,20 +26,20 @@ from app.auth.link_mail import SIGN_IN_LINKS
 from app.auth.routes import router as auth_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
-from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
+from app.db import SAFE_METHODS, WriteBatches, limit_threads, loop_reader, make_engine
+from app.db.migrate import pending
+from app.db.reads import database_state
 from app.errors import DomainError
 from app.hr.routes import router as hr_router
 from app.learning.module_html import ModuleHtml
 from app.learning.routes import router as learning_router
 from app.live.facilitator_routes import router as live_router
 from app.mail.outbox_sender import OutboxSender
-from app.migrate import pending
 from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
 from app.web.request_checks import CheckedRoute, require_checked
 from app.web.templating import is_htmx, render
-from app.write_batches import WriteBatches
 
 log = logging.getLogger("allyship")
 PROBLEM_JSON = "application/problem+json"  # RFC 9457 problem details, for every API error
@@ -122,17 +121,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 def _add_health(app: FastAPI) -> None:
     @app.get("/healthz", tags=["ops"])
-    def healthz() -> JSONResponse:
+    async def healthz(request: Request) -> JSONResponse:
         modules = len(app.state.catalog.modules)
         try:
-            with app.state.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
+            database = await database_state(request)
         except Exception as exc:
             reason = f"unreachable: {type(exc).__name__}"
             return JSONResponse(
                 {"status": "error", "database": reason, "modules": modules}, status_code=503
             )
-        return JSONResponse({"status": "ok", "database": "ok", "modules": modules})
+        return JSONResponse({"status": "ok", "database": database, "modules": modules})
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
@@ -172,6 +170,7 @@ TITLES = {
     413: "Too large",
     422: "Please check your input",
     429: "Too many requests",
+    503: "Not saved",
 }
 
 

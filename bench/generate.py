@@ -24,9 +24,9 @@ from sqlalchemy.engine import Connection
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
+from app.db.migrate import upgrade
 from app.demo import random_score
 from app.learning.scoring import Score
-from app.migrate import upgrade
 from app.models import (
     Assignment,
     AttemptAnswer,

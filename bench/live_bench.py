@@ -41,7 +41,7 @@ from sqlmodel import Session
 
 from app.config import PROJECT_ROOT
 from app.db import make_engine
-from app.migrate import upgrade
+from app.db.migrate import upgrade
 from app.models import User
 from app.security import hash_password
 from bench.run import free_port

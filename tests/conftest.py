@@ -7,7 +7,7 @@ import re
 import shutil
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,9 +18,9 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app.config import PROJECT_ROOT, Settings
-from app.db import make_engine
+from app.db import make_engine, trace
+from app.db.migrate import upgrade
 from app.main import create_app
-from app.migrate import upgrade
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -105,14 +105,23 @@ def content_dir() -> Path:
 @pytest.fixture
 def settings(db_url: str, content_dir: Path) -> Settings:
     return Settings(
-        database_url=db_url, content_dir=content_dir, secret_key="test-secret-key-0123456789"
+        database_url=db_url,
+        content_dir=content_dir,
+        secret_key="test-secret-key-0123456789",
+        outbox_sender=False,  # tests deliver with tests.mail.deliver; the sender's own tests start it
     )
 
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[FastAPI]:
+    """The app with its lifespan running, as `allyship serve` runs it.
+
+    So every test client goes through what production runs: on a SQLite file, the event
+    loop's read-only connection and the writer thread (tests/test_production_paths.py).
+    """
     application = create_app(settings)
-    yield application
+    with TestClient(application):
+        yield application
     application.state.engine.dispose()
 
 
@@ -128,6 +137,47 @@ def session(app: FastAPI) -> Iterator[Session]:
 @pytest.fixture
 def client(app: FastAPI) -> TestClient:
     return TestClient(app, follow_redirects=False)
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class QueryRecorder:
+    """Every SQL statement run while recording, raw or ORM, on any connection (app.db.trace).
+
+    pypi/warehouse's `query_recorder`: `with query_recorder: client.get(...)`, then look at
+    `query_recorder.queries`. On SQLite a statement's text carries its bound values.
+    """
+
+    def __init__(self) -> None:
+        self.queries: list[str] = []
+        self._watching: AbstractContextManager[None] | None = None
+
+    def __enter__(self) -> QueryRecorder:
+        self.queries = []
+        self._watching = trace.watching(self.queries.append)
+        self._watching.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._watching is not None:
+            self._watching.__exit__(None, None, None)
+            self._watching = None
+
+    @property
+    def count(self) -> int:
+        return len(self.queries)
+
+    @property
+    def writes(self) -> list[str]:
+        return [q for q in self.queries if q.lstrip().split(" ", 1)[0].upper() in WRITES]
+
+
+@pytest.fixture
+def query_recorder() -> Iterator[QueryRecorder]:
+    recorder = QueryRecorder()
+    yield recorder
+    recorder.__exit__()
 
 
 def csrf_from(html: str) -> str:

@@ -25,6 +25,7 @@ def test_healthz_returns_503_when_database_unreachable(settings: Settings, tmp_p
     from sqlalchemy import create_engine
 
     app.state.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    app.state.loop_reader = None  # as on PostgreSQL: the probe goes to the thread pool
     response = TestClient(app).get("/healthz")
     assert response.status_code == 503
     body = response.json()

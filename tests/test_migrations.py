@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
 from app.db import make_engine
-from app.migrate import upgrade
+from app.db.migrate import upgrade
 from tests.conftest import ON_POSTGRES, PG_SERVER_URL, database_at
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.auth.lookup import UserRow
 from app.auth.service import end_sessions_of
 from app.clock import utcnow
 from app.errors import Invalid
@@ -11,7 +12,9 @@ from app.models import User
 from app.security import hash_password, password_problem, verify_password
 
 
-def change_password(session: Session, *, user: User, current: str, new: str, confirm: str) -> None:
+def change_password(
+    session: Session, *, user: UserRow, current: str, new: str, confirm: str
+) -> None:
     """Set a new password after checking the current one; every existing sign-in ends."""
     if not verify_password(current, user.password_hash):
         raise Invalid("Your current password is not right. Check it and try again.")
@@ -19,8 +22,11 @@ def change_password(session: Session, *, user: User, current: str, new: str, con
         raise Invalid("The two new passwords are different. Type the same one twice.")
     if problem := password_problem(new, email=user.email, name=user.name):
         raise Invalid(problem)
-    user.password_hash = hash_password(new)
-    user.password_changed_at = utcnow()
-    session.add(user)
-    end_sessions_of(session, user_id=user.id or 0)
+    account = session.get(User, user.id)
+    if account is None:  # deleted since this request signed in: nothing to change
+        raise Invalid("This account no longer exists.")
+    account.password_hash = hash_password(new)
+    account.password_changed_at = utcnow()
+    session.add(account)
+    end_sessions_of(session, user_id=user.id)
     session.commit()

@@ -13,19 +13,19 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from app.auth.lookup import find_login
+from app.auth.lookup import UserRow, find_login
 from app.auth.service import needs_touch, touch_session
 from app.config import Settings
+from app.db import run_read
 from app.errors import Forbidden
-from app.models import User
-from app.web.deps import run_read, session_cookie_name
+from app.web.deps import session_cookie_name
 
 
 class LoginRequired(Exception):
     """Raised when a page needs a signed-in user; main.py redirects to /login."""
 
 
-async def look_up_sign_in(request: Request) -> User | None:
+async def look_up_sign_in(request: Request) -> UserRow | None:
     """Find who is signed in and keep it on the request (app/web/request_checks.py, first)."""
     settings: Settings = request.app.state.settings
     token = request.cookies.get(session_cookie_name(settings))
@@ -36,13 +36,13 @@ async def look_up_sign_in(request: Request) -> User | None:
     login, user = found
     if needs_touch(login):
         await run_in_threadpool(touch_session, request.app.state.engine, login)
-    # Both rows are detached: a service that changes the user (a new password) attaches it
-    # with `session.add(user)`, which keeps the changes made to it.
+    # Both are frozen read models: a service that changes the person (a new password)
+    # loads the User row with `session.get` in its own session.
     request.state.user, request.state.login = user, login
     return user
 
 
-async def optional_user(request: Request) -> User | None:
+async def optional_user(request: Request) -> UserRow | None:
     """The signed-in user or None, from the lookup the request checks already made.
 
     Reading it from the request, rather than depending on the lookup, saves FastAPI a level
@@ -50,29 +50,29 @@ async def optional_user(request: Request) -> User | None:
     nothing did it first.
     """
     try:
-        user: User | None = request.state.user
+        user: UserRow | None = request.state.user
     except AttributeError:
         return await look_up_sign_in(request)
     return user
 
 
-OptionalUser = Annotated[User | None, Depends(optional_user)]
+OptionalUser = Annotated[UserRow | None, Depends(optional_user)]
 
 
-async def current_user(request: Request) -> User:
+async def current_user(request: Request) -> UserRow:
     user = await optional_user(request)
     if user is None:
         raise LoginRequired()
     return user
 
 
-CurrentUser = Annotated[User, Depends(current_user)]
+CurrentUser = Annotated[UserRow, Depends(current_user)]
 
 
 def require_role(*roles: str):  # type: ignore[no-untyped-def]
     """A dependency that lets only the given roles through (403 for others)."""
 
-    async def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> UserRow:
         if user.role not in roles:
             raise Forbidden("This page is for " + " or ".join(roles) + " accounts.")
         return user

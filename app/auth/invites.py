@@ -12,10 +12,11 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, col, select
 
 from app import audit
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.config import Settings
+from app.db import chunks
 from app.errors import Conflict, DomainError, NotFound
-from app.hr.dbutil import chunks
 from app.mail.mailer import Message
 from app.mail.outbox import INVITATION, PASSWORD_RESET, queue_message
 from app.models import Invite, User
@@ -81,7 +82,7 @@ def invite_url(settings: Settings, token: str) -> str:
     return f"{settings.public_url}/invite/{token}"
 
 
-def may_show_link(actor: User, target: User) -> bool:
+def may_show_link(actor: AnyUser, target: AnyUser) -> bool:
     """Whether `actor` may be shown a sign-in link for `target` (else: a reset e-mail only).
 
     A link on screen lets whoever holds it become that person, so it exists only for an
@@ -97,7 +98,7 @@ def may_show_link(actor: User, target: User) -> bool:
 
 
 def issue_link(
-    session: Session, settings: Settings, *, actor: User, user_id: int
+    session: Session, settings: Settings, *, actor: AnyUser, user_id: int
 ) -> tuple[User, str]:
     """A fresh link for HR to pass on by hand; older links of this person stop working."""
     user = session.get(User, user_id)
@@ -123,7 +124,7 @@ def issue_link(
     return user, invite_url(settings, token)
 
 
-def queue_reset_email(session: Session, *, actor: User, user_id: int) -> User:
+def queue_reset_email(session: Session, *, actor: AnyUser, user_id: int) -> User:
     """Queue a password-reset e-mail to the person's own address; its link is never shown."""
     user = session.get(User, user_id)
     if user is None or not user.active:

@@ -24,11 +24,11 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.config import Settings
+from app.db import conflict_insert
 from app.models import KeptForm
 from app.security import token_digest
 
@@ -91,8 +91,7 @@ def keep(session: Session, *, token: str, user_id: int, reason: str, form: FormT
         "created_at": now,
         "expires_at": now + KEEP_FOR,
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(KeptForm).values(**row)
+    statement = conflict_insert(session, KeptForm).values(**row)
     replaced = {name: statement.excluded[name] for name in row if name != "token_hash"}
     session.execute(statement.on_conflict_do_update(index_elements=["token_hash"], set_=replaced))
 

@@ -24,11 +24,9 @@ from starlette.exceptions import HTTPException
 
 from app.auth.cookies import kept_cookie_name
 from app.auth.kept import FormToKeep, KeptValues, keep, kept_token, take
-from app.auth.lookup import ended_login
-from app.db import SAFE_METHODS
-from app.models import User
-from app.web.deps import run_read, session_cookie_name
-from app.write_batches import run_batched_write
+from app.auth.lookup import AnyUser, ended_login
+from app.db import SAFE_METHODS, run_batched_write, run_read
+from app.web.deps import session_cookie_name
 
 Keeper = Callable[[Request, FormData], FormToKeep | None]
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -92,7 +90,7 @@ async def keep_for_sign_in(request: Request) -> Kept | None:
 
 
 async def take_kept(
-    request: Request, *, user: User, kind: str, module_id: str
+    request: Request, *, user: AnyUser, kind: str, module_id: str
 ) -> KeptValues | None:
     """The form this browser kept for `user` on this page, deleted as it is given back."""
     token = request.cookies.get(kept_cookie_name(request.app.state.settings))

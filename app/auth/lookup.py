@@ -1,20 +1,71 @@
 """The sign-in lookup done on every request: one indexed SELECT, no ORM loading.
 
-The rows become detached `LoginSession` and `User` instances, exactly as the ORM would
-have loaded them, so routes and services use them as usual; a request that writes merges
-them into its own session without another query.
+The rows come back as frozen `UserRow` and `LoginRow` read models with the tables' columns:
+routes and templates read them like the table classes, and a service that changes the
+person loads the `User` row with `session.get` in its own session.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from app.clock import utcnow
 from app.config import Settings
+from app.db import RawQuery, Source, columns_of, fetch_one, row_of, select_list
 from app.models import LoginSession, User
-from app.rawsql import RawQuery, Source, columns_of, detached, fetch_one, select_list
 from app.security import token_digest
+
+
+class AnyUser(Protocol):
+    """Whom a service acts for or on: the signed-in `UserRow`, or a `User` the ORM loaded."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def email(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def password_hash(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    """A person as read for the current request (the `user` table's columns, in order)."""
+
+    id: int
+    email: str
+    name: str
+    role: str
+    password_hash: str | None
+    department_id: int | None
+    manager_id: int | None
+    external_id: str | None
+    active: bool
+    created_at: datetime
+    deactivated_at: datetime | None
+    password_changed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class LoginRow:
+    """A sign-in as read for the current request (the `loginsession` table's columns)."""
+
+    id: int
+    token_hash: str
+    user_id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    address: str | None
+
 
 _LOGIN_COLUMNS = columns_of(LoginSession)
 _USER_COLUMNS = columns_of(User)
@@ -24,7 +75,7 @@ _SIGN_IN = RawQuery.of(
 )
 
 
-def _sign_in_row(source: Source, token: str | None) -> tuple[LoginSession, User] | None:
+def _sign_in_row(source: Source, token: str | None) -> tuple[LoginRow, UserRow] | None:
     """The sign-in a cookie token names and its account, live or not."""
     if not token:
         return None
@@ -33,14 +84,14 @@ def _sign_in_row(source: Source, token: str | None) -> tuple[LoginSession, User]
         return None
     split = len(_LOGIN_COLUMNS)
     return (
-        detached(LoginSession, _LOGIN_COLUMNS, row[:split]),
-        detached(User, _USER_COLUMNS, row[split:]),
+        row_of(LoginRow, _LOGIN_COLUMNS, row[:split]),
+        row_of(UserRow, _USER_COLUMNS, row[split:]),
     )
 
 
 def find_login(
     source: Source, settings: Settings, token: str | None
-) -> tuple[LoginSession, User] | None:
+) -> tuple[LoginRow, UserRow] | None:
     """The live sign-in for a cookie token, honouring revocation, idle and absolute timeouts."""
     found = _sign_in_row(source, token)
     if found is None:
@@ -87,4 +138,4 @@ def ended_login(source: Source, settings: Settings, token: str | None) -> EndedL
         reason = "expired"
     else:
         return None  # still live
-    return EndedLogin(user_id=user.id or 0, reason=reason)
+    return EndedLogin(user_id=user.id, reason=reason)

@@ -14,14 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from app.auth import kept, reset, service
 from app.auth.cookies import kept_cookie_name, set_session_cookie
 from app.auth.deps import OptionalUser
-from app.db import SessionDep
+from app.db import SessionDep, run_batched_write, run_read
 from app.errors import TooManyRequests
 from app.ops import proxies
-from app.web.deps import SettingsDep, run_read, session_cookie_name
+from app.web.deps import SettingsDep, session_cookie_name
 from app.web.forms import Hidden, Password, Submitted, form_page
 from app.web.request_checks import checked_router
 from app.web.templating import render
-from app.write_batches import run_batched_write
 
 router = checked_router()
 log = logging.getLogger("allyship.auth")
@@ -84,7 +83,7 @@ async def login(
 ) -> Response:
     # `async`: argon2 runs on its own threads (service.verify_off_loop) and no transaction
     # is open meanwhile; the throttle reads and the two short writes go through the
-    # worker's read connection and writer (app/web/deps.run_read, app/write_batches).
+    # worker's read connection and writer (app/db/reads.py, app/db/group_commit.py).
     context = {"next": service.safe_next(next), "email": email}
     address = _client_address(request)
     client = (request.client.host, request.client.port) if request.client else None

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from app.auth import throttle
+from app.auth.lookup import AnyUser, LoginRow
 from app.clock import utcnow, utcnow_exact
 from app.config import Settings
 from app.db import writer
@@ -174,7 +175,7 @@ def add_session(
 
 
 def open_session(
-    session: Session, settings: Settings, *, user: User, replace_token: str | None
+    session: Session, settings: Settings, *, user: AnyUser, replace_token: str | None
 ) -> str:
     """Start a fresh sign-in (new id) and end the one the browser had, if any."""
     token = new_token()
@@ -193,11 +194,11 @@ def open_session(
 TOUCH_EVERY = timedelta(minutes=1)
 
 
-def needs_touch(login: LoginSession) -> bool:
+def needs_touch(login: LoginRow) -> bool:
     return login.last_seen_at <= utcnow() - TOUCH_EVERY
 
 
-def touch_session(engine: Engine, login: LoginSession) -> None:
+def touch_session(engine: Engine, login: LoginRow) -> None:
     """Move the idle deadline forward, at most once a minute, in its own short write.
 
     Its own transaction keeps a GET's reads off the write lock (SQLite) and keeps the

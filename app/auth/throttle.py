@@ -42,12 +42,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import case, delete, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col
 
 from app.config import Settings
+from app.db import Held, RawQuery, bind_values, conflict_insert, fetch_all, fetch_one, utc
 from app.models import LoginFailure, LoginThrottle
-from app.rawsql import Held, RawQuery, bind_values, fetch_all, fetch_one, utc
 
 WHOLE_ADDRESS = ""  # the e-mail of an address's own row (sign-in refuses an empty e-mail)
 HOLD = timedelta(seconds=15)  # a claimed try's answer is written well before this
@@ -116,7 +115,7 @@ _KNOWN = RawQuery.of(
 def read_facts(source: Held, settings: Settings, email: str, address: str, now: datetime) -> Facts:
     """Indexed reads only: safe on the event loop's read connection, never a write lock."""
     since = now - timedelta(minutes=settings.login_window_minutes)
-    bound = bind_values(LoginFailure, source.dialect, {"at": since})["at"]
+    bound = bind_values(LoginFailure, source, {"at": since})["at"]
     user = fetch_one(source, _USER, {"email": email})
     rows = {
         row[0]: (int(row[1]), utc(row[2]), utc(row[3]))
@@ -162,9 +161,8 @@ def _create(
     session: Session, *, email: str, address: str, next_try_at: datetime, held: datetime | None
 ) -> bool:
     """Insert the row unless it exists; True if this call made it."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     created = session.execute(  # RETURNING: an ORM-run INSERT reports no rowcount on psycopg
-        dialect.insert(LoginThrottle)
+        conflict_insert(session, LoginThrottle)
         .values(email=email, address=address, failures=0, next_try_at=next_try_at, held_until=held)
         .on_conflict_do_nothing(index_elements=["email", "address"])
         .returning(col(LoginThrottle.id))

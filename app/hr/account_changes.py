@@ -18,7 +18,7 @@ from app.auth import invites
 from app.auth.service import end_sessions_of
 from app.clock import utcnow
 from app.config import Settings
-from app.hr.dbutil import chunks
+from app.db import chunks
 from app.mail.mailer import Message
 from app.mail.outbox import queue_message
 from app.models import Invite, LoginSession, Role, User

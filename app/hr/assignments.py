@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
+from app.db import chunks, insert_ignore, select_columns
 from app.errors import Invalid
-from app.hr.dbutil import chunks, completed, due_in, end_of_day, insert_ignore, select_columns
+from app.hr.due import completed, due_in, end_of_day
 from app.models import Assignment, AssignmentRule, Department, User
 
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.hr.dbutil import day_text, select_columns
+from app.db import day_text, select_columns
 from app.hr.people import STATUSES, PeopleFilter, people_select
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
 from app.spreadsheet import safe_cell

@@ -9,9 +9,10 @@ from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from app.auth.lookup import AnyUser
+from app.db import select_columns
 from app.hr.account_changes import is_protected
 from app.hr.csvfile import CsvRecord, CsvTable
-from app.hr.dbutil import select_columns
 from app.hr.import_rules import loop_problems, protected_problems
 from app.models import Department, Role, User
 from app.web.inputs import email_problem, one_line_problem
@@ -188,7 +189,7 @@ def build_plan(
     *,
     filename: str,
     leavers: bool,
-    actor: User | None,
+    actor: AnyUser | None,
 ) -> ImportPlan:
     """Compare the file with the database; nothing is written."""
     plan = ImportPlan(filename, table.encoding, table.delimiter, table.columns, table.ignored)
@@ -296,7 +297,7 @@ def _match(
 
 
 def _role_allowed(
-    person: Person, match: Existing | None, actor: User | None, errors: list[RowError]
+    person: Person, match: Existing | None, actor: AnyUser | None, errors: list[RowError]
 ) -> bool:
     if actor is None or actor.role == Role.admin:
         return True

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from app import audit
 from app.auth import invites
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.config import Settings
 from app.errors import Conflict, NotFound
@@ -36,7 +37,7 @@ class AlreadyApplied(Conflict):
 
 
 def preview_batch(
-    session: Session, *, actor: User, filename: str, data: bytes, leavers: bool
+    session: Session, *, actor: AnyUser, filename: str, data: bytes, leavers: bool
 ) -> tuple[ImportBatch, ImportPlan]:
     """Store the upload and return its plan; refuses files that are too big or not CSV."""
     table = parse(data, filename)
@@ -60,7 +61,9 @@ def preview_batch(
     return batch, plan
 
 
-def batch_plan(session: Session, *, actor: User, batch_id: int) -> tuple[ImportBatch, ImportPlan]:
+def batch_plan(
+    session: Session, *, actor: AnyUser, batch_id: int
+) -> tuple[ImportBatch, ImportPlan]:
     """Re-read a stored upload against the current database."""
     batch = session.get(ImportBatch, batch_id)
     if batch is None or batch.uploaded_by_id != actor.id:
@@ -74,7 +77,7 @@ def batch_plan(session: Session, *, actor: User, batch_id: int) -> tuple[ImportB
 
 
 def apply_batch(
-    session: Session, *, actor: User, batch_id: int, fingerprint: str, settings: Settings
+    session: Session, *, actor: AnyUser, batch_id: int, fingerprint: str, settings: Settings
 ) -> tuple[ImportBatch, ImportPlan]:
     """Apply a previewed upload in one transaction, if the preview still holds."""
     serialize_manager_changes(session)  # the plan's loop check must still hold when it is written
@@ -185,7 +188,7 @@ def _update_row(
 
 
 def batch_view(
-    session: Session, *, actor: User, batch_id: int
+    session: Session, *, actor: AnyUser, batch_id: int
 ) -> tuple[ImportBatch, ImportPlan | None]:
     """The preview of a stored upload, or no plan once it has been applied."""
     try:

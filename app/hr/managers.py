@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TypeVar
 
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from app.db import lock_for_transaction
 from app.models import User
 
 Node = TypeVar("Node", bound=Hashable)
@@ -19,11 +19,9 @@ def serialize_manager_changes(session: Session) -> None:
     """Hold the manager-change lock until the transaction ends, so loop checks never interleave.
 
     Two writers that each check the chain before the other commits could close a loop
-    together. PostgreSQL takes a transaction-level advisory lock; SQLite needs nothing more
-    because every write transaction already begins IMMEDIATE, one writer at a time.
+    together (app.db.sql.lock_for_transaction says how each database holds the lock).
     """
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    lock_for_transaction(session, LOCK_KEY)
 
 
 def loops(managers: Mapping[Node, Node | None], starts: Iterable[Node]) -> list[list[Node]]:

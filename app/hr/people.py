@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
 from app.clock import utcnow
+from app.db import select_columns
 from app.errors import Invalid
-from app.hr.dbutil import select_columns
 from app.hr.reports import NO_DEPARTMENT, person_stats
 from app.models import Department, User
 from app.web.inputs import whole_number

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app import audit
 from app.auth import invites
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
@@ -69,11 +70,11 @@ class PersonDetail:
     modules: list[ModuleRecord]
     invite: Invite | None
 
-    def link_allowed(self, viewer: User) -> bool:
+    def link_allowed(self, viewer: AnyUser) -> bool:
         """Whether the page offers `viewer` a sign-in link (else only a reset e-mail)."""
         return invites.may_show_link(viewer, self.user)
 
-    def active_change_allowed(self, viewer: User) -> bool:
+    def active_change_allowed(self, viewer: AnyUser) -> bool:
         """Whether `viewer` may deactivate or reactivate this person (see `set_active`)."""
         return self.user.id != viewer.id and (
             self.user.role != Role.admin or viewer.role == Role.admin
@@ -172,7 +173,7 @@ def _title(module: Module, scenario_id: str) -> str:
     return scenario.title if scenario else f"{scenario_id} (no longer in the quiz)"
 
 
-def change_role(session: Session, *, actor: User, user_id: int, role: str) -> User:
+def change_role(session: Session, *, actor: AnyUser, user_id: int, role: str) -> User:
     """Give a person another role (admins only, enforced by the route); audited."""
     if role not in Role.__members__:
         raise Invalid(f"“{role}” is not a role; use one of: {', '.join(Role.__members__)}.")
@@ -197,7 +198,7 @@ def change_role(session: Session, *, actor: User, user_id: int, role: str) -> Us
     return user
 
 
-def set_active(session: Session, *, actor: User, user_id: int, active: bool) -> User:
+def set_active(session: Session, *, actor: AnyUser, user_id: int, active: bool) -> User:
     """Deactivate a leaver (records stay, sign-ins end) or reactivate a returner; audited."""
     user = session.get(User, user_id)
     if user is None:

@@ -21,13 +21,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, case, exists, func, insert, union, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.schema import MAX_CHOICE_POINTS
-from app.db import write_session
-from app.hr.dbutil import insert_ignore, select_columns
+from app.db import conflict_insert, insert_ignore, select_columns, write_session
 from app.models import (
     AttemptAnswer,
     Invite,
@@ -161,9 +159,10 @@ def _add_members(session: Session, now: datetime) -> None:
         .join(User, col(User.id) == first.c.user_id)
         .where(_counted_person())
     )
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     names = ["user_id", "module_id", "attempt_id", "department_id", "submitted_at"]
-    stmt = dialect.insert(ReleaseMember).from_select(names, source).on_conflict_do_nothing()
+    stmt = (
+        conflict_insert(session, ReleaseMember).from_select(names, source).on_conflict_do_nothing()
+    )
     session.execute(stmt)
     insert_ignore(session, ReleaseScan, [{"id": SCAN_ID, "through": 0, "scanned_at": now}], ["id"])
     session.exec(

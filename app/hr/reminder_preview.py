@@ -12,8 +12,9 @@ from sqlmodel import Session, col, select
 
 from app.config import Settings
 from app.content.catalog import Catalog
+from app.db import day_text, select_columns
 from app.hr import schedule
-from app.hr.dbutil import completed, day_text, select_columns
+from app.hr.due import completed
 from app.mail.outbox import DIGEST, REMINDER
 from app.models import Assignment, OutboxMessage, ReminderSent, User
 

@@ -23,8 +23,9 @@ from app.auth.link_mail import SIGN_IN_LINKS
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
+from app.db import chunks, insert_ignore, select_columns
 from app.hr import schedule
-from app.hr.dbutil import chunks, completed, insert_ignore, select_columns
+from app.hr.due import completed
 from app.mail import outbox_sender
 from app.mail.mailer import Mailer, Message
 from app.mail.outbox import DIGEST, REMINDER, queue_message

@@ -12,9 +12,10 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
+from app.db import day_text, select_columns
 from app.hr import release
 from app.hr.anonymity import hidden_cells
-from app.hr.dbutil import completed, day_text, select_columns
+from app.hr.due import completed
 from app.models import (
     Assignment,
     Completion,

@@ -4,32 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
+from app.db import (
+    RawQuery,
+    Source,
+    bind_values,
+    columns_of,
+    execute,
+    fetch_all,
+    fetch_one,
+    in_transaction,
+    row_of,
+    select_list,
+)
 from app.errors import Conflict, NotFound
 from app.learning import certificates
 from app.learning.draws import Paper, whole_quiz
 from app.learning.progress import record_completion_if_done
 from app.learning.scoring import Score, score_answers
-from app.models import AttemptAnswer, QuizAttempt, User
-from app.rawsql import (
-    RawQuery,
-    Source,
-    bind_values,
-    columns_of,
-    detached,
-    execute,
-    fetch_all,
-    fetch_one,
-    in_transaction,
-    select_list,
-)
+from app.models import AttemptAnswer, QuizAttempt
 
 QUIZ_CHANGED = (
     "This quiz was updated while you were answering, so your answers were not scored. "
@@ -41,9 +43,28 @@ class QuizChanged(Conflict):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class AttemptRow:
+    """A stored attempt as read or just written (the `quizattempt` table's columns)."""
+
+    id: int
+    user_id: int
+    module_id: str
+    submission_id: str
+    quiz_hash: str
+    started_at: datetime | None
+    submitted_at: datetime
+    score: int
+    max_score: int
+    percent: int
+    pass_mark: int
+    passed: bool
+    draw_id: int | None
+
+
 @dataclass(frozen=True)
 class SubmittedAttempt:
-    attempt: QuizAttempt
+    attempt: AttemptRow
     duplicate: bool
 
 
@@ -73,7 +94,7 @@ class ScoredAttempt:
 def score_attempt(
     catalog: Catalog,
     *,
-    user: User,
+    user: AnyUser,
     module_id: str,
     answers: Mapping[str, str],
     submission_id: str,
@@ -128,7 +149,7 @@ def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> 
     stored the first time (the insert skips a row whose submission id or draw is taken, so
     no savepoint is needed to recover from it). Not
     committing lets a batch of submissions share one transaction and one disk flush
-    (app/write_batches.py).
+    (app/db/group_commit.py).
     """
     inserted = _insert_attempt(session, scored)
     if inserted is None:
@@ -143,7 +164,7 @@ def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> 
     if completed:
         certificates.issue_if_course_complete(session, catalog, user_id=scored.user_id)
     row = {**scored.values, "id": attempt_id}
-    attempt = detached(QuizAttempt, _ATTEMPT_COLUMNS, [row[name] for name, _ in _ATTEMPT_COLUMNS])
+    attempt = AttemptRow(**row)
     return SubmittedAttempt(attempt, duplicate=False)
 
 
@@ -158,7 +179,7 @@ def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]
     the submission id was stored before.
     """
     connection = in_transaction(session)
-    values = bind_values(QuizAttempt, connection.dialect, scored.values)
+    values = bind_values(QuizAttempt, connection, scored.values)
     returned = fetch_all(connection, _INSERT_ATTEMPT, values)
     if not returned:
         return None
@@ -205,27 +226,25 @@ _STORED_SUBMISSION = RawQuery.of(
     f"SELECT {select_list(_ATTEMPT_COLUMNS, 'a')} FROM quizattempt a"
     " WHERE a.user_id = :user_id AND a.submission_id = :submission_id"
 )
-
-
 _STORED_DRAW = RawQuery.of(
     f"SELECT {select_list(_ATTEMPT_COLUMNS, 'a')} FROM quizattempt a"
     " WHERE a.user_id = :user_id AND a.draw_id = :draw_id"
 )
 
 
-def _stored_submission(source: Source, user_id: int, submission_id: str) -> QuizAttempt | None:
+def _stored_submission(source: Source, user_id: int, submission_id: str) -> AttemptRow | None:
     row = fetch_one(
         source, _STORED_SUBMISSION, {"user_id": user_id, "submission_id": submission_id}
     )
-    return None if row is None else detached(QuizAttempt, _ATTEMPT_COLUMNS, row)
+    return None if row is None else row_of(AttemptRow, _ATTEMPT_COLUMNS, row)
 
 
-def _stored_draw(source: Source, user_id: int, draw_id: int) -> QuizAttempt | None:
+def _stored_draw(source: Source, user_id: int, draw_id: int) -> AttemptRow | None:
     row = fetch_one(source, _STORED_DRAW, {"user_id": user_id, "draw_id": draw_id})
-    return None if row is None else detached(QuizAttempt, _ATTEMPT_COLUMNS, row)
+    return None if row is None else row_of(AttemptRow, _ATTEMPT_COLUMNS, row)
 
 
-def attempt_for(session: Session, *, user: User, attempt_id: int) -> QuizAttempt:
+def attempt_for(session: Session, *, user: AnyUser, attempt_id: int) -> QuizAttempt:
     """One of the learner's own attempts; another person's attempt is simply not found."""
     attempt = session.get(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.content.catalog import Catalog
+from app.db import RawQuery, Source, columns_of, fetch_one, row_of, select_list
 from app.errors import NotFound
 from app.models import Certificate, Completion, User
-from app.rawsql import RawQuery, Source, columns_of, detached, fetch_one, select_list
 from app.security import format_certificate_code, random_code
 
 
@@ -37,16 +40,26 @@ def issue_if_course_complete(
     return cert
 
 
+@dataclass(frozen=True, slots=True)
+class CertificateRow:
+    """A certificate as read for a page (the `certificate` table's columns, in order)."""
+
+    id: int
+    user_id: int
+    code: str
+    issued_at: datetime
+
+
 _CERTIFICATE_COLUMNS = columns_of(Certificate)
 _CERTIFICATE_OF = RawQuery.of(
     f"SELECT {select_list(_CERTIFICATE_COLUMNS, 'c')} FROM certificate c WHERE c.user_id = :user_id"
 )
 
 
-def certificate_of(source: Source, *, user_id: int) -> Certificate | None:
+def certificate_of(source: Source, *, user_id: int) -> CertificateRow | None:
     """The learner's certificate, read only (plain SQL: it is on the learner's dashboard)."""
     row = fetch_one(source, _CERTIFICATE_OF, {"user_id": user_id})
-    return None if row is None else detached(Certificate, _CERTIFICATE_COLUMNS, row)
+    return None if row is None else row_of(CertificateRow, _CERTIFICATE_COLUMNS, row)
 
 
 def verify(session: Session, *, code: str) -> tuple[Certificate, User]:

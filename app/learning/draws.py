@@ -19,8 +19,8 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.content.schema import Choice, Module, Quiz, Scenario
+from app.db import RawQuery, Source, bind_values, execute, fetch_all, in_transaction
 from app.models import QuizAttempt, QuizDraw
-from app.rawsql import RawQuery, Source, bind_values, execute, fetch_all, in_transaction
 
 LETTERS = "ABCD"
 
@@ -218,7 +218,7 @@ def new_paper(
         "drawn_at": utcnow(),
     }
     draw_id = int(
-        fetch_all(connection, _INSERT_DRAW, bind_values(QuizDraw, connection.dialect, values))[0][0]
+        fetch_all(connection, _INSERT_DRAW, bind_values(QuizDraw, connection, values))[0][0]
     )
     rows = ", ".join(f"(:draw_id, {n}, :s{n}, :c{n})" for n in range(len(items)))
     params: dict[str, object] = {"draw_id": draw_id}

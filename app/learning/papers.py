@@ -10,15 +10,14 @@ from functools import partial
 
 from fastapi import Request
 
+from app.auth.lookup import AnyUser
 from app.content.schema import Module
+from app.db import run_batched_write, run_read
 from app.errors import NotFound
 from app.learning import draws
-from app.models import User
-from app.web.deps import run_read
-from app.write_batches import run_batched_write
 
 
-async def to_answer(request: Request, module: Module, user: User) -> draws.Paper:
+async def to_answer(request: Request, module: Module, user: AnyUser) -> draws.Paper:
     """The learner's open draw of this quiz (a read), or a new one (a write) if none."""
     user_id = user.id or 0
     found = await run_read(request, partial(draws.open_paper, user_id=user_id, module=module))
@@ -33,7 +32,9 @@ def draw_id(raw: str) -> int | None:
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 18 else None
 
 
-async def submitted(request: Request, module: Module, user: User, named: int | None) -> draws.Paper:
+async def submitted(
+    request: Request, module: Module, user: AnyUser, named: int | None
+) -> draws.Paper:
     """The paper a submission answers: the draw it names (the learner's own), else the open one."""
     if named is None:
         return await to_answer(request, module, user)

@@ -9,24 +9,25 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
-from app.learning import certificates
-from app.models import Completion, LessonProgress, Reflection, User
-from app.rawsql import (
+from app.db import (
     RawQuery,
     Source,
     bind_values,
     columns_of,
-    detached,
     execute,
     fetch_all,
     fetch_one,
     in_transaction,
+    row_of,
     select_list,
     utc,
 )
+from app.learning import certificates
+from app.models import Completion, LessonProgress, Reflection
 
 
 class Status(StrEnum):
@@ -154,7 +155,7 @@ class CourseState:
 
 
 def mark_read(
-    session: Session, catalog: Catalog, *, user: User, module_id: str, via: str = "self-paced"
+    session: Session, catalog: Catalog, *, user: AnyUser, module_id: str, via: str = "self-paced"
 ) -> None:
     """Record the lesson as read (idempotent) and complete the module if its quiz is passed."""
     row = session.exec(
@@ -207,10 +208,21 @@ def record_completion_if_done(
         "completed_at": at or utcnow(),
         "via": via,
     }
-    params = bind_values(Completion, connection.dialect, completion)
+    params = bind_values(Completion, connection, completion)
     # Named apart from the inserted values: PostgreSQL types each parameter once.
     params |= {"done_by": user_id, "done_in": module_id}
     return execute(connection, _RECORD_COMPLETION, params) == 1
+
+
+@dataclass(frozen=True, slots=True)
+class ReflectionRow:
+    """A reflection as read for its author's page (the `reflection` table's columns)."""
+
+    id: int
+    user_id: int
+    module_id: str
+    text: str
+    updated_at: datetime
 
 
 _REFLECTION_COLUMNS = columns_of(Reflection)
@@ -220,16 +232,16 @@ _REFLECTION = RawQuery.of(
 )
 
 
-def get_reflection(source: Source, *, user_id: int, module_id: str) -> Reflection | None:
+def get_reflection(source: Source, *, user_id: int, module_id: str) -> ReflectionRow | None:
     """The learner's own reflection, read only (save_reflection loads it to edit)."""
     row = fetch_one(source, _REFLECTION, {"user_id": user_id, "module_id": module_id})
-    return None if row is None else detached(Reflection, _REFLECTION_COLUMNS, row)
+    return None if row is None else row_of(ReflectionRow, _REFLECTION_COLUMNS, row)
 
 
 REFLECTION_MAX = 10_000
 
 
-def save_reflection(session: Session, *, user: User, module_id: str, text: str) -> Reflection:
+def save_reflection(session: Session, *, user: AnyUser, module_id: str, text: str) -> Reflection:
     """Save the author's private reflection (one per module, edited in place by its author)."""
     text = text.strip()[:REFLECTION_MAX]
     row = session.exec(

@@ -14,19 +14,16 @@ from app.auth.deps import CurrentUser
 from app.auth.kept_forms import keeps_form
 from app.content.catalog import Catalog
 from app.content.schema import Module
-from app.db import SessionDep
+from app.db import SessionDep, Source, run_batched_write, run_read
 from app.errors import NotFound
 from app.learning import attempts, certificates, draws, papers, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
-from app.models import Certificate, Reflection
-from app.rawsql import Source
-from app.web.deps import CatalogDep, SettingsDep, run_read
+from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Submitted, form_page
 from app.web.inputs import WholeNumber
 from app.web.request_checks import checked_router
 from app.web.templating import is_htmx, render
-from app.write_batches import run_batched_write
 
 router = checked_router()
 
@@ -43,7 +40,7 @@ async def quiz_form(request: Request) -> dict[str, str]:
 
 @router.get("/")
 async def dashboard(request: Request, user: CurrentUser) -> Response:
-    # `async`, with its reads through deps.run_read: a page that only reads skips the
+    # `async`, with its reads through app.db.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
     course, certificate = await run_read(request, _dashboard_reads, catalog, user.id or 0)
@@ -64,7 +61,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
 
 def _dashboard_reads(
     source: Source, catalog: Catalog, user_id: int
-) -> tuple[progress.CourseState, Certificate | None]:
+) -> tuple[progress.CourseState, certificates.CertificateRow | None]:
     course = progress.CourseState.of(progress.learner_progress(source, catalog, user_id))
     # Shown only once every module is done, so only then looked up.
     done = course.resume is None
@@ -86,7 +83,7 @@ def _lesson_page(
     request: Request,
     module: Module,
     row: progress.ModuleProgress,
-    reflection: Reflection | None,
+    reflection: progress.ReflectionRow | None,
     status_code: int = 200,
     **problems: Any,
 ) -> Response:
@@ -104,7 +101,7 @@ def _lesson_page(
 
 def _lesson_reads(
     source: Source, module: Module, user_id: int
-) -> tuple[progress.ModuleProgress, Reflection | None]:
+) -> tuple[progress.ModuleProgress, progress.ReflectionRow | None]:
     return (
         progress.module_progress(source, module, user_id),
         progress.get_reflection(source, user_id=user_id, module_id=module.id),
@@ -198,7 +195,7 @@ def _quiz_context(
 @keeps_form(signed_out.quiz_to_keep)
 async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Response:
     # `async`: scored here, stored by the worker's writer thread in a transaction shared
-    # with other submissions arriving at the same time (app/write_batches.py).
+    # with other submissions arriving at the same time (app/db/group_commit.py).
     catalog: Catalog = request.app.state.catalog
     module = attempts.get_module(catalog, module_id)
     form = await quiz_form(request)

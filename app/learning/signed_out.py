@@ -22,11 +22,11 @@ from starlette.responses import Response
 from app.auth.cookies import forget_kept_cookie
 from app.auth.kept import FormToKeep
 from app.auth.kept_forms import take_kept
+from app.auth.lookup import AnyUser
 from app.content.schema import Module
+from app.db import run_read
 from app.learning.draws import LETTERS, Paper, paper_of_draw
 from app.learning.progress import REFLECTION_MAX
-from app.models import User
-from app.web.deps import run_read
 
 ANSWER_PREFIX = "answer-"
 DRAW_FIELD = "draw_id"  # never a scenario id: those are slugs without underscores
@@ -111,7 +111,7 @@ def reflection_to_keep(request: Request, form: FormData) -> FormToKeep | None:
     )
 
 
-async def quiz_back(request: Request, module: Module, user: User, paper: Paper) -> Back:
+async def quiz_back(request: Request, module: Module, user: AnyUser, paper: Paper) -> Back:
     """The answers kept for this learner on this quiz, if any, with what to tell them.
 
     Kept letters are read on the draw the learner answered; the answers that still fit
@@ -133,7 +133,7 @@ async def quiz_back(request: Request, module: Module, user: User, paper: Paper) 
     return Back(answers, QUIZ_BACK if same else QUIZ_CHANGED_BACK)
 
 
-async def reflection_back(request: Request, module: Module, user: User) -> Back:
+async def reflection_back(request: Request, module: Module, user: AnyUser) -> Back:
     """The reflection kept for this learner on this lesson, if any."""
     kept = await take_kept(request, user=user, kind="reflection", module_id=module.id)
     if kept is None:

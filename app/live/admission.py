@@ -17,16 +17,16 @@ import hmac
 from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
+from app.db import conflict_insert
 from app.errors import Conflict, Invalid, TooManyRequests
 from app.live.facilitator import HEADCOUNT_MAX, owned_session
 from app.live.stage import DENIED, IN, WAITING, admissions, ticket
 from app.live.steps import Phase
-from app.models import LiveJoin, LiveParticipant, LiveSession, User
+from app.models import LiveJoin, LiveParticipant, LiveSession
 
 MAX_WAITING = 100  # phones waiting for the facilitator at once, per session
 MISS_LIMIT = 19  # codes matching no session, per address per MISS_WINDOW: the 20th is refused
@@ -68,9 +68,8 @@ def record_miss(session: Session, address: str) -> None:
 def admit(session: Session, *, session_id: int, digest: str, key: str | None) -> str:
     """Add a new phone (in, or waiting beyond the headcount); a person already in with another
     phone (same voter key) moves to this one. Returns the phone's state. The caller commits."""
-    dialect = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = session.exec(
-        dialect(LiveParticipant)
+        conflict_insert(session, LiveParticipant)
         .values(session_id=session_id, token_hash=digest, voter_key=key, state=WAITING)
         .on_conflict_do_nothing(index_elements=["session_id", "voter_key"])
         .returning(col(LiveParticipant.id))  # rowcount is not reliable here on PostgreSQL
@@ -108,7 +107,7 @@ def admit(session: Session, *, session_id: int, digest: str, key: str | None) ->
     return WAITING
 
 
-def set_headcount(session: Session, *, user: User, session_id: int, headcount: int) -> None:
+def set_headcount(session: Session, *, user: AnyUser, session_id: int, headcount: int) -> None:
     """Change the expected headcount; only in the lobby (conditional UPDATE, so a click that
     races the start changes nothing)."""
     live = owned_session(session, user=user, session_id=session_id)
@@ -131,7 +130,7 @@ def set_headcount(session: Session, *, user: User, session_id: int, headcount: i
 
 
 def decide(
-    session: Session, *, user: User, session_id: int, participant_id: int | None, let_in: bool
+    session: Session, *, user: AnyUser, session_id: int, participant_id: int | None, let_in: bool
 ) -> int:
     """Let a waiting phone in or turn it away (None: every waiting phone); returns how many
     changed. A phone already decided on (a second click, another controller) is left alone."""

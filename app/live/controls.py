@@ -9,15 +9,15 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.auth.deps import require_role
+from app.auth.lookup import UserRow
 from app.live import facilitator, qr
 from app.live.stage import Stage
 from app.live.web import no_store
-from app.models import User
 from app.web.deps import SettingsDep
 from app.web.forms import Submitted
 from app.web.templating import render
 
-Facilitator = Annotated[User, require_role("facilitator", "admin")]
+Facilitator = Annotated[UserRow, require_role("facilitator", "admin")]
 VIEWS = {
     "present": ("live/present.html", "live/_stage.html"),
     "remote": ("live/remote.html", "live/_remote.html"),

@@ -15,6 +15,7 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
@@ -77,7 +78,7 @@ def create_session(
     session: Session,
     catalog: Catalog,
     *,
-    facilitator: User,
+    facilitator: AnyUser,
     module_id: str,
     scenario_ids: list[str],
     headcount: int | None = None,
@@ -131,7 +132,7 @@ def forget_stale_secrets(session: Session) -> None:
     )
 
 
-def owned_session(session: Session, *, user: User, session_id: int) -> LiveSession:
+def owned_session(session: Session, *, user: AnyUser, session_id: int) -> LiveSession:
     """The session if this user runs it (admins may run any)."""
     live = session.get(LiveSession, session_id)
     if live is None:
@@ -141,7 +142,7 @@ def owned_session(session: Session, *, user: User, session_id: int) -> LiveSessi
     return live
 
 
-def list_sessions(session: Session, catalog: Catalog, *, user: User) -> list[SessionRow]:
+def list_sessions(session: Session, catalog: Catalog, *, user: AnyUser) -> list[SessionRow]:
     """The user's sessions, newest first, with how many joined (admins see everyone's)."""
     joined = (
         select(LiveParticipant.session_id, func.count().label("n"))
@@ -163,7 +164,7 @@ def list_sessions(session: Session, catalog: Catalog, *, user: User) -> list[Ses
     ]
 
 
-def session_stage(session: Session, catalog: Catalog, *, user: User, session_id: int) -> Stage:
+def session_stage(session: Session, catalog: Catalog, *, user: AnyUser, session_id: int) -> Stage:
     """The current step with its counts and waiting phones, for the facilitator's pages."""
     live = owned_session(session, user=user, session_id=session_id)
     joined, voted = counts(session, live)
@@ -179,7 +180,7 @@ def _facilitator_stage(
 
 
 def control_stage(
-    session: Session, catalog: Catalog, *, user: User, session_id: int, known_etag: str = ""
+    session: Session, catalog: Catalog, *, user: AnyUser, session_id: int, known_etag: str = ""
 ) -> Stage | Unchanged:
     """The presenter's or remote's view; Unchanged when the client's ETag is current."""
     live = owned_session(session, user=user, session_id=session_id)
@@ -200,7 +201,7 @@ def change_step(
     catalog: Catalog,
     settings: Settings,
     *,
-    user: User,
+    user: AnyUser,
     session_id: int,
     action: str,
     seen_version: int,
@@ -243,7 +244,7 @@ def _release_results(session: Session, live: LiveSession, target: steps.Step) ->
 
 
 def set_countdown(
-    session: Session, *, user: User, session_id: int, minutes: int, seen_version: int
+    session: Session, *, user: AnyUser, session_id: int, minutes: int, seen_version: int
 ) -> LiveSession:
     """Start a discussion countdown of `minutes` (0 clears it); not in the lobby or once ended."""
     live = owned_session(session, user=user, session_id=session_id)

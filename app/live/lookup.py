@@ -14,8 +14,8 @@ from sqlalchemy import bindparam, case
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
+from app.db import select_columns
 from app.errors import NotFound
-from app.hr.dbutil import select_columns
 from app.live import admission
 from app.live.steps import Phase, Step, step_of
 from app.models import LiveParticipant, LiveSession

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel, select
 
+from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.content.catalog import Catalog
+from app.db import conflict_insert
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
 from app.live import admission
 from app.live.lookup import UNKNOWN_CODE, find, is_code, normalise_code
@@ -27,7 +27,6 @@ from app.models import (
     LiveCommitment,
     LiveSession,
     LiveVote,
-    User,
 )
 from app.security import new_token, token_digest
 
@@ -97,7 +96,7 @@ def enter(
     *,
     code: str,
     token: str | None,
-    user: User | None,
+    user: AnyUser | None,
     address: str,
     known_etag: str = "",
 ) -> RoomView | Unchanged | Invitation | Waiting:
@@ -140,7 +139,9 @@ def _my_choice(session: Session, live: LiveSession, participant_id: int) -> str 
     ).first()
 
 
-def _commitment_of(session: Session, user: User | None, module_id: str, stage: Stage) -> str | None:
+def _commitment_of(
+    session: Session, user: AnyUser | None, module_id: str, stage: Stage
+) -> str | None:
     if user is None or stage.step.phase not in (Phase.wrapup, Phase.ended):
         return None
     return session.exec(
@@ -155,7 +156,7 @@ def join(
     *,
     code: str,
     token: str | None,
-    user: User | None,
+    user: AnyUser | None,
     record_attendance: bool,
     address: str,
 ) -> str:
@@ -187,7 +188,7 @@ def join(
     return token
 
 
-def _voter_key(session: Session, session_id: int, user: User | None) -> str | None:
+def _voter_key(session: Session, session_id: int, user: AnyUser | None) -> str | None:
     """The keyed hash of the signed-in person in a sign-in-to-vote session, else None."""
     live = session.get_one(LiveSession, session_id)
     if not live.signin_to_vote:
@@ -246,7 +247,7 @@ def cast_vote(
 
 
 def save_commitment(
-    session: Session, *, code: str, token: str | None, user: User | None, text: str, address: str
+    session: Session, *, code: str, token: str | None, user: AnyUser | None, text: str, address: str
 ) -> bool:
     """Save the commitment to the signed-in author's own record; False (not stored) when anonymous."""
     found = find(session, normalise_code(code), token, address=address)
@@ -285,7 +286,7 @@ class Commitment:
     updated_at: datetime
 
 
-def my_commitments(session: Session, catalog: Catalog, *, user: User) -> list[Commitment]:
+def my_commitments(session: Session, catalog: Catalog, *, user: AnyUser) -> list[Commitment]:
     """The signed-in person's own commitments, in course order."""
     rows = session.exec(select(LiveCommitment).where(LiveCommitment.user_id == user.id)).all()
     order = {m.id: m.order for m in catalog.modules}
@@ -307,8 +308,7 @@ def _upsert(
     update: list[str],
 ) -> None:
     """INSERT ... ON CONFLICT (keys) DO UPDATE (or DO NOTHING): atomic on SQLite and PostgreSQL."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(model).values(**values)
+    statement = conflict_insert(session, model).values(**values)
     if update:
         statement = statement.on_conflict_do_update(
             index_elements=keys, set_={name: statement.excluded[name] for name in update}

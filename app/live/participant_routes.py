@@ -11,13 +11,13 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
 from app.auth.deps import OptionalUser
+from app.auth.lookup import AnyUser
 from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.live import participant
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
-from app.models import User
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Choice, Hidden, Submitted, form_page
 from app.web.request_checks import checked_router
@@ -237,7 +237,7 @@ class RoomRequest:
     request: Request
     session: Session
     catalog: Catalog
-    user: User | None
+    user: AnyUser | None
     token: str | None
     code: str
     address: str
@@ -263,7 +263,7 @@ def _room_with(here: RoomRequest, *, status: int = 200, **extra: object) -> Resp
 def _render_room(
     request: Request,
     view: participant.RoomView,
-    user: User | None,
+    user: AnyUser | None,
     status: int = 200,
     since: float | None = None,
     *,
@@ -275,5 +275,5 @@ def _render_room(
     return no_store(response, etag=view.etag, since=since)
 
 
-def _room_context(found: participant.RoomView, user: User | None) -> dict[str, object]:
+def _room_context(found: participant.RoomView, user: AnyUser | None) -> dict[str, object]:
     return {"view": found, "stage": found.stage, "code": found.stage.live.code, "user": user}

@@ -10,13 +10,14 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.auth.lookup import AnyUser
 from app.content.catalog import Catalog
 from app.content.schema import Module, Scenario
 from app.live import released
 from app.live.facilitator import owned_session
 from app.live.results import HIDDEN_NOTE, Distribution
 from app.live.stage import module_of
-from app.models import LiveParticipant, LiveSession, User
+from app.models import LiveParticipant, LiveSession
 from app.privacy import MIN_GROUP
 from app.spreadsheet import safe_cell
 
@@ -50,7 +51,7 @@ class SessionSummary:
 
 
 def session_summary(
-    session: Session, catalog: Catalog, *, user: User, session_id: int
+    session: Session, catalog: Catalog, *, user: AnyUser, session_id: int
 ) -> SessionSummary:
     """Date, module, participant count and each scenario's released distribution (app/live/released.py)."""
     live = owned_session(session, user=user, session_id=session_id)

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from sqlalchemy import Engine, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
+from app.db import conflict_insert
 from app.models import ProxySighting
 
 RECENT = timedelta(days=30)
@@ -63,9 +63,8 @@ def record_sighting(session: Session, *, sighting: tuple[str, str]) -> None:
         .values(header=header, last_seen_at=now)
     ).rowcount
     if not changed:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         session.exec(
-            dialect.insert(ProxySighting)
+            conflict_insert(session, ProxySighting)
             .values(peer=peer, header=header, last_seen_at=now)
             .on_conflict_do_nothing(index_elements=["peer"])
         )

@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page
 from app.config import PROJECT_ROOT
 from app.content.catalog import Catalog, load_catalog
 from app.db import session_for
-from app.migrate import upgrade
+from app.db.migrate import upgrade
 from tests.factories import PASSWORD, make_department, make_user
 from tests.servers import start_server, stop_server
 

@@ -67,6 +67,7 @@ def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbo
         smtp_host="127.0.0.1",
         smtp_port=controller.port,
         base_url="https://learn.example.com",
+        outbox_sender=False,  # tests deliver with tests.mail.deliver
     )
 
 

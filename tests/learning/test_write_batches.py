@@ -1,9 +1,11 @@
-"""Group commit (app/write_batches.py): shared transactions, isolated failures, nothing lost."""
+"""Group commit (app/db/group_commit.py): shared transactions, isolated failures, nothing lost, no hangs."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+import time
 from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -16,10 +18,10 @@ from sqlmodel import Session, select
 
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.db import make_engine
+from app.db import WriteBatches, WriterClosed, WriteTimedOut, make_engine
 from app.learning import attempts
+from app.main import create_app
 from app.models import AttemptAnswer, QuizAttempt, User
-from app.write_batches import WriteBatches
 from tests.conftest import login
 from tests.factories import make_user
 from tests.learning.test_learner_journey import quiz_form
@@ -174,11 +176,11 @@ def test_close_finishes_the_writes_already_submitted(
 
 
 def test_quiz_posted_to_a_running_app_goes_through_the_writer(
-    app: FastAPI, session: Session
+    settings: Settings, session: Session
 ) -> None:
     """With the lifespan running (as `allyship serve` does), submissions use the batches."""
     make_user(session)
-    session.close()  # hand its connection back before the app's shutdown disposes the pool
+    app = create_app(settings)
     with TestClient(app, follow_redirects=False) as client:
         on_sqlite_file = app.state.loop_reader is not None
         assert (app.state.write_batches is not None) == on_sqlite_file
@@ -190,3 +192,108 @@ def test_quiz_posted_to_a_running_app_goes_through_the_writer(
         assert first.headers["location"] == again.headers["location"]
     assert len(session.exec(select(QuizAttempt)).all()) == 1
     assert app.state.write_batches is None  # closed when the app stopped
+
+
+class Crash(BaseException):
+    """Not an Exception: escapes every `except Exception` between the write and the thread."""
+
+
+def test_the_writer_survives_a_write_that_escapes_the_batch(
+    app: FastAPI, session: Session, batches: WriteBatches
+) -> None:
+    user = make_user(session)
+
+    def crash(db: Session) -> None:
+        raise Crash("not an Exception")
+
+    (crashed,) = _run_all(batches, [crash])
+    assert isinstance(crashed, RuntimeError) and "Crash" in str(crashed)
+    assert batches.alive
+    (after,) = _run_all(batches, [_store(app.state.catalog, user, "after")])
+    assert isinstance(after, attempts.SubmittedAttempt)
+    assert session.exec(select(QuizAttempt.submission_id)).all() == ["after"]
+
+
+def test_the_writer_survives_answering_a_request_whose_event_loop_has_gone(
+    app: FastAPI, session: Session, engine: Engine
+) -> None:
+    user = make_user(session)
+    writer = WriteBatches(engine, deadline=0.2)
+    slow_done = threading.Event()
+
+    def slow(db: Session) -> str:
+        time.sleep(0.5)  # outlives the deadline and the event loop that asked for it
+        slow_done.set()
+        return "done"
+
+    with pytest.raises(WriteTimedOut):
+        _run(lambda: writer.submit(slow))  # asyncio.run closes that loop on return
+    assert slow_done.wait(5)
+    time.sleep(0.1)  # the thread now answers a closed loop
+    assert writer.alive
+    stored = _run(lambda: writer.submit(_store(app.state.catalog, user, "next")))
+    assert stored.attempt.submission_id == "next"
+    writer.close()
+
+
+def test_a_write_submitted_after_close_fails_at_once(engine: Engine) -> None:
+    writer = WriteBatches(engine)
+    writer.close()
+    assert not writer.alive
+    started = time.monotonic()
+    with pytest.raises(WriterClosed, match="restarting"):
+        _run(lambda: writer.submit(lambda db: None))
+    assert time.monotonic() - started < 0.5
+
+
+def test_a_write_not_started_by_its_deadline_is_never_made(
+    app: FastAPI, session: Session, engine: Engine
+) -> None:
+    user = make_user(session)
+    writer = WriteBatches(engine, deadline=0.3)
+    hold = threading.Event()
+
+    async def scenario() -> list[Any]:
+        blocker = asyncio.ensure_future(writer.submit(lambda db: hold.wait(10)))
+        await asyncio.sleep(0.05)
+        late = asyncio.ensure_future(writer.submit(_store(app.state.catalog, user, "late")))
+        outcome = await asyncio.gather(late, return_exceptions=True)
+        hold.set()
+        return [*outcome, *await asyncio.gather(blocker, return_exceptions=True)]
+
+    late, blocked = _run(scenario)
+    assert isinstance(late, WriteTimedOut)
+    assert isinstance(blocked, WriteTimedOut)  # it ran past the deadline too, but it was taken
+    writer.close()
+    assert session.exec(select(QuizAttempt)).all() == []  # skipped, not half-written
+
+
+@pytest.mark.sqlite_only
+def test_a_quiz_stuck_behind_the_writer_gets_a_503_page_and_nothing_is_stored(
+    settings: Settings, session: Session
+) -> None:
+    make_user(session)
+    app = create_app(settings)
+    hold = threading.Event()
+    with TestClient(app, follow_redirects=False) as client:
+        app.state.write_batches.deadline = 0.5
+        assert login(client, "ana@example.com").status_code == 303
+
+        async def block_the_writer() -> None:
+            with contextlib.suppress(WriteTimedOut):  # it holds the writer past its own deadline
+                await app.state.write_batches.submit(lambda db: hold.wait(10))
+
+        blocker = threading.Thread(target=lambda: _run(block_the_writer))
+        blocker.start()
+        data = quiz_form(client, "first-steps") | {f"answer-{k}": v for k, v in ANSWERS.items()}
+        try:
+            stuck = client.post("/modules/first-steps/quiz", data=data)
+        finally:
+            hold.set()
+            blocker.join(10)
+        assert stuck.status_code == 503
+        assert stuck.headers["x-request-id"] in stuck.text and "send the form again" in stuck.text
+        assert session.exec(select(QuizAttempt)).all() == []
+        again = client.post("/modules/first-steps/quiz", data=data)
+        assert again.status_code == 303
+    assert len(session.exec(select(QuizAttempt)).all()) == 1

@@ -56,7 +56,16 @@ def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbo
         base_url="https://learn.example.com",
         outbox_poll_seconds=0.05,
         outbox_max_attempts=3,
+        outbox_sender=False,  # tests deliver with tests.mail.deliver, or start a sending app
     )
+
+
+@pytest.fixture
+def sending(settings: Settings) -> Iterator[FastAPI]:
+    """An app of its own whose background sender runs once its lifespan starts."""
+    app = create_app(settings.model_copy(update={"outbox_sender": True}))
+    yield app
+    app.state.engine.dispose()
 
 
 class HungServer:
@@ -112,10 +121,10 @@ def note(session: Session, to: str, subject: str) -> None:
 
 
 def test_background_sender_delivers_a_reset_and_keeps_no_token(
-    app: FastAPI, session: Session, inbox: Inbox
+    sending: FastAPI, session: Session, inbox: Inbox
 ) -> None:
     make_user(session)
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(sending, follow_redirects=False) as client:
         token = csrf_from(client.get("/password-reset").text)
         ask_reset(client, token, "ana@example.com")
         assert wait_for(lambda: inbox.to("ana@example.com"))
@@ -131,7 +140,7 @@ def test_background_sender_delivers_a_reset_and_keeps_no_token(
     assert link not in dump
     sent = session.exec(select(OutboxMessage)).one()
     assert sent.sent_at is not None and "link removed" in sent.body
-    page = TestClient(app).get(f"/invite/{link}")
+    page = TestClient(sending).get(f"/invite/{link}")
     assert page.status_code == 200 and "Set your password" in page.text
 
 
@@ -139,7 +148,7 @@ def test_reset_request_time_does_not_tell_who_has_an_account_while_smtp_hangs(
     session: Session, settings: Settings, hung: HungServer
 ) -> None:
     make_user(session)
-    app = create_app(settings.model_copy(update={"smtp_port": hung.port}))
+    app = create_app(settings.model_copy(update={"smtp_port": hung.port, "outbox_sender": True}))
     with TestClient(app, follow_redirects=False) as client:
         token = csrf_from(client.get("/password-reset").text)
         ask_reset(client, token, "ana@example.com")
@@ -279,10 +288,10 @@ def test_two_senders_never_send_the_same_message_twice(
 
 
 def test_sender_survives_errors_and_stops_cleanly(
-    app: FastAPI, session: Session, inbox: Inbox
+    sending: FastAPI, session: Session, inbox: Inbox
 ) -> None:
-    with TestClient(app) as client:
-        sender = app.state.outbox_sender
+    with TestClient(sending) as client:
+        sender = sending.state.outbox_sender
         assert client.get("/healthz").status_code == 200 and sender.alive
         queue_message(
             session,
@@ -309,7 +318,9 @@ def test_shutdown_while_smtp_hangs_waits_at_most_the_smtp_timeout(
 ) -> None:
     note(session, "ana@example.com", "Stuck")
     app = create_app(
-        settings.model_copy(update={"smtp_port": hung.port, "smtp_timeout_seconds": 1.0})
+        settings.model_copy(
+            update={"smtp_port": hung.port, "smtp_timeout_seconds": 1.0, "outbox_sender": True}
+        )
     )
     with TestClient(app):
         sender = app.state.outbox_sender
@@ -338,7 +349,7 @@ def test_send_mail_command_drains_the_outbox(
 def test_invitations_queued_before_the_upgrade_are_delivered_after_it(
     tmp_path: Path, settings: Settings, inbox: Inbox
 ) -> None:
-    from app.migrate import upgrade
+    from app.db.migrate import upgrade
     from tests.conftest import database_at
 
     with database_at("0004", tmp_path) as url:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import event
 from sqlmodel import Session
 
-from tests.conftest import csrf_from, login
+from tests.conftest import QueryRecorder, csrf_from, login
 from tests.factories import make_user
 from tests.security.routes import all_routes, concrete
 
@@ -151,27 +150,34 @@ def test_each_role_reaches_only_what_the_table_allows(
 
 @pytest.mark.parametrize("role", [None, "learner", "hr"])
 def test_no_get_request_writes_to_the_database(
-    app: FastAPI, session: Session, role: str | None
+    app: FastAPI, session: Session, role: str | None, query_recorder: QueryRecorder
 ) -> None:
+    """Seen where every statement passes (app/db/trace.py): plain SQL, the loop's reads and
+    the writer thread's transactions as well as the ORM's."""
     client = client_as(app, session, role)
-    writes: list[str] = []
 
-    def record(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+    def allowed(statement: str) -> bool:
+        text = statement.lstrip()
         # Recording who downloaded an export is required evidence, not a change to data.
-        if statement.startswith("INSERT INTO auditevent"):
-            return
         # So is counting a join code that matched no session (throttles code guessing).
-        if statement.startswith(("INSERT INTO livejoin", "DELETE FROM livejoin")):
-            return
-        if statement.lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            writes.append(statement.split("\n", 1)[0][:80])
+        return text.startswith(("INSERT INTO auditevent", "INSERT INTO livejoin")) or (
+            text.startswith("DELETE FROM livejoin")
+        )
 
-    event.listen(app.state.engine, "before_cursor_execute", record)
-    try:
-        for method, path in PERMISSIONS:
-            if method == "GET":
-                before = len(writes)
+    for method, path in PERMISSIONS:
+        if method == "GET":
+            with query_recorder:
                 client.get(concrete(path))
-                assert len(writes) == before, f"GET {path} wrote: {writes[before:]}"
-    finally:
-        event.remove(app.state.engine, "before_cursor_execute", record)
+            wrote = [w.split("\n", 1)[0][:80] for w in query_recorder.writes if not allowed(w)]
+            assert wrote == [], f"GET {path} wrote: {wrote}"
+
+
+def test_the_get_write_check_sees_a_write_made_in_plain_sql(
+    app: FastAPI, session: Session, query_recorder: QueryRecorder
+) -> None:
+    """The check above would fail: a raw DBAPI write shows up among the recorded writes."""
+    from app.db import RawQuery, execute, held
+
+    with query_recorder, held(app.state.engine) as source:
+        execute(source, RawQuery.of("UPDATE department SET name = name WHERE id = -1"), {})
+    assert any(w.startswith("UPDATE department") for w in query_recorder.writes)

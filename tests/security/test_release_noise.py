@@ -26,10 +26,10 @@ from sqlmodel import Session, select
 from app.clock import utcnow
 from app.config import Settings
 from app.db import make_engine
+from app.db.migrate import upgrade
 from app.hr import release
 from app.hr.reports import hardest_scenarios, shown_percent
 from app.main import create_app
-from app.migrate import upgrade
 from app.models import AttemptAnswer, Department, QuizAttempt, ReleaseBlock, ReleasedScore, User
 from app.privacy import EPSILON, noise
 from tests.concurrency import at_once

@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
+from app.db import SessionDep, write_session
 from app.errors import Invalid
 from app.hr import exports, people, person, reports
 from app.hr.routes.common import hr_router
@@ -68,7 +69,6 @@ def people_list(
 @router.get("/people/export.csv")
 async def export_people(
     request: Request,
-    session: SessionDep,
     catalog: CatalogDep,
     user: CurrentUser,
     filters: FilterDep,
@@ -76,9 +76,8 @@ async def export_people(
 ) -> Response:
     if kind not in exports.KINDS:
         raise Invalid("The export kind must be “long” (person x module) or “pivot”.")
-    name = await run_in_threadpool(
-        exports.start_export, session, actor_id=user.id, kind=kind, filters=filters
-    )
+    # `async` to stream; the audit record is written in a thread, in a session of its own.
+    name = await run_in_threadpool(_start_export, request.app.state.engine, user.id, kind, filters)
     stream = exports.csv_chunks(
         exports.rows(request.app.state.engine, catalog, kind=kind, filters=filters)
     )
@@ -91,6 +90,11 @@ async def export_people(
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+def _start_export(engine: Engine, actor_id: int, kind: str, filters: people.PeopleFilter) -> str:
+    with write_session(engine) as session:
+        return exports.start_export(session, actor_id=actor_id, kind=kind, filters=filters)
 
 
 @router.get("/people/{user_id}")

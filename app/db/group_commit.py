@@ -9,7 +9,11 @@ one flush for all of them (bench/NOTES.md).
 Nothing is acknowledged before it is durable: a request's write is answered only after the
 transaction holding it commits. One write failing rolls back its own savepoint only; a
 failed commit fails every write in that transaction, and none of them was acknowledged.
-PostgreSQL takes concurrent writers, so there each request keeps its own transaction.
+The thread cannot hang a request: it survives any exception in a batch or while answering,
+a write submitted after `close()` fails at once (WriterClosed), and a request waits at most
+`deadline` seconds (WriteTimedOut, a 503 page): a write not started by then is never run,
+and one already started commits whole or not at all. PostgreSQL takes concurrent writers,
+so there each request keeps its own transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -27,41 +31,84 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.db import write_session
+from app.db.engine import write_session
+from app.errors import Unavailable
 
 log = logging.getLogger("allyship")
 Result = TypeVar("Result")
 MOST_PER_TRANSACTION = 64
+DEADLINE_S = 10.0
+PENDING, TAKEN, GIVEN_UP = "pending", "taken", "given up"
 
 
-@dataclass(frozen=True)
+class WriterClosed(Unavailable):
+    """The writer has stopped (the server is shutting down): the write was not made."""
+
+
+class WriteTimedOut(Unavailable):
+    """The write was not confirmed within its deadline."""
+
+
+CLOSED = "The server is restarting, so nothing was saved. Please send the form again."
+TIMED_OUT = (
+    "The server is too busy to confirm this was saved. Please send the form again: "
+    "a quiz that was saved already is never counted twice."
+)
+
+
+@dataclass
 class _Job:
     write: Callable[[Session], Any]
     future: asyncio.Future[Any]
     loop: asyncio.AbstractEventLoop
+    state: str = field(default=PENDING)
 
 
 class WriteBatches:
     """A writer thread for one worker process; `await submit(write)` from the event loop."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, deadline: float = DEADLINE_S) -> None:
         self.engine = engine
+        self.deadline = deadline
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._states = threading.Lock()  # a job is either taken by the thread or given up
+        self._closed = False
         self._thread = threading.Thread(target=self._serve, name="allyship-writer", daemon=True)
         self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     async def submit(self, write: Callable[[Session], Result]) -> Result:
         """Run `write(session)` in the next transaction; returns once that has committed.
 
         `write` must not commit or roll back: it runs in a savepoint of a shared transaction.
         """
+        if self._closed:
+            raise WriterClosed(CLOSED)
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[Result] = loop.create_future()
-        self._jobs.put(_Job(write, future, loop))
-        return await future
+        job = _Job(write, loop.create_future(), loop)
+        self._jobs.put(job)
+        timer = loop.call_later(self.deadline, self._expire, job)
+        try:
+            return await job.future
+        finally:
+            timer.cancel()
+
+    def _expire(self, job: _Job) -> None:
+        """On the event loop, at the deadline: give the job up, and the request a 503."""
+        if job.future.done():
+            return
+        with self._states:
+            if job.state == PENDING:
+                job.state = GIVEN_UP  # the thread will skip it: nothing is written
+        log.error("write not confirmed within %.1f s (%s)", self.deadline, job.state)
+        job.future.set_exception(WriteTimedOut(TIMED_OUT))
 
     def close(self, timeout: float = 10.0) -> None:
-        """Finish the writes already submitted, then stop the thread."""
+        """Refuse new writes, finish the ones already submitted, then stop the thread."""
+        self._closed = True
         self._jobs.put(None)
         self._thread.join(timeout)
 
@@ -80,9 +127,25 @@ class WriteBatches:
                     self._jobs.put(None)  # stop after this batch
                     break
                 batch.append(job)
-            self._run(batch)
+            try:
+                self._run([job for job in batch if self._take(job)])
+            except BaseException as exc:  # never let one batch end the thread
+                log.exception("write batch of %d failed outside its transaction", len(batch))
+                error = (
+                    exc if isinstance(exc, Exception) else RuntimeError(f"write failed: {exc!r}")
+                )
+                for job in batch:
+                    _answer(job, None, error)
+
+    def _take(self, job: _Job) -> bool:
+        with self._states:
+            if job.state == PENDING:
+                job.state = TAKEN
+        return job.state == TAKEN
 
     def _run(self, batch: list[_Job]) -> None:
+        if not batch:
+            return
         outcomes: list[tuple[_Job, Any, BaseException | None]] = []
         try:
             with write_session(self.engine) as session:
@@ -97,7 +160,15 @@ class WriteBatches:
             log.exception("write batch of %d failed", len(batch))
             outcomes = [(job, None, exc) for job in batch]
         for job, result, error in outcomes:
-            job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+            _answer(job, result, error)
+
+
+def _answer(job: _Job, result: Any, error: BaseException | None) -> None:
+    """Hand the outcome to the job's event loop; a loop that has gone away gets nothing."""
+    try:
+        job.loop.call_soon_threadsafe(_settle, job.future, result, error)
+    except RuntimeError:  # the loop is closed: nobody is waiting any more
+        log.warning("a write's outcome had nobody to go to (its event loop has closed)")
 
 
 def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:

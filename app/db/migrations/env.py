@@ -6,7 +6,7 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401  (registers every table)
-from app.db import make_engine
+from app.db.engine import make_engine
 
 config = context.config
 target_metadata = SQLModel.metadata

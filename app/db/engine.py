@@ -1,26 +1,25 @@
-"""Database engine factory and the request-scoped session dependency.
+"""The engine and its pragmas, write transactions, and sessions for commands and jobs.
 
 SQLite gets WAL, a busy timeout, foreign keys and synchronous=FULL on every pooled
 connection; write transactions start with BEGIN IMMEDIATE so concurrent
-read-modify-write across processes waits instead of losing updates or failing.
+read-modify-write across processes waits instead of losing updates or failing. Every
+connection reports its statements to app.db.trace.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
 import anyio.to_thread
-from fastapi import Depends, Request
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import SingletonThreadPool
 from sqlmodel import Session, create_engine
 
-Result = TypeVar("Result")
+from app.db import trace
 
 SQLITE_PRAGMAS = {
     "journal_mode": "WAL",
@@ -32,14 +31,15 @@ WRITE_OPTION = "allyship_write"
 QUEUED = "allyship_write_queued"
 QUEUE_TIMEOUT_S = 15
 SQLITE_THREADS = 2
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def make_engine(url: str) -> Engine:
     """Create an engine; for SQLite, install the pragma and BEGIN IMMEDIATE hooks."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        event.listen(engine, "connect", _trace_connection)
+        return engine
     database = parsed.database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -48,36 +48,32 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def _install_pragmas(engine: Engine) -> None:
+def is_sqlite_file(engine: Engine) -> bool:
+    """A SQLite database in a file (not in memory): one writer at a time, readers never wait."""
+    return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+
+
+def _trace_connection(dbapi_connection: Any, _record: Any) -> None:
+    trace.install(dbapi_connection)
+
+
+def install_pragmas(engine: Engine, **overrides: str) -> None:
+    """Our pragmas (with `overrides`) on every new connection of a SQLite engine."""
+    pragmas = SQLITE_PRAGMAS | overrides
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from pysqlite so our "begin" hook decides.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for name, value in SQLITE_PRAGMAS.items():
+        for name, value in pragmas.items():
             cursor.execute(f"PRAGMA {name}={value}")
         cursor.close()
-
-
-def loop_reader(engine: Engine) -> Engine | None:
-    """For a SQLite file, an engine whose one connection serves reads made on the event loop.
-
-    Only app.deps' sign-in lookup uses it: one indexed SELECT of one row, which in WAL mode
-    never waits for a writer. Its own connection (not one from the shared pool) means the
-    event loop can never block waiting for a pooled connection that a request holds.
-    None for PostgreSQL and in-memory SQLite: those reads go through the thread pool.
-    """
-    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
-        return None
-    reader = create_engine(
-        engine.url, poolclass=SingletonThreadPool, connect_args={"check_same_thread": False}
-    )
-    _install_pragmas(reader)
-    return reader
+        trace.install(dbapi_connection)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
-    _install_pragmas(engine)
+    install_pragmas(engine)
 
     # Writers of this process queue on a Python lock before BEGIN IMMEDIATE. SQLite's busy
     # handler waits in sleeps of up to 100 ms, so under load the write lock sat idle between
@@ -132,23 +128,6 @@ def write_session(engine: Engine) -> Iterator[Session]:
     """A session for commands and jobs that write."""
     with Session(writer(engine), expire_on_commit=False) as session:
         yield session
-
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One session per request; unsafe methods begin their transactions IMMEDIATE.
-
-    `async` on purpose: creating a Session does no I/O (it connects on first use, in the
-    route's worker thread) and closing one only hands the connection back to the pool, so
-    running both on the event loop saves two thread-pool hops per request (measured in
-    bench/NOTES.md).
-    """
-    engine: Engine = request.app.state.engine
-    bind = engine if request.method in SAFE_METHODS else writer(engine)
-    with Session(bind, expire_on_commit=False) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
 
 
 @contextmanager

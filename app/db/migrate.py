@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -13,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 def alembic_config(url: str) -> Config:
     config = Config()
-    config.set_main_option("script_location", "app:migrations")
+    config.set_main_option("script_location", "app.db:migrations")
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
 
@@ -22,9 +24,15 @@ def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+@cache
+def _heads() -> frozenset[str]:
+    """The revisions' heads, read from the files once per process (tests start many apps)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
 def pending(engine: Engine) -> set[str]:
     """Head revisions the database has not reached yet (empty when up to date)."""
-    heads = set(ScriptDirectory.from_config(alembic_config(str(engine.url))).get_heads())
+    heads = set(_heads())
     with engine.connect() as conn:
         current = set(MigrationContext.configure(conn).get_current_heads())
     return heads - current

@@ -3,7 +3,9 @@
 Every signed-in request reads the sign-in, and every learner page reads that learner's
 progress. Through the ORM those reads cost five to ten times the SQL itself (statement
 execution, entity loading, type processing, BEGIN and ROLLBACK around one SELECT), so they
-run here as plain SQL on a pooled DBAPI connection (bench/NOTES.md has the figures).
+run here as plain SQL on a pooled DBAPI connection (bench/NOTES.md has the figures). Rows
+come back as tuples, or as frozen dataclasses (`row_of`), never as ORM instances: a path
+that changes a row loads it with `session.get`.
 
 Queries are written once with `:name` parameters, which sqlite3 takes as they are; the
 PostgreSQL text (`%(name)s`) is derived when the query is built. Table and column names
@@ -15,16 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Boolean, DateTime, Dialect, Engine, TypeDecorator, inspect
-from sqlalchemy.orm import configure_mappers, make_transient_to_detached
+from sqlalchemy import Boolean, DateTime, Dialect, Engine, TypeDecorator
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlmodel import Session, SQLModel
 
-Model = TypeVar("Model", bound=SQLModel)
+Row = TypeVar("Row")
 
 
 @dataclass(frozen=True)
@@ -150,14 +151,13 @@ def select_list(columns: Columns, alias: str) -> str:
 _BINDERS: dict[tuple[type[SQLModel], str], dict[str, Callable[[Any], Any]]] = {}
 
 
-def bind_values(
-    model: type[SQLModel], dialect: Dialect, values: Mapping[str, Any]
-) -> dict[str, Any]:
+def bind_values(model: type[SQLModel], source: Held, values: Mapping[str, Any]) -> dict[str, Any]:
     """Values for a hand-written INSERT of `model`, stored exactly as the ORM would store them.
 
     Each column's type converts its value for the database (on SQLite a datetime becomes the
     text SQLAlchemy writes and reads back), so rows written here and through the ORM match.
     """
+    dialect = source.dialect
     key = (model, dialect.name)
     if (processors := _BINDERS.get(key)) is None:
         processors = _BINDERS[key] = {
@@ -171,43 +171,16 @@ def bind_values(
     }
 
 
-@dataclass(frozen=True)
-class _Shape:
-    manager: Any  # the class's ClassManager: makes instances with their ORM state
-    identity_class: type
-    column_count: int  # an instance with this many columns given is fully loaded
+def row_of(kind: Callable[..., Row], columns: Columns, values: Sequence[Any]) -> Row:
+    """A read model (a frozen dataclass whose fields are `columns`, in order) from raw values."""
+    return kind(
+        *[
+            convert(value) if convert and value is not None else value
+            for (_, convert), value in zip(columns, values, strict=True)
+        ]
+    )
 
 
-_SHAPES: dict[type[SQLModel], _Shape] = {}
-
-
-def _shape(model: type[SQLModel]) -> _Shape:
-    """A model's mapping facts, looked up once: configuring and inspecting per row cost 5% of a page."""
-    if (shape := _SHAPES.get(model)) is None:
-        configure_mappers()
-        mapper = inspect(model)
-        shape = _SHAPES[model] = _Shape(
-            mapper.class_manager,
-            mapper._identity_class,
-            len(mapper.column_attrs),
-        )
-    return shape
-
-
-def detached(model: type[Model], columns: Columns, values: Sequence[Any]) -> Model:
-    """An instance in the same state as one the ORM loaded and its session then let go.
-
-    With every column given (as the queries here select them), that state is the values plus
-    the identity key, set directly: SQLAlchemy's make_transient_to_detached does the same with
-    bookkeeping that cost more than the query (bench/NOTES.md). Otherwise it does it.
-    """
-    shape = _shape(model)
-    instance = shape.manager.new_instance()
-    row = instance.__dict__
-    for (name, convert), value in zip(columns, values, strict=True):
-        row[name] = convert(value) if convert and value is not None else value
-    if len(columns) == shape.column_count and "id" in row:
-        row["_sa_instance_state"].key = (shape.identity_class, (row["id"],), None)
-    else:
-        make_transient_to_detached(instance)
-    return instance  # type: ignore[no-any-return]
+def columns_match(kind: Any, model: type[SQLModel]) -> bool:
+    """Whether a read model's fields are the table's columns, in order (tests/test_db_raw.py)."""
+    return [f.name for f in fields(kind)] == [name for name, _ in columns_of(model)]

@@ -1,0 +1,76 @@
+"""SQL that differs between SQLite and PostgreSQL, built in this one place; typed selects.
+
+Features never ask which database they run on: they ask here for an INSERT that can take
+ON CONFLICT, a day as text, or a transaction-wide lock, and get the statement for the
+session's database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy import func, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session
+from sqlmodel.sql.expression import Select
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql._typing import _ColumnsClauseArgument
+
+T = TypeVar("T")
+CHUNK = 900
+Upsert = postgresql.Insert | sqlite.Insert
+
+
+def on_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def conflict_insert(session: Session, model: Any) -> Upsert:
+    """`INSERT INTO model` for the session's database, able to take `.on_conflict_do_*()`."""
+    return (postgresql if on_postgresql(session) else sqlite).insert(model)
+
+
+def insert_ignore(
+    session: Session, model: Any, rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING on the unique `keys` (SQLite and PostgreSQL)."""
+    if not rows:
+        return
+    session.execute(
+        conflict_insert(session, model).on_conflict_do_nothing(index_elements=keys), rows
+    )
+
+
+def day_text(session: Session, column: Any) -> Any:
+    """A timestamp column as YYYY-MM-DD text, formatted by the database (no per-row Python)."""
+    if on_postgresql(session):
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD")
+    return func.substr(column, 1, 10)
+
+
+def lock_for_transaction(session: Session, key: int) -> None:
+    """Hold the lock named `key` until the transaction ends: one such transaction at a time.
+
+    PostgreSQL takes a transaction-level advisory lock; SQLite needs nothing more, because
+    every write transaction already begins IMMEDIATE, one writer at a time.
+    """
+    if on_postgresql(session):
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """`items` in slices small enough for an IN list on either database."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def select_columns(*columns: _ColumnsClauseArgument[Any]) -> Select[*tuple[Any, ...]]:
+    """`sqlmodel.select(...)` for five or more columns, typed.
+
+    sqlmodel's overloads stop at four entities (fastapi/sqlmodel#271), so mypy rejects a
+    longer `select(...)`. For two or more entities `sqlmodel.select` returns exactly this
+    `Select`, so the statement, its SQL and `session.exec` results are the same.
+    """
+    return Select(*columns)

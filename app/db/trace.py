@@ -1,0 +1,70 @@
+"""One observable point for every SQL statement, raw or ORM, on SQLite and PostgreSQL.
+
+SQLite reports each statement it starts through sqlite3's trace callback; on PostgreSQL
+every cursor of a psycopg connection is a `TracedCursor` (psycopg's `cursor_factory`). Both
+are the drivers' public API and sit below SQLAlchemy, so statements run on a raw DBAPI
+connection (app.db.raw) are seen as well as the ORM's. Watchers get the statement text; on
+SQLite it carries the bound values, so it must never be logged as it is.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+Watcher = Callable[[str], None]
+_watchers: tuple[Watcher, ...] = ()
+_lock = threading.Lock()
+
+
+def _seen(statement: str) -> None:
+    for watcher in _watchers:
+        watcher(statement)
+
+
+@contextmanager
+def watching(watcher: Watcher) -> Iterator[None]:
+    """Call `watcher(statement)` for every statement any connection of this process runs."""
+    global _watchers
+    with _lock:
+        _watchers = (*_watchers, watcher)
+    try:
+        yield
+    finally:
+        with _lock:
+            rest = list(_watchers)
+            rest.remove(watcher)
+            _watchers = tuple(rest)
+
+
+class TracedCursor(psycopg.Cursor[Any]):
+    """A psycopg cursor that reports each statement before running it."""
+
+    def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if _watchers:
+            _seen(_text(query))
+        return super().execute(query, *args, **kwargs)
+
+    def executemany(self, query: Any, *args: Any, **kwargs: Any) -> None:
+        if _watchers:
+            _seen(_text(query))
+        super().executemany(query, *args, **kwargs)
+
+
+def _text(query: Any) -> str:
+    return query.decode() if isinstance(query, bytes) else str(query)
+
+
+def install(dbapi_connection: Any) -> None:
+    """Report this new DBAPI connection's statements (called from the engine's connect hook)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.set_trace_callback(_seen)
+    elif isinstance(dbapi_connection, psycopg.Connection):
+        dbapi_connection.cursor_factory = TracedCursor
+    else:
+        raise TypeError(f"cannot trace a {type(dbapi_connection).__name__} connection")

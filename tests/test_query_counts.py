@@ -1,0 +1,139 @@
+"""Query-count guards: the busiest pages run a fixed number of statements, however big the data.
+
+Statements are counted where every one passes, raw or ORM (app/db/trace.py), so an N+1
+read added on any path, in plain SQL or through the ORM, fails here. Each page is measured
+at two database sizes: 5 and 50 people, and 5 and 50 attempts of the learner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.models import User
+from tests.conftest import QueryRecorder, login
+from tests.factories import make_department, make_user
+from tests.hr.factories import (
+    make_assignment,
+    make_attempt,
+    make_completion,
+    make_people,
+    make_read,
+)
+from tests.learning.test_learner_journey import quiz_form
+
+PASSING = {"answer-standup": "credit", "answer-review": "finish"}
+# Every statement counts: BEGIN, COMMIT and savepoints on SQLite; the pool's liveness ping
+# before each checkout on PostgreSQL. A page that needs one more must say so here.
+EXPECTED = {
+    "sqlite": {
+        "dashboard": 2,
+        "lesson": 3,
+        "quiz page": 1,
+        "quiz submission": 8,
+        "hr overview": 11,
+    },
+    "postgresql": {
+        "dashboard": 4,
+        "lesson": 5,
+        "quiz page": 2,
+        "quiz submission": 6,
+        "hr overview": 11,
+    },
+}
+
+
+def _grow(session: Session, learner: User, to: int, have: int) -> None:
+    """`to` people with progress besides the learner, and `to` attempts of the learner."""
+    department = make_department(session, f"Dept {to}")
+    for person in make_people(session, to - have, department, prefix=f"n{to}-"):
+        make_assignment(session, person)
+        make_read(session, person)
+        make_attempt(session, person)
+        make_completion(session, person)
+    for _ in range(to - have):
+        make_attempt(session, learner)
+
+
+def _counts(client: TestClient, hr: TestClient, recorder: QueryRecorder) -> dict[str, int]:
+    def count(page: str, request: Callable[[], object]) -> tuple[str, int]:
+        request()  # once first: anything done once per person or per day is done
+        with recorder:
+            response = request()
+        assert response.status_code in (200, 303), (page, response.status_code)  # type: ignore[attr-defined]
+        return page, recorder.count
+
+    return dict(
+        [
+            count("dashboard", lambda: client.get("/")),
+            count("lesson", lambda: client.get("/modules/first-steps")),
+            count("quiz page", lambda: client.get("/modules/first-steps/quiz")),
+            _count_submission(client, recorder),
+            count("hr overview", lambda: hr.get("/hr")),
+        ]
+    )
+
+
+def _count_submission(client: TestClient, recorder: QueryRecorder) -> tuple[str, int]:
+    data = quiz_form(client, "first-steps") | PASSING
+    with recorder:
+        response = client.post("/modules/first-steps/quiz", data=data)
+    assert response.status_code == 303
+    return "quiz submission", recorder.count
+
+
+def test_busy_pages_run_as_many_statements_at_5_and_at_50(
+    app: FastAPI, session: Session, query_recorder: QueryRecorder
+) -> None:
+    learner = make_user(session, "ana@example.com")
+    make_user(session, "hr@example.com", role="hr")
+    for module in ("first-steps", "second-steps"):
+        make_assignment(session, learner, module)
+    make_read(session, learner)
+    make_completion(session, learner)  # every submission below is a passing retake
+    client, hr = TestClient(app, follow_redirects=False), TestClient(app, follow_redirects=False)
+    assert login(client, "ana@example.com").status_code == 303
+    assert login(hr, "hr@example.com").status_code == 303
+    _grow(session, learner, 5, 0)
+    small = _counts(client, hr, query_recorder)
+    _grow(session, learner, 50, 5)
+    large = _counts(client, hr, query_recorder)
+    assert small == large
+    assert small == EXPECTED[app.state.engine.dialect.name]
+
+
+def test_the_recorder_sees_plain_sql_and_orm_statements(
+    app: FastAPI, session: Session, query_recorder: QueryRecorder
+) -> None:
+    """The sign-in lookup is plain SQL on a DBAPI connection; the reflection save uses the ORM."""
+    make_user(session, "ana@example.com")
+    client = TestClient(app, follow_redirects=False)
+    assert login(client, "ana@example.com").status_code == 303
+    with query_recorder:
+        client.get("/modules/first-steps")
+    assert any('JOIN "user" u ON u.id = s.user_id' in q for q in query_recorder.queries)
+    page = client.get("/modules/first-steps").text
+    token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    with query_recorder:
+        client.post("/modules/first-steps/reflection", data={"csrf_token": token, "text": "Noted."})
+    assert any("INSERT INTO reflection" in q for q in query_recorder.writes)
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_a_learner_page_reads_the_same_whatever_else_is_stored(
+    app: FastAPI, session: Session, query_recorder: QueryRecorder, size: int
+) -> None:
+    """The dashboard's statements do not mention anything the size could change."""
+    learner = make_user(session, "ana@example.com")
+    _grow(session, learner, size, 0)
+    client = TestClient(app, follow_redirects=False)
+    assert login(client, "ana@example.com").status_code == 303
+    client.get("/")
+    with query_recorder:
+        assert client.get("/").status_code == 200
+    assert query_recorder.writes == []
+    assert query_recorder.count == EXPECTED[app.state.engine.dialect.name]["dashboard"]
