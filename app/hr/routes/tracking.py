@@ -15,6 +15,7 @@ from app.hr import exports, people, person, reports
 from app.hr.routes.common import hr_router
 from app.inputs import WholeNumber, whole_number
 from app.live.reports import sessions_summary
+from app.privacy import MIN_GROUP
 from app.templating import render
 
 router = hr_router()
@@ -42,6 +43,7 @@ def overview(request: Request, session: SessionDep, catalog: CatalogDep) -> Resp
         "o": reports.overview(session),
         "live": sessions_summary(session),
         "titles": {m.id: m.title for m in catalog.modules},
+        "min_group": MIN_GROUP,
     }
     return render(request, "hr/overview.html", context)
 
@@ -113,6 +115,6 @@ def scenarios(
         "rows": reports.hardest_scenarios(request.app.state.engine, catalog, department_id=dept),
         "departments": people.department_choices(session),
         "department": department,
-        "min_group": reports.MIN_GROUP,
+        "min_group": MIN_GROUP,
     }
     return render(request, "hr/scenarios.html", context, fragment="hr/_scenarios.html")
