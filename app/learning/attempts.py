@@ -40,12 +40,6 @@ class QuizChanged(Conflict):
     pass
 
 
-@dataclass(frozen=True)
-class SubmittedAttempt:
-    attempt: QuizAttempt
-    duplicate: bool
-
-
 def get_module(catalog: Catalog, module_id: str) -> Module:
     module = catalog.get(module_id)
     if module is None:
@@ -91,18 +85,18 @@ def score_attempt(
     return ScoredAttempt(values, score)
 
 
-def stale_submission(source: Source, user_id: int, submission_id: str) -> SubmittedAttempt:
+def stale_submission(source: Source, user_id: int, submission_id: str) -> QuizAttempt:
     """A submission from a page whose quiz has changed since it was shown.
 
     A repeat of a submission stored before the change gets that attempt back; anything
     else is QuizChanged, and nothing is scored against a quiz the learner did not see.
     """
     if (stored := _stored_submission(source, user_id, submission_id)) is not None:
-        return SubmittedAttempt(stored, duplicate=True)
+        return stored
     raise QuizChanged(QUIZ_CHANGED)
 
 
-def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> SubmittedAttempt:
+def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> QuizAttempt:
     """Store a scored attempt in the session's transaction; the caller commits.
 
     A repeated submission id returns the attempt stored the first time (the insert skips a
@@ -115,13 +109,12 @@ def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> 
         stored = _stored_submission(session, scored.user_id, scored.submission_id)
         if stored is None:  # taken by a row this transaction cannot see: impossible here
             raise Conflict("This submission could not be stored; please submit again.")
-        return SubmittedAttempt(stored, duplicate=True)
+        return stored
     attempt_id, completed = inserted
     if completed:
         certificates.issue_if_course_complete(session, catalog, user_id=scored.user_id)
     row = {**scored.values, "id": attempt_id}
-    attempt = detached(QuizAttempt, _ATTEMPT_COLUMNS, [row[name] for name, _ in _ATTEMPT_COLUMNS])
-    return SubmittedAttempt(attempt, duplicate=False)
+    return detached(QuizAttempt, _ATTEMPT_COLUMNS, [row[name] for name, _ in _ATTEMPT_COLUMNS])
 
 
 def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool] | None:

@@ -228,9 +228,7 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
             _quiz_context(module, answers, exc.problems, message),
             status_code=422,
         )
-    return RedirectResponse(
-        f"/modules/{module.id}/attempts/{submitted.attempt.id}", status_code=303
-    )
+    return RedirectResponse(f"/modules/{module.id}/attempts/{submitted.id}", status_code=303)
 
 
 @router.get("/modules/{module_id}/attempts/{attempt_id}")

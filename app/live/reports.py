@@ -31,7 +31,6 @@ class SessionsSummary:
     attendees: int
     people: int  # distinct signed-in people who attended at least one session
     sessions: tuple[HeldSession, ...]  # newest first
-    attendance_by_user: dict[int, int]  # user id -> sessions attended
     by_module: dict[str, int]  # module id -> sessions held
 
 
@@ -68,7 +67,6 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
         attendees=sum(r.attendees for r in rows),
         people=len(by_user),
         sessions=rows,
-        attendance_by_user=by_user,
         by_module=by_module,
     )
 

@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, SQLModel, func, select
 
 from app.config import Settings
-from app.forms import STALE, field_kind, has_form_page, label
+from app.forms import STALE, field_kind, label
 from app.hr import importing, invites
 from app.main import create_app
 from app.models import User
@@ -267,9 +267,10 @@ def test_form_routes_are_found(app: FastAPI) -> None:
     assert {"/login", "/hr/assignments", "/live", "/j/{code}/vote"} <= set(FORM_ROUTES)
 
 
-def test_every_form_route_declares_its_page() -> None:
-    missing = [p for p, r in FORM_ROUTES.items() if not has_form_page(r.endpoint)]
-    assert sorted(missing) == sorted(PENDING), f"declare these routes' pages: {missing}"
+def test_every_form_route_is_posted_malformed_by_a_test_below() -> None:
+    # A route without a declared form page then fails there (generic page, not its own).
+    exercised = set(routes_where(lambda info: info.is_required())) | set(routes_where(max_length))
+    assert set(FORM_ROUTES) - exercised == set()
 
 
 def test_every_text_field_has_a_maximum_length() -> None:
