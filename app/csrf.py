@@ -39,7 +39,8 @@ def binding_for(request: Request, session_cookie: str) -> str | None:
 def token_for(request: Request) -> str:
     """The token templates put in forms and in the hx-headers attribute (made once a request)."""
     state = request.scope.setdefault("state", {})
-    if (token := state.get("csrf_token")) is None:
+    token: str | None = state.get("csrf_token")
+    if token is None:
         settings = request.app.state.settings
         from app.deps import session_cookie_name
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
@@ -35,11 +35,13 @@ def session_cookie_name(settings: Settings) -> str:
 
 
 async def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
+    catalog: Catalog = request.app.state.catalog
+    return catalog
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
@@ -110,7 +112,7 @@ async def current_user(request: Request) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_role(*roles: str):  # type: ignore[no-untyped-def]
+def require_role(*roles: str) -> params.Depends:
     """A dependency that lets only the given roles through (403 for others)."""
 
     async def check(user: CurrentUser) -> User:
@@ -118,4 +120,5 @@ def require_role(*roles: str):  # type: ignore[no-untyped-def]
             raise Forbidden("This page is for " + " or ".join(roles) + " accounts.")
         return user
 
-    return Depends(check)
+    dependency: params.Depends = Depends(check)  # FastAPI types Depends() as Any
+    return dependency

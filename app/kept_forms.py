@@ -27,7 +27,7 @@ from app.auth.kept import FormToKeep, KeptValues, keep, kept_token, take
 from app.auth.lookup import ended_login
 from app.db import SAFE_METHODS
 from app.deps import run_read, session_cookie_name
-from app.models import User
+from app.models import User, row_id
 from app.write_batches import run_batched_write
 
 Keeper = Callable[[Request, FormData], FormToKeep | None]
@@ -98,5 +98,5 @@ async def take_kept(
     token = request.cookies.get(kept_cookie_name(request.app.state.settings))
     if not token:
         return None
-    take_it = partial(take, token=token, user_id=user.id or 0, kind=kind, module_id=module_id)
+    take_it = partial(take, token=token, user_id=row_id(user), kind=kind, module_id=module_id)
     return await run_batched_write(request, take_it)

@@ -7,7 +7,7 @@ from sqlmodel import Session
 from app.auth.service import end_sessions_of
 from app.clock import utcnow
 from app.errors import Invalid
-from app.models import User
+from app.models import User, row_id
 from app.security import hash_password, password_problem, verify_password
 
 
@@ -22,5 +22,5 @@ def change_password(session: Session, *, user: User, current: str, new: str, con
     user.password_hash = hash_password(new)
     user.password_changed_at = utcnow()
     session.add(user)
-    end_sessions_of(session, user_id=user.id or 0)
+    end_sessions_of(session, user_id=row_id(user))
     session.commit()

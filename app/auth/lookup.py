@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from app.clock import utcnow
 from app.config import Settings
-from app.models import LoginSession, User
+from app.models import LoginSession, User, row_id
 from app.rawsql import RawQuery, Source, columns_of, detached, fetch_one, select_list
 from app.security import token_digest
 
@@ -87,4 +87,4 @@ def ended_login(source: Source, settings: Settings, token: str | None) -> EndedL
         reason = "expired"
     else:
         return None  # still live
-    return EndedLogin(user_id=user.id or 0, reason=reason)
+    return EndedLogin(user_id=row_id(user), reason=reason)

@@ -21,7 +21,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.hr import invites
 from app.hr.mailer import Message
-from app.models import AuditEvent, Invite, User
+from app.models import AuditEvent, Invite, User, row_id
 from app.outbox import PASSWORD_RESET, queue_message
 
 log = logging.getLogger("allyship.auth")
@@ -54,8 +54,8 @@ def prepare(session: Session, *, email: str) -> int | None:
     if recent >= RESETS_PER_HOUR:
         log.warning("password reset throttled user=%s", user.id)
         return None
-    invites.revoke_for(session, user_ids=[user.id or 0])
-    invite = Invite(user_id=user.id or 0, created_at=utcnow())
+    invites.revoke_for(session, user_ids=[row_id(user)])
+    invite = Invite(user_id=row_id(user), created_at=utcnow())
     session.add(invite)
     session.flush()
     return invite.id

@@ -16,7 +16,7 @@ from app.errors import Conflict, NotFound
 from app.learning import certificates
 from app.learning.progress import record_completion_if_done
 from app.learning.scoring import Score, score_answers
-from app.models import AttemptAnswer, QuizAttempt, User
+from app.models import AttemptAnswer, QuizAttempt, User, row_id
 from app.rawsql import (
     RawQuery,
     Source,
@@ -70,7 +70,7 @@ def score_attempt(
     module = get_module(catalog, module_id)
     score = score_answers(module.quiz, answers)
     values = {
-        "user_id": user.id or 0,
+        "user_id": row_id(user),
         "module_id": module.id,
         "submission_id": submission_id,
         "quiz_hash": module.quiz.content_hash,

@@ -13,7 +13,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.learning import certificates
-from app.models import Completion, LessonProgress, Reflection, User
+from app.models import Completion, LessonProgress, Reflection, User, row_id
 from app.rawsql import (
     RawQuery,
     Source,
@@ -158,14 +158,14 @@ def mark_read(
     now = utcnow()
     if row is None:
         row = LessonProgress(
-            user_id=user.id or 0, module_id=module_id, opened_at=now, completed_at=now, via=via
+            user_id=row_id(user), module_id=module_id, opened_at=now, completed_at=now, via=via
         )
     elif row.completed_at is None:
         row.completed_at, row.via = now, via
     session.add(row)
     session.flush()
-    if record_completion_if_done(session, user_id=user.id or 0, module_id=module_id, via=via):
-        certificates.issue_if_course_complete(session, catalog, user_id=user.id or 0)
+    if record_completion_if_done(session, user_id=row_id(user), module_id=module_id, via=via):
+        certificates.issue_if_course_complete(session, catalog, user_id=row_id(user))
     session.commit()
 
 
@@ -229,7 +229,7 @@ def save_reflection(session: Session, *, user: User, module_id: str, text: str) 
         select(Reflection).where(Reflection.user_id == user.id, Reflection.module_id == module_id)
     ).first()
     if row is None:
-        row = Reflection(user_id=user.id or 0, module_id=module_id, text=text)
+        row = Reflection(user_id=row_id(user), module_id=module_id, text=text)
     row.text, row.updated_at = text, utcnow()
     session.add(row)
     if (
@@ -240,7 +240,7 @@ def save_reflection(session: Session, *, user: User, module_id: str, text: str) 
         ).first()
         is None
     ):
-        session.add(LessonProgress(user_id=user.id or 0, module_id=module_id))
+        session.add(LessonProgress(user_id=row_id(user), module_id=module_id))
     session.commit()
     session.refresh(row)
     return row

@@ -21,7 +21,7 @@ from app.kept_forms import keeps_form
 from app.learning import attempts, certificates, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
-from app.models import Certificate, Reflection
+from app.models import Certificate, Reflection, row_id
 from app.rawsql import Source
 from app.request_checks import checked_router
 from app.templating import is_htmx, render
@@ -45,7 +45,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     # `async`, with its reads through deps.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
-    course, certificate = await run_read(request, _dashboard_reads, catalog, user.id or 0)
+    course, certificate = await run_read(request, _dashboard_reads, catalog, row_id(user))
     return render(
         request,
         "learning/dashboard.html",
@@ -73,7 +73,7 @@ def _dashboard_reads(
 @router.get("/modules/{module_id}")
 async def lesson(request: Request, module_id: str, user: CurrentUser) -> Response:
     module = attempts.get_module(request.app.state.catalog, module_id)
-    row, reflection = await run_read(request, _lesson_reads, module, user.id or 0)
+    row, reflection = await run_read(request, _lesson_reads, module, row_id(user))
     back = await signed_out.reflection_back(request, module, user)
     kept: dict[str, Any] = (
         {"typed": back.fields["text"], "kept_notice": back.notice} if back.notice else {}
@@ -173,8 +173,12 @@ async def quiz_page(
 
 
 def _quiz_context(
-    module, answers: dict[str, str], errors: dict[str, str], message: str = "", notice: str = ""
-) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    module: Module,
+    answers: dict[str, str],
+    errors: dict[str, str],
+    message: str = "",
+    notice: str = "",
+) -> dict[str, Any]:
     return {
         "module": module,
         "answers": answers,
@@ -211,7 +215,7 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
             submitted = await run_batched_write(request, write)
         else:  # stale page: a repeat of a stored submission, or the quiz changed
             submitted = await run_read(
-                request, attempts.stale_submission, user.id or 0, submission_id
+                request, attempts.stale_submission, row_id(user), submission_id
             )
     except attempts.QuizChanged as exc:
         return render(
@@ -250,10 +254,10 @@ def attempt_result(
         {
             "module": module,
             "attempt": attempt,
-            "answers": attempts.answers_for(session, attempt.id or 0),
+            "answers": attempts.answers_for(session, row_id(attempt)),
             "same_version": attempt.quiz_hash == module.quiz.content_hash,
-            "history": attempts.history(session, user_id=user.id or 0, module_id=module.id),
-            "row": progress.module_progress(session, module, user.id or 0),
+            "history": attempts.history(session, user_id=row_id(user), module_id=module.id),
+            "row": progress.module_progress(session, module, row_id(user)),
             "next_module": _next_module(catalog, module.order),
         },
     )
@@ -263,7 +267,7 @@ def attempt_result(
 def certificate(
     request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
-    cert = certificates.certificate_of(session, user_id=user.id or 0)
+    cert = certificates.certificate_of(session, user_id=row_id(user))
     if cert is None:
         raise NotFound("Your certificate appears here once every module is complete.")
     return render(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func
 from sqlmodel import Session, col, select
 
-from app.models import LiveAttendance, LiveParticipant, LiveSession
+from app.models import LiveAttendance, LiveParticipant, LiveSession, row_id
 
 
 @dataclass(frozen=True)
@@ -49,12 +49,12 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
     by_user = _count_by(session, LiveAttendance.user_id, LiveAttendance.session_id, ids)
     rows = tuple(
         HeldSession(
-            session_id=live.id or 0,
+            session_id=row_id(live),
             module_id=live.module_id,
             held_at=live.started_at or live.created_at,
             ended_at=live.ended_at,
-            participants=phones.get(live.id or 0, 0),
-            attendees=present.get(live.id or 0, 0),
+            participants=phones.get(row_id(live), 0),
+            attendees=present.get(row_id(live), 0),
         )
         for live in lives
     )

@@ -22,13 +22,7 @@ from app.live import admission
 from app.live.lookup import UNKNOWN_CODE, find, is_code, normalise_code
 from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of
 from app.live.steps import Phase
-from app.models import (
-    LiveAttendance,
-    LiveCommitment,
-    LiveSession,
-    LiveVote,
-    User,
-)
+from app.models import LiveAttendance, LiveCommitment, LiveSession, LiveVote, User, row_id
 from app.security import new_token, token_digest
 
 COOKIE = "allyship_live"
@@ -199,7 +193,7 @@ def _voter_key(session: Session, session_id: int, user: User | None) -> str | No
         )
     if live.voter_secret is None:
         raise SessionEnded("This group session has closed, so it cannot be joined.")
-    return admission.voter_key(live.voter_secret, user.id or 0)
+    return admission.voter_key(live.voter_secret, row_id(user))
 
 
 def cast_vote(

@@ -16,7 +16,7 @@ from app.live import released
 from app.live.results import HIDDEN_NOTE, MIN_GROUP, Distribution
 from app.live.service import owned_session
 from app.live.stage import module_of
-from app.models import LiveParticipant, LiveSession, User
+from app.models import LiveParticipant, LiveSession, User, row_id
 from app.spreadsheet import safe_cell
 
 CSV_HEADER = [
@@ -59,8 +59,8 @@ def session_summary(
         .select_from(LiveParticipant)
         .where(LiveParticipant.session_id == live.id, LiveParticipant.state == "in")
     ).one()
-    shown = released.releases(session, session_id=live.id or 0)
-    voted = released.voters(session, session_id=live.id or 0)
+    shown = released.releases(session, session_id=row_id(live))
+    voted = released.voters(session, session_id=row_id(live))
     results = tuple(
         ScenarioResult(scenario, released.shown(scenario, shown.get(sid), voted.get(sid, 0)))
         for sid in live.scenario_list

@@ -42,6 +42,7 @@ from app.models.release import (
     ReleaseMember,
     ReleaseScan,
 )
+from app.models.stored import row_id
 
 __all__ = [
     "ApiKey",
@@ -78,4 +79,5 @@ __all__ = [
     "ReminderSent",
     "Role",
     "User",
+    "row_id",
 ]
