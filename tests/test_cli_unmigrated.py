@@ -7,7 +7,6 @@ database (content and settings checks, backups) must still end without a traceba
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,6 @@ import typer
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from app import log_lines
 from app.cli import app as cli
 from app.config import PROJECT_ROOT, get_settings
 from tests.conftest import ON_POSTGRES, _pg_admin, _pg_url
@@ -92,8 +90,6 @@ def run(command: str, tmp_path: Path) -> Any:
     args, stdin = ARGS[command]
     (tmp_path / "people.csv").write_text(CSV)
     filled = [a.format(tmp=tmp_path, port=free_port()) for a in args]
-    # Lines earlier tests left in the app's batched log would land in this stderr.
-    log_lines.flush(logging.getLogger("allyship"))
     return CliRunner().invoke(cli, [*command.split(), *filled], input=stdin)
 
 
