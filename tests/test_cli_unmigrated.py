@@ -46,7 +46,7 @@ ARGS: dict[str, tuple[list[str], str]] = {
 NO_DATABASE = {"check", "check-deploy", "backup", "restore"}
 # What each of them does on an empty database with the sample arguments: (exit status, says).
 NO_DATABASE_OUTCOMES = {
-    "backup": (0, "integrity check ok"),
+    "backup": (1, "For PostgreSQL use its own tools") if ON_POSTGRES else (0, "integrity check ok"),
     "check": (0, "OK: "),
     "check-deploy": (1, "ALLYSHIP_SECRET_KEY"),
     "restore": (1, "does not exist"),
