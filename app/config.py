@@ -87,14 +87,6 @@ class Settings(BaseSettings):
         return self
 
     @property
-    def lessons_dir(self) -> Path:
-        return self.content_dir / "lessons"
-
-    @property
-    def quizzes_dir(self) -> Path:
-        return self.content_dir / "quizzes"
-
-    @property
     def public_url(self) -> str:
         """ALLYSHIP_BASE_URL; in development, the address `allyship serve` listens on."""
         if self.base_url.strip():
@@ -102,10 +94,6 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
         host = f"[{host}]" if ":" in host else host
         return f"http://{host}:{self.port}"
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
 
 @lru_cache

@@ -25,6 +25,7 @@ from app.models import (
     QuizDraw,
     Role,
     User,
+    row_id,
 )
 from app.security import format_certificate_code, hash_password, random_code
 
@@ -180,7 +181,7 @@ def _assign(session: Session, user: User, catalog: Catalog, at: datetime, due: d
     for module in catalog.modules:
         session.add(
             Assignment(
-                user_id=user.id or 0, module_id=module.id, due_at=due, created_at=at, source="demo"
+                user_id=row_id(user), module_id=module.id, due_at=due, created_at=at, source="demo"
             )
         )
 
@@ -208,7 +209,7 @@ def _progress(
         clock = min(clock + timedelta(hours=rng.randint(2, 120)), now)
         session.add(
             LessonProgress(
-                user_id=user.id or 0,
+                user_id=row_id(user),
                 module_id=module.id,
                 opened_at=clock,
                 completed_at=clock if index < done else None,
@@ -222,11 +223,11 @@ def _progress(
             _attempt(session, rng, user, module, clock, passing=False)
         clock = min(clock + timedelta(minutes=rng.randint(10, 90)), now)
         _attempt(session, rng, user, module, clock, passing=True)
-        session.add(Completion(user_id=user.id or 0, module_id=module.id, completed_at=clock))
+        session.add(Completion(user_id=row_id(user), module_id=module.id, completed_at=clock))
     if done >= len(catalog.modules):
         session.add(
             Certificate(
-                user_id=user.id or 0, code=format_certificate_code(random_code(12)), issued_at=clock
+                user_id=row_id(user), code=format_certificate_code(random_code(12)), issued_at=clock
             )
         )
 
@@ -269,7 +270,7 @@ def _attempt(
         for n, item in enumerate(paper)
     )
     attempt = QuizAttempt(
-        user_id=user.id or 0,
+        user_id=row_id(user),
         module_id=module.id,
         submission_id=uuid.uuid4().hex,
         quiz_hash=quiz.content_hash,
@@ -286,7 +287,7 @@ def _attempt(
     session.flush()
     session.add_all(
         AttemptAnswer(
-            attempt_id=attempt.id or 0,
+            attempt_id=row_id(attempt),
             scenario_id=r.scenario.id,
             choice_id=r.chosen.id,
             points=r.points,

@@ -89,7 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.write_batches.close()
             app.state.write_batches = None
         engine.dispose()
-        log_lines.flush(log)
         if reader is not None:
             reader.dispose()
 

@@ -39,6 +39,7 @@ from app.models import (
     LessonProgress,
     QuizAttempt,
     User,
+    row_id,
 )
 from app.web.inputs import email_problem, whole_number
 
@@ -70,7 +71,7 @@ def get_person(session: Session, *, external_id: str) -> PersonOut:
 def _person_out(session: Session, user: User) -> PersonOut:
     dept = session.get(Department, user.department_id) if user.department_id else None
     manager = session.get(User, user.manager_id) if user.manager_id else None
-    uid = user.id or 0
+    uid = row_id(user)
     done = dict(
         session.exec(
             select(Completion.module_id, Completion.completed_at).where(Completion.user_id == uid)
@@ -177,7 +178,7 @@ def put_person(
         user.active, user.deactivated_at = body.active, None if body.active else utcnow()
     session.add(user)
     session.flush()
-    uid = user.id or 0
+    uid = row_id(user)
     if created:
         invites.queue(session, user_ids=[uid], actor_id=None)
     if before and before[2] and not user.active:
@@ -257,14 +258,14 @@ def _department_id(session: Session, name: str | None) -> int | None:
     return found.id
 
 
-def _encode_cursor(at: datetime, row_id: int) -> str:
-    return base64.urlsafe_b64encode(f"{at.isoformat()}|{row_id}".encode()).decode()
+def _encode_cursor(at: datetime, completion_id: int) -> str:
+    return base64.urlsafe_b64encode(f"{at.isoformat()}|{completion_id}".encode()).decode()
 
 
 def _decode_cursor(cursor: str) -> tuple[datetime, int]:
     try:
-        at, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
-        when, row = datetime.fromisoformat(at), whole_number(row_id)
+        at, text = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
+        when, row = datetime.fromisoformat(at), whole_number(text)
         if when.tzinfo is None or row is None:
             raise ValueError("not a cursor this API made")
         return when.astimezone(UTC), row
@@ -287,11 +288,11 @@ def progress(
     if since is not None:
         stmt = stmt.where(col(Completion.completed_at) >= since)
     if cursor:
-        at, row_id = _decode_cursor(cursor)
+        at, after_id = _decode_cursor(cursor)
         stmt = stmt.where(
             or_(
                 col(Completion.completed_at) > at,
-                and_(col(Completion.completed_at) == at, col(Completion.id) > row_id),
+                and_(col(Completion.completed_at) == at, col(Completion.id) > after_id),
             )
         )
     rows = session.exec(stmt).all()
@@ -330,5 +331,5 @@ def progress(
     last = page[-1][0] if page else None
     return ProgressPage(
         items=items,
-        next_cursor=_encode_cursor(last.completed_at, last.id or 0) if more and last else None,
+        next_cursor=_encode_cursor(last.completed_at, row_id(last)) if more and last else None,
     )

@@ -19,7 +19,7 @@ from app.db import chunks
 from app.errors import Conflict, DomainError, NotFound
 from app.mail.mailer import Message
 from app.mail.outbox import INVITATION, PASSWORD_RESET, queue_message
-from app.models import Invite, User
+from app.models import Invite, User, row_id
 from app.security import hash_password, new_token, password_problem, token_digest
 
 INVALID = (
@@ -272,7 +272,7 @@ def accept(session: Session, *, token: str, password: str, confirm: str) -> User
     if used != 1 or (invite.shown and user.password_hash is not None):
         session.rollback()
         raise InviteGone(INVALID)
-    revoke_for(session, user_ids=[user.id or 0])
+    revoke_for(session, user_ids=[row_id(user)])
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     session.add(user)

@@ -26,6 +26,7 @@ from app.auth.cookies import kept_cookie_name
 from app.auth.kept import FormToKeep, KeptValues, keep, kept_token, take
 from app.auth.lookup import AnyUser, ended_login
 from app.db import SAFE_METHODS, run_batched_write, run_read
+from app.models import row_id
 from app.web.deps import session_cookie_name
 
 Keeper = Callable[[Request, FormData], FormToKeep | None]
@@ -96,5 +97,5 @@ async def take_kept(
     token = request.cookies.get(kept_cookie_name(request.app.state.settings))
     if not token:
         return None
-    take_it = partial(take, token=token, user_id=user.id or 0, kind=kind, module_id=module_id)
+    take_it = partial(take, token=token, user_id=row_id(user), kind=kind, module_id=module_id)
     return await run_batched_write(request, take_it)

@@ -22,7 +22,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.mail.mailer import Message
 from app.mail.outbox import PASSWORD_RESET, queue_message
-from app.models import AuditEvent, Invite, User
+from app.models import AuditEvent, Invite, User, row_id
 
 log = logging.getLogger("allyship.auth")
 RESETS_PER_HOUR = 3
@@ -54,8 +54,8 @@ def prepare(session: Session, *, email: str) -> int | None:
     if recent >= RESETS_PER_HOUR:
         log.warning("password reset throttled user=%s", user.id)
         return None
-    invites.revoke_for(session, user_ids=[user.id or 0])
-    invite = Invite(user_id=user.id or 0, created_at=utcnow())
+    invites.revoke_for(session, user_ids=[row_id(user)])
+    invite = Invite(user_id=row_id(user), created_at=utcnow())
     session.add(invite)
     session.flush()
     return invite.id

@@ -21,7 +21,7 @@ from app.clock import utcnow, utcnow_exact
 from app.config import Settings
 from app.db import writer
 from app.errors import TooManyRequests
-from app.models import LoginSession, User
+from app.models import LoginSession, User, row_id
 from app.security import hash_password, new_token, password_problem, token_digest, verify_password
 
 Read = Callable[..., Awaitable[Any]]  # await read(fn, *args): fn(source, *args), reads only
@@ -104,21 +104,21 @@ async def sign_in(
         )
         await write(outcome)
         raise LoginFailed(LOGIN_FAILED)
-    token = new_token()
+    token, user_id = new_token(), facts.user_id  # an int from here: checked just above
 
     def succeed(session: Session) -> None:
         throttle.record_success(session, email=email, address=address, now=now, whole_address=gated)
         add_session(
             session,
             settings,
-            user_id=facts.user_id or 0,
+            user_id=user_id,
             token=token,
             address=address,
             replace_token=replace_token,
         )
 
     await write(succeed)
-    return facts.user_id, token
+    return user_id, token
 
 
 async def _claim_turn(
@@ -182,7 +182,7 @@ def open_session(
     add_session(
         session,
         settings,
-        user_id=user.id or 0,
+        user_id=row_id(user),
         token=token,
         address=None,
         replace_token=replace_token,

@@ -62,14 +62,14 @@ def pair_wait(failures: int, *, free_tries: int, longest: int) -> int:
     """Seconds before the next try after `failures` failures in a row: 0, then 1, 2, 4 ..."""
     if failures < free_tries:
         return 0
-    return min(2 ** min(failures - free_tries, 30), longest)
+    return min(1 << min(failures - free_tries, 30), longest)
 
 
 def address_wait(failures: int, *, pressure: int, longest: int) -> int:
     """Seconds between first sign-ins from an address with `failures` recent failures."""
     if failures < pressure:
         return 0
-    return min(2 ** min((failures - pressure) // ADDRESS_STEP, 30), longest)
+    return min(1 << min((failures - pressure) // ADDRESS_STEP, 30), longest)
 
 
 @dataclass(frozen=True)

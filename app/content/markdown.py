@@ -23,11 +23,13 @@ def render_tokens(tokens: list[Token], module_url: Callable[[str], str] | None =
             href = child.attrGet("href") if child.type == "link_open" else None
             if isinstance(href, str) and href.startswith(MODULE_LINK) and module_url:
                 child.attrSet("href", module_url(href.removeprefix(MODULE_LINK)))
-    return _md.renderer.render(tokens, _md.options, {})
+    html: str = _md.renderer.render(tokens, _md.options, {})  # typed Any by markdown-it-py
+    return html
 
 
 def render(text: str) -> str:
-    return _md.render(text)
+    html: str = _md.render(text)
+    return html
 
 
 def module_links(tokens: list[Token]) -> list[tuple[str, int]]:

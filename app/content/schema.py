@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -141,7 +141,6 @@ class Module:
     quiz: Quiz
     path: str
     word_count: int
-    facilitator_html: dict[str, str] = field(default_factory=dict)
 
     @property
     def minutes(self) -> int:
@@ -161,7 +160,3 @@ class Module:
     @property
     def order(self) -> int:
         return self.meta.order
-
-    @property
-    def reflection_prompt(self) -> str:
-        return next((s.text for s in self.sections if s.title == "Reflection"), "")

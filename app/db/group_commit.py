@@ -92,7 +92,8 @@ class WriteBatches:
         self._jobs.put(job)
         timer = loop.call_later(self.deadline, self._expire, job)
         try:
-            return await job.future
+            result: Result = await job.future
+            return result
         finally:
             timer.cancel()
 

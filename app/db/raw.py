@@ -71,7 +71,8 @@ def fetch_all(
     """
     if isinstance(source, Held):
         with _executed(source, query, params) as cursor:
-            return cursor.fetchall()
+            rows: Sequence[Sequence[Any]] = cursor.fetchall()  # DB-API rows are untyped
+            return rows
     if isinstance(source, Session) and source.in_transaction():
         return fetch_all(in_transaction(source), query, params)
     bind = source.get_bind() if isinstance(source, Session) else source

@@ -29,7 +29,8 @@ def on_postgresql(session: Session) -> bool:
 
 def conflict_insert(session: Session, model: Any) -> Upsert:
     """`INSERT INTO model` for the session's database, able to take `.on_conflict_do_*()`."""
-    return (postgresql if on_postgresql(session) else sqlite).insert(model)
+    statement: Upsert = (postgresql if on_postgresql(session) else sqlite).insert(model)
+    return statement
 
 
 def insert_ignore(

@@ -16,7 +16,7 @@ from app.clock import utcnow
 from app.db import select_columns
 from app.errors import Invalid
 from app.hr.reports import NO_DEPARTMENT, person_stats
-from app.models import Department, User
+from app.models import Department, User, row_id
 from app.web.inputs import whole_number
 
 PAGE_SIZE = 50
@@ -239,4 +239,4 @@ def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> Pe
 
 
 def department_choices(session: Session) -> list[tuple[int, str]]:
-    return [(d.id or 0, d.name) for d in session.exec(select(Department).order_by(Department.name))]
+    return [(row_id(d), d.name) for d in session.exec(select(Department).order_by(Department.name))]

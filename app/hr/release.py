@@ -36,6 +36,7 @@ from app.models import (
     ReleaseScan,
     Role,
     User,
+    row_id,
 )
 from app.privacy import MIN_GROUP, noise
 
@@ -251,7 +252,7 @@ def _block(
     )
     session.add(block)
     session.flush()
-    block_id = block.id or 0
+    block_id = row_id(block)
     moved = session.exec(
         update(ReleaseMember)
         .where(*where)

@@ -10,7 +10,6 @@ DUE_TOMORROW = "due-tomorrow"  # 1 day before, or on the day
 OVERDUE = "overdue"  # 1 to 7 days after
 OVERDUE_WEEKLY = "overdue-weekly"  # then once a week, up to the cap
 KINDS = (DUE_SOON, DUE_TOMORROW, OVERDUE, OVERDUE_WEEKLY)
-FIRST_DAY = {DUE_SOON: -7, DUE_TOMORROW: -1, OVERDUE: 1}
 
 
 @dataclass(frozen=True, order=True)

@@ -27,7 +27,7 @@ from app.db import (
     utc,
 )
 from app.learning import certificates
-from app.models import Completion, LessonProgress, Reflection
+from app.models import Completion, LessonProgress, Reflection, row_id
 
 
 class Status(StrEnum):
@@ -42,7 +42,6 @@ class ModuleProgress:
     read_at: datetime | None
     best_percent: int | None
     attempts: int
-    quiz_passed: bool
     completed_at: datetime | None
     due_at: datetime | None
 
@@ -53,10 +52,6 @@ class ModuleProgress:
         if self.read_at or self.attempts:
             return Status.in_progress
         return Status.not_started
-
-    @property
-    def overdue(self) -> bool:
-        return self.overdue_at(utcnow())
 
     def overdue_at(self, now: datetime) -> bool:
         return bool(self.due_at and not self.completed_at and self.due_at < now)
@@ -70,23 +65,22 @@ class ModuleProgress:
 def _progress_query(one_module: bool) -> RawQuery:
     """All four sources of a learner's status in one round trip.
 
-    Rows are (kind, module_id, at, best_percent, attempts, passed). Plain SQL: through the
+    Rows are (kind, module_id, at, best_percent, attempts). Plain SQL: through the
     ORM this read cost several times the query itself (bench/NOTES.md).
     """
     only = " AND module_id = :module_id" if one_module else ""
     return RawQuery.of(
         f"""
-        SELECT 'read', module_id, completed_at, NULL, NULL, NULL
+        SELECT 'read', module_id, completed_at, NULL, NULL
           FROM lessonprogress WHERE user_id = :user_id{only}
         UNION ALL
-        SELECT 'quiz', module_id, NULL, MAX(percent), COUNT(*),
-               MAX(CASE WHEN passed THEN 1 ELSE 0 END)
+        SELECT 'quiz', module_id, NULL, MAX(percent), COUNT(*)
           FROM quizattempt WHERE user_id = :user_id{only} GROUP BY module_id
         UNION ALL
-        SELECT 'done', module_id, completed_at, NULL, NULL, NULL
+        SELECT 'done', module_id, completed_at, NULL, NULL
           FROM completion WHERE user_id = :user_id{only}
         UNION ALL
-        SELECT 'due', module_id, due_at, NULL, NULL, NULL
+        SELECT 'due', module_id, due_at, NULL, NULL
           FROM assignment WHERE user_id = :user_id{only}
         """
     )
@@ -112,19 +106,18 @@ def _progress_rows(
     source: Source, query: RawQuery, params: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}}
-    for kind, module_id, at, best, count, passed in fetch_all(source, query, params):
-        found[kind][module_id] = (best, count, passed) if kind == "quiz" else utc(at)
+    for kind, module_id, at, best, count in fetch_all(source, query, params):
+        found[kind][module_id] = (best, count) if kind == "quiz" else utc(at)
     return found
 
 
 def _module_progress(module: Module, found: dict[str, dict[str, Any]]) -> ModuleProgress:
-    best, count, passed = found["quiz"].get(module.id, (None, 0, False))
+    best, count = found["quiz"].get(module.id, (None, 0))
     return ModuleProgress(
         module=module,
         read_at=found["read"].get(module.id),
         best_percent=best,
         attempts=count,
-        quiz_passed=bool(passed),
         completed_at=found["done"].get(module.id),
         due_at=found["due"].get(module.id),
     )
@@ -166,14 +159,14 @@ def mark_read(
     now = utcnow()
     if row is None:
         row = LessonProgress(
-            user_id=user.id or 0, module_id=module_id, opened_at=now, completed_at=now, via=via
+            user_id=row_id(user), module_id=module_id, opened_at=now, completed_at=now, via=via
         )
     elif row.completed_at is None:
         row.completed_at, row.via = now, via
     session.add(row)
     session.flush()
-    if record_completion_if_done(session, user_id=user.id or 0, module_id=module_id, via=via):
-        certificates.issue_if_course_complete(session, catalog, user_id=user.id or 0)
+    if record_completion_if_done(session, user_id=row_id(user), module_id=module_id, via=via):
+        certificates.issue_if_course_complete(session, catalog, user_id=row_id(user))
     session.commit()
 
 
@@ -248,7 +241,7 @@ def save_reflection(session: Session, *, user: AnyUser, module_id: str, text: st
         select(Reflection).where(Reflection.user_id == user.id, Reflection.module_id == module_id)
     ).first()
     if row is None:
-        row = Reflection(user_id=user.id or 0, module_id=module_id, text=text)
+        row = Reflection(user_id=row_id(user), module_id=module_id, text=text)
     row.text, row.updated_at = text, utcnow()
     session.add(row)
     if (
@@ -259,7 +252,7 @@ def save_reflection(session: Session, *, user: AnyUser, module_id: str, text: st
         ).first()
         is None
     ):
-        session.add(LessonProgress(user_id=user.id or 0, module_id=module_id))
+        session.add(LessonProgress(user_id=row_id(user), module_id=module_id))
     session.commit()
     session.refresh(row)
     return row

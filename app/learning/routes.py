@@ -19,6 +19,7 @@ from app.errors import NotFound
 from app.learning import attempts, certificates, draws, papers, progress, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
+from app.models import row_id
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Submitted, form_page
 from app.web.inputs import WholeNumber
@@ -43,7 +44,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     # `async`, with its reads through app.db.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
-    course, certificate = await run_read(request, _dashboard_reads, catalog, user.id or 0)
+    course, certificate = await run_read(request, _dashboard_reads, catalog, row_id(user))
     return render(
         request,
         "learning/dashboard.html",
@@ -71,7 +72,7 @@ def _dashboard_reads(
 @router.get("/modules/{module_id}")
 async def lesson(request: Request, module_id: str, user: CurrentUser) -> Response:
     module = attempts.get_module(request.app.state.catalog, module_id)
-    row, reflection = await run_read(request, _lesson_reads, module, user.id or 0)
+    row, reflection = await run_read(request, _lesson_reads, module, row_id(user))
     back = await signed_out.reflection_back(request, module, user)
     kept: dict[str, Any] = (
         {"typed": back.fields["text"], "kept_notice": back.notice} if back.notice else {}
@@ -261,8 +262,8 @@ def attempt_result(
             "shown": paper.shown(module.quiz),
             "answers": answers,
             "same_version": attempt.quiz_hash == module.quiz.content_hash,
-            "history": attempts.history(session, user_id=user.id or 0, module_id=module.id),
-            "row": progress.module_progress(session, module, user.id or 0),
+            "history": attempts.history(session, user_id=row_id(user), module_id=module.id),
+            "row": progress.module_progress(session, module, row_id(user)),
             "next_module": _next_module(catalog, module.order),
         },
     )
@@ -272,7 +273,7 @@ def attempt_result(
 def certificate(
     request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
-    cert = certificates.certificate_of(session, user_id=user.id or 0)
+    cert = certificates.certificate_of(session, user_id=row_id(user))
     if cert is None:
         raise NotFound("Your certificate appears here once every module is complete.")
     return render(

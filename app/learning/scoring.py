@@ -22,10 +22,6 @@ class ScenarioResult:
     chosen: Choice
     points: int
 
-    @property
-    def is_best(self) -> bool:
-        return self.points == self.scenario.max_points
-
 
 @dataclass(frozen=True)
 class Score:

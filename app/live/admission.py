@@ -26,7 +26,7 @@ from app.errors import Conflict, Invalid, TooManyRequests
 from app.live.facilitator import HEADCOUNT_MAX, owned_session
 from app.live.stage import DENIED, IN, WAITING, admissions, ticket
 from app.live.steps import Phase
-from app.models import LiveJoin, LiveParticipant, LiveSession
+from app.models import LiveJoin, LiveParticipant, LiveSession, row_id
 
 MAX_WAITING = 100  # phones waiting for the facilitator at once, per session
 MISS_LIMIT = 19  # codes matching no session, per address per MISS_WINDOW: the 20th is refused
@@ -138,7 +138,7 @@ def decide(
     if live.ended_at is not None:
         raise Invalid("The session has ended.")
     changed = _set_state(
-        session, live.id or 0, IN if let_in else DENIED, participant_id=participant_id
+        session, row_id(live), IN if let_in else DENIED, participant_id=participant_id
     )
     if let_in and changed:
         session.exec(

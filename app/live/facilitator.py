@@ -34,7 +34,7 @@ from app.live.stage import (
     module_of,
     waiting_phones,
 )
-from app.models import LiveAttendance, LiveParticipant, LiveSession, User
+from app.models import LiveAttendance, LiveParticipant, LiveSession, User, row_id
 from app.security import random_code
 
 HEADCOUNT_MAX = 1000
@@ -102,7 +102,7 @@ def create_session(
             code=random_code(CODE_LENGTH),
             module_id=module.id,
             quiz_hash=module.quiz.content_hash,
-            facilitator_id=facilitator.id or 0,
+            facilitator_id=row_id(facilitator),
             scenario_ids=",".join(chosen),
             headcount=headcount,
             signin_to_vote=signin_to_vote,
@@ -175,7 +175,7 @@ def _facilitator_stage(
     session: Session, catalog: Catalog, live: LiveSession, joined: Admissions, voted: int
 ) -> Stage:
     stage = build_stage(session, catalog, live, joined.admitted, voted)
-    waiting = tuple(waiting_phones(session, live.id or 0)) if joined.waiting else ()
+    waiting = tuple(waiting_phones(session, row_id(live))) if joined.waiting else ()
     return replace(stage, admissions=joined, waiting=waiting)
 
 
@@ -240,7 +240,7 @@ def _release_results(session: Session, live: LiveSession, target: steps.Step) ->
     else:
         return
     for scenario_id in chosen:
-        released.release(session, session_id=live.id or 0, scenario_id=scenario_id)
+        released.release(session, session_id=row_id(live), scenario_id=scenario_id)
 
 
 def set_countdown(

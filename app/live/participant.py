@@ -27,6 +27,7 @@ from app.models import (
     LiveCommitment,
     LiveSession,
     LiveVote,
+    row_id,
 )
 from app.security import new_token, token_digest
 
@@ -200,7 +201,7 @@ def _voter_key(session: Session, session_id: int, user: AnyUser | None) -> str |
         )
     if live.voter_secret is None:
         raise SessionEnded("This group session has closed, so it cannot be joined.")
-    return admission.voter_key(live.voter_secret, user.id or 0)
+    return admission.voter_key(live.voter_secret, row_id(user))
 
 
 def cast_vote(

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func
 from sqlmodel import Session, col, select
 
-from app.models import LiveAttendance, LiveParticipant, LiveSession
+from app.models import LiveAttendance, LiveParticipant, LiveSession, row_id
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,6 @@ class SessionsSummary:
     attendees: int
     people: int  # distinct signed-in people who attended at least one session
     sessions: tuple[HeldSession, ...]  # newest first
-    attendance_by_user: dict[int, int]  # user id -> sessions attended
     by_module: dict[str, int]  # module id -> sessions held
 
 
@@ -50,12 +49,12 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
     by_user = _count_by(session, LiveAttendance.user_id, LiveAttendance.session_id, ids)
     rows = tuple(
         HeldSession(
-            session_id=live.id or 0,
+            session_id=row_id(live),
             module_id=live.module_id,
             held_at=live.started_at or live.created_at,
             ended_at=live.ended_at,
-            participants=phones.get(live.id or 0, 0),
-            attendees=present.get(live.id or 0, 0),
+            participants=phones.get(row_id(live), 0),
+            attendees=present.get(row_id(live), 0),
         )
         for live in lives
     )
@@ -68,7 +67,6 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
         attendees=sum(r.attendees for r in rows),
         people=len(by_user),
         sessions=rows,
-        attendance_by_user=by_user,
         by_module=by_module,
     )
 

@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.live import released, steps
 from app.live.results import Distribution
 from app.live.steps import COUNTDOWN_PHASES, RESULT_PHASES, Phase, Step, step_of
-from app.models import LiveParticipant, LiveSession, LiveVote
+from app.models import LiveParticipant, LiveSession, LiveVote, row_id
 
 IN, WAITING, DENIED = "in", "waiting", "denied"  # a phone: let in, waiting, turned away
 SHOWN_WAITING = 12
@@ -143,7 +143,7 @@ def module_of(catalog: Catalog, live: LiveSession) -> Module:
 def counts(session: Session, live: LiveSession) -> tuple[Admissions, int]:
     """Phones let in, waiting and turned away, and votes on the current scenario (0 outside
     the scenario steps)."""
-    joined = admissions(session, live.id or 0)
+    joined = admissions(session, row_id(live))
     step = current_step(live)
     if not step.in_scenario:
         return joined, 0
@@ -167,7 +167,7 @@ def build_stage(
     step = current_step(live)
     shown: Distribution | None = None
     if step.phase in RESULT_PHASES and (scenario := scenarios[step.index]) is not None:
-        shown = released.shown_now(session, session_id=live.id or 0, scenario=scenario)
+        shown = released.shown_now(session, session_id=row_id(live), scenario=scenario)
     return Stage(live, module, scenarios, joined, voted, shown)
 
 

@@ -17,7 +17,7 @@ from app.live import released
 from app.live.facilitator import owned_session
 from app.live.results import HIDDEN_NOTE, Distribution
 from app.live.stage import module_of
-from app.models import LiveParticipant, LiveSession
+from app.models import LiveParticipant, LiveSession, row_id
 from app.privacy import MIN_GROUP
 from app.spreadsheet import safe_cell
 
@@ -61,8 +61,8 @@ def session_summary(
         .select_from(LiveParticipant)
         .where(LiveParticipant.session_id == live.id, LiveParticipant.state == "in")
     ).one()
-    shown = released.releases(session, session_id=live.id or 0)
-    voted = released.voters(session, session_id=live.id or 0)
+    shown = released.releases(session, session_id=row_id(live))
+    voted = released.voters(session, session_id=row_id(live))
     results = tuple(
         ScenarioResult(scenario, released.shown(scenario, shown.get(sid), voted.get(sid, 0)))
         for sid in live.scenario_list

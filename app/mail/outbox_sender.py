@@ -248,10 +248,6 @@ class OutboxSender:
     def alive(self) -> bool:
         return self._thread.is_alive()
 
-    def wake(self) -> None:
-        """Look at the outbox now rather than at the next poll."""
-        self._wake.set()
-
     def close(self) -> None:
         """Stop after the message in hand (at most one SMTP timeout)."""
         self._stop.set()

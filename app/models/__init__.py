@@ -44,6 +44,7 @@ from app.models.release import (
     ReleaseMember,
     ReleaseScan,
 )
+from app.models.stored import row_id
 
 __all__ = [
     "ApiKey",
@@ -82,4 +83,5 @@ __all__ = [
     "ReminderSent",
     "Role",
     "User",
+    "row_id",
 ]

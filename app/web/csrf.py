@@ -40,7 +40,8 @@ def binding_for(request: Request, session_cookie: str) -> str | None:
 def token_for(request: Request) -> str:
     """The token templates put in forms and in the hx-headers attribute (made once a request)."""
     state = request.scope.setdefault("state", {})
-    if (token := state.get("csrf_token")) is None:
+    token: str | None = state.get("csrf_token")
+    if token is None:
         settings = request.app.state.settings
         binding = binding_for(request, session_cookie_name(settings))
         token = state["csrf_token"] = csrf_token(settings.secret_key, binding) if binding else ""

@@ -26,11 +26,13 @@ def session_cookie_name(settings: Settings) -> str:
 
 
 async def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
+    catalog: Catalog = request.app.state.catalog
+    return catalog
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

@@ -89,10 +89,6 @@ def form_page(again: Again) -> Callable[[Endpoint], Endpoint]:
     return register
 
 
-def has_form_page(endpoint: Callable[..., Any]) -> bool:
-    return endpoint in _PAGES
-
-
 def Password(title: str) -> Any:
     """A password field: its value is never shown back."""
     return Form(title=title, max_length=PASSWORD_MAX, json_schema_extra={KIND: "password"})

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.clock import utcnow
 from app.hr.reports import shown_percent
 from app.models import Reflection, User
+from app.privacy import MIN_GROUP
 from tests.factories import make_department, make_user
 from tests.hr.factories import (
     make_assignment,
@@ -82,7 +83,9 @@ def test_department_chart_hides_small_groups_and_the_cell_that_would_reveal_them
     enrol(session, make_people(session, 2, tiny, prefix="t"), done=2)
     text = hr_client.get("/hr").text
     chart = text[text.index('id="department-chart"') : text.index("</figure>")]
-    assert "25% · 4 of 8" in chart or "25%" in chart  # the big department is shown
+    # The big department is shown: 4 of its 16 assigned modules done, no one has finished both.
+    assert "25% · 0 of 8 people finished" in chart and ">4 of 16</td>" in chart
+    assert f"fewer than {MIN_GROUP} people" in chart  # the rule is stated with its number
     assert chart.count("Hidden to protect a small group") >= 2  # Tiny and, with it, Middle
     assert "2 of 2" not in chart and "of 6 people" not in chart
 

@@ -19,7 +19,6 @@ def _row(module, **facts) -> ModuleProgress:  # type: ignore[no-untyped-def]
         "read_at": None,
         "best_percent": None,
         "attempts": 0,
-        "quiz_passed": False,
         "completed_at": None,
         "due_at": None,
     }

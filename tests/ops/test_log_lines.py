@@ -1,75 +1,66 @@
-"""The app's log is written in batches, and never loses what was logged (app/log_lines.py)."""
+"""The app's log: one line per event on stderr, written at once (app/log_lines.py)."""
 
 from __future__ import annotations
 
 import io
 import logging
-import time
+import re
+import sys
+import uuid
 
-from app.log_lines import FORMAT, BatchedLineHandler
+import pytest
 
-
-def _logger(stream: io.StringIO, **options: float) -> tuple[logging.Logger, BatchedLineHandler]:
-    handler = BatchedLineHandler(stream, **options)  # type: ignore[arg-type]
-    handler.setFormatter(logging.Formatter(FORMAT))
-    logger = logging.getLogger(f"allyship.test.{id(stream)}")
-    logger.propagate = False
-    logger.setLevel(logging.INFO)
-    logger.addHandler(handler)
-    return logger, handler
+from app.log_lines import StderrHandler, configure
 
 
-def test_lines_wait_for_the_next_batch_then_come_in_order() -> None:
-    stream = io.StringIO()
-    logger, handler = _logger(stream, every_s=0.2)
-    for n in range(3):
-        logger.info("request n=%d", n)
-    assert stream.getvalue() == ""  # not one write per line
-    deadline = time.monotonic() + 5
-    while stream.getvalue().count("\n") < 3 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    lines = stream.getvalue().splitlines()
-    assert [line.rsplit(" ", 1)[-1] for line in lines] == ["n=0", "n=1", "n=2"]
-    assert all(" level=INFO pid=" in line for line in lines)
-    handler.close()
+@pytest.fixture
+def logger() -> logging.Logger:
+    named = logging.getLogger(f"allyship.test.{uuid.uuid4().hex}")
+    named.propagate = False
+    configure(named)
+    return named
 
 
-def test_a_warning_writes_itself_and_everything_before_it_at_once() -> None:
-    stream = io.StringIO()
-    logger, handler = _logger(stream, every_s=60)
-    logger.info("request before")
-    logger.warning("something to look at")
-    assert stream.getvalue().splitlines()[-2].endswith("request before")
-    assert "level=WARNING" in stream.getvalue().splitlines()[-1]
-    handler.close()
+def test_each_line_is_written_at_once_in_the_key_value_format(
+    logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stderr = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stderr)
+    logger.info("request id=%s status=%d", "abc", 200)
+    line = stderr.getvalue()
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} level=INFO pid=\d+ logger=allyship\.test\.[0-9a-f]{32} "
+        r"request id=abc status=200\n",
+        line,
+    ), line
 
 
-def test_a_full_buffer_is_written_without_waiting() -> None:
-    stream = io.StringIO()
-    logger, handler = _logger(stream, every_s=60, at_bytes=1000)
-    for n in range(20):
-        logger.info("request n=%d padding=%s", n, "x" * 40)
-    assert stream.getvalue().count("\n") >= 10
-    handler.close()
+def test_lines_go_to_stderr_as_it_is_when_they_are_written(
+    logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    logger.warning("one")
+    monkeypatch.setattr(sys, "stderr", second)
+    logger.info("two")
+    assert first.getvalue().endswith("one\n") and "two" not in first.getvalue()
+    assert second.getvalue().endswith("two\n") and "one" not in second.getvalue()
 
 
-def test_flush_and_close_write_what_is_waiting() -> None:
-    stream = io.StringIO()
-    logger, handler = _logger(stream, every_s=60)
-    logger.info("last request before the worker stops")
-    handler.flush()
-    assert stream.getvalue().endswith("last request before the worker stops\n")
-    logger.info("and one more")
-    handler.close()
-    assert stream.getvalue().endswith("and one more\n")
+def test_a_closed_stderr_never_fails_the_caller(
+    logger: logging.Logger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = io.StringIO()
+    closed.close()
+    monkeypatch.setattr(sys, "stderr", closed)
+    logger.info("request while stderr is gone")  # raises nothing
 
 
-def test_line_times_read_as_the_standard_format_does() -> None:
-    from app.log_lines import LineFormatter
-
-    standard, ours = logging.Formatter(FORMAT), LineFormatter(FORMAT)
-    for created in (1_790_000_000.0, 1_790_000_000.25, 1_790_000_000.999, 1_790_000_001.5):
-        record = logging.makeLogRecord(
-            {"msg": "x", "created": created, "msecs": (created % 1) * 1000}
-        )
-        assert ours.formatTime(record) == standard.formatTime(record)
+def test_configure_gives_a_logger_one_handler_however_often_it_runs(
+    logger: logging.Logger,
+) -> None:
+    configure(logger)
+    configure(logger)
+    # (pytest adds its own capture handlers; ours is there once)
+    assert [h for h in logger.handlers if isinstance(h, StderrHandler)] == logger.handlers[:1]
+    assert logger.level == logging.INFO

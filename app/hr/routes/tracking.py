@@ -45,6 +45,7 @@ def overview(request: Request, session: SessionDep, catalog: CatalogDep) -> Resp
         "o": reports.overview(session),
         "live": sessions_summary(session),
         "titles": {m.id: m.title for m in catalog.modules},
+        "min_group": MIN_GROUP,
     }
     return render(request, "hr/overview.html", context)
 
