@@ -14,8 +14,12 @@ pytestmark = pytest.mark.e2e
 MODULE = "why-allies-matter"
 
 
-def start(page: Page, server: LiveServer, headcount: str = "30") -> str:
-    """Sign in as the facilitator, create a session, open the presenter; returns the code."""
+def start(
+    page: Page, server: LiveServer, headcount: str = "30", *, shortcuts: bool = True
+) -> str:
+    """Sign in as the facilitator, create a session, open the presenter; returns the code.
+
+    Single-key shortcuts are off until turned on; these tests drive the room with them."""
     sign_in(page, server, "facilitator@example.com")
     page.goto(f"{server.url}/live/new?module_id={MODULE}")
     page.get_by_label("People you expect").fill(headcount)
@@ -23,6 +27,10 @@ def start(page: Page, server: LiveServer, headcount: str = "30") -> str:
     code = re.sub(r"\s", "", page.locator(".join-code").inner_text())
     page.get_by_role("link", name="Open the presenter view").click()
     expect(page.locator("#stage")).to_have_class(re.compile("phase-lobby"))
+    switch = page.get_by_label("Use single-key shortcuts")
+    if switch.is_checked() != shortcuts:
+        switch.click()
+    page.locator("#stage").click()  # the keys go to the page, not the checkbox
     return code
 
 
