@@ -41,6 +41,7 @@ def phone_joined(
     phone = context.new_page()
     phone.goto(f"{server.url}/j/{code}")
     phone.get_by_role("button", name="Join the session").click()
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
     return context, phone
 
 
