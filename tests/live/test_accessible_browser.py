@@ -230,7 +230,9 @@ def test_results_summary_and_guide_name_options_by_letter_and_hide_meters(
     expect(page.locator(".vote-count")).to_contain_text("5 of 5", timeout=4000)
     next_until(page, "reveal")
     results = page.locator("#stage .results").aria_snapshot()
-    assert re.search(r"Option B: \S", results) and "3 votes" in results and "2 votes" in results
+    assert re.search(r"Option B: \S", results) and "3 votes" in results and "2 votes" in results, (
+        results
+    )
     assert "meter" not in results  # the bar is drawn, its words are read
     expect(page.locator("#stage .results meter").first).to_be_visible()
 
