@@ -10,6 +10,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.announce import announce
 from app.auth.deps import OptionalUser
 from app.auth.lookup import AnyUser
 from app.content.catalog import Catalog
@@ -25,6 +26,8 @@ from app.web.templating import is_htmx, render
 
 router = checked_router()
 ROOM_PAGE, ROOM_FRAGMENT = "live/room.html", "live/_room.html"
+SAVED = "Commitment saved to your own record"
+NOT_STORED = "Your commitment was not stored: it is shown below for you to copy"
 
 
 async def participant_token(request: Request) -> str | None:
@@ -199,7 +202,10 @@ def vote(
     except (participant.VoteRefused, participant.NotAdmitted, Invalid) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if is_htmx(request):  # the poll's ETag has not changed, so answer with the new fragment
-        return _render_room(request, view, user, since=since)
+        response = _render_room(request, view, user, since=since)
+        return announce(
+            response, f"Vote recorded: {_option_name(view, choice)}", focus="#vote-status"
+        )
     return RedirectResponse(f"/j/{participant.normalise_code(code)}", status_code=303)
 
 
@@ -226,9 +232,10 @@ def commitment(
     except (Invalid, Conflict) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if not stored:  # not signed in: nothing is kept, so show it back once for the person to copy
-        return _room_with(here, kept=text.strip()[: participant.COMMITMENT_MAX])
+        shown = _room_with(here, kept=text.strip()[: participant.COMMITMENT_MAX])
+        return announce(shown, NOT_STORED, focus="#commitment-kept")
     if is_htmx(request):
-        return _room_with(here, saved=True)
+        return announce(_room_with(here, saved=True), SAVED, focus="#commitment-saved")
     return RedirectResponse(f"/j/{participant.normalise_code(code)}?saved=1", status_code=303)
 
 
@@ -273,6 +280,13 @@ def _render_room(
     context = {**_room_context(view, user), **(extra or {})}
     response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT, status_code=status)
     return no_store(response, etag=view.etag, since=since)
+
+
+def _option_name(view: participant.RoomView, choice_id: str) -> str:
+    """ "option B": the letter the phone, the projector and the results show for this choice."""
+    scenario = view.stage.scenario
+    ids = [c.id for c in scenario.choices] if scenario else []
+    return f"option {'ABCDEFGH'[ids.index(choice_id)]}" if choice_id in ids else "your choice"
 
 
 def _room_context(found: participant.RoomView, user: AnyUser | None) -> dict[str, object]:

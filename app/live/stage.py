@@ -104,6 +104,14 @@ class Stage:
         return self.live.countdown_ends_at
 
     @property
+    def step_message(self) -> str:
+        """What the announcer says when the step changes: "Scenario 2 of 3: voting open"."""
+        step = self.step
+        if not step.in_scenario:
+            return step.label
+        return f"Scenario {step.index + 1} of {len(self.scenarios)}: {step.label.lower()}"
+
+    @property
     def ended(self) -> bool:
         return self.step.phase is Phase.ended
 

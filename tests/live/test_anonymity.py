@@ -53,7 +53,7 @@ def test_five_votes_show_the_distribution(app: FastAPI, live: Live) -> None:
     projector = live.present().text
     assert "Not enough votes to show" not in projector
     assert '<meter min="0" max="100" value="60">' in projector  # 3 of 5 credited Ana
-    assert '60% <span class="muted">(3)</span>' in projector
+    assert '60% <span class="muted">(3 votes)</span>' in projector  # the meter's words
     assert "<meter" in phones[5].get(f"/j/{live.code}").text  # the one who did not vote sees it too
 
 

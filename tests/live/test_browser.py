@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, assert_accessible, shot, sign_in
 
@@ -14,8 +14,10 @@ pytestmark = pytest.mark.e2e
 MODULE = "why-allies-matter"
 
 
-def start(page: Page, server: LiveServer, headcount: str = "30") -> str:
-    """Sign in as the facilitator, create a session, open the presenter; returns the code."""
+def start(page: Page, server: LiveServer, headcount: str = "30", *, shortcuts: bool = True) -> str:
+    """Sign in as the facilitator, create a session, open the presenter; returns the code.
+
+    Single-key shortcuts are off until turned on; these tests drive the room with them."""
     sign_in(page, server, "facilitator@example.com")
     page.goto(f"{server.url}/live/new?module_id={MODULE}")
     page.get_by_label("People you expect").fill(headcount)
@@ -23,17 +25,31 @@ def start(page: Page, server: LiveServer, headcount: str = "30") -> str:
     code = re.sub(r"\s", "", page.locator(".join-code").inner_text())
     page.get_by_role("link", name="Open the presenter view").click()
     expect(page.locator("#stage")).to_have_class(re.compile("phase-lobby"))
+    switch = page.get_by_label("Use single-key shortcuts")
+    if switch.is_checked() != shortcuts:
+        switch.click()
+    page.locator("#stage").click()  # the keys go to the page, not the checkbox
     return code
+
+
+def phone_joined(
+    browser: Browser, server: LiveServer, code: str, **options: object
+) -> tuple[BrowserContext, Page]:
+    """A phone (a browser context of its own, phone-sized) that joined the session."""
+    options.setdefault("viewport", {"width": 375, "height": 740})
+    context = browser.new_context(**options)  # type: ignore[arg-type]
+    phone = context.new_page()
+    phone.goto(f"{server.url}/j/{code}")
+    phone.get_by_role("button", name="Join the session").click()
+    expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
+    return context, phone
 
 
 def test_projector_and_phone_follow_keyboard_steps_and_304s_keep_the_page(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
     code = start(page, live_server)
-    phone_context = browser.new_context(viewport={"width": 375, "height": 740})
-    phone = phone_context.new_page()
-    phone.goto(f"{live_server.url}/j/{code}")
-    phone.get_by_role("button", name="Join the session").click()
+    phone_context, phone = phone_joined(browser, live_server, code)
     expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
     expect(page.locator(".joined")).to_contain_text("1", timeout=3000)  # the lobby count polls in
     shot(page, "live-presenter-lobby")

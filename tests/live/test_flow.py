@@ -110,7 +110,9 @@ def test_control_via_htmx_follows_the_redirect_to_the_fragment(live: Live) -> No
     response = live.client.post(f"/live/{live.id}/step", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 303 and response.headers["location"] == f"/live/{live.id}/remote"
     fragment = live.client.get(response.headers["location"], headers={"HX-Request": "true"})
-    assert fragment.text.lstrip().startswith('<section id="remote"')
+    # the polled view: its poll target, the step shown, and the controls htmx patches in place
+    assert fragment.text.lstrip().startswith('<div id="control-view"')
+    assert '<section id="remote-step"' in fragment.text and 'id="controls"' in fragment.text
     assert "Ground rules" in fragment.text
 
 
@@ -189,7 +191,8 @@ def test_a_malformed_control_with_htmx_gets_the_stage_back_with_the_problem(live
     response = live.client.post(f"/live/{live.id}/step", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert response.template.name == "live/_stage.html"  # type: ignore[attr-defined]
-    assert response.text.lstrip().startswith('<section id="stage"')
+    assert response.text.lstrip().startswith('<div id="control-view"')
+    assert '<section id="stage"' in response.text
     assert 'class="error-summary" role="alert"' in response.text
     assert "out of date, so nothing was saved" in response.text
     assert response.headers["Cache-Control"] == "no-store"
