@@ -26,6 +26,7 @@ from app.db import SAFE_METHODS, limit_threads, loop_reader, make_engine
 from app.deps import LoginRequired
 from app.errors import DomainError
 from app.forms import page_again, request_problems
+from app.help import router as help_router
 from app.hr.routes import router as hr_router
 from app.kept_forms import keep_for_sign_in
 from app.learning.module_html import ModuleHtml
@@ -51,6 +52,7 @@ ROUTERS = [
     hr_router,
     api_router,
     docs_router,
+    help_router,
 ]
 
 

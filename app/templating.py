@@ -14,6 +14,7 @@ from markupsafe import Markup
 from starlette.responses import HTMLResponse
 
 from app import form_markup
+from app.auth.session_time import session_seconds_left
 from app.config import PROJECT_ROOT
 from app.csrf import token_for
 from app.navigation import nav_links
@@ -62,6 +63,7 @@ def _build_env() -> Environment:
     env.globals["error_summary"] = form_markup.error_summary
     env.globals["field_error"] = form_markup.field_error
     env.globals["described"] = form_markup.described
+    env.globals["session_seconds_left"] = session_seconds_left
     return env
 
 

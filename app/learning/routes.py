@@ -10,6 +10,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from app.announce import announce
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.db import SessionDep
@@ -154,11 +155,13 @@ def save_reflection(
     module = attempts.get_module(catalog, module_id)
     reflection = progress.save_reflection(session, user=user, module_id=module.id, text=text)
     if is_htmx(request):
-        return render(
+        response = render(
             request,
             "learning/_reflection.html",
             {"module": module, "reflection": reflection, "saved": True},
         )
+        # The pressed button was swapped out with the box: focus goes to its replacement.
+        return announce(response, "Reflection saved", focus="#reflection button[type=submit]")
     return RedirectResponse(f"/modules/{module.id}?saved=reflection#reflection", status_code=303)
 
 
