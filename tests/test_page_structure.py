@@ -73,6 +73,7 @@ LIVE_TABLES = ("facilitator /live/guides/",)
 
 
 def check(pages: dict[str, str]) -> list[str]:
+    """Structure problems, plus a missing Help link, language or zoom (3.2.6, 3.1.1, 1.4.4)."""
     found = [
         f"{where}: {p}"
         for where, html in pages.items()
@@ -82,6 +83,10 @@ def check(pages: dict[str, str]) -> list[str]:
     for where, html in pages.items():
         if 'href="/help"' not in html:
             found.append(f"{where}: no Help link")
+        if not html.lstrip().lower().startswith('<!doctype html>\n<html lang="en">'):
+            found.append(f"{where}: no page language")
+        if "user-scalable" in html or "maximum-scale" in html:
+            found.append(f"{where}: zoom is limited")
     return found
 
 
@@ -180,3 +185,13 @@ def test_no_swapped_container_carries_its_own_live_region(
         assert Structure(html).aria_live == [], f"{name} has its own live region"
     page = Structure(learner.get("/modules/first-steps").text)
     assert page.aria_live == ["announcer"]
+
+
+def test_sign_in_fields_say_what_they_are_for(course: dict[str, TestClient]) -> None:
+    """WCAG 1.3.5 and 3.3.8: browsers and password managers can fill them in."""
+    login_page = course["anonymous"].get("/login").text
+    assert 'type="email" autocomplete=' in login_page
+    assert 'autocomplete="current-password"' in login_page
+    account = course["learner"].get("/account").text
+    assert account.count('autocomplete="new-password"') == 2
+    assert 'onpaste' not in login_page  # pasting a password is never blocked

@@ -31,7 +31,9 @@ class TimeLeft:
     absolute_hours: int
 
 
-def time_left(login: LoginSession, settings: Settings, *, last_seen: datetime | None = None) -> TimeLeft:
+def time_left(
+    login: LoginSession, settings: Settings, *, last_seen: datetime | None = None
+) -> TimeLeft:
     """The earlier of the idle and the absolute deadline, counted from now."""
     now = utcnow()
     idle = timedelta(minutes=settings.session_idle_minutes)
