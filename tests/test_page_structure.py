@@ -194,4 +194,4 @@ def test_sign_in_fields_say_what_they_are_for(course: dict[str, TestClient]) -> 
     assert 'autocomplete="current-password"' in login_page
     account = course["learner"].get("/account").text
     assert account.count('autocomplete="new-password"') == 2
-    assert 'onpaste' not in login_page  # pasting a password is never blocked
+    assert "onpaste" not in login_page  # pasting a password is never blocked
