@@ -65,7 +65,9 @@ def finish_quiz_after_expiry(page: Page, server: LiveServer, email: str) -> None
     sign_in_again(page, email)
 
     expect(page).to_have_url(f"{server.url}/modules/{MODULE}/quiz")
-    expect(page.get_by_role("status").first).to_contain_text("filled in below as you left them")
+    # in the page, not the announcer (base.html), which holds only swaps' messages
+    notice = page.locator("main").get_by_role("status").first
+    expect(notice).to_contain_text("filled in below as you left them")
     for scenario_id, choice_id in picks.items():
         expect(page.locator(f"#c-{scenario_id}-{choice_id}")).to_be_checked()
     page.get_by_role("button", name="Submit my answers").click()
