@@ -24,12 +24,14 @@ from app.auth.invite_routes import router as invite_router
 from app.auth.kept_forms import keep_for_sign_in
 from app.auth.link_mail import SIGN_IN_LINKS
 from app.auth.routes import router as auth_router
+from app.auth.session_time import session_seconds_left
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
 from app.db import SAFE_METHODS, WriteBatches, limit_threads, loop_reader, make_engine
 from app.db.migrate import pending
 from app.db.reads import database_state
 from app.errors import DomainError
+from app.help import router as help_router
 from app.hr.routes import router as hr_router
 from app.learning.module_html import ModuleHtml
 from app.learning.routes import router as learning_router
@@ -39,7 +41,7 @@ from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
 from app.web.request_checks import CheckedRoute, require_checked
-from app.web.templating import is_htmx, render
+from app.web.templating import is_htmx, render, templates
 
 log = logging.getLogger("allyship")
 PROBLEM_JSON = "application/problem+json"  # RFC 9457 problem details, for every API error
@@ -55,6 +57,7 @@ ROUTERS = [
     api_key_pages_router,
     api_router,
     docs_router,
+    help_router,
 ]
 
 
@@ -64,6 +67,9 @@ class DatabaseNotMigrated(RuntimeError):
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; refuses to start on invalid content (ContentError lists every problem)."""
+    # Pages warn before a sign-in ends (base.html); the web kit knows no feature, so it is
+    # handed the sign-in's clock here.
+    templates.env.globals["session_seconds_left"] = session_seconds_left
     settings = settings or get_settings()
     catalog = load_catalog(settings.content_dir)
     engine = make_engine(settings.database_url)

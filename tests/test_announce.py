@@ -6,7 +6,7 @@ import json
 
 from starlette.responses import HTMLResponse
 
-from app.announce import HEADER, announce
+from app.web.announce import HEADER, announce
 
 
 def test_announce_sets_message_and_focus() -> None:

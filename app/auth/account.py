@@ -12,16 +12,28 @@ from app.models import User
 from app.security import hash_password, password_problem, verify_password
 
 
+class PasswordProblem(Invalid):
+    """A refused password change, naming the field the person has to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def change_password(
     session: Session, *, user: UserRow, current: str, new: str, confirm: str
 ) -> None:
     """Set a new password after checking the current one; every existing sign-in ends."""
     if not verify_password(current, user.password_hash):
-        raise Invalid("Your current password is not right. Check it and try again.")
+        raise PasswordProblem(
+            "current_password", "Your current password is not right. Check it and try again."
+        )
     if new != confirm:
-        raise Invalid("The two new passwords are different. Type the same one twice.")
+        raise PasswordProblem(
+            "confirm_password", "The two new passwords are different. Type the same one twice."
+        )
     if problem := password_problem(new, email=user.email, name=user.name):
-        raise Invalid(problem)
+        raise PasswordProblem("new_password", problem)
     account = session.get(User, user.id)
     if account is None:  # deleted since this request signed in: nothing to change
         raise Invalid("This account no longer exists.")

@@ -1,18 +1,18 @@
-"""Routes: /account (see your details, change your password)."""
+"""Routes: /account (see your details, change your password), /session/keep-alive."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlmodel import Session
 
 from app.auth import account, service
 from app.auth.cookies import set_session_cookie
 from app.auth.deps import CurrentUser
+from app.auth.session_time import keep_alive, time_left
 from app.db import SessionDep
-from app.errors import Invalid
 from app.web.deps import SettingsDep
 from app.web.forms import Password, Submitted, form_page
 from app.web.request_checks import checked_router
@@ -50,11 +50,20 @@ def change_password(
         account.change_password(
             session, user=user, current=current_password, new=new_password, confirm=confirm_password
         )
-    except Invalid as exc:
-        return render(
-            request, "auth/account.html", {"person": user, "error": exc.message}, status_code=422
-        )
+    except account.PasswordProblem as exc:
+        context = {"person": user, "errors": {exc.field: exc.message}}
+        return render(request, "auth/account.html", context, status_code=422)
     token = service.open_session(session, settings, user=user, replace_token=None)
     response = RedirectResponse("/account?changed=1", status_code=303)
     set_session_cookie(response, settings, token)
     return response
+
+
+@router.post("/session/keep-alive")
+def stay_signed_in(request: Request, settings: SettingsDep, user: CurrentUser) -> Response:
+    """ "Stay signed in" on the time-out warning: the idle time starts again, no reload."""
+    login = request.state.login
+    last_seen = keep_alive(request.app.state.engine, login)
+    left = time_left(login, settings, last_seen=last_seen)
+    body = {"seconds_left": left.seconds, "final": left.final}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})

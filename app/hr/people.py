@@ -188,6 +188,14 @@ class PeoplePage:
         query = "&".join(f"{k}={_quote(str(v))}" for k, v in params.items() if v)
         return "/hr/people" + (f"?{query}" if query else "")
 
+    @property
+    def summary(self) -> str:
+        """What a filter or a page change says out loud: "14 people match, page 2 of 2"."""
+        if not self.total:
+            return "No one matches these filters"
+        who = "1 person matches" if self.total == 1 else f"{self.total} people match"
+        return f"{who}, page {self.page} of {self.pages}"
+
     def export_link(self, kind: str) -> str:
         params = {**self.filters.params(), "kind": kind}
         return "/hr/people/export.csv?" + "&".join(f"{k}={_quote(v)}" for k, v in params.items())

@@ -20,6 +20,7 @@ from app.learning import attempts, certificates, draws, papers, progress, signed
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
 from app.models import row_id
+from app.web.announce import announce
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Submitted, form_page
 from app.web.inputs import WholeNumber
@@ -153,11 +154,13 @@ def save_reflection(
     module = attempts.get_module(catalog, module_id)
     reflection = progress.save_reflection(session, user=user, module_id=module.id, text=text)
     if is_htmx(request):
-        return render(
+        response = render(
             request,
             "learning/_reflection.html",
             {"module": module, "reflection": reflection, "saved": True},
         )
+        # The pressed button was swapped out with the box: focus goes to its replacement.
+        return announce(response, "Reflection saved", focus="#reflection button[type=submit]")
     return RedirectResponse(f"/modules/{module.id}?saved=reflection#reflection", status_code=303)
 
 

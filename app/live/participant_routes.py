@@ -10,7 +10,6 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
-from app.announce import announce
 from app.auth.deps import OptionalUser
 from app.auth.lookup import AnyUser
 from app.content.catalog import Catalog
@@ -19,6 +18,7 @@ from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
 from app.live import participant
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
+from app.web.announce import announce
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Choice, Hidden, Submitted, form_page
 from app.web.request_checks import checked_router

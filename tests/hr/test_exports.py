@@ -32,7 +32,7 @@ def people_on_screen(client: TestClient, query: str) -> list[str]:
     page = 1
     while True:
         html = client.get(f"/hr/people?{query}&page={page}").text
-        emails += re.findall(r'<span class="muted">([^<·]+?)(?: · [^<]*)?</span></td>', html)
+        emails += re.findall(r'<span class="muted">([^<·]+?)(?: · [^<]*)?</span></t[dh]>', html)
         if f"Page {page} of {page}" in html or "No one matches" in html:
             return emails
         page += 1

@@ -39,6 +39,8 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/j/{code}/commitment"): PUBLIC,
     ("GET", "/account"): SIGNED_IN,
     ("POST", "/account/password"): SIGNED_IN,
+    ("POST", "/session/keep-alive"): SIGNED_IN,
+    ("GET", "/help"): PUBLIC,
     ("GET", "/"): SIGNED_IN,
     ("GET", "/modules/{module_id}"): SIGNED_IN,
     ("POST", "/modules/{module_id}/read"): SIGNED_IN,

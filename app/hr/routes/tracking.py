@@ -16,9 +16,10 @@ from app.hr import exports, people, person, reports
 from app.hr.routes.common import hr_router
 from app.live.reports import sessions_summary
 from app.privacy import MIN_GROUP
+from app.web.announce import announce
 from app.web.deps import CatalogDep
 from app.web.inputs import WholeNumber, whole_number
-from app.web.templating import render
+from app.web.templating import is_htmx, render
 
 router = hr_router()
 
@@ -36,6 +37,7 @@ def people_filter(
     )
 
 
+PAGE_LINKS = ("people-prev", "people-next")  # the pager's ids in hr/_people_table.html
 FilterDep = Annotated[people.PeopleFilter, Depends(people_filter)]
 
 
@@ -64,7 +66,13 @@ def people_list(
         "overdue_choices": people.OVERDUE,
         "sorts": people.SORTS,
     }
-    return render(request, "hr/people.html", context, fragment="hr/_people_table.html")
+    response = render(request, "hr/people.html", context, fragment="hr/_people_table.html")
+    if is_htmx(request):
+        # A page link pressed is swapped out with the table: focus goes to the new caption.
+        # A filter changed stays focused where it is, so several can be set in a row.
+        paged = request.headers.get("HX-Trigger") in PAGE_LINKS
+        announce(response, result.summary, focus="#people-table caption" if paged else None)
+    return response
 
 
 @router.get("/people/export.csv")
@@ -116,10 +124,17 @@ def scenarios(
     dept = whole_number(department) if department else None
     if department and dept is None:
         raise Invalid("Department must be a department id from the list.")
+    rows = reports.hardest_scenarios(request.app.state.engine, catalog, department_id=dept)
+    choices = people.department_choices(session)
     context = {
-        "rows": reports.hardest_scenarios(request.app.state.engine, catalog, department_id=dept),
-        "departments": people.department_choices(session),
+        "rows": rows,
+        "departments": choices,
         "department": department,
         "min_group": MIN_GROUP,
     }
-    return render(request, "hr/scenarios.html", context, fragment="hr/_scenarios.html")
+    response = render(request, "hr/scenarios.html", context, fragment="hr/_scenarios.html")
+    if is_htmx(request):
+        where = dict(choices).get(dept or 0, "everyone")
+        count = "1 scenario" if len(rows) == 1 else f"{len(rows)} scenarios"
+        announce(response, f"Hardest scenarios for {where}: {count}")
+    return response
