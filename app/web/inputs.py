@@ -76,6 +76,8 @@ def one_line_problem(value: str) -> str | None:
     Names go into e-mails HR sends in the organisation's name: a line break in one could
     write lines of its own (a fake notice) into the message body.
     """
+    if NUL in value:
+        return NUL_MESSAGE
     return CONTROL_MESSAGE if CONTROL.search(value) else None
 
 
