@@ -20,6 +20,7 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import WriteBatches, WriterClosed, WriteTimedOut, make_engine
 from app.learning import attempts
+from app.learning.attempts import SubmittedAttempt
 from app.main import create_app
 from app.models import AttemptAnswer, QuizAttempt, User
 from tests.conftest import login
@@ -78,8 +79,8 @@ def test_concurrent_submissions_share_transactions_and_all_are_stored(
     commits = _commits(engine)
     writes = [_store(app.state.catalog, user, f"sub-{n}") for n in range(40)]
     results = _run_all(batches, writes)
-    assert all(isinstance(r, QuizAttempt) for r in results)
-    assert len({r.id for r in results}) == 40
+    assert all(isinstance(r, SubmittedAttempt) for r in results)
+    assert len({r.attempt.id for r in results}) == 40
     stored = session.exec(select(QuizAttempt).where(QuizAttempt.user_id == user.id)).all()
     assert sorted(a.submission_id for a in stored) == sorted(f"sub-{n}" for n in range(40))
     assert len(session.exec(select(AttemptAnswer)).all()) == 40 * len(ANSWERS)
@@ -116,7 +117,8 @@ def test_repeated_submission_in_one_batch_is_stored_once(
     first, second = _run_all(
         batches, [_store(app.state.catalog, user, "same"), _store(app.state.catalog, user, "same")]
     )
-    assert first.id == second.id and first.submission_id == "same"
+    assert first.attempt.id == second.attempt.id and first.attempt.submission_id == "same"
+    assert (first.duplicate, second.duplicate) == (False, True)
     assert len(session.exec(select(QuizAttempt)).all()) == 1
 
 
@@ -282,9 +284,10 @@ def test_a_quiz_stuck_behind_the_writer_gets_a_503_page_and_nothing_is_stored(
             with contextlib.suppress(WriteTimedOut):  # it holds the writer past its own deadline
                 await app.state.write_batches.submit(lambda db: hold.wait(10))
 
+        # Opening the quiz draws its scenarios through the writer: open it before blocking.
+        data = quiz_form(client, "first-steps") | {f"answer-{k}": v for k, v in ANSWERS.items()}
         blocker = threading.Thread(target=lambda: _run(block_the_writer))
         blocker.start()
-        data = quiz_form(client, "first-steps") | {f"answer-{k}": v for k, v in ANSWERS.items()}
         try:
             stuck = client.post("/modules/first-steps/quiz", data=data)
         finally:
