@@ -155,7 +155,7 @@ def _targets(
             full.Target("dashboard", "", ours.url + "/", "get.lua", signed_in),
         ]
     submitters = full.logins(ours.url, full.SUBMITTERS)
-    module, body = full.quiz_form(catalog)
+    module = full.quiz_module(catalog)
     return [
         full.Target("base_insert", "", f"{base.url}/insert", "post_insert.lua"),
         full.Target(
@@ -163,7 +163,7 @@ def _targets(
             "",
             f"{ours.url}/modules/{module}/quiz",
             "post_quiz.lua",
-            {"BENCH_SESSIONS": full.sessions_env(submitters), "BENCH_BODY": body},
+            {"BENCH_SESSIONS": full.sessions_env(submitters)},
         ),
     ]
 

@@ -39,7 +39,7 @@ from bench.run import (
     Target,
     logins,
     per_round,
-    quiz_form,
+    quiz_module,
     sessions_env,
 )
 
@@ -110,7 +110,7 @@ def postgres_rounds(url: str, people: int, duration: int, rounds: int) -> list[s
         viewers = {"BENCH_SESSIONS": sessions_env(logins(ours.url, VIEWERS))}
         submitters = sessions_env(logins(ours.url, SUBMITTERS))
         lesson = catalog.modules[len(catalog.modules) // 2 - 1].id
-        quiz_module, body = quiz_form(catalog)
+        quiz_module_id = quiz_module(catalog)
         targets = [
             Target("base_page", "Bare page", f"{base.url}/page", "get.lua"),
             Target("lesson", "Lesson page", f"{ours.url}/modules/{lesson}", "get.lua", viewers),
@@ -119,9 +119,9 @@ def postgres_rounds(url: str, people: int, duration: int, rounds: int) -> list[s
             Target(
                 "quiz",
                 "Quiz submission",
-                f"{ours.url}/modules/{quiz_module}/quiz",
+                f"{ours.url}/modules/{quiz_module_id}/quiz",
                 "post_quiz.lua",
-                {"BENCH_SESSIONS": submitters, "BENCH_BODY": body},
+                {"BENCH_SESSIONS": submitters},
             ),
         ]
         for target in targets:
@@ -169,7 +169,7 @@ def deadline_burst(people: int, seconds: int) -> list[str]:
         viewers = {"BENCH_SESSIONS": sessions_env(logins(prod.url, VIEWERS))}
         submitters = sessions_env(logins(prod.url, SUBMITTERS))
         lesson = catalog.modules[0].id
-        quiz_module, body = quiz_form(catalog)
+        quiz_module_id = quiz_module(catalog)
         pages = Target(
             "pages",
             "Lesson pages",
@@ -181,9 +181,9 @@ def deadline_burst(people: int, seconds: int) -> list[str]:
         quizzes = Target(
             "quizzes",
             "Quiz submissions",
-            f"{prod.url}/modules/{quiz_module}/quiz",
+            f"{prod.url}/modules/{quiz_module_id}/quiz",
             "post_quiz.lua",
-            {"BENCH_SESSIONS": submitters, "BENCH_BODY": body},
+            {"BENCH_SESSIONS": submitters},
             connections=BURST_CONNECTIONS // 4,
         )
         running = [

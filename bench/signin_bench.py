@@ -63,10 +63,10 @@ def measure(db_url: str, args: argparse.Namespace) -> dict[str, dict[str, list[f
     server = full.Server("signin", [str(full.BIN / "allyship"), "serve", "--workers", "1"], env)
     server.start()
     try:
-        module, body = full.quiz_form(load_catalog(PROJECT_ROOT))
+        module = full.quiz_module(load_catalog(PROJECT_ROOT))
         with httpx.Client(base_url=server.url, timeout=60, follow_redirects=False) as learner:
             csrf = full.sign_in(learner, email_of(SUBMITTER))
-            writes = _Writes(learner, csrf, module, body)
+            writes = _Writes(learner, csrf, module)
             writes.run(2)  # warm-up
             quiet = writes.run(args.quiet)
             stop = threading.Event()
@@ -90,15 +90,16 @@ def measure(db_url: str, args: argparse.Namespace) -> dict[str, dict[str, list[f
 class _Writes:
     """One learner's writes in turn: a quiz submission, then a reflection save."""
 
-    def __init__(self, client: httpx.Client, csrf: str, module: str, body: str) -> None:
-        self.client, self.csrf, self.module, self.body = client, csrf, module, body
+    def __init__(self, client: httpx.Client, csrf: str, module: str) -> None:
+        self.client, self.csrf, self.module = client, csrf, module
         self.headers = {"Content-Type": "application/x-www-form-urlencoded"}
 
     def run(self, seconds: float) -> dict[str, list[float]]:
         times: dict[str, list[float]] = {"quiz": [], "reflection": []}
         deadline = time.perf_counter() + seconds
         while time.perf_counter() < deadline:
-            quiz = f"{self.body}&csrf_token={self.csrf}&submission_id={uuid.uuid4().hex}"
+            body = full.answered_quiz(self.client, self.module)  # the page, untimed
+            quiz = f"{body}&csrf_token={self.csrf}&submission_id={uuid.uuid4().hex}"
             times["quiz"].append(self._post(f"/modules/{self.module}/quiz", quiz))
             note = f"csrf_token={self.csrf}&text=Noted+at+{time.time():.0f}"
             times["reflection"].append(self._post(f"/modules/{self.module}/reflection", note))
