@@ -98,7 +98,9 @@ class _Writer:
         self.tables[table.name] = table
         buffer.append(row)
         if len(buffer) >= BATCH:
-            self.flush(table.name)
+            # Every table, in the order first seen (parents before children): a full table
+            # of answers must not reach PostgreSQL before the attempts it points at.
+            self.flush()
 
     def flush(self, name: str | None = None) -> None:
         for table_name in [name] if name else list(self.rows):
