@@ -633,9 +633,9 @@ def render_report(data: dict[str, Any], targets: dict[str, Target], args: Any) -
         (
             "Lesson page, signed in: throughput",
             f"{lesson.median('rps'):,.0f} req/s ({lesson_bad} not 200)",
-            ">= 60% of bare page",
+            ">= 65% of bare page",
             ratio_text(lesson, page_base),
-            ratio(lesson, page_base) >= 0.6 and lesson_bad == 0,
+            ratio(lesson, page_base) >= 0.65 and lesson_bad == 0,
         ),
         (
             "Lesson page: p99 at 32 connections",
@@ -647,9 +647,9 @@ def render_report(data: dict[str, Any], targets: dict[str, Target], args: Any) -
         (
             "Quiz submission (6 scenarios): throughput",
             f"{quiz.median('rps'):,.0f} req/s",
-            ">= 50% of bare insert",
+            ">= 55% of bare insert",
             ratio_text(quiz, insert_base),
-            ratio(quiz, insert_base) >= 0.5,
+            ratio(quiz, insert_base) >= 0.55,
         ),
         (
             "Quiz submission: errors",
@@ -662,9 +662,9 @@ def render_report(data: dict[str, Any], targets: dict[str, Target], args: Any) -
         (
             "Learner dashboard: throughput",
             f"{dashboard.median('rps'):,.0f} req/s ({dashboard_bad} not 200)",
-            ">= 50% of bare page",
+            ">= 55% of bare page",
             ratio_text(dashboard, page_base),
-            ratio(dashboard, page_base) >= 0.5 and dashboard_bad == 0,
+            ratio(dashboard, page_base) >= 0.55 and dashboard_bad == 0,
         ),
         (
             "Resident memory of the worker after the run",

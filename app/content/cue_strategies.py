@@ -34,6 +34,9 @@ FEATURES: dict[str, Callable[[str], bool]] = {
 }
 BALANCED_FEATURES = ("quoted speech", "question")
 POSITIONAL = ("first", "last")
+# Length steps: the rank among the options left, by length (0 longest, -1 shortest).
+LENGTH_RANKS = {"longest": 0, "second longest": 1, "second shortest": -2, "shortest": -1}
+LENGTH_ENDS = tuple((step,) for step in LENGTH_RANKS)
 
 
 @dataclass(frozen=True)
@@ -58,10 +61,8 @@ class Strategy:
                 left = left[:1]
             elif step == "last":
                 left = left[-1:]
-            elif step in ("longest", "shortest"):
-                size = [len(" ".join(texts[i].split())) for i in left]
-                edge = max(size) if step == "longest" else min(size)
-                left = [i for i, n in zip(left, size, strict=True) if n == edge]
+            elif step in LENGTH_RANKS:
+                left = _by_length_rank(texts, left, LENGTH_RANKS[step])
             elif step == "most cues":
                 counts = [sum(f(texts[i]) for f in FEATURES.values()) for i in left]
                 left = [i for i, n in zip(left, counts, strict=True) if n == max(counts)]
@@ -70,14 +71,26 @@ class Strategy:
         return left
 
 
+def _by_length_rank(texts: list[str], left: list[int], rank: int) -> list[int]:
+    """The options left whose length has this rank among the distinct lengths left.
+
+    With fewer distinct lengths than the rank needs, the nearest rank is taken (the second
+    longest of two options is the shorter one), as a learner following the rule would.
+    """
+    size = {i: len(" ".join(texts[i].split())) for i in left}
+    lengths = sorted(set(size.values()), reverse=True)
+    wanted = lengths[max(-len(lengths), min(rank, len(lengths) - 1))]
+    return [i for i in left if size[i] == wanted]
+
+
 def strategies() -> list[Strategy]:
-    """Positional, length, every ordered chain of the features with each ending, most cues."""
+    """Positional, each length rank, every ordered chain of the features with each ending."""
     found = [Strategy((p,)) for p in POSITIONAL]
-    found += [Strategy(("longest",)), Strategy(("shortest",))]
+    found += [Strategy(end) for end in LENGTH_ENDS]
     names = list(FEATURES)
     for size in range(1, len(names) + 1):
         for chain in permutations(names, size):
-            found += [Strategy(chain + end) for end in ((), ("longest",), ("shortest",))]
+            found += [Strategy(chain + end) for end in ((), *LENGTH_ENDS)]
     found += [Strategy(("most cues",)), Strategy(("most cues", "longest"))]
     return found
 

@@ -42,6 +42,8 @@ _ADVICE = {
     "ask/privately": "use “ask” and “privately” in weaker options too, or reword the best ones",
     "longest": "vary which option is longest (trim the best option or give a weaker one detail)",
     "shortest": "vary which option is shortest",
+    "second longest": "vary the best option's length rank (not always second longest)",
+    "second shortest": "vary the best option's length rank (not always second shortest)",
     "most cues": "spread quotes, questions and “ask” over the weaker options",
 }
 

@@ -64,15 +64,15 @@ def test_typed_minutes_tell_the_author_to_remove_them(course: Path) -> None:
 def test_minutes_come_from_the_words(course: Path) -> None:
     """Lesson words at 200 a minute plus an average draw's words at 150, rounded up."""
     module = load_catalog(course).by_id["first-steps"]
-    assert (module.word_count, module.quiz.draw_words) == (41, 72.0)
-    assert module.minutes == 1  # 41/200 + 72/150 = 0.69
+    assert (module.word_count, module.quiz.draw_words) == (41, 70.0)
+    assert module.minutes == 1  # 41/200 + 70/150 = 0.67
     long_body = "## Why it matters\n\n" + "word " * 390 + "\n\nCredit shapes careers."
     edit(
         course / "lessons/00-first-steps.md",
         "## Why it matters\n\nCredit shapes careers.",
         long_body,
     )
-    assert load_catalog(course).by_id["first-steps"].minutes == 3  # 431/200 + 72/150 = 2.6
+    assert load_catalog(course).by_id["first-steps"].minutes == 3  # 431/200 + 70/150 = 2.6
 
 
 def test_choice_without_feedback_points_at_the_choice(course: Path) -> None:

@@ -82,6 +82,22 @@ LONGEST_CUE = [
         ("Leave it", 1),
     ],
 ]
+# The best option is always the second longest: no feature, neither longest nor shortest.
+SECOND_LONGEST_CUE = [
+    [
+        ("Hand the floor back to her", 2),
+        ("Nod along and then move to the next item", 0),
+        ("Sit", 1),
+    ],
+    [
+        ("Put her name on the slide", 2),
+        ("Send the whole team a recap of the meeting", 1),
+        ("Go", 0),
+    ],
+    [("Forward her report on", 2), ("Wait until the next quarterly review meeting", 0), ("Nod", 1)],
+    [("Credit her by name", 2), ("Leave it for the chair to sort out later", 1), ("Wait", 0)],
+    [("Book her the room", 2), ("Tell the chair at length about the timings", 0), ("Pass", 1)],
+]
 # Quoted speech only ever in the weaker options: a cue too, by its absence.
 QUOTES_ONLY_WEAK = [
     [("Pass her the marker", 2), ('Say "great point"', 1), ("Let it go by", 0)],
@@ -92,7 +108,7 @@ QUOTES_ONLY_WEAK = [
 # Features in best and weaker options alike; no length or position pattern.
 BALANCED = [
     [
-        ("Pass her the marker now", 2),
+        ("Pass her the marker and wait for her", 2),
         ('Say "great point" and move on', 0),
         ("Ask the chair later?", 1),
     ],
@@ -102,7 +118,7 @@ BALANCED = [
         ("Wait a while", 1),
     ],
     [
-        ("Ask her first: shall I raise it?", 2),
+        ("Ask her first: raise it?", 2),
         ('Tell him "well done" anyway', 1),
         ("Drop it and get on with the sprint work", 0),
     ],
@@ -112,7 +128,11 @@ BALANCED = [
         ("Note it privately in your own file", 1),
         ('Reply "noted?" to him', 0),
     ],
-    [('Quote her: "the bay plan"', 2), ("Forward the plan, unsigned", 0), ("Ask Bo: why?", 1)],
+    [
+        ('Quote her words: "the bay plan"', 2),
+        ("Forward the plan, unsigned", 0),
+        ("Ask Bo: why?", 1),
+    ],
 ]
 
 
@@ -128,6 +148,28 @@ def test_longest_cue_breaks_hit_rate_while_quiz_stays_below_pass_mark(course: Pa
     found = only(course, HIT_RATE)
     assert any(p.startswith(f"{PLANTED}:7: scenarios[0].choices: cue rule hit-rate") for p in found)
     assert only(course, PASS_MARK) == []
+
+
+def test_second_longest_cue_breaks_hit_rate_and_pass_mark(course: Path) -> None:
+    plant(course, SECOND_LONGEST_CUE)
+    found = only(course, HIT_RATE)
+    assert any("“second longest”" in p and "length rank" in p for p in found), found
+    assert any("“second longest”" in p for p in only(course, PASS_MARK))
+
+
+@pytest.mark.parametrize(
+    ("step", "lengths", "left"),
+    [
+        ("second longest", [30, 10, 20, 5], [2]),
+        ("second shortest", [30, 10, 20, 5], [1]),
+        ("second longest", [10, 10, 4], [2]),  # two lengths: the second longest is the shorter
+        ("second shortest", [7], [0]),  # one option left: it is every rank
+    ],
+)
+def test_length_ranks_pick_by_distinct_length(
+    step: str, lengths: list[int], left: list[int]
+) -> None:
+    assert Strategy((step,)).pick(["x" * n for n in lengths]) == left
 
 
 def test_question_cue_reaches_the_pass_mark_at_the_pass_mark_line(course: Path) -> None:

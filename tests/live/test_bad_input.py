@@ -105,7 +105,8 @@ class TestHostileContent:
         text = quiz.read_text(encoding="utf-8")
         text = text.replace("title: The stand-up", f'title: "The {SCRIPT} stand-up"')
         text = text.replace(
-            "text: Say nothing.", 'text: "<img src=x onerror=alert(1)> Say nothing."'
+            "text: Say nothing and carry on with the calls.",
+            'text: "<img src=x onerror=alert(1)> Say nothing."',
         )
         quiz.write_text(text, encoding="utf-8")
         return course

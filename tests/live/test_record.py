@@ -142,7 +142,7 @@ def test_summary_page_and_csv_have_date_module_count_and_distributions(
         "5",
         "The stand-up",
         "5",
-        "Say it was Ana's idea and ask her to go on.",
+        "Say it was Ana's idea and let her go on.",
         "3",
         "60",
         "yes",

@@ -138,4 +138,4 @@ def test_one_more_vote_between_two_reveals_reveals_nothing(app: FastAPI, live: L
     assert _shown(live) == ["50", "40", "10"]  # 5 new voters: the first 5 as they were released
     live.step("end")
     summary = live.client.get(f"/live/{live.id}/summary.csv").text
-    assert ",10,Say it was Ana's idea and ask her to go on.,5,50,yes" in summary
+    assert ",10,Say it was Ana's idea and let her go on.,5,50,yes" in summary

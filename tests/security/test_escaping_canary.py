@@ -27,7 +27,7 @@ def content_dir(tmp_path: Path) -> Path:
     text = quiz.read_text()
     text = text.replace("title: The stand-up", f"title: 'The stand-up {CANARY}'")
     text = text.replace(
-        "text: Say it was Ana's idea and ask her to go on.", f"text: 'Credit her {CANARY}'"
+        "text: Say it was Ana's idea and let her go on.", f"text: 'Credit her {CANARY}'"
     )
     text = text.replace("feedback: You credit her in the moment.", f"feedback: 'Good {CANARY}'")
     text = text.replace("- What makes crediting hard?", f"- 'Why? {CANARY}'")
