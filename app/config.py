@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     trusted_proxies: str = "127.0.0.1"
 
     default_due_days: int = 30
+    # A quiz attempt that would mostly repeat scenarios already asked (the pool used up) opens
+    # this long after the learner's last attempt (app/learning/retakes.py); 0 turns it off.
+    retake_wait_hours: float = 24
     password_reset_minutes: int = 60
     invite_valid_days: int = 14
     reminder_weekly_cap: int = 4

@@ -54,6 +54,7 @@ def run_group(args: argparse.Namespace, db: Path) -> None:
         "ALLYSHIP_DATABASE_URL": f"sqlite:///{db}",
         "ALLYSHIP_SECRET_KEY": full.SECRET,
         "ALLYSHIP_CONTENT_DIR": str(PROJECT_ROOT),
+        "ALLYSHIP_RETAKE_WAIT_HOURS": "0",  # learners retake all the time here
     }
     ours = full.Server("ours", [str(full.BIN / "allyship"), "serve", "--workers", "1"], env)
     ours.start()

@@ -54,6 +54,7 @@ def start_server(
         "ALLYSHIP_DATABASE_URL": db_url,
         "ALLYSHIP_CONTENT_DIR": str(content_dir),
         "ALLYSHIP_SECRET_KEY": SECRET,
+        "ALLYSHIP_RETAKE_WAIT_HOURS": "0",  # browser tests retake the two-scenario fixture quiz
     }
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     with open(log or os.devnull, "ab") as stderr:

@@ -6,6 +6,7 @@ draw through the batched writer, so the quiz routes stay thin.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
 from fastapi import Request
@@ -14,15 +15,25 @@ from app.auth.lookup import AnyUser
 from app.content.schema import Module
 from app.db import run_batched_write, run_read
 from app.errors import NotFound
-from app.learning import draws
+from app.learning import draws, retakes
 
 
 async def to_answer(request: Request, module: Module, user: AnyUser) -> draws.Paper:
-    """The learner's open draw of this quiz (a read), or a new one (a write) if none."""
+    """The learner's open draw of this quiz (a read), or a new one (a write) if none.
+
+    Raises retakes.NotYet when a new draw would mostly repeat what the learner has seen and
+    its wait has not passed.
+    """
     user_id = user.id or 0
     found = await run_read(request, partial(draws.open_paper, user_id=user_id, module=module))
     if found is not None:
         return found
+    wait = timedelta(hours=request.app.state.settings.retake_wait_hours)
+    held_back = await run_read(
+        request, partial(retakes.opens_at, user_id=user_id, module=module, wait=wait)
+    )
+    if held_back is not None:
+        raise held_back
     draw = partial(draws.paper_to_answer, user_id=user_id, module=module)
     return await run_batched_write(request, draw)
 

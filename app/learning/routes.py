@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from functools import partial
 from typing import Annotated, Any
 
@@ -16,7 +17,7 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.db import SessionDep, Source, run_batched_write, run_read
 from app.errors import NotFound
-from app.learning import attempts, certificates, draws, papers, progress, signed_out
+from app.learning import attempts, certificates, draws, papers, progress, retakes, signed_out
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
 from app.models import row_id
@@ -169,7 +170,11 @@ async def quiz_page(
     request: Request, module_id: str, catalog: CatalogDep, user: CurrentUser
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
-    paper = await papers.to_answer(request, module, user)
+    try:
+        paper = await papers.to_answer(request, module, user)
+    except retakes.NotYet as wait:
+        context = {"module": module, "opens_at": wait.opens_at, "last_id": wait.last_attempt_id}
+        return render(request, "learning/quiz_wait.html", context)
     back = await signed_out.quiz_back(request, module, user, paper)
     context = _quiz_context(module, paper, back.fields, {}, notice=back.notice)
     return back.settle(request, render(request, "learning/quiz.html", context))
@@ -248,6 +253,7 @@ def attempt_result(
     attempt_id: WholeNumber,
     session: SessionDep,
     catalog: CatalogDep,
+    settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
     module = attempts.get_module(catalog, module_id)
@@ -256,6 +262,8 @@ def attempt_result(
         raise NotFound("That attempt does not belong to this module.")
     answers = attempts.answers_for(session, attempt.id or 0)
     paper = draws.paper_of_attempt(session, attempt, module.quiz, list(answers))
+    wait = timedelta(hours=settings.retake_wait_hours)
+    held_back = retakes.opens_at(session, user_id=row_id(user), module=module, wait=wait)
     return render(
         request,
         "learning/result.html",
@@ -268,6 +276,7 @@ def attempt_result(
             "history": attempts.history(session, user_id=row_id(user), module_id=module.id),
             "row": progress.module_progress(session, module, row_id(user)),
             "next_module": _next_module(catalog, module.order),
+            "retake_opens_at": held_back.opens_at if held_back else None,
         },
     )
 
