@@ -130,6 +130,9 @@ def test_scenario_or_option_not_drawn_is_refused(
     refused = client.post(QUIZ, data=data)
     assert refused.status_code == 422
     assert "not part of this attempt" in refused.text
+    # The refusal names no scenario of the pool that this attempt did not ask.
+    assert f"Pool scenario {other[5:]}" not in refused.text
+    assert "a scenario this attempt did not ask" in refused.text
     first = next(iter(picks))
     bad_letter = form(client, app, html, picks) | {f"answer-{first}": "E"}
     assert "not one of this scenario" in client.post(QUIZ, data=bad_letter).text
