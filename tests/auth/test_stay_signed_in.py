@@ -4,6 +4,7 @@ sign-in only, needs the CSRF token, and cannot pass the absolute limit."""
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -128,4 +129,24 @@ def test_stay_signed_in_pressed_in_two_tabs_one_after_the_other_both_succeed(
     age(session, 100)
     answers = [client.post(KEEP_ALIVE, headers={"X-CSRF-Token": token}) for _ in range(2)]
     assert [a.status_code for a in answers] == [200, 200]
+    assert client.get("/").status_code == 200
+
+
+def test_stay_signed_in_pressed_in_four_tabs_at_once_extends_the_one_sign_in(
+    client: TestClient, session: Session
+) -> None:
+    """Racing presses all succeed, extend the same sign-in, and never sign the person out."""
+    login_row = signed_in(client, session)
+    token = csrf_from(client.get("/account").text)
+    age(session, 100)
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(
+            pool.map(lambda _: client.post(KEEP_ALIVE, headers={"X-CSRF-Token": token}), range(4))
+        )
+    assert [a.status_code for a in answers] == [200] * 4
+    assert all(a.json()["seconds_left"] > 119 * 60 for a in answers)
+    session.expire_all()
+    rows = session.exec(select(LoginSession)).all()
+    assert [r.id for r in rows] == [login_row.id] and rows[0].revoked_at is None
+    assert utcnow() - rows[0].last_seen_at < timedelta(seconds=10)
     assert client.get("/").status_code == 200

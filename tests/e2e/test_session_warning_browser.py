@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlalchemy import update
 from sqlmodel import col, select
 
@@ -54,22 +54,26 @@ def last_seen(server: LiveServer, email: str, *, set_to: datetime | None = None)
         ).one()
 
 
-def open_lesson_near_the_end(page: Page, server: LiveServer, email: str) -> None:
-    """Open a lesson 25 s after the last activity: 2 min 35 s left, the warning 5 s away."""
+def warned_while_typing(
+    page: Page, server: LiveServer, email: str, text: str
+) -> tuple[Locator, Locator]:
+    """Type `text` in a lesson opened 25 s after the last activity (2 min 35 s left) until
+    the warning shows, 5 s later; returns (reflection box, warning dialog)."""
     sign_in(page, server, email)
     last_seen(server, email, set_to=utcnow() - timedelta(seconds=25))
     page.goto(f"{server.url}/modules/{MODULE}")
+    box = page.get_by_label("Your private reflection")
+    box.fill(text)
+    dialog = page.get_by_role("dialog", name="Your sign-in is about to end")
+    expect(dialog).to_be_visible(timeout=20_000)
+    return box, dialog
 
 
 def test_the_warning_comes_two_minutes_ahead_and_stay_signed_in_keeps_text_and_session(
     page: Page, short_idle_server: LiveServer
 ) -> None:
     server, email = short_idle_server, "stay@example.com"
-    open_lesson_near_the_end(page, server, email)
-    box = page.get_by_label("Your private reflection")
-    box.fill("Half a thought about the stand-up")
-    dialog = page.get_by_role("dialog", name="Your sign-in is about to end")
-    expect(dialog).to_be_visible(timeout=20_000)
+    box, dialog = warned_while_typing(page, server, email, "Half a thought about the stand-up")
     ends = last_seen(server, email) + timedelta(minutes=IDLE_MINUTES)
     assert ends - utcnow() >= timedelta(minutes=2), "warned at least two minutes ahead"
     expect(dialog).to_contain_text("You will be signed out at")
@@ -99,11 +103,7 @@ def test_stay_signed_in_after_the_sign_in_ended_says_so_and_keeps_the_text(
     page: Page, short_idle_server: LiveServer
 ) -> None:
     server, email = short_idle_server, "late@example.com"
-    open_lesson_near_the_end(page, server, email)
-    box = page.get_by_label("Your private reflection")
-    box.fill("Typed before the end")
-    dialog = page.get_by_role("dialog", name="Your sign-in is about to end")
-    expect(dialog).to_be_visible(timeout=20_000)
+    box, dialog = warned_while_typing(page, server, email, "Typed before the end")
     last_seen(server, email, set_to=utcnow() - timedelta(minutes=IDLE_MINUTES + 1))
     dialog.get_by_role("button", name="Stay signed in").click()
     expect(dialog).to_contain_text("Your sign-in has already ended")
