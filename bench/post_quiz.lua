@@ -1,65 +1,35 @@
--- Take quizzes, signed in, as a learner does: open the quiz page (the server draws the
--- scenarios and option order), then answer A to every scenario drawn and submit it.
--- Each thread keeps the pages it has read until a connection is free to post them; the
--- session is found from the page's CSRF token. A fresh submission_id per post.
--- Throughput is counted in submissions stored (303s): "BENCH_POSTS n" for the runner.
+-- Submit quizzes, signed in, each post answering a draw prepared for it (bench/papers.py):
+-- the rate at which attempts are scored and stored, as the bare insert measures a row.
+-- BENCH_SESSIONS: one "cookie|csrf" line per learner; BENCH_PAPERS: one "first|count" line
+-- per learner, in the same order (this run's block of draw ids); BENCH_QUIZ_FIELDS: the
+-- quiz_hash and one answer per drawn scenario, url-encoded. wrk threads take turns through
+-- each block (thread t posts draws t, t+T, t+2T, ...), so no draw is posted twice.
 local common = dofile(os.getenv("BENCH_DIR") .. "/wrk_common.lua")
 local sessions = common.sessions()
+local fields = os.getenv("BENCH_QUIZ_FIELDS") or ""
 local nonce = os.getenv("BENCH_NONCE") or tostring(os.time())
-local by_csrf = {}
-for _, s in ipairs(sessions) do by_csrf[s.csrf] = s end
-local ready = {}
-local opened, posted = 0, 0
-posts = 0
-local threads = {}
-
-function setup(thread)
-  common.setup(thread)
-  table.insert(threads, thread)
+local papers = {}
+for line in string.gmatch(os.getenv("BENCH_PAPERS") or "", "[^\n]+") do
+  local first, count = string.match(line, "^(%d+)|(%d+)$")
+  papers[#papers + 1] = { first = tonumber(first), count = tonumber(count) }
 end
+local THREADS = tonumber(os.getenv("BENCH_WRK_THREADS") or "2")
+local sent = 0
+setup = common.setup
+done = common.done
 
 function request()
-  if #ready > 0 then
-    local item = table.remove(ready, 1)
-    return wrk.format("POST", wrk.path, {
-      ["Cookie"] = item.cookie,
-      ["Content-Type"] = "application/x-www-form-urlencoded",
-    }, item.body)
-  end
-  opened = opened + 1
-  local s = sessions[(opened + (thread_id or 0)) % #sessions + 1]
-  return wrk.format("GET", wrk.path, { ["Cookie"] = s.cookie })
-end
-
-function response(status, headers, body)
-  if status == 303 then
-    posts = posts + 1
-    return
-  end
-  if status ~= 200 or body == nil then return end
-  local csrf = string.match(body, 'name="csrf_token" value="([^"]+)"')
-  local draw = string.match(body, 'name="draw_id" value="(%d+)"')
-  local hash = string.match(body, 'name="quiz_hash" value="([^"]+)"')
-  local s = csrf and by_csrf[csrf]
-  if not (s and draw and hash) then return end
-  posted = posted + 1
-  local parts = {
-    "csrf_token=" .. csrf, "draw_id=" .. draw, "quiz_hash=" .. hash,
-    string.format("submission_id=%s-%d-%d", nonce, thread_id or 0, posted),
-  }
-  local seen = {}
-  for name in string.gmatch(body, 'name="(answer%-[%w%-]+)"') do
-    if not seen[name] then
-      seen[name] = true
-      parts[#parts + 1] = name .. "=A"
-    end
-  end
-  table.insert(ready, { cookie = s.cookie, body = table.concat(parts, "&") })
-end
-
-function done(summary, latency, requests)
-  common.done(summary, latency, requests)
-  local total = 0
-  for _, thread in ipairs(threads) do total = total + (thread:get("posts") or 0) end
-  io.write(string.format("BENCH_POSTS %d\n", total))
+  local learner = sent % #sessions + 1
+  local round = math.floor(sent / #sessions)
+  sent = sent + 1
+  local s, block = sessions[learner], papers[learner]
+  -- Past the end of the block a draw repeats: the runner then sees fewer attempts than posts.
+  local index = (round * THREADS + (thread_id or 1) - 1) % block.count
+  local body = string.format(
+    "csrf_token=%s&draw_id=%d&submission_id=%s-%d-%d&%s",
+    s.csrf, block.first + index, nonce, thread_id or 0, sent, fields)
+  return wrk.format("POST", wrk.path, {
+    ["Cookie"] = s.cookie,
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+  }, body)
 end

@@ -25,6 +25,7 @@ import httpx
 from app.config import PROJECT_ROOT
 from app.content.catalog import Catalog, load_catalog
 from bench import run as full
+from bench.papers import PaperBlocks, prepare_papers
 
 GROUPS = ("page", "quiz")
 
@@ -56,9 +57,20 @@ def run_group(args: argparse.Namespace, db: Path) -> None:
         "ALLYSHIP_CONTENT_DIR": str(PROJECT_ROOT),
         "ALLYSHIP_RETAKE_WAIT_HOURS": "0",  # learners retake all the time here
     }
+    catalog = load_catalog(PROJECT_ROOT)
+    papers = None
+    if args.group == "quiz":
+        module = catalog.by_id[full.quiz_module(catalog)]
+        per_block = args.duration * full.PAPERS_PER_SECOND
+        papers = prepare_papers(
+            env["ALLYSHIP_DATABASE_URL"],
+            module,
+            full.SUBMITTERS,
+            per_block=per_block,
+            blocks=args.rounds + 1,
+        )
     ours = full.Server("ours", [str(full.BIN / "allyship"), "serve", "--workers", "1"], env)
     ours.start()
-    catalog = load_catalog(PROJECT_ROOT)
     try:
         viewers = full.logins(ours.url, full.VIEWERS)
         lesson = f"/modules/{catalog.modules[len(catalog.modules) // 2 - 1].id}"
@@ -70,7 +82,7 @@ def run_group(args: argparse.Namespace, db: Path) -> None:
         }
         base_argv = [sys.executable, "-m", "bench.baseline_app", "--workers", "1"]
         base = full.Server("baseline", base_argv, base_env).start()
-        targets = _targets(args.group, ours, base, viewers, lesson, catalog)
+        targets = _targets(args.group, ours, base, viewers, lesson, catalog, papers)
         for target in targets:
             target.run(2, args.connections, keep=False)
         for round_number in range(args.rounds):
@@ -147,6 +159,7 @@ def _targets(
     viewers: list[full.Login],
     lesson: str,
     catalog: Catalog,
+    papers: PaperBlocks | None,
 ) -> list[full.Target]:
     if group == "page":
         signed_in = {"BENCH_SESSIONS": full.sessions_env(viewers)}
@@ -165,6 +178,7 @@ def _targets(
             f"{ours.url}/modules/{module}/quiz",
             "post_quiz.lua",
             {"BENCH_SESSIONS": full.sessions_env(submitters)},
+            env_per_run=papers.next_env if papers else None,
         ),
     ]
 

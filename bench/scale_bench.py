@@ -28,9 +28,11 @@ from pathlib import Path
 from app.config import PROJECT_ROOT
 from app.content.catalog import load_catalog
 from bench.generate import generate
+from bench.papers import prepare_papers
 from bench.run import (
     BIN,
     OUT,
+    PAPERS_PER_SECOND,
     PRODUCTION_ENV,
     SECRET,
     SUBMITTERS,
@@ -44,6 +46,9 @@ from bench.run import (
 )
 
 BURST_CONNECTIONS = 256
+# Learners taking quizzes in the burst, each opening the page then submitting: many of them,
+# as on a deadline day (a learner's next page waits for their previous submission's draw).
+BURST_TAKERS = range(16, 80)
 PG_TARGETS = {"lesson": 0.6, "dashboard": 0.5, "quiz": 0.5}  # the SQLite targets, for reference
 
 
@@ -100,6 +105,14 @@ def postgres_rounds(url: str, people: int, duration: int, rounds: int) -> list[s
     """Lesson, dashboard and quiz on PostgreSQL, two workers, against the bare baseline."""
     catalog = load_catalog(PROJECT_ROOT)
     generate(url, catalog, people=people)
+    quiz_module_id = quiz_module(catalog)
+    papers = prepare_papers(
+        url,
+        catalog.by_id[quiz_module_id],
+        SUBMITTERS,
+        per_block=duration * PAPERS_PER_SECOND,
+        blocks=rounds + 1,
+    )
     ours = two_workers("pg-ours", url, {})
     base_db = Path(tempfile.mkdtemp(prefix="bench-base-")) / "baseline.db"
     base = Server(
@@ -111,7 +124,6 @@ def postgres_rounds(url: str, people: int, duration: int, rounds: int) -> list[s
         viewers = {"BENCH_SESSIONS": sessions_env(logins(ours.url, VIEWERS))}
         submitters = sessions_env(logins(ours.url, SUBMITTERS))
         lesson = catalog.modules[len(catalog.modules) // 2 - 1].id
-        quiz_module_id = quiz_module(catalog)
         targets = [
             Target("base_page", "Bare page", f"{base.url}/page", "get.lua"),
             Target("lesson", "Lesson page", f"{ours.url}/modules/{lesson}", "get.lua", viewers),
@@ -123,6 +135,7 @@ def postgres_rounds(url: str, people: int, duration: int, rounds: int) -> list[s
                 f"{ours.url}/modules/{quiz_module_id}/quiz",
                 "post_quiz.lua",
                 {"BENCH_SESSIONS": submitters},
+                env_per_run=papers.next_env,
             ),
         ]
         for target in targets:
@@ -168,7 +181,7 @@ def deadline_burst(people: int, seconds: int) -> list[str]:
     prod = two_workers("deadline", url, PRODUCTION_ENV)
     try:
         viewers = {"BENCH_SESSIONS": sessions_env(logins(prod.url, VIEWERS))}
-        submitters = sessions_env(logins(prod.url, SUBMITTERS))
+        takers = sessions_env(logins(prod.url, BURST_TAKERS))
         lesson = catalog.modules[0].id
         quiz_module_id = quiz_module(catalog)
         pages = Target(
@@ -181,10 +194,10 @@ def deadline_burst(people: int, seconds: int) -> list[str]:
         )
         quizzes = Target(
             "quizzes",
-            "Quiz submissions",
+            "Quizzes taken (page, then submission; req/s counts submissions)",
             f"{prod.url}/modules/{quiz_module_id}/quiz",
-            "post_quiz.lua",
-            {"BENCH_SESSIONS": submitters},
+            "take_quiz.lua",
+            {"BENCH_SESSIONS": takers},
             connections=BURST_CONNECTIONS // 4,
         )
         running = [

@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import PROJECT_ROOT
+from app.config import PROJECT_ROOT, Settings
 from app.content.catalog import load_catalog
+from app.main import create_app
 from app.security import verify_password
 from bench.baseline_app import create_app as create_baseline
 from bench.generate import BENCH_PASSWORD, email_of, generate
+from bench.papers import prepare_papers
+from bench.run import quiz_module
+from tests.conftest import csrf_from, login
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -75,3 +79,38 @@ def test_baseline_page_matches_the_requested_size_and_insert_stores_rows(
     assert [client.post("/insert", data={"note": "x"}).status_code for _ in range(3)] == [201] * 3
     with closing(sqlite3.connect(tmp_path / "baseline.db")) as conn:
         assert conn.execute("SELECT count(*) FROM row").fetchone()[0] == 3
+
+
+def test_prepared_papers_are_each_answered_once_as_new_attempts(tmp_path: Path) -> None:
+    """bench/papers.py: blocks never overlap, and a post naming a prepared draw is stored."""
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    catalog = load_catalog(PROJECT_ROOT)
+    generate(url, catalog, people=12)
+    module = catalog.by_id[quiz_module(catalog)]
+    papers = prepare_papers(url, module, range(2, 4), per_block=3, blocks=2)
+    first, second = papers.next_env(), papers.next_env()
+    ranges = [
+        range(int(a), int(a) + int(n))
+        for env in (first, second)
+        for a, n in (line.split("|") for line in env["BENCH_PAPERS"].splitlines())
+    ]
+    ids = [i for r in ranges for i in r]
+    assert len(ids) == len(set(ids)) == 12
+    with pytest.raises(RuntimeError, match="blocks of prepared quiz papers are used"):
+        papers.next_env()
+    settings = Settings(database_url=url, content_dir=PROJECT_ROOT, retake_wait_hours=0)
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        assert login(client, email_of(2), BENCH_PASSWORD).status_code == 303  # type: ignore[attr-defined]
+        token = csrf_from(client.get("/").text)
+        body = f"csrf_token={token}&draw_id={ranges[0][0]}&submission_id=s1&{first['BENCH_QUIZ_FIELDS']}"
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        path = f"/modules/{module.id}/quiz"
+        sent = client.post(path, content=body, headers=headers)
+        assert sent.status_code == 303 and "/attempts/" in sent.headers["location"]
+    with closing(sqlite3.connect(tmp_path / "bench.db")) as conn:
+        stored = conn.execute(
+            "SELECT count(*) FROM attemptanswer x JOIN quizattempt a ON a.id = x.attempt_id"
+            " WHERE a.draw_id = ?",
+            (ranges[0][0],),
+        ).fetchone()[0]
+    assert stored == module.quiz.draw
