@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -120,14 +121,16 @@ class Quiz:
     path: str
     draw: int = 6  # scenarios per attempt
 
-    @property
+    # Worked out once per loaded quiz (the dataclass is frozen; cached_property sets the
+    # instance's __dict__ directly): pages ask for these on every request.
+    @cached_property
     def max_score(self) -> int:
         return sum(s.max_points for s in self.scenarios)
 
     def scenario(self, scenario_id: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.id == scenario_id), None)
 
-    @property
+    @cached_property
     def draw_words(self) -> float:
         """Words one attempt asks on average: a scenario's mean words times the draw size."""
         words = [s.words for s in self.scenarios]
@@ -142,7 +145,7 @@ class Module:
     path: str
     word_count: int
 
-    @property
+    @cached_property
     def minutes(self) -> int:
         """Reading time, from the words: the lesson at 200 a minute, a draw at 150."""
         return math.ceil(
