@@ -256,13 +256,13 @@ def _attempt(
             break
     started = at - timedelta(minutes=rng.randint(3, 15))
     drawn = QuizDraw(
-        user_id=user.id or 0, module_id=module.id, quiz_hash=quiz.content_hash, drawn_at=started
+        user_id=row_id(user), module_id=module.id, quiz_hash=quiz.content_hash, drawn_at=started
     )
     session.add(drawn)
     session.flush()
     session.add_all(
         DrawnScenario(
-            draw_id=drawn.id or 0,
+            draw_id=row_id(drawn),
             position=n,
             scenario_id=item.scenario_id,
             choice_order=",".join(item.choice_ids),

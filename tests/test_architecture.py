@@ -94,3 +94,16 @@ def test_small_group_threshold_is_written_once() -> None:
     ]
     assert [place.split(":")[0] for place in found] == ["app/privacy.py"], found
     assert MIN_GROUP == 5  # the documented figure (README, docs/privacy.md): change together
+
+
+def test_no_made_up_zero_ids() -> None:
+    """A loaded row's id is asked with row_id(), which fails loudly: `x.id or 0` would carry
+    on with a 0 that matches nothing (app/models/stored.py)."""
+    made_up = re.compile(r"\.id or 0\b")
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{n}"
+        for path in sorted((PROJECT_ROOT / "app").rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if made_up.search(line)
+    ]
+    assert found == []

@@ -27,6 +27,7 @@ from app.models import (
     QuizAttempt,
     Role,
     User,
+    row_id,
 )
 
 
@@ -140,7 +141,7 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
                 attempts=attempts.get(module.id, []),
                 completed_at=done.completed_at if done else None,
                 asked={
-                    a.id or 0: [_title(module, sid) for sid in asked.get(a.id or 0, [])]
+                    row_id(a): [_title(module, sid) for sid in asked.get(row_id(a), [])]
                     for a in attempts.get(module.id, [])
                 },
             )

@@ -31,7 +31,7 @@ from app.learning import certificates
 from app.learning.draws import Paper, whole_quiz
 from app.learning.progress import record_completion_if_done
 from app.learning.scoring import Score, score_answers
-from app.models import AttemptAnswer, QuizAttempt
+from app.models import AttemptAnswer, QuizAttempt, row_id
 
 QUIZ_CHANGED = (
     "This quiz was updated while you were answering, so your answers were not scored. "
@@ -65,7 +65,6 @@ class AttemptRow:
 @dataclass(frozen=True)
 class SubmittedAttempt:
     attempt: AttemptRow
-    duplicate: bool
 
 
 def get_module(catalog: Catalog, module_id: str) -> Module:
@@ -109,7 +108,7 @@ def score_attempt(
         paper = Paper(None, module.quiz.content_hash, whole_quiz(module.quiz))
     score = score_answers(module.quiz, answers, paper.scenarios(module.quiz))
     values = {
-        "user_id": user.id or 0,
+        "user_id": row_id(user),
         "module_id": module.id,
         "submission_id": submission_id,
         "quiz_hash": module.quiz.content_hash,
@@ -138,7 +137,7 @@ def stale_submission(
     if stored is None and draw_id is not None:
         stored = _stored_draw(source, user_id, draw_id)
     if stored is not None:
-        return SubmittedAttempt(stored, duplicate=True)
+        return SubmittedAttempt(stored)
     raise QuizChanged(QUIZ_CHANGED)
 
 
@@ -159,13 +158,13 @@ def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> 
             stored = _stored_draw(session, scored.user_id, draw_id)
         if stored is None:  # taken by a row this transaction cannot see: impossible here
             raise Conflict("This submission could not be stored; please submit again.")
-        return SubmittedAttempt(stored, duplicate=True)
+        return SubmittedAttempt(stored)
     attempt_id, completed = inserted
     if completed:
         certificates.issue_if_course_complete(session, catalog, user_id=scored.user_id)
     row = {**scored.values, "id": attempt_id}
     attempt = AttemptRow(**row)
-    return SubmittedAttempt(attempt, duplicate=False)
+    return SubmittedAttempt(attempt)
 
 
 def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool] | None:

@@ -16,6 +16,7 @@ from app.content.schema import Module
 from app.db import run_batched_write, run_read
 from app.errors import NotFound
 from app.learning import draws, retakes
+from app.models import row_id
 
 
 async def to_answer(request: Request, module: Module, user: AnyUser) -> draws.Paper:
@@ -24,7 +25,7 @@ async def to_answer(request: Request, module: Module, user: AnyUser) -> draws.Pa
     Raises retakes.NotYet when a new draw would mostly repeat what the learner has seen and
     its wait has not passed.
     """
-    user_id = user.id or 0
+    user_id = row_id(user)
     found = await run_read(request, partial(draws.open_paper, user_id=user_id, module=module))
     if found is not None:
         return found
@@ -49,7 +50,7 @@ async def submitted(
     """The paper a submission answers: the draw it names (the learner's own), else the open one."""
     if named is None:
         return await to_answer(request, module, user)
-    read = partial(draws.paper_of_draw, draw_id=named, user_id=user.id or 0, module_id=module.id)
+    read = partial(draws.paper_of_draw, draw_id=named, user_id=row_id(user), module_id=module.id)
     paper = await run_read(request, read)
     if paper is None:
         raise NotFound("That quiz attempt does not exist. Open the quiz again to answer it.")

@@ -230,7 +230,7 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
             submitted = await run_batched_write(request, write)
         else:  # stale page: a repeat of a stored submission, or the quiz changed
             submitted = await run_read(
-                request, attempts.stale_submission, user.id or 0, submission_id, paper.draw_id
+                request, attempts.stale_submission, row_id(user), submission_id, paper.draw_id
             )
     except attempts.QuizChanged as exc:
         fresh = await papers.to_answer(request, module, user)
@@ -260,7 +260,7 @@ def attempt_result(
     attempt = attempts.attempt_for(session, user=user, attempt_id=attempt_id)
     if attempt.module_id != module.id:
         raise NotFound("That attempt does not belong to this module.")
-    answers = attempts.answers_for(session, attempt.id or 0)
+    answers = attempts.answers_for(session, row_id(attempt))
     paper = draws.paper_of_attempt(session, attempt, module.quiz, list(answers))
     wait = timedelta(hours=settings.retake_wait_hours)
     held_back = retakes.opens_at(session, user_id=row_id(user), module=module, wait=wait)

@@ -27,6 +27,7 @@ from app.content.schema import Module
 from app.db import run_read
 from app.learning.draws import LETTERS, Paper, paper_of_draw
 from app.learning.progress import REFLECTION_MAX
+from app.models import row_id
 
 ANSWER_PREFIX = "answer-"
 DRAW_FIELD = "draw_id"  # never a scenario id: those are slugs without underscores
@@ -124,7 +125,7 @@ async def quiz_back(request: Request, module: Module, user: AnyUser, paper: Pape
     draw_id = fields.pop(DRAW_FIELD, "")
     if draw_id.isdigit() and int(draw_id) != paper.draw_id:
         read = partial(
-            paper_of_draw, draw_id=int(draw_id), user_id=user.id or 0, module_id=module.id
+            paper_of_draw, draw_id=int(draw_id), user_id=row_id(user), module_id=module.id
         )
         earlier: Paper | None = await run_read(request, read)
         paper = earlier or paper
