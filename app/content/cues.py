@@ -26,13 +26,17 @@ from app.content.cue_strategies import (
     course_hit_rate,
     strategies,
 )
+from app.content.cue_words import course_hit_rate as word_hit_rate
+from app.content.cue_words import leave_one_out, telling_words, word_problems
 from app.content.locations import ContentProblem, Path_, dotted
 
-HIT_RATE, PASS_MARK, BALANCE = "hit-rate", "pass-mark", "balance"
-ALL_RULES = frozenset({HIT_RATE, PASS_MARK, BALANCE})
-# The rules `allyship check` enforces on the course: all of them. (`--cue-rules` forces all on
-# for one run, for a course that sets this to fewer while its scenarios are being rewritten.)
-ENFORCED_RULES: frozenset[str] = ALL_RULES
+HIT_RATE, PASS_MARK, BALANCE, WORDS = "hit-rate", "pass-mark", "balance", "learned-words"
+ALL_RULES = frozenset({HIT_RATE, PASS_MARK, BALANCE, WORDS})
+# The rules `allyship check` enforces on the course. (`--cue-rules` forces all on for one run,
+# for a course that sets this to fewer while its scenarios are being rewritten.) The learned
+# word model (app/content/cue_words.py) is reported and not yet enforced: the course's
+# options are being rewritten against it (issue 15).
+ENFORCED_RULES: frozenset[str] = ALL_RULES - {WORDS}
 MAX_HIT_RATE = 0.35  # of the course's scenarios; chance is about 25-30%
 MAX_GAP = 0.15  # share of best options with a feature minus share of the others
 
@@ -64,6 +68,8 @@ def check_cues(content_dir: Path, rules: frozenset[str] = ALL_RULES) -> list[Con
         problems += pass_mark_problems(quizzes)
     if BALANCE in rules:
         problems += balance_problems(quizzes)
+    if WORDS in rules:
+        problems += word_problems(leave_one_out(sources), WORDS, MAX_HIT_RATE)
     return problems
 
 
@@ -202,6 +208,14 @@ def report(quizzes: list[QuizCues], *, every: bool = False) -> Iterable[str]:
         passed = sum(q.reaches_pass_mark(s) for q in quizzes)
         flag = "" if s.positional or course_hit_rate(quizzes, s) <= MAX_HIT_RATE else "  OVER"
         yield f"  {course_hit_rate(quizzes, s):4.0%}  passes {passed:2} of {len(quizzes)}  {s.name}{flag}"
+    words = leave_one_out([q.source for q in quizzes])
+    rate = word_hit_rate(words)
+    flag = "  OVER" if rate > MAX_HIT_RATE else ""
+    passed = sum(w.reaches_pass_mark() for w in words)
+    yield f"  {rate:4.0%}  passes {passed:2} of {len(quizzes)}  words learned from the other quizzes' keys{flag}"
+    best_words, other_words = telling_words(scenarios)
+    yield f"  words that mark best options: {', '.join(best_words)}"
+    yield f"  words that mark weaker options: {', '.join(other_words)}"
     for feature in BALANCED_FEATURES:
         b = balance(scenarios, feature)
         flag = "  OVER" if abs(b.gap) > MAX_GAP else ""
@@ -220,6 +234,10 @@ def report(quizzes: list[QuizCues], *, every: bool = False) -> Iterable[str]:
         for s in shown:
             mark = "  PASSES" if quiz.reaches_pass_mark(s) else ""
             yield f"  hit {quiz.hit_rate(s):4.0%}  score {quiz.score(s):4.0%}  {s.name}{mark}"
+        learned = next((w for w in words if w.path == quiz.path), None)
+        if learned is not None:
+            mark = "  PASSES" if learned.reaches_pass_mark() else ""
+            yield f"  hit {learned.hit_rate:4.0%}  score {learned.score:4.0%}  learned words{mark}"
         for feature in BALANCED_FEATURES:
             b = balance(quiz.quiz.scenarios, feature)
             yield f"  {feature}: {b.best_with}/{b.best} best, {b.other_with}/{b.other} others"

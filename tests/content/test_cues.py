@@ -11,8 +11,10 @@ from typer.testing import CliRunner
 
 from app.cli import app as cli
 from app.config import get_settings
+from app.content.catalog import read_quiz_files
 from app.content.cue_strategies import FEATURES, Strategy, outcome
-from app.content.cues import ALL_RULES, BALANCE, HIT_RATE, PASS_MARK, check_cues, main
+from app.content.cue_words import WordModel, words
+from app.content.cues import ALL_RULES, BALANCE, HIT_RATE, PASS_MARK, WORDS, check_cues, main
 from app.content.schema import Choice, Scenario
 from tests.conftest import FIXTURE_COURSE
 
@@ -301,3 +303,74 @@ def test_ties_count_the_expected_hit(
 )
 def test_features_match_words_and_quotes(feature: str, text: str, has: bool) -> None:
     assert FEATURES[feature](text) is has
+
+
+def _word_cue_quiz(module: str, best_word: str, weak_word: str = "") -> str:
+    """25 scenarios whose best option, alone, says `best_word`; lengths and features even."""
+    rows = [
+        [
+            (f"Hand it over {best_word} today", 2),
+            ("Send a short note later", 1),
+            ("Let it go on", 0),
+        ],
+        [
+            (f"Book the room {best_word} now", 2),
+            ("Wait for the next one", 1),
+            ("Leave it to Bo", 0),
+        ],
+        [
+            (f"Name her work {best_word} here", 2),
+            ("Email the lead after", 1),
+            ("Move on quickly", 0),
+        ],
+        [
+            (f"Ask the chair {best_word} first", 2),
+            ("Think about it more", 1),
+            ("Do nothing else", 0),
+        ],
+        [(f"Open with her {best_word} plan", 2), ("Read her notes later", 1), ("Skip the item", 0)],
+    ]
+    # Enough scenarios for the model to learn from (cue_words.LEAST_TO_LEARN_FROM).
+    many = [
+        [(f"{t} {weak_word} ({n})" if p < 2 else f"{t} ({n})", p) for t, p in row]
+        for n in range(5)
+        for row in rows
+    ]
+    return quiz_yaml(many).replace("module: first-steps", f"module: {module}")
+
+
+def test_a_word_only_best_options_use_is_learned_from_the_other_quizzes(course: Path) -> None:
+    """Both quizzes' best options say "kindly": a model trained on one answers the other."""
+    (course / PLANTED).write_text(_word_cue_quiz("first-steps", "kindly"), encoding="utf-8")
+    second = course / "quizzes/01-second-steps.yaml"
+    second.write_text(_word_cue_quiz("second-steps", "kindly"), encoding="utf-8")
+    found = only(course, WORDS)
+    assert {p.split(":")[0] for p in found} == {PLANTED, "quizzes/01-second-steps.yaml"}, found
+    assert all("cue rule learned-words" in p and "reaching the pass mark" in p for p in found)
+
+
+def test_the_word_model_is_blind_when_the_word_is_shared(course: Path) -> None:
+    """The same word in the weaker options too: it carries no weight either way."""
+    for module, path in (
+        ("first-steps", PLANTED),
+        ("second-steps", "quizzes/01-second-steps.yaml"),
+    ):
+        quiz = _word_cue_quiz(module, "kindly", weak_word="kindly")
+        (course / path).write_text(quiz, encoding="utf-8")
+    quiz = read_quiz_files(course)[0][0][0]
+    assert abs(WordModel.learn(quiz.scenarios).weights["kindly"]) < 0.1
+
+
+def test_a_course_too_small_to_learn_from_is_not_judged_by_words(course: Path) -> None:
+    plant(course, BALANCED)
+    assert only(course, WORDS) == []
+
+
+def test_words_ignore_case_short_and_common_words() -> None:
+    assert words("Ask HER to lead the Plan, then ask again") == {
+        "ask",
+        "lead",
+        "plan",
+        "then",
+        "again",
+    }
