@@ -173,11 +173,16 @@ async def quiz_page(
     try:
         paper = await papers.to_answer(request, module, user)
     except retakes.NotYet as wait:
-        context = {"module": module, "opens_at": wait.opens_at, "last_id": wait.last_attempt_id}
-        return render(request, "learning/quiz_wait.html", context)
+        return _waiting(request, module, wait)
     back = await signed_out.quiz_back(request, module, user, paper)
     context = _quiz_context(module, paper, back.fields, {}, notice=back.notice)
     return back.settle(request, render(request, "learning/quiz.html", context))
+
+
+def _waiting(request: Request, module: Module, wait: retakes.NotYet, status: int = 200) -> Response:
+    """The page that says when the next attempt opens (a post made meanwhile gets it, 409)."""
+    context = {"module": module, "opens_at": wait.opens_at, "last_id": wait.last_attempt_id}
+    return render(request, "learning/quiz_wait.html", context, status_code=status)
 
 
 def _quiz_context(
@@ -214,7 +219,10 @@ async def submit_quiz(request: Request, module_id: str, user: CurrentUser) -> Re
     quiz_hash = form.get("quiz_hash", "")
     submission_id = form.get("submission_id", "")[:64] or uuid.uuid4().hex
     draw_id = papers.draw_id(form.get("draw_id", ""))
-    paper = await papers.submitted(request, module, user, draw_id)
+    try:
+        paper = await papers.submitted(request, module, user, draw_id)
+    except retakes.NotYet as wait:
+        return _waiting(request, module, wait, status=409)
     answers = paper.resolve(module.quiz, answers)
     try:
         if quiz_hash == module.quiz.content_hash == paper.quiz_hash:

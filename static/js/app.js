@@ -17,6 +17,15 @@
   // person's own action produced (a quiz result).
   var start = document.querySelector(".error-summary[data-focus]") || document.querySelector("[data-focus-on-load]");
   if (start) { start.focus(); }
+  // Times the server writes in UTC ("8 Dec 2026, 05:36 UTC") are shown in the reader's own
+  // time zone too; without this file the UTC text stands.
+  document.querySelectorAll("time[data-local]").forEach(function (time) {
+    var when = new Date(time.getAttribute("datetime"));
+    if (isNaN(when)) { return; }
+    time.textContent = when.toLocaleString([], {
+      day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit",
+    }) + " (your time)";
+  });
   // The server's "announce" event (HX-Trigger-After-Settle, see app/web/announce.py): say the
   // message in the page's one live region and move focus where the server asks.
   var announcer = document.getElementById("announcer");

@@ -78,7 +78,7 @@ def test_recognising_shown_keys_cannot_pass_straight_after_the_pool_is_used_up(
     assert len(seen) == 3
     csrf_page = client.get("/").text
     bare = client.post(QUIZ, data={"csrf_token": csrf_from(csrf_page), "quiz_hash": "x"})
-    assert bare.status_code == 409 and "opens a little later" in bare.text
+    assert bare.status_code == 409 and WAIT_NOTE in bare.text and "data-local" in bare.text
     assert len(session.exec(select(QuizAttempt)).all()) == 3
 
 
