@@ -124,6 +124,23 @@
     setUpShortcutSwitch();
   });
 
+  // --- A facilitator's control that never got an answer (connection dropped, server busy or
+  // down): htmx swaps nothing, so without this Enter would seem to do nothing. Say that the
+  // step did not change and leave focus on the control, to press again (the version it
+  // carries means a press that did arrive is never applied twice). A failed poll is quiet:
+  // the next one tries again.
+  var FAILED = "Nothing changed: the server could not be reached or was too busy. Press again.";
+  function controlFailed(event) {
+    var elt = event.detail && event.detail.elt;
+    if (!elt || elt.id === "live-poll" || !elt.closest || !elt.closest("#control-view")) { return; }
+    waiting = [];
+    pressedAt = null;
+    say(FAILED);
+  }
+  ["htmx:responseError", "htmx:sendError", "htmx:timeout"].forEach(function (name) {
+    document.addEventListener(name, controlFailed);
+  });
+
   // --- Skip and End ask first: a disclosure holding the "Yes" button (works without JS). --
   function closeConfirms(root) {
     var open = root.querySelectorAll("details[data-confirm][open]");
