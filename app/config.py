@@ -27,6 +27,16 @@ class Settings(BaseSettings):
     content_dir: Path = PROJECT_ROOT
     https: bool = False
     organisation_name: str = "Your organisation"
+    # Defaults for the organisation's settings until an admin saves them (/admin/settings).
+    accent_colour: str = ""
+    accent_colour_dark: str = ""
+    harassment_policy_url: str = ""
+    equality_policy_url: str = ""
+    who_to_talk_to: str = ""
+    employee_network_contact: str = ""
+    mentoring_programme_contact: str = ""
+    external_reporting_line: str = ""
+    support_line: str = ""
     course_title: str = "Allies in Practice"
 
     session_idle_minutes: int = 120

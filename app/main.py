@@ -37,6 +37,10 @@ from app.learning.module_html import ModuleHtml
 from app.learning.routes import router as learning_router
 from app.live.facilitator_routes import router as live_router
 from app.mail.outbox_sender import OutboxSender
+from app.org.current import look_up_org, org_of
+from app.org.routes import router as org_router
+from app.org.routes import theme_version
+from app.org.slots import text_with_slots
 from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
@@ -58,6 +62,7 @@ ROUTERS = [
     api_router,
     docs_router,
     help_router,
+    org_router,
 ]
 
 
@@ -70,6 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Pages warn before a sign-in ends (base.html); the web kit knows no feature, so it is
     # handed the sign-in's clock here.
     templates.env.globals["session_seconds_left"] = session_seconds_left
+    # The organisation's name, logo and colour in every page's header (app/org/current.py).
+    templates.env.globals["org_of"] = org_of
+    templates.env.globals["theme_version"] = theme_version
+    templates.env.globals["text_with_slots"] = text_with_slots  # facilitator notes' slots
     settings = settings or get_settings()
     catalog = load_catalog(settings.content_dir)
     engine = make_engine(settings.database_url)
@@ -108,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
     app.state.look_up_sign_in = look_up_sign_in  # the web kit's request checks call it
+    app.state.look_up_org = look_up_org  # and this one, for the organisation's settings
     app.state.write_batches = None
     app.state.outbox_sender = None
     app.state.module_html = ModuleHtml(catalog)

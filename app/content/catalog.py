@@ -22,6 +22,7 @@ from app.content.schema import (
     Quiz,
     QuizFile,
 )
+from app.content.slots import slot_problems
 
 # A quiz file as read: its model, content hash, path in the course and the line of each key.
 QuizSource = tuple[QuizFile, str, str, dict[Path_, int]]
@@ -186,7 +187,10 @@ def _load_lessons(root: Path, problems: list[ContentProblem]) -> list[_Lesson]:
                     f"`{meta.id}` differs from the file name's slug `{name.group(2)}`; make them the same",
                 )
             )
-        lessons.append(_Lesson(meta, markdown.parse(body), offset, path, lines))
+        for line, message in slot_problems(body):
+            problems.append(ContentProblem(path, line + offset + 1, "slot", message))
+        tokens = markdown.mark_slots(markdown.parse(body))
+        lessons.append(_Lesson(meta, tokens, offset, path, lines))
     return lessons
 
 
@@ -266,6 +270,9 @@ def _quiz_rules(quiz: QuizFile, path: str, lines: dict[Path_, int]) -> Iterable[
                     dotted(at),
                     f"`{sid}` is not a scenario of this quiz; use one of its scenario ids",
                 )
+        at = ("facilitator", "disclosure")
+        for line, message in slot_problems(notes.disclosure):
+            yield ContentProblem(path, line_of(lines, at) + 1 + line, dotted(at), message)
         total = sum(step.minutes for step in notes.timing)
         if total != notes.minutes:
             at = ("facilitator", "timing")

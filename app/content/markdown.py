@@ -8,6 +8,8 @@ from collections.abc import Callable
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from app.content.slots import MARKER, SLOTS, slot_name
+
 MODULE_LINK = "module:"
 _md = MarkdownIt("js-default")
 
@@ -43,8 +45,39 @@ def module_links(tokens: list[Token]) -> list[tuple[str, int]]:
     return found
 
 
+def mark_slots(tokens: list[Token]) -> list[Token]:
+    """Each paragraph that is one slot becomes its marker (app/org fills it per page view).
+
+    The marker keeps the slot's neutral sentence, so word counts and the reading grade
+    measure what a learner reads when the organisation has filled nothing in.
+    """
+    out: list[Token] = []
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        name = (
+            slot_name(tokens[i + 1].content)
+            if token.type == "paragraph_open" and i + 1 < len(tokens)
+            else None
+        )
+        if name is None:
+            out.append(token)
+            i += 1
+            continue
+        marker = Token("html_block", "", 0, map=token.map, block=True)
+        marker.content = MARKER.format(name) + "\n"
+        marker.meta = {"slot_text": SLOTS[name].neutral}
+        out.append(marker)
+        i += 3  # paragraph_open, inline, paragraph_close
+    return out
+
+
 def plain_text(tokens: list[Token]) -> str:
-    return " ".join(t.content for t in tokens if t.type == "inline").strip()
+    return " ".join(
+        t.content if t.type == "inline" else t.meta["slot_text"]
+        for t in tokens
+        if t.type == "inline" or "slot_text" in (t.meta or {})
+    ).strip()
 
 
 def anchor(title: str) -> str:

@@ -5,6 +5,8 @@ same for every learner, so it is rendered once when the app starts; the page onl
 learner's status, private reflection box and next step. A dashboard card shows the module
 and a few facts of the learner's progress (status, best score, due and completion dates);
 many learners share each combination, so each distinct card is rendered once and kept.
+The organisation's slots in a lesson (app/content/slots.py) stay markers in the kept HTML
+and are filled on each view.
 Rendering both per request cost more than the pages' queries (bench/NOTES.md).
 """
 
@@ -19,6 +21,8 @@ from markupsafe import Markup
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.learning.progress import ModuleProgress, Status
+from app.org.settings_store import OrgSettings
+from app.org.slots import fill_slots
 from app.web.templating import format_date, templates
 
 SLOT = "<!-- learner's part -->"
@@ -51,9 +55,13 @@ class ModuleHtml:
         }
         self._card = lru_cache(maxsize=CARDS_KEPT)(self._render_card)
 
-    def lesson(self, module_id: str) -> tuple[Markup, ...]:
-        """The lesson's text in two pieces around the reflection box (one if it has none)."""
-        return self.lessons[module_id]
+    def lesson(self, module_id: str, org: OrgSettings) -> tuple[Markup, ...]:
+        """The lesson's text in two pieces around the reflection box (one if it has none).
+
+        Its slots are filled here, on each view, from the settings this request read: the
+        kept HTML holds only markers, so a saved setting shows on the next page everywhere.
+        """
+        return tuple(fill_slots(piece, org) for piece in self.lessons[module_id])
 
     def cards(self, rows: list[ModuleProgress]) -> Markup:
         """Every module's card, as one piece of the page."""

@@ -36,6 +36,7 @@ from app.models.live import (
     LiveSession,
     LiveVote,
 )
+from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
 from app.models.release import (
     LiveRelease,
@@ -71,6 +72,8 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "LoginThrottle",
+    "OrgLogo",
+    "OrgSetting",
     "OutboxMessage",
     "ProxySighting",
     "QuizAttempt",

@@ -25,6 +25,9 @@ from app.web.inputs import refuse_nul_characters
 
 async def request_checks(request: Request) -> None:
     await request.app.state.look_up_sign_in(request)
+    # The organisation's settings (name, logo, accent colour, lesson slots): app/org/current.py.
+    if (look_up_org := getattr(request.app.state, "look_up_org", None)) is not None:
+        await look_up_org(request)
     await csrf_protect(request)
     await refuse_nul_characters(request)
 

@@ -1,0 +1,1 @@
+"""The organisation's own settings, logo and lesson slots (/admin/settings, /org/...)."""

@@ -1,0 +1,132 @@
+"""The organisation's settings: one database row per changed key over ALLYSHIP_ defaults.
+
+Read on every page view (one small SELECT), never kept in a process: with several workers on
+one database, a change shows on the next page any worker serves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from sqlmodel import Session
+
+from app.audit import record
+from app.clock import utcnow
+from app.config import Settings, get_settings
+from app.db.raw import RawQuery, Source, fetch_all
+from app.db.sql import conflict_insert, lock_for_transaction
+from app.errors import Invalid
+from app.models import OrgSetting
+
+LOCK_KEY = 0x0A6_5E7  # one settings save at a time (app/db/sql.py lock_for_transaction)
+LOGO_KEY = "logo_sha256"  # kept with the other keys so a page reads everything in one SELECT
+PLACEHOLDER_NAME = str(Settings.model_fields["organisation_name"].default)
+_READ = RawQuery.of("SELECT key, value FROM orgsetting")
+
+
+@dataclass(frozen=True)
+class OrgSettings:
+    """Everything an admin sets on /admin/settings; "" when unset and without a default."""
+
+    organisation_name: str = ""
+    accent_colour: str = ""
+    accent_colour_dark: str = ""
+    harassment_policy_url: str = ""
+    equality_policy_url: str = ""
+    who_to_talk_to: str = ""
+    employee_network_contact: str = ""
+    mentoring_programme_contact: str = ""
+    external_reporting_line: str = ""
+    support_line: str = ""
+    logo_sha256: str = ""  # "" when there is no logo; else /org/logo?v=<first 12>
+
+    @property
+    def logo_version(self) -> str:
+        return self.logo_sha256[:12]
+
+    @property
+    def header_name(self) -> str:
+        """The name for the page header; "" while it is still the placeholder default."""
+        return "" if self.organisation_name == PLACEHOLDER_NAME else self.organisation_name
+
+
+FIELDS = tuple(f.name for f in fields(OrgSettings) if f.name != LOGO_KEY)
+
+
+def defaults(settings: Settings) -> OrgSettings:
+    """The ALLYSHIP_ environment values (app/config.py) a setting shows until it is saved."""
+    return OrgSettings(**{name: str(getattr(settings, name, "") or "") for name in FIELDS})
+
+
+def org_settings(source: Source, settings: Settings | None = None) -> OrgSettings:
+    """The settings as stored now, over the environment's defaults."""
+    stored = {key: value for key, value in fetch_all(source, _READ, {})}
+    known = {k: v for k, v in stored.items() if k in FIELDS or k == LOGO_KEY}
+    return replace(defaults(settings or get_settings()), **known)
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+class EditedMeanwhile(Invalid):
+    """Another admin saved a field this form also changed; `fields` maps each to a message."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("Another admin changed some of these settings while you were editing.")
+        self.problems = problems
+
+
+def save_settings(
+    session: Session,
+    *,
+    actor_id: int,
+    submitted: dict[str, str],
+    was: dict[str, str],
+    settings: Settings,
+) -> list[Change]:
+    """Store each field this form changed (submitted differs from what the form showed).
+
+    Fields the form left as they were are not written, so two admins saving different
+    fields at once keep both. A field changed here and by someone else since the form was
+    shown is refused, naming the value it has now. Audited with old and new values.
+    """
+    lock_for_transaction(session, LOCK_KEY)
+    now = org_settings(session, settings)
+    wanted = {k: v for k, v in submitted.items() if k in FIELDS and v != was.get(k, v)}
+    clashes = {
+        key: f"Another admin changed this to “{getattr(now, key) or '(empty)'}” while you "
+        "were editing. Check it and save again."
+        for key, value in wanted.items()
+        if getattr(now, key) != was.get(key) and getattr(now, key) != value
+    }
+    if clashes:
+        raise EditedMeanwhile(clashes)
+    changes = [Change(k, getattr(now, k), v) for k, v in wanted.items() if getattr(now, k) != v]
+    for change in changes:
+        put(session, change.field, change.new, actor_id)
+        record(
+            session,
+            actor_id=actor_id,
+            action="org.setting",
+            target=change.field,
+            old=change.old,
+            new=change.new,
+        )
+    session.commit()
+    return changes
+
+
+def put(session: Session, key: str, value: str, actor_id: int) -> None:
+    """Insert or replace one key's row."""
+    row = {"key": key, "value": value, "updated_at": utcnow(), "updated_by": actor_id}
+    statement = conflict_insert(session, OrgSetting).values(**row)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["key"],
+            set_={"value": value, "updated_at": row["updated_at"], "updated_by": actor_id},
+        )
+    )
