@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.clock import utcnow
 from app.learning.module_html import ModuleHtml
 from app.learning.progress import ModuleProgress
+from app.org.settings_store import OrgSettings
 from tests.learning.test_learner_journey import signed_in
 
 
@@ -28,7 +29,7 @@ def _row(module, **facts) -> ModuleProgress:  # type: ignore[no-untyped-def]
 def test_lesson_text_comes_in_two_pieces_around_the_reflection_box(app: FastAPI) -> None:
     html = ModuleHtml(app.state.catalog)
     module = app.state.catalog.modules[0]
-    before, after = html.lesson(module.id)
+    before, after = html.lesson(module.id, OrgSettings())
     assert module.title in before and "By the end you will be able to" in before
     assert 'id="section-reflection-heading"' in before and "Sources" in after
     assert "csrf" not in before + after  # nothing of a learner or a request in it
