@@ -16,9 +16,7 @@ from tests.factories import make_user
 PAGE = "/admin/settings"
 
 
-def signed_in_as(
-    client: TestClient, session: Session, role: str, email: str = ""
-) -> TestClient:
+def signed_in_as(client: TestClient, session: Session, role: str, email: str = "") -> TestClient:
     email = email or f"{role}@example.com"
     make_user(session, email, name=f"{role.capitalize()} Person", role=role)
     assert login(client, email).status_code == 303  # type: ignore[attr-defined]

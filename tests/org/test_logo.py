@@ -28,7 +28,9 @@ def png(width: int = 1, height: int = 1) -> bytes:
 
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"".join(b"\x00" + b"\x00\x80\xff" * width for _ in range(height)))
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
 
 
 def svg(inner: str, attrs: str = "") -> bytes:
@@ -67,7 +69,7 @@ def test_logo_svg_that_could_run_or_fetch_is_refused_naming_why(data: bytes, mes
 
 
 def test_logo_png_that_is_really_html_is_refused() -> None:
-    with pytest.raises(Invalid, match="named .png but is not a PNG"):
+    with pytest.raises(Invalid, match=r"named \.png but is not a PNG"):
         checked_logo(b"<html><script>alert(1)</script></html>", "logo.png")
 
 
@@ -144,7 +146,9 @@ def test_logo_far_too_large_is_stopped_before_it_is_read(
     assert refused.status_code == 413  # type: ignore[attr-defined]
 
 
-def test_logo_replaced_then_removed_changes_the_header(client: TestClient, session: Session) -> None:
+def test_logo_replaced_then_removed_changes_the_header(
+    client: TestClient, session: Session
+) -> None:
     signed_in_as(client, session, "admin")
     upload(client, "a.png", png(), "image/png")
     first = client.get("/").text.split("/org/logo?v=")[1][:12]

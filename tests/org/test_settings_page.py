@@ -121,7 +121,13 @@ def test_settings_bad_value_is_named_by_its_field_and_the_form_kept(
     ],
 )
 def test_settings_accent_colour_below_contrast_says_which_theme_and_by_how_much(
-    client: TestClient, session: Session, field: str, colour: str, theme: str, ratio: str, short: str
+    client: TestClient,
+    session: Session,
+    field: str,
+    colour: str,
+    theme: str,
+    ratio: str,
+    short: str,
 ) -> None:
     signed_in_as(client, session, "admin")
     refused = save(client, **{field: colour})
