@@ -27,6 +27,29 @@ ADMIN = [require_role("admin")]
 PAGE = "/admin/settings"
 WAS = "was_"  # each field's value as the form showed it, sent back hidden
 register(PAGE, "Settings", "admin")
+LABELS = {
+    "organisation_name": "Organisation name",
+    "accent_colour": "Accent colour, light theme",
+    "accent_colour_dark": "Accent colour, dark theme",
+    "harassment_policy_url": "Harassment policy (link)",
+    "equality_policy_url": "Equality policy (link)",
+    "who_to_talk_to": "Who to talk to",
+    "employee_network_contact": "Employee network contact",
+    "mentoring_programme_contact": "Mentoring programme contact",
+    "external_reporting_line": "External reporting line (optional)",
+    "support_line": "Support line",
+    "logo": "Logo",
+}
+
+
+def _labelled(problems: dict[str, str]) -> dict[str, str]:
+    """Each message led by its field's label, as every form in the app words them."""
+    return {
+        name: message
+        if message.startswith(LABELS.get(name, "\0"))
+        else f"{LABELS.get(name, 'Form')}: {message}"
+        for name, message in problems.items()
+    }
 
 
 async def posted(request: Request) -> dict[str, str]:
@@ -54,7 +77,8 @@ def _page(
         "org": org,
         "values": sent or current,
         "was": was or current,
-        "errors": errors or {},
+        "errors": _labelled(errors or {}),
+        "labels": LABELS,
         "saved": saved,
         "logo_limit_kb": MAX_BYTES // 1024,
     }
