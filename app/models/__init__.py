@@ -36,6 +36,7 @@ from app.models.live import (
     LiveSession,
     LiveVote,
 )
+from app.models.mail import MailText, ReminderSchedule
 from app.models.outbox import OutboxMessage
 from app.models.release import (
     LiveRelease,
@@ -71,6 +72,7 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "LoginThrottle",
+    "MailText",
     "OutboxMessage",
     "ProxySighting",
     "QuizAttempt",
@@ -80,6 +82,7 @@ __all__ = [
     "ReleaseMember",
     "ReleaseScan",
     "ReleasedScore",
+    "ReminderSchedule",
     "ReminderSent",
     "Role",
     "User",
