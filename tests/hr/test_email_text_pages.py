@@ -12,10 +12,8 @@ from email import message_from_string
 from email.header import decode_header, make_header
 from email.message import Message as Parsed
 from email.utils import parseaddr
-from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -23,8 +21,8 @@ from sqlmodel import Session, select
 
 from app.auth import invites, reset
 from app.clock import utcnow
-from app.hr import reminders
 from app.config import Settings
+from app.hr import reminders
 from app.mail import texts
 from app.models import AuditEvent, MailText, OutboxMessage
 from tests.concurrency import at_once
@@ -42,19 +40,10 @@ INVITE_BODY = (
 
 
 @pytest.fixture
-def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbox]) -> Settings:
-    controller, _ = smtp_server
-    return Settings(
-        database_url=db_url,
-        content_dir=content_dir,
-        secret_key="test-secret-key-0123456789",
-        smtp_host="127.0.0.1",
-        smtp_port=controller.port,
-        smtp_from="Allies in Practice <learning@acme.example>",
-        base_url="https://learn.example.com",
-        organisation_name=ORG,
-        outbox_sender=False,
-    )
+def settings(settings: Settings) -> Settings:
+    """The HR tests' settings with an organisation name and a sender of its own."""
+    update = {"organisation_name": ORG, "smtp_from": "Allies in Practice <learning@acme.example>"}
+    return settings.model_copy(update=update)
 
 
 @pytest.fixture

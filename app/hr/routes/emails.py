@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
-from app.errors import TooManyRequests
+from app.errors import DomainError, TooManyRequests
 from app.hr import email_texts, reminder_schedule
 from app.hr.routes.common import hr_router
 from app.mail import stored_texts, texts
@@ -98,6 +98,33 @@ def _again(request: Request, session: Session, form: Submitted) -> Response:
     )
 
 
+def _refused(
+    request: Request,
+    session: Session,
+    kind: texts.Kind,
+    exc: texts.TextProblems | DomainError,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+) -> Response:
+    """The page again with what was typed and why it was refused (422, 409 or 429)."""
+    if isinstance(exc, texts.TextProblems):
+        errors, status = exc.problems, 422
+    else:
+        errors, status = {"form": exc.message}, exc.status_code
+    conflict = isinstance(exc, email_texts.TextChanged)
+    return _page(
+        request,
+        session,
+        kind,
+        subject=subject,
+        body=body,
+        errors=errors,
+        status_code=status,
+        conflict=conflict,
+    )
+
+
 @router.get("/emails/{kind}")
 def email_page(request: Request, session: SessionDep, kind: Editable) -> Response:
     return _page(request, session, kind)
@@ -118,21 +145,8 @@ def save_email(
         email_texts.save(
             session, kind, subject=subject, body=body, version=version, actor_id=user.id
         )
-    except texts.TextProblems as exc:
-        return _page(
-            request, session, kind, subject=subject, body=body, errors=exc.problems, status_code=422
-        )
-    except email_texts.TextChanged as exc:
-        return _page(
-            request,
-            session,
-            kind,
-            subject=subject,
-            body=body,
-            errors={"form": exc.message},
-            status_code=409,
-            conflict=True,
-        )
+    except (texts.TextProblems, email_texts.TextChanged) as exc:
+        return _refused(request, session, kind, exc, subject=subject, body=body)
     return RedirectResponse(f"/hr/emails/{kind.key}?done=saved", status_code=303)
 
 
@@ -172,20 +186,8 @@ def test_email(
             to=user.email,
             actor_id=user.id,
         )
-    except texts.TextProblems as exc:
-        return _page(
-            request, session, kind, subject=subject, body=body, errors=exc.problems, status_code=422
-        )
-    except TooManyRequests as exc:
-        return _page(
-            request,
-            session,
-            kind,
-            subject=subject,
-            body=body,
-            errors={"form": exc.message},
-            status_code=429,
-        )
+    except (texts.TextProblems, TooManyRequests) as exc:
+        return _refused(request, session, kind, exc, subject=subject, body=body)
     return _page(request, session, kind, subject=subject, body=body, tested=user.email)
 
 
@@ -197,7 +199,5 @@ def restore_email(
     try:
         email_texts.restore(session, kind, version=version, actor_id=user.id)
     except email_texts.TextChanged as exc:
-        return _page(
-            request, session, kind, errors={"form": exc.message}, status_code=409, conflict=True
-        )
+        return _refused(request, session, kind, exc)
     return RedirectResponse(f"/hr/emails/{kind.key}?done=restored", status_code=303)
