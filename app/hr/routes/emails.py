@@ -137,9 +137,9 @@ def save_email(
     session: SessionDep,
     user: CurrentUser,
     kind: Editable,
+    version: Version,
     subject: Subject = "",
     body: Body = "",
-    version: Version = 0,
 ) -> Response:
     try:
         email_texts.save(
@@ -194,7 +194,7 @@ def test_email(
 @router.post("/emails/{kind}/restore")
 @form_page(_again)
 def restore_email(
-    request: Request, session: SessionDep, user: CurrentUser, kind: Editable, version: Version = 0
+    request: Request, session: SessionDep, user: CurrentUser, kind: Editable, version: Version
 ) -> Response:
     try:
         email_texts.restore(session, kind, version=version, actor_id=user.id)

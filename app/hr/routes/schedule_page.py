@@ -60,10 +60,10 @@ def save_schedule(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    version: Annotated[WholeNumber, Hidden()],
     before: Annotated[str, Form(max_length=100, title="Days before the due date")] = "",
     after: Annotated[str, Form(max_length=100, title="Days after the due date")] = "",
     weekly_cap: Annotated[str, Form(max_length=20, title="Weekly overdue notices")] = "",
-    version: Annotated[WholeNumber, Hidden()] = 0,
 ) -> Response:
     sent = {"before": before, "after": after, "weekly_cap": weekly_cap}
     try:
