@@ -89,7 +89,9 @@ def restore(session: Session, kind: texts.Kind, *, version: int, actor_id: int) 
     session.commit()
 
 
-def sample_values(session: Session, settings: Settings, catalog: Catalog) -> dict[str, str]:
+def sample_values(
+    session: Session, settings: Settings, catalog: Catalog, kind: texts.Kind
+) -> dict[str, str]:
     """Made-up values for a preview or a test: a sample person, real module titles."""
     today = utcnow().date()
     modules = list(catalog.modules[:2])
@@ -102,7 +104,9 @@ def sample_values(session: Session, settings: Settings, catalog: Catalog) -> dic
         "inviter": "Hana HR",
         "email": "sam.sample@example.com",
         "link": f"{settings.public_url}/invite/example-only-this-link-does-not-work",
-        "valid_for": f"{settings.invite_valid_days} days",
+        "valid_for": f"{settings.password_reset_minutes} minutes"
+        if kind.key == texts.PASSWORD_RESET
+        else f"{settings.invite_valid_days} days",
         "sign_in_link": f"{settings.public_url}/login",
         "due_date": f"{today + timedelta(days=7):%-d %b %Y}",
         "modules": "\n".join(lines) or "- (a module): due in 7 days",
@@ -114,10 +118,16 @@ def sample_values(session: Session, settings: Settings, catalog: Catalog) -> dic
 
 
 def preview(
-    session: Session, settings: Settings, catalog: Catalog, *, subject: str, body: str
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    kind: texts.Kind,
+    *,
+    subject: str,
+    body: str,
 ) -> tuple[str, str]:
     """The subject and body as a person would get them, filled with sample values."""
-    return stored_texts.render(subject, body, sample_values(session, settings, catalog))
+    return stored_texts.render(subject, body, sample_values(session, settings, catalog, kind))
 
 
 def send_test(
@@ -148,7 +158,9 @@ def send_test(
             f"You have sent {TESTS_PER_HOUR} test e-mails in the last hour; "
             "the preview on this page shows the same text."
         )
-    filled_subject, filled_body = preview(session, settings, catalog, subject=subject, body=body)
+    filled_subject, filled_body = preview(
+        session, settings, catalog, kind, subject=subject, body=body
+    )
     message = Message(to=to, subject=f"[Test] {filled_subject}", body=filled_body)
     queue_message(session, message, kind=TEST)
     audit.record(session, actor_id=actor_id, action="mail.test_sent", target=kind.key)

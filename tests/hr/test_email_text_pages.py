@@ -319,3 +319,9 @@ def test_restore_the_default_brings_the_shipped_text_back_and_is_audited(
         data={"csrf_token": csrf_from(page), "version": version},
     )
     assert stale.status_code == 409
+
+
+def test_reset_preview_says_how_long_a_reset_link_works(admin_client: TestClient) -> None:
+    page = admin_client.get("/hr/emails/password-reset").text
+    assert "the link works once, for 60 minutes" in page
+    assert f"{ORG}: reset your Allies in Practice password" in page

@@ -62,7 +62,7 @@ def _page(
     subject = saved.subject if subject is None else subject
     body = saved.body if body is None else body
     shown_subject, shown_body = email_texts.preview(
-        session, state.settings, state.catalog, subject=subject, body=body
+        session, state.settings, state.catalog, kind, subject=subject, body=body
     )
     context = {
         "kind": kind,
