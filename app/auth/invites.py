@@ -17,6 +17,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.db import chunks
 from app.errors import Conflict, DomainError, NotFound
+from app.mail import stored_texts, texts
 from app.mail.mailer import Message
 from app.mail.outbox import INVITATION, PASSWORD_RESET, queue_message
 from app.models import Invite, User, row_id
@@ -202,19 +203,21 @@ def mark_failed(session: Session, *, invite_id: int, error: str) -> None:
     )
 
 
-def message(settings: Settings, *, email: str, name: str, token: str) -> Message:
-    return Message(
-        to=email,
-        subject=f"Your {settings.course_title} account",
-        body=(
-            f"Hello {name},\n\n"
-            f"{settings.organisation_name} has given you access to {settings.course_title}, "
-            "a short course you can take at your own pace.\n\n"
-            f"Set your password here (the link works once, for {settings.invite_valid_days} days):\n"
-            f"{invite_url(settings, token)}\n\n"
-            f"Then sign in with {email} at {settings.public_url}/login\n"
-        ),
-    )
+def message(
+    session: Session, settings: Settings, *, user: User, token: str, invite_id: int
+) -> Message:
+    """The invitation in the organisation's words: who invites, to what, for how long."""
+    invite = session.get(Invite, invite_id)
+    inviter = session.get(User, invite.created_by_id) if invite and invite.created_by_id else None
+    days = settings.invite_valid_days
+    values = stored_texts.base_values(session, settings, name=user.name) | {
+        "inviter": inviter.name if inviter and inviter.name.strip() else "Your HR team",
+        "email": user.email,
+        "link": invite_url(settings, token),
+        "valid_for": f"{days} day{'s' if days != 1 else ''}",
+        "sign_in_link": f"{settings.public_url}/login",
+    }
+    return stored_texts.compose(session, settings, texts.INVITATION, to=user.email, values=values)
 
 
 def find(session: Session, *, token: str) -> tuple[Invite, User]:

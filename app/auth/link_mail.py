@@ -40,8 +40,8 @@ class SignInLinks:
             return None
         token, user = minted
         if row.kind == PASSWORD_RESET:
-            return reset.message(settings, user, token, to=reset.recipient(session, user))
-        return invites.message(settings, email=user.email, name=user.name, token=token)
+            return reset.message(session, settings, user, token, to=reset.recipient(session, user))
+        return invites.message(session, settings, user=user, token=token, invite_id=row.invite_id)
 
     def sent(self, session: Session, *, invite_id: int) -> None:
         invites.mark_sent(session, invite_id=invite_id)

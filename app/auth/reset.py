@@ -20,6 +20,7 @@ from app.auth import invites
 from app.auth.service import normalise_email
 from app.clock import utcnow
 from app.config import Settings
+from app.mail import stored_texts, texts
 from app.mail.mailer import Message
 from app.mail.outbox import PASSWORD_RESET, queue_message
 from app.models import AuditEvent, Invite, User, row_id
@@ -100,15 +101,11 @@ def _new_address(change: AuditEvent) -> str:
     return str(detail.get("new", "")) if isinstance(detail, dict) else ""
 
 
-def message(settings: Settings, user: User, token: str, *, to: str) -> Message:
-    return Message(
-        to=to,
-        subject=f"Reset your {settings.course_title} password",
-        body=(
-            f"Hello {user.name},\n\n"
-            "Someone (we hope you) asked to reset the password of your account.\n\n"
-            f"Choose a new password here (the link works once, for {settings.password_reset_minutes} minutes):\n"
-            f"{invites.invite_url(settings, token)}\n\n"
-            "If you did not ask for this, ignore this email: your password stays as it is.\n"
-        ),
-    )
+def message(session: Session, settings: Settings, user: User, token: str, *, to: str) -> Message:
+    """The reset e-mail in the organisation's words, with a freshly minted link."""
+    minutes = settings.password_reset_minutes
+    values = stored_texts.base_values(session, settings, name=user.name) | {
+        "link": invites.invite_url(settings, token),
+        "valid_for": f"{minutes} minute{'s' if minutes != 1 else ''}",
+    }
+    return stored_texts.compose(session, settings, texts.PASSWORD_RESET, to=to, values=values)

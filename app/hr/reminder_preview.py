@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import day_text, select_columns
-from app.hr import schedule
+from app.hr import reminder_schedule, schedule
 from app.hr.due import completed
 from app.mail.outbox import DIGEST, REMINDER
 from app.models import Assignment, OutboxMessage, ReminderSent, User
@@ -37,8 +37,8 @@ def preview(
     Open assignments are grouped per person and due date in SQL, so the schedule is worked
     out once per group rather than once per assignment.
     """
-    cap = settings.reminder_weekly_cap
-    low, high = schedule.window(today, cap=cap, ahead=days)
+    plan = reminder_schedule.current_plan(session, settings)
+    low, high = schedule.window(today, plan=plan, ahead=days)
     within = (
         col(Assignment.due_at) >= datetime.combine(low, time.min, tzinfo=UTC),
         col(Assignment.due_at) <= datetime.combine(high, time.max, tzinfo=UTC),
@@ -85,11 +85,11 @@ def preview(
     for uid, email, name, day, count, module_ids in groups:
         due = date.fromisoformat(day)
         titles = [m.title if (m := catalog.get(i)) else i for i in sorted(module_ids.split(","))]
-        now = schedule.current(due, today, cap=cap)
+        now = schedule.current(due, today, plan=plan)
         if now is not None:
             state = _state(states.get((uid, day, now.kind, now.period), {}), count)
             planned.append(Planned(today, email, name, now.kind, titles, state))
-        for later in schedule.upcoming(due, today, cap=cap, days=days):
+        for later in schedule.upcoming(due, today, plan=plan, days=days):
             planned.append(Planned(later.day, email, name, later.kind, titles, "scheduled"))
     return sorted(planned, key=lambda p: (p.day, p.email, p.kind))
 

@@ -24,9 +24,9 @@ from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import chunks, insert_ignore, select_columns
-from app.hr import schedule
+from app.hr import reminder_schedule, schedule
 from app.hr.due import completed
-from app.mail import outbox_sender
+from app.mail import outbox_sender, stored_texts, texts
 from app.mail.mailer import Mailer, Message
 from app.mail.outbox import DIGEST, REMINDER, queue_message
 from app.models import Assignment, DigestSent, ReminderSent, User
@@ -114,13 +114,13 @@ def _sent(session: Session, assignment_ids: list[int]) -> dict[tuple[int, str, s
 
 def due_now(session: Session, settings: Settings, *, today: date) -> list[Recipient]:
     """People with at least one reminder due today that has not been sent yet."""
-    cap = settings.reminder_weekly_cap
-    low, high = schedule.window(today, cap=cap)
+    plan = reminder_schedule.current_plan(session, settings)
+    low, high = schedule.window(today, plan=plan)
     rows = _open_assignments(session, low, high)
     sent = _sent(session, [r[0] for r in rows])
     people: dict[int, Recipient] = {}
     for aid, uid, module_id, due_at, email, name, manager in rows:
-        reminder = schedule.current(due_at.date(), today, cap=cap)
+        reminder = schedule.current(due_at.date(), today, plan=plan)
         if reminder is None or sent.get((aid, reminder.kind, reminder.period)) in DONE:
             continue
         person = people.setdefault(uid, Recipient(uid, email, name, manager))
@@ -170,9 +170,8 @@ def _queue(session: Session, model: ClaimModel, token: str, message: Message, *,
     )
 
 
-def _reminder_message(
-    settings: Settings, catalog: Catalog, person: Recipient, items: list[OpenItem], today: date
-) -> Message:
+def module_lines(settings: Settings, catalog: Catalog, items: list[OpenItem], today: date) -> str:
+    """The {modules} of a reminder: one module a line, with its due date and link."""
     lines = []
     for item in sorted(items, key=lambda i: (i.due, i.module_id)):
         title = m.title if (m := catalog.get(item.module_id)) else item.module_id
@@ -180,23 +179,25 @@ def _reminder_message(
             f"- {title}: {schedule.describe(item.reminder.kind, item.due, today)}\n"
             f"  {settings.public_url}/modules/{item.module_id}"
         )
-    overdue = any(i.due < today for i in items)
-    subject = (
-        f"Overdue: {settings.course_title}"
-        if overdue
-        else f"Reminder: {settings.course_title} is due soon"
-    )
-    return Message(
-        to=person.email,
-        subject=subject,
-        body=(
-            f"Hello {person.name},\n\n"
-            f"This is a reminder about your {settings.course_title} modules:\n\n"
-            + "\n".join(lines)
-            + f"\n\nYour dashboard: {settings.public_url}/\n"
-            "Each module takes about 15 minutes. Thank you!\n"
-        ),
-    )
+    return "\n".join(lines)
+
+
+def _reminder_message(
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    person: Recipient,
+    items: list[OpenItem],
+    today: date,
+) -> Message:
+    first = min(i.due for i in items)
+    values = stored_texts.base_values(session, settings, name=person.name) | {
+        "modules": module_lines(settings, catalog, items, today),
+        "due_date": f"{first:%-d %b %Y}",
+        "link": f"{settings.public_url}/",
+    }
+    kind = texts.OVERDUE if first < today else texts.REMINDER
+    return stored_texts.compose(session, settings, kind, to=person.email, values=values)
 
 
 def queue_due(
@@ -226,7 +227,7 @@ def queue_due(
         items = [i for i in person.items if i.assignment_id in mine]
         if not items:
             continue  # another run has them
-        message = _reminder_message(settings, catalog, person, items, today)
+        message = _reminder_message(session, settings, catalog, person, items, today)
         _queue(session, ReminderSent, token, message, kind=REMINDER)
         report.queued.append((person.email, person.kind, len(items)))
     if manager_digest if manager_digest is not None else settings.reminder_manager_digest:
@@ -282,14 +283,12 @@ def _digests(
         row = {"manager_id": manager_id, "period": period}
         if not _claim(session, DigestSent, DIGEST_KEY, [row], token, now):
             continue
-        message = Message(
-            to=manager.email,
-            subject=f"Your team's overdue {settings.course_title} modules",
-            body=(
-                f"Hello {manager.name},\n\nThese people in your team have overdue modules:\n\n"
-                + "\n".join(lines)
-                + "\n\nA word from you helps more than another reminder from us.\n"
-            ),
+        values = stored_texts.base_values(session, settings, name=manager.name) | {
+            "people": "\n".join(lines),
+            "link": f"{settings.public_url}/",
+        }
+        message = stored_texts.compose(
+            session, settings, texts.DIGEST, to=manager.email, values=values
         )
         _queue(session, DigestSent, token, message, kind=DIGEST)
         report.digests.append(manager.email)

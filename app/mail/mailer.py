@@ -6,7 +6,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import formataddr, make_msgid, parseaddr
 from types import TracebackType
 
 from app.config import Settings
@@ -21,6 +21,7 @@ class Message:
     to: str
     subject: str
     body: str
+    sender: str = ""  # the From display name; empty keeps ALLYSHIP_SMTP_FROM's own
 
 
 class Mailer:
@@ -57,7 +58,7 @@ class Mailer:
     def send(self, message: Message) -> None:
         """Hand one message to the server; MailError unless it was accepted."""
         email = EmailMessage()
-        email["From"] = self.settings.smtp_from
+        email["From"] = sender_address(self.settings, message.sender)
         email["To"] = message.to
         email["Subject"] = message.subject
         email["Message-ID"] = make_msgid(domain="allyship.local")
@@ -79,6 +80,14 @@ class Mailer:
             except (smtplib.SMTPException, OSError):
                 self._smtp.close()
             self._smtp = None
+
+
+def sender_address(settings: Settings, display_name: str) -> str:
+    """ALLYSHIP_SMTP_FROM's address under `display_name` (encoded as needed), if one is given."""
+    name = " ".join(display_name.split())
+    if not name:
+        return settings.smtp_from
+    return formataddr((name, parseaddr(settings.smtp_from)[1]))
 
 
 def _describe(exc: Exception, settings: Settings) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -31,6 +31,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.db import write_session
 from app.mail.mailer import Mailer, MailError, Message
+from app.mail.stored_texts import sender_name
 from app.models import OutboxMessage
 
 log = logging.getLogger("allyship.mail")
@@ -140,6 +141,7 @@ def deliver(
         session.commit()
         return None
     invite_id = row.invite_id
+    composed = replace(composed, sender=sender_name(session, settings))
     session.commit()
     try:
         mailer.send(composed)

@@ -36,6 +36,7 @@ from app.models.live import (
     LiveSession,
     LiveVote,
 )
+from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
 from app.models.release import (
@@ -72,6 +73,7 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "LoginThrottle",
+    "MailText",
     "OrgLogo",
     "OrgSetting",
     "OutboxMessage",
@@ -83,6 +85,7 @@ __all__ = [
     "ReleaseMember",
     "ReleaseScan",
     "ReleasedScore",
+    "ReminderSchedule",
     "ReminderSent",
     "Role",
     "User",

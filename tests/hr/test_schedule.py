@@ -34,13 +34,17 @@ DUE = date(2026, 6, 15)
 def test_schedule_current_reminder_for_day_relative_to_due(
     days_from_due: int, kind: str | None, period: str | None
 ) -> None:
-    reminder = schedule.current(DUE, DUE + timedelta(days=days_from_due), cap=4)
+    reminder = schedule.current(
+        DUE, DUE + timedelta(days=days_from_due), plan=schedule.Plan(weekly_cap=4)
+    )
     found = (reminder.kind, reminder.period) if reminder else (None, None)
     assert found == (kind, period)
 
 
 def test_schedule_upcoming_lists_each_reminder_once_on_its_first_day() -> None:
-    upcoming = schedule.upcoming(DUE, DUE - timedelta(days=10), cap=1, days=30)
+    upcoming = schedule.upcoming(
+        DUE, DUE - timedelta(days=10), plan=schedule.Plan(weekly_cap=1), days=30
+    )
     assert [(r.day - DUE).days for r in upcoming] == [-7, -1, 1, 8]
     assert [r.kind for r in upcoming] == [
         schedule.DUE_SOON,
@@ -58,7 +62,11 @@ def test_schedule_sends_at_most_the_cap_plus_three_distinct_reminders(due: date,
     seen = {
         (r.kind, r.period)
         for offset in range(-30, 7 * cap + 60)
-        if (r := schedule.current(due, due + timedelta(days=offset), cap=cap))
+        if (
+            r := schedule.current(
+                due, due + timedelta(days=offset), plan=schedule.Plan(weekly_cap=cap)
+            )
+        )
     }
     assert len(seen) == 3 + cap
     assert all(r[0] in schedule.KINDS for r in seen)
@@ -72,8 +80,8 @@ def test_schedule_window_contains_every_due_date_that_can_remind_today(
     due: date, offset: int
 ) -> None:
     today = due + timedelta(days=offset)
-    low, high = schedule.window(today, cap=4)
-    if schedule.current(due, today, cap=4) is not None:
+    low, high = schedule.window(today, plan=schedule.Plan(weekly_cap=4))
+    if schedule.current(due, today, plan=schedule.Plan(weekly_cap=4)) is not None:
         assert low <= due <= high
 
 

@@ -41,6 +41,7 @@ SAMPLE_PARAMS = {
     "{key_id}": "1",
     "{token}": "not-a-real-token",
     "{external_id}": "EXT-1",
+    "{kind}": "reminder",
 }
 
 

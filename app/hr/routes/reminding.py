@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import SessionDep
-from app.hr import reminder_preview, reminders
+from app.hr import reminder_preview, reminder_schedule, reminders
 from app.hr.routes.common import hr_router
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Submitted, form_page
@@ -47,6 +47,7 @@ def _context(
             session, today=today, max_attempts=settings.outbox_max_attempts
         ),
         "settings": settings,
+        "plan": reminder_schedule.current_plan(session, settings),
         "done": {
             k: n for k in ("queued", "digests") if (n := whole_number(query.get(k, ""))) is not None
         },

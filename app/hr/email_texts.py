@@ -1,0 +1,167 @@
+"""Editing the e-mail texts: save, restore the default, preview on sample data, send a test.
+
+Every change is audited and based on the version the editor read, so two people saving at
+once never overwrite each other silently. A test goes only to the editor's own address,
+through the outbox, like every other e-mail.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app import audit
+from app.clock import utcnow
+from app.config import Settings
+from app.content.catalog import Catalog
+from app.db import insert_ignore
+from app.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from app.mail import stored_texts, texts
+from app.mail.mailer import Message
+from app.mail.outbox import queue_message
+from app.models import MailText, OutboxMessage
+
+TEST = "template-test"
+TESTS_PER_HOUR = 10
+CHANGED_MEANWHILE = (
+    "Someone else changed this e-mail while you were editing it, so nothing was saved. "
+    "Their text is shown under “Saved now”; your text is still in the form. "
+    "Compare them and save again."
+)
+
+
+class TextChanged(Conflict):
+    """Someone saved this text after the form was read."""
+
+
+def editable(kind: str, role: str) -> texts.Kind:
+    """The e-mail `kind` if this role may edit it (NotFound, Forbidden otherwise)."""
+    found = texts.KINDS.get(kind)
+    if found is None:
+        raise NotFound("There is no e-mail of that name.")
+    if role not in found.editors:
+        raise Forbidden(f"Only an admin can change the {found.title.lower()} e-mail.")
+    return found
+
+
+def kinds_for(role: str) -> list[texts.Kind]:
+    return [k for k in texts.KINDS.values() if role in k.editors]
+
+
+def _write(session: Session, kind: str, *, version: int, actor_id: int, **values: object) -> None:
+    insert_ignore(session, MailText, [{"kind": kind, "subject": "", "body": ""}], ["kind"])
+    changed = session.exec(
+        update(MailText)
+        .where(col(MailText.kind) == kind, col(MailText.version) == version)
+        .values(version=MailText.version + 1, updated_at=utcnow(), updated_by_id=actor_id, **values)
+    ).rowcount
+    if changed != 1:
+        session.rollback()
+        raise TextChanged(CHANGED_MEANWHILE)
+
+
+def save(
+    session: Session, kind: texts.Kind, *, subject: str, body: str, version: int, actor_id: int
+) -> None:
+    """Store an edited text (texts.TextProblems if it is not usable; TextChanged); commits."""
+    texts.check(kind, subject=subject, body=body)
+    _write(
+        session,
+        kind.key,
+        version=version,
+        actor_id=actor_id,
+        subject=subject,
+        body=body,
+        custom=True,
+    )
+    audit.record(
+        session, actor_id=actor_id, action="mail.text_saved", target=kind.key, subject=subject
+    )
+    session.commit()
+
+
+def restore(session: Session, kind: texts.Kind, *, version: int, actor_id: int) -> None:
+    """Go back to the shipped text (kept as a new version, so older forms are refused)."""
+    _write(session, kind.key, version=version, actor_id=actor_id, subject="", body="", custom=False)
+    audit.record(session, actor_id=actor_id, action="mail.text_restored", target=kind.key)
+    session.commit()
+
+
+def sample_values(
+    session: Session, settings: Settings, catalog: Catalog, kind: texts.Kind
+) -> dict[str, str]:
+    """Made-up values for a preview or a test: a sample person, real module titles."""
+    today = utcnow().date()
+    modules = list(catalog.modules[:2])
+    lines = [
+        f"- {m.title}: due in 7 days ({today + timedelta(days=7):%-d %b %Y})\n"
+        f"  {settings.public_url}/modules/{m.id}"
+        for m in modules
+    ]
+    return stored_texts.base_values(session, settings, name="Sam Sample") | {
+        "inviter": "Hana HR",
+        "email": "sam.sample@example.com",
+        "link": f"{settings.public_url}/invite/example-only-this-link-does-not-work",
+        "valid_for": f"{settings.password_reset_minutes} minutes"
+        if kind.key == texts.PASSWORD_RESET
+        else f"{settings.invite_valid_days} days",
+        "sign_in_link": f"{settings.public_url}/login",
+        "due_date": f"{today + timedelta(days=7):%-d %b %Y}",
+        "modules": "\n".join(lines) or "- (a module): due in 7 days",
+        "people": "- Sam Sample <sam.sample@example.com>: "
+        + (modules[0].title if modules else "a module")
+        + f" (due {today - timedelta(days=3):%-d %b %Y})",
+        "expires_on": f"{today + timedelta(days=30):%-d %b %Y}",
+    }
+
+
+def preview(
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    kind: texts.Kind,
+    *,
+    subject: str,
+    body: str,
+) -> tuple[str, str]:
+    """The subject and body as a person would get them, filled with sample values."""
+    return stored_texts.render(subject, body, sample_values(session, settings, catalog, kind))
+
+
+def send_test(
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    kind: texts.Kind,
+    *,
+    subject: str,
+    body: str,
+    to: str,
+    actor_id: int,
+) -> None:
+    """Queue the text (as typed, checked) on sample data to the editor's own address; commits."""
+    texts.check(kind, subject=subject, body=body)
+    since = utcnow() - timedelta(hours=1)
+    sent = session.exec(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(
+            OutboxMessage.kind == TEST,
+            OutboxMessage.to == to,
+            col(OutboxMessage.created_at) >= since,
+        )
+    ).one()
+    if sent >= TESTS_PER_HOUR:
+        raise TooManyRequests(
+            f"You have sent {TESTS_PER_HOUR} test e-mails in the last hour; "
+            "the preview on this page shows the same text."
+        )
+    filled_subject, filled_body = preview(
+        session, settings, catalog, kind, subject=subject, body=body
+    )
+    message = Message(to=to, subject=f"[Test] {filled_subject}", body=filled_body)
+    queue_message(session, message, kind=TEST)
+    audit.record(session, actor_id=actor_id, action="mail.test_sent", target=kind.key)
+    session.commit()

@@ -1,0 +1,203 @@
+"""The e-mail texts pages (/hr/emails): list, edit, preview on sample data, send a test, restore.
+
+HR edits the reminder, overdue and manager-digest texts (it runs reminders); only an admin
+edits the invitation, password-reset and recertification texts, which carry sign-in links.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
+
+from app.auth.deps import CurrentUser
+from app.db import SessionDep
+from app.errors import DomainError, TooManyRequests
+from app.hr import email_texts, reminder_schedule
+from app.hr.routes.common import hr_router
+from app.mail import stored_texts, texts
+from app.web.deps import CatalogDep, SettingsDep
+from app.web.forms import Hidden, Submitted, form_page
+from app.web.inputs import WholeNumber
+from app.web.templating import render
+
+router = hr_router()
+
+
+async def text_editor(kind: str, user: CurrentUser) -> texts.Kind:
+    """The e-mail named in the path, if this person may edit it (404 or 403 otherwise)."""
+    return email_texts.editable(kind, user.role)
+
+
+Editable = Annotated[texts.Kind, Depends(text_editor)]
+Subject = Annotated[str, Form(max_length=texts.SUBJECT_MAX, title="Subject")]
+Body = Annotated[str, Form(max_length=texts.BODY_MAX, title="Body")]
+Version = Annotated[WholeNumber, Hidden()]
+
+
+@router.get("/emails")
+def emails_page(
+    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
+    listed = [(k, stored_texts.current(session, k.key)) for k in email_texts.kinds_for(user.role)]
+    schedule = reminder_schedule.current(session, settings)
+    return render(request, "hr/emails.html", {"listed": listed, "schedule": schedule})
+
+
+def _page(
+    request: Request,
+    session: Session,
+    kind: texts.Kind,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+    **extra: Any,
+) -> Response:
+    state = request.app.state
+    saved = stored_texts.current(session, kind.key)
+    subject = saved.subject if subject is None else subject
+    body = saved.body if body is None else body
+    shown_subject, shown_body = email_texts.preview(
+        session, state.settings, state.catalog, kind, subject=subject, body=body
+    )
+    context = {
+        "kind": kind,
+        "saved": saved,
+        "subject": subject,
+        "body": body,
+        "errors": errors or {},
+        "preview": {"subject": shown_subject, "body": shown_body},
+        "sender": stored_texts.sender_name(session, state.settings),
+        "placeholders": [(n, texts.PLACEHOLDERS[n]) for n in kind.names],
+        "query": request.query_params,
+        **extra,
+    }
+    return render(
+        request,
+        "hr/email_edit.html",
+        context,
+        fragment="hr/_email_preview.html",
+        status_code=status_code,
+    )
+
+
+def _again(request: Request, session: Session, form: Submitted) -> Response:
+    kind = email_texts.editable(request.path_params.get("kind", ""), request.state.user.role)
+    return _page(
+        request,
+        session,
+        kind,
+        subject=form.get("subject"),
+        body=form.get("body"),
+        errors=form.errors,
+        status_code=422,
+    )
+
+
+def _refused(
+    request: Request,
+    session: Session,
+    kind: texts.Kind,
+    exc: texts.TextProblems | DomainError,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+) -> Response:
+    """The page again with what was typed and why it was refused (422, 409 or 429)."""
+    if isinstance(exc, texts.TextProblems):
+        errors, status = exc.problems, 422
+    else:
+        errors, status = {"form": exc.message}, exc.status_code
+    conflict = isinstance(exc, email_texts.TextChanged)
+    return _page(
+        request,
+        session,
+        kind,
+        subject=subject,
+        body=body,
+        errors=errors,
+        status_code=status,
+        conflict=conflict,
+    )
+
+
+@router.get("/emails/{kind}")
+def email_page(request: Request, session: SessionDep, kind: Editable) -> Response:
+    return _page(request, session, kind)
+
+
+@router.post("/emails/{kind}")
+@form_page(_again)
+def save_email(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    kind: Editable,
+    version: Version,
+    subject: Subject = "",
+    body: Body = "",
+) -> Response:
+    try:
+        email_texts.save(
+            session, kind, subject=subject, body=body, version=version, actor_id=user.id
+        )
+    except (texts.TextProblems, email_texts.TextChanged) as exc:
+        return _refused(request, session, kind, exc, subject=subject, body=body)
+    return RedirectResponse(f"/hr/emails/{kind.key}?done=saved", status_code=303)
+
+
+@router.post("/emails/{kind}/preview")
+@form_page(_again)
+def preview_email(
+    request: Request, session: SessionDep, kind: Editable, subject: Subject = "", body: Body = ""
+) -> Response:
+    errors: dict[str, str] = {}
+    try:
+        texts.check(kind, subject=subject, body=body)
+    except texts.TextProblems as exc:
+        errors = exc.problems
+    return _page(request, session, kind, subject=subject, body=body, errors=errors)
+
+
+@router.post("/emails/{kind}/test")
+@form_page(_again)
+def test_email(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    catalog: CatalogDep,
+    user: CurrentUser,
+    kind: Editable,
+    subject: Subject = "",
+    body: Body = "",
+) -> Response:
+    try:
+        email_texts.send_test(
+            session,
+            settings,
+            catalog,
+            kind,
+            subject=subject,
+            body=body,
+            to=user.email,
+            actor_id=user.id,
+        )
+    except (texts.TextProblems, TooManyRequests) as exc:
+        return _refused(request, session, kind, exc, subject=subject, body=body)
+    return _page(request, session, kind, subject=subject, body=body, tested=user.email)
+
+
+@router.post("/emails/{kind}/restore")
+@form_page(_again)
+def restore_email(
+    request: Request, session: SessionDep, user: CurrentUser, kind: Editable, version: Version
+) -> Response:
+    try:
+        email_texts.restore(session, kind, version=version, actor_id=user.id)
+    except email_texts.TextChanged as exc:
+        return _refused(request, session, kind, exc)
+    return RedirectResponse(f"/hr/emails/{kind.key}?done=restored", status_code=303)

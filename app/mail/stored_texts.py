@@ -1,0 +1,76 @@
+"""The e-mail texts in force (the database's edit, else the shipped default), filled in.
+
+`organisation_name` is the one place mail reads the organisation's name: the sender's
+display name and every subject's `{organisation}` come from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import RawQuery, fetch_one, in_transaction
+from app.mail.mailer import Message
+from app.mail.texts import KINDS, fill
+from app.models import MailText
+
+# The admin's setting (app/org, /admin/settings) when one is stored, else the environment's.
+# Read here rather than through app.org, which sits above mail in the layers
+# (docs/architecture.md): mail only needs this one row.
+_STORED_NAME = RawQuery.of("SELECT value FROM orgsetting WHERE key = 'organisation_name'")
+
+
+def organisation_name(session: Session, settings: Settings) -> str:
+    """The organisation's name as e-mails show it, on one line."""
+    row = fetch_one(in_transaction(session), _STORED_NAME, {})
+    name = str(row[0]) if row and str(row[0]).strip() else settings.organisation_name
+    return " ".join(name.split())
+
+
+def sender_name(session: Session, settings: Settings) -> str:
+    """The From display name: the organisation first, so people see who is writing."""
+    return f"{organisation_name(session, settings)} ({settings.course_title})"
+
+
+@dataclass(frozen=True)
+class Text:
+    kind: str
+    subject: str
+    body: str
+    custom: bool
+    version: int
+
+
+def current(session: Session, kind: str) -> Text:
+    """The text in force for `kind`: the saved edit, or the shipped default."""
+    row = session.get(MailText, kind)
+    default = KINDS[kind]
+    if row is None or not row.custom:
+        return Text(kind, default.subject, default.body, False, row.version if row else 0)
+    return Text(kind, row.subject, row.body, True, row.version)
+
+
+def base_values(session: Session, settings: Settings, *, name: str) -> dict[str, str]:
+    """The values every e-mail has: the person's name, the organisation, the course."""
+    return {
+        "name": name,
+        "organisation": organisation_name(session, settings),
+        "course": settings.course_title,
+    }
+
+
+def render(subject: str, body: str, values: Mapping[str, str]) -> tuple[str, str]:
+    """A subject (on one line) and body with the values filled in."""
+    return fill(subject, values, one_line=True), fill(body, values)
+
+
+def compose(
+    session: Session, settings: Settings, kind: str, *, to: str, values: Mapping[str, str]
+) -> Message:
+    """The message for `kind` to `to`, in the text in force, with `values` filled in."""
+    text = current(session, kind)
+    subject, body = render(text.subject, text.body, values)
+    return Message(to=to, subject=subject, body=body)

@@ -1,0 +1,231 @@
+"""E-mail texts as named-placeholder templates: the shipped defaults, checking, and filling in.
+
+Admins and HR edit these texts, so filling one in must never run anything: a text is plain
+words with `{placeholder}` names from a fixed list per e-mail, replaced by plain values
+(`{{` and `}}` stand for a literal brace). No Jinja, no `str.format` (which would let
+`{name.__class__}` reach into objects). E-mails are plain text only; a page that shows
+one (the preview) escapes it like any other text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+INVITATION = "invitation"
+PASSWORD_RESET = "password-reset"
+REMINDER = "reminder"
+OVERDUE = "overdue"
+DIGEST = "manager-digest"
+RECERTIFICATION = "recertification"
+SUBJECT_MAX = 200
+BODY_MAX = 10_000
+TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}|[{}]")
+NAME = re.compile(r"[a-z_]{1,40}")
+# Values that run over several lines: they belong in the body only.
+LISTS = frozenset({"modules", "people"})
+PLACEHOLDERS = {
+    "name": "the person's name",
+    "organisation": "your organisation's name",
+    "course": "the course's name",
+    "inviter": "who invited them (or “your HR team”)",
+    "email": "the address the e-mail goes to",
+    "link": "the link to follow",
+    "valid_for": "how long the link works, such as “14 days”",
+    "sign_in_link": "the sign-in page",
+    "due_date": "the earliest due date, such as “15 Jun 2026”",
+    "modules": "the modules, one per line with their due dates and links",
+    "people": "the team members with overdue modules, one per line",
+    "expires_on": "the day the completion expires, such as “15 Jun 2027”",
+}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One e-mail: its title, placeholders, the ones it cannot do without, who may edit it."""
+
+    key: str
+    title: str
+    about: str
+    names: tuple[str, ...]
+    required: tuple[str, ...]
+    editors: frozenset[str]
+    subject: str
+    body: str
+
+
+ADMIN = frozenset({"admin"})
+HR = frozenset({"hr", "admin"})
+BASE = ("name", "organisation", "course")
+KINDS: dict[str, Kind] = {
+    k.key: k
+    for k in (
+        Kind(
+            INVITATION,
+            "Invitation",
+            "Sent to each new person with a one-time link to choose a password.",
+            (*BASE, "inviter", "email", "link", "valid_for", "sign_in_link"),
+            ("link",),
+            ADMIN,
+            "{organisation}: {inviter} invited you to {course}",
+            "Hello {name},\n\n"
+            "{inviter} at {organisation} has invited you to {course}, a self-paced course on "
+            "allyship at work: short lessons and realistic workplace scenarios, about 15 "
+            "minutes a module.\n\n"
+            "To start, choose your password here:\n{link}\n\n"
+            "This link is for you alone ({email}). It works once, for {valid_for}. "
+            "After that, sign in at {sign_in_link}\n\n"
+            "Not expecting this? Do not open the link. Ask {inviter} or your HR team, through "
+            "a channel you already use (not by replying to this e-mail), whether the invitation "
+            "is genuine, or simply ignore it: nothing happens until a password is chosen.\n\n"
+            "{organisation}\n",
+        ),
+        Kind(
+            PASSWORD_RESET,
+            "Password reset",
+            "Sent when someone asks to reset their password, or HR sends a reset.",
+            (*BASE, "link", "valid_for"),
+            ("link",),
+            ADMIN,
+            "{organisation}: reset your {course} password",
+            "Hello {name},\n\n"
+            "Someone (we hope you) asked to reset the password of your {course} account "
+            "at {organisation}.\n\n"
+            "Choose a new password here (the link works once, for {valid_for}):\n{link}\n\n"
+            "If you did not ask for this, ignore this e-mail: your password stays as it is.\n",
+        ),
+        Kind(
+            REMINDER,
+            "Reminder",
+            "Sent before a due date, on the days the reminder schedule names.",
+            (*BASE, "modules", "due_date", "link"),
+            ("modules",),
+            HR,
+            "{organisation}: {course} is due on {due_date}",
+            "Hello {name},\n\n"
+            "This is a reminder about your {course} modules:\n\n{modules}\n\n"
+            "Your dashboard: {link}\nEach module takes about 15 minutes. Thank you!\n",
+        ),
+        Kind(
+            OVERDUE,
+            "Overdue notice",
+            "Sent after a due date has passed, on the days the reminder schedule names.",
+            (*BASE, "modules", "due_date", "link"),
+            ("modules",),
+            HR,
+            "{organisation}: {course} is overdue",
+            "Hello {name},\n\n"
+            "Some of your {course} modules are past their due date:\n\n{modules}\n\n"
+            "Your dashboard: {link}\nEach module takes about 15 minutes. If something is "
+            "stopping you, tell your HR team.\n",
+        ),
+        Kind(
+            DIGEST,
+            "Manager digest",
+            "Weekly, to managers whose team members have overdue modules (when turned on).",
+            (*BASE, "people", "link"),
+            ("people",),
+            HR,
+            "{organisation}: your team's overdue {course} modules",
+            "Hello {name},\n\nThese people in your team have overdue modules:\n\n{people}\n\n"
+            "A word from you helps more than another reminder from us.\n",
+        ),
+        Kind(
+            RECERTIFICATION,
+            "Recertification",
+            "Sent when a completion is about to expire and the course must be taken again.",
+            (*BASE, "expires_on", "link", "modules"),
+            ("link",),
+            ADMIN,
+            "{organisation}: renew your {course} completion by {expires_on}",
+            "Hello {name},\n\n"
+            "Your {course} completion at {organisation} expires on {expires_on}. "
+            "To stay current, take the course again:\n\n{modules}\n\n"
+            "Start here: {link}\n",
+        ),
+    )
+}
+
+
+class TextProblems(Exception):
+    """A text that cannot be saved, with one message per field ("subject", "body")."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def _names(text: str) -> tuple[list[str], list[str]]:
+    """The placeholders a text uses, and what is wrong with its braces."""
+    used: list[str] = []
+    wrong: list[str] = []
+    for match in TOKEN.finditer(text):
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            continue
+        inner = match.group(1)
+        if inner is None:
+            wrong.append(f"a single “{token}” (write “{token}{token}” for a brace)")
+        elif NAME.fullmatch(inner):
+            used.append(inner)
+        else:
+            wrong.append(f"“{token[:50]}”, which is not a placeholder name")
+    return used, wrong
+
+
+def _listing(kind: Kind, names: tuple[str, ...]) -> str:
+    return ", ".join("{" + n + "}" for n in names)
+
+
+def _field_problem(kind: Kind, field: str, text: str) -> str | None:
+    label = field.capitalize()
+    if not text.strip():
+        return f"{label}: fill this in."
+    used, wrong = _names(text)
+    if wrong:
+        return f"{label}: {wrong[0]}."
+    allowed = kind.names if field == "body" else tuple(n for n in kind.names if n not in LISTS)
+    unknown = [n for n in used if n not in allowed]
+    if unknown:
+        where = "in the subject" if unknown[0] in LISTS else "in this e-mail"
+        return (
+            f"{label}: {{{unknown[0]}}} is not a placeholder you can use {where}. "
+            f"You can use {_listing(kind, allowed)}."
+        )
+    needed = ("organisation",) if field == "subject" else kind.required
+    for name in needed:
+        if name not in used:
+            why = PLACEHOLDERS[name]
+            return f"{label}: put {{{name}}} in it ({why}); the {kind.title.lower()} needs it."
+    return None
+
+
+def check(kind: Kind, *, subject: str, body: str) -> None:
+    """Refuse a text that names an unknown placeholder or leaves out a required one."""
+    problems: dict[str, str] = {}
+    if "\n" in subject or "\r" in subject:
+        problems["subject"] = "Subject: keep it on one line."
+    elif len(subject) > SUBJECT_MAX:
+        problems["subject"] = f"Subject: use at most {SUBJECT_MAX} characters."
+    elif problem := _field_problem(kind, "subject", subject):
+        problems["subject"] = problem
+    if len(body) > BODY_MAX:
+        problems["body"] = f"Body: use at most {BODY_MAX} characters."
+    elif problem := _field_problem(kind, "body", body):
+        problems["body"] = problem
+    if problems:
+        raise TextProblems(problems)
+
+
+def fill(text: str, values: Mapping[str, str], *, one_line: bool = False) -> str:
+    """The text with each placeholder replaced by its value (unknown ones by nothing)."""
+
+    def value(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            return token[0]
+        found = values.get(match.group(1) or "", "")
+        return " ".join(found.split()) if one_line else found
+
+    return TOKEN.sub(value, text)
