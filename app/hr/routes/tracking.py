@@ -31,9 +31,16 @@ def people_filter(
     overdue: Annotated[str, Query(max_length=5)] = "",
     leavers: Annotated[str, Query(max_length=5)] = "",
     sort: Annotated[str, Query(max_length=20)] = "",
+    recert: Annotated[str, Query(max_length=20)] = "",
 ) -> people.PeopleFilter:
     return people.parse_filter(
-        q=q, department=department, status=status, overdue=overdue, leavers=leavers, sort=sort
+        q=q,
+        department=department,
+        status=status,
+        overdue=overdue,
+        leavers=leavers,
+        sort=sort,
+        recert=recert,
     )
 
 
