@@ -163,7 +163,12 @@ def assign(
 
 
 def _restart_finished(
-    session: Session, people: list[int], modules: list[str], *, actor_id: int | None, due_at: datetime
+    session: Session,
+    people: list[int],
+    modules: list[str],
+    *,
+    actor_id: int | None,
+    due_at: datetime,
 ) -> int:
     """Start a new cycle for each person who completed every one of `modules` in this cycle.
 
