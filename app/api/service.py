@@ -23,6 +23,7 @@ from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
+from app.db import select_columns
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.hr import assignments
 from app.hr.account_changes import (
@@ -324,10 +325,10 @@ def progress(
         {
             (u, m, cycle): (n, best)
             for u, m, cycle, n, best in session.exec(
-                select(
-                    QuizAttempt.user_id,
-                    QuizAttempt.module_id,
-                    QuizAttempt.cycle,
+                select_columns(
+                    col(QuizAttempt.user_id),
+                    col(QuizAttempt.module_id),
+                    col(QuizAttempt.cycle),
                     func.count(),
                     func.max(QuizAttempt.percent),
                 )

@@ -35,7 +35,7 @@ def start_cycle(
 
     Returns False when someone else already moved them on (the caller's view was stale).
     """
-    moved = session.execute(
+    moved = session.exec(
         update(User)
         .where(col(User.id) == user_id, col(User.cycle) == seen)
         .values(cycle=seen + 1)
