@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from app.config import Settings
 from app.db import select_columns
 from app.hr.claims import claim_rows, queue_claimed
+from app.hr.due import due_in
 from app.hr.recert import recert_stats, status_column
 from app.mail.mailer import Message
 from app.mail.outbox import REMINDER
@@ -125,9 +126,13 @@ def queue_recert(
         if dry_run:
             queued.append((email, stage[0], 1))
             continue
-        if stage[0] == EXPIRING:
-            cycle = _open_next_cycle(session, uid, cycle, expires - timedelta(seconds=1))
-            stage = (stage[0], f"c{cycle}")
+        due = (
+            expires - timedelta(seconds=1)
+            if expires > now
+            else due_in(now, settings.default_due_days)
+        )
+        opened = _open_next_cycle(session, uid, cycle, due)
+        stage = (stage[0], stage[1].replace(f"c{cycle}", f"c{opened}", 1))
         token = uuid.uuid4().hex
         row = {"user_id": uid, "kind": stage[0], "period": stage[1]}
         if not claim_rows(session, RecertReminder, KEY, [row], token, now):

@@ -39,7 +39,9 @@ def finished(
     for module in ALL:
         if cycle == 1:
             make_assignment(session, user, module, due_at=at + timedelta(days=1))
-        session.add(Completion(user_id=user.id or 0, module_id=module, completed_at=at, cycle=cycle))
+        session.add(
+            Completion(user_id=user.id or 0, module_id=module, completed_at=at, cycle=cycle)
+        )
     if code:
         session.add(Certificate(user_id=user.id or 0, code=code, issued_at=at, cycle=cycle))
     session.commit()

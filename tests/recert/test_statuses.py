@@ -29,7 +29,12 @@ def four_people(session: Session) -> dict[str, int]:
     finished(session, old, at=months_ago(13))
     none = make_user(session, "none@example.com", name="Nina None")
     make_assignment(session, none, "first-steps")
-    return {"current": cur.id or 0, "expiring": soon.id or 0, "expired": old.id or 0, "not-done": none.id or 0}
+    return {
+        "current": cur.id or 0,
+        "expiring": soon.id or 0,
+        "expired": old.id or 0,
+        "not-done": none.id or 0,
+    }
 
 
 def test_each_status_shows_on_overview_people_filter_and_person_page(
@@ -51,7 +56,9 @@ def test_each_status_shows_on_overview_people_filter_and_person_page(
     assert f"{expires.day} " in person.split('id="person-recert"')[1].split("</dl>")[0]
 
 
-def test_period_none_makes_every_finished_person_current(hr_client: TestClient, session: Session) -> None:
+def test_period_none_makes_every_finished_person_current(
+    hr_client: TestClient, session: Session
+) -> None:
     four_people(session)
     o = recert.overview(session, now=utcnow())
     assert o.months is None
@@ -71,9 +78,12 @@ def test_period_change_moves_existing_expiries_and_is_audited(
 
     page = admin_client.get("/admin/recertification")
     token = csrf_from(page.text)
-    assert admin_client.post(
-        "/admin/recertification", data={"csrf_token": token, "period": "12"}
-    ).status_code == 303
+    assert (
+        admin_client.post(
+            "/admin/recertification", data={"csrf_token": token, "period": "12"}
+        ).status_code
+        == 303
+    )
     assert recert.overview(session, now=utcnow()).totals["expired"] == 1
     response = admin_client.post(
         "/admin/recertification", data={"csrf_token": token, "period": "other", "months": "24"}
@@ -81,7 +91,9 @@ def test_period_change_moves_existing_expiries_and_is_audited(
     assert response.status_code == 303
     totals = recert.overview(session, now=utcnow()).totals
     assert totals["expired"] == 0 and totals["current"] == 3  # the 13-month-old one moved
-    events = session.exec(select(AuditEvent).where(AuditEvent.action == "recert.period_change")).all()
+    events = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "recert.period_change")
+    ).all()
     assert [e.detail for e in events][-1] == '{"after": 24, "before": 12}'
     assert ids
 
@@ -152,13 +164,19 @@ def test_exports_and_api_show_status(hr_client: TestClient, session: Session) ->
     old.external_id = "E-OLD"
     session.add(old)
     session.commit()
-    body = hr_client.get("/api/v1/people/E-OLD", headers={"Authorization": f"Bearer {secret}"}).json()
+    body = hr_client.get(
+        "/api/v1/people/E-OLD", headers={"Authorization": f"Bearer {secret}"}
+    ).json()
     assert body["recertification"]["status"] == "expired"
-    assert body["recertification"]["validity_months"] == 12 and body["recertification"]["cycle"] == 1
+    assert (
+        body["recertification"]["validity_months"] == 12 and body["recertification"]["cycle"] == 1
+    )
     page = hr_client.get(
         "/api/v1/progress?since=2000-01-01T00:00:00Z", headers={"Authorization": f"Bearer {secret}"}
     ).json()
-    assert {i["cycle"] for i in page["items"]} == {1} and all(i["valid_until"] for i in page["items"])
+    assert {i["cycle"] for i in page["items"]} == {1} and all(
+        i["valid_until"] for i in page["items"]
+    )
 
 
 def test_status_edges_are_exact_days() -> None:
