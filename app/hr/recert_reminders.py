@@ -2,7 +2,7 @@
 
 Stages, once each per person and cycle (RecertReminder's unique key): `recert-expiring` when
 the oldest completion is within 60 days of expiry, `recert-expired` on the day it expires, then
-`recert-expired-weekly` once a week after, up to the weekly cap (`reminder_weekly_cap`), as the
+`recert-weekly` once a week after, up to the weekly cap (`reminder_weekly_cap`), as the
 overdue reminders do. When the expiring stage finds a person whose current cycle is finished,
 it first starts their next cycle (the modules open again, due on the expiry day): the run is
 the system acting, never the learner.
@@ -31,7 +31,7 @@ from app.recert.status import RecertStatus, expiry_of
 KEY = ["user_id", "kind", "period"]
 EXPIRING = "recert-expiring"
 EXPIRED = "recert-expired"
-EXPIRED_WEEKLY = "recert-expired-weekly"
+EXPIRED_WEEKLY = "recert-weekly"
 
 
 def _finished(session: Session, user_id: int, cycle: int) -> bool:

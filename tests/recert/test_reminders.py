@@ -75,7 +75,7 @@ def test_expired_then_weekly_up_to_the_cap_then_silence(
         day = start + timedelta(days=7 * week)
         kinds += [q[1] for q in run(session, app, settings, day)]
         kinds += [q[1] for q in run(session, app, settings, day)]  # a second run the same day
-    assert kinds == ["recert-expired-weekly"] * settings.reminder_weekly_cap
+    assert kinds == ["recert-weekly"] * settings.reminder_weekly_cap
     periods = sorted(r.period for r in session.exec(select(RecertReminder)))
     # The expired stage opened cycle 2 (Ana had finished cycle 1), due in the default days.
     assert periods == ["c2", *(f"c2/w{w}" for w in range(1, settings.reminder_weekly_cap + 1))]
