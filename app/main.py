@@ -41,6 +41,7 @@ from app.org.current import look_up_org, org_of
 from app.org.routes import router as org_router
 from app.org.routes import theme_version
 from app.org.slots import text_with_slots
+from app.recert.routes import router as recert_router
 from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
@@ -59,6 +60,7 @@ ROUTERS = [
     live_router,
     hr_router,
     api_key_pages_router,
+    recert_router,
     api_router,
     docs_router,
     help_router,

@@ -37,14 +37,14 @@ EXPECTED = {
         "lesson": 4,
         "quiz page": 3,  # the learner's open draw and its scenarios (issue 15)
         "quiz submission": 10,
-        "hr overview": 12,
+        "hr overview": 14,  # + the validity period and the recertification counts
     },
     "postgresql": {
         "dashboard": 6,
         "lesson": 7,
         "quiz page": 6,  # the open draw and its scenarios, each with the pool's ping
         "quiz submission": 10,
-        "hr overview": 13,
+        "hr overview": 15,
     },
 }
 

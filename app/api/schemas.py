@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,6 +30,15 @@ class AssignmentOut(BaseModel):
     best_score: int | None = Field(description="Best quiz score, percent.")
 
 
+class RecertOut(BaseModel):
+    status: str | None = Field(
+        description="current, expiring (within 60 days), expired or not-done; null with no assignment."
+    )
+    valid_until: date | None = Field(description="The day the oldest completion expires.")
+    cycle: int = Field(description="The current recertification cycle (1 for the first).")
+    validity_months: int | None = Field(description="The organisation's period; null: no expiry.")
+
+
 class PersonOut(BaseModel):
     external_id: str
     email: str
@@ -39,6 +48,7 @@ class PersonOut(BaseModel):
     role: str
     active: bool
     assignments: list[AssignmentOut]
+    recertification: RecertOut
 
 
 class PersonIn(BaseModel):
@@ -62,6 +72,8 @@ class ProgressItem(BaseModel):
     via: str
     best_score: int | None
     attempts: int
+    cycle: int = Field(description="The recertification cycle this completion belongs to.")
+    valid_until: date | None = Field(description="When this completion expires; null: never.")
 
 
 class ProgressPage(BaseModel):

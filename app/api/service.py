@@ -17,11 +17,13 @@ from app.api.schemas import (
     PersonOut,
     ProgressItem,
     ProgressPage,
+    RecertOut,
 )
 from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
+from app.db import select_columns
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.hr import assignments
 from app.hr.account_changes import (
@@ -31,6 +33,7 @@ from app.hr.account_changes import (
     protected_changes,
 )
 from app.hr.managers import loop_through, serialize_manager_changes
+from app.hr.recert import person_recert
 from app.models import (
     ApiKey,
     Assignment,
@@ -41,6 +44,8 @@ from app.models import (
     User,
     row_id,
 )
+from app.recert.policy import validity_months
+from app.recert.status import expiry_of
 from app.web.inputs import email_problem, whole_number
 
 PAGE_MAX = 1000
@@ -74,17 +79,23 @@ def _person_out(session: Session, user: User) -> PersonOut:
     uid = row_id(user)
     done = dict(
         session.exec(
-            select(Completion.module_id, Completion.completed_at).where(Completion.user_id == uid)
+            select(Completion.module_id, Completion.completed_at).where(
+                Completion.user_id == uid, Completion.cycle == user.cycle
+            )
         ).all()
     )
     started = set(
-        session.exec(select(LessonProgress.module_id).where(LessonProgress.user_id == uid)).all()
+        session.exec(
+            select(LessonProgress.module_id).where(
+                LessonProgress.user_id == uid, LessonProgress.cycle == user.cycle
+            )
+        ).all()
     )
     tries = {
         m: (n, best)
         for m, n, best in session.exec(
             select(QuizAttempt.module_id, func.count(), func.max(QuizAttempt.percent))
-            .where(QuizAttempt.user_id == uid)
+            .where(QuizAttempt.user_id == uid, QuizAttempt.cycle == user.cycle)
             .group_by(QuizAttempt.module_id)
         )
     }
@@ -122,6 +133,17 @@ def _person_out(session: Session, user: User) -> PersonOut:
         role=user.role,
         active=user.active,
         assignments=items,
+        recertification=_recert_out(session, user, [i.module_id for i in items], now),
+    )
+
+
+def _recert_out(session: Session, user: User, module_ids: list[str], now: datetime) -> RecertOut:
+    found = person_recert(session, user=user, module_ids=module_ids, now=now)
+    return RecertOut(
+        status=found.status.value if found.status else None,
+        valid_until=found.expires_on,
+        cycle=found.cycle,
+        validity_months=found.months,
     )
 
 
@@ -301,21 +323,25 @@ def progress(
     users = {u for u, _ in pairs}
     stats = (
         {
-            (u, m): (n, best)
-            for u, m, n, best in session.exec(
-                select(
-                    QuizAttempt.user_id,
-                    QuizAttempt.module_id,
+            (u, m, cycle): (n, best)
+            for u, m, cycle, n, best in session.exec(
+                select_columns(
+                    col(QuizAttempt.user_id),
+                    col(QuizAttempt.module_id),
+                    col(QuizAttempt.cycle),
                     func.count(),
                     func.max(QuizAttempt.percent),
                 )
                 .where(col(QuizAttempt.user_id).in_(users))
-                .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
+                .group_by(
+                    col(QuizAttempt.user_id), col(QuizAttempt.module_id), col(QuizAttempt.cycle)
+                )
             )
         }
         if users
         else {}
     )
+    months = validity_months(session)
     items = [
         ProgressItem(
             external_id=ext,
@@ -323,8 +349,10 @@ def progress(
             module_id=c.module_id,
             completed_at=c.completed_at,
             via=c.via,
-            attempts=stats.get((c.user_id, c.module_id), (0, None))[0],
-            best_score=stats.get((c.user_id, c.module_id), (0, None))[1],
+            attempts=stats.get((c.user_id, c.module_id, c.cycle), (0, None))[0],
+            best_score=stats.get((c.user_id, c.module_id, c.cycle), (0, None))[1],
+            cycle=c.cycle,
+            valid_until=expiry_of(c.completed_at, months),
         )
         for c, ext, email in page
     ]

@@ -51,6 +51,7 @@ class UserRow:
     created_at: datetime
     deactivated_at: datetime | None
     password_changed_at: datetime | None
+    cycle: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ from app.content.catalog import Catalog
 from app.db import chunks, insert_ignore, select_columns
 from app.errors import Invalid
 from app.hr.due import completed, due_in, end_of_day
-from app.models import Assignment, AssignmentRule, Department, User
+from app.models import Assignment, AssignmentRule, Completion, Department, User
+from app.recert.cycles import start_cycle
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class AssignResult:
     already: int
     due_at: datetime
     rules: int
+    cycles: int = 0  # finished people assigned again: each started a new cycle
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def assign(
         raise AssignmentInvalid(problems)
     due_at = end_of_day(due) if due else due_in(now, default_due_days)
     already = _count_existing(session, people, modules)
+    cycles = _restart_finished(session, people, modules, actor_id=actor_id, due_at=due_at)
     for part in chunks(people, 90):
         insert_ignore(
             session,
@@ -141,7 +144,7 @@ def assign(
     ]
     insert_ignore(session, AssignmentRule, rules, ["department_id", "module_id"])
     result = AssignResult(
-        len(people), len(people) * len(modules) - already, already, due_at, len(rules)
+        len(people), len(people) * len(modules) - already, already, due_at, len(rules), cycles
     )
     audit.record(
         session,
@@ -152,10 +155,51 @@ def assign(
         emails=emails,
         people=result.people,
         created=result.created,
+        cycles=cycles,
         due=due_at.date().isoformat(),
     )
     session.commit()
     return result
+
+
+def _restart_finished(
+    session: Session,
+    people: list[int],
+    modules: list[str],
+    *,
+    actor_id: int | None,
+    due_at: datetime,
+) -> int:
+    """Start a new cycle for each person who completed every one of `modules` in this cycle.
+
+    The new cycle reopens the course; all their assignments get the new due date. Earlier
+    cycles' rows are untouched. Returns how many cycles were started (a start that another
+    request made first is not counted twice: app/recert/cycles.py).
+    """
+    started = 0
+    for part in chunks(people):
+        finished = session.exec(
+            select_columns(col(User.id), col(User.cycle))
+            .join(Completion, col(Completion.user_id) == User.id)
+            .where(
+                col(User.id).in_(part),
+                col(Completion.cycle) == User.cycle,
+                col(Completion.module_id).in_(modules),
+            )
+            .group_by(col(User.id), col(User.cycle))
+            .having(func.count(func.distinct(Completion.module_id)) == len(modules))
+        ).all()
+        for uid, cycle in finished:
+            if start_cycle(
+                session, user_id=uid, seen=cycle, actor_id=actor_id, due_on=due_at.date()
+            ):
+                session.execute(
+                    update(Assignment)
+                    .where(col(Assignment.user_id) == uid)
+                    .values(due_at=due_at, assigned_by_id=actor_id)
+                )
+                started += 1
+    return started
 
 
 def _count_existing(session: Session, people: list[int], modules: list[str]) -> int:

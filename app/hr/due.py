@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import Exists, exists
-from sqlmodel import col
+from sqlalchemy import ColumnElement, Exists, exists
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
 
-from app.models import Assignment, Completion
+from app.models import Assignment, Completion, User
+
+
+def in_current_cycle(model: Any) -> ColumnElement[bool]:
+    """The row (a completion, lesson read or attempt) is of its person's current cycle.
+
+    An alias of the person, so the subquery never correlates with a `user` of the outer query.
+    """
+    person = aliased(User)
+    return col(model.cycle) == (
+        select(person.cycle).where(col(person.id) == model.user_id).scalar_subquery()
+    )
 
 
 def completed() -> Exists:
-    """True for an assignment whose module the person has completed (correlated EXISTS)."""
+    """True for an assignment completed in the person's current cycle (correlated EXISTS)."""
     return exists().where(
         col(Completion.user_id) == Assignment.user_id,
         col(Completion.module_id) == Assignment.module_id,
+        in_current_cycle(Completion),
     )
 
 

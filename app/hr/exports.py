@@ -17,14 +17,18 @@ from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.db import day_text, select_columns
-from app.hr.people import STATUSES, PeopleFilter, people_select
+from app.hr.due import in_current_cycle
+from app.hr.people import STATUSES, PeopleFilter, people_select, to_row
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
+from app.recert.policy import validity_months
 from app.spreadsheet import safe_cell
 from app.web.inputs import whole_number
 
 KINDS = ("long", "pivot")
 BATCH = 1000
 PERSON_COLUMNS = ["external_id", "email", "name", "department", "active"]
+# The person's recertification status and the day their earliest completion expires.
+RECERT_COLUMNS = ["recert_status", "valid_until"]
 LONG_COLUMNS = [
     *PERSON_COLUMNS,
     "module_id",
@@ -39,6 +43,7 @@ LONG_COLUMNS = [
     "first_score",
     "best_score",
     "completed_on",
+    *RECERT_COLUMNS,
 ]
 
 
@@ -79,11 +84,15 @@ def _details(
     conn = session.connection()
     day = partial(day_text, session)
     facts: dict[tuple[int, str], list[Any]] = {}
-    read = (col(LessonProgress.user_id) == Assignment.user_id) & (
-        col(LessonProgress.module_id) == Assignment.module_id
+    read = (
+        (col(LessonProgress.user_id) == Assignment.user_id)
+        & (col(LessonProgress.module_id) == Assignment.module_id)
+        & in_current_cycle(LessonProgress)
     )
-    done = (col(Completion.user_id) == Assignment.user_id) & (
-        col(Completion.module_id) == Assignment.module_id
+    done = (
+        (col(Completion.user_id) == Assignment.user_id)
+        & (col(Completion.module_id) == Assignment.module_id)
+        & in_current_cycle(Completion)
     )
     assigned = (
         select_columns(
@@ -96,6 +105,7 @@ def _details(
             col(LessonProgress.id).is_not(None),
             day(Completion.completed_at),
         )
+        .select_from(Assignment)
         .join(LessonProgress, read, isouter=True)
         .join(Completion, done, isouter=True)
         .where(col(Assignment.user_id).in_(ids))
@@ -112,7 +122,7 @@ def _details(
             func.max(QuizAttempt.percent).label("best"),
             func.min(QuizAttempt.id).label("first_id"),
         )
-        .where(col(QuizAttempt.user_id).in_(ids))
+        .where(col(QuizAttempt.user_id).in_(ids), in_current_cycle(QuizAttempt))
         .group_by(col(QuizAttempt.user_id), col(QuizAttempt.module_id))
         .subquery("g")
     )
@@ -132,8 +142,10 @@ def _unassigned(session: Session, ids: Sequence[int]) -> Any:
         col(Assignment.user_id) == LessonProgress.user_id,
         col(Assignment.module_id) == LessonProgress.module_id,
     )
-    done = (col(Completion.user_id) == LessonProgress.user_id) & (
-        col(Completion.module_id) == LessonProgress.module_id
+    done = (
+        (col(Completion.user_id) == LessonProgress.user_id)
+        & (col(Completion.module_id) == LessonProgress.module_id)
+        & (col(Completion.cycle) == LessonProgress.cycle)
     )
     return (
         select(
@@ -143,7 +155,7 @@ def _unassigned(session: Session, ids: Sequence[int]) -> Any:
             day_text(session, Completion.completed_at),
         )
         .join(Completion, done, isouter=True)
-        .where(col(LessonProgress.user_id).in_(ids), ~assigned)
+        .where(col(LessonProgress.user_id).in_(ids), ~assigned, in_current_cycle(LessonProgress))
     )
 
 
@@ -180,27 +192,38 @@ def rows(
         prefix = {m.id: [safe_cell(m.id), safe_cell(m.title)] for m in catalog.modules}
         blank = {m: prefix[m] + _long_tail(_BLANK) for m in module_ids}
     else:
-        header = [*PERSON_COLUMNS, "status", "assigned", "completed", "overdue"]
+        header = [*PERSON_COLUMNS, "status", "assigned", "completed", "overdue", *RECERT_COLUMNS]
         yield [header + [safe_cell(m.title) for m in catalog.modules]]
     with Session(engine) as session:
-        stmt = people_select(filters, now=now).execution_options(yield_per=BATCH)
+        months = validity_months(session)
+        stmt = people_select(filters, now=now, months=months)
+        stmt = stmt.execution_options(yield_per=BATCH)
         for batch in session.connection().execute(stmt).partitions():
             facts = _details(session, [r.id for r in batch], now)
             out: list[list[Any]] = []
             for person in batch:
                 cells = [safe_cell(v) for v in _person_cells(person)]
+                recert = _recert_cells(person, months)
                 uid = person.id
                 if kind == "pivot":
                     out.append(
                         cells
                         + [STATUSES[person.status], person.assigned, person.done, person.overdue]
+                        + recert
                         + [_pivot_cell(facts.get((uid, m), _BLANK)) for m in module_ids]
                     )
                     continue
                 for m in module_ids:
                     f = facts.get((uid, m))
-                    out.append(cells + (prefix[m] + _long_tail(f) if f else blank[m]))
+                    out.append(cells + (prefix[m] + _long_tail(f) if f else blank[m]) + recert)
             yield out
+
+
+def _recert_cells(row: Any, months: int | None) -> list[Any]:
+    """Recertification status and valid-until day (blank without assignments or expiry)."""
+    person = to_row(row, months)
+    until = person.valid_until.isoformat() if person.valid_until else ""
+    return [person.recert or "", until]
 
 
 def _person_cells(row: Any) -> list[Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -15,8 +15,11 @@ from sqlmodel.sql.expression import Select
 from app.clock import utcnow
 from app.db import select_columns
 from app.errors import Invalid
+from app.hr.recert import recert_stats, status_column
 from app.hr.reports import NO_DEPARTMENT, person_stats
 from app.models import Department, User, row_id
+from app.recert.policy import validity_months
+from app.recert.status import LABELS, expiry_of
 from app.web.inputs import whole_number
 
 PAGE_SIZE = 50
@@ -27,6 +30,7 @@ STATUSES = {
     "complete": "Complete",
 }
 OVERDUE = {"yes": "Overdue", "no": "Not overdue"}
+RECERT_STATUSES = {status.value: label for status, label in LABELS.items()}
 SORTS = {"name": "Name", "due": "Next due date", "progress": "Progress"}
 
 
@@ -38,6 +42,7 @@ class PeopleFilter:
     overdue: str = ""
     leavers: bool = False
     sort: str = "name"
+    recert: str = ""
 
     def params(self) -> dict[str, str]:
         """The non-default filters as query parameters (links, exports)."""
@@ -48,7 +53,7 @@ class PeopleFilter:
         parts = []
         if self.department:
             parts += ["dept", department_name or self.department]
-        for key in ("status", "overdue", "q"):
+        for key in ("status", "overdue", "recert", "q"):
             if value := getattr(self, key):
                 parts += [key if key != "q" else "search", value]
         if self.leavers:
@@ -61,9 +66,11 @@ DEFAULT = PeopleFilter()
 
 
 def parse_filter(
-    *, q: str, department: str, status: str, overdue: str, leavers: str, sort: str
+    *, q: str, department: str, status: str, overdue: str, leavers: str, sort: str, recert: str = ""
 ) -> PeopleFilter:
     """Check filter values from a query string; unknown values get a message naming the choices."""
+    if recert and recert not in RECERT_STATUSES:
+        raise Invalid(f"Recertification “{recert}” is not one of: {', '.join(RECERT_STATUSES)}.")
     if status and status not in STATUSES:
         raise Invalid(f"Status “{status}” is not one of: {', '.join(STATUSES)}.")
     if overdue and overdue not in OVERDUE:
@@ -79,17 +86,21 @@ def parse_filter(
         overdue=overdue,
         leavers=leavers in ("yes", "on", "true", "1"),
         sort=sort or "name",
+        recert=recert,
     )
 
 
 def people_select(
-    filters: PeopleFilter, *, now: datetime, with_total: bool = False
+    filters: PeopleFilter, *, now: datetime, months: int | None, with_total: bool = False
 ) -> Select[*tuple[Any, ...]]:
     """The rows of the people report, in order: the table pages it, the exports stream it.
 
-    `with_total` adds a last column, `total`: the number of rows matching the filters.
+    `months` is the validity period (recertification status). `with_total` adds a last
+    column, `total`: the number of rows matching the filters.
     """
     ps = person_stats(now)
+    rs = recert_stats()
+    recert = status_column(rs, months, now.date()).label("recert")
     status = case(
         (ps.c.user_id.is_(None), "not-assigned"),
         (ps.c.done == ps.c.assigned, "complete"),
@@ -109,6 +120,8 @@ def people_select(
         func.coalesce(ps.c.overdue, 0).label("overdue"),
         ps.c.next_due,
         status,
+        recert,
+        rs.c.oldest.label("oldest"),
     ]
     if with_total:
         columns.append(func.count().over().label("total"))
@@ -116,8 +129,11 @@ def people_select(
         select_columns(*columns)
         .select_from(User)
         .join(ps, ps.c.user_id == User.id, isouter=True)
+        .join(rs, rs.c.user_id == User.id, isouter=True)
         .join(Department, col(Department.id) == User.department_id, isouter=True)
     )
+    if filters.recert:
+        stmt = stmt.where(recert == filters.recert)
     if not filters.leavers:
         stmt = stmt.where(col(User.active))
     if filters.q:
@@ -164,10 +180,16 @@ class PersonRow:
     overdue: int
     next_due: datetime | None
     status: str
+    recert: str | None = None
+    valid_until: date | None = None
 
     @property
     def status_label(self) -> str:
         return STATUSES[self.status]
+
+    @property
+    def recert_label(self) -> str:
+        return RECERT_STATUSES[self.recert] if self.recert else ""
 
     @property
     def percent(self) -> int:
@@ -205,7 +227,7 @@ def _quote(value: str) -> str:
     return quote(value, safe="")
 
 
-def to_row(row: Any) -> PersonRow:
+def to_row(row: Any, months: int | None = None) -> PersonRow:
     return PersonRow(
         id=row.id,
         name=row.name,
@@ -218,6 +240,8 @@ def to_row(row: Any) -> PersonRow:
         overdue=row.overdue,
         next_due=row.next_due,
         status=row.status,
+        recert=row.recert,
+        valid_until=expiry_of(row.oldest, months) if row.recert != "not-done" else None,
     )
 
 
@@ -225,19 +249,20 @@ def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> Pe
     """One page of the people report and the total (two queries at most)."""
     now = utcnow()
     page = max(page, 1)
-    paged = people_select(filters, now=now, with_total=True)
+    months = validity_months(session)
+    paged = people_select(filters, now=now, months=months, with_total=True)
     rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     if rows:
         total = rows[0][-1]  # the `total` column
     else:
-        everyone = people_select(filters, now=now).subquery()
+        everyone = people_select(filters, now=now, months=months).subquery()
         total = session.exec(select(func.count()).select_from(everyone)).one()
         if total and page > 1:
             page = -(-total // PAGE_SIZE)
             rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     departments = department_choices(session)
     return PeoplePage(
-        rows=[to_row(r) for r in rows],
+        rows=[to_row(r, months) for r in rows],
         total=total,
         page=page,
         pages=max(1, -(-total // PAGE_SIZE)),

@@ -16,6 +16,7 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Forbidden, Invalid, NotFound
 from app.hr.account_changes import deactivated
+from app.hr.recert import PersonRecert, person_recert
 from app.hr.reports import NO_DEPARTMENT
 from app.models import (
     Assignment,
@@ -41,6 +42,8 @@ class ModuleRecord:
     completed_at: datetime | None
     # Attempt id -> titles of the scenarios that attempt asked, in the order asked.
     asked: dict[int, list[str]] = field(default_factory=dict)
+    # Attempts of earlier recertification cycles (history: never counted in this cycle).
+    earlier: list[QuizAttempt] = field(default_factory=list)
 
     @property
     def best(self) -> int | None:
@@ -70,6 +73,7 @@ class PersonDetail:
     manager: User | None
     modules: list[ModuleRecord]
     invite: Invite | None
+    recert: PersonRecert
 
     def link_allowed(self, viewer: AnyUser) -> bool:
         """Whether the page offers `viewer` a sign-in link (else only a reset e-mail)."""
@@ -111,19 +115,23 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
     department = session.get(Department, user.department_id) if user.department_id else None
     manager = session.get(User, user.manager_id) if user.manager_id else None
 
-    def by_module(model: Any) -> dict[str, Any]:
-        return {r.module_id: r for r in session.exec(select(model).where(model.user_id == user_id))}
+    def by_module(model: Any, *where: Any) -> dict[str, Any]:
+        rows = session.exec(select(model).where(model.user_id == user_id, *where))
+        return {r.module_id: r for r in rows}
 
+    # The module table is the current recertification cycle; attempts list every cycle.
     assignments = by_module(Assignment)
-    reads = by_module(LessonProgress)
-    completions = by_module(Completion)
+    reads = by_module(LessonProgress, LessonProgress.cycle == user.cycle)
+    completions = by_module(Completion, Completion.cycle == user.cycle)
     attempts: dict[str, list[QuizAttempt]] = {}
+    earlier: dict[str, list[QuizAttempt]] = {}
     for attempt in session.exec(
         select(QuizAttempt)
         .where(QuizAttempt.user_id == user_id)
         .order_by(col(QuizAttempt.submitted_at), col(QuizAttempt.id))
     ):
-        attempts.setdefault(attempt.module_id, []).append(attempt)
+        mine = attempts if attempt.cycle == user.cycle else earlier
+        mine.setdefault(attempt.module_id, []).append(attempt)
     asked = _asked(session, user_id)
     invite = session.exec(
         select(Invite).where(Invite.user_id == user_id).order_by(col(Invite.id).desc())
@@ -142,8 +150,9 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
                 completed_at=done.completed_at if done else None,
                 asked={
                     row_id(a): [_title(module, sid) for sid in asked.get(row_id(a), [])]
-                    for a in attempts.get(module.id, [])
+                    for a in earlier.get(module.id, []) + attempts.get(module.id, [])
                 },
+                earlier=earlier.get(module.id, []),
             )
         )
     return PersonDetail(
@@ -152,6 +161,7 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         manager=manager,
         modules=modules,
         invite=invite,
+        recert=person_recert(session, user=user, module_ids=list(assignments), now=utcnow()),
     )
 
 

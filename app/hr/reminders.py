@@ -11,10 +11,8 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time
 
-from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from app import audit
@@ -23,20 +21,19 @@ from app.auth.link_mail import SIGN_IN_LINKS
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.db import chunks, insert_ignore, select_columns
-from app.hr import reminder_schedule, schedule
+from app.db import chunks, select_columns
+from app.hr import recert_reminders, reminder_schedule, schedule
+from app.hr.claims import DONE
+from app.hr.claims import claim_rows as _claim
+from app.hr.claims import queue_claimed as _queue
 from app.hr.due import completed
 from app.mail import outbox_sender, stored_texts, texts
 from app.mail.mailer import Mailer, Message
-from app.mail.outbox import DIGEST, REMINDER, queue_message
+from app.mail.outbox import DIGEST, REMINDER
 from app.models import Assignment, DigestSent, ReminderSent, User
 
-STALE_CLAIM = timedelta(minutes=30)
 REMINDER_KEY = ["assignment_id", "kind", "period"]
 DIGEST_KEY = ["manager_id", "period"]
-ClaimModel = type[ReminderSent] | type[DigestSent]
-# Claims whose message is in the outbox (or, before the outbox, was sent): never queued again.
-DONE = ("queued", "sent")
 
 
 @dataclass(frozen=True)
@@ -128,48 +125,6 @@ def due_now(session: Session, settings: Settings, *, today: date) -> list[Recipi
     return list(people.values())
 
 
-def _claim(
-    session: Session,
-    model: ClaimModel,
-    keys: list[str],
-    rows: list[dict[str, Any]],
-    token: str,
-    now: datetime,
-) -> set[Any]:
-    """Take unique rows (new, failed or abandoned ones) under `token`; returns the ids we own.
-
-    Runs in the caller's transaction: a concurrent run's claim on the same key waits for it
-    and then finds the row taken (INSERT ... ON CONFLICT DO NOTHING on the unique key).
-    """
-    fresh = {"status": "claimed", "claim_token": token, "claimed_at": now}
-    insert_ignore(session, model, [{**row, **fresh} for row in rows], keys)
-    retry = or_(
-        col(model.status) == "failed",
-        and_(col(model.status) == "claimed", col(model.claimed_at) < now - STALE_CLAIM),
-    )
-    for row in rows:
-        match = [getattr(model, k) == row[k] for k in keys]
-        session.execute(update(model).where(*match, retry).values(**fresh))
-    return set(
-        session.exec(
-            select(getattr(model, keys[0])).where(
-                col(model.claim_token) == token, col(model.status) == "claimed"
-            )
-        ).all()
-    )
-
-
-def _queue(session: Session, model: ClaimModel, token: str, message: Message, *, kind: str) -> None:
-    """Put the message in the outbox and mark the claims it covers queued (caller commits)."""
-    row = queue_message(session, message, kind=kind)
-    session.flush()
-    session.execute(
-        update(model)
-        .where(col(model.claim_token) == token, col(model.status) == "claimed")
-        .values(status="queued", outbox_id=row.id, last_error="")
-    )
-
-
 def module_lines(settings: Settings, catalog: Catalog, items: list[OpenItem], today: date) -> str:
     """The {modules} of a reminder: one module a line, with its due date and link."""
     lines = []
@@ -232,6 +187,7 @@ def queue_due(
         report.queued.append((person.email, person.kind, len(items)))
     if manager_digest if manager_digest is not None else settings.reminder_manager_digest:
         _digests(session, settings, catalog, report, now)
+    recert_reminders.queue_recert(session, settings, queued=report.queued, dry_run=dry_run, now=now)
     if not dry_run and (report.queued or report.digests):
         audit.record(
             session,

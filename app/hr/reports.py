@@ -15,7 +15,7 @@ from app.content.catalog import Catalog
 from app.db import day_text, select_columns
 from app.hr import release
 from app.hr.anonymity import hidden_cells
-from app.hr.due import completed
+from app.hr.due import completed, in_current_cycle
 from app.models import (
     Assignment,
     Completion,
@@ -40,13 +40,19 @@ def person_stats(now: datetime, *, started: bool = True) -> Subquery:
         func.sum(case((~done & (col(Assignment.due_at) < now), 1), else_=0)).label("overdue"),
         func.min(case((~done, Assignment.due_at), else_=None)).label("next_due"),
     ]
-    same = (col(Completion.user_id) == Assignment.user_id) & (
-        col(Completion.module_id) == Assignment.module_id
+    same = (
+        (col(Completion.user_id) == Assignment.user_id)
+        & (col(Completion.module_id) == Assignment.module_id)
+        & in_current_cycle(Completion)
     )
-    stmt: Select[*tuple[Any, ...]] = select_columns(*columns).join(Completion, same, isouter=True)
+    stmt: Select[*tuple[Any, ...]] = (
+        select_columns(*columns).select_from(Assignment).join(Completion, same, isouter=True)
+    )
     if started:
-        opened = (col(LessonProgress.user_id) == Assignment.user_id) & (
-            col(LessonProgress.module_id) == Assignment.module_id
+        opened = (
+            (col(LessonProgress.user_id) == Assignment.user_id)
+            & (col(LessonProgress.module_id) == Assignment.module_id)
+            & in_current_cycle(LessonProgress)
         )
         stmt = stmt.add_columns(func.count(col(LessonProgress.id)).label("started")).join(
             LessonProgress, opened, isouter=True

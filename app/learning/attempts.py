@@ -60,6 +60,7 @@ class AttemptRow:
     pass_mark: int
     passed: bool
     draw_id: int | None
+    cycle: int
 
 
 @dataclass(frozen=True)
@@ -159,22 +160,22 @@ def store_attempt(session: Session, catalog: Catalog, scored: ScoredAttempt) -> 
         if stored is None:  # taken by a row this transaction cannot see: impossible here
             raise Conflict("This submission could not be stored; please submit again.")
         return SubmittedAttempt(stored)
-    attempt_id, completed = inserted
+    attempt_id, cycle, completed = inserted
     if completed:
         certificates.issue_if_course_complete(session, catalog, user_id=scored.user_id)
-    row = {**scored.values, "id": attempt_id}
+    row = {**scored.values, "id": attempt_id, "cycle": cycle}
     attempt = AttemptRow(**row)
     return SubmittedAttempt(attempt)
 
 
-def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool] | None:
+def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, int, bool] | None:
     """Insert the attempt and its answers, and the completion if this pass completes the module.
 
     Plain SQL on the session's own connection and no read first: the unique (user,
     submission) key catches a repeat. The answers go in one statement and the completion
     is a conditional insert, so the write lock is held for three statements; through the
     ORM and Core it was held several times as long, mostly waiting for the GIL
-    (bench/NOTES.md). Returns (attempt id, whether a completion was recorded), or None when
+    (bench/NOTES.md). Returns (attempt id, its cycle, whether a completion was recorded), or None when
     the submission id was stored before.
     """
     connection = in_transaction(session)
@@ -183,6 +184,7 @@ def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]
     if not returned:
         return None
     attempt_id: int = returned[0][0]
+    cycle: int = returned[0][1]
     execute(
         connection,
         _insert_answers(len(scored.score.results)),
@@ -195,7 +197,7 @@ def _insert_attempt(session: Session, scored: ScoredAttempt) -> tuple[int, bool]
         via="self-paced",
         at=scored.values["submitted_at"],
     )
-    return attempt_id, completed
+    return attempt_id, cycle, completed
 
 
 def _answer_params(attempt_id: int, score: Score) -> dict[str, Any]:
@@ -215,11 +217,13 @@ def _insert_answers(count: int) -> RawQuery:
 
 
 _ATTEMPT_COLUMNS = columns_of(QuizAttempt)
-_INSERTED = [name for name, _ in _ATTEMPT_COLUMNS if name != "id"]
+_INSERTED = [name for name, _ in _ATTEMPT_COLUMNS if name not in ("id", "cycle")]
+# The attempt belongs to the person's current recertification cycle, read in the same statement.
 _INSERT_ATTEMPT = RawQuery.of(
-    f"INSERT INTO quizattempt ({', '.join(_INSERTED)})"
-    f" VALUES ({', '.join(':' + name for name in _INSERTED)})"
-    " ON CONFLICT DO NOTHING RETURNING id"
+    f"INSERT INTO quizattempt ({', '.join(_INSERTED)}, cycle)"
+    f" SELECT {', '.join(':' + name for name in _INSERTED)}, u.cycle"
+    ' FROM "user" u WHERE u.id = :user_id'
+    " ON CONFLICT DO NOTHING RETURNING id, cycle"
 )
 _STORED_SUBMISSION = RawQuery.of(
     f"SELECT {select_list(_ATTEMPT_COLUMNS, 'a')} FROM quizattempt a"

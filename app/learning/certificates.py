@@ -1,42 +1,53 @@
-"""Certificates: one per person once every module is complete, verifiable by code."""
+"""Certificates: one per person and cycle once every module is complete, verifiable by code.
+
+A certificate shows its own cycle's dates (completed, valid until), and an earlier cycle's
+certificate still verifies with its own dates after a new cycle has begun.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.content.catalog import Catalog
-from app.db import RawQuery, Source, columns_of, fetch_one, row_of, select_list
+from app.db import RawQuery, Source, columns_of, fetch_one, row_of, select_list, utc
 from app.errors import NotFound
 from app.models import Certificate, Completion, User
+from app.recert.cycles import current_cycle
+from app.recert.policy import validity_months
+from app.recert.status import expiry_of
 from app.security import format_certificate_code, random_code
 
 
 def issue_if_course_complete(
     session: Session, catalog: Catalog, *, user_id: int
 ) -> Certificate | None:
-    """Issue the certificate when all modules are complete; at most one per person."""
+    """Issue this cycle's certificate when all modules are complete in it; one per cycle."""
+    cycle = current_cycle(session, user_id=user_id)
     done = session.exec(
         select(func.count(func.distinct(Completion.module_id))).where(
             Completion.user_id == user_id,
+            Completion.cycle == cycle,
             col(Completion.module_id).in_(catalog.module_ids),
         )
     ).one()
     if done < len(catalog.modules):
         return None
-    existing = session.exec(select(Certificate).where(Certificate.user_id == user_id)).first()
+    mine = select(Certificate).where(Certificate.user_id == user_id, Certificate.cycle == cycle)
+    existing = session.exec(mine).first()
     if existing:
         return existing
     try:
         with session.begin_nested():
-            cert = Certificate(user_id=user_id, code=format_certificate_code(random_code(12)))
+            code = format_certificate_code(random_code(12))
+            cert = Certificate(user_id=user_id, code=code, cycle=cycle)
             session.add(cert)
     except IntegrityError:
-        return session.exec(select(Certificate).where(Certificate.user_id == user_id)).first()
+        return session.exec(mine).first()
     return cert
 
 
@@ -48,18 +59,40 @@ class CertificateRow:
     user_id: int
     code: str
     issued_at: datetime
+    cycle: int
+
+
+@dataclass(frozen=True, slots=True)
+class CycleDates:
+    """The dates a certificate shows: its cycle's completion and, with a period, its expiry."""
+
+    cycle: int
+    completed_at: datetime
+    valid_until: date | None
 
 
 _CERTIFICATE_COLUMNS = columns_of(Certificate)
 _CERTIFICATE_OF = RawQuery.of(
-    f"SELECT {select_list(_CERTIFICATE_COLUMNS, 'c')} FROM certificate c WHERE c.user_id = :user_id"
+    f"SELECT {select_list(_CERTIFICATE_COLUMNS, 'c')} FROM certificate c"
+    ' WHERE c.user_id = :user_id AND c.cycle = (SELECT u.cycle FROM "user" u WHERE u.id = :user_id)'
+)
+# The last module completed in the certificate's cycle: the day the course was complete.
+_COMPLETED_IN = RawQuery.of(
+    "SELECT MAX(completed_at) FROM completion WHERE user_id = :user_id AND cycle = :cycle"
 )
 
 
 def certificate_of(source: Source, *, user_id: int) -> CertificateRow | None:
-    """The learner's certificate, read only (plain SQL: it is on the learner's dashboard)."""
+    """The learner's certificate for their current cycle, read only (on the dashboard)."""
     row = fetch_one(source, _CERTIFICATE_OF, {"user_id": user_id})
     return None if row is None else row_of(CertificateRow, _CERTIFICATE_COLUMNS, row)
+
+
+def cycle_dates(source: Source, *, user_id: int, cycle: int, issued_at: datetime) -> CycleDates:
+    """The certificate's own cycle's dates (expiry from the period in force)."""
+    row = fetch_one(source, _COMPLETED_IN, {"user_id": user_id, "cycle": cycle})
+    completed_at = (utc(row[0]) if row else None) or issued_at
+    return CycleDates(cycle, completed_at, expiry_of(completed_at, validity_months(source)))
 
 
 def verify(session: Session, *, code: str) -> tuple[Certificate, User]:

@@ -28,6 +28,10 @@ from app.db import (
 )
 from app.learning import certificates
 from app.models import Completion, LessonProgress, Reflection, row_id
+from app.recert.cycles import current_cycle
+
+# The person's current cycle, inside a statement about them (parameter :user_id).
+THIS_CYCLE = '(SELECT u.cycle FROM "user" u WHERE u.id = :user_id)'
 
 
 class Status(StrEnum):
@@ -68,7 +72,9 @@ def _progress_query(one_module: bool) -> RawQuery:
     Rows are (kind, module_id, at, best_percent, attempts). Plain SQL: through the
     ORM this read cost several times the query itself (bench/NOTES.md).
     """
-    only = " AND module_id = :module_id" if one_module else ""
+    due = " AND module_id = :module_id" if one_module else ""
+    # Only the person's current recertification cycle: earlier cycles are history.
+    only = f"{due} AND cycle = {THIS_CYCLE}"
     return RawQuery.of(
         f"""
         SELECT 'read', module_id, completed_at, NULL, NULL
@@ -81,7 +87,7 @@ def _progress_query(one_module: bool) -> RawQuery:
           FROM completion WHERE user_id = :user_id{only}
         UNION ALL
         SELECT 'due', module_id, due_at, NULL, NULL
-          FROM assignment WHERE user_id = :user_id{only}
+          FROM assignment WHERE user_id = :user_id{due}
         """
     )
 
@@ -151,15 +157,17 @@ def mark_read(
     session: Session, catalog: Catalog, *, user: AnyUser, module_id: str, via: str = "self-paced"
 ) -> None:
     """Record the lesson as read (idempotent) and complete the module if its quiz is passed."""
-    row = session.exec(
-        select(LessonProgress).where(
-            LessonProgress.user_id == user.id, LessonProgress.module_id == module_id
-        )
-    ).first()
+    cycle = current_cycle(session, user_id=row_id(user))
+    row = _lesson_read(session, row_id(user), module_id, cycle)
     now = utcnow()
     if row is None:
         row = LessonProgress(
-            user_id=row_id(user), module_id=module_id, opened_at=now, completed_at=now, via=via
+            user_id=row_id(user),
+            module_id=module_id,
+            opened_at=now,
+            completed_at=now,
+            via=via,
+            cycle=cycle,
         )
     elif row.completed_at is None:
         row.completed_at, row.via = now, via
@@ -170,18 +178,33 @@ def mark_read(
     session.commit()
 
 
-# The module is complete once its lesson is read and a quiz attempt passed; the unique
-# (user, module) key keeps it to one row even if two workers race. One conditional insert
+def _lesson_read(
+    session: Session, user_id: int, module_id: str, cycle: int
+) -> LessonProgress | None:
+    return session.exec(
+        select(LessonProgress).where(
+            LessonProgress.user_id == user_id,
+            LessonProgress.module_id == module_id,
+            LessonProgress.cycle == cycle,
+        )
+    ).first()
+
+
+# The module is complete once its lesson is read and a quiz attempt passed in the person's
+# current cycle; the unique (user, module, cycle) key keeps it to one row even if two workers race. One conditional insert
 # instead of a read and then a write (the quiz's write lock is held for it, bench/NOTES.md).
 _RECORD_COMPLETION = RawQuery.of(
     """
-    INSERT INTO completion (user_id, module_id, completed_at, via)
-    SELECT :user_id, :module_id, :completed_at, :via
-     WHERE EXISTS (SELECT 1 FROM lessonprogress
+    INSERT INTO completion (user_id, module_id, completed_at, via, cycle)
+    SELECT :user_id, :module_id, :completed_at, :via, u.cycle
+      FROM "user" u
+     WHERE u.id = :done_by
+       AND EXISTS (SELECT 1 FROM lessonprogress
                     WHERE user_id = :done_by AND module_id = :done_in
-                      AND completed_at IS NOT NULL)
+                      AND completed_at IS NOT NULL AND cycle = u.cycle)
        AND EXISTS (SELECT 1 FROM quizattempt
-                    WHERE user_id = :done_by AND module_id = :done_in AND passed)
+                    WHERE user_id = :done_by AND module_id = :done_in AND passed
+                      AND cycle = u.cycle)
     ON CONFLICT DO NOTHING
     """
 )
@@ -244,15 +267,9 @@ def save_reflection(session: Session, *, user: AnyUser, module_id: str, text: st
         row = Reflection(user_id=row_id(user), module_id=module_id, text=text)
     row.text, row.updated_at = text, utcnow()
     session.add(row)
-    if (
-        session.exec(
-            select(LessonProgress).where(
-                LessonProgress.user_id == user.id, LessonProgress.module_id == module_id
-            )
-        ).first()
-        is None
-    ):
-        session.add(LessonProgress(user_id=row_id(user), module_id=module_id))
+    cycle = current_cycle(session, user_id=row_id(user))
+    if _lesson_read(session, row_id(user), module_id, cycle) is None:
+        session.add(LessonProgress(user_id=row_id(user), module_id=module_id, cycle=cycle))
     session.commit()
     session.refresh(row)
     return row

@@ -296,14 +296,18 @@ def certificate(
     cert = certificates.certificate_of(session, user_id=row_id(user))
     if cert is None:
         raise NotFound("Your certificate appears here once every module is complete.")
-    return render(
-        request, "learning/certificate.html", {"cert": cert, "person": user, "settings": settings}
+    dates = certificates.cycle_dates(
+        session, user_id=cert.user_id, cycle=cert.cycle, issued_at=cert.issued_at
     )
+    context = {"cert": cert, "dates": dates, "person": user, "settings": settings}
+    return render(request, "learning/certificate.html", context)
 
 
 @router.get("/verify/{code}")
 def verify(request: Request, code: str, session: SessionDep, settings: SettingsDep) -> Response:
     cert, person = certificates.verify(session, code=code)
-    return render(
-        request, "learning/verify.html", {"cert": cert, "name": person.name, "settings": settings}
+    dates = certificates.cycle_dates(
+        session, user_id=cert.user_id, cycle=cert.cycle, issued_at=cert.issued_at
     )
+    context = {"cert": cert, "dates": dates, "name": person.name, "settings": settings}
+    return render(request, "learning/verify.html", context)

@@ -39,6 +39,7 @@ from app.models.live import (
 from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
+from app.models.recert import RecertCycle, RecertPolicy, RecertReminder
 from app.models.release import (
     LiveRelease,
     ReleaseBlock,
@@ -80,6 +81,9 @@ __all__ = [
     "ProxySighting",
     "QuizAttempt",
     "QuizDraw",
+    "RecertCycle",
+    "RecertPolicy",
+    "RecertReminder",
     "Reflection",
     "ReleaseBlock",
     "ReleaseMember",

@@ -39,6 +39,8 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     deactivated_at: datetime | None = None
     password_changed_at: datetime | None = None
+    # The person's current recertification cycle (app/recert/cycles.py raises it by one).
+    cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class LoginSession(SQLModel, table=True):
@@ -126,7 +128,9 @@ class Assignment(SQLModel, table=True):
 
 
 class LessonProgress(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id", "cycle", name="uq_lessonprogress_cycle"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
@@ -134,6 +138,8 @@ class LessonProgress(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utcnow)
     completed_at: datetime | None = None
     via: str = Field(default="self-paced", max_length=40)
+    # The recertification cycle it belongs to (app/recert): earlier cycles stay as history.
+    cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Reflection(SQLModel, table=True):
@@ -168,6 +174,8 @@ class QuizAttempt(SQLModel, table=True):
     # The scenarios this attempt asked; None for attempts from before draws (the whole quiz,
     # in file order). Unique: one scored attempt per draw, however often it is submitted.
     draw_id: int | None = Field(default=None, foreign_key="quizdraw.id", unique=True)
+    # The recertification cycle it belongs to (app/recert): earlier cycles stay as history.
+    cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class QuizDraw(SQLModel, table=True):
@@ -206,20 +214,30 @@ class AttemptAnswer(SQLModel, table=True):
 
 
 class Completion(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id", "cycle", name="uq_completion_cycle"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     module_id: str = Field(max_length=100, index=True)
     completed_at: datetime = Field(default_factory=utcnow, index=True)
     via: str = Field(default="self-paced", max_length=40)
+    # The recertification cycle it belongs to (app/recert): earlier cycles stay as history.
+    cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class Certificate(SQLModel, table=True):
+    """One per person and cycle; an earlier cycle's certificate still verifies."""
+
+    __table_args__ = (UniqueConstraint("user_id", "cycle", name="uq_certificate_cycle"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(foreign_key="user.id", unique=True)
+    user_id: int = Field(foreign_key="user.id")
     code: str = Field(max_length=20, unique=True)
     issued_at: datetime = Field(default_factory=utcnow)
+    # The recertification cycle it belongs to (app/recert): earlier cycles stay as history.
+    cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class AuditEvent(SQLModel, table=True):

@@ -28,7 +28,7 @@ def _done(request: Request) -> dict[str, Any]:
     query = request.query_params
     numbers = {
         k: n
-        for k in ("people", "created", "already", "moved")
+        for k in ("people", "created", "already", "moved", "cycles")
         if (n := whole_number(query.get(k, ""))) is not None
     }
     return {
@@ -141,6 +141,7 @@ def assign(
     query = (
         f"done=assign&people={result.people}&created={result.created}"
         f"&already={result.already}&due={result.due_at.date().isoformat()}"
+        f"&cycles={result.cycles}"
     )
     return RedirectResponse(f"/hr/assignments?{query}", status_code=303)
 

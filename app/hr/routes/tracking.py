@@ -10,9 +10,10 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentUser
+from app.clock import utcnow
 from app.db import SessionDep, write_session
 from app.errors import Invalid
-from app.hr import exports, people, person, reports
+from app.hr import exports, people, person, recert, reports
 from app.hr.routes.common import hr_router
 from app.live.reports import sessions_summary
 from app.privacy import MIN_GROUP
@@ -31,9 +32,16 @@ def people_filter(
     overdue: Annotated[str, Query(max_length=5)] = "",
     leavers: Annotated[str, Query(max_length=5)] = "",
     sort: Annotated[str, Query(max_length=20)] = "",
+    recert: Annotated[str, Query(max_length=20)] = "",
 ) -> people.PeopleFilter:
     return people.parse_filter(
-        q=q, department=department, status=status, overdue=overdue, leavers=leavers, sort=sort
+        q=q,
+        department=department,
+        status=status,
+        overdue=overdue,
+        leavers=leavers,
+        sort=sort,
+        recert=recert,
     )
 
 
@@ -45,6 +53,7 @@ FilterDep = Annotated[people.PeopleFilter, Depends(people_filter)]
 def overview(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
     context = {
         "o": reports.overview(session),
+        "recert": recert.overview(session, now=utcnow()),
         "live": sessions_summary(session),
         "titles": {m.id: m.title for m in catalog.modules},
         "min_group": MIN_GROUP,
@@ -64,6 +73,7 @@ def people_list(
         "p": result,
         "statuses": people.STATUSES,
         "overdue_choices": people.OVERDUE,
+        "recert_choices": people.RECERT_STATUSES,
         "sorts": people.SORTS,
     }
     response = render(request, "hr/people.html", context, fragment="hr/_people_table.html")

@@ -1,0 +1,1 @@
+"""Recertification: the organisation's validity period, expiry and status, and cycles."""

@@ -1,0 +1,107 @@
+"""Expiry and recertification status (pure functions: no database, no clock of their own).
+
+A completion on day D with a period of M months expires on D + M calendar months (the 31st
+becomes the month's last day). It is expired from that day on, and expiring in the 60 days
+before. Expiry is worked out from the period in force, so a new period moves every expiry.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from typing import TypeVar
+
+EXPIRING_DAYS = 60
+MAX_MONTHS = 120
+D = TypeVar("D", date, datetime)
+
+
+class RecertStatus(StrEnum):
+    current = "current"
+    expiring = "expiring"
+    expired = "expired"
+    not_done = "not-done"
+
+    @property
+    def label(self) -> str:
+        return LABELS[self]
+
+
+LABELS = {
+    RecertStatus.current: "Current",
+    RecertStatus.expiring: f"Expiring within {EXPIRING_DAYS} days",
+    RecertStatus.expired: "Expired",
+    RecertStatus.not_done: "Not done",
+}
+# Worst first: a person's status is the worst of their modules'.
+ORDER = (RecertStatus.not_done, RecertStatus.expired, RecertStatus.expiring, RecertStatus.current)
+
+
+def add_months(day: D, months: int) -> D:
+    """`day` plus whole calendar months (negative goes back); the 31st clamps to the month's end."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
+
+
+def expiry_of(completed_at: datetime | None, months: int | None) -> date | None:
+    """The day a completion stops being valid; None when there is none or the period is none."""
+    if completed_at is None or months is None:
+        return None
+    return add_months(completed_at.astimezone(UTC).date(), months)
+
+
+def status_on(completed_at: datetime | None, months: int | None, today: date) -> RecertStatus:
+    """One completion's status on `today`."""
+    if completed_at is None:
+        return RecertStatus.not_done
+    expires = expiry_of(completed_at, months)
+    if expires is None or today < expires - timedelta(days=EXPIRING_DAYS):
+        return RecertStatus.current
+    return RecertStatus.expired if today >= expires else RecertStatus.expiring
+
+
+def worst(statuses: Iterable[RecertStatus]) -> RecertStatus:
+    """A person's status over their modules (not done when there are none)."""
+    found = set(statuses)
+    return next((s for s in ORDER if s in found), RecertStatus.not_done)
+
+
+def expired_before(today: date, months: int) -> datetime:
+    """Completions before this instant have expired by `today` (for a WHERE clause).
+
+    Expiry only grows with the completion day, so the completion days expired by today are
+    all days up to the last one whose expiry is on or before today.
+    """
+    last = add_months(today, -months)
+    while add_months(last + timedelta(days=1), months) <= today:
+        last += timedelta(days=1)
+    return datetime.combine(last + timedelta(days=1), time.min, tzinfo=UTC)
+
+
+def cutoffs(months: int | None, today: date) -> tuple[datetime, datetime] | None:
+    """(expired before, expiring before) for SQL; None when completions never expire."""
+    if months is None:
+        return None
+    return expired_before(today, months), expired_before(
+        today + timedelta(days=EXPIRING_DAYS), months
+    )
+
+
+def parse_period(text: str) -> int | None:
+    """ "none", "12", "24" or another number of months (1 to 120); ValueError says why not."""
+    text = text.strip().lower()
+    if text in ("", "none"):
+        return None
+    if not text.isdigit() or len(text) > 4:
+        raise ValueError("Validity period: choose none, 12 or 24 months, or enter whole months.")
+    months = int(text)
+    if not 1 <= months <= MAX_MONTHS:
+        raise ValueError(
+            f"Validity period: enter between 1 and {MAX_MONTHS} months, or choose none."
+        )
+    return months
