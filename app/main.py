@@ -41,6 +41,7 @@ from app.org.current import look_up_org, org_of
 from app.org.routes import router as org_router
 from app.org.routes import theme_version
 from app.org.slots import text_with_slots
+from app.team.routes import router as team_router
 from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
@@ -63,6 +64,7 @@ ROUTERS = [
     docs_router,
     help_router,
     org_router,
+    team_router,
 ]
 
 

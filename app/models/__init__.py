@@ -46,6 +46,7 @@ from app.models.release import (
     ReleaseScan,
 )
 from app.models.stored import row_id
+from app.models.team import ManagerDigest, PrivacyNotice
 
 __all__ = [
     "ApiKey",
@@ -72,9 +73,11 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "LoginThrottle",
+    "ManagerDigest",
     "OrgLogo",
     "OrgSetting",
     "OutboxMessage",
+    "PrivacyNotice",
     "ProxySighting",
     "QuizAttempt",
     "QuizDraw",
