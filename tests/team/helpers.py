@@ -22,7 +22,10 @@ def report(session: Session, email: str, manager: User, *, name: str = "", **ext
 
 
 def reports(session: Session, manager: User, count: int, *, prefix: str) -> list[User]:
-    return [report(session, f"{prefix}{i}@example.com", manager, name=f"{prefix.title()} {i:02d}") for i in range(count)]
+    return [
+        report(session, f"{prefix}{i}@example.com", manager, name=f"{prefix.title()} {i:02d}")
+        for i in range(count)
+    ]
 
 
 def signed_in(app: FastAPI, email: str) -> TestClient:
