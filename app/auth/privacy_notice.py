@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import conflict_insert
 from app.models import PrivacyNotice
@@ -21,8 +21,9 @@ def first_showing(session: Session, *, user_id: int, now: datetime) -> bool:
         conflict_insert(session, PrivacyNotice)
         .values(user_id=user_id, shown_at=now)
         .on_conflict_do_nothing(index_elements=["user_id"])
+        .returning(col(PrivacyNotice.user_id))
     )
-    return bool(session.execute(statement).rowcount)  # type: ignore[attr-defined]
+    return session.execute(statement).first() is not None
 
 
 def page_then(target: str) -> str:

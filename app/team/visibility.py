@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.privacy import MIN_GROUP
+
 
 @dataclass(frozen=True)
 class Seen:
@@ -51,8 +53,8 @@ MANAGER_SEES: tuple[Seen, ...] = (
 FACILITATOR_SEES: tuple[Seen, ...] = (
     Seen(
         "Votes of a session, added up",
-        "how many people in the room chose each answer, shown only once 5 or more people "
-        "have voted; never who voted for what",
+        f"how many people in the room chose each answer, shown only once {MIN_GROUP} or more "
+        "people have voted; never who voted for what",
     ),
     Seen("How many people joined", "the number of people in the session, not who they are"),
 )
@@ -61,5 +63,6 @@ NOBODY_SEES: tuple[str, ...] = (
     "your reflections (only you can read them)",
     "how you voted in a group session",
     "the commitments you write at the end of a group session",
-    "how you answered each quiz scenario (HR sees only figures added up over 5 or more people)",
+    f"how you answered each quiz scenario (HR sees only figures added up over {MIN_GROUP} or more "
+    "people)",
 )

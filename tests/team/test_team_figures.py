@@ -12,11 +12,12 @@ from sqlmodel import Session
 
 from app.clock import utcnow
 from app.models import User
+from app.privacy import MIN_GROUP
 from tests.factories import make_user
 from tests.hr.factories import make_assignment, make_completion
 from tests.team.helpers import report, reports, signed_in
 
-HIDDEN = "Fewer than 5 people: not shown"
+HIDDEN = f"Fewer than {MIN_GROUP} people: not shown"
 
 
 def _figures(client: TestClient) -> dict[str, str]:
