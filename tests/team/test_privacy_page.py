@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.models import PrivacyNotice
-from tests.conftest import login
+from tests.concurrency import at_once
+from tests.conftest import csrf_from, login
 from tests.factories import make_user
 from tests.hr.factories import make_assignment, make_attempt, make_completion
 from tests.team.helpers import report, signed_in
@@ -114,3 +115,22 @@ def test_the_privacy_page_then_leads_on_to_where_the_sign_in_was_going(
     assert "Before you start" in page and 'href="/modules/first-steps">Continue' in page
     evil = browser.get("/privacy?first=1&next=//evil.example.com").text
     assert 'href="/">Continue' in evil and "evil.example.com" not in evil
+
+
+def test_two_first_sign_ins_at_once_show_the_page_to_exactly_one(
+    app: FastAPI, session: Session
+) -> None:
+    """Two tabs signing in for the first time together: one row, one of them sent to /privacy."""
+    make_user(session, "new@example.com", privacy_seen=False)
+    clients = [TestClient(app, follow_redirects=False) for _ in range(2)]
+    tokens = [csrf_from(c.get("/login").text) for c in clients]
+    form = {"email": "new@example.com", "password": "correct-horse-battery"}
+    answers = at_once(
+        *[
+            (lambda c=c, t=t: c.post("/login", data={**form, "csrf_token": t}))
+            for c, t in zip(clients, tokens, strict=True)
+        ]
+    )
+    places = sorted(a.headers["location"] for a in answers)
+    assert places[0] == "/" and places[1].startswith("/privacy?first=1"), places
+    assert len(session.exec(select(PrivacyNotice)).all()) == 1
