@@ -42,6 +42,7 @@ from app.org.routes import router as org_router
 from app.org.routes import theme_version
 from app.org.slots import text_with_slots
 from app.recert.routes import router as recert_router
+from app.team.routes import router as team_router
 from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
@@ -65,6 +66,7 @@ ROUTERS = [
     docs_router,
     help_router,
     org_router,
+    team_router,
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.models import Department, User
+from app.models import Department, PrivacyNotice, User
 from app.security import hash_password
 
 PASSWORD = "correct-horse-battery"
@@ -19,7 +19,9 @@ def make_user(
     role: str = "learner",
     department: Department | None = None,
     active: bool = True,
+    privacy_seen: bool = True,
 ) -> User:
+    """A person; `privacy_seen` False makes their next sign-in their first (the privacy page)."""
     user = User(
         email=email,
         name=name,
@@ -31,6 +33,9 @@ def make_user(
     session.add(user)
     session.commit()
     session.refresh(user)
+    if privacy_seen:
+        session.add(PrivacyNotice(user_id=user.id))
+        session.commit()
     return user
 
 

@@ -1,14 +1,17 @@
-"""The signed-in person's own account: change password (ends every other sign-in)."""
+"""The signed-in person's own account: change password (ends every other sign-in), the digest choice."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlalchemy import delete
+from sqlmodel import Session, col
 
+from app import audit
 from app.auth.lookup import UserRow
 from app.auth.service import end_sessions_of
 from app.clock import utcnow
+from app.db import insert_ignore
 from app.errors import Invalid
-from app.models import User
+from app.models import ManagerDigest, User
 from app.security import hash_password, password_problem, verify_password
 
 
@@ -41,4 +44,21 @@ def change_password(
     account.password_changed_at = utcnow()
     session.add(account)
     end_sessions_of(session, user_id=user.id)
+    session.commit()
+
+
+def wants_digest(session: Session, *, user_id: int) -> bool:
+    """Whether this person asked for the weekly digest of their team's overdue modules."""
+    return session.get(ManagerDigest, user_id) is not None
+
+
+def choose_digest(session: Session, *, user_id: int, wanted: bool) -> None:
+    """Opt in to (or out of) the weekly team digest; audited, idempotent, commits."""
+    if wanted:
+        insert_ignore(
+            session, ManagerDigest, [{"user_id": user_id, "chosen_at": utcnow()}], ["user_id"]
+        )
+    else:
+        session.exec(delete(ManagerDigest).where(col(ManagerDigest.user_id) == user_id))
+    audit.record(session, actor_id=user_id, action="account.digest", wanted=wanted)
     session.commit()

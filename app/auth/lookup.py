@@ -55,6 +55,13 @@ class UserRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SignedInRow(UserRow):
+    """The signed-in person, and whether anyone active reports to them (the team page's gate)."""
+
+    has_reports: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class LoginRow:
     """A sign-in as read for the current request (the `loginsession` table's columns)."""
 
@@ -70,8 +77,11 @@ class LoginRow:
 
 _LOGIN_COLUMNS = columns_of(LoginSession)
 _USER_COLUMNS = columns_of(User)
+_SIGNED_IN_COLUMNS = [*_USER_COLUMNS, ("has_reports", bool)]
 _SIGN_IN = RawQuery.of(
-    f"SELECT {select_list(_LOGIN_COLUMNS, 's')}, {select_list(_USER_COLUMNS, 'u')}"
+    f"SELECT {select_list(_LOGIN_COLUMNS, 's')}, {select_list(_USER_COLUMNS, 'u')},"
+    # One probe of the manager index: whether the header links to the team page.
+    ' EXISTS (SELECT 1 FROM "user" r WHERE r.manager_id = u.id AND r.active) AS has_reports'
     ' FROM loginsession s JOIN "user" u ON u.id = s.user_id WHERE s.token_hash = :token_hash'
 )
 
@@ -86,7 +96,7 @@ def _sign_in_row(source: Source, token: str | None) -> tuple[LoginRow, UserRow] 
     split = len(_LOGIN_COLUMNS)
     return (
         row_of(LoginRow, _LOGIN_COLUMNS, row[:split]),
-        row_of(UserRow, _USER_COLUMNS, row[split:]),
+        row_of(SignedInRow, _SIGNED_IN_COLUMNS, row[split:]),
     )
 
 

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.auth import kept, reset, service
+from app.auth import kept, privacy_notice, reset, service
 from app.auth.cookies import kept_cookie_name, set_session_cookie
 from app.auth.deps import OptionalUser
 from app.db import SessionDep, run_batched_write, run_read
@@ -90,7 +90,7 @@ async def login(
     if sighting := proxies.untrusted_forwarder(client, request.headers):
         await run_batched_write(request, partial(proxies.record_sighting, sighting=sighting))
     try:
-        user_id, token = await service.sign_in(
+        user_id, token, first_sign_in = await service.sign_in(
             partial(run_read, request),
             partial(run_batched_write, request),
             settings,
@@ -112,7 +112,10 @@ async def login(
             request, "auth/login.html", {**context, "error": exc.message}, status_code=429
         )
     log.info("sign-in ok id=%s user=%s", request.state.request_id, user_id)
-    response = RedirectResponse(service.safe_next(next), status_code=303)
+    target = service.safe_next(next)
+    if first_sign_in:
+        target = privacy_notice.page_then(target)
+    response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, settings, token)
     return response
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from app.auth import throttle
+from app.auth import privacy_notice, throttle
 from app.auth.lookup import AnyUser, LoginRow
 from app.clock import utcnow, utcnow_exact
 from app.config import Settings
@@ -81,8 +81,8 @@ async def sign_in(
     password: str,
     address: str,
     replace_token: str | None,
-) -> tuple[int, str]:
-    """(user id, new session token), or LoginFailed/TooManyRequests.
+) -> tuple[int, str, bool]:
+    """(user id, new session token, first sign-in?), or LoginFailed/TooManyRequests.
 
     No transaction is open while argon2 runs: the throttle is read first, the try claimed
     in one short write, the password checked, and the outcome stored in another short write.
@@ -105,6 +105,7 @@ async def sign_in(
         await write(outcome)
         raise LoginFailed(LOGIN_FAILED)
     token, user_id = new_token(), facts.user_id  # an int from here: checked just above
+    first: list[bool] = []
 
     def succeed(session: Session) -> None:
         throttle.record_success(session, email=email, address=address, now=now, whole_address=gated)
@@ -116,9 +117,10 @@ async def sign_in(
             address=address,
             replace_token=replace_token,
         )
+        first[:] = [privacy_notice.first_showing(session, user_id=user_id, now=now)]
 
     await write(succeed)
-    return user_id, token
+    return user_id, token, bool(first and first[0])
 
 
 async def _claim_turn(

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from app import audit
@@ -27,10 +28,11 @@ from app.hr.claims import DONE
 from app.hr.claims import claim_rows as _claim
 from app.hr.claims import queue_claimed as _queue
 from app.hr.due import completed
+from app.hr.team_tree import team_of
 from app.mail import outbox_sender, stored_texts, texts
 from app.mail.mailer import Mailer, Message
 from app.mail.outbox import DIGEST, REMINDER
-from app.models import Assignment, DigestSent, ReminderSent, User
+from app.models import Assignment, DigestSent, ManagerDigest, ReminderSent, User
 
 REMINDER_KEY = ["assignment_id", "kind", "period"]
 DIGEST_KEY = ["manager_id", "period"]
@@ -185,8 +187,10 @@ def queue_due(
         message = _reminder_message(session, settings, catalog, person, items, today)
         _queue(session, ReminderSent, token, message, kind=REMINDER)
         report.queued.append((person.email, person.kind, len(items)))
-    if manager_digest if manager_digest is not None else settings.reminder_manager_digest:
-        _digests(session, settings, catalog, report, now)
+    if manager_digest is not False:
+        # True (or the organisation's setting): every manager; otherwise those who opted in.
+        everyone = manager_digest or settings.reminder_manager_digest
+        _digests(session, settings, catalog, report, now, everyone=everyone)
     recert_reminders.queue_recert(session, settings, queued=report.queued, dry_run=dry_run, now=now)
     if not dry_run and (report.queued or report.digests):
         audit.record(
@@ -201,21 +205,32 @@ def queue_due(
 
 
 def _digests(
-    session: Session, settings: Settings, catalog: Catalog, report: RunReport, now: datetime
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    report: RunReport,
+    now: datetime,
+    *,
+    everyone: bool,
 ) -> None:
-    """One weekly email per manager listing direct reports with overdue modules."""
+    """One weekly email per manager (every one, or those who opted in) listing the overdue
+    modules of their whole team, direct and indirect reports (app.hr.team_tree)."""
     done = completed()
+    boss = aliased(User)
+    tops = select(boss.id) if everyone else select(ManagerDigest.user_id)
+    team = team_of(tops)
     rows = session.exec(
         select_columns(
-            col(User.manager_id),
+            team.c.top,
             col(User.name),
             col(User.email),
             col(Assignment.module_id),
             col(Assignment.due_at),
         )
+        .join(User, col(User.id) == team.c.member)
         .join(Assignment, col(Assignment.user_id) == User.id)
-        .where(col(User.active), col(User.manager_id).is_not(None), Assignment.due_at < now, ~done)
-        .order_by(col(User.manager_id), col(User.name), col(Assignment.module_id))
+        .where(col(User.active), Assignment.due_at < now, ~done)
+        .order_by(team.c.top, col(User.name), col(Assignment.module_id))
     ).all()
     overdue: dict[int, list[str]] = defaultdict(list)
     for manager_id, name, email, module_id, due_at in rows:

@@ -48,6 +48,7 @@ from app.models.release import (
     ReleaseScan,
 )
 from app.models.stored import row_id
+from app.models.team import ManagerDigest, PrivacyNotice
 
 __all__ = [
     "ApiKey",
@@ -75,9 +76,11 @@ __all__ = [
     "LoginSession",
     "LoginThrottle",
     "MailText",
+    "ManagerDigest",
     "OrgLogo",
     "OrgSetting",
     "OutboxMessage",
+    "PrivacyNotice",
     "ProxySighting",
     "QuizAttempt",
     "QuizDraw",

@@ -19,19 +19,26 @@ class NavLink:
     href: str
     label: str
     roles: frozenset[str]
+    # A flag the signed-in row must carry (e.g. "has_reports"): "" when the role is enough.
+    needs: str = ""
 
 
 NAV_LINKS: list[NavLink] = []
 
 
-def register(href: str, label: str, *roles: str) -> None:
+def register(href: str, label: str, *roles: str, needs: str = "") -> None:
     if all(link.href != href for link in NAV_LINKS):
-        NAV_LINKS.append(NavLink(href, label, frozenset(roles)))
+        NAV_LINKS.append(NavLink(href, label, frozenset(roles), needs))
         _links_for.cache_clear()
 
 
 def nav_links(user: HasRole | None) -> tuple[NavLink, ...]:
-    return () if user is None else _links_for(user.role)
+    if user is None:
+        return ()
+    links = _links_for(user.role)
+    if any(link.needs for link in links):
+        return tuple(link for link in links if not link.needs or getattr(user, link.needs, False))
+    return links
 
 
 @cache
