@@ -81,8 +81,8 @@ async def sign_in(
     password: str,
     address: str,
     replace_token: str | None,
-) -> tuple[int, str]:
-    """(user id, new session token), or LoginFailed/TooManyRequests.
+) -> tuple[int, str, str]:
+    """(user id, role, new session token), or LoginFailed/TooManyRequests.
 
     No transaction is open while argon2 runs: the throttle is read first, the try claimed
     in one short write, the password checked, and the outcome stored in another short write.
@@ -118,7 +118,7 @@ async def sign_in(
         )
 
     await write(succeed)
-    return user_id, token
+    return user_id, facts.role, token
 
 
 async def _claim_turn(
@@ -255,10 +255,3 @@ def create_user(
     session.commit()
     session.refresh(user)
     return user
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: '/x' yes; '//evil', '/\\evil', 'https://evil' no."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    return target
