@@ -12,16 +12,18 @@ from starlette.concurrency import run_in_threadpool
 from app.auth.deps import CurrentUser
 from app.db import SessionDep, write_session
 from app.errors import Invalid
-from app.hr import exports, people, person, reports
+from app.hr import exports, getting_started, people, person, reports
 from app.hr.routes.common import hr_router
 from app.live.reports import sessions_summary
 from app.privacy import MIN_GROUP
 from app.web.announce import announce
-from app.web.deps import CatalogDep
+from app.web.deps import CatalogDep, SettingsDep
 from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import is_htmx, render
 
 router = hr_router()
+# The admins' organisation settings page (issue 17, point 1), linked from the first step.
+SETTINGS_PAGE = "/admin/settings"
 
 
 def people_filter(
@@ -42,12 +44,19 @@ FilterDep = Annotated[people.PeopleFilter, Depends(people_filter)]
 
 
 @router.get("")
-def overview(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+def overview(
+    request: Request, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+) -> Response:
+    start = getting_started.first_run(session, settings)
     context = {
+        "start": start,
         "o": reports.overview(session),
         "live": sessions_summary(session),
         "titles": {m.id: m.title for m in catalog.modules},
         "min_group": MIN_GROUP,
+        "scenarios_ready": not start.fresh
+        and reports.scenarios_ready(request.app.state.engine, catalog),
+        "settings_page": SETTINGS_PAGE,
     }
     return render(request, "hr/overview.html", context)
 
