@@ -89,7 +89,7 @@ def first_run(session: Session, settings: Settings) -> FirstRun:
             select(func.count())
             .where(unsent, col(OutboxMessage.attempts) >= settings.outbox_max_attempts)
             .scalar_subquery(),
-            exists().where(OutboxMessage.kind == REMINDER),
+            exists().where(col(OutboxMessage.kind) == REMINDER),
         )
     ).one()
     mail = MailState(
