@@ -37,14 +37,17 @@ EXPECTED = {
         "lesson": 4,
         "quiz page": 3,  # the learner's open draw and its scenarios (issue 15)
         "quiz submission": 10,
-        "hr overview": 14,  # + the validity period and the recertification counts
+        # + the validity period and the recertification counts; +1 the getting-started list;
+        # +7 whether any hardest-scenarios figure is released (the release catch-up's two
+        # reads and the released totals, each in its own session)
+        "hr overview": 22,
     },
     "postgresql": {
         "dashboard": 6,
         "lesson": 7,
         "quiz page": 6,  # the open draw and its scenarios, each with the pool's ping
         "quiz submission": 10,
-        "hr overview": 15,
+        "hr overview": 21,  # +1 the getting-started list, +5 the hardest-scenarios check
     },
 }
 

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from app.auth import kept, privacy_notice, reset, service
 from app.auth.cookies import kept_cookie_name, set_session_cookie
 from app.auth.deps import OptionalUser
+from app.auth.landing import landing, safe_next
 from app.db import SessionDep, run_batched_write, run_read
 from app.errors import TooManyRequests
 from app.ops import proxies
@@ -53,9 +54,9 @@ def login_page(
     request: Request, user: OptionalUser, session: SessionDep, next: str = "/"
 ) -> Response:
     if user is not None:
-        return RedirectResponse(service.safe_next(next), status_code=303)
+        return RedirectResponse(landing(user.role, next), status_code=303)
     context = {
-        "next": service.safe_next(next),
+        "next": safe_next(next),
         "email": "",
         "notice": _signed_out(request, session),
     }
@@ -64,7 +65,7 @@ def login_page(
 
 def _login_again(request: Request, session: Session, form: Submitted) -> Response:
     context = {
-        "next": service.safe_next(form.get("next", "/")),
+        "next": safe_next(form.get("next", "/")),
         "email": form.get("email"),
         "errors": form.errors,
         "notice": _signed_out(request, session),
@@ -84,13 +85,13 @@ async def login(
     # `async`: argon2 runs on its own threads (service.verify_off_loop) and no transaction
     # is open meanwhile; the throttle reads and the two short writes go through the
     # worker's read connection and writer (app/db/reads.py, app/db/group_commit.py).
-    context = {"next": service.safe_next(next), "email": email}
+    context = {"next": safe_next(next), "email": email}
     address = _client_address(request)
     client = (request.client.host, request.client.port) if request.client else None
     if sighting := proxies.untrusted_forwarder(client, request.headers):
         await run_batched_write(request, partial(proxies.record_sighting, sighting=sighting))
     try:
-        user_id, token, first_sign_in = await service.sign_in(
+        user_id, role, token, first_sign_in = await service.sign_in(
             partial(run_read, request),
             partial(run_batched_write, request),
             settings,
@@ -112,7 +113,7 @@ async def login(
             request, "auth/login.html", {**context, "error": exc.message}, status_code=429
         )
     log.info("sign-in ok id=%s user=%s", request.state.request_id, user_id)
-    target = service.safe_next(next)
+    target = landing(role, next)
     if first_sign_in:
         target = privacy_notice.page_then(target)
     response = RedirectResponse(target, status_code=303)

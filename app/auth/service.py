@@ -81,8 +81,8 @@ async def sign_in(
     password: str,
     address: str,
     replace_token: str | None,
-) -> tuple[int, str, bool]:
-    """(user id, new session token, first sign-in?), or LoginFailed/TooManyRequests.
+) -> tuple[int, str, str, bool]:
+    """(user id, role, new session token, first sign-in?), or LoginFailed/TooManyRequests.
 
     No transaction is open while argon2 runs: the throttle is read first, the try claimed
     in one short write, the password checked, and the outcome stored in another short write.
@@ -120,7 +120,7 @@ async def sign_in(
         first[:] = [privacy_notice.first_showing(session, user_id=user_id, now=now)]
 
     await write(succeed)
-    return user_id, token, bool(first and first[0])
+    return user_id, facts.role, token, bool(first and first[0])
 
 
 async def _claim_turn(
@@ -257,10 +257,3 @@ def create_user(
     session.commit()
     session.refresh(user)
     return user
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: '/x' yes; '//evil', '/\\evil', 'https://evil' no."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    return target

@@ -79,6 +79,7 @@ class Facts:
     user_id: int | None
     password_hash: str | None
     active: bool
+    role: str  # where the sign-in lands (app/auth/landing.py)
     pair_failures: int  # failures in a row for this (e-mail, address), within the window
     pair_next_try_at: datetime | None
     account_failures: int  # on this e-mail, from any address, within the window
@@ -98,7 +99,7 @@ class Facts:
         return math.ceil(longest) if longest > 0 else 0
 
 
-_USER = RawQuery.of('SELECT id, password_hash, active FROM "user" WHERE email = :email')
+_USER = RawQuery.of('SELECT id, password_hash, active, role FROM "user" WHERE email = :email')
 _ROWS = RawQuery.of(
     "SELECT email, failures, last_failure_at, next_try_at FROM loginthrottle"
     " WHERE address = :address AND email IN (:email, :whole)"
@@ -135,6 +136,7 @@ def read_facts(source: Held, settings: Settings, email: str, address: str, now: 
         user_id=int(user[0]) if user else None,
         password_hash=user[1] if user else None,
         active=bool(user[2]) if user else False,
+        role=str(user[3]) if user else "",
         pair_failures=pair_failures,
         pair_next_try_at=pair_next,
         account_failures=account_failures,

@@ -249,3 +249,8 @@ def hardest_scenarios(
                 ScenarioScore(module.id, module.title, scenario.id, scenario.title, people, percent)
             )
     return sorted(out, key=lambda s: (s.hidden, s.percent or 0, s.module_id, s.scenario_id))
+
+
+def scenarios_ready(engine: Engine, catalog: Catalog) -> bool:
+    """Whether any scenario has a released figure (5 or more people): until then nothing to show."""
+    return any(not s.hidden for s in hardest_scenarios(engine, catalog))

@@ -8,8 +8,8 @@ from fastapi import Depends, Query, Request
 from fastapi.responses import Response
 
 from app.auth.deps import CurrentUser
+from app.auth.landing import safe_next
 from app.auth.lookup import UserRow
-from app.auth.service import safe_next
 from app.clock import utcnow
 from app.db import SessionDep
 from app.errors import NotFound

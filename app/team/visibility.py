@@ -38,6 +38,12 @@ HR_SEES: tuple[Seen, ...] = (
     Seen("Score", "the score of each quiz attempt"),
     Seen("Result", "whether each attempt passed"),
     Seen("Scenarios asked", "which scenarios each attempt asked (not how you answered them)"),
+    # Recertification (app/recert): when the course is to be taken again.
+    Seen("Cycle", "which round of the course you are in, when it is taken again"),
+    Seen("Started", "when each round started"),
+    Seen("Modules completed", "how many modules you completed in each round"),
+    Seen("Certificate", "the certificate of each round you finished"),
+    Seen("Valid until", "until when your completion counts, before the course is due again"),
 )
 
 MANAGER_SEES: tuple[Seen, ...] = (

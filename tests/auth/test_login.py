@@ -7,7 +7,8 @@ import re
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.auth.service import LOGIN_FAILED, safe_next
+from app.auth.landing import safe_next
+from app.auth.service import LOGIN_FAILED
 from app.models import LoginSession
 from tests.conftest import csrf_from, login
 from tests.factories import make_user

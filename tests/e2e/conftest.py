@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Locator, Page
@@ -74,11 +75,12 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 
 def sign_in(page: Page, server: LiveServer, email: str) -> None:
+    """Sign in from the form; wait for the landing page (each role has its own home)."""
     page.goto(f"{server.url}/login")
     page.get_by_label("Work email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{server.url}/")
+    page.wait_for_url(lambda url: urlsplit(url).path != "/login")
 
 
 def shown_scenarios(page: Page) -> list[str]:

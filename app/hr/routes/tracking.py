@@ -13,16 +13,19 @@ from app.auth.deps import CurrentUser
 from app.clock import utcnow
 from app.db import SessionDep, write_session
 from app.errors import Invalid
-from app.hr import exports, people, person, recert, reports
+from app.hr import exports, getting_started, people, person, recert, reports
 from app.hr.routes.common import hr_router
 from app.live.reports import sessions_summary
+from app.org.current import org_of
 from app.privacy import MIN_GROUP
 from app.web.announce import announce
-from app.web.deps import CatalogDep
+from app.web.deps import CatalogDep, SettingsDep
 from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import is_htmx, render
 
 router = hr_router()
+# The admins' organisation settings page (issue 17, point 1), linked from the first step.
+SETTINGS_PAGE = "/admin/settings"
 
 
 def people_filter(
@@ -50,13 +53,20 @@ FilterDep = Annotated[people.PeopleFilter, Depends(people_filter)]
 
 
 @router.get("")
-def overview(request: Request, session: SessionDep, catalog: CatalogDep) -> Response:
+def overview(
+    request: Request, session: SessionDep, catalog: CatalogDep, settings: SettingsDep
+) -> Response:
+    start = getting_started.first_run(session, settings, org_of(request).organisation_name)
     context = {
+        "start": start,
         "o": reports.overview(session),
         "recert": recert.overview(session, now=utcnow()),
         "live": sessions_summary(session),
         "titles": {m.id: m.title for m in catalog.modules},
         "min_group": MIN_GROUP,
+        "scenarios_ready": not start.fresh
+        and reports.scenarios_ready(request.app.state.engine, catalog),
+        "settings_page": SETTINGS_PAGE,
     }
     return render(request, "hr/overview.html", context)
 
