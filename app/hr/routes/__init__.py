@@ -1,11 +1,21 @@
 """HR web routes: one router for main.py, built from the feature's route modules."""
 
-from app.hr.routes import accounts, admin, assigning, reminding, tracking, uploads
+from app.hr.routes import (
+    accounts,
+    admin,
+    assigning,
+    bulk,
+    people_edit,
+    reminding,
+    tracking,
+    uploads,
+)
 from app.web import navigation
 from app.web.request_checks import checked_router
 
 router = checked_router()
-for module in (tracking, accounts, uploads, assigning, reminding, admin):
+# people_edit before tracking: /hr/people/add must not be read as /hr/people/{user_id}.
+for module in (people_edit, bulk, tracking, accounts, uploads, assigning, reminding, admin):
     router.include_router(module.router)
 router.include_router(uploads.upload_router)
 
