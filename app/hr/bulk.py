@@ -182,8 +182,11 @@ def assign(
             literal(now, table.created_at.type),
         ).where(active)
         insert = conflict_insert(session, Assignment).from_select(columns, rows)
-        result = session.execute(insert.on_conflict_do_nothing(index_elements=columns[:2]))
-        created += max(result.rowcount or 0, 0)  # type: ignore[attr-defined]
+        # RETURNING the rows inserted: rowcount is not reliable for INSERT ... SELECT here.
+        inserted = insert.on_conflict_do_nothing(index_elements=columns[:2]).returning(
+            col(Assignment.id)
+        )
+        created += len(session.execute(inserted).all())
     outcome = Outcome(
         "assign", people, created, people * len(modules) - created, due_at.date(), len(modules)
     )
