@@ -47,6 +47,7 @@ from app.db.sql import (
     day_text,
     id_in,
     insert_ignore,
+    json_text_rows,
     lock_for_transaction,
     select_columns,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "insert_ignore",
     "install_pragmas",
     "is_sqlite_file",
+    "json_text_rows",
     "limit_threads",
     "lock_for_transaction",
     "loop_reader",

@@ -8,10 +8,10 @@ session's database.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, any_, bindparam, func, select, text
+from sqlalchemy import JSON, ColumnElement, Integer, any_, bindparam, cast, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from sqlmodel.sql.expression import Select
@@ -75,6 +75,24 @@ def id_in(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bo
         values = func.json_each(json.dumps(list(ids))).table_valued("value")
         found = column.in_(select(values.c.value))
     return found
+
+
+def json_text_rows(
+    session: Session, rows: Sequence[Mapping[str, str]], names: Sequence[str]
+) -> Any:
+    """`rows` (text values) as a SELECT with one column per name, from ONE bound JSON value.
+
+    For an INSERT ... SELECT of thousands of rows in one statement: an executemany would be
+    one statement per row to the database (and to the query counter).
+    """
+    data = json.dumps([{name: row[name] for name in names} for row in rows])
+    if on_postgresql(session):
+        items = func.json_array_elements(cast(data, JSON)).table_valued("value")
+        columns = [items.c.value.op("->>")(name).label(name) for name in names]
+    else:
+        items = func.json_each(data).table_valued("value")
+        columns = [func.json_extract(items.c.value, f"$.{name}").label(name) for name in names]
+    return select(*columns).select_from(items)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

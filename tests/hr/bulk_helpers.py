@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from app.clock import utcnow
-from app.models import AuditEvent, Department, User
+from app.db import write_session
+from app.models import Assignment, AuditEvent, Department, User
 from tests.conftest import csrf_from
 
 
@@ -30,9 +32,14 @@ def seen_on(html: str) -> int:
 
 
 def many_people(
-    session: Session, count: int, *, department: Department | None = None, prefix: str = "m"
+    app: FastAPI,
+    count: int,
+    *,
+    department: Department | None = None,
+    prefix: str = "m",
+    assigned: str | None = None,
 ) -> list[int]:
-    """`count` learners inserted in one statement; their ids."""
+    """`count` learners (each assigned `assigned`, if given) in one transaction; their ids."""
     now = utcnow()
     rows = [
         {
@@ -45,10 +52,18 @@ def many_people(
         }
         for i in range(count)
     ]
-    session.execute(insert(User), rows)
-    session.commit()
-    like = col(User.email).like(f"{prefix}%@example.com")
-    return list(session.exec(select(User.id).where(like)).all())
+    # One transaction: the tests' autocommit session would commit (and sync) row by row.
+    with write_session(app.state.engine) as session:
+        session.execute(insert(User), rows)
+        like = col(User.email).like(f"{prefix}%@example.com")
+        ids = list(session.exec(select(User.id).where(like)).all())
+        if assigned:
+            work = [
+                {"user_id": i, "module_id": assigned, "due_at": now, "created_at": now} for i in ids
+            ]
+            session.execute(insert(Assignment), work)
+        session.commit()
+    return [i for i in ids if i is not None]
 
 
 def last_event(session: Session, action: str) -> AuditEvent:

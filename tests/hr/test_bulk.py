@@ -34,7 +34,7 @@ def test_people_table_has_a_labelled_check_box_per_row_and_both_select_alls(
 def test_assign_to_ticked_people_only_and_audit_who_what_before_after(
     hr_client: TestClient, session: Session
 ) -> None:
-    a, b, c = make_people(session, 3)
+    a, b, _c = make_people(session, 3)
     data = {"action": "assign", "ids": [a.id, b.id], "modules": ["first-steps"], "due": SOON}
     response = post_bulk(hr_client, data)
     assert response.status_code == 303
