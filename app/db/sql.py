@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import JSON, ColumnElement, Integer, any_, bindparam, cast, func, select, text
+from sqlalchemy import ColumnElement, Integer, any_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from sqlmodel.sql.expression import Select
@@ -85,12 +85,13 @@ def json_text_rows(
     For an INSERT ... SELECT of thousands of rows in one statement: an executemany would be
     one statement per row to the database (and to the query counter).
     """
-    data = json.dumps([{name: row[name] for name in names} for row in rows])
+    payload = [{name: row[name] for name in names} for row in rows]
     if on_postgresql(session):
-        items = func.json_array_elements(cast(data, JSON)).table_valued("value")
+        data = bindparam(None, payload, type_=postgresql.JSON)
+        items = func.json_array_elements(data).table_valued("value")
         columns = [items.c.value.op("->>")(name).label(name) for name in names]
     else:
-        items = func.json_each(data).table_valued("value")
+        items = func.json_each(json.dumps(payload)).table_valued("value")
         columns = [func.json_extract(items.c.value, f"$.{name}").label(name) for name in names]
     return select(*columns).select_from(items)
 
