@@ -43,11 +43,12 @@ def _table(
     *,
     problem: str,
     status_code: int,
+    errors: dict[str, str] | None = None,
 ) -> Response:
     """The people page again (or its table, for htmx) with why nothing was done."""
-    context = people_context(session, filters, page=1, catalog=request.app.state.catalog) | {
-        "bulk_problem": problem
-    }
+    catalog = request.app.state.catalog
+    context = people_context(session, filters, page=1, catalog=catalog)
+    context |= {"bulk_problem": problem, "bulk_errors": errors or {}}
     response = render(
         request, "hr/people.html", context, fragment="hr/_people_table.html",
         status_code=status_code,
@@ -59,7 +60,9 @@ def _table(
 
 def _bulk_again(request: Request, session: Session, form: Submitted) -> Response:
     problem = " ".join(form.errors.values()) or "The form was incomplete; nothing was changed."
-    return _table(request, session, _filters(form), problem=problem, status_code=422)
+    return _table(
+        request, session, _filters(form), problem=problem, status_code=422, errors=form.errors
+    )
 
 
 @router.post("/people/bulk")
