@@ -30,6 +30,7 @@ from app.hr.people import PeopleFilter, people_select
 from app.models import Assignment, Role, User
 from app.web.inputs import whole_number
 
+NAMED = 3  # people named in a refusal; the rest are "and others"
 MAX_TICKED = 500  # ten pages of the table; more people than that: use "all that match"
 LOCK_KEY = 0x62756C6B  # names the one lock every bulk action takes
 ACTIONS = {
@@ -251,8 +252,8 @@ def deactivate(session: Session, *, actor: AnyUser, selection: Selection) -> Out
     ).all()
     if refused:
         raise Invalid(
-            f"Nothing was changed: the selection includes {', '.join(refused[:5])}"
-            f"{' and others' if len(refused) > 5 else ''}. HR cannot deactivate admin accounts, "
+            f"Nothing was changed: the selection includes {', '.join(refused[:NAMED])}"
+            f"{' and others' if len(refused) > NAMED else ''}. HR cannot deactivate admin accounts, "
             "and nobody can deactivate their own; leave them out and apply again."
         )
     now = utcnow()
