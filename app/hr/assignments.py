@@ -51,7 +51,8 @@ class AssignmentInvalid(Invalid):
         self.problems = problems
 
 
-def _check_modules(catalog: Catalog, module_ids: list[str], problems: dict[str, str]) -> list[str]:
+def check_modules(catalog: Catalog, module_ids: list[str], problems: dict[str, str]) -> list[str]:
+    """The known modules among `module_ids`; a problem under "modules" for unknown or none."""
     unknown = [m for m in module_ids if catalog.get(m) is None]
     if unknown:
         problems["modules"] = f"Unknown module(s): {', '.join(unknown)}. Pick from the list."
@@ -105,7 +106,7 @@ def assign(
     now = utcnow()
     if due is not None and due < now.date():
         problems["due"] = "The due date is in the past; choose today or a later date."
-    modules = _check_modules(catalog, module_ids, problems)
+    modules = check_modules(catalog, module_ids, problems)
     people = _people(session, department_ids, [e.strip().lower() for e in emails], problems)
     if problems:
         raise AssignmentInvalid(problems)
@@ -250,7 +251,7 @@ def change_due_dates(
 ) -> int:
     """Move the due date of every open assignment that matches; returns how many moved."""
     problems: dict[str, str] = {}
-    modules = _check_modules(catalog, module_ids, problems)
+    modules = check_modules(catalog, module_ids, problems)
     now = utcnow()
     if due is None:
         problems["due"] = "Enter the new due date."

@@ -51,6 +51,7 @@ def kinds_for(role: str) -> list[texts.Kind]:
 
 
 def _write(session: Session, kind: str, *, version: int, actor_id: int, **values: object) -> None:
+    stored_texts.forget(session)  # what this session read of the texts is out of date now
     insert_ignore(session, MailText, [{"kind": kind, "subject": "", "body": ""}], ["kind"])
     changed = session.exec(
         update(MailText)

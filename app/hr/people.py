@@ -32,6 +32,7 @@ STATUSES = {
 OVERDUE = {"yes": "Overdue", "no": "Not overdue"}
 RECERT_STATUSES = {status.value: label for status, label in LABELS.items()}
 SORTS = {"name": "Name", "due": "Next due date", "progress": "Progress"}
+FILTER_FIELDS = ("q", "department", "status", "overdue", "leavers", "sort")
 
 
 @dataclass(frozen=True)
@@ -206,9 +207,7 @@ class PeoplePage:
     departments: list[tuple[int, str]]
 
     def link(self, **changes: Any) -> str:
-        params = {**self.filters.params(), "page": str(self.page), **changes}
-        query = "&".join(f"{k}={_quote(str(v))}" for k, v in params.items() if v)
-        return "/hr/people" + (f"?{query}" if query else "")
+        return people_link(self.filters, **{"page": str(self.page), **changes})
 
     @property
     def summary(self) -> str:
@@ -221,6 +220,13 @@ class PeoplePage:
     def export_link(self, kind: str) -> str:
         params = {**self.filters.params(), "kind": kind}
         return "/hr/people/export.csv?" + "&".join(f"{k}={_quote(v)}" for k, v in params.items())
+
+
+def people_link(filters: PeopleFilter, **extra: Any) -> str:
+    """The people table's address with these filters (and `extra` parameters)."""
+    params = {**filters.params(), **extra}
+    query = "&".join(f"{k}={_quote(str(v))}" for k, v in params.items() if v)
+    return "/hr/people" + (f"?{query}" if query else "")
 
 
 def _quote(value: str) -> str:

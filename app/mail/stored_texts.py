@@ -23,11 +23,29 @@ from app.models import MailText
 _STORED_NAME = RawQuery.of("SELECT value FROM orgsetting WHERE key = 'organisation_name'")
 
 
+# A reminder run composes one message per person: the name and each kind's text are read
+# once per session (kept in `session.info`) and forgotten when a text is saved (forget()).
+_CACHE = "allyship.mail_texts"
+
+
+def _cached(session: Session) -> dict[str, object]:
+    cache: dict[str, object] = session.info.setdefault(_CACHE, {})
+    return cache
+
+
+def forget(session: Session) -> None:
+    """Drop what this session has read of the texts and the name (after saving one)."""
+    session.info.pop(_CACHE, None)
+
+
 def organisation_name(session: Session, settings: Settings) -> str:
     """The organisation's name as e-mails show it, on one line."""
-    row = fetch_one(in_transaction(session), _STORED_NAME, {})
-    name = str(row[0]) if row and str(row[0]).strip() else settings.organisation_name
-    return " ".join(name.split())
+    cache = _cached(session)
+    if "organisation" not in cache:
+        row = fetch_one(in_transaction(session), _STORED_NAME, {})
+        name = str(row[0]) if row and str(row[0]).strip() else settings.organisation_name
+        cache["organisation"] = " ".join(name.split())
+    return str(cache["organisation"])
 
 
 def sender_name(session: Session, settings: Settings) -> str:
@@ -46,11 +64,18 @@ class Text:
 
 def current(session: Session, kind: str) -> Text:
     """The text in force for `kind`: the saved edit, or the shipped default."""
+    cache = _cached(session)
+    found = cache.get(f"text:{kind}")
+    if isinstance(found, Text):
+        return found
     row = session.get(MailText, kind)
     default = KINDS[kind]
     if row is None or not row.custom:
-        return Text(kind, default.subject, default.body, False, row.version if row else 0)
-    return Text(kind, row.subject, row.body, True, row.version)
+        text = Text(kind, default.subject, default.body, False, row.version if row else 0)
+    else:
+        text = Text(kind, row.subject, row.body, True, row.version)
+    cache[f"text:{kind}"] = text
+    return text
 
 
 def base_values(session: Session, settings: Settings, *, name: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ from app.config import Settings, get_settings
 from app.db.raw import RawQuery, Source, fetch_all
 from app.db.sql import conflict_insert, lock_for_transaction
 from app.errors import Invalid
+from app.mail import stored_texts
 from app.models import OrgSetting
 
 LOCK_KEY = 0x0A6_5E7  # one settings save at a time (app/db/sql.py lock_for_transaction)
@@ -122,6 +123,7 @@ def save_settings(
 
 def put(session: Session, key: str, value: str, actor_id: int) -> None:
     """Insert or replace one key's row."""
+    stored_texts.forget(session)  # e-mails composed later in this session see the new name
     row = {"key": key, "value": value, "updated_at": utcnow(), "updated_by": actor_id}
     statement = conflict_insert(session, OrgSetting).values(**row)
     session.execute(

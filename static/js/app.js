@@ -62,6 +62,26 @@
       });
     });
   });
+  // The people table's selection (hr/_people_table.html): "select all on this page" ticks
+  // every row, and each change says how many are selected through the one announcer.
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest("form[data-selection]");
+    if (!form) { return; }
+    var rows = form.querySelectorAll("input[name=ids]");
+    if (event.target.matches("[data-select-page]")) {
+      rows.forEach(function (box) { box.checked = event.target.checked; });
+    } else if (event.target.name === "ids" && !event.target.checked) {
+      form.querySelector("[data-select-page]").checked = false;
+    }
+    var matching = form.querySelector("[data-select-matching]");
+    var ticked = form.querySelectorAll("input[name=ids]:checked").length;
+    var message = matching.checked
+      ? "All " + form.querySelector("input[name=seen]").value + " people that match the filter are selected"
+      : ticked + (ticked === 1 ? " person" : " people") + " selected on this page";
+    var count = document.getElementById("selection-count");
+    if (count) { count.textContent = message + "."; }
+    document.dispatchEvent(new CustomEvent("announce", { detail: { message: message } }));
+  });
   sessionWarning();
 
   // Warn before the sign-in ends (WCAG 2.2.1): base.html says how many seconds are left;

@@ -97,6 +97,8 @@ VALID: dict[Any, Value] = {
     "name": "Fuzzed key",
     "file": "email,name\nnew.person@example.com,New Person\n",
     "fingerprint": "0" * 64,
+    "drawn": "0" * 16,
+    "manager_email": "",
     "answer-standup": "credit",
     "answer-review": "finish",
     "quiz_hash": lambda w: w.app.state.catalog.get("first-steps").quiz.content_hash,
@@ -109,6 +111,7 @@ EXTRA_QUERY = {
     ("GET", "/account"): ["changed"],
     ("GET", "/hr/assignments"): ["done", "due", "people", "created", "already", "moved"],
     ("GET", "/hr/reminders"): ["queued", "digests"],
+    ("GET", "/hr/people"): ["done", "people", "changed", "unchanged", "modules", "due"],
 }
 EXTRA_FORM = {
     ("POST", "/modules/{module_id}/quiz"): [

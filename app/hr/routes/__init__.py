@@ -4,7 +4,9 @@ from app.hr.routes import (
     accounts,
     admin,
     assigning,
+    bulk,
     emails,
+    people_edit,
     reminding,
     schedule_page,
     tracking,
@@ -14,7 +16,19 @@ from app.web import navigation
 from app.web.request_checks import checked_router
 
 router = checked_router()
-for module in (tracking, accounts, uploads, assigning, schedule_page, reminding, admin, emails):
+# people_edit before tracking: /hr/people/add must not be read as /hr/people/{user_id}.
+for module in (
+    people_edit,
+    bulk,
+    tracking,
+    accounts,
+    uploads,
+    assigning,
+    schedule_page,
+    reminding,
+    admin,
+    emails,
+):
     router.include_router(module.router)
 router.include_router(uploads.upload_router)
 

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentUser
 from app.clock import utcnow
+from app.content.catalog import Catalog
 from app.db import SessionDep, write_session
 from app.errors import Invalid
-from app.hr import exports, getting_started, people, person, recert, reports
+from app.hr import bulk, exports, getting_started, people, person, recert, reports
 from app.hr.routes.common import hr_router
 from app.live.reports import sessions_summary
 from app.org.current import org_of
@@ -76,16 +78,12 @@ def people_list(
     request: Request,
     session: SessionDep,
     filters: FilterDep,
+    catalog: CatalogDep,
     page: Annotated[WholeNumber, Query(ge=1)] = 1,
 ) -> Response:
-    result = people.people_page(session, filters=filters, page=page)
-    context = {
-        "p": result,
-        "statuses": people.STATUSES,
-        "overdue_choices": people.OVERDUE,
-        "recert_choices": people.RECERT_STATUSES,
-        "sorts": people.SORTS,
-    }
+    context = people_context(session, filters, page=page, catalog=catalog)
+    context["outcome"] = bulk.outcome_from(request.query_params)
+    result = context["p"]
     response = render(request, "hr/people.html", context, fragment="hr/_people_table.html")
     if is_htmx(request):
         # A page link pressed is swapped out with the table: focus goes to the new caption.
@@ -93,6 +91,22 @@ def people_list(
         paged = request.headers.get("HX-Trigger") in PAGE_LINKS
         announce(response, result.summary, focus="#people-table caption" if paged else None)
     return response
+
+
+def people_context(
+    session: Session, filters: people.PeopleFilter, *, page: int, catalog: Catalog
+) -> dict[str, Any]:
+    """What the people page and its table need: a page of people and the bulk actions' choices."""
+    return {
+        "p": people.people_page(session, filters=filters, page=page),
+        "statuses": people.STATUSES,
+        "overdue_choices": people.OVERDUE,
+        "recert_choices": people.RECERT_STATUSES,
+        "sorts": people.SORTS,
+        "actions": bulk.ACTIONS,
+        "modules": catalog.modules,
+        "max_ticked": bulk.MAX_TICKED,
+    }
 
 
 @router.get("/people/export.csv")
