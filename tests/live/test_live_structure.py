@@ -110,4 +110,3 @@ def test_summary_tables_have_captions_and_row_headers(app: FastAPI, live: Live) 
     assert "Option A:" in summary[summary.index('<th scope="row">') :][:300]
     guide = Structure(live.client.get("/live/guides/first-steps").text)
     assert guide.tables and all(t.caption.strip() for t in guide.tables)
-
