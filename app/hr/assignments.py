@@ -61,6 +61,20 @@ def check_modules(catalog: Catalog, module_ids: list[str], problems: dict[str, s
     return [m for m in module_ids if catalog.get(m) is not None]
 
 
+def split_emails(text: str) -> list[str]:
+    """The entries of the emails box: one per line, comma or semicolon; addresses separated
+    only by spaces are split too, but words without an @ stay one entry, so "not an email"
+    is reported whole rather than as three unknown addresses."""
+    entries = []
+    for piece in text.replace(",", "\n").replace(";", "\n").splitlines():
+        words = piece.split()
+        if words and all("@" in word for word in words):
+            entries += words
+        elif words:
+            entries.append(" ".join(words))
+    return entries
+
+
 def _people(
     session: Session, department_ids: list[int], emails: list[str], problems: dict[str, str]
 ) -> list[int]:
@@ -74,10 +88,15 @@ def _people(
             select(User.email, User.id).where(col(User.email).in_(emails), col(User.active))
         ).all()
     )
-    if unknown := [e for e in emails if e not in by_email]:
-        problems["emails"] = (
+    said = []
+    if malformed := [e for e in emails if "@" not in e or " " in e]:
+        said.append("; ".join(f"“{e}” is not an e-mail address" for e in malformed) + ".")
+    if unknown := [e for e in emails if e not in by_email and e not in malformed]:
+        said.append(
             "No active account has the email(s) " + ", ".join(unknown) + "; check the spelling."
         )
+    if said:
+        problems["emails"] = " ".join(said)
     if not department_ids and not emails:
         problems["who"] = "Choose at least one department or enter at least one email."
     ids = set(by_email.values())

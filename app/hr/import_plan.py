@@ -79,6 +79,11 @@ class ImportPlan:
         return not self.errors
 
     @property
+    def bad_lines(self) -> int:
+        """Lines with at least one problem: a line with two problems is one bad row."""
+        return len({e.line for e in self.errors})
+
+    @property
     def fingerprint(self) -> str:
         """Identifies what apply would do, so a stale preview cannot be applied."""
         canon = json.dumps(

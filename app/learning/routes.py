@@ -294,8 +294,13 @@ def certificate(
     request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
     cert = certificates.certificate_of(session, user_id=row_id(user))
-    if cert is None:
-        raise NotFound("Your certificate appears here once every module is complete.")
+    if cert is None:  # a page titled for what happened, not a bare "Not found" (WCAG 2.4.2)
+        context = {
+            "title": "No certificate yet",
+            "message": "Your certificate appears here once every module is complete.",
+            "status": 404,
+        }
+        return render(request, "errors/error.html", context, status_code=404)
     dates = certificates.cycle_dates(
         session, user_id=cert.user_id, cycle=cert.cycle, issued_at=cert.issued_at
     )

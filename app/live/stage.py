@@ -112,6 +112,16 @@ class Stage:
         return f"Scenario {step.index + 1} of {len(self.scenarios)}: {step.label.lower()}"
 
     @property
+    def page_title(self) -> str:
+        """The title's own part (WCAG 2.4.2), following the step:
+        "Voting open: Scenario 2 of 3 · Promote women"."""
+        step = self.step
+        if not step.in_scenario:
+            return f"{step.label} · {self.module.title}"
+        named = f" · {self.scenario.title}" if self.scenario else ""
+        return f"{step.label}: Scenario {step.index + 1} of {len(self.scenarios)}{named}"
+
+    @property
     def ended(self) -> bool:
         return self.step.phase is Phase.ended
 

@@ -93,7 +93,8 @@ def test_people_filter_and_paging_are_announced_and_back_restores_the_filters(
 
 
 def pages_to_reflow(page: Page, server: LiveServer) -> list[tuple[str, str]]:
-    """(who, path) for every non-live page type, plus the join card and the join page."""
+    """(who, path) for every non-live page type, plus the join card, the join page and the
+    presenter with its shortcut list open."""
     with session_for(server.db_url) as session:  # so the department chart is drawn
         department = make_department(session, "Reflow and Long Department Name Limited")
         for n in range(6):
@@ -119,6 +120,7 @@ def pages_to_reflow(page: Page, server: LiveServer) -> list[tuple[str, str]]:
         ("hr@example.com", "/hr/import"),
         ("hr@example.com", "/hr/reminders"),
         ("facilitator@example.com", session_page.removeprefix(server.url)),
+        ("facilitator@example.com", page.url.removeprefix(server.url)),  # the presenter
         ("facilitator@example.com", f"/live/guides/{MODULE}"),
     ]
 

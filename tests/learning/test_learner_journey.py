@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.models import AttemptAnswer, Certificate, Completion, QuizAttempt
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
+from tests.page_structure import Structure
 
 
 def quiz_form(client: TestClient, module: str) -> dict[str, str]:
@@ -149,6 +150,9 @@ def test_certificate_after_every_module_and_public_verify_page(
     cert = session.exec(select(Certificate)).one()
     page = client.get("/certificate")
     assert page.status_code == 200 and "Ana Example" in page.text and cert.code in page.text
+    shown = Structure(page.text)  # the name stands out, but the h1 says what the page is
+    assert shown.h1 == ["Certificate of completion"] and shown.where == "Certificate of completion"
+    assert 'class="certificate-name">Ana Example<' in page.text
     public = TestClient(client.app).get(f"/verify/{cert.code}")
     assert public.status_code == 200
     assert "Ana Example" in public.text and "ana@example.com" not in public.text

@@ -124,7 +124,7 @@ def assign(
             actor_id=user.id,
             module_ids=_module_choice(catalog, scope, modules or []),
             department_ids=departments or [],
-            emails=[e for e in emails.replace(",", "\n").replace(";", "\n").split() if e],
+            emails=assignments.split_emails(emails),
             due=due,
             default_due_days=settings.default_due_days,
         )

@@ -35,9 +35,15 @@ def _too_large_cause(exc: BaseException | None) -> bool:
     return isinstance(exc, BodyTooLarge)
 
 
+def _file_problem(request: Request, message: str, status_code: int) -> Response:
+    """The import form again with a problem of the whole file, tied to the file field
+    (aria-invalid, aria-describedby) and in the error summary focused on load."""
+    context = {"error": "", "errors": {"file": message}, "pending": None}
+    return render(request, "hr/import.html", context, status_code=status_code)
+
+
 def _too_large(request: Request) -> Response:
-    context = {"error": too_large_message("The file"), "pending": None}
-    return render(request, "hr/import.html", context, status_code=413)
+    return _file_problem(request, too_large_message("The file"), 413)
 
 
 class UploadLimitRoute(CheckedRoute):
@@ -101,8 +107,7 @@ def import_preview(
             session, actor=user, filename=name, data=file.file.read(), leavers=leavers == "yes"
         )
     except (FileTooLarge, NotACsv) as exc:
-        context = {"error": exc.message, "pending": None}
-        return render(request, "hr/import.html", context, status_code=exc.status_code)
+        return _file_problem(request, exc.message, exc.status_code)
     return render(request, "hr/import_preview.html", _preview_context(batch, plan))
 
 
