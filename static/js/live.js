@@ -71,7 +71,7 @@
     if (!hadFocus || (active && active !== document.body)) { return; }
     hadFocus = false;
     var target = document.getElementById("control-next");
-    if (!visible(target)) { target = document.querySelector("#room h1, #room h2, #stage h2, #remote-step h1"); }
+    if (!visible(target)) { target = document.querySelector("#room h1, #stage h1, #remote-step h1"); }
     if (target) {
       if (!target.matches("button, a, input, textarea, summary")) { target.setAttribute("tabindex", "-1"); }
       target.focus();

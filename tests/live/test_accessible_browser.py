@@ -257,7 +257,7 @@ def test_results_summary_and_guide_name_options_by_letter_and_hide_meters(
 
     session_page = page.url.rsplit("/", 1)[0]
     page.goto(f"{session_page}/summary")
-    expect(page.get_by_role("cell", name=re.compile(r"^Option B: \S"))).to_have_count(1)
+    expect(page.get_by_role("rowheader", name=re.compile(r"^Option B: \S"))).to_have_count(1)
     page.goto(f"{live_server.url}/live/guides/{MODULE}")
     page.emulate_media(media="print")
     choices = page.locator(".guide-choices").first
