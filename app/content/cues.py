@@ -32,11 +32,10 @@ from app.content.locations import ContentProblem, Path_, dotted
 
 HIT_RATE, PASS_MARK, BALANCE, WORDS = "hit-rate", "pass-mark", "balance", "learned-words"
 ALL_RULES = frozenset({HIT_RATE, PASS_MARK, BALANCE, WORDS})
-# The rules `allyship check` enforces on the course. (`--cue-rules` forces all on for one run,
-# for a course that sets this to fewer while its scenarios are being rewritten.) The learned
-# word model (app/content/cue_words.py) is reported and not yet enforced: the course's
-# options are being rewritten against it (issue 15).
-ENFORCED_RULES: frozenset[str] = ALL_RULES - {WORDS}
+# The rules `allyship check` enforces on the course: all of them, the learned word model
+# (app/content/cue_words.py) included. (`--cue-rules` forces all on for one run, for a
+# course that sets this to fewer while its scenarios are being rewritten.)
+ENFORCED_RULES: frozenset[str] = ALL_RULES
 MAX_HIT_RATE = 0.35  # of the course's scenarios; chance is about 25-30%
 MAX_GAP = 0.15  # share of best options with a feature minus share of the others
 
