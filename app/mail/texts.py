@@ -71,7 +71,7 @@ KINDS: dict[str, Kind] = {
             "{organisation}: {inviter} invited you to {course}",
             "Hello {name},\n\n"
             "{inviter} at {organisation} has invited you to {course}, a self-paced course on "
-            "allyship at work: short lessons and realistic workplace scenarios, about 15 "
+            "being an ally at work: short lessons and realistic workplace scenarios, about 15 "
             "minutes a module.\n\n"
             "To start, choose your password here:\n{link}\n\n"
             "This link is for you alone ({email}). It works once, for {valid_for}. "

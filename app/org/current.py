@@ -7,6 +7,10 @@ from fastapi import Request
 from app.db import run_read
 from app.org.settings_store import OrgSettings, defaults, org_settings
 
+# /healthz must answer at once even when the database is locked or down (app/main.py), and
+# the JSON API shows no page: neither reads the settings.
+WITHOUT_PAGES = frozenset({"/healthz"})
+
 
 async def look_up_org(request: Request) -> OrgSettings:
     """Read the settings and keep them on the request (app/web/request_checks.py calls this).
@@ -14,6 +18,8 @@ async def look_up_org(request: Request) -> OrgSettings:
     One SELECT per request and nothing kept between requests, so every worker shows a saved
     change on its next page.
     """
+    if request.url.path in WITHOUT_PAGES or request.url.path.startswith("/api/"):
+        return defaults(request.app.state.settings)  # no page to dress, no database to ask
     org = await run_read(request, org_settings, request.app.state.settings)
     request.state.org = org
     return org

@@ -99,7 +99,7 @@ def test_shipped_invitation_says_who_what_how_long_and_what_if_unexpected(
     body = " ".join(mail.get_payload(decode=True).decode().split())  # type: ignore[union-attr]
     assert header(mail, "Subject") == f"{ORG}: Your HR team invited you to Allies in Practice"
     assert "Your HR team at Acme Health has invited you to Allies in Practice" in body
-    assert "course on allyship at work" in body and "works once, for 14 days" in body
+    assert "course on being an ally at work" in body and "works once, for 14 days" in body
     assert "Not expecting this? Do not open the link." in body
     assert "has given you access" not in body
 

@@ -279,5 +279,6 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
         token=link.rsplit("/", 1)[1],
         external_id="EXT-1",
         department=str(department.id),
+        kind="reminder",  # an e-mail text (/hr/emails/{kind})
     )
     return world

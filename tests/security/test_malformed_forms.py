@@ -156,6 +156,12 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
             join(app, live.code, client)
         live.go(STEPS.get(path, 0))
         values["{code}"] = live.code
+    if path == "/account/digest":  # only a manager has the digest form: give them a report
+        manager = session.exec(select(User).where(User.email == "learner@example.com")).one()
+        report = make(session, "report@example.com")
+        report.manager_id = manager.id
+        session.add(report)
+        session.commit()
     url = path
     for placeholder, value in values.items():
         url = url.replace(placeholder, value)
