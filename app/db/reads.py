@@ -13,6 +13,7 @@ reads cross the network, so they always go to the thread pool.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -43,10 +44,17 @@ class LoopReader:
         )
         install_pragmas(self.engine, busy_timeout=str(LOOP_BUSY_TIMEOUT_MS), query_only="ON")
         self.off_until = 0.0
+        # One read at a time. The worker's event loop is the only reader in production, so
+        # this never waits there; a second event loop reading at the same moment (a test
+        # client runs one per request) goes to the thread pool instead. Two threads at once
+        # on the pool's connections, or one closed by the pool's clean-up while another
+        # thread uses it, can crash the process (sqlite3 is not safe for that).
+        self._in_use = threading.Lock()
 
     def read(self, read: Callable[..., Result], *args: Any) -> Result | Busy:
-        """`read(source, *args)` on the loop's connection, or BUSY when the database is busy."""
-        if time.monotonic() < self.off_until:
+        """`read(source, *args)` on the loop's connection, or BUSY when the database is busy
+        (or another thread is reading through it at this moment)."""
+        if time.monotonic() < self.off_until or not self._in_use.acquire(blocking=False):
             return BUSY
         try:
             return read_on(self.engine, read, *args)
@@ -55,6 +63,8 @@ class LoopReader:
                 raise
             self.off_until = time.monotonic() + KEEP_OFF_S
             return BUSY
+        finally:
+            self._in_use.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

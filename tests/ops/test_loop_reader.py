@@ -131,3 +131,43 @@ def test_a_busy_database_sends_loop_reads_to_the_thread_pool(db_url: str) -> Non
         holder.close()
         reader.dispose()
         engine.dispose()
+
+
+def test_a_second_thread_reading_at_the_same_moment_goes_to_the_thread_pool(db_url: str) -> None:
+    """A second event loop (a test client may run one per request) reading while the first
+    is in a read is sent to the thread pool: two threads on sqlite3 connections of one pool
+    at once can crash the process."""
+    engine = make_engine(db_url)
+    reader = loop_reader(engine)
+    assert reader is not None
+    one = RawQuery.of("SELECT 1")
+    inside, leave = threading.Event(), threading.Event()
+
+    def slow(source: object) -> object:
+        inside.set()
+        leave.wait(5)
+        return fetch_one(source, one, {})  # type: ignore[arg-type]
+
+    first: list[object] = []
+    try:
+        holder = threading.Thread(target=lambda: first.append(reader.read(slow)))
+        holder.start()
+        assert inside.wait(5)
+        elsewhere: list[object] = []
+        others = [
+            threading.Thread(target=lambda: elsewhere.append(reader.read(lambda s: 1)))
+            for _ in range(8)
+        ]
+        for thread in others:
+            thread.start()
+        for thread in others:
+            thread.join()
+        leave.set()
+        holder.join(5)
+        assert len(elsewhere) == 8 and all(isinstance(r, Busy) for r in elsewhere)
+        assert first == [(1,)]
+        assert reader.read(lambda source: fetch_one(source, one, {})) == (1,)  # free again
+    finally:
+        leave.set()
+        reader.dispose()
+        engine.dispose()
