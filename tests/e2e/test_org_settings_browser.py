@@ -80,7 +80,12 @@ def test_admin_sets_policy_and_who_to_talk_to_and_the_learners_lesson_shows_them
     admin.get_by_role("button", name="Upload logo").click()
     expect(admin.get_by_text("Logo saved.")).to_be_visible()
     expect(admin.locator(".brand")).to_contain_text("Northwind Trading")
-    assert admin.locator(".brand-logo").evaluate("img => img.naturalWidth") > 0
+    # The logo has drawn: wait for the image to load rather than read it mid-load.
+    admin.wait_for_function(
+        "() => { const img = document.querySelector('.brand-logo');"
+        " return img && img.complete && img.naturalWidth > 0; }",
+        timeout=10_000,
+    )
     assert_accessible(admin, "organisation settings")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     admin.screenshot(path=str(SCREENSHOTS / "org-settings.png"), full_page=True)
