@@ -23,14 +23,19 @@ from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.db import conflict_insert, id_in, json_text_rows, select_columns
+from app.db import conflict_insert, id_in, json_text_rows
 from app.hr import schedule
 from app.hr.bulk import Outcome, Selection, resolve
-from app.hr.due import completed
-from app.hr.reminders import REMINDER_KEY, OpenItem, Recipient, _reminder_message
+from app.hr.reminders import (
+    REMINDER_KEY,
+    OpenItem,
+    Recipient,
+    _reminder_message,
+    open_with_recipients,
+)
 from app.mail.mailer import Message
 from app.mail.outbox import REMINDER
-from app.models import Assignment, OutboxMessage, ReminderSent, User
+from app.models import Assignment, OutboxMessage, ReminderSent
 
 MANUAL = "manual"
 
@@ -54,19 +59,7 @@ def remind(
     today = now.date()
     period = week_of(today)
     ids = resolve(session, selection)
-    rows = session.exec(
-        select_columns(
-            col(Assignment.id),
-            col(Assignment.user_id),
-            col(Assignment.module_id),
-            col(Assignment.due_at),
-            col(User.email),
-            col(User.name),
-            col(User.manager_id),
-        )
-        .join(User, col(User.id) == Assignment.user_id)
-        .where(id_in(session, Assignment.user_id, ids), col(User.active), ~completed())
-    ).all()
+    rows = session.exec(open_with_recipients(id_in(session, Assignment.user_id, ids))).all()
     token = uuid.uuid4().hex
     mine = _claim(session, [r[0] for r in rows], period=period, token=token, now=now)
     people: dict[int, Recipient] = {}

@@ -12,6 +12,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
@@ -69,29 +70,33 @@ class RunReport:
     dry_run: bool = False
 
 
+def open_with_recipients(*where: Any) -> Any:
+    """Active people's open assignments with who to write to: (assignment id, user id,
+    module, due, e-mail, name, manager id). Scheduled and manual reminders both read this."""
+    return (
+        select_columns(
+            col(Assignment.id),
+            col(Assignment.user_id),
+            col(Assignment.module_id),
+            col(Assignment.due_at),
+            col(User.email),
+            col(User.name),
+            col(User.manager_id),
+        )
+        .join(User, col(User.id) == Assignment.user_id)
+        .where(col(User.active), ~completed(), *where)
+    )
+
+
 def _open_assignments(
     session: Session, low: date, high: date
 ) -> list[tuple[int, int, str, datetime, str, str, int | None]]:
-    done = completed()
     return list(
         session.exec(
-            select_columns(
-                col(Assignment.id),
-                col(Assignment.user_id),
-                col(Assignment.module_id),
-                col(Assignment.due_at),
-                col(User.email),
-                col(User.name),
-                col(User.manager_id),
-            )
-            .join(User, col(User.id) == Assignment.user_id)
-            .where(
-                col(User.active),
+            open_with_recipients(
                 col(Assignment.due_at) >= datetime.combine(low, time.min, tzinfo=UTC),
                 col(Assignment.due_at) <= datetime.combine(high, time.max, tzinfo=UTC),
-                ~done,
-            )
-            .order_by(col(User.email), col(Assignment.module_id))
+            ).order_by(col(User.email), col(Assignment.module_id))
         ).all()
     )
 
