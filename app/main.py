@@ -19,7 +19,7 @@ from app.api.routes import docs_router
 from app.api.routes import router as api_router
 from app.auth.account_routes import router as account_router
 from app.auth.cookies import set_kept_cookie
-from app.auth.deps import LoginRequired, look_up_sign_in
+from app.auth.deps import SIGN_IN_READ, LoginRequired
 from app.auth.invite_routes import router as invite_router
 from app.auth.kept_forms import keep_for_sign_in
 from app.auth.link_mail import SIGN_IN_LINKS
@@ -37,7 +37,7 @@ from app.learning.module_html import ModuleHtml
 from app.learning.routes import router as learning_router
 from app.live.facilitator_routes import router as live_router
 from app.mail.outbox_sender import OutboxSender
-from app.org.current import look_up_org, org_of
+from app.org.current import ORG_READ, org_of
 from app.org.routes import router as org_router
 from app.org.routes import theme_version
 from app.org.slots import text_with_slots
@@ -120,8 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings, app.state.catalog, app.state.engine = settings, catalog, engine
     app.state.loop_reader = reader
-    app.state.look_up_sign_in = look_up_sign_in  # the web kit's request checks call it
-    app.state.look_up_org = look_up_org  # and this one, for the organisation's settings
+    # Read before every route by the web kit's request checks, in this order, in one visit.
+    app.state.request_reads = (SIGN_IN_READ, ORG_READ)
     app.state.write_batches = None
     app.state.outbox_sender = None
     app.state.module_html = ModuleHtml(catalog)

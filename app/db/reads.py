@@ -25,7 +25,7 @@ from sqlalchemy.pool import SingletonThreadPool
 from starlette.concurrency import run_in_threadpool
 
 from app.db.engine import install_pragmas, is_sqlite_file
-from app.db.raw import RawQuery, Source, fetch_one, held
+from app.db.raw import Held, RawQuery, Source, fetch_one, held
 
 Result = TypeVar("Result")
 LOOP_BUSY_TIMEOUT_MS = 50
@@ -50,6 +50,9 @@ class LoopReader:
         # on the pool's connections, or one closed by the pool's clean-up while another
         # thread uses it, can crash the process (sqlite3 is not safe for that).
         self._in_use = threading.Lock()
+        # The connection stays checked out for the worker's life: a checkout and return
+        # through the pool (with its rollback) on every read cost more than the SELECT.
+        self._held: Held | None = None
 
     def read(self, read: Callable[..., Result], *args: Any) -> Result | Busy:
         """`read(source, *args)` on the loop's connection, or BUSY when the database is busy
@@ -57,16 +60,32 @@ class LoopReader:
         if time.monotonic() < self.off_until or not self._in_use.acquire(blocking=False):
             return BUSY
         try:
-            return read_on(self.engine, read, *args)
+            return read(self._connection(), *args)
         except (sqlite3.OperationalError, OperationalError) as exc:
+            self._drop()  # a fresh connection for the next read, whatever went wrong
             if not _is_busy(exc):
                 raise
             self.off_until = time.monotonic() + KEEP_OFF_S
             return BUSY
+        except BaseException:
+            self._drop()
+            raise
         finally:
             self._in_use.release()
 
+    def _connection(self) -> Held:
+        if self._held is None:
+            self._held = Held(self.engine.raw_connection(), self.engine.dialect)
+        return self._held
+
+    def _drop(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.connection.close()  # back to the pool, which rolls back and may close it
+
     def dispose(self) -> None:
+        with self._in_use:
+            self._drop()
         self.engine.dispose()
 
 

@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import Request
 
-from app.db import run_read
 from app.org.settings_store import OrgSettings, defaults, org_settings
+from app.web.request_reads import Planned, RequestRead
 
 # /healthz must answer at once even when the database is locked or down (app/main.py), and
 # the JSON API shows no page: neither reads the settings.
 WITHOUT_PAGES = frozenset({"/healthz"})
 
 
-async def look_up_org(request: Request) -> OrgSettings:
-    """Read the settings and keep them on the request (app/web/request_checks.py calls this).
+def plan_org(request: Request) -> Planned:
+    """Read the settings for every page (app/web/request_checks.py runs it with the sign-in).
 
     One SELECT per request and nothing kept between requests, so every worker shows a saved
     change on its next page.
     """
     if request.url.path in WITHOUT_PAGES or request.url.path.startswith("/api/"):
-        return defaults(request.app.state.settings)  # no page to dress, no database to ask
-    org = await run_read(request, org_settings, request.app.state.settings)
-    request.state.org = org
-    return org
+        return None  # no page to dress, no database to ask: org_of gives the defaults
+    return partial(org_settings, settings=request.app.state.settings)
+
+
+async def keep_org(request: Request, org: OrgSettings | None) -> None:
+    if org is not None:
+        request.state.org = org
+
+
+ORG_READ = RequestRead(plan=plan_org, keep=keep_org)
 
 
 def org_of(request: Request) -> OrgSettings:

@@ -4,8 +4,9 @@ They run in the route class, before FastAPI solves the route's own dependencies:
 app-wide dependency they cost FastAPI's per-dependency overhead on every request, about a
 twentieth of a signed-in page (bench/NOTES.md). The sign-in is looked up first so that a
 refused form shown again (app/web/forms.py) knows whose page it is; the user dependencies in
-app/auth/deps.py read what it found. The lookup is app/auth's, so the web kit reaches it
-through `app.state.look_up_sign_in`, which `create_app` sets (the kit imports no feature).
+app/auth/deps.py read what it found. The lookups are the features' own, so the web kit
+reaches them through `app.state.request_reads` (app/web/request_reads.py), which
+`create_app` sets (the kit imports no feature).
 Every router is made with `checked_router`, and `create_app` refuses to start if any route
 is not a `CheckedRoute`.
 """
@@ -21,13 +22,12 @@ from starlette.routing import BaseRoute
 
 from app.web.csrf import csrf_protect
 from app.web.inputs import refuse_nul_characters
+from app.web.request_reads import run_request_reads
 
 
 async def request_checks(request: Request) -> None:
-    await request.app.state.look_up_sign_in(request)
-    # The organisation's settings (name, logo, accent colour, lesson slots): app/org/current.py.
-    if (look_up_org := getattr(request.app.state, "look_up_org", None)) is not None:
-        await look_up_org(request)
+    # Who is signed in (app/auth), then the organisation's settings (app/org): one read.
+    await run_request_reads(request, request.app.state.request_reads)
     await csrf_protect(request)
     await refuse_nul_characters(request)
 
