@@ -69,7 +69,12 @@ class Scenario(Strict):
         return [c for c in self.choices if c.points == self.max_points]
 
     def choice(self, choice_id: str) -> Choice | None:
-        return next((c for c in self.choices if c.id == choice_id), None)
+        return self._choices_by_id.get(choice_id)
+
+    @cached_property
+    def _choices_by_id(self) -> dict[str, Choice]:
+        """Looked up for every answer of every submission (the model is frozen)."""
+        return {c.id: c for c in self.choices}
 
     @property
     def words(self) -> int:
@@ -128,7 +133,11 @@ class Quiz:
         return sum(s.max_points for s in self.scenarios)
 
     def scenario(self, scenario_id: str) -> Scenario | None:
-        return next((s for s in self.scenarios if s.id == scenario_id), None)
+        return self._scenarios_by_id.get(scenario_id)
+
+    @cached_property
+    def _scenarios_by_id(self) -> dict[str, Scenario]:
+        return {s.id: s for s in self.scenarios}
 
     @cached_property
     def draw_words(self) -> float:

@@ -27,6 +27,7 @@ from app.web.templating import format_date, templates
 
 SLOT = "<!-- learner's part -->"
 CARDS_KEPT = 4096  # distinct cards; a few hundred bytes each
+LESSONS_KEPT = 64  # (module, settings) pairs: every module for the current settings and more
 
 
 class CardFacts(NamedTuple):
@@ -54,13 +55,19 @@ class ModuleHtml:
             for module in catalog.modules
         }
         self._card = lru_cache(maxsize=CARDS_KEPT)(self._render_card)
+        # Keyed by the settings themselves (a frozen dataclass): a saved change is a new key.
+        self._lesson = lru_cache(maxsize=LESSONS_KEPT)(self._fill_lesson)
 
     def lesson(self, module_id: str, org: OrgSettings) -> tuple[Markup, ...]:
         """The lesson's text in two pieces around the reflection box (one if it has none).
 
         Its slots are filled here, on each view, from the settings this request read: the
         kept HTML holds only markers, so a saved setting shows on the next page everywhere.
+        Each module's pieces are kept filled for the settings last seen.
         """
+        return self._lesson(module_id, org)
+
+    def _fill_lesson(self, module_id: str, org: OrgSettings) -> tuple[Markup, ...]:
         return tuple(fill_slots(piece, org) for piece in self.lessons[module_id])
 
     def cards(self, rows: list[ModuleProgress]) -> Markup:
