@@ -20,7 +20,8 @@ def plan_org(request: Request) -> Planned:
     One SELECT per request and nothing kept between requests, so every worker shows a saved
     change on its next page.
     """
-    if request.url.path in WITHOUT_PAGES or request.url.path.startswith("/api/"):
+    path = request.scope["path"]  # request.url would build a whole URL (bench/NOTES.md)
+    if path in WITHOUT_PAGES or path.startswith("/api/"):
         return None  # no page to dress, no database to ask: org_of gives the defaults
     return partial(org_settings, settings=request.app.state.settings)
 
