@@ -85,15 +85,15 @@ def add_endpoint(
     return _page(request, session, created=endpoint, secret=secret)
 
 
-@router.post(PAGE + "/{endpoint_id}/{state}", dependencies=ADMIN)
-def switch_endpoint(
-    endpoint_id: WholeNumber, state: str, session: SessionDep, user: CurrentUser
-) -> Response:
-    if state not in ("on", "off"):
-        return RedirectResponse(PAGE, status_code=303)
-    webhooks.set_active(
-        session, endpoint_id=endpoint_id, active=state == "on", actor_id=row_id(user)
-    )
+@router.post(PAGE + "/{endpoint_id}/off", dependencies=ADMIN)
+def switch_off(endpoint_id: WholeNumber, session: SessionDep, user: CurrentUser) -> Response:
+    webhooks.set_active(session, endpoint_id=endpoint_id, active=False, actor_id=row_id(user))
+    return RedirectResponse(f"{PAGE}?done=saved", status_code=303)
+
+
+@router.post(PAGE + "/{endpoint_id}/on", dependencies=ADMIN)
+def switch_on(endpoint_id: WholeNumber, session: SessionDep, user: CurrentUser) -> Response:
+    webhooks.set_active(session, endpoint_id=endpoint_id, active=True, actor_id=row_id(user))
     return RedirectResponse(f"{PAGE}?done=saved", status_code=303)
 
 

@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.hr import assignments
-from app.models import Event
+from app.events import record_event, sender, webhooks
+from app.models import Event, WebhookDelivery, WebhookEndpoint
 from tests.api.conftest import bearer, read_key, write_key
 from tests.learning.test_learner_journey import mark_read, signed_in, submit
 
@@ -47,3 +48,19 @@ def complete_course(client: TestClient, session: Session, email: str = "ana@exam
     submit(client, "first-steps", {"standup": "credit", "review": "finish"})
     mark_read(client, "second-steps")
     submit(client, "second-steps", {"quiet-colleague": "wait"})
+
+
+def webhook_with_delivery(session: Session) -> tuple[WebhookEndpoint, WebhookDelivery]:
+    """An endpoint (public address, never reached in tests) with one delivery waiting."""
+    hook, _ = webhooks.create_endpoint(
+        session,
+        url="https://hooks.example.com/allyship",
+        kinds=["*"],
+        description="",
+        actor_id=None,
+        allow_private=False,
+    )
+    record_event(session, "person.deactivated", "person/0", {"deactivated_at": utcnow()})
+    session.commit()
+    sender.fan_out(session)
+    return hook, session.exec(select(WebhookDelivery)).one()

@@ -261,3 +261,18 @@ def test_a_name_that_resolves_to_loopback_is_refused_when_sending(
     assert drain(app, public_only)["failed"] == 1
     row = session.exec(select(WebhookDelivery)).one()
     assert "refused" in row.last_error and hook.requests == []
+
+
+def test_replay_sends_a_delivered_event_again_with_the_same_id(
+    app: FastAPI, session: Session, settings: Settings, hook: Receiver
+) -> None:
+    _, secret = endpoint(session, hook.url + "/ok")
+    leaver(session)
+    drain(app, settings)
+    delivery = session.exec(select(WebhookDelivery)).one()
+    webhooks.replay(session, delivery_id=delivery.id or 0, actor_id=None)
+    assert drain(app, settings)["delivered"] == 1
+    first, again = hook.on("/ok")
+    assert first.headers["webhook-id"] == again.headers["webhook-id"] and first.body == again.body
+    Webhook(secret).verify(again.body, again.headers)  # signed afresh, with a new timestamp
+    assert session.exec(select(AuditEvent).where(AuditEvent.action == "webhook.replay")).one()
