@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.hr import assignments
 from app.events import record_event, sender, webhooks
+from app.hr import assignments
 from app.models import Event, WebhookDelivery, WebhookEndpoint
 from tests.api.conftest import bearer, read_key, write_key
 from tests.learning.test_learner_journey import mark_read, signed_in, submit
