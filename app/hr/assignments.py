@@ -282,6 +282,16 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
     )
 
 
+def record_removed(session: Session, removed: list[tuple[int, int, str]]) -> None:
+    """The hook for unassigning: an `assignment.removed` event per (assignment id, person id,
+    module) withdrawn, in the caller's transaction, as its last write before commit."""
+    record_events(
+        session,
+        "assignment.removed",
+        [NewEvent(f"assignment/{aid}", uid, {"module_id": m}) for aid, uid, m in removed],
+    )
+
+
 def change_due_dates(
     session: Session,
     catalog: Catalog,

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 from app.api.keys import create_key
 from app.clock import utcnow
 from app.events import record_event
-from app.hr import bulk, overdue
+from app.hr import assignments, bulk, overdue
 from app.hr.account_changes import deactivated
 from app.models import Assignment, Event, User
 from app.recert.cycles import start_cycle
@@ -161,3 +161,20 @@ def test_progress_feed_is_deprecated_in_favour_of_events(client: TestClient, rea
     assert client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/progress"]["get"][
         "deprecated"
     ]
+
+
+def test_the_unassign_hook_records_a_removed_event(
+    app: FastAPI, client: TestClient, session: Session, read_key: str
+) -> None:
+    ana = make_user(session)
+    assign(session, app.state.catalog, ["ana@example.com"])
+    row = session.exec(select(Assignment).order_by(col(Assignment.id))).first()
+    assert row is not None
+    assignments.record_removed(session, [(row.id or 0, ana.id or 0, row.module_id)])
+    session.commit()
+    last = feed(client, read_key)["events"][-1]
+    assert last["type"] == "assignment.removed" and last["subject"] == f"assignment/{row.id}"
+    assert last["data"] == {
+        "module_id": row.module_id,
+        "person": {"email": ana.email, "external_id": None},
+    }
