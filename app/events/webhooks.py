@@ -117,6 +117,7 @@ def replay(session: Session, *, delivery_id: int, actor_id: int | None) -> Webho
             attempts=0,
             next_attempt_at=utcnow(),
             claimed_until=None,
+            claimed_by="",  # a send still in flight no longer owns the row's outcome
         )
     )
     audit.record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -272,6 +273,11 @@ def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
         ),
         rows,
     ).all()
+    record_created(session, [tuple(row) for row in made])
+
+
+def record_created(session: Session, made: Sequence[Sequence[Any]]) -> None:
+    """An `assignment.created` event per (assignment id, person id, module, due, source) made."""
     record_events(
         session,
         "assignment.created",
