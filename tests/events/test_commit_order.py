@@ -83,14 +83,20 @@ def test_many_writers_and_a_polling_reader_see_every_event_once(
         thread.start()
     seen: list[int] = []
     after = 0
-    while any(t.is_alive() for t in threads) or after == 0 or len(seen) < writers * each:
+
+    def poll() -> bool:
+        nonlocal after
         page = feed(client, read_key, after=after, limit=100)
-        seen += [e["seq"] for e in page["events"]]
+        seen.extend(e["seq"] for e in page["events"])
         after = page["next_after"]
-        if not any(t.is_alive() for t in threads) and not page["events"]:
-            break
+        return bool(page["events"])
+
+    while any(t.is_alive() for t in threads):  # polling while the writers commit
+        poll()
     for thread in threads:
         thread.join()
+    while poll():  # and what was committed after the last poll
+        pass
     with Session(engine) as session:
         stored = list(session.exec(select(Event.seq).order_by(Event.seq)).all())
     assert len(stored) == writers * each
