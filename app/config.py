@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = 2.0
     outbox_max_attempts: int = 8
     outbox_retry_seconds: float = 60.0
+    # Webhooks (app.events.sender): each server process delivers them in the background.
+    webhook_sender: bool = True
+    webhook_poll_seconds: float = 2.0
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_seconds: float = 30.0
+    webhook_max_attempts: int = 12
+    webhook_disable_after_days: int = 5
+    # Loopback and private addresses are refused (SSRF); tests and a lab turn this on.
+    webhook_allow_private_addresses: bool = False
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -31,6 +31,8 @@ from app.db import SAFE_METHODS, WriteBatches, limit_threads, loop_reader, make_
 from app.db.migrate import pending
 from app.db.reads import database_state
 from app.errors import DomainError
+from app.events.routes import router as webhooks_router
+from app.events.sender import WebhookSender
 from app.help import router as help_router
 from app.hr.routes import router as hr_router
 from app.learning.module_html import ModuleHtml
@@ -67,6 +69,7 @@ ROUTERS = [
     help_router,
     org_router,
     team_router,
+    webhooks_router,
 ]
 
 
@@ -100,7 +103,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.outbox_sender:
             app.state.outbox_sender = OutboxSender(engine, settings, links=SIGN_IN_LINKS)
             app.state.outbox_sender.start()
+        if settings.webhook_sender:
+            app.state.webhook_sender = WebhookSender(engine, settings)
+            app.state.webhook_sender.start()
         yield
+        if app.state.webhook_sender is not None:
+            app.state.webhook_sender.close()
+            app.state.webhook_sender = None
         if app.state.outbox_sender is not None:
             app.state.outbox_sender.close()
             app.state.outbox_sender = None
@@ -124,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.request_reads = (SIGN_IN_READ, ORG_READ)
     app.state.write_batches = None
     app.state.outbox_sender = None
+    app.state.webhook_sender = None
     app.state.module_html = ModuleHtml(catalog)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     app.router.route_class = CheckedRoute

@@ -109,6 +109,7 @@ def settings(db_url: str, content_dir: Path) -> Settings:
         content_dir=content_dir,
         secret_key="test-secret-key-0123456789",
         outbox_sender=False,  # tests deliver with tests.mail.deliver; the sender's own tests start it
+        webhook_sender=False,  # tests run app.events.sender.drain; its own tests start the thread
         # The fixture quiz asks its whole two-scenario pool every time, so every retake would
         # wait; tests/learning/test_retake_wait.py sets the wait it tests.
         retake_wait_hours=0,

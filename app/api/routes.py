@@ -13,6 +13,7 @@ from app.api import keys, service
 from app.api.schemas import ModuleOut, PersonIn, PersonOut, Problem, ProgressPage
 from app.db import SessionDep
 from app.errors import DomainError, Forbidden
+from app.events import feed
 from app.models import ApiKey
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.inputs import ApiTime, WholeNumber
@@ -110,10 +111,16 @@ def put_person(
 @router.get(
     "/progress",
     response_model=ProgressPage,
-    summary="Module completions since a time, oldest first, paged with a cursor",
+    summary="Module completions since a time (deprecated: follow /events instead)",
+    description="Deprecated: its cursor is the time a quiz was scored, not the time it was "
+    "committed, so a completion committed late can fall behind a cursor already handed out. "
+    "Use `GET /api/v1/events` (kind `module.completed`), which is in commit order. "
+    f"Answers with `Deprecation` and `Sunset: {feed.PROGRESS_SUNSET}` headers.",
+    deprecated=True,
     responses={422: {"model": Problem}},
 )
 def progress(
+    response: Response,
     session: SessionDep,
     _key: ReadKey,
     since: Annotated[
@@ -124,7 +131,26 @@ def progress(
     ] = None,
     limit: Annotated[WholeNumber, Query(ge=1, le=service.PAGE_MAX)] = 100,
 ) -> ProgressPage:
+    response.headers.update(feed.PROGRESS_DEPRECATION)
     return service.progress(session, since=since, cursor=cursor, limit=limit)
+
+
+@router.get(
+    "/events",
+    response_model=feed.EventPage,
+    summary="Events after a sequence number, in commit order (poll with `next_after`)",
+    responses={422: {"model": Problem}},
+)
+def events(
+    session: SessionDep,
+    _key: ReadKey,  # scopes: "api" renames them per resource; events:read belongs here then
+    after: Annotated[
+        WholeNumber,
+        Query(description="`next_after` from the previous page; 0 (the default) from the start."),
+    ] = 0,
+    limit: Annotated[WholeNumber, Query(ge=1, le=feed.PAGE_MAX)] = 100,
+) -> feed.EventPage:
+    return feed.page(session, after=after, limit=limit)
 
 
 docs_router = checked_router(include_in_schema=False)

@@ -19,6 +19,7 @@ from app.auth.service import end_sessions_of
 from app.clock import utcnow
 from app.config import Settings
 from app.db import id_in
+from app.events import NewEvent, record_events
 from app.mail.mailer import Message
 from app.mail.outbox import queue_message
 from app.models import Invite, LoginSession, Role, User
@@ -131,4 +132,9 @@ def deactivated(session: Session, *, user_ids: Sequence[int]) -> None:
             col(Invite.revoked_at).is_(None),
         )
         .values(revoked_at=now)
+    )
+    record_events(
+        session,
+        "person.deactivated",
+        [NewEvent(f"person/{uid}", uid, {"deactivated_at": now}) for uid in user_ids],
     )

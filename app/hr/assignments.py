@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import case, delete, func, update
 from sqlmodel import Session, col, select
@@ -11,8 +13,9 @@ from sqlmodel import Session, col, select
 from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.db import chunks, insert_ignore, select_columns
+from app.db import chunks, conflict_insert, insert_ignore, select_columns
 from app.errors import Invalid
+from app.events import NewEvent, record_events
 from app.hr.due import completed, due_in, end_of_day
 from app.models import Assignment, AssignmentRule, Completion, Department, User
 from app.recert.cycles import start_cycle
@@ -133,9 +136,8 @@ def assign(
     already = _count_existing(session, people, modules)
     cycles = _restart_finished(session, people, modules, actor_id=actor_id, due_at=due_at)
     for part in chunks(people, 90):
-        insert_ignore(
+        _insert_new(
             session,
-            Assignment,
             [
                 {
                     "user_id": uid,
@@ -148,7 +150,6 @@ def assign(
                 for uid in part
                 for m in modules
             ],
-            ["user_id", "module_id"],
         )
     due_days = (due_at.date() - now.date()).days
     rules = [
@@ -241,9 +242,8 @@ def apply_rules(session: Session, *, user_ids: list[int], now: datetime) -> None
             .join(AssignmentRule, col(AssignmentRule.department_id) == User.department_id)
             .where(col(User.id).in_(part), col(User.active))
         ).all()
-        insert_ignore(
+        _insert_new(
             session,
-            Assignment,
             [
                 {
                     "user_id": uid,
@@ -254,8 +254,48 @@ def apply_rules(session: Session, *, user_ids: list[int], now: datetime) -> None
                 }
                 for uid, module_id, days in rows
             ],
-            ["user_id", "module_id"],
         )
+
+
+def _insert_new(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert the assignments people do not have yet, and an event for each one made."""
+    if not rows:
+        return
+    made = session.execute(
+        conflict_insert(session, Assignment)
+        .on_conflict_do_nothing(index_elements=["user_id", "module_id"])
+        .returning(
+            col(Assignment.id),
+            col(Assignment.user_id),
+            col(Assignment.module_id),
+            col(Assignment.due_at),
+            col(Assignment.source),
+        ),
+        rows,
+    ).all()
+    record_created(session, [tuple(row) for row in made])
+
+
+def record_created(session: Session, made: Sequence[Sequence[Any]]) -> None:
+    """An `assignment.created` event per (assignment id, person id, module, due, source) made."""
+    record_events(
+        session,
+        "assignment.created",
+        [
+            NewEvent(f"assignment/{aid}", uid, {"module_id": m, "due_at": due, "source": source})
+            for aid, uid, m, due, source in made
+        ],
+    )
+
+
+def record_removed(session: Session, removed: list[tuple[int, int, str]]) -> None:
+    """The hook for unassigning: an `assignment.removed` event per (assignment id, person id,
+    module) withdrawn, in the caller's transaction, as its last write before commit."""
+    record_events(
+        session,
+        "assignment.removed",
+        [NewEvent(f"assignment/{aid}", uid, {"module_id": m}) for aid, uid, m in removed],
+    )
 
 
 def change_due_dates(

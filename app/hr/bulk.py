@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, literal, update
 from sqlmodel import Session, col, select
@@ -24,7 +24,7 @@ from app.content.catalog import Catalog
 from app.db import conflict_insert, day_text, id_in, lock_for_transaction, select_columns
 from app.errors import Conflict, Invalid
 from app.hr.account_changes import deactivated
-from app.hr.assignments import check_modules
+from app.hr.assignments import check_modules, record_created
 from app.hr.due import completed, due_in, end_of_day
 from app.hr.people import PeopleFilter, people_select
 from app.models import Assignment, Role, User
@@ -174,7 +174,7 @@ def assign(
     people = session.exec(select(func.count()).select_from(User).where(active)).one()
     columns = ["user_id", "module_id", "due_at", "assigned_by_id", "source", "created_at"]
     table = Assignment.__table__.c  # type: ignore[attr-defined]
-    created = 0
+    made: list[tuple[int, int, str, datetime, str]] = []
     for module in modules:
         rows = select_columns(
             col(User.id),
@@ -187,9 +187,11 @@ def assign(
         insert = conflict_insert(session, Assignment).from_select(columns, rows)
         # RETURNING the rows inserted: rowcount is not reliable for INSERT ... SELECT here.
         inserted = insert.on_conflict_do_nothing(index_elements=columns[:2]).returning(
-            col(Assignment.id)
+            col(Assignment.id), col(Assignment.user_id)
         )
-        created += len(session.execute(inserted).all())
+        made += [(aid, uid, module, due_at, "manual") for aid, uid in session.execute(inserted)]
+    record_created(session, made)  # after every insert: the events lock is taken last
+    created = len(made)
     outcome = Outcome(
         "assign", people, created, people * len(modules) - created, due_at.date(), len(modules)
     )

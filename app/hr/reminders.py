@@ -24,7 +24,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import chunks, select_columns
-from app.hr import recert_reminders, reminder_schedule, schedule
+from app.hr import overdue, recert_reminders, reminder_schedule, schedule
 from app.hr.claims import DONE
 from app.hr.claims import claim_rows as _claim
 from app.hr.claims import queue_claimed as _queue
@@ -197,6 +197,8 @@ def queue_due(
         everyone = manager_digest or settings.reminder_manager_digest
         _digests(session, settings, catalog, report, now, everyone=everyone)
     recert_reminders.queue_recert(session, settings, queued=report.queued, dry_run=dry_run, now=now)
+    if not dry_run:
+        overdue.record_overdue(session, now=now)
     if not dry_run and (report.queued or report.digests):
         audit.record(
             session,

@@ -16,7 +16,8 @@ from sqlmodel import Session, col, select
 from app.content.catalog import Catalog
 from app.db import RawQuery, Source, columns_of, fetch_one, row_of, select_list, utc
 from app.errors import NotFound
-from app.models import Certificate, Completion, User
+from app.events import record_event
+from app.models import Certificate, Completion, User, row_id
 from app.recert.cycles import current_cycle
 from app.recert.policy import validity_months
 from app.recert.status import expiry_of
@@ -48,6 +49,13 @@ def issue_if_course_complete(
             session.add(cert)
     except IntegrityError:
         return session.exec(mine).first()
+    record_event(
+        session,
+        "certificate.issued",
+        f"certificate/{row_id(cert)}",
+        {"code": cert.code, "issued_at": cert.issued_at, "cycle": cycle},
+        person_id=user_id,
+    )
     return cert
 
 

@@ -18,7 +18,6 @@ from app.db import (
     Source,
     bind_values,
     columns_of,
-    execute,
     fetch_all,
     fetch_one,
     in_transaction,
@@ -26,6 +25,7 @@ from app.db import (
     select_list,
     utc,
 )
+from app.events import record_event
 from app.learning import certificates
 from app.models import Completion, LessonProgress, Reflection, row_id
 from app.recert.cycles import current_cycle
@@ -206,7 +206,12 @@ _RECORD_COMPLETION = RawQuery.of(
                     WHERE user_id = :done_by AND module_id = :done_in AND passed
                       AND cycle = u.cycle)
     ON CONFLICT DO NOTHING
+    RETURNING id, cycle
     """
+)
+_BEST_SCORE = RawQuery.of(
+    "SELECT MAX(percent) FROM quizattempt"
+    " WHERE user_id = :user_id AND module_id = :module_id AND cycle = :cycle"
 )
 
 
@@ -227,7 +232,27 @@ def record_completion_if_done(
     params = bind_values(Completion, connection, completion)
     # Named apart from the inserted values: PostgreSQL types each parameter once.
     params |= {"done_by": user_id, "done_in": module_id}
-    return execute(connection, _RECORD_COMPLETION, params) == 1
+    recorded = fetch_all(connection, _RECORD_COMPLETION, params)
+    if not recorded:
+        return False
+    completion_id, cycle = recorded[0]
+    best = fetch_one(
+        connection, _BEST_SCORE, {"user_id": user_id, "module_id": module_id, "cycle": cycle}
+    )
+    record_event(
+        session,
+        "module.completed",
+        f"completion/{completion_id}",
+        {
+            "module_id": module_id,
+            "completed_at": completion["completed_at"],
+            "via": via,
+            "cycle": cycle,
+            "score": best[0] if best else None,
+        },
+        person_id=user_id,
+    )
+    return True
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from app.models.core import (
     Role,
     User,
 )
+from app.models.events import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from app.models.hr import (
     ApiKey,
     AssignmentRule,
@@ -61,6 +62,7 @@ __all__ = [
     "Department",
     "DigestSent",
     "DrawnScenario",
+    "Event",
     "ImportBatch",
     "Invite",
     "KeptForm",
@@ -96,5 +98,8 @@ __all__ = [
     "ReminderSent",
     "Role",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "row_id",
 ]

@@ -15,6 +15,7 @@ def test_openapi_documents_api_v1_with_bearer_keys(client: TestClient) -> None:
         "/api/v1/modules",
         "/api/v1/people/{external_id}",
         "/api/v1/progress",
+        "/api/v1/events",
     }
     assert schema["components"]["securitySchemes"]["ApiKey"]["scheme"] == "bearer"
     assert "put" in schema["paths"]["/api/v1/people/{external_id}"]

@@ -26,6 +26,7 @@ from app.hr import assignments, importing
 from app.models import LiveSession, QuizAttempt, User
 from app.web.forms import label
 from tests.conftest import csrf_from, login
+from tests.events.conftest import webhook_with_delivery
 from tests.factories import make_department, make_user
 from tests.live.conftest import TO_VOTE_1, join, start_session
 from tests.security.test_permissions import API_KEY, FACILITATORS, PERMISSIONS, PUBLIC, SIGNED_IN
@@ -103,6 +104,9 @@ VALID: dict[Any, Value] = {
     "answer-review": "finish",
     "quiz_hash": lambda w: w.app.state.catalog.get("first-steps").quiz.content_hash,
     "submission_id": lambda _w: uuid.uuid4().hex,
+    "url": "https://hooks.example.com/allyship",
+    "kinds": ["*"],
+    "description": "Fuzzed endpoint",
     ("PUT", "/api/v1/people/{external_id}", "email"): "ext@example.com",
     ("PUT", "/api/v1/people/{external_id}", "name"): "Ext Person",
 }
@@ -243,6 +247,7 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
     session.commit()
     rule = session.exec(select(assignments.AssignmentRule)).first()
     key, secret = create_key(session, name="fuzz", scopes=["read", "write"], actor_id=None)
+    hook, delivery = webhook_with_delivery(session)
     if who == API_KEY:
         world.headers["Authorization"] = f"Bearer {secret}"
     elif who is not None:
@@ -280,5 +285,7 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
         external_id="EXT-1",
         department=str(department.id),
         kind="reminder",  # an e-mail text (/hr/emails/{kind})
+        endpoint_id=str(hook.id),
+        delivery_id=str(delivery.id),
     )
     return world

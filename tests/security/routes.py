@@ -42,6 +42,8 @@ SAMPLE_PARAMS = {
     "{token}": "not-a-real-token",
     "{external_id}": "EXT-1",
     "{kind}": "reminder",
+    "{endpoint_id}": "1",
+    "{delivery_id}": "1",
 }
 
 

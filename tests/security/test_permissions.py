@@ -115,6 +115,12 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/people/{external_id}"): API_KEY,
     ("PUT", "/api/v1/people/{external_id}"): API_KEY,
     ("GET", "/api/v1/progress"): API_KEY,
+    ("GET", "/api/v1/events"): API_KEY,
+    ("GET", "/admin/webhooks"): ADMIN,
+    ("POST", "/admin/webhooks"): ADMIN,
+    ("POST", "/admin/webhooks/{endpoint_id}/off"): ADMIN,
+    ("POST", "/admin/webhooks/{endpoint_id}/on"): ADMIN,
+    ("POST", "/admin/webhooks/deliveries/{delivery_id}/replay"): ADMIN,
 }
 
 

@@ -1,0 +1,91 @@
+"""Where webhooks may go: http(s) URLs to public addresses only (an admin is no proxy to the LAN).
+
+A URL is checked when it is saved (scheme, host, no credentials, no private address written
+as a literal) and again at every delivery, after resolving its name: the request then goes
+to the very address that was checked (the URL's host is replaced by it, with the name kept
+in the Host header and for TLS), so a name that resolves to a public address when checked
+and to 127.0.0.1 a moment later (DNS rebinding) cannot reach the inside. Loopback, private,
+link-local and other non-global addresses are refused unless
+ALLYSHIP_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set (tests, a lab; never in production).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from app.errors import Invalid
+
+URL_MAX = 2000
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+@dataclass(frozen=True)
+class Target:
+    """A checked URL to request: its address pinned, the name kept for Host and TLS."""
+
+    url: str
+    host_header: str
+    sni_hostname: str | None
+
+
+def check_url(url: str, *, allow_private: bool) -> str:
+    """The URL as it will be stored; Invalid with a reason when it may not receive webhooks."""
+    url = url.strip()
+    if not url or len(url) > URL_MAX:
+        raise Invalid(f"URL: give an address of 1 to {URL_MAX} characters.")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http"):
+        raise Invalid("URL: only http:// and https:// addresses can receive webhooks.")
+    if not parts.hostname:
+        raise Invalid("URL: the address has no host name.")
+    if parts.username is not None or parts.password is not None:
+        raise Invalid("URL: leave user names and passwords out; every request is signed.")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise Invalid("URL: the port is not a number from 1 to 65535.") from exc
+    if not allow_private:
+        literal = _literal(parts.hostname)
+        if parts.hostname.lower() == "localhost" or (literal and not _public(literal)):
+            raise Invalid(
+                "URL: that is a loopback or private address; webhooks go to public addresses only."
+            )
+    return urlunsplit(parts._replace(fragment=""))
+
+
+def resolve(url: str, *, allow_private: bool) -> Target:
+    """Resolve the URL's host and pin the request to an allowed address (OSError if none)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    found = [
+        ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    ]
+    allowed = [a for a in found if allow_private or _public(a)]
+    if not allowed:
+        raise OSError(f"{host} resolves only to loopback or private addresses, which are refused")
+    address = allowed[0]
+    shown = f"[{address}]" if address.version == 6 else str(address)
+    netloc = f"{shown}:{parts.port}" if parts.port else shown
+    return Target(
+        url=urlunsplit(parts._replace(netloc=netloc)),
+        host_header=parts.netloc.rsplit("@", 1)[-1],
+        sni_hostname=host if parts.scheme == "https" and _literal(host) is None else None,
+    )
+
+
+def _literal(host: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _public(address: Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
