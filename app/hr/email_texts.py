@@ -18,6 +18,7 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import insert_ignore
 from app.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from app.hr.due import module_line
 from app.mail import stored_texts, texts
 from app.mail.mailer import Message
 from app.mail.outbox import queue_message
@@ -95,12 +96,17 @@ def sample_values(
 ) -> dict[str, str]:
     """Made-up values for a preview or a test: a sample person, real module titles."""
     today = utcnow().date()
+    week = today + timedelta(days=7)
     modules = list(catalog.modules[:2])
     lines = [
-        f"- {m.title}: due in 7 days ({today + timedelta(days=7):%-d %b %Y})\n"
-        f"  {settings.public_url}/modules/{m.id}"
-        for m in modules
+        module_line(settings, catalog, m.id, f"due in 7 days ({week:%-d %b %Y})") for m in modules
     ]
+    # The expired stage's sample expired three days ago; every other date lies ahead.
+    expires = (
+        today - timedelta(days=3)
+        if kind.key == texts.RECERT_EXPIRED
+        else today + timedelta(days=30)
+    )
     return stored_texts.base_values(session, settings, name="Sam Sample") | {
         "inviter": "Hana HR",
         "email": "sam.sample@example.com",
@@ -109,12 +115,12 @@ def sample_values(
         if kind.key == texts.PASSWORD_RESET
         else f"{settings.invite_valid_days} days",
         "sign_in_link": f"{settings.public_url}/login",
-        "due_date": f"{today + timedelta(days=7):%-d %b %Y}",
+        "due_date": f"{week:%-d %b %Y}",
         "modules": "\n".join(lines) or "- (a module): due in 7 days",
         "people": "- Sam Sample <sam.sample@example.com>: "
         + (modules[0].title if modules else "a module")
         + f" (due {today - timedelta(days=3):%-d %b %Y})",
-        "expires_on": f"{today + timedelta(days=30):%-d %b %Y}",
+        "expires_on": f"{expires:%-d %b %Y}",
     }
 
 

@@ -1,7 +1,7 @@
 """The e-mail texts pages (/hr/emails): list, edit, preview on sample data, send a test, restore.
 
-HR edits the reminder, overdue and manager-digest texts (it runs reminders); only an admin
-edits the invitation, password-reset and recertification texts, which carry sign-in links.
+HR edits the reminder, overdue, manager-digest and recertification texts (it runs reminders);
+only an admin edits the invitation and password-reset texts, which carry sign-in links.
 """
 
 from __future__ import annotations
