@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth import invites, reset
 from app.clock import utcnow
@@ -308,33 +308,59 @@ def test_unknown_or_missing_required_placeholder_is_refused_with_its_name(
     assert session.exec(select(MailText).where(MailText.custom)).all() == []
 
 
-def test_two_admins_saving_from_the_same_version_never_overwrite_each_other(
-    app: FastAPI, admin_client: TestClient, session: Session
+@pytest.mark.parametrize(
+    ("first", "second", "codes", "audited"),
+    [
+        ("save", "save", [303, 409], ["mail.text_refused", "mail.text_saved"]),
+        ("restore", "restore", [303, 303], ["mail.text_restored", "mail.text_restored"]),
+        ("save", "restore", [303, 409], ["mail.text_refused", "?"]),
+    ],
+)
+def test_two_admins_changing_the_same_version_at_once_never_overwrite_each_other(
+    app: FastAPI,
+    admin_client: TestClient,
+    session: Session,
+    first: str,
+    second: str,
+    codes: list[int],
+    audited: list[str],
 ) -> None:
+    """Two saves, two restores, or a save and a restore from one version: one wins cleanly,
+    the other is told (or, restoring what is already restored, done), both are audited."""
+    assert edit(admin_client, texts.REMINDER, "{organisation} edited", "{modules}").status_code
     other = TestClient(app, follow_redirects=False)
     make_user(session, "admin2@example.com", name="Ari Admin", role="admin")
     login(other, "admin2@example.com")
-    first = admin_client.get("/hr/emails/reminder")
-    second = other.get("/hr/emails/reminder")
+    pages = admin_client.get("/hr/emails/reminder").text, other.get("/hr/emails/reminder").text
 
-    def post(client: TestClient, page: str, word: str) -> int:
+    def post(client: TestClient, page: str, action: str, word: str) -> int:
         version = page.split('name="version" value="')[1].split('"')[0]
-        data = {
-            "csrf_token": csrf_from(page),
-            "subject": "{organisation} " + word,
-            "body": "{modules}",
-            "version": version,
-        }
-        return client.post("/hr/emails/reminder", data=data).status_code
+        data = {"csrf_token": csrf_from(page), "version": version}
+        if action == "restore":
+            return client.post("/hr/emails/reminder/restore", data=data).status_code
+        typed = {"subject": "{organisation} " + word, "body": "{modules}"}
+        return client.post("/hr/emails/reminder", data={**data, **typed}).status_code
 
-    codes = at_once(
-        lambda: post(admin_client, first.text, "A"), lambda: post(other, second.text, "B")
+    got = at_once(
+        lambda: post(admin_client, pages[0], first, "A"), lambda: post(other, pages[1], second, "B")
     )
-    assert sorted(codes) == [303, 409]
+    assert sorted(got) == codes
+    session.expire_all()
     row = session.exec(select(MailText)).one()
-    assert row.version == 1 and row.subject in ("{organisation} A", "{organisation} B")
-    loser = admin_client if codes[0] == 409 else other
-    again = post(loser, loser.get("/hr/emails/reminder").text, "C")  # fresh page: saves
+    assert row.version == 2  # the edit, then exactly one change
+    actions = session.exec(
+        select(AuditEvent.action).where(col(AuditEvent.action).startswith("mail."))
+    ).all()
+    won = {"save": "mail.text_saved", "restore": "mail.text_restored"}
+    winner = first if got[0] == 303 else second
+    expected = ["mail.text_saved", *(a if a != "?" else won[winner] for a in audited)]
+    assert sorted(actions) == sorted(expected)  # the edit, then both people's actions
+    if winner == "restore":
+        assert not row.custom
+    else:
+        assert row.subject in ("{organisation} A", "{organisation} B")
+    loser = (admin_client, other)[got.index(max(got))]
+    again = post(loser, loser.get("/hr/emails/reminder").text, "save", "C")  # fresh page: saves
     assert again == 303
 
 
