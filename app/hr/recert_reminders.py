@@ -27,7 +27,7 @@ from app.mail import stored_texts, texts
 from app.mail.mailer import Message
 from app.mail.outbox import REMINDER
 from app.models import Assignment, Completion, RecertReminder, User
-from app.recert.cycles import start_cycle
+from app.recert.cycles import current_cycle, start_cycle
 from app.recert.policy import validity_months
 from app.recert.status import RecertStatus, expiry_of
 
@@ -53,15 +53,19 @@ def _finished(session: Session, user_id: int, cycle: int) -> bool:
 
 
 def _open_next_cycle(session: Session, user_id: int, cycle: int, due: datetime) -> int:
-    """Start the next cycle (due on the expiry day) if this one is finished; the cycle now."""
-    if _finished(session, user_id, cycle) and start_cycle(
-        session, user_id=user_id, seen=cycle, actor_id=None, due_on=due.date()
-    ):
+    """Start the next cycle (due on the expiry day) if this one is finished; the cycle now.
+
+    When HR started it first (assigning again, at the same moment), the person's cycle is
+    read again, so this stage is claimed for that cycle and not sent twice.
+    """
+    if not _finished(session, user_id, cycle):
+        return cycle
+    if start_cycle(session, user_id=user_id, seen=cycle, actor_id=None, due_on=due.date()):
         session.execute(
             update(Assignment).where(col(Assignment.user_id) == user_id).values(due_at=due)
         )
         return cycle + 1
-    return cycle
+    return current_cycle(session, user_id=user_id)
 
 
 def _stage(
