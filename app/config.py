@@ -5,14 +5,31 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-development-only-secret"
 
 
-class Settings(BaseSettings):
+class OrgFields(BaseModel):
+    """The organisation's settings, written once: an admin changes them on /admin/settings
+    (app/org's OrgSettings holds what is in force), and until then `Settings` reads each
+    one's default from its ALLYSHIP_ variable. A title is the field's label on that page."""
+
+    organisation_name: str = Field(default="Your organisation", title="Organisation name")
+    accent_colour: str = Field(default="", title="Accent colour, light theme")
+    accent_colour_dark: str = Field(default="", title="Accent colour, dark theme")
+    harassment_policy_url: str = Field(default="", title="Harassment policy (link)")
+    equality_policy_url: str = Field(default="", title="Equality policy (link)")
+    who_to_talk_to: str = Field(default="", title="Who to talk to")
+    employee_network_contact: str = Field(default="", title="Employee network contact")
+    mentoring_programme_contact: str = Field(default="", title="Mentoring programme contact")
+    external_reporting_line: str = Field(default="", title="External reporting line (optional)")
+    support_line: str = Field(default="", title="Support line")
+
+
+class Settings(OrgFields, BaseSettings):
     """Everything an operator can set; see README "Configuration"."""
 
     model_config = SettingsConfigDict(env_prefix="ALLYSHIP_", env_file=".env", extra="ignore")
@@ -26,17 +43,6 @@ class Settings(BaseSettings):
     base_url: str = ""
     content_dir: Path = PROJECT_ROOT
     https: bool = False
-    organisation_name: str = "Your organisation"
-    # Defaults for the organisation's settings until an admin saves them (/admin/settings).
-    accent_colour: str = ""
-    accent_colour_dark: str = ""
-    harassment_policy_url: str = ""
-    equality_policy_url: str = ""
-    who_to_talk_to: str = ""
-    employee_network_contact: str = ""
-    mentoring_programme_contact: str = ""
-    external_reporting_line: str = ""
-    support_line: str = ""
     course_title: str = "Allies in Practice"
 
     session_idle_minutes: int = 120

@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
@@ -102,18 +103,36 @@ def content_dir() -> Path:
     return FIXTURE_COURSE
 
 
+# The fixture quiz asks its whole two-scenario pool every time, so every retake would wait;
+# tests/learning/test_retake_wait.py sets the wait it tests. Apps and servers tests start use it.
+NO_RETAKE_WAIT: dict[str, Any] = {"retake_wait_hours": 0}
+
+
+def as_environment(values: dict[str, Any]) -> dict[str, str]:
+    """Settings as the ALLYSHIP_ variables a server started in a subprocess reads."""
+    return {f"ALLYSHIP_{name.upper()}": str(value) for name, value in values.items()}
+
+
+def settings_for(db_url: str, content_dir: Path, **overrides: Any) -> Settings:
+    """The settings every test app starts from, with a suite's or a test's own on top."""
+    return Settings(
+        **NO_RETAKE_WAIT
+        | {
+            "database_url": db_url,
+            "content_dir": content_dir,
+            "secret_key": "test-secret-key-0123456789",
+            # Tests deliver with tests.mail.deliver; the sender's own tests start it.
+            "outbox_sender": False,
+            # Tests run app.events.sender.drain; its own tests start the thread.
+            "webhook_sender": False,
+        }
+        | overrides
+    )
+
+
 @pytest.fixture
 def settings(db_url: str, content_dir: Path) -> Settings:
-    return Settings(
-        database_url=db_url,
-        content_dir=content_dir,
-        secret_key="test-secret-key-0123456789",
-        outbox_sender=False,  # tests deliver with tests.mail.deliver; the sender's own tests start it
-        webhook_sender=False,  # tests run app.events.sender.drain; its own tests start the thread
-        # The fixture quiz asks its whole two-scenario pool every time, so every retake would
-        # wait; tests/learning/test_retake_wait.py sets the wait it tests.
-        retake_wait_hours=0,
-    )
+    return settings_for(db_url, content_dir)
 
 
 @pytest.fixture

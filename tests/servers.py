@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 
 from app.config import PROJECT_ROOT
-from tests.conftest import CSRF_FIELD
+from tests.conftest import CSRF_FIELD, NO_RETAKE_WAIT, as_environment
 from tests.factories import PASSWORD
 
 SECRET = "server-test-secret-key-0123456789abcdef"
@@ -54,7 +54,7 @@ def start_server(
         "ALLYSHIP_DATABASE_URL": db_url,
         "ALLYSHIP_CONTENT_DIR": str(content_dir),
         "ALLYSHIP_SECRET_KEY": SECRET,
-        "ALLYSHIP_RETAKE_WAIT_HOURS": "0",  # browser tests retake the two-scenario fixture quiz
+        **as_environment(NO_RETAKE_WAIT),  # browser tests retake the fixture quiz
     }
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     with open(log or os.devnull, "ab") as stderr:

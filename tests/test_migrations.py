@@ -67,35 +67,48 @@ def test_sqlite_and_postgresql_get_the_same_schema(db_url: str, tmp_path: Path) 
         pg.dispose()
 
 
-def test_upgrade_from_the_first_release_keeps_data(tmp_path: Path) -> None:
-    with database_at("0001", tmp_path) as url:
+def after_upgrade(revision: str, directory: Path, rows: list[str], reads: list[str]) -> list[Any]:
+    """Each read's rows, after `rows` were inserted at `revision` and the database upgraded."""
+    with database_at(revision, directory) as url:
         engine = make_engine(url)
         with engine.begin() as conn:
-            conn.execute(
-                text(
-                    "INSERT INTO department (id, name, created_at) "
-                    "VALUES (1, 'Sales', '2026-01-01 00:00:00+00:00');"
-                )
-            )
-            conn.execute(
-                text(
-                    'INSERT INTO "user" (id, email, name, role, department_id, active, created_at) '
-                    "VALUES (1, 'old@example.com', 'Old Timer', 'learner', 1, true, "
-                    "'2026-01-01 00:00:00+00:00')"
-                )
-            )
-            conn.execute(
-                text(
-                    "INSERT INTO quizattempt (id, user_id, module_id, submission_id, quiz_hash, "
-                    "submitted_at, score, max_score, percent, pass_mark, passed) VALUES "
-                    "(1, 1, 'why-allies-matter', 's1', 'h', '2026-01-02 00:00:00+00:00', "
-                    "10, 12, 83, 80, true)"
-                )
-            )
+            for statement in rows:
+                conn.execute(text(statement))
         engine.dispose()
         upgrade(url)
         engine = make_engine(url)
         with engine.connect() as conn:
-            assert conn.execute(text('SELECT email FROM "user"')).scalar_one() == "old@example.com"
-            assert conn.execute(text("SELECT percent FROM quizattempt")).scalar_one() == 83
+            found = [[tuple(r) for r in conn.execute(text(read)).all()] for read in reads]
         engine.dispose()
+        return found
+
+
+def test_upgrade_from_the_first_release_keeps_data(tmp_path: Path) -> None:
+    rows = [
+        "INSERT INTO department (id, name, created_at) "
+        "VALUES (1, 'Sales', '2026-01-01 00:00:00+00:00');",
+        'INSERT INTO "user" (id, email, name, role, department_id, active, created_at) '
+        "VALUES (1, 'old@example.com', 'Old Timer', 'learner', 1, true, "
+        "'2026-01-01 00:00:00+00:00')",
+        "INSERT INTO quizattempt (id, user_id, module_id, submission_id, quiz_hash, "
+        "submitted_at, score, max_score, percent, pass_mark, passed) VALUES "
+        "(1, 1, 'why-allies-matter', 's1', 'h', '2026-01-02 00:00:00+00:00', "
+        "10, 12, 83, 80, true)",
+    ]
+    reads = ['SELECT email FROM "user"', "SELECT percent FROM quizattempt"]
+    assert after_upgrade("0001", tmp_path, rows, reads) == [[("old@example.com",)], [(83,)]]
+
+
+def test_upgrade_keeps_an_edited_recertification_text_as_the_expiring_stages(
+    tmp_path: Path,
+) -> None:
+    """0009b: the single recertification text became two (one per stage); an edit is kept."""
+    edited = (
+        "INSERT INTO mailtext (kind, subject, body, custom, version, updated_at) "
+        "VALUES ('recertification', '{organisation}: renew', '{link}', true, 3, "
+        "'2026-12-01 00:00:00+00:00')"
+    )
+    found = after_upgrade(
+        "0008b", tmp_path, [edited], ["SELECT kind, subject, version FROM mailtext"]
+    )
+    assert found == [[("recert-expiring", "{organisation}: renew", 3)]]

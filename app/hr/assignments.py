@@ -7,18 +7,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, update
+from sqlalchemy import ColumnElement, case, delete, func, update
 from sqlmodel import Session, col, select
 
 from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.db import chunks, conflict_insert, insert_ignore, select_columns
+from app.db import chunks, conflict_insert, id_in, insert_ignore, select_columns
 from app.errors import Invalid
 from app.events import NewEvent, record_events
 from app.hr.due import completed, due_in, end_of_day
-from app.models import Assignment, AssignmentRule, Completion, Department, User
-from app.recert.cycles import start_cycle
+from app.models import Assignment, AssignmentRule, Completion, Department, RecertCycle, User
 
 
 @dataclass(frozen=True)
@@ -134,7 +133,9 @@ def assign(
         raise AssignmentInvalid(problems)
     due_at = end_of_day(due) if due else due_in(now, default_due_days)
     already = _count_existing(session, people, modules)
-    cycles = _restart_finished(session, people, modules, actor_id=actor_id, due_at=due_at)
+    cycles = restart_finished(
+        session, id_in(session, User.id, people), modules, actor_id=actor_id, due_at=due_at
+    )
     for part in chunks(people, 90):
         _insert_new(
             session,
@@ -183,44 +184,56 @@ def assign(
     return result
 
 
-def _restart_finished(
+def restart_finished(
     session: Session,
-    people: list[int],
+    who: ColumnElement[bool],
     modules: list[str],
     *,
     actor_id: int | None,
     due_at: datetime,
 ) -> int:
-    """Start a new cycle for each person who completed every one of `modules` in this cycle.
+    """Start a new cycle for each person (of `who`, a condition on User) who completed every
+    one of `modules` in their current cycle; both assign paths (this page, the people table).
 
     The new cycle reopens the course; all their assignments get the new due date. Earlier
-    cycles' rows are untouched. Returns how many cycles were started (a start that another
-    request made first is not counted twice: app/recert/cycles.py).
+    cycles' rows are untouched. One UPDATE moves them all, its condition read against each
+    row as it is written, so a cycle someone else started meanwhile (the reminder run, another
+    HR user) is not started twice: that person no longer finished their (new) current cycle.
+    Returns how many cycles this call started.
     """
-    started = 0
-    for part in chunks(people):
-        finished = session.exec(
-            select_columns(col(User.id), col(User.cycle))
-            .join(Completion, col(Completion.user_id) == User.id)
-            .where(
-                col(User.id).in_(part),
-                col(Completion.cycle) == User.cycle,
-                col(Completion.module_id).in_(modules),
-            )
-            .group_by(col(User.id), col(User.cycle))
-            .having(func.count(func.distinct(Completion.module_id)) == len(modules))
-        ).all()
-        for uid, cycle in finished:
-            if start_cycle(
-                session, user_id=uid, seen=cycle, actor_id=actor_id, due_on=due_at.date()
-            ):
-                session.execute(
-                    update(Assignment)
-                    .where(col(Assignment.user_id) == uid)
-                    .values(due_at=due_at, assigned_by_id=actor_id)
-                )
-                started += 1
-    return started
+    finished = (
+        select(func.count(func.distinct(Completion.module_id)))
+        .where(
+            col(Completion.user_id) == User.id,
+            col(Completion.cycle) == User.cycle,
+            col(Completion.module_id).in_(modules),
+        )
+        .scalar_subquery()
+    )
+    moved = session.execute(
+        update(User)
+        .where(who, finished == len(modules))
+        .values(cycle=User.cycle + 1)
+        .returning(col(User.id), col(User.cycle))
+        .execution_options(synchronize_session=False)
+    ).all()
+    if not moved:
+        return 0
+    now = utcnow()
+    for part in chunks(moved, 500):
+        rows = [
+            {"user_id": uid, "number": number, "started_at": now}
+            | {"started_by_id": actor_id, "due_on": due_at.date()}
+            for uid, number in part
+        ]
+        insert_ignore(session, RecertCycle, rows, ["user_id", "number"])
+    ids = [uid for uid, _ in moved]
+    session.execute(
+        update(Assignment)
+        .where(id_in(session, Assignment.user_id, ids))
+        .values(due_at=due_at, assigned_by_id=actor_id)
+    )
+    return len(moved)
 
 
 def _count_existing(session: Session, people: list[int], modules: list[str]) -> int:

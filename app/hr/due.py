@@ -9,6 +9,8 @@ from sqlalchemy import ColumnElement, Exists, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
+from app.config import Settings
+from app.content.catalog import Catalog
 from app.models import Assignment, Completion, User
 
 
@@ -39,3 +41,9 @@ def end_of_day(day: date) -> datetime:
 
 def due_in(now: datetime, days: int) -> datetime:
     return end_of_day((now + timedelta(days=days)).date())
+
+
+def module_line(settings: Settings, catalog: Catalog, module_id: str, when: str) -> str:
+    """One entry of an e-mail's {modules}: the module, when it is due, and its link."""
+    title = m.title if (m := catalog.get(module_id)) else module_id
+    return f"- {title}: {when}\n  {settings.public_url}/modules/{module_id}"

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.content.catalog import Catalog
 from app.db import insert_ignore
 from app.errors import Conflict, Forbidden, NotFound, TooManyRequests
+from app.hr.due import module_line
 from app.mail import stored_texts, texts
 from app.mail.mailer import Message
 from app.mail.outbox import queue_message
@@ -50,17 +51,49 @@ def kinds_for(role: str) -> list[texts.Kind]:
     return [k for k in texts.KINDS.values() if role in k.editors]
 
 
-def _write(session: Session, kind: str, *, version: int, actor_id: int, **values: object) -> None:
+def _store(
+    session: Session,
+    kind: texts.Kind,
+    *,
+    version: int,
+    actor_id: int,
+    action: str,
+    **values: object,
+) -> None:
+    """Write the text if it is still at `version`, audited; commits (TextChanged if not).
+
+    Two restores at once both get the shipped text, so the later one succeeds without a
+    change; any other clash is refused. Either way the audit log shows both people's actions.
+    """
     stored_texts.forget(session)  # what this session read of the texts is out of date now
-    insert_ignore(session, MailText, [{"kind": kind, "subject": "", "body": ""}], ["kind"])
+    insert_ignore(session, MailText, [{"kind": kind.key, "subject": "", "body": ""}], ["kind"])
     changed = session.exec(
         update(MailText)
-        .where(col(MailText.kind) == kind, col(MailText.version) == version)
+        .where(col(MailText.kind) == kind.key, col(MailText.version) == version)
         .values(version=MailText.version + 1, updated_at=utcnow(), updated_by_id=actor_id, **values)
     ).rowcount
-    if changed != 1:
-        session.rollback()
-        raise TextChanged(CHANGED_MEANWHILE)
+    shown = {"subject": values["subject"]} if values["custom"] else {}
+    if changed == 1:
+        audit.record(session, actor_id=actor_id, action=action, target=kind.key, **shown)
+        session.commit()
+        return
+    session.rollback()
+    now = session.get(MailText, kind.key, populate_existing=True)
+    if now is not None and not now.custom and not values["custom"]:
+        audit.record(session, actor_id=actor_id, action=action, target=kind.key, unchanged=True)
+        session.commit()
+        return
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="mail.text_refused",
+        target=kind.key,
+        tried=action,
+        version_seen=version,
+        version_now=now.version if now else 0,
+    )
+    session.commit()
+    raise TextChanged(CHANGED_MEANWHILE)
 
 
 def save(
@@ -68,26 +101,30 @@ def save(
 ) -> None:
     """Store an edited text (texts.TextProblems if it is not usable; TextChanged); commits."""
     texts.check(kind, subject=subject, body=body)
-    _write(
+    _store(
         session,
-        kind.key,
+        kind,
         version=version,
         actor_id=actor_id,
+        action="mail.text_saved",
         subject=subject,
         body=body,
         custom=True,
     )
-    audit.record(
-        session, actor_id=actor_id, action="mail.text_saved", target=kind.key, subject=subject
-    )
-    session.commit()
 
 
 def restore(session: Session, kind: texts.Kind, *, version: int, actor_id: int) -> None:
     """Go back to the shipped text (kept as a new version, so older forms are refused)."""
-    _write(session, kind.key, version=version, actor_id=actor_id, subject="", body="", custom=False)
-    audit.record(session, actor_id=actor_id, action="mail.text_restored", target=kind.key)
-    session.commit()
+    _store(
+        session,
+        kind,
+        version=version,
+        actor_id=actor_id,
+        action="mail.text_restored",
+        subject="",
+        body="",
+        custom=False,
+    )
 
 
 def sample_values(
@@ -95,12 +132,17 @@ def sample_values(
 ) -> dict[str, str]:
     """Made-up values for a preview or a test: a sample person, real module titles."""
     today = utcnow().date()
+    week = today + timedelta(days=7)
     modules = list(catalog.modules[:2])
     lines = [
-        f"- {m.title}: due in 7 days ({today + timedelta(days=7):%-d %b %Y})\n"
-        f"  {settings.public_url}/modules/{m.id}"
-        for m in modules
+        module_line(settings, catalog, m.id, f"due in 7 days ({week:%-d %b %Y})") for m in modules
     ]
+    # The expired stage's sample expired three days ago; every other date lies ahead.
+    expires = (
+        today - timedelta(days=3)
+        if kind.key == texts.RECERT_EXPIRED
+        else today + timedelta(days=30)
+    )
     return stored_texts.base_values(session, settings, name="Sam Sample") | {
         "inviter": "Hana HR",
         "email": "sam.sample@example.com",
@@ -109,12 +151,12 @@ def sample_values(
         if kind.key == texts.PASSWORD_RESET
         else f"{settings.invite_valid_days} days",
         "sign_in_link": f"{settings.public_url}/login",
-        "due_date": f"{today + timedelta(days=7):%-d %b %Y}",
+        "due_date": f"{week:%-d %b %Y}",
         "modules": "\n".join(lines) or "- (a module): due in 7 days",
         "people": "- Sam Sample <sam.sample@example.com>: "
         + (modules[0].title if modules else "a module")
         + f" (due {today - timedelta(days=3):%-d %b %Y})",
-        "expires_on": f"{today + timedelta(days=30):%-d %b %Y}",
+        "expires_on": f"{expires:%-d %b %Y}",
     }
 
 

@@ -32,7 +32,7 @@ STATUSES = {
 OVERDUE = {"yes": "Overdue", "no": "Not overdue"}
 RECERT_STATUSES = {status.value: label for status, label in LABELS.items()}
 SORTS = {"name": "Name", "due": "Next due date", "progress": "Progress"}
-FILTER_FIELDS = ("q", "department", "status", "overdue", "leavers", "sort")
+FILTER_FIELDS = ("q", "department", "status", "overdue", "leavers", "sort", "recert")
 
 
 @dataclass(frozen=True)

@@ -17,21 +17,26 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
+from app.content.catalog import Catalog
 from app.db import select_columns
 from app.hr.claims import claim_rows, queue_claimed
-from app.hr.due import due_in
+from app.hr.due import completed, due_in, module_line
 from app.hr.recert import recert_stats, status_column
+from app.hr.schedule import describe
+from app.mail import stored_texts, texts
 from app.mail.mailer import Message
 from app.mail.outbox import REMINDER
 from app.models import Assignment, Completion, RecertReminder, User
-from app.recert.cycles import start_cycle
+from app.recert.cycles import current_cycle, start_cycle
 from app.recert.policy import validity_months
 from app.recert.status import RecertStatus, expiry_of
 
 KEY = ["user_id", "kind", "period"]
-EXPIRING = "recert-expiring"
-EXPIRED = "recert-expired"
+EXPIRING = texts.RECERT_EXPIRING
+EXPIRED = texts.RECERT_EXPIRED
 EXPIRED_WEEKLY = "recert-weekly"
+# The weekly reminders after expiry say what the expired stage says.
+TEXT_OF = {EXPIRING: EXPIRING, EXPIRED: EXPIRED, EXPIRED_WEEKLY: EXPIRED}
 
 
 def _finished(session: Session, user_id: int, cycle: int) -> bool:
@@ -48,15 +53,19 @@ def _finished(session: Session, user_id: int, cycle: int) -> bool:
 
 
 def _open_next_cycle(session: Session, user_id: int, cycle: int, due: datetime) -> int:
-    """Start the next cycle (due on the expiry day) if this one is finished; the cycle now."""
-    if _finished(session, user_id, cycle) and start_cycle(
-        session, user_id=user_id, seen=cycle, actor_id=None, due_on=due.date()
-    ):
+    """Start the next cycle (due on the expiry day) if this one is finished; the cycle now.
+
+    When HR started it first (assigning again, at the same moment), the person's cycle is
+    read again, so this stage is claimed for that cycle and not sent twice.
+    """
+    if not _finished(session, user_id, cycle):
+        return cycle
+    if start_cycle(session, user_id=user_id, seen=cycle, actor_id=None, due_on=due.date()):
         session.execute(
             update(Assignment).where(col(Assignment.user_id) == user_id).values(due_at=due)
         )
         return cycle + 1
-    return cycle
+    return current_cycle(session, user_id=user_id)
 
 
 def _stage(
@@ -72,28 +81,40 @@ def _stage(
     return None
 
 
-def _message(settings: Settings, name: str, email: str, kind: str, expires: datetime) -> Message:
-    day = f"{expires:%-d %b %Y}"
-    if kind == EXPIRING:
-        subject = f"Time to renew: {settings.course_title} expires on {day}"
-        first = f"Your {settings.course_title} completion is valid until {day}."
-    else:
-        subject = f"Expired: {settings.course_title} (since {day})"
-        first = f"Your {settings.course_title} completion expired on {day}."
-    return Message(
-        to=email,
-        subject=subject,
-        body=(
-            f"Hello {name},\n\n{first} Your modules are open again: when you complete them, "
-            f"your certification is renewed.\n\nYour dashboard: {settings.public_url}/\n"
-            "Your earlier completions and certificates stay in your record.\n"
-        ),
-    )
+def _message(
+    session: Session,
+    settings: Settings,
+    catalog: Catalog,
+    person: tuple[int, str, str],
+    stage: str,
+    dates: tuple[datetime, datetime],
+) -> Message:
+    """The stage's text (editable on /hr/emails) with the person's reopened modules."""
+    uid, email, name = person
+    expires, today = dates[0], dates[1].date()
+    open_rows = session.exec(
+        select(Assignment.module_id, Assignment.due_at)
+        .where(Assignment.user_id == uid, ~completed())
+        .order_by(col(Assignment.due_at), col(Assignment.module_id))
+    ).all()
+    lines = [
+        module_line(settings, catalog, module, describe("", due.date(), today))
+        for module, due in open_rows
+    ]
+    first = min((due for _, due in open_rows), default=expires)
+    values = stored_texts.base_values(session, settings, name=name) | {
+        "expires_on": f"{expires:%-d %b %Y}",
+        "due_date": f"{first:%-d %b %Y}",
+        "modules": "\n".join(lines) or "- (your dashboard shows what is open)",
+        "link": f"{settings.public_url}/",
+    }
+    return stored_texts.compose(session, settings, TEXT_OF[stage], to=email, values=values)
 
 
 def queue_recert(
     session: Session,
     settings: Settings,
+    catalog: Catalog,
     *,
     queued: list[tuple[str, str, int]],
     dry_run: bool,
@@ -141,7 +162,7 @@ def queue_recert(
             session,
             RecertReminder,
             token,
-            _message(settings, name, email, stage[0], expires),
+            _message(session, settings, catalog, (uid, email, name), stage[0], (expires, now)),
             kind=REMINDER,
         )
         queued.append((email, stage[0], 1))

@@ -28,7 +28,7 @@ from app.hr import overdue, recert_reminders, reminder_schedule, schedule
 from app.hr.claims import DONE
 from app.hr.claims import claim_rows as _claim
 from app.hr.claims import queue_claimed as _queue
-from app.hr.due import completed
+from app.hr.due import completed, module_line
 from app.hr.team_tree import team_of
 from app.mail import outbox_sender, stored_texts, texts
 from app.mail.mailer import Mailer, Message
@@ -134,14 +134,15 @@ def due_now(session: Session, settings: Settings, *, today: date) -> list[Recipi
 
 def module_lines(settings: Settings, catalog: Catalog, items: list[OpenItem], today: date) -> str:
     """The {modules} of a reminder: one module a line, with its due date and link."""
-    lines = []
-    for item in sorted(items, key=lambda i: (i.due, i.module_id)):
-        title = m.title if (m := catalog.get(item.module_id)) else item.module_id
-        lines.append(
-            f"- {title}: {schedule.describe(item.reminder.kind, item.due, today)}\n"
-            f"  {settings.public_url}/modules/{item.module_id}"
+    return "\n".join(
+        module_line(
+            settings,
+            catalog,
+            item.module_id,
+            schedule.describe(item.reminder.kind, item.due, today),
         )
-    return "\n".join(lines)
+        for item in sorted(items, key=lambda i: (i.due, i.module_id))
+    )
 
 
 def _reminder_message(
@@ -196,7 +197,9 @@ def queue_due(
         # True (or the organisation's setting): every manager; otherwise those who opted in.
         everyone = manager_digest or settings.reminder_manager_digest
         _digests(session, settings, catalog, report, now, everyone=everyone)
-    recert_reminders.queue_recert(session, settings, queued=report.queued, dry_run=dry_run, now=now)
+    recert_reminders.queue_recert(
+        session, settings, catalog, queued=report.queued, dry_run=dry_run, now=now
+    )
     if not dry_run:
         overdue.record_overdue(session, now=now)
     if not dry_run and (report.queued or report.digests):

@@ -55,7 +55,7 @@ class ModuleHtml:
             for module in catalog.modules
         }
         self._card = lru_cache(maxsize=CARDS_KEPT)(self._render_card)
-        # Keyed by the settings themselves (a frozen dataclass): a saved change is a new key.
+        # Keyed by the settings themselves (frozen, so hashable): a saved change is a new key.
         self._lesson = lru_cache(maxsize=LESSONS_KEPT)(self._fill_lesson)
 
     def lesson(self, module_id: str, org: OrgSettings) -> tuple[Markup, ...]:

@@ -18,7 +18,9 @@ PASSWORD_RESET = "password-reset"
 REMINDER = "reminder"
 OVERDUE = "overdue"
 DIGEST = "manager-digest"
-RECERTIFICATION = "recertification"
+# The recertification stages' texts have the keys of their reminders (app/hr/recert_reminders.py).
+RECERT_EXPIRING = "recert-expiring"
+RECERT_EXPIRED = "recert-expired"
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}|[{}]")
@@ -37,7 +39,7 @@ PLACEHOLDERS = {
     "due_date": "the earliest due date, such as “15 Jun 2026”",
     "modules": "the modules, one per line with their due dates and links",
     "people": "the team members with overdue modules, one per line",
-    "expires_on": "the day the completion expires, such as “15 Jun 2027”",
+    "expires_on": "the day the completion expires (or expired), such as “15 Jun 2027”",
 }
 
 
@@ -58,6 +60,7 @@ class Kind:
 ADMIN = frozenset({"admin"})
 HR = frozenset({"hr", "admin"})
 BASE = ("name", "organisation", "course")
+RECERT_NAMES = (*BASE, "expires_on", "due_date", "modules", "link")
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in (
@@ -132,17 +135,39 @@ KINDS: dict[str, Kind] = {
             "A word from you helps more than another reminder from us.\n",
         ),
         Kind(
-            RECERTIFICATION,
-            "Recertification",
-            "Sent when a completion is about to expire and the course must be taken again.",
-            (*BASE, "expires_on", "link", "modules"),
+            RECERT_EXPIRING,
+            "Recertification: expiring soon",
+            "Sent once when a completion is within 60 days of expiring; the modules open again.",
+            RECERT_NAMES,
             ("link",),
-            ADMIN,
-            "{organisation}: renew your {course} completion by {expires_on}",
+            HR,
+            "{organisation}: time for your {course} refresher (by {expires_on})",
             "Hello {name},\n\n"
-            "Your {course} completion at {organisation} expires on {expires_on}. "
-            "To stay current, take the course again:\n\n{modules}\n\n"
-            "Start here: {link}\n",
+            "Your {course} completion at {organisation} is valid until {expires_on}. Every "
+            "so often we all take the course again: situations at work change, and a refresher "
+            "keeps what you practised ready for the moment a colleague needs it.\n\n"
+            "Your modules are open again, each about 15 minutes:\n\n{modules}\n\n"
+            "Your dashboard: {link}\n"
+            "Your earlier completions and certificates stay in your record. Thank you for "
+            "keeping at it.\n\n{organisation}\n",
+        ),
+        Kind(
+            RECERT_EXPIRED,
+            "Recertification: expired, new cycle",
+            "Sent on the day a completion expires, then weekly up to the reminder cap, until "
+            "the modules are done again.",
+            RECERT_NAMES,
+            ("link",),
+            HR,
+            "{organisation}: your {course} refresher is open",
+            "Hello {name},\n\n"
+            "Your {course} completion at {organisation} reached the end of its validity "
+            "period on {expires_on}, so a new round has started. Nothing is taken away: your "
+            "earlier completions and certificates stay in your record.\n\n"
+            "Your modules are open again, each about 15 minutes:\n\n{modules}\n\n"
+            "Your dashboard: {link}\n"
+            "If something makes it hard to find the time, tell your HR team: they can move "
+            "the due date.\n\n{organisation}\n",
         ),
     )
 }

@@ -13,7 +13,7 @@ from app.auth.deps import CurrentUser, require_role
 from app.db import SessionDep
 from app.errors import Invalid
 from app.models import row_id
-from app.org import checks
+from app.org import checks, settings_store
 from app.org.current import org_of
 from app.org.logo import LOGO_CSP, MAX_BYTES, checked_logo, save_logo, stored_logo
 from app.org.settings_store import FIELDS, EditedMeanwhile, OrgSettings, save_settings
@@ -27,19 +27,7 @@ ADMIN = [require_role("admin")]
 PAGE = "/admin/settings"
 WAS = "was_"  # each field's value as the form showed it, sent back hidden
 register(PAGE, "Settings", "admin")
-LABELS = {
-    "organisation_name": "Organisation name",
-    "accent_colour": "Accent colour, light theme",
-    "accent_colour_dark": "Accent colour, dark theme",
-    "harassment_policy_url": "Harassment policy (link)",
-    "equality_policy_url": "Equality policy (link)",
-    "who_to_talk_to": "Who to talk to",
-    "employee_network_contact": "Employee network contact",
-    "mentoring_programme_contact": "Mentoring programme contact",
-    "external_reporting_line": "External reporting line (optional)",
-    "support_line": "Support line",
-    "logo": "Logo",
-}
+LABELS = settings_store.LABELS | {"logo": "Logo"}
 
 
 def _labelled(problems: dict[str, str]) -> dict[str, str]:

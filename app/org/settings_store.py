@@ -6,13 +6,14 @@ one database, a change shows on the next page any worker serves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
+from pydantic import ConfigDict
 from sqlmodel import Session
 
 from app.audit import record
 from app.clock import utcnow
-from app.config import Settings, get_settings
+from app.config import OrgFields, Settings, get_settings
 from app.db.raw import RawQuery, Source, fetch_all
 from app.db.sql import conflict_insert, lock_for_transaction
 from app.errors import Invalid
@@ -21,24 +22,16 @@ from app.models import OrgSetting
 
 LOCK_KEY = 0x0A6_5E7  # one settings save at a time (app/db/sql.py lock_for_transaction)
 LOGO_KEY = "logo_sha256"  # kept with the other keys so a page reads everything in one SELECT
-PLACEHOLDER_NAME = str(Settings.model_fields["organisation_name"].default)
+PLACEHOLDER_NAME = str(OrgFields.model_fields["organisation_name"].default)
 _READ = RawQuery.of("SELECT key, value FROM orgsetting")
 
 
-@dataclass(frozen=True)
-class OrgSettings:
-    """Everything an admin sets on /admin/settings; "" when unset and without a default."""
+class OrgSettings(OrgFields):
+    """Everything an admin sets on /admin/settings (the fields of app/config.py OrgFields),
+    and the logo's hash; "" when unset and without a default."""
 
-    organisation_name: str = ""
-    accent_colour: str = ""
-    accent_colour_dark: str = ""
-    harassment_policy_url: str = ""
-    equality_policy_url: str = ""
-    who_to_talk_to: str = ""
-    employee_network_contact: str = ""
-    mentoring_programme_contact: str = ""
-    external_reporting_line: str = ""
-    support_line: str = ""
+    model_config = ConfigDict(frozen=True)
+
     logo_sha256: str = ""  # "" when there is no logo; else /org/logo?v=<first 12>
 
     @property
@@ -51,19 +44,20 @@ class OrgSettings:
         return "" if self.organisation_name == PLACEHOLDER_NAME else self.organisation_name
 
 
-FIELDS = tuple(f.name for f in fields(OrgSettings) if f.name != LOGO_KEY)
+FIELDS = tuple(OrgFields.model_fields)
+LABELS = {name: str(field.title) for name, field in OrgFields.model_fields.items()}
 
 
 def defaults(settings: Settings) -> OrgSettings:
     """The ALLYSHIP_ environment values (app/config.py) a setting shows until it is saved."""
-    return OrgSettings(**{name: str(getattr(settings, name, "") or "") for name in FIELDS})
+    return OrgSettings(**{name: str(getattr(settings, name) or "") for name in FIELDS})
 
 
 def org_settings(source: Source, settings: Settings | None = None) -> OrgSettings:
     """The settings as stored now, over the environment's defaults."""
     stored = {key: value for key, value in fetch_all(source, _READ, {})}
     known = {k: v for k, v in stored.items() if k in FIELDS or k == LOGO_KEY}
-    return replace(defaults(settings or get_settings()), **known)
+    return defaults(settings or get_settings()).model_copy(update=known)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from tests.conftest import login
+from tests.conftest import login, settings_for
 from tests.factories import make_user
 from tests.servers import free_port
 
@@ -60,14 +60,12 @@ def inbox(smtp_server: tuple[Controller, Inbox]) -> Inbox:
 @pytest.fixture
 def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbox]) -> Settings:
     controller, _ = smtp_server
-    return Settings(
-        database_url=db_url,
-        content_dir=content_dir,
-        secret_key="test-secret-key-0123456789",
+    return settings_for(
+        db_url,
+        content_dir,
         smtp_host="127.0.0.1",
         smtp_port=controller.port,
         base_url="https://learn.example.com",
-        outbox_sender=False,  # tests deliver with tests.mail.deliver
     )
 
 

@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.auth import invites, reset
 from app.clock import utcnow
@@ -25,12 +25,14 @@ from app.config import Settings
 from app.hr import reminders
 from app.mail import texts
 from app.models import AuditEvent, MailText, OrgSetting, OutboxMessage
+from app.recert.status import add_months
 from tests.concurrency import at_once
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 from tests.hr.conftest import Inbox, signed_in_as
 from tests.hr.factories import make_assignment
 from tests.mail import deliver
+from tests.recert.conftest import finished, months_ago, period
 
 ORG = "Acme Health"
 INVITE_SUBJECT = "{organisation}: {inviter} asks you to join {course}"
@@ -104,14 +106,19 @@ def test_shipped_invitation_says_who_what_how_long_and_what_if_unexpected(
     assert "has given you access" not in body
 
 
-def test_edited_reminder_and_password_reset_carry_the_organisation(
+def test_edited_reminder_recertification_and_password_reset_carry_the_organisation(
     admin_client: TestClient, session: Session, settings: Settings, inbox: Inbox
 ) -> None:
     subject = "{organisation} reminder for {name}: due {due_date}"
     response = edit(admin_client, texts.REMINDER, subject, "Hi {name}\n{modules}\n")
     assert response.status_code == 303
+    renew = ("{organisation}: {name}, renew by {expires_on}", "{modules}\nDue {due_date}: {link}")
+    assert edit(admin_client, texts.RECERT_EXPIRING, *renew).status_code == 303
     ana = make_user(session, "ana@example.com", name="Ana Example")
     row = make_assignment(session, ana, "second-steps", due_at=utcnow() + timedelta(days=5))
+    ben = make_user(session, "ben@example.com", name="Ben Example")
+    finished(session, ben, at=months_ago(11))  # expires in about a month
+    period(session, "12")
     catalog = admin_client.app.state.catalog
     reminders.queue_due(session, settings, catalog, actor_id=None)
     reset.request_reset(session, email="ana@example.com")
@@ -122,7 +129,14 @@ def test_edited_reminder_and_password_reset_carry_the_organisation(
         f"{ORG} reminder for Ana Example: due {due}",
         f"{ORG}: reset your Allies in Practice password",
     ]
-    assert all(ORG in parseaddr(header(m, "From"))[0] for m in mails.values())
+    [renewal] = parsed(inbox, "ben@example.com")
+    expires = add_months(months_ago(11).date(), 12)
+    assert header(renewal, "Subject") == f"{ORG}: Ben Example, renew by {expires:%-d %b %Y}"
+    body = renewal.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    reopened = f"due in {(expires - utcnow().date()).days - 1} days"
+    assert "https://learn.example.com/modules/first-steps" in body and reopened in body
+    assert f"Due {expires - timedelta(days=1):%-d %b %Y}: https://learn.example.com/" in body
+    assert all(ORG in parseaddr(header(m, "From"))[0] for m in [*mails.values(), renewal])
 
 
 def test_preview_shows_sample_data_and_the_text_as_typed(
@@ -143,6 +157,15 @@ def test_preview_shows_sample_data_and_the_text_as_typed(
     assert admin_client.get("/hr/emails/reminder").text.count("Hello Sam Sample!") == 0  # not saved
 
 
+def test_preview_of_the_expired_stage_shows_a_day_gone_by_and_open_modules(
+    admin_client: TestClient,
+) -> None:
+    page = admin_client.get(f"/hr/emails/{texts.RECERT_EXPIRED}").text
+    past = f"{utcnow().date() - timedelta(days=3):%-d %b %Y}"
+    assert f"validity period on {past}" in page and "https://learn.example.com/modules/" in page
+    assert f"{ORG}: your Allies in Practice refresher is open" in page
+
+
 def test_preview_of_a_bad_text_names_the_problem(admin_client: TestClient) -> None:
     page = admin_client.get("/hr/emails/invitation")
     response = admin_client.post(
@@ -153,13 +176,43 @@ def test_preview_of_a_bad_text_names_the_problem(admin_client: TestClient) -> No
     assert response.status_code == 200 and "put {link} in it" in response.text
 
 
+SHIPPED_EXPIRED = texts.KINDS[texts.RECERT_EXPIRED]
+
+
+@pytest.mark.parametrize(
+    ("kind", "subject", "body", "sent_subject", "sent_body"),
+    [
+        (
+            texts.INVITATION,
+            INVITE_SUBJECT,
+            INVITE_BODY,
+            f"{ORG}: Hana HR asks you to join Allies in Practice",
+            ("Dear Sam Sample", "example-only-this-link-does-not-work"),
+        ),
+        (
+            texts.RECERT_EXPIRED,
+            SHIPPED_EXPIRED.subject,
+            SHIPPED_EXPIRED.body,
+            f"{ORG}: your Allies in Practice refresher is open",
+            ("Hello Sam Sample", "validity period on ", "https://learn.example.com/modules/"),
+        ),
+    ],
+)
 def test_send_me_a_test_reaches_only_the_editors_own_address(
-    admin_client: TestClient, session: Session, settings: Settings, inbox: Inbox
+    admin_client: TestClient,
+    session: Session,
+    settings: Settings,
+    inbox: Inbox,
+    kind: str,
+    subject: str,
+    body: str,
+    sent_subject: str,
+    sent_body: tuple[str, ...],
 ) -> None:
     make_user(session, "ana@example.com")
-    page = admin_client.get("/hr/emails/invitation")
-    data = {"csrf_token": csrf_from(page.text), "subject": INVITE_SUBJECT, "body": INVITE_BODY}
-    response = admin_client.post("/hr/emails/invitation/test", data=data)
+    page = admin_client.get(f"/hr/emails/{kind}")
+    data = {"csrf_token": csrf_from(page.text), "subject": subject, "body": body}
+    response = admin_client.post(f"/hr/emails/{kind}/test", data=data)
     assert (
         response.status_code == 200 and "A test is on its way to admin@example.com" in response.text
     )
@@ -167,10 +220,10 @@ def test_send_me_a_test_reaches_only_the_editors_own_address(
     assert deliver(settings).sent == ["admin@example.com"]
     assert [m.rcpt_tos for m in inbox.messages] == [["admin@example.com"]]
     [mail] = parsed(inbox, "admin@example.com")
-    assert header(mail, "Subject") == f"[Test] {ORG}: Hana HR asks you to join Allies in Practice"
+    assert header(mail, "Subject") == f"[Test] {sent_subject}"
     assert ORG in parseaddr(header(mail, "From"))[0]
-    body = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
-    assert "Dear Sam Sample" in body and "example-only-this-link-does-not-work" in body
+    text = mail.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert all(part in text for part in sent_body)
     assert session.exec(select(MailText)).all() == []  # a test saves nothing
 
 
@@ -222,15 +275,18 @@ def test_hr_edits_reminder_texts_but_not_the_ones_with_sign_in_links(
     listing = hr_client.get("/hr/emails").text
     assert "Reminder" in listing and "Manager digest" in listing
     assert "/hr/emails/invitation" not in listing
+    assert "/hr/emails/recert-expiring" in listing and "/hr/emails/recert-expired" in listing
     assert edit(hr_client, texts.OVERDUE, "{organisation}: late", "{modules}").status_code == 303
-    for kind in (texts.INVITATION, texts.PASSWORD_RESET, texts.RECERTIFICATION):
+    assert edit(hr_client, texts.RECERT_EXPIRED, "{organisation}: due", "{link}").status_code == 303
+    for kind in (texts.INVITATION, texts.PASSWORD_RESET):
         assert hr_client.get(f"/hr/emails/{kind}").status_code == 403
         data = {"csrf_token": csrf_from(listing), "subject": "{organisation}", "body": "{link}"}
         assert (
             hr_client.post(f"/hr/emails/{kind}", data={**data, "version": "0"}).status_code == 403
         )
         assert hr_client.post(f"/hr/emails/{kind}/test", data=data).status_code == 403
-    assert [r.kind for r in session.exec(select(MailText)).all()] == [texts.OVERDUE]
+    kinds = sorted(r.kind for r in session.exec(select(MailText)).all())
+    assert kinds == [texts.OVERDUE, texts.RECERT_EXPIRED]
 
 
 def test_unknown_or_missing_required_placeholder_is_refused_with_its_name(
@@ -242,39 +298,69 @@ def test_unknown_or_missing_required_placeholder_is_refused_with_its_name(
     assert 'value="{organisation}: reset"' in response.text
     response = edit(admin_client, texts.REMINDER, "{organisation}", "{modules} {due_date} {dew}")
     assert response.status_code == 422 and "{dew} is not a placeholder" in response.text
+    response = edit(admin_client, texts.RECERT_EXPIRING, "{organisation}", "{modules} {people}")
+    assert response.status_code == 422 and "{people} is not a placeholder" in response.text
+    response = edit(admin_client, texts.RECERT_EXPIRED, "{organisation} {modules}", "{link}")
+    assert response.status_code == 422 and "in the subject" in response.text
     response = edit(admin_client, texts.REMINDER, "{organisation}", "{modules}" + "x" * 20_000)
     assert response.status_code == 422 and "Body: use at most 10000 characters" in response.text
     assert admin_client.get("/hr/emails/nonsense").status_code == 404
     assert session.exec(select(MailText).where(MailText.custom)).all() == []
 
 
-def test_two_admins_saving_from_the_same_version_never_overwrite_each_other(
-    app: FastAPI, admin_client: TestClient, session: Session
+@pytest.mark.parametrize(
+    ("first", "second", "codes", "audited"),
+    [
+        ("save", "save", [303, 409], ["mail.text_refused", "mail.text_saved"]),
+        ("restore", "restore", [303, 303], ["mail.text_restored", "mail.text_restored"]),
+        ("save", "restore", [303, 409], ["mail.text_refused", "?"]),
+    ],
+)
+def test_two_admins_changing_the_same_version_at_once_never_overwrite_each_other(
+    app: FastAPI,
+    admin_client: TestClient,
+    session: Session,
+    first: str,
+    second: str,
+    codes: list[int],
+    audited: list[str],
 ) -> None:
+    """Two saves, two restores, or a save and a restore from one version: one wins cleanly,
+    the other is told (or, restoring what is already restored, done), both are audited."""
+    assert edit(admin_client, texts.REMINDER, "{organisation} edited", "{modules}").status_code
     other = TestClient(app, follow_redirects=False)
     make_user(session, "admin2@example.com", name="Ari Admin", role="admin")
     login(other, "admin2@example.com")
-    first = admin_client.get("/hr/emails/reminder")
-    second = other.get("/hr/emails/reminder")
+    pages = admin_client.get("/hr/emails/reminder").text, other.get("/hr/emails/reminder").text
 
-    def post(client: TestClient, page: str, word: str) -> int:
+    def post(client: TestClient, page: str, action: str, word: str) -> int:
         version = page.split('name="version" value="')[1].split('"')[0]
-        data = {
-            "csrf_token": csrf_from(page),
-            "subject": "{organisation} " + word,
-            "body": "{modules}",
-            "version": version,
-        }
-        return client.post("/hr/emails/reminder", data=data).status_code
+        data = {"csrf_token": csrf_from(page), "version": version}
+        if action == "restore":
+            return client.post("/hr/emails/reminder/restore", data=data).status_code
+        typed = {"subject": "{organisation} " + word, "body": "{modules}"}
+        return client.post("/hr/emails/reminder", data={**data, **typed}).status_code
 
-    codes = at_once(
-        lambda: post(admin_client, first.text, "A"), lambda: post(other, second.text, "B")
+    got = at_once(
+        lambda: post(admin_client, pages[0], first, "A"), lambda: post(other, pages[1], second, "B")
     )
-    assert sorted(codes) == [303, 409]
+    assert sorted(got) == codes
+    session.expire_all()
     row = session.exec(select(MailText)).one()
-    assert row.version == 1 and row.subject in ("{organisation} A", "{organisation} B")
-    loser = admin_client if codes[0] == 409 else other
-    again = post(loser, loser.get("/hr/emails/reminder").text, "C")  # fresh page: saves
+    assert row.version == 2  # the edit, then exactly one change
+    actions = session.exec(
+        select(AuditEvent.action).where(col(AuditEvent.action).startswith("mail."))
+    ).all()
+    won = {"save": "mail.text_saved", "restore": "mail.text_restored"}
+    winner = first if got[0] == 303 else second
+    expected = ["mail.text_saved", *(a if a != "?" else won[winner] for a in audited)]
+    assert sorted(actions) == sorted(expected)  # the edit, then both people's actions
+    if winner == "restore":
+        assert not row.custom
+    else:
+        assert row.subject in ("{organisation} A", "{organisation} B")
+    loser = (admin_client, other)[got.index(max(got))]
+    again = post(loser, loser.get("/hr/emails/reminder").text, "save", "C")  # fresh page: saves
     assert again == 303
 
 
@@ -299,24 +385,30 @@ def test_stale_form_after_a_save_is_refused_and_keeps_both_texts(
     assert session.exec(select(MailText)).one().subject == "{organisation} first"
 
 
+@pytest.mark.parametrize(
+    ("kind", "edited", "shipped"),
+    [
+        (texts.DIGEST, ("{organisation} team", "{people}"), "your team&#39;s overdue"),
+        (texts.RECERT_EXPIRING, ("{organisation} renew", "{link}"), "is valid until"),
+    ],
+)
 def test_restore_the_default_brings_the_shipped_text_back_and_is_audited(
-    admin_client: TestClient, session: Session
+    admin_client: TestClient, session: Session, kind: str, edited: tuple[str, str], shipped: str
 ) -> None:
-    edit(admin_client, texts.DIGEST, "{organisation} team", "{people}")
-    page = admin_client.get("/hr/emails/manager-digest").text
-    assert "Restore the default text" in page
+    edit(admin_client, kind, *edited)
+    page = admin_client.get(f"/hr/emails/{kind}").text
+    assert "Restore the default text" in page and shipped not in page
     version = page.split('id="restore-form"')[1].split('name="version" value="')[1].split('"')[0]
     response = admin_client.post(
-        "/hr/emails/manager-digest/restore",
-        data={"csrf_token": csrf_from(page), "version": version},
+        f"/hr/emails/{kind}/restore", data={"csrf_token": csrf_from(page), "version": version}
     )
     assert response.status_code == 303
-    page = admin_client.get("/hr/emails/manager-digest").text
-    assert "your team&#39;s overdue" in page and "Restore the default text" not in page
+    page = admin_client.get(f"/hr/emails/{kind}").text
+    assert shipped in page and "Restore the default text" not in page
     assert session.exec(select(AuditEvent).where(AuditEvent.action == "mail.text_restored")).one()
+    edit(admin_client, kind, *edited)  # edited again: a form from before that is stale
     stale = admin_client.post(
-        "/hr/emails/manager-digest/restore",
-        data={"csrf_token": csrf_from(page), "version": version},
+        f"/hr/emails/{kind}/restore", data={"csrf_token": csrf_from(page), "version": version}
     )
     assert stale.status_code == 409
 

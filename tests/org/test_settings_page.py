@@ -8,11 +8,12 @@ import threading
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import ValidationError
 from sqlmodel import Session, select
 
 from app.config import Settings
 from app.models import AuditEvent, OrgSetting
-from app.org.settings_store import org_settings
+from app.org.settings_store import FIELDS, LABELS, defaults, org_settings
 from tests.org.helpers import PAGE, error_of, form_on, open_form, save, send, signed_in_as
 
 
@@ -193,3 +194,29 @@ def test_settings_same_field_changed_meanwhile_is_refused_naming_the_new_value(
     assert form_on(clash.text)["support_line"] == "Second admin's line"  # what they typed, kept
     assert form_on(clash.text)["was_support_line"] == "First admin's line"  # saving again wins
     assert send(client, form_on(clash.text), token).status_code == 303
+
+
+def test_every_setting_has_its_environment_default_its_label_and_a_stored_override(
+    client: TestClient, session: Session, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fields are written once (app/config.py OrgFields): each one, and only those, is
+    read from its ALLYSHIP_ variable, labelled on the page, and overridden once saved."""
+    for name in FIELDS:
+        monkeypatch.setenv(f"ALLYSHIP_{name.upper()}", f"env {name}")
+    from_env = Settings(database_url=settings.database_url, content_dir=settings.content_dir)
+    assert defaults(from_env).model_dump() == {
+        **{name: f"env {name}" for name in FIELDS},
+        "logo_sha256": "",
+    }
+    signed_in_as(client, session, "admin")
+    page = client.get(PAGE).text
+    assert all(f'<label for="{name}">{LABELS[name]}</label>' in page for name in FIELDS)
+    assert set(form_on(page)) == set(FIELDS) | {f"was_{name}" for name in FIELDS}
+    session.add(OrgSetting(key="support_line", value="stored line"))
+    session.commit()
+    stored = org_settings(session, from_env)
+    assert stored.support_line == "stored line" and stored.equality_policy_url == (
+        "env equality_policy_url"
+    )
+    with pytest.raises(ValidationError):
+        stored.support_line = "changed"  # type: ignore[misc]

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 
 from app.clock import utcnow
 from app.config import Settings
-from app.hr import reminders
+from app.hr import email_texts, reminders
+from app.mail import texts
 from app.models import Assignment, OutboxMessage, RecertReminder, User
 from app.recert.status import add_months
 from tests.factories import make_user
@@ -53,8 +54,11 @@ def test_expiring_opens_the_next_cycle_and_reminds_once(
     }
     assert due == {expires - timedelta(days=1)}
     assert deliver(settings).sent == ["ana@example.com"]
-    body = inbox.to("ana@example.com")[0]
+    body = " ".join(inbox.to("ana@example.com")[0].split())
     assert "valid until" in body and "open again" in body
+    assert "Subject: Your organisation: time for your Allies in Practice refresher" in body
+    assert "earlier completions and certificates stay in your record" in body
+    assert "/modules/first-steps" in body and "/modules/second-steps" in body
     claim = session.exec(select(RecertReminder)).one()
     assert (claim.kind, claim.period, claim.status) == ("recert-expiring", "c2", "queued")
 
@@ -63,6 +67,16 @@ def test_expired_then_weekly_up_to_the_cap_then_silence(
     app: FastAPI, session: Session, settings: Settings
 ) -> None:
     period(session, "12")
+    admin = make_user(session, "admin@example.com", role="admin")
+    expired_text = texts.KINDS[texts.RECERT_EXPIRED]
+    email_texts.save(
+        session,
+        expired_text,
+        subject="{organisation}: {course} round two",
+        body="{modules}\n{link}",
+        version=0,
+        actor_id=admin.id or 0,
+    )
     ana = make_user(session, "ana@example.com")
     done_at = months_ago(12, days=1)  # expired yesterday
     finished(session, ana, at=done_at)
@@ -76,6 +90,9 @@ def test_expired_then_weekly_up_to_the_cap_then_silence(
         kinds += [q[1] for q in run(session, app, settings, day)]
         kinds += [q[1] for q in run(session, app, settings, day)]  # a second run the same day
     assert kinds == ["recert-weekly"] * settings.reminder_weekly_cap
+    sent = {r.outbox_id for r in session.exec(select(RecertReminder))}
+    subjects = {m.subject for m in session.exec(select(OutboxMessage)) if m.id in sent}
+    assert subjects == {"Your organisation: Allies in Practice round two"}  # the edited text
     periods = sorted(r.period for r in session.exec(select(RecertReminder)))
     # The expired stage opened cycle 2 (Ana had finished cycle 1), due in the default days.
     assert periods == ["c2", *(f"c2/w{w}" for w in range(1, settings.reminder_weekly_cap + 1))]

@@ -35,7 +35,7 @@ from app.mail.outbox import queue_message
 from app.mail.outbox_sender import drain
 from app.main import create_app
 from app.models import Invite, OutboxMessage
-from tests.conftest import csrf_from
+from tests.conftest import csrf_from, settings_for
 from tests.factories import make_user
 from tests.hr.conftest import Inbox, cli_env, hr_client, inbox, smtp_server
 from tests.mail import deliver
@@ -47,16 +47,14 @@ __all__ = ["cli_env", "hr_client", "inbox", "smtp_server"]
 @pytest.fixture
 def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbox]) -> Settings:
     controller, _ = smtp_server
-    return Settings(
-        database_url=db_url,
-        content_dir=content_dir,
-        secret_key="test-secret-key-0123456789",
+    return settings_for(
+        db_url,
+        content_dir,
         smtp_host="127.0.0.1",
         smtp_port=controller.port,
         base_url="https://learn.example.com",
         outbox_poll_seconds=0.05,
         outbox_max_attempts=3,
-        outbox_sender=False,  # tests deliver with tests.mail.deliver, or start a sending app
     )
 
 

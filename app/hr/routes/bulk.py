@@ -88,9 +88,10 @@ def bulk_action(
     overdue: Annotated[str, Hidden(max_length=5)] = "",
     leavers: Annotated[str, Hidden(max_length=5)] = "",
     sort: Annotated[str, Hidden(max_length=20)] = "",
+    recert: Annotated[str, Hidden(max_length=20)] = "",
 ) -> Response:
     sent = {"q": q, "department": department, "status": status, "overdue": overdue}
-    filters = _filters(sent | {"leavers": leavers, "sort": sort})
+    filters = _filters(sent | {"leavers": leavers, "sort": sort, "recert": recert})
     if matching == "yes":
         selection = bulk.Selection(filters=filters, seen=seen)
     else:

@@ -1,11 +1,12 @@
 """The e-mail texts pages (/hr/emails): list, edit, preview on sample data, send a test, restore.
 
-HR edits the reminder, overdue and manager-digest texts (it runs reminders); only an admin
-edits the invitation, password-reset and recertification texts, which carry sign-in links.
+HR edits the reminder, overdue, manager-digest and recertification texts (it runs reminders);
+only an admin edits the invitation and password-reset texts, which carry sign-in links.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Form, Request
@@ -130,6 +131,24 @@ def email_page(request: Request, session: SessionDep, kind: Editable) -> Respons
     return _page(request, session, kind)
 
 
+def _stored(
+    request: Request,
+    session: Session,
+    kind: texts.Kind,
+    store: Callable[[], None],
+    *,
+    done: str,
+    subject: str | None = None,
+    body: str | None = None,
+) -> Response:
+    """Save or restore through `store`; the page again with why, if it was refused."""
+    try:
+        store()
+    except (texts.TextProblems, email_texts.TextChanged) as exc:
+        return _refused(request, session, kind, exc, subject=subject, body=body)
+    return RedirectResponse(f"/hr/emails/{kind.key}?done={done}", status_code=303)
+
+
 @router.post("/emails/{kind}")
 @form_page(_again)
 def save_email(
@@ -141,13 +160,12 @@ def save_email(
     subject: Subject = "",
     body: Body = "",
 ) -> Response:
-    try:
+    def store() -> None:
         email_texts.save(
             session, kind, subject=subject, body=body, version=version, actor_id=user.id
         )
-    except (texts.TextProblems, email_texts.TextChanged) as exc:
-        return _refused(request, session, kind, exc, subject=subject, body=body)
-    return RedirectResponse(f"/hr/emails/{kind.key}?done=saved", status_code=303)
+
+    return _stored(request, session, kind, store, done="saved", subject=subject, body=body)
 
 
 @router.post("/emails/{kind}/preview")
@@ -196,8 +214,7 @@ def test_email(
 def restore_email(
     request: Request, session: SessionDep, user: CurrentUser, kind: Editable, version: Version
 ) -> Response:
-    try:
+    def store() -> None:
         email_texts.restore(session, kind, version=version, actor_id=user.id)
-    except email_texts.TextChanged as exc:
-        return _refused(request, session, kind, exc)
-    return RedirectResponse(f"/hr/emails/{kind.key}?done=restored", status_code=303)
+
+    return _stored(request, session, kind, store, done="restored")
