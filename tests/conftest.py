@@ -24,6 +24,12 @@ from app.main import create_app
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+# HR and admin accounts sign in without enrolling a second factor in tests, except in the
+# tests of the second factor (tests/auth/second_factor/); refused outside environment "test".
+NO_SECOND_FACTOR: dict[str, object] = {
+    "environment": "test",
+    "second_factor_exempt_for_tests": True,
+}
 
 
 # `ALLYSHIP_TEST_DB=postgresql` runs the suite against the server in ALLYSHIP_TEST_POSTGRES_URL.
@@ -108,6 +114,7 @@ def settings(db_url: str, content_dir: Path) -> Settings:
         database_url=db_url,
         content_dir=content_dir,
         secret_key="test-secret-key-0123456789",
+        **NO_SECOND_FACTOR,
         outbox_sender=False,  # tests deliver with tests.mail.deliver; the sender's own tests start it
         # The fixture quiz asks its whole two-scenario pool every time, so every retake would
         # wait; tests/learning/test_retake_wait.py sets the wait it tests.
@@ -207,4 +214,4 @@ def real_content_dir() -> Path:
     return PROJECT_ROOT
 
 
-__all__ = ["csrf_from", "login", "make_engine", "post_form"]
+__all__ = ["NO_SECOND_FACTOR", "csrf_from", "login", "make_engine", "post_form"]

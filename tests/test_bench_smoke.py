@@ -17,7 +17,7 @@ from bench.baseline_app import create_app as create_baseline
 from bench.generate import BENCH_PASSWORD, email_of, generate
 from bench.papers import prepare_papers
 from bench.run import quiz_module
-from tests.conftest import csrf_from, login
+from tests.conftest import NO_SECOND_FACTOR, csrf_from, login
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -98,7 +98,12 @@ def test_prepared_papers_are_each_answered_once_as_new_attempts(tmp_path: Path) 
     assert len(ids) == len(set(ids)) == 12
     with pytest.raises(RuntimeError, match="blocks of prepared quiz papers are used"):
         papers.next_env()
-    settings = Settings(database_url=url, content_dir=PROJECT_ROOT, retake_wait_hours=0)
+    settings = Settings(
+        database_url=url,
+        content_dir=PROJECT_ROOT,
+        retake_wait_hours=0,
+        **NO_SECOND_FACTOR,
+    )
     with TestClient(create_app(settings), follow_redirects=False) as client:
         assert login(client, email_of(2), BENCH_PASSWORD).status_code == 303  # type: ignore[attr-defined]
         token = csrf_from(client.get("/").text)

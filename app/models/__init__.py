@@ -20,6 +20,7 @@ from app.models.core import (
     Role,
     User,
 )
+from app.models.factor import PendingSignIn, RecoveryCode, SecondFactor
 from app.models.hr import (
     ApiKey,
     AssignmentRule,
@@ -80,6 +81,7 @@ __all__ = [
     "OrgLogo",
     "OrgSetting",
     "OutboxMessage",
+    "PendingSignIn",
     "PrivacyNotice",
     "ProxySighting",
     "QuizAttempt",
@@ -87,6 +89,7 @@ __all__ = [
     "RecertCycle",
     "RecertPolicy",
     "RecertReminder",
+    "RecoveryCode",
     "Reflection",
     "ReleaseBlock",
     "ReleaseMember",
@@ -95,6 +98,7 @@ __all__ = [
     "ReminderSchedule",
     "ReminderSent",
     "Role",
+    "SecondFactor",
     "User",
     "row_id",
 ]

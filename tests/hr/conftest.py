@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from app.config import Settings
-from tests.conftest import login
+from tests.conftest import NO_SECOND_FACTOR, login
 from tests.factories import make_user
 from tests.servers import free_port
 
@@ -64,6 +64,7 @@ def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbo
         database_url=db_url,
         content_dir=content_dir,
         secret_key="test-secret-key-0123456789",
+        **NO_SECOND_FACTOR,
         smtp_host="127.0.0.1",
         smtp_port=controller.port,
         base_url="https://learn.example.com",

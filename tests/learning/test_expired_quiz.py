@@ -27,7 +27,7 @@ from app.config import Settings
 from app.content.catalog import load_catalog
 from app.learning.signed_out import QUIZ_BACK, QUIZ_CHANGED_BACK, REFLECTION_BACK
 from app.models import KeptForm, LoginSession, QuizAttempt, Reflection, User
-from tests.conftest import FIXTURE_COURSE, csrf_from
+from tests.conftest import FIXTURE_COURSE, NO_SECOND_FACTOR, csrf_from
 from tests.factories import PASSWORD, make_user
 from tests.learning.quiz_pages import answer_fields, draw_id
 from tests.learning.quiz_pages import checked as page_checked
@@ -49,6 +49,7 @@ def settings(db_url: str, content_dir: Path) -> Settings:
         database_url=db_url,
         content_dir=content_dir,
         secret_key="test-secret-key-0123456789",
+        **NO_SECOND_FACTOR,
         session_idle_minutes=IDLE_MINUTES,
     )
 

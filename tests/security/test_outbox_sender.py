@@ -35,7 +35,7 @@ from app.mail.outbox import queue_message
 from app.mail.outbox_sender import drain
 from app.main import create_app
 from app.models import Invite, OutboxMessage
-from tests.conftest import csrf_from
+from tests.conftest import NO_SECOND_FACTOR, csrf_from
 from tests.factories import make_user
 from tests.hr.conftest import Inbox, cli_env, hr_client, inbox, smtp_server
 from tests.mail import deliver
@@ -51,6 +51,7 @@ def settings(db_url: str, content_dir: Path, smtp_server: tuple[Controller, Inbo
         database_url=db_url,
         content_dir=content_dir,
         secret_key="test-secret-key-0123456789",
+        **NO_SECOND_FACTOR,
         smtp_host="127.0.0.1",
         smtp_port=controller.port,
         base_url="https://learn.example.com",
