@@ -112,7 +112,7 @@ def enrolment(session: Session, settings: Settings, *, user: AnyUser) -> Enrolme
         return None
     secret = _secret(settings, factor)
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=settings.course_title)
-    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2, light="#fff")
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
     return Enrolment(secret=secret, grouped=grouped, qr_data_uri=qr)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -14,15 +14,16 @@ from app.db import SessionDep
 from app.errors import NotFound, TooManyRequests
 from app.models import User
 from app.web.deps import SettingsDep
-from app.web.forms import Submitted, form_page
+from app.web.forms import Password, Submitted, form_page
 from app.web.inputs import WholeNumber
 from app.web.request_checks import checked_router
 from app.web.templating import render
 
 router = checked_router(include_in_schema=False)
 PAGE = "/account/second-factor"
-Answer = Annotated[str, Form(max_length=200, title="Code or password")]
-Code = Annotated[str, Form(max_length=64, title="Code")]
+# Never shown back on a refused form, like a password (app/web/forms.py).
+Answer = Annotated[str, Password("Code or password")]
+Code = Annotated[str, Password("Code")]
 
 
 def _address(request: Request) -> str:
@@ -156,7 +157,7 @@ def admin_reset(
     settings: SettingsDep,
     user: CurrentUser,
     user_id: WholeNumber,
-    code: Annotated[str, Form(max_length=64, title="Your code")] = "",
+    code: Annotated[str, Password("Your code")] = "",
 ) -> Response:
     try:
         factor_checks.reset(

@@ -7,7 +7,7 @@ to turning the factor off.
 
 from __future__ import annotations
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app import audit
 from app.auth import factor, pending
@@ -115,9 +115,26 @@ def reset(
             address=address,
             check=lambda: factor.check_code(session, settings, user_id=user_id, code=code),
         )
+    _reset(session, person, actor_id=actor.id)
+    return person
+
+
+def reset_from_server(session: Session, *, email: str) -> User:
+    """`allyship reset-second-factor`: for whoever runs commands on the server (the last admin
+    who lost both phone and codes, or after ALLYSHIP_SECRET_KEY changed); audited, no actor."""
+    person = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if person is None:
+        raise NotFound(f"There is no account with the email {email}.")
+    _reset(session, person, actor_id=None, via="command")
+    return person
+
+
+def _reset(session: Session, person: User, *, actor_id: int | None, **detail: str) -> None:
+    user_id = row_id(person)
     factor.remove(session, user_id=user_id)
     pending.end_all_of(session, user_id=user_id)
     end_sessions_of(session, user_id=user_id)
-    audit.record(session, actor_id=actor.id, action="second_factor.reset", target=person.email)
+    audit.record(
+        session, actor_id=actor_id, action="second_factor.reset", target=person.email, **detail
+    )
     session.commit()
-    return person

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
@@ -27,12 +27,12 @@ from app.db import SessionDep
 from app.errors import TooManyRequests
 from app.models import row_id
 from app.web.deps import SettingsDep, session_cookie_name
-from app.web.forms import Submitted, form_page
+from app.web.forms import Password, Submitted, form_page
 from app.web.request_checks import checked_router
 from app.web.templating import render
 
 router = checked_router(include_in_schema=False)
-CODE_FIELD = Form(max_length=64, title="Code")
+CODE_FIELD = Password("Code")  # never shown back on a refused form
 
 
 def _address(request: Request) -> str:

@@ -9,9 +9,15 @@ import pyotp
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
+from sqlalchemy import update
+from sqlmodel import Session, select
 
+from app.auth import factor, pending
+from app.auth.cookies import PENDING_COOKIE
 from app.clock import utcnow
+from app.models import SecondFactor, User
 from tests.conftest import csrf_from, login
+from tests.factories import make_user
 
 PAGE = "/sign-in/second-factor"
 SECRET = re.compile(r'id="second-factor-secret" class="secret">([A-Z2-7 ]+)<')
@@ -64,3 +70,33 @@ def sign_in_with(client: TestClient, email: str, value: str) -> Response:
 
 def later(minutes: int) -> datetime:
     return utcnow() + timedelta(minutes=minutes)
+
+
+def factor_world(
+    app: FastAPI, session: Session, client: TestClient, path: str, user_id: str | None
+) -> None:
+    """What a second-factor form needs before it is shown (tests/security's form worlds).
+
+    The sign-in step's forms need a pending sign-in (its enrolment page, a factor not yet
+    confirmed); the account page's forms need the signed-in learner's factor, confirmed for
+    turning it off or making new codes; an admin's reset needs a factor to reset.
+    """
+    settings = app.state.settings
+    if path.startswith(PAGE):
+        person = make_user(session, "pending@example.com", name="Pat Pending")
+        token = pending.start(session, settings, user_id=person.id or 0, address=None, target="/")
+        session.commit()
+        client.cookies.set(PENDING_COOKIE, token)
+        confirmed = not path.endswith("/enrol")
+    else:  # the account page's learner, or the person an admin's reset is for
+        person = (
+            session.get(User, int(user_id))
+            if user_id
+            else session.exec(select(User).where(User.email == "learner@example.com")).one()
+        )
+        assert person is not None
+        factor.prepare_secret(session, settings, user_id=person.id or 0)
+        confirmed = not path.endswith("/confirm")
+    if confirmed:
+        session.exec(update(SecondFactor).values(confirmed_at=utcnow()))
+    session.commit()
