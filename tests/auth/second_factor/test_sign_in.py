@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -10,7 +11,16 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.auth.cookies import PENDING_COOKIE
-from app.models import AuditEvent, LoginSession, PendingSignIn, RecoveryCode, SecondFactor
+from app.clock import utcnow
+from app.models import (
+    AuditEvent,
+    LoginFailure,
+    LoginSession,
+    LoginThrottle,
+    PendingSignIn,
+    RecoveryCode,
+    SecondFactor,
+)
 from app.web.deps import SESSION_COOKIE
 from tests.auth.second_factor.helpers import (
     PAGE,
@@ -24,16 +34,6 @@ from tests.auth.second_factor.helpers import (
     sign_in_with,
 )
 from tests.factories import make_user
-
-
-def time_passes(session: Session, user_id: int | None) -> None:
-    """As if a few minutes went by: the last code's time step lies well in the past."""
-    session.exec(
-        update(SecondFactor)
-        .where(col(SecondFactor.user_id) == user_id)
-        .values(last_step=col(SecondFactor.last_step) - 10)
-    )
-    session.commit()
 
 
 @pytest.mark.parametrize("role, home", [("hr", "/hr"), ("admin", "/admin/settings")])
@@ -137,15 +137,22 @@ def test_five_wrong_codes_end_the_pending_sign_in(app: FastAPI, session: Session
 
 
 def test_guessing_codes_is_slowed_per_account_and_client(app: FastAPI, session: Session) -> None:
-    make_user(session, "hr@example.com", role="hr")
+    hr = make_user(session, "hr@example.com", role="hr")
     secret, _ = enrol(client_for(app), "hr@example.com")
     client = client_for(app)
     password_step(client, "hr@example.com")
-    statuses = [send_code(client, f"{n:06d}").status_code for n in range(4)]
-    assert statuses == [422, 422, 422, 429]  # three free tries (login_free_tries), then waits
-    waiting = send_code(client, code(secret, 1))  # even the right code waits its turn
+    assert [send_code(client, f"{n:06d}").status_code for n in range(3)] == [422, 422, 422]
+    key = f"second-factor:{hr.id}"  # the sign-in throttle's rows, keyed by the account
+    failures = session.exec(select(LoginFailure).where(LoginFailure.email == key)).all()
+    assert len(failures) == 3 and {f.address for f in failures} == {"testclient"}
+    row = session.exec(select(LoginThrottle).where(LoginThrottle.email == key)).one()
+    assert row.failures == 3 and row.next_try_at > row.last_failure_at  # three free, then waits
+    # As if many more wrong codes had earned a long wait: every try waits, even the right code.
+    session.exec(update(LoginThrottle).values(next_try_at=utcnow() + timedelta(minutes=10)))
+    session.commit()
+    waiting = send_code(client, code(secret, 1))
     assert waiting.status_code == 429 and "Wait" in waiting.text
-    fresh = client_for(app)  # a new pending sign-in from the same client: same account, same wait
+    fresh = client_for(app)  # a new pending sign-in from the same client: the same wait
     password_step(fresh, "hr@example.com")
     assert send_code(fresh, code(secret, 1)).status_code == 429
 
@@ -220,4 +227,3 @@ def test_sso_completes_a_sign_in_without_the_second_factor(app: FastAPI, session
     client = client_for(app)
     client.cookies.set(SESSION_COOKIE, token)
     assert client.get("/hr").status_code == 200 and first is False
-    time_passes(session, hr.id)  # the helper runs on a person without a factor too
