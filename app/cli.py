@@ -137,6 +137,22 @@ def create_user(
     typer.echo(f"Created {user.role} account {user.email}.")
 
 
+@app.command("reset-second-factor")
+def reset_second_factor(email: str) -> None:
+    """Remove an account's second factor and end its sign-ins (audited); it enrols again."""
+    from app.auth.factor_checks import reset_from_server
+    from app.db import session_for
+    from app.errors import NotFound
+
+    with session_for(get_settings().database_url) as session:
+        try:
+            person = reset_from_server(session, email=email)
+        except NotFound as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"Reset the second factor of {person.email}; their sign-ins have ended.")
+
+
 @app.command()
 def demo(
     if_empty: Annotated[

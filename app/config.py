@@ -53,6 +53,9 @@ class Settings(OrgFields, BaseSettings):
     login_account_pressure: int = 10
     login_address_pressure: int = 30
     login_window_minutes: int = 15
+    # Tests only: HR and admin accounts may sign in without enrolling a second factor.
+    # Refused unless ALLYSHIP_ENVIRONMENT is "test" (see _second_factor_exemption_is_for_tests).
+    second_factor_exempt_for_tests: bool = False
     # Proxies whose X-Forwarded-For/-Proto uvicorn believes (IPs or networks, comma-separated;
     # empty: none). `allyship serve` passes it as --proxy-headers --forwarded-allow-ips.
     trusted_proxies: str = "127.0.0.1"
@@ -96,6 +99,15 @@ class Settings(OrgFields, BaseSettings):
             raise ValueError(
                 "ALLYSHIP_SECRET_KEY is still the development default; "
                 "set it to a long random value before running in production"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _second_factor_exemption_is_for_tests(self) -> Settings:
+        if self.second_factor_exempt_for_tests and self.environment != "test":
+            raise ValueError(
+                "ALLYSHIP_SECOND_FACTOR_EXEMPT_FOR_TESTS is for the test suite only "
+                '(environment "test"); HR and admin accounts need a second factor'
             )
         return self
 

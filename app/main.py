@@ -20,6 +20,8 @@ from app.api.routes import router as api_router
 from app.auth.account_routes import router as account_router
 from app.auth.cookies import set_kept_cookie
 from app.auth.deps import SIGN_IN_READ, LoginRequired
+from app.auth.factor_account_routes import router as factor_account_router
+from app.auth.factor_routes import router as factor_router
 from app.auth.invite_routes import router as invite_router
 from app.auth.kept_forms import keep_for_sign_in
 from app.auth.link_mail import SIGN_IN_LINKS
@@ -60,6 +62,8 @@ ROUTERS = [
     auth_router,
     account_router,
     invite_router,
+    factor_router,
+    factor_account_router,
     live_router,
     hr_router,
     api_key_pages_router,

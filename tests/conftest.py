@@ -25,6 +25,12 @@ from app.main import create_app
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+# HR and admin accounts sign in without enrolling a second factor in tests, except in the
+# tests of the second factor (tests/auth/second_factor/); refused outside environment "test".
+NO_SECOND_FACTOR: dict[str, object] = {
+    "environment": "test",
+    "second_factor_exempt_for_tests": True,
+}
 
 
 # `ALLYSHIP_TEST_DB=postgresql` runs the suite against the server in ALLYSHIP_TEST_POSTGRES_URL.
@@ -117,6 +123,7 @@ def settings_for(db_url: str, content_dir: Path, **overrides: Any) -> Settings:
     """The settings every test app starts from, with a suite's or a test's own on top."""
     return Settings(
         **NO_RETAKE_WAIT
+        | NO_SECOND_FACTOR
         | {
             "database_url": db_url,
             "content_dir": content_dir,
@@ -227,4 +234,4 @@ def real_content_dir() -> Path:
     return PROJECT_ROOT
 
 
-__all__ = ["csrf_from", "login", "make_engine", "post_form"]
+__all__ = ["NO_SECOND_FACTOR", "csrf_from", "login", "make_engine", "post_form"]

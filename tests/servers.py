@@ -43,10 +43,12 @@ def start_server(
     content_dir: Path = PROJECT_ROOT,
     port: int | None = None,
     log: Path | None = None,
+    second_factor: bool = False,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start `allyship serve` and wait until /healthz answers; returns (process, base url).
 
     With `log`, the server's log lines (one per request, with the worker's pid) go there.
+    HR and admin accounts sign in without a second factor unless `second_factor` is set.
     """
     port = port or free_port()
     env = {
@@ -55,6 +57,8 @@ def start_server(
         "ALLYSHIP_CONTENT_DIR": str(content_dir),
         "ALLYSHIP_SECRET_KEY": SECRET,
         **as_environment(NO_RETAKE_WAIT),  # browser tests retake the fixture quiz
+        "ALLYSHIP_ENVIRONMENT": "test",
+        "ALLYSHIP_SECOND_FACTOR_EXEMPT_FOR_TESTS": "false" if second_factor else "true",
     }
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     with open(log or os.devnull, "ab") as stderr:

@@ -11,8 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.auth import kept, privacy_notice, reset, service
-from app.auth.cookies import kept_cookie_name, set_session_cookie
+from app.auth import kept, reset, service
+from app.auth.cookies import kept_cookie_name, set_pending_cookie, signed_in_redirect
 from app.auth.deps import OptionalUser
 from app.auth.landing import landing, safe_next
 from app.db import SessionDep, run_batched_write, run_read
@@ -24,6 +24,7 @@ from app.web.request_checks import checked_router
 from app.web.templating import render
 
 router = checked_router()
+SECOND_FACTOR_PAGE = "/sign-in/second-factor"
 log = logging.getLogger("allyship.auth")
 
 
@@ -91,7 +92,7 @@ async def login(
     if sighting := proxies.untrusted_forwarder(client, request.headers):
         await run_batched_write(request, partial(proxies.record_sighting, sighting=sighting))
     try:
-        user_id, role, token, first_sign_in = await service.sign_in(
+        signed_in = await service.sign_in(
             partial(run_read, request),
             partial(run_batched_write, request),
             settings,
@@ -99,6 +100,7 @@ async def login(
             password=password,
             address=address,
             replace_token=request.cookies.get(session_cookie_name(settings)),
+            target=safe_next(next),
         )
     except service.LoginFailed as exc:
         log.info("sign-in failed id=%s address=%s", request.state.request_id, address)
@@ -112,13 +114,23 @@ async def login(
         return render(
             request, "auth/login.html", {**context, "error": exc.message}, status_code=429
         )
-    log.info("sign-in ok id=%s user=%s", request.state.request_id, user_id)
-    target = landing(role, next)
-    if first_sign_in:
-        target = privacy_notice.page_then(target)
-    response = RedirectResponse(target, status_code=303)
-    set_session_cookie(response, settings, token)
-    return response
+    if signed_in.pending:
+        log.info(
+            "sign-in password ok, second factor next id=%s user=%s",
+            request.state.request_id,
+            signed_in.user_id,
+        )
+        response = RedirectResponse(SECOND_FACTOR_PAGE, status_code=303)
+        set_pending_cookie(response, settings, signed_in.token)
+        return response
+    log.info("sign-in ok id=%s user=%s", request.state.request_id, signed_in.user_id)
+    return signed_in_redirect(
+        settings,
+        signed_in.token,
+        role=signed_in.role,
+        target=next,
+        first_sign_in=signed_in.first_sign_in,
+    )
 
 
 @router.post("/logout")

@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from app.auth import privacy_notice, throttle
+from app.auth import pending, privacy_notice, throttle
 from app.auth.lookup import AnyUser, LoginRow
 from app.clock import utcnow, utcnow_exact
 from app.config import Settings
@@ -81,8 +82,9 @@ async def sign_in(
     password: str,
     address: str,
     replace_token: str | None,
-) -> tuple[int, str, str, bool]:
-    """(user id, role, new session token, first sign-in?), or LoginFailed/TooManyRequests.
+    target: str = "/",
+) -> SignedIn:
+    """The sign-in (or the second-factor step it still needs), or LoginFailed/TooManyRequests.
 
     No transaction is open while argon2 runs: the throttle is read first, the try claimed
     in one short write, the password checked, and the outcome stored in another short write.
@@ -104,23 +106,22 @@ async def sign_in(
         )
         await write(outcome)
         raise LoginFailed(LOGIN_FAILED)
-    token, user_id = new_token(), facts.user_id  # an int from here: checked just above
-    first: list[bool] = []
+    user_id, role = facts.user_id, facts.role  # an int from here: checked just above
 
-    def succeed(session: Session) -> None:
+    def succeed(session: Session) -> SignedIn:
         throttle.record_success(session, email=email, address=address, now=now, whole_address=gated)
-        add_session(
-            session,
-            settings,
-            user_id=user_id,
-            token=token,
-            address=address,
-            replace_token=replace_token,
+        if pending.needed(session, settings, user_id=user_id, role=role):
+            token = pending.start(
+                session, settings, user_id=user_id, address=address, target=target
+            )
+            return SignedIn(user_id, role, token, first_sign_in=False, pending=True)
+        token, first = complete_sign_in(
+            session, settings, user_id=user_id, address=address, replace_token=replace_token
         )
-        first[:] = [privacy_notice.first_showing(session, user_id=user_id, now=now)]
+        return SignedIn(user_id, role, token, first_sign_in=first, pending=False)
 
-    await write(succeed)
-    return user_id, facts.role, token, bool(first and first[0])
+    signed_in: SignedIn = await write(succeed)
+    return signed_in
 
 
 async def _claim_turn(
@@ -149,6 +150,45 @@ async def _claim_turn(
         await asyncio.sleep(pause)
         waited += pause
         pause = min(pause * 2, 0.5)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A good password: a session token, or (`pending`) a second-factor step's token."""
+
+    user_id: int
+    role: str
+    token: str
+    first_sign_in: bool
+    pending: bool
+
+
+def complete_sign_in(
+    session: Session,
+    settings: Settings,
+    *,
+    user_id: int,
+    address: str | None,
+    replace_token: str | None,
+) -> tuple[str, bool]:
+    """Sign-in complete: every factor it needs has passed; open the session (no commit).
+
+    The one door to a signed-in session after a sign-in: the password (when no second
+    factor is owed), the second-factor step (app/auth/factor_routes.py), and single sign-on,
+    which relies on the identity provider's own factors. Returns (session token, whether
+    this is the person's first sign-in, when the privacy page is shown).
+    """
+    token = new_token()
+    add_session(
+        session,
+        settings,
+        user_id=user_id,
+        token=token,
+        address=address,
+        replace_token=replace_token,
+    )
+    first = privacy_notice.first_showing(session, user_id=user_id, now=utcnow_exact())
+    return token, first
 
 
 def add_session(

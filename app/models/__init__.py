@@ -21,6 +21,7 @@ from app.models.core import (
     User,
 )
 from app.models.events import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from app.models.factor import PendingSignIn, RecoveryCode, SecondFactor
 from app.models.hr import (
     ApiKey,
     AssignmentRule,
@@ -82,6 +83,7 @@ __all__ = [
     "OrgLogo",
     "OrgSetting",
     "OutboxMessage",
+    "PendingSignIn",
     "PrivacyNotice",
     "ProxySighting",
     "QuizAttempt",
@@ -89,6 +91,7 @@ __all__ = [
     "RecertCycle",
     "RecertPolicy",
     "RecertReminder",
+    "RecoveryCode",
     "Reflection",
     "ReleaseBlock",
     "ReleaseMember",
@@ -97,6 +100,7 @@ __all__ = [
     "ReminderSchedule",
     "ReminderSent",
     "Role",
+    "SecondFactor",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

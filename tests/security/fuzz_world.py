@@ -107,12 +107,16 @@ VALID: dict[Any, Value] = {
     "url": "https://hooks.example.com/allyship",
     "kinds": ["*"],
     "description": "Fuzzed endpoint",
+    "code": "123456",  # a second-factor code: refused (no factor), never a 500
+    "answer": "correct-horse-battery",
     ("PUT", "/api/v1/people/{external_id}", "email"): "ext@example.com",
     ("PUT", "/api/v1/people/{external_id}", "name"): "Ext Person",
 }
 # Fields a route reads from the request itself rather than declaring them.
 EXTRA_QUERY = {
     ("GET", "/account"): ["changed"],
+    ("GET", "/account/second-factor"): ["done"],
+    ("GET", "/admin/people/{user_id}/second-factor"): ["done"],
     ("GET", "/hr/assignments"): ["done", "due", "people", "created", "already", "moved"],
     ("GET", "/hr/reminders"): ["queued", "digests"],
     ("GET", "/hr/people"): ["done", "people", "changed", "unchanged", "modules", "due"],

@@ -24,6 +24,7 @@ from app.hr import importing
 from app.main import create_app
 from app.models import User
 from app.web.forms import STALE, field_kind, label
+from tests.auth.second_factor.helpers import factor_world
 from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import make_user
 from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, join, signed_in, start_session
@@ -162,6 +163,8 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         report.manager_id = manager.id
         session.add(report)
         session.commit()
+    if "second-factor" in path:
+        factor_world(app, session, client, path, values.get("{user_id}"))
     url = path
     for placeholder, value in values.items():
         url = url.replace(placeholder, value)
