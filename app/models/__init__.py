@@ -47,6 +47,7 @@ from app.models.release import (
     ReleaseMember,
     ReleaseScan,
 )
+from app.models.sso import SsoIdentity, SsoPending
 from app.models.stored import row_id
 from app.models.team import ManagerDigest, PrivacyNotice
 
@@ -95,6 +96,8 @@ __all__ = [
     "ReminderSchedule",
     "ReminderSent",
     "Role",
+    "SsoIdentity",
+    "SsoPending",
     "User",
     "row_id",
 ]
