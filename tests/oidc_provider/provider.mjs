@@ -5,7 +5,7 @@
 // Test-only hooks under /test/ let a test produce the bad cases with the real provider:
 //   PUT  /test/accounts/<id>   the claims that account's tokens carry (JSON object)
 //   PUT  /test/clients         the registered clients (JSON list); rebuilds the provider
-//   POST /test/clock           {"offset_seconds": N}: the provider's clock runs N seconds off
+//   POST /test/clock           {"offset_seconds": N}: the token endpoint's clock runs N seconds off
 //   POST /test/rotate          new signing key (new kid); the old one is no longer published
 //   POST /test/next-id-token   {"id_token": "..."}: the next token response carries this instead
 //   POST /test/reset           all of the above back to the start
@@ -15,7 +15,8 @@ import http from 'node:http';
 import Provider from 'oidc-provider';
 
 const realNow = Date.now;
-let offsetMs = 0;
+let offsetMs = 0; // applied while the token endpoint answers: tokens issued "in the past"
+let tokenOffsetMs = 0;
 Date.now = () => realNow() + offsetMs;
 
 let accounts = {};
@@ -52,7 +53,12 @@ function build() {
     ttl: { AuthorizationCode: 60, IdToken: 300, AccessToken: 300, Session: 600, Interaction: 600, Grant: 600 },
   });
   provider.use(async (ctx, next) => {
-    await next();
+    if (ctx.path === '/token') offsetMs = tokenOffsetMs;
+    try {
+      await next();
+    } finally {
+      offsetMs = 0;
+    }
     if (ctx.path === '/token' && nextIdToken && ctx.body && ctx.body.id_token) {
       ctx.body = { ...ctx.body, id_token: nextIdToken };
       nextIdToken = null;
@@ -62,7 +68,7 @@ function build() {
 
 function reset() {
   accounts = {};
-  offsetMs = 0;
+  tokenOffsetMs = 0;
   nextIdToken = null;
   keys = [newKey()];
   build();
@@ -114,7 +120,7 @@ async function hook(req, res, path) {
     clients = data;
     build();
   } else if (path === '/test/clock') {
-    offsetMs = Number(data.offset_seconds || 0) * 1000;
+    tokenOffsetMs = Number(data.offset_seconds || 0) * 1000;
   } else if (path === '/test/rotate') {
     keys = [newKey()];
     build();
