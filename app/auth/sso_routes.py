@@ -32,7 +32,7 @@ def browser_cookie_name(settings: Settings) -> str:
 
 def refused(request: Request, exc: SsoRefused) -> Response:
     """The clear page for a refused sign-in: what happened and what to do."""
-    status = 403 if exc.reason in ACCOUNT_REASONS else 400
+    status = 403 if exc.reason in ACCOUNT_REASONS else 404 if exc.reason == "off" else 400
     context = {"title": "Sign-in refused", "message": exc.message, "reason": exc.reason}
     return render(request, "auth/sso_refused.html", context, status_code=status)
 

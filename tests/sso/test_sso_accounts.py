@@ -26,7 +26,9 @@ def test_sso_links_by_external_id_claim_without_email_match(
     ana.external_id = "E-1001"
     session.add(ana)
     session.commit()
-    provider.account("sub-x", email="ana.new@example.com", email_verified=False, employee_id="E-1001")
+    provider.account(
+        "sub-x", email="ana.new@example.com", email_verified=False, employee_id="E-1001"
+    )
     assert sso_sign_in(client, provider, "sub-x").status_code == 303
     assert session.exec(select(SsoIdentity.user_id)).one() == ana.id
 
@@ -105,7 +107,10 @@ def test_sso_not_imported_created_in_default_department_when_allowed(
     assert sso_sign_in(client, provider, "sub-new").status_code == 303
     nia = _user(session, "new@example.com")
     assert (nia.name, nia.role, nia.department_id, nia.password_hash) == (
-        "Nia New", "learner", dept.id, None
+        "Nia New",
+        "learner",
+        dept.id,
+        None,
     )
     assert counts(session) == (1, 1)
 
@@ -138,7 +143,9 @@ def test_sso_group_claim_grants_hr_and_removes_it_again(
     settings.sso_hr_groups = "people-team"
     settings.sso_facilitator_groups = "trainers"
     make_user(session, "ana@example.com")
-    provider.account("sub-ana", email="ana@example.com", groups=["staff", "people-team"], **VERIFIED)
+    provider.account(
+        "sub-ana", email="ana@example.com", groups=["staff", "people-team"], **VERIFIED
+    )
     response = sso_sign_in(client, provider, "sub-ana")
     assert response.headers["location"] == "/hr"
     assert _user(session, "ana@example.com").role == "hr"

@@ -74,7 +74,9 @@ def test_sso_client_secret_write_only_and_not_audited_by_value(
     assert "A secret is stored" in page
     assert _save(client, scopes="openid email profile").status_code == 303  # blank keeps it
     details = " ".join(session.exec(select(AuditEvent.detail)).all())
-    targets = session.exec(select(AuditEvent.target).where(AuditEvent.action == "sso.setting")).all()
+    targets = session.exec(
+        select(AuditEvent.target).where(AuditEvent.action == "sso.setting")
+    ).all()
     assert new_secret not in details
     assert sorted(targets) == ["client_secret", "scopes", "scopes"]
 

@@ -53,7 +53,9 @@ def ana_at_provider(session: Session, provider: TestProvider) -> None:
 
 
 @pytest.mark.usefixtures("ana_at_provider")
-def test_sso_wrong_nonce_refused(client: TestClient, session: Session, provider: TestProvider) -> None:
+def test_sso_wrong_nonce_refused(
+    client: TestClient, session: Session, provider: TestProvider
+) -> None:
     before = counts(session)
     tampered = _with_param(start(client), nonce="a-nonce-this-sign-in-never-made")
     _refused(sso_sign_in(client, provider, "sub-ana", tampered), "claims")
@@ -83,7 +85,9 @@ def test_sso_code_replayed_under_a_fresh_state_refused_by_provider(
 
 
 @pytest.mark.usefixtures("ana_at_provider")
-def test_sso_state_mismatch_refused(client: TestClient, session: Session, provider: TestProvider) -> None:
+def test_sso_state_mismatch_refused(
+    client: TestClient, session: Session, provider: TestProvider
+) -> None:
     before = counts(session)
     callback = come_back(client, provider, "sub-ana")
     _refused(client.get(path_of(_with_param(callback, state="not-the-state-we-sent"))), "state")
@@ -116,7 +120,9 @@ def test_sso_two_tabs_mixed_states_refused(
 
 
 @pytest.mark.usefixtures("ana_at_provider")
-def test_sso_expired_id_token_refused(client: TestClient, session: Session, provider: TestProvider) -> None:
+def test_sso_expired_id_token_refused(
+    client: TestClient, session: Session, provider: TestProvider
+) -> None:
     before = counts(session)
     provider.clock(-3 * 3600)  # the provider's clock three hours behind: its token expired
     response = sso_sign_in(client, provider, "sub-ana")
@@ -130,7 +136,10 @@ def _token_for_other_app(provider: TestProvider, nonce: str) -> str:
     discovery = httpx.get(f"{provider.issuer}/.well-known/openid-configuration").json()
     redirect = "http://127.0.0.1/other-app/callback"
     with OAuth2Client(
-        OTHER_ID, OTHER_SECRET, scope="openid email", redirect_uri=redirect,
+        OTHER_ID,
+        OTHER_SECRET,
+        scope="openid email",
+        redirect_uri=redirect,
         code_challenge_method="S256",
     ) as other:
         verifier = "v" * 64
@@ -160,8 +169,13 @@ def test_sso_token_for_another_client_wrong_audience_refused(
 def _claims(provider: TestProvider, nonce: str) -> dict[str, object]:
     now = int(time.time())
     return {
-        "iss": provider.issuer, "aud": CLIENT_ID, "sub": "sub-ana", "nonce": nonce,
-        "iat": now, "exp": now + 300, **ANA,
+        "iss": provider.issuer,
+        "aud": CLIENT_ID,
+        "sub": "sub-ana",
+        "nonce": nonce,
+        "iat": now,
+        "exp": now + 300,
+        **ANA,
     }
 
 
@@ -172,7 +186,9 @@ def test_sso_hs256_token_signed_with_client_secret_refused(
     """Whoever knows the client secret cannot mint ID tokens: only the provider's keys count."""
     before = counts(session)
     url = start(client)
-    forged = jwt.encode({"alg": "HS256"}, _claims(provider, _nonce(url)), OctKey.import_key(CLIENT_SECRET))
+    forged = jwt.encode(
+        {"alg": "HS256"}, _claims(provider, _nonce(url)), OctKey.import_key(CLIENT_SECRET)
+    )
     provider.next_id_token(forged)
     _refused(sso_sign_in(client, provider, "sub-ana", url), "signature")
     assert counts(session) == before
@@ -193,7 +209,9 @@ def test_sso_unsigned_alg_none_token_refused(
     assert counts(session) == before
 
 
-def test_sso_unverified_email_refused(client: TestClient, session: Session, provider: TestProvider) -> None:
+def test_sso_unverified_email_refused(
+    client: TestClient, session: Session, provider: TestProvider
+) -> None:
     make_user(session, "ana@example.com")
     provider.account("sub-ana", email="ana@example.com", email_verified=False)
     before = counts(session)
@@ -201,9 +219,13 @@ def test_sso_unverified_email_refused(client: TestClient, session: Session, prov
     assert counts(session) == before
 
 
-def test_sso_provider_error_shown_and_state_spent(client: TestClient, provider: TestProvider) -> None:
+def test_sso_provider_error_shown_and_state_spent(
+    client: TestClient, provider: TestProvider
+) -> None:
     state = parse_qs(urlsplit(start(client)).query)["state"][0]
-    query = urlencode({"state": state, "error": "access_denied", "error_description": "User said no"})
+    query = urlencode(
+        {"state": state, "error": "access_denied", "error_description": "User said no"}
+    )
     response = client.get(f"/sso/callback?{query}")
     _refused(response, "provider")
     assert "User said no" in response.text
