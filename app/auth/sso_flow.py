@@ -74,9 +74,18 @@ def begin(
     return url, browser
 
 
-def _spend(session: Session, *, state: str, browser: str) -> SsoPending:
+@dataclass(frozen=True)
+class Pending:
+    nonce: str
+    verifier: str
+    next: str
+
+
+def _spend(session: Session, *, state: str, browser: str) -> Pending:
     """Take the pending sign-in for this state and browser, once; committed at once."""
     row = session.get(SsoPending, token_digest(state))
+    live = row is not None and row.expires_at >= utcnow()
+    pending = Pending(row.nonce, row.verifier, row.next) if row else None
     gone = session.execute(
         delete(SsoPending).where(
             col(SsoPending.state_hash) == token_digest(state),
@@ -84,9 +93,9 @@ def _spend(session: Session, *, state: str, browser: str) -> SsoPending:
         )
     )
     session.commit()
-    if row is None or gone.rowcount != 1 or row.expires_at < utcnow():  # type: ignore[attr-defined]
+    if pending is None or not live or gone.rowcount != 1:  # type: ignore[attr-defined]
         raise oidc.SsoRefused(STATE_LOST, "state")
-    return row
+    return pending
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from app.auth.cookies import set_session_cookie
 from app.auth.oidc import SsoRefused
 from app.auth.sso_config import read_config
 from app.config import Settings
-from app.db import SessionDep
+from app.db import writer
 from app.web.deps import SettingsDep, session_cookie_name
 from app.web.request_checks import checked_router
 from app.web.templating import render
@@ -37,10 +37,19 @@ def refused(request: Request, exc: SsoRefused) -> Response:
     return render(request, "auth/sso_refused.html", context, status_code=status)
 
 
+def _writing(request: Request) -> Session:
+    """GETs that write: their transactions take SQLite's write lock up front (BEGIN IMMEDIATE),
+    so two callbacks at once queue instead of failing to upgrade a read lock."""
+    return Session(writer(request.app.state.engine), expire_on_commit=False)
+
+
 @router.get("/sso/start")
-def sso_start(
-    request: Request, session: SessionDep, settings: SettingsDep, next: str = "/"
-) -> Response:
+def sso_start(request: Request, settings: SettingsDep, next: str = "/") -> Response:
+    with _writing(request) as session:
+        return _start(request, session, settings, next)
+
+
+def _start(request: Request, session: Session, settings: Settings, next: str) -> Response:
     config = read_config(session, settings)
     cookie = browser_cookie_name(settings)
     try:
@@ -70,7 +79,12 @@ def _params(request: Request) -> dict[str, str]:
 
 
 @router.get("/sso/callback")
-def sso_callback(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+def sso_callback(request: Request, settings: SettingsDep) -> Response:
+    with _writing(request) as session:
+        return _callback(request, session, settings)
+
+
+def _callback(request: Request, session: Session, settings: Settings) -> Response:
     config = read_config(session, settings)
     try:
         signed_in = sso_flow.finish(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -13,8 +15,10 @@ from authlib.integrations.httpx_client import OAuth2Client
 from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import OctKey
-from sqlmodel import Session
+from sqlmodel import Session, update
 
+from app.clock import utcnow
+from app.models import SsoPending
 from tests.factories import make_user
 from tests.oidc_fixtures import (
     CLIENT_ID,
@@ -235,3 +239,30 @@ def test_sso_provider_error_shown_and_state_spent(
 def test_sso_callback_with_nothing_refused(client: TestClient) -> None:
     _refused(client.get("/sso/callback"), "state")
     _refused(client.get("/sso/callback?state=x&code=y"), "state")
+
+
+@pytest.mark.usefixtures("ana_at_provider")
+def test_sso_expired_pending_sign_in_refused(
+    client: TestClient, session: Session, provider: TestProvider
+) -> None:
+    callback = come_back(client, provider, "sub-ana")
+    session.execute(update(SsoPending).values(expires_at=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    _refused(client.get(path_of(callback)), "state")
+    assert counts(session) == (1, 0)
+
+
+@pytest.mark.usefixtures("ana_at_provider")
+def test_sso_same_callback_twice_at_once_signs_in_once(
+    app: object, client: TestClient, session: Session, provider: TestProvider
+) -> None:
+    callback = path_of(come_back(client, provider, "sub-ana"))
+    tabs = []
+    for _ in range(2):
+        tab = TestClient(app, follow_redirects=False)  # type: ignore[arg-type]
+        tab.cookies.update(dict(client.cookies))
+        tabs.append(tab)
+    with ThreadPoolExecutor(2) as pool:
+        statuses = sorted(pool.map(lambda tab: tab.get(callback).status_code, tabs))
+    assert statuses == [303, 400]
+    assert counts(session) == (1, 1)
