@@ -35,7 +35,12 @@ run: $(STAMP) ## Install, migrate, load demo data into an empty database, serve 
 	@echo "  learner@example.com  hr@example.com  facilitator@example.com  admin@example.com"
 	$(BIN)/allyship serve --port $(ALLYSHIP_PORT) --proxy-headers  # trusts ALLYSHIP_TRUSTED_PROXIES (127.0.0.1)
 
-test: $(DEV_STAMP) ## Install test tools and run the whole suite
+OIDC_PROVIDER := tests/oidc_provider/node_modules/oidc-provider
+
+$(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
+	cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error
+
+test: $(DEV_STAMP) $(OIDC_PROVIDER) ## Install test tools (and the SSO tests' OpenID provider) and run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -47,10 +52,10 @@ test: $(DEV_STAMP) ## Install test tools and run the whole suite
 	  ALLYSHIP_TEST_DB=postgresql $(BIN)/pytest -m "not e2e"; \
 	else echo "(ALLYSHIP_TEST_POSTGRES_URL unset: PostgreSQL run skipped; .ci/run sets it)"; fi
 
-test-pg: $(DEV_STAMP) ## Run the suite on a throwaway local PostgreSQL (needs the postgresql package)
+test-pg: $(DEV_STAMP) $(OIDC_PROVIDER) ## Run the suite on a throwaway local PostgreSQL (needs the postgresql package)
 	bash -c 'source .ci/postgres.sh start && ALLYSHIP_TEST_DB=postgresql $(BIN)/pytest -m "not e2e"; rc=$$?; bash .ci/postgres.sh stop; exit $$rc'
 
-test-fast: $(DEV_STAMP) ## Run the suite without browser and multi-process tests
+test-fast: $(DEV_STAMP) $(OIDC_PROVIDER) ## Run the suite without browser and multi-process tests
 	$(BIN)/pytest -m "not e2e and not slow"
 
 lint: $(DEV_STAMP) ## ruff, mypy and the layering contracts (docs/architecture.md)

@@ -93,6 +93,24 @@ class Settings(OrgFields, BaseSettings):
     # Loopback and private addresses are refused (SSRF); tests and a lab turn this on.
     webhook_allow_private_addresses: bool = False
 
+    # Single sign-on (OpenID Connect) defaults until an admin saves /admin/sso (app/auth/sso_config.py).
+    sso_enabled: bool = False
+    sso_issuer: str = ""
+    sso_client_id: str = ""
+    sso_client_secret: str = ""
+    sso_scopes: str = "openid email profile"
+    sso_email_claim: str = "email"
+    sso_name_claim: str = "name"
+    sso_external_id_claim: str = ""
+    sso_allowed_domains: str = ""
+    sso_group_claim: str = ""
+    sso_hr_groups: str = ""
+    sso_facilitator_groups: str = ""
+    sso_create_accounts: bool = False
+    sso_default_department: str = ""
+    sso_only: bool = False
+    sso_break_glass_email: str = ""
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:

@@ -27,6 +27,8 @@ from app.auth.kept_forms import keep_for_sign_in
 from app.auth.link_mail import SIGN_IN_LINKS
 from app.auth.routes import router as auth_router
 from app.auth.session_time import session_seconds_left
+from app.auth.sso_admin import router as sso_admin_router
+from app.auth.sso_routes import router as sso_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
 from app.db import SAFE_METHODS, WriteBatches, limit_threads, loop_reader, make_engine
@@ -74,6 +76,8 @@ ROUTERS = [
     org_router,
     team_router,
     webhooks_router,
+    sso_router,
+    sso_admin_router,
 ]
 
 

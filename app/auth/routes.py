@@ -15,6 +15,8 @@ from app.auth import kept, reset, service
 from app.auth.cookies import kept_cookie_name, set_pending_cookie, signed_in_redirect
 from app.auth.deps import OptionalUser
 from app.auth.landing import landing, safe_next
+from app.auth.sso_config import read_config
+from app.auth.sso_routes import sso_offer
 from app.db import SessionDep, run_batched_write, run_read
 from app.errors import TooManyRequests
 from app.ops import proxies
@@ -26,6 +28,10 @@ from app.web.templating import render
 router = checked_router()
 SECOND_FACTOR_PAGE = "/sign-in/second-factor"
 log = logging.getLogger("allyship.auth")
+SSO_ONLY = (
+    "Passwords are turned off here: use “Sign in with your organisation account”. "
+    "Only the break-glass admin signs in with a password."
+)
 
 
 def _client_address(request: Request) -> str:
@@ -60,6 +66,7 @@ def login_page(
         "next": safe_next(next),
         "email": "",
         "notice": _signed_out(request, session),
+        **sso_offer(session, request.app.state.settings),
     }
     return render(request, "auth/login.html", context)
 
@@ -70,6 +77,7 @@ def _login_again(request: Request, session: Session, form: Submitted) -> Respons
         "email": form.get("email"),
         "errors": form.errors,
         "notice": _signed_out(request, session),
+        **sso_offer(session, request.app.state.settings),
     }
     return render(request, "auth/login.html", context, status_code=422)
 
@@ -86,7 +94,11 @@ async def login(
     # `async`: argon2 runs on its own threads (service.verify_off_loop) and no transaction
     # is open meanwhile; the throttle reads and the two short writes go through the
     # worker's read connection and writer (app/db/reads.py, app/db/group_commit.py).
-    context = {"next": safe_next(next), "email": email}
+    sso = await run_read(request, read_config, settings)
+    context = {"next": safe_next(next), "email": email, "sso": sso.active, "sso_only": sso.sso_only}
+    if sso.sso_only and service.normalise_email(email) != sso.break_glass_email.strip().lower():
+        # Passwords are off but for the break-glass admin (app/auth/sso_config.py).
+        return render(request, "auth/login.html", {**context, "error": SSO_ONLY}, status_code=403)
     address = _client_address(request)
     client = (request.client.host, request.client.port) if request.client else None
     if sighting := proxies.untrusted_forwarder(client, request.headers):

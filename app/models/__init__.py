@@ -49,6 +49,7 @@ from app.models.release import (
     ReleaseMember,
     ReleaseScan,
 )
+from app.models.sso import SsoIdentity, SsoPending
 from app.models.stored import row_id
 from app.models.team import ManagerDigest, PrivacyNotice
 
@@ -101,6 +102,8 @@ __all__ = [
     "ReminderSent",
     "Role",
     "SecondFactor",
+    "SsoIdentity",
+    "SsoPending",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",
