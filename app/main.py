@@ -34,6 +34,7 @@ from app.errors import DomainError
 from app.help import router as help_router
 from app.hr.routes import router as hr_router
 from app.learning.module_html import ModuleHtml
+from app.learning.reopened_routes import router as reopened_router
 from app.learning.routes import router as learning_router
 from app.live.facilitator_routes import router as live_router
 from app.mail.outbox_sender import OutboxSender
@@ -67,6 +68,7 @@ ROUTERS = [
     help_router,
     org_router,
     team_router,
+    reopened_router,
 ]
 
 

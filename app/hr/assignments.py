@@ -204,6 +204,7 @@ def _restart_finished(
             .where(
                 col(User.id).in_(part),
                 col(Completion.cycle) == User.cycle,
+                col(Completion.superseded_by) == 0,
                 col(Completion.module_id).in_(modules),
             )
             .group_by(col(User.id), col(User.cycle))

@@ -74,7 +74,8 @@ def _progress_query(one_module: bool) -> RawQuery:
     """
     due = " AND module_id = :module_id" if one_module else ""
     # Only the person's current recertification cycle: earlier cycles are history.
-    only = f"{due} AND cycle = {THIS_CYCLE}"
+    # and rows a content release has not superseded (app/learning/releases.py).
+    only = f"{due} AND cycle = {THIS_CYCLE} AND superseded_by = 0"
     return RawQuery.of(
         f"""
         SELECT 'read', module_id, completed_at, NULL, NULL
@@ -186,6 +187,7 @@ def _lesson_read(
             LessonProgress.user_id == user_id,
             LessonProgress.module_id == module_id,
             LessonProgress.cycle == cycle,
+            LessonProgress.superseded_by == 0,
         )
     ).first()
 
@@ -201,10 +203,11 @@ _RECORD_COMPLETION = RawQuery.of(
      WHERE u.id = :done_by
        AND EXISTS (SELECT 1 FROM lessonprogress
                     WHERE user_id = :done_by AND module_id = :done_in
-                      AND completed_at IS NOT NULL AND cycle = u.cycle)
+                      AND completed_at IS NOT NULL AND cycle = u.cycle
+                      AND superseded_by = 0)
        AND EXISTS (SELECT 1 FROM quizattempt
                     WHERE user_id = :done_by AND module_id = :done_in AND passed
-                      AND cycle = u.cycle)
+                      AND cycle = u.cycle AND superseded_by = 0)
     ON CONFLICT DO NOTHING
     """
 )

@@ -1,5 +1,6 @@
 """All table classes; importing this package registers them on SQLModel.metadata."""
 
+from app.models.content import ContentRelease, ModuleReopen, ReleasedModule
 from app.models.core import (
     Assignment,
     AttemptAnswer,
@@ -58,6 +59,7 @@ __all__ = [
     "AuditEvent",
     "Certificate",
     "Completion",
+    "ContentRelease",
     "Department",
     "DigestSent",
     "DrawnScenario",
@@ -77,6 +79,7 @@ __all__ = [
     "LoginThrottle",
     "MailText",
     "ManagerDigest",
+    "ModuleReopen",
     "OrgLogo",
     "OrgSetting",
     "OutboxMessage",
@@ -91,6 +94,7 @@ __all__ = [
     "ReleaseBlock",
     "ReleaseMember",
     "ReleaseScan",
+    "ReleasedModule",
     "ReleasedScore",
     "ReminderSchedule",
     "ReminderSent",
