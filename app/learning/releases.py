@@ -13,14 +13,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import audit
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.db import RawQuery, Source, bind_values, execute, fetch_all, fetch_one, in_transaction
-from app.errors import Conflict, Invalid
+from app.db import (
+    RawQuery,
+    Source,
+    bind_values,
+    conflict_insert,
+    execute,
+    fetch_all,
+    fetch_one,
+    in_transaction,
+)
+from app.errors import Conflict, DomainError, Invalid
 from app.models import ContentRelease, ModuleReopen, ReleasedModule
 from app.models.content import NOTE_MAX
 
@@ -142,31 +150,41 @@ def _hash(catalog: Catalog, module_id: str) -> str:
 def make_release(
     session: Session, catalog: Catalog, *, material: list[str], note: str
 ) -> ReleaseResult:
-    """Record a release and reopen its material modules; commits. Invalid or Conflict say why not."""
-    note = note.strip()
-    last = _last(session)
-    chosen = _checked(catalog, material, note, last)
-    number = last[1] + 1
-    release = ContentRelease(number=number, note=note)
+    """Record a release and reopen its material modules; commits. Invalid or Conflict say why not.
+
+    The last release is read inside the write transaction (on SQLite, BEGIN IMMEDIATE: one
+    release at a time); on PostgreSQL two releases may read the same last number, and the
+    conditional insert under the unique number lets only one of them through.
+    """
     try:
-        with session.begin_nested():
-            session.add(release)
-    except IntegrityError as exc:
-        raise Conflict(
-            f"Another content release (number {number}) was made at the same moment; "
-            "run `allyship content status` and release again if something is left."
-        ) from exc
-    assert release.id is not None
+        connection = in_transaction(session)
+        last = _last(connection)
+        chosen = _checked(catalog, material, note.strip(), last)
+        number = last[1] + 1
+        release_id = session.execute(
+            conflict_insert(session, ContentRelease)
+            .values(number=number, note=note.strip(), released_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["number"])
+            .returning(col(ContentRelease.id))
+        ).scalar()
+        if release_id is None:
+            raise Conflict(
+                f"Another content release (number {number}) was made at the same moment; "
+                "run `allyship content status` and release again if something is left."
+            )
+    except DomainError:
+        session.rollback()
+        raise
     session.add_all(
         ReleasedModule(
-            release_id=release.id,
+            release_id=release_id,
             module_id=m.id,
             content_hash=m.content_hash,
             material=m.id in chosen,
         )
         for m in catalog.modules
     )
-    reopened = {m: _reopen(session, release.id, m) for m in chosen}
+    reopened = {m: _reopen(session, release_id, m) for m in chosen}
     # event: module.reopened (one per reopened person, when app/events is merged)
     audit.record(
         session,
