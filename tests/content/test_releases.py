@@ -22,7 +22,6 @@ from app.models import (
     ModuleReopen,
     QuizAttempt,
     ReleasedModule,
-    User,
 )
 from app.models.content import NOTE_MAX
 from tests.concurrency import at_once
