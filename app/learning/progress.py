@@ -48,6 +48,7 @@ class ModuleProgress:
     attempts: int
     completed_at: datetime | None
     due_at: datetime | None
+    unread_notes: int = 0  # "what changed" notes of content releases (the dashboard only)
 
     @property
     def status(self) -> Status:
@@ -67,15 +68,26 @@ class ModuleProgress:
 
 
 def _progress_query(one_module: bool) -> RawQuery:
-    """All four sources of a learner's status in one round trip.
+    """All sources of a learner's status in one round trip.
 
     Rows are (kind, module_id, at, best_percent, attempts). Plain SQL: through the
     ORM this read cost several times the query itself (bench/NOTES.md).
     """
     due = " AND module_id = :module_id" if one_module else ""
-    # Only the person's current recertification cycle: earlier cycles are history.
-    # and rows a content release has not superseded (app/learning/releases.py).
+    # Only the person's current recertification cycle (earlier cycles are history), and
+    # rows a content release has not superseded (app/learning/releases.py).
     only = f"{due} AND cycle = {THIS_CYCLE} AND superseded_by = 0"
+    # The dashboard also learns whether a release left an unread "what changed" note, so it
+    # reads the notes only then (app/learning/reopened.py).
+    notes = (
+        ""
+        if one_module
+        else f"""
+        UNION ALL
+        SELECT 'note', module_id, NULL, COUNT(*), NULL
+          FROM modulereopen WHERE user_id = :user_id AND note_read_at IS NULL
+           AND cycle = {THIS_CYCLE} GROUP BY module_id"""
+    )
     return RawQuery.of(
         f"""
         SELECT 'read', module_id, completed_at, NULL, NULL
@@ -88,7 +100,7 @@ def _progress_query(one_module: bool) -> RawQuery:
           FROM completion WHERE user_id = :user_id{only}
         UNION ALL
         SELECT 'due', module_id, due_at, NULL, NULL
-          FROM assignment WHERE user_id = :user_id{due}
+          FROM assignment WHERE user_id = :user_id{due}{notes}
         """
     )
 
@@ -112,9 +124,12 @@ def module_progress(source: Source, module: Module, user_id: int) -> ModuleProgr
 def _progress_rows(
     source: Source, query: RawQuery, params: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}}
+    found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}, "note": {}}
     for kind, module_id, at, best, count in fetch_all(source, query, params):
-        found[kind][module_id] = (best, count) if kind == "quiz" else utc(at)
+        if kind == "note":
+            found[kind][module_id] = int(best)
+        else:
+            found[kind][module_id] = (best, count) if kind == "quiz" else utc(at)
     return found
 
 
@@ -127,6 +142,7 @@ def _module_progress(module: Module, found: dict[str, dict[str, Any]]) -> Module
         attempts=count,
         completed_at=found["done"].get(module.id),
         due_at=found["due"].get(module.id),
+        unread_notes=found["note"].get(module.id, 0),
     )
 
 

@@ -84,9 +84,12 @@ def change_notes(
 ) -> list[ChangeNote]:
     """Notes of modules reopened in the current cycle that are still to do and not hidden.
 
-    A module removed from the catalogue has no note: there is nothing left to take.
+    `rows` (learner_progress) say which modules have unread notes. A module removed from
+    the catalogue has no note: there is nothing left to take.
     """
-    open_ = {row.module.id for row in rows if row.status is not Status.passed}
+    open_ = {row.module.id for row in rows if row.status is not Status.passed and row.unread_notes}
+    if not open_:
+        return []  # the common case: no query
     notes = []
     for rid, module_id, note, at in fetch_all(source, _NOTES, {"user_id": user_id}):
         module = catalog.get(module_id)

@@ -79,8 +79,7 @@ def _dashboard_reads(
     # Shown only once every module is done, so only then looked up.
     done = course.resume is None
     certificate = certificates.certificate_of(source, user_id=user_id) if done else None
-    # A reopened module is not done, so with every module done there is no note to read.
-    notes = [] if done else reopened.change_notes(source, catalog, course.rows, user_id=user_id)
+    notes = reopened.change_notes(source, catalog, course.rows, user_id=user_id)
     return course, certificate, notes
 
 
