@@ -17,6 +17,8 @@ from tests.conftest import login
 from tests.content.releases import baseline_then_material, completed
 from tests.factories import make_user
 from tests.hr.factories import make_assignment
+from tests.team.helpers import report
+from tests.team.helpers import signed_in as team_signed_in
 
 
 def reopened_people(app: FastAPI, session: Session, tmp_path: Path, n: int = 2) -> list[User]:
@@ -77,3 +79,18 @@ def test_a_learner_cannot_see_the_hr_counts(
     reopened_people(app, session, tmp_path, n=1)
     assert login(client, "p0@example.com").status_code == 303  # type: ignore[attr-defined]
     assert client.get("/hr").status_code in (403, 404)
+
+
+def test_the_team_page_lists_a_reopened_module_once_and_not_complete(
+    app: FastAPI, session: Session, tmp_path: Path
+) -> None:
+    boss = make_user(session, "boss@example.com", name="Boss")
+    ana = report(session, "ana@example.com", boss, name="Ana Report")
+    make_assignment(session, ana, "first-steps")
+    completed(session, ana)
+    manager = team_signed_in(app, "boss@example.com")
+    before = manager.get("/team").text
+    assert before.count("First steps</td>") == 1 and "status-complete" in before
+    baseline_then_material(session, app.state.catalog, tmp_path)
+    after = manager.get("/team").text
+    assert after.count("First steps</td>") == 1 and "status-complete" not in after
