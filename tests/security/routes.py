@@ -42,6 +42,7 @@ SAMPLE_PARAMS = {
     "{token}": "not-a-real-token",
     "{external_id}": "EXT-1",
     "{kind}": "reminder",
+    "{note_id}": "1",
 }
 
 
