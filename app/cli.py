@@ -377,6 +377,59 @@ def send_mail() -> None:
     raise typer.Exit(1 if report.failed else 0)
 
 
+content_app = typer.Typer(help="Content releases (see README: releasing content changes).")
+app.add_typer(content_app, name="content")
+
+
+@content_app.command("status")
+def content_status() -> None:
+    """List the modules whose content changed since the last release."""
+    from app.content.catalog import load_catalog
+    from app.db import session_for
+    from app.learning.releases import status
+
+    settings = get_settings()
+    catalog = load_catalog(settings.content_dir)
+    with session_for(settings.database_url) as session:
+        found = status(session, catalog)
+    last = "no release yet" if found.last_number is None else f"release {found.last_number}"
+    typer.echo(f"Since the last content release ({last}):")
+    for module in found.changed:
+        typer.echo(f"{module.state}\t{module.module_id}")
+    if not found.changed:
+        typer.echo("nothing changed.")
+
+
+@content_app.command("release")
+def content_release(
+    note: Annotated[str, typer.Option("--note", help="What changed, shown to learners.")] = "",
+    material: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--material",
+            help="A module whose change is material: it reopens for people who completed it.",
+        ),
+    ] = None,
+) -> None:
+    """Record every module's content hash; reopen the --material modules."""
+    from app.content.catalog import load_catalog
+    from app.db import session_for
+    from app.errors import DomainError
+    from app.learning.releases import make_release
+
+    settings = get_settings()
+    catalog = load_catalog(settings.content_dir)
+    with session_for(settings.database_url) as session:
+        try:
+            result = make_release(session, catalog, material=material or [], note=note)
+        except DomainError as exc:
+            typer.echo(exc.message, err=True)
+            raise typer.Exit(2) from exc
+    typer.echo(f"Recorded content release {result.number}.")
+    for module_id, people in result.reopened.items():
+        typer.echo(f"Reopened {module_id} for {people} person(s) who had completed it.")
+
+
 api_key_app = typer.Typer(help="API keys for HR systems (JSON API v1).", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
 

@@ -40,6 +40,7 @@ from app.events.sender import WebhookSender
 from app.help import router as help_router
 from app.hr.routes import router as hr_router
 from app.learning.module_html import ModuleHtml
+from app.learning.reopened_routes import router as reopened_router
 from app.learning.routes import router as learning_router
 from app.live.facilitator_routes import router as live_router
 from app.mail.outbox_sender import OutboxSender
@@ -78,6 +79,7 @@ ROUTERS = [
     webhooks_router,
     sso_router,
     sso_admin_router,
+    reopened_router,
 ]
 
 

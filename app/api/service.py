@@ -80,14 +80,18 @@ def _person_out(session: Session, user: User) -> PersonOut:
     done = dict(
         session.exec(
             select(Completion.module_id, Completion.completed_at).where(
-                Completion.user_id == uid, Completion.cycle == user.cycle
+                Completion.user_id == uid,
+                Completion.cycle == user.cycle,
+                Completion.superseded_by == 0,
             )
         ).all()
     )
     started = set(
         session.exec(
             select(LessonProgress.module_id).where(
-                LessonProgress.user_id == uid, LessonProgress.cycle == user.cycle
+                LessonProgress.user_id == uid,
+                LessonProgress.cycle == user.cycle,
+                LessonProgress.superseded_by == 0,
             )
         ).all()
     )
@@ -95,7 +99,11 @@ def _person_out(session: Session, user: User) -> PersonOut:
         m: (n, best)
         for m, n, best in session.exec(
             select(QuizAttempt.module_id, func.count(), func.max(QuizAttempt.percent))
-            .where(QuizAttempt.user_id == uid, QuizAttempt.cycle == user.cycle)
+            .where(
+                QuizAttempt.user_id == uid,
+                QuizAttempt.cycle == user.cycle,
+                QuizAttempt.superseded_by == 0,
+            )
             .group_by(QuizAttempt.module_id)
         )
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -160,6 +162,24 @@ class Module:
         return math.ceil(
             self.word_count / LESSON_WORDS_A_MINUTE + self.quiz.draw_words / QUIZ_WORDS_A_MINUTE
         )
+
+    @cached_property
+    def content_hash(self) -> str:
+        """SHA-256 of what learners see: the lesson's front matter and rendered sections, and
+        the quiz's pass mark, draw size and whole scenario pool (texts, choices, points,
+        feedback). Facilitator notes are left out: learners never see them. Organisation
+        slots hash as their markers, so changing a setting is not a content change."""
+        seen = {
+            "lesson": self.meta.model_dump(mode="json"),
+            "sections": [(s.title, s.html) for s in self.sections],
+            "quiz": {
+                "pass_mark": self.quiz.pass_mark,
+                "draw": self.quiz.draw,
+                "scenarios": [s.model_dump(mode="json") for s in self.quiz.scenarios],
+            },
+        }
+        raw = json.dumps(seen, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return hashlib.sha256(raw).hexdigest()
 
     @property
     def id(self) -> str:

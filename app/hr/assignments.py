@@ -206,6 +206,7 @@ def restart_finished(
         .where(
             col(Completion.user_id) == User.id,
             col(Completion.cycle) == User.cycle,
+            col(Completion.superseded_by) == 0,  # a content release reopened it: not finished
             col(Completion.module_id).in_(modules),
         )
         .scalar_subquery()

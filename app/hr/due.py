@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, exists
+from sqlalchemy import ColumnElement, Exists, and_, exists
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -15,13 +15,16 @@ from app.models import Assignment, Completion, User
 
 
 def in_current_cycle(model: Any) -> ColumnElement[bool]:
-    """The row (a completion, lesson read or attempt) is of its person's current cycle.
+    """The row (a completion, lesson read or attempt) is of its person's current cycle, and
+    no content release has reopened its module since (app/learning/releases.py).
 
     An alias of the person, so the subquery never correlates with a `user` of the outer query.
     """
     person = aliased(User)
-    return col(model.cycle) == (
-        select(person.cycle).where(col(person.id) == model.user_id).scalar_subquery()
+    return and_(
+        col(model.cycle)
+        == select(person.cycle).where(col(person.id) == model.user_id).scalar_subquery(),
+        col(model.superseded_by) == 0,
     )
 
 

@@ -146,6 +146,7 @@ def _unassigned(session: Session, ids: Sequence[int]) -> Any:
         (col(Completion.user_id) == LessonProgress.user_id)
         & (col(Completion.module_id) == LessonProgress.module_id)
         & (col(Completion.cycle) == LessonProgress.cycle)
+        & (col(Completion.superseded_by) == 0)
     )
     return (
         select(

@@ -18,6 +18,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.hr.account_changes import deactivated
 from app.hr.recert import PersonRecert, person_recert
 from app.hr.reports import NO_DEPARTMENT
+from app.learning.reopened import Reopened, reopened_for
 from app.models import (
     Assignment,
     AttemptAnswer,
@@ -42,8 +43,11 @@ class ModuleRecord:
     completed_at: datetime | None
     # Attempt id -> titles of the scenarios that attempt asked, in the order asked.
     asked: dict[int, list[str]] = field(default_factory=dict)
-    # Attempts of earlier recertification cycles (history: never counted in this cycle).
+    # Attempts of earlier recertification cycles, or from before a content release reopened
+    # the module (history: never counted now).
     earlier: list[QuizAttempt] = field(default_factory=list)
+    # Content releases that reopened this module for the person (app/learning/reopened.py).
+    reopened: list[Reopened] = field(default_factory=list)
 
     @property
     def best(self) -> int | None:
@@ -119,10 +123,18 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         rows = session.exec(select(model).where(model.user_id == user_id, *where))
         return {r.module_id: r for r in rows}
 
-    # The module table is the current recertification cycle; attempts list every cycle.
+    # The module table is the current recertification cycle, without what a content release
+    # set aside; attempts list every cycle.
     assignments = by_module(Assignment)
-    reads = by_module(LessonProgress, LessonProgress.cycle == user.cycle)
-    completions = by_module(Completion, Completion.cycle == user.cycle)
+    reads = by_module(
+        LessonProgress, LessonProgress.cycle == user.cycle, LessonProgress.superseded_by == 0
+    )
+    completions = by_module(
+        Completion, Completion.cycle == user.cycle, Completion.superseded_by == 0
+    )
+    reopens: dict[str, list[Reopened]] = {}
+    for reopen in reopened_for(session, user_id=user_id):
+        reopens.setdefault(reopen.module_id, []).append(reopen)
     attempts: dict[str, list[QuizAttempt]] = {}
     earlier: dict[str, list[QuizAttempt]] = {}
     for attempt in session.exec(
@@ -130,7 +142,8 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         .where(QuizAttempt.user_id == user_id)
         .order_by(col(QuizAttempt.submitted_at), col(QuizAttempt.id))
     ):
-        mine = attempts if attempt.cycle == user.cycle else earlier
+        current = attempt.cycle == user.cycle and attempt.superseded_by == 0
+        mine = attempts if current else earlier
         mine.setdefault(attempt.module_id, []).append(attempt)
     asked = _asked(session, user_id)
     invite = session.exec(
@@ -153,6 +166,7 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
                     for a in earlier.get(module.id, []) + attempts.get(module.id, [])
                 },
                 earlier=earlier.get(module.id, []),
+                reopened=reopens.get(module.id, []),
             )
         )
     return PersonDetail(

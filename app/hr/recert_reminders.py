@@ -45,7 +45,9 @@ def _finished(session: Session, user_id: int, cycle: int) -> bool:
     done = set(
         session.exec(
             select(Completion.module_id).where(
-                Completion.user_id == user_id, Completion.cycle == cycle
+                Completion.user_id == user_id,
+                Completion.cycle == cycle,
+                Completion.superseded_by == 0,
             )
         )
     )

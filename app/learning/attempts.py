@@ -61,6 +61,7 @@ class AttemptRow:
     passed: bool
     draw_id: int | None
     cycle: int
+    superseded_by: int = 0  # a content release reopened the module (app/content/releases.py)
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,7 @@ def _insert_answers(count: int) -> RawQuery:
 
 
 _ATTEMPT_COLUMNS = columns_of(QuizAttempt)
-_INSERTED = [name for name, _ in _ATTEMPT_COLUMNS if name not in ("id", "cycle")]
+_INSERTED = [name for name, _ in _ATTEMPT_COLUMNS if name not in ("id", "cycle", "superseded_by")]
 # The attempt belongs to the person's current recertification cycle, read in the same statement.
 _INSERT_ATTEMPT = RawQuery.of(
     f"INSERT INTO quizattempt ({', '.join(_INSERTED)}, cycle)"

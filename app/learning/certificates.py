@@ -33,6 +33,7 @@ def issue_if_course_complete(
         select(func.count(func.distinct(Completion.module_id))).where(
             Completion.user_id == user_id,
             Completion.cycle == cycle,
+            Completion.superseded_by == 0,  # a module a content release reopened is to do
             col(Completion.module_id).in_(catalog.module_ids),
         )
     ).one()

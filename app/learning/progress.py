@@ -48,6 +48,7 @@ class ModuleProgress:
     attempts: int
     completed_at: datetime | None
     due_at: datetime | None
+    unread_notes: int = 0  # "what changed" notes of content releases (the dashboard only)
 
     @property
     def status(self) -> Status:
@@ -67,14 +68,26 @@ class ModuleProgress:
 
 
 def _progress_query(one_module: bool) -> RawQuery:
-    """All four sources of a learner's status in one round trip.
+    """All sources of a learner's status in one round trip.
 
     Rows are (kind, module_id, at, best_percent, attempts). Plain SQL: through the
     ORM this read cost several times the query itself (bench/NOTES.md).
     """
     due = " AND module_id = :module_id" if one_module else ""
-    # Only the person's current recertification cycle: earlier cycles are history.
-    only = f"{due} AND cycle = {THIS_CYCLE}"
+    # Only the person's current recertification cycle (earlier cycles are history), and
+    # rows a content release has not superseded (app/learning/releases.py).
+    only = f"{due} AND cycle = {THIS_CYCLE} AND superseded_by = 0"
+    # The dashboard also learns whether a release left an unread "what changed" note, so it
+    # reads the notes only then (app/learning/reopened.py).
+    notes = (
+        ""
+        if one_module
+        else f"""
+        UNION ALL
+        SELECT 'note', module_id, NULL, COUNT(*), NULL
+          FROM modulereopen WHERE user_id = :user_id AND note_read_at IS NULL
+           AND cycle = {THIS_CYCLE} GROUP BY module_id"""
+    )
     return RawQuery.of(
         f"""
         SELECT 'read', module_id, completed_at, NULL, NULL
@@ -87,7 +100,7 @@ def _progress_query(one_module: bool) -> RawQuery:
           FROM completion WHERE user_id = :user_id{only}
         UNION ALL
         SELECT 'due', module_id, due_at, NULL, NULL
-          FROM assignment WHERE user_id = :user_id{due}
+          FROM assignment WHERE user_id = :user_id{due}{notes}
         """
     )
 
@@ -111,9 +124,12 @@ def module_progress(source: Source, module: Module, user_id: int) -> ModuleProgr
 def _progress_rows(
     source: Source, query: RawQuery, params: dict[str, Any]
 ) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}}
+    found: dict[str, dict[str, Any]] = {"read": {}, "quiz": {}, "done": {}, "due": {}, "note": {}}
     for kind, module_id, at, best, count in fetch_all(source, query, params):
-        found[kind][module_id] = (best, count) if kind == "quiz" else utc(at)
+        if kind == "note":
+            found[kind][module_id] = int(best)
+        else:
+            found[kind][module_id] = (best, count) if kind == "quiz" else utc(at)
     return found
 
 
@@ -126,6 +142,7 @@ def _module_progress(module: Module, found: dict[str, dict[str, Any]]) -> Module
         attempts=count,
         completed_at=found["done"].get(module.id),
         due_at=found["due"].get(module.id),
+        unread_notes=found["note"].get(module.id, 0),
     )
 
 
@@ -186,6 +203,7 @@ def _lesson_read(
             LessonProgress.user_id == user_id,
             LessonProgress.module_id == module_id,
             LessonProgress.cycle == cycle,
+            LessonProgress.superseded_by == 0,
         )
     ).first()
 
@@ -201,10 +219,11 @@ _RECORD_COMPLETION = RawQuery.of(
      WHERE u.id = :done_by
        AND EXISTS (SELECT 1 FROM lessonprogress
                     WHERE user_id = :done_by AND module_id = :done_in
-                      AND completed_at IS NOT NULL AND cycle = u.cycle)
+                      AND completed_at IS NOT NULL AND cycle = u.cycle
+                      AND superseded_by = 0)
        AND EXISTS (SELECT 1 FROM quizattempt
                     WHERE user_id = :done_by AND module_id = :done_in AND passed
-                      AND cycle = u.cycle)
+                      AND cycle = u.cycle AND superseded_by = 0)
     ON CONFLICT DO NOTHING
     RETURNING id, cycle
     """

@@ -17,7 +17,16 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.db import SessionDep, Source, run_batched_write, run_read
 from app.errors import NotFound
-from app.learning import attempts, certificates, draws, papers, progress, retakes, signed_out
+from app.learning import (
+    attempts,
+    certificates,
+    draws,
+    papers,
+    progress,
+    reopened,
+    retakes,
+    signed_out,
+)
 from app.learning.scoring import AnswerError
 from app.learning.signed_out import ANSWER_PREFIX
 from app.models import row_id
@@ -46,7 +55,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     # `async`, with its reads through app.db.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
-    course, certificate = await run_read(request, _dashboard_reads, catalog, row_id(user))
+    course, certificate, notes = await run_read(request, _dashboard_reads, catalog, row_id(user))
     return render(
         request,
         "learning/dashboard.html",
@@ -58,17 +67,20 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
             "done": course.done,
             "started": course.started,
             "certificate": certificate,
+            "change_notes": notes,
         },
     )
 
 
 def _dashboard_reads(
     source: Source, catalog: Catalog, user_id: int
-) -> tuple[progress.CourseState, certificates.CertificateRow | None]:
+) -> tuple[progress.CourseState, certificates.CertificateRow | None, list[reopened.ChangeNote]]:
     course = progress.CourseState.of(progress.learner_progress(source, catalog, user_id))
     # Shown only once every module is done, so only then looked up.
     done = course.resume is None
-    return course, certificates.certificate_of(source, user_id=user_id) if done else None
+    certificate = certificates.certificate_of(source, user_id=user_id) if done else None
+    notes = reopened.change_notes(source, catalog, course.rows, user_id=user_id)
+    return course, certificate, notes
 
 
 @router.get("/modules/{module_id}")

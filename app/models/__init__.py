@@ -1,5 +1,6 @@
 """All table classes; importing this package registers them on SQLModel.metadata."""
 
+from app.models.content import ContentRelease, ModuleReopen, ReleasedModule
 from app.models.core import (
     Assignment,
     AttemptAnswer,
@@ -61,6 +62,7 @@ __all__ = [
     "AuditEvent",
     "Certificate",
     "Completion",
+    "ContentRelease",
     "Department",
     "DigestSent",
     "DrawnScenario",
@@ -81,6 +83,7 @@ __all__ = [
     "LoginThrottle",
     "MailText",
     "ManagerDigest",
+    "ModuleReopen",
     "OrgLogo",
     "OrgSetting",
     "OutboxMessage",
@@ -97,6 +100,7 @@ __all__ = [
     "ReleaseBlock",
     "ReleaseMember",
     "ReleaseScan",
+    "ReleasedModule",
     "ReleasedScore",
     "ReminderSchedule",
     "ReminderSent",

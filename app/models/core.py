@@ -129,7 +129,9 @@ class Assignment(SQLModel, table=True):
 
 class LessonProgress(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("user_id", "module_id", "cycle", name="uq_lessonprogress_cycle"),
+        UniqueConstraint(
+            "user_id", "module_id", "cycle", "superseded_by", name="uq_lessonprogress_round"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -140,6 +142,9 @@ class LessonProgress(SQLModel, table=True):
     via: str = Field(default="self-paced", max_length=40)
     # The recertification cycle it belongs to (app/recert): earlier cycles stay as history.
     cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # The content release that reopened the module for this person (app/models/content.py);
+    # 0 while the row is current.
+    superseded_by: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Reflection(SQLModel, table=True):
@@ -176,6 +181,9 @@ class QuizAttempt(SQLModel, table=True):
     draw_id: int | None = Field(default=None, foreign_key="quizdraw.id", unique=True)
     # The recertification cycle it belongs to (app/recert): earlier cycles stay as history.
     cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # The content release that reopened the module for this person (app/models/content.py);
+    # 0 while the row is current.
+    superseded_by: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class QuizDraw(SQLModel, table=True):
@@ -215,7 +223,9 @@ class AttemptAnswer(SQLModel, table=True):
 
 class Completion(SQLModel, table=True):
     __table_args__ = (
-        UniqueConstraint("user_id", "module_id", "cycle", name="uq_completion_cycle"),
+        UniqueConstraint(
+            "user_id", "module_id", "cycle", "superseded_by", name="uq_completion_round"
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -225,6 +235,9 @@ class Completion(SQLModel, table=True):
     via: str = Field(default="self-paced", max_length=40)
     # The recertification cycle it belongs to (app/recert): earlier cycles stay as history.
     cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # The content release that reopened the module for this person (app/models/content.py);
+    # 0 while the row is current.
+    superseded_by: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Certificate(SQLModel, table=True):

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 from app.content.catalog import Catalog
 from app.db import select_columns
 from app.hr.anonymity import hidden_cells
+from app.hr.due import in_current_cycle
 from app.hr.team_tree import team_of
 from app.models import Assignment, Completion, LessonProgress, User
 from app.privacy import MIN_GROUP
@@ -128,6 +129,8 @@ def _items(
             and_(
                 col(Completion.user_id) == Assignment.user_id,
                 col(Completion.module_id) == Assignment.module_id,
+                # Current rows only: a new cycle or a content release keeps the old ones.
+                in_current_cycle(Completion),
             ),
         )
         .outerjoin(
@@ -135,6 +138,7 @@ def _items(
             and_(
                 col(LessonProgress.user_id) == Assignment.user_id,
                 col(LessonProgress.module_id) == Assignment.module_id,
+                in_current_cycle(LessonProgress),
             ),
         )
         .order_by(col(Assignment.due_at), col(Assignment.module_id))

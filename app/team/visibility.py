@@ -26,7 +26,11 @@ HR_SEES: tuple[Seen, ...] = (
     Seen("Role", "your role in this course (learner, facilitator, HR or admin)"),
     Seen("Account", "whether you have been invited, have signed in, or have left"),
     Seen("Module", "each module you were asked to take or took"),
-    Seen("Status", "whether you have started, completed or are overdue on it"),
+    Seen(
+        "Status",
+        "whether you have started, completed or are overdue on it, and whether an update "
+        "to the module reopened it for you (your earlier completion is kept)",
+    ),
     Seen("Assigned", "when it was assigned to you"),
     Seen("Due", "when it is due"),
     Seen("Lesson read", "when you opened the lesson"),

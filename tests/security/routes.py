@@ -44,6 +44,7 @@ SAMPLE_PARAMS = {
     "{kind}": "reminder",
     "{endpoint_id}": "1",
     "{delivery_id}": "1",
+    "{note_id}": "1",
 }
 
 

@@ -55,6 +55,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/modules/{module_id}"): SIGNED_IN,
     ("POST", "/modules/{module_id}/read"): SIGNED_IN,
     ("POST", "/modules/{module_id}/reflection"): SIGNED_IN,
+    ("POST", "/changes/{note_id}/hide"): SIGNED_IN,  # a 404 unless the note is the person's
     ("GET", "/modules/{module_id}/quiz"): SIGNED_IN,
     ("POST", "/modules/{module_id}/quiz"): SIGNED_IN,
     ("GET", "/modules/{module_id}/attempts/{attempt_id}"): SIGNED_IN,

@@ -17,6 +17,7 @@ from app.db import SessionDep, write_session
 from app.errors import Invalid
 from app.hr import bulk, exports, getting_started, people, person, recert, reports
 from app.hr.routes.common import hr_router
+from app.learning.reopened import must_retake
 from app.live.reports import sessions_summary
 from app.org.current import org_of
 from app.privacy import MIN_GROUP
@@ -63,6 +64,7 @@ def overview(
         "start": start,
         "o": reports.overview(session),
         "recert": recert.overview(session, now=utcnow()),
+        "must_retake": must_retake(session, catalog),
         "live": sessions_summary(session),
         "titles": {m.id: m.title for m in catalog.modules},
         "min_group": MIN_GROUP,
