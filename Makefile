@@ -36,6 +36,7 @@ run: $(STAMP) ## Install, migrate, load demo data into an empty database, serve 
 	$(BIN)/allyship serve --port $(ALLYSHIP_PORT) --proxy-headers  # trusts ALLYSHIP_TRUSTED_PROXIES (127.0.0.1)
 
 OIDC_PROVIDER := tests/oidc_provider/node_modules/oidc-provider
+PYTEST_COVERED = $(BIN)/pytest --cov=app --cov-branch --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 $(OIDC_PROVIDER): tests/oidc_provider/package-lock.json
 	cd tests/oidc_provider && npm ci --no-audit --no-fund --loglevel=error
@@ -46,11 +47,20 @@ test: $(DEV_STAMP) $(OIDC_PROVIDER) ## Install test tools (and the SSO tests' Op
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-logo
 	$(BIN)/allyship check
-	$(BIN)/pytest --cov=app --cov-branch --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+	@# With a PostgreSQL server, the two runs go side by side (one core each); PostgreSQL's
+	@# output is printed after SQLite's, and either failing fails the target.
 	@if [ -n "$$ALLYSHIP_TEST_POSTGRES_URL" ]; then \
-	  echo "== the suite again on PostgreSQL ($$ALLYSHIP_TEST_POSTGRES_URL) =="; \
-	  ALLYSHIP_TEST_DB=postgresql $(BIN)/pytest -m "not e2e"; \
-	else echo "(ALLYSHIP_TEST_POSTGRES_URL unset: PostgreSQL run skipped; .ci/run sets it)"; fi
+	  log=$$(mktemp); \
+	  echo "== PostgreSQL run started beside SQLite ($$ALLYSHIP_TEST_POSTGRES_URL); its output follows =="; \
+	  ALLYSHIP_TEST_DB=postgresql $(BIN)/pytest -m "not e2e" -p no:cacheprovider >$$log 2>&1 & pg=$$!; \
+	  $(PYTEST_COVERED); sqlite=$$?; \
+	  wait $$pg; postgres=$$?; \
+	  echo "== the suite on PostgreSQL =="; cat $$log; rm -f $$log; \
+	  echo "SQLite exit $$sqlite, PostgreSQL exit $$postgres"; \
+	  [ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]; \
+	else \
+	  $(PYTEST_COVERED) && echo "(ALLYSHIP_TEST_POSTGRES_URL unset: PostgreSQL run skipped; .ci/run sets it)"; \
+	fi
 
 test-pg: $(DEV_STAMP) $(OIDC_PROVIDER) ## Run the suite on a throwaway local PostgreSQL (needs the postgresql package)
 	bash -c 'source .ci/postgres.sh start && ALLYSHIP_TEST_DB=postgresql $(BIN)/pytest -m "not e2e"; rc=$$?; bash .ci/postgres.sh stop; exit $$rc'
