@@ -131,7 +131,7 @@ def assign(
         raise AssignmentInvalid(problems)
     due_at = end_of_day(due) if due else due_in(now, default_due_days)
     already = _count_existing(session, people, modules)
-    cycles = _restart_finished(session, people, modules, actor_id=actor_id, due_at=due_at)
+    cycles = restart_finished(session, people, modules, actor_id=actor_id, due_at=due_at)
     for part in chunks(people, 90):
         insert_ignore(
             session,
@@ -182,7 +182,7 @@ def assign(
     return result
 
 
-def _restart_finished(
+def restart_finished(
     session: Session,
     people: list[int],
     modules: list[str],
@@ -192,8 +192,9 @@ def _restart_finished(
 ) -> int:
     """Start a new cycle for each person who completed every one of `modules` in this cycle.
 
-    The new cycle reopens the course; all their assignments get the new due date. Earlier
-    cycles' rows are untouched. Returns how many cycles were started (a start that another
+    The new cycle reopens the whole course (docs/hr.md "Cycles"); all their assignments get
+    the new due date. Earlier cycles' rows are untouched. Both ways HR assigns (the
+    Assignments page and the People table's bulk action) call this, so they agree. Returns how many cycles were started (a start that another
     request made first is not counted twice: app/recert/cycles.py).
     """
     started = 0

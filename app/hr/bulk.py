@@ -24,7 +24,7 @@ from app.content.catalog import Catalog
 from app.db import conflict_insert, day_text, id_in, lock_for_transaction, select_columns
 from app.errors import Conflict, Invalid
 from app.hr.account_changes import deactivated
-from app.hr.assignments import check_modules
+from app.hr.assignments import check_modules, restart_finished
 from app.hr.due import completed, due_in, end_of_day
 from app.hr.people import PeopleFilter, people_select
 from app.models import Assignment, Role, User
@@ -67,16 +67,23 @@ class Outcome:
     unchanged: int = 0
     due: date | None = None
     modules: int = 0
+    cycles: int = 0  # finished people assigned again: each started a new cycle
 
     @property
     def message(self) -> str:
         """The confirmation, with the numbers that matter for this action."""
         who = _people(self.people)
         if self.action == "assign":
+            restarted = (
+                f" {_people(self.cycles)} who had finished started a new recertification "
+                "cycle: every module assigned to them is open again, due on that date."
+                if self.cycles
+                else ""
+            )
             return (
                 f"Assigned {self.modules} module(s) to {who}: {self.changed:,} new assignments "
                 f"due {self.due:%-d %b %Y}. {self.unchanged:,} were already assigned; their due "
-                "dates are unchanged."
+                f"dates are unchanged.{restarted}"
             )
         if self.action == "due":
             return f"Moved {self.changed:,} open assignments of {who} to {self.due:%-d %b %Y}."
@@ -92,7 +99,7 @@ class Outcome:
         due = f"&due={self.due.isoformat()}" if self.due else ""
         return (
             f"done={self.action}&people={self.people}&changed={self.changed}"
-            f"&unchanged={self.unchanged}&modules={self.modules}{due}"
+            f"&unchanged={self.unchanged}&modules={self.modules}&cycles={self.cycles}{due}"
         )
 
 
@@ -101,6 +108,7 @@ def outcome_from(query: Mapping[str, str]) -> Outcome | None:
     action = query.get("done", "")
     numbers = [whole_number(query.get(k, "")) for k in ("people", "changed", "unchanged")]
     modules = whole_number(query.get("modules", "0")) or 0
+    cycles = whole_number(query.get("cycles", "0")) or 0
     if action not in ACTIONS or any(n is None for n in numbers):
         return None
     try:
@@ -110,7 +118,7 @@ def outcome_from(query: Mapping[str, str]) -> Outcome | None:
     if action in ("assign", "due") and due is None:
         return None
     people, changed, unchanged = (n or 0 for n in numbers)
-    return Outcome(action, people, changed, unchanged, due, modules)
+    return Outcome(action, people, changed, unchanged, due, modules, cycles)
 
 
 class SelectionChanged(Conflict):
@@ -172,6 +180,8 @@ def assign(
     due_at = end_of_day(due) if due else due_in(now, default_due_days)
     active = id_in(session, User.id, ids) & col(User.active)
     people = session.exec(select(func.count()).select_from(User).where(active)).one()
+    active_ids = list(session.exec(select(User.id).where(active)).all())
+    cycles = restart_finished(session, active_ids, modules, actor_id=actor.id, due_at=due_at)
     columns = ["user_id", "module_id", "due_at", "assigned_by_id", "source", "created_at"]
     table = Assignment.__table__.c  # type: ignore[attr-defined]
     created = 0
@@ -191,7 +201,13 @@ def assign(
         )
         created += len(session.execute(inserted).all())
     outcome = Outcome(
-        "assign", people, created, people * len(modules) - created, due_at.date(), len(modules)
+        "assign",
+        people,
+        created,
+        people * len(modules) - created,
+        due_at.date(),
+        len(modules),
+        cycles,
     )
     audit.record(
         session,
@@ -203,6 +219,7 @@ def assign(
         user_ids=ids,
         before={"assigned": outcome.unchanged},
         after={"assigned": outcome.unchanged + created, "due": due_at.date().isoformat()},
+        cycles=cycles,
         via="people table",
     )
     session.commit()
