@@ -103,11 +103,19 @@ def cutoffs(months: int | None, today: date) -> tuple[datetime, datetime] | None
 
 
 def parse_period(text: str) -> int | None:
-    """ "none", "12", "24" or another number of months (1 to 120); ValueError says why not."""
+    """ "none", "12", "24" or another number of months (1 to 120); ValueError says why not.
+
+    Only "none" switches recertification off: an empty box is a half-filled form, never a
+    silent "off" for the whole organisation (outside test F6). Digits are ASCII only.
+    """
     text = text.strip().lower()
-    if text in ("", "none"):
+    if text == "none":
         return None
-    if not text.isdigit() or len(text) > 4:
+    if not text:
+        raise ValueError(
+            f"Validity period: enter the number of months (1 to {MAX_MONTHS}), or choose none."
+        )
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
         raise ValueError("Validity period: choose none, 12 or 24 months, or enter whole months.")
     months = int(text)
     if not 1 <= months <= MAX_MONTHS:
