@@ -180,7 +180,7 @@ def assign(
     due_at = end_of_day(due) if due else due_in(now, default_due_days)
     active = id_in(session, User.id, ids) & col(User.active)
     people = session.exec(select(func.count()).select_from(User).where(active)).one()
-    active_ids = list(session.exec(select(User.id).where(active)).all())
+    active_ids = [i for i in session.exec(select(User.id).where(active)).all() if i is not None]
     cycles = restart_finished(session, active_ids, modules, actor_id=actor.id, due_at=due_at)
     columns = ["user_id", "module_id", "due_at", "assigned_by_id", "source", "created_at"]
     table = Assignment.__table__.c  # type: ignore[attr-defined]
