@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, delete, func, update
+from sqlalchemy import ColumnElement, case, delete, func, update
 from sqlmodel import Session, col, select
 
 from app import audit
@@ -131,7 +131,10 @@ def assign(
         raise AssignmentInvalid(problems)
     due_at = end_of_day(due) if due else due_in(now, default_due_days)
     already = _count_existing(session, people, modules)
-    cycles = restart_finished(session, people, modules, actor_id=actor_id, due_at=due_at)
+    cycles = sum(
+        restart_finished(session, col(User.id).in_(part), modules, actor_id=actor_id, due_at=due_at)
+        for part in chunks(people)
+    )
     for part in chunks(people, 90):
         insert_ignore(
             session,
@@ -184,42 +187,38 @@ def assign(
 
 def restart_finished(
     session: Session,
-    people: list[int],
+    who: ColumnElement[bool],
     modules: list[str],
     *,
     actor_id: int | None,
     due_at: datetime,
 ) -> int:
-    """Start a new cycle for each person who completed every one of `modules` in this cycle.
+    """Start a new cycle for each person (of those `who` selects) who completed every one of
+    `modules` in this cycle.
 
     The new cycle reopens the whole course (docs/hr.md "Cycles"); all their assignments get
     the new due date. Earlier cycles' rows are untouched. Both ways HR assigns (the
-    Assignments page and the People table's bulk action) call this, so they agree. Returns how many cycles were started (a start that another
-    request made first is not counted twice: app/recert/cycles.py).
+    Assignments page and the People table's bulk action) call this, so they agree. One
+    SELECT whoever `who` selects; then a statement or two per person who finished. Returns
+    how many cycles were started (a start that another request made first is not counted
+    twice: app/recert/cycles.py).
     """
+    finished = session.exec(
+        select_columns(col(User.id), col(User.cycle))
+        .join(Completion, col(Completion.user_id) == User.id)
+        .where(who, col(Completion.cycle) == User.cycle, col(Completion.module_id).in_(modules))
+        .group_by(col(User.id), col(User.cycle))
+        .having(func.count(func.distinct(Completion.module_id)) == len(modules))
+    ).all()
     started = 0
-    for part in chunks(people):
-        finished = session.exec(
-            select_columns(col(User.id), col(User.cycle))
-            .join(Completion, col(Completion.user_id) == User.id)
-            .where(
-                col(User.id).in_(part),
-                col(Completion.cycle) == User.cycle,
-                col(Completion.module_id).in_(modules),
+    for uid, cycle in finished:
+        if start_cycle(session, user_id=uid, seen=cycle, actor_id=actor_id, due_on=due_at.date()):
+            session.execute(
+                update(Assignment)
+                .where(col(Assignment.user_id) == uid)
+                .values(due_at=due_at, assigned_by_id=actor_id)
             )
-            .group_by(col(User.id), col(User.cycle))
-            .having(func.count(func.distinct(Completion.module_id)) == len(modules))
-        ).all()
-        for uid, cycle in finished:
-            if start_cycle(
-                session, user_id=uid, seen=cycle, actor_id=actor_id, due_on=due_at.date()
-            ):
-                session.execute(
-                    update(Assignment)
-                    .where(col(Assignment.user_id) == uid)
-                    .values(due_at=due_at, assigned_by_id=actor_id)
-                )
-                started += 1
+            started += 1
     return started
 
 

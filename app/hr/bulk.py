@@ -180,8 +180,7 @@ def assign(
     due_at = end_of_day(due) if due else due_in(now, default_due_days)
     active = id_in(session, User.id, ids) & col(User.active)
     people = session.exec(select(func.count()).select_from(User).where(active)).one()
-    active_ids = [i for i in session.exec(select(User.id).where(active)).all() if i is not None]
-    cycles = restart_finished(session, active_ids, modules, actor_id=actor.id, due_at=due_at)
+    cycles = restart_finished(session, active, modules, actor_id=actor.id, due_at=due_at)
     columns = ["user_id", "module_id", "due_at", "assigned_by_id", "source", "created_at"]
     table = Assignment.__table__.c  # type: ignore[attr-defined]
     created = 0
@@ -259,20 +258,21 @@ def set_due(
 def deactivate(session: Session, *, actor: AnyUser, selection: Selection) -> Outcome:
     """Deactivate the selected people (records kept, sign-ins ended); all or nothing; commits.
 
-    HR may not deactivate an admin, and nobody their own account: a selection with any such
-    person is refused whole, so HR never wonders which part went through.
+    HR may not deactivate an hr or admin account (only an admin can), nor anyone their own: a
+    selection with any such person is refused whole, so HR never wonders which part went
+    through.
     """
     ids = resolve(session, selection)
     protected = col(User.id) == actor.id
     if actor.role != Role.admin:
-        protected = protected | (col(User.role) == Role.admin.value)
+        protected = protected | col(User.role).in_([Role.admin.value, Role.hr.value])
     refused = session.exec(
         select(User.email).where(id_in(session, User.id, ids), protected).order_by(User.email)
     ).all()
     if refused:
         raise Invalid(
             f"Nothing was changed: the selection includes {', '.join(refused[:NAMED])}"
-            f"{' and others' if len(refused) > NAMED else ''}. HR cannot deactivate admin accounts, "
+            f"{' and others' if len(refused) > NAMED else ''}. HR cannot deactivate hr or admin accounts, "
             "and nobody can deactivate their own; leave them out and apply again."
         )
     now = utcnow()
