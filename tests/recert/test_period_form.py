@@ -10,6 +10,7 @@ from sqlmodel import Session, col, func, select
 from app.models import AuditEvent
 from app.recert.policy import validity_months
 from tests.conftest import csrf_from
+from tests.factories import make_user
 from tests.recert.conftest import period
 
 
@@ -58,3 +59,16 @@ def test_none_still_switches_off_and_saving_the_same_period_is_not_audited(
     assert _changes(session) == first
     save(period="none")
     assert validity_months(session) is None and _changes(session) == first + 1
+
+
+def test_one_month_and_one_person_are_singular(
+    admin_client: TestClient, hr_client: TestClient, session: Session
+) -> None:
+    """Outside test F14: "valid for 1 months", "Assigned to 1 people"."""
+    period(session, "1")
+    assert "completions are valid for 1 month." in admin_client.get("/admin/recertification").text
+    make_user(session, "solo@example.com")
+    token = csrf_from(hr_client.get("/hr/assignments").text)
+    data = {"csrf_token": token, "scope": "course", "emails": "solo@example.com"}
+    done = hr_client.post("/hr/assignments", data=data)
+    assert "Assigned to 1 person:" in hr_client.get(done.headers["location"]).text
