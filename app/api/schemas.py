@@ -32,7 +32,7 @@ class AssignmentOut(BaseModel):
 
 class RecertOut(BaseModel):
     status: str | None = Field(
-        description="current, expiring (within 60 days), expired or not-done; null with no assignment."
+        description="current, expiring (within 60 days, or a third of the period if shorter), expired or not-done; null with no assignment."
     )
     valid_until: date | None = Field(description="The day the oldest completion expires.")
     cycle: int = Field(description="The current recertification cycle (1 for the first).")

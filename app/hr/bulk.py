@@ -74,10 +74,16 @@ class Outcome:
         """The confirmation, with the numbers that matter for this action."""
         who = _people(self.people)
         if self.action == "assign":
+            restarted = (
+                f" {_people(self.cycles)} who had finished started a new recertification "
+                "cycle: every module assigned to them is open again, due on that date."
+                if self.cycles
+                else ""
+            )
             return (
                 f"Assigned {self.modules} module(s) to {who}: {self.changed:,} new assignments "
-                f"due {self.due:%-d %b %Y}. {self.unchanged:,} were already assigned; "
-                + self._kept()
+                f"due {self.due:%-d %b %Y}. {self.unchanged:,} were already assigned; their due "
+                f"dates are unchanged.{restarted}"
             )
         if self.action == "due":
             return f"Moved {self.changed:,} open assignments of {who} to {self.due:%-d %b %Y}."
@@ -87,16 +93,6 @@ class Outcome:
                 "had no open modules, have left, or were already reminded this week."
             )
         return f"Deactivated {self.changed:,} of {who}; {self.unchanged:,} had already left."
-
-    def _kept(self) -> str:
-        """What happened to those already assigned: cycles started, or nothing."""
-        if not self.cycles:
-            return "their due dates are unchanged."
-        return (
-            f"{self.cycles:,} of them had finished and started a new recertification cycle "
-            "due on that date (their earlier completions stay in their history); the others' "
-            "due dates are unchanged."
-        )
 
     def query(self) -> str:
         """The outcome as a redirect's query (numbers and a date only)."""
@@ -264,20 +260,21 @@ def set_due(
 def deactivate(session: Session, *, actor: AnyUser, selection: Selection) -> Outcome:
     """Deactivate the selected people (records kept, sign-ins ended); all or nothing; commits.
 
-    HR may not deactivate an admin, and nobody their own account: a selection with any such
-    person is refused whole, so HR never wonders which part went through.
+    HR may not deactivate an hr or admin account (only an admin can), nor anyone their own: a
+    selection with any such person is refused whole, so HR never wonders which part went
+    through.
     """
     ids = resolve(session, selection)
     protected = col(User.id) == actor.id
     if actor.role != Role.admin:
-        protected = protected | (col(User.role) == Role.admin.value)
+        protected = protected | col(User.role).in_([Role.admin.value, Role.hr.value])
     refused = session.exec(
         select(User.email).where(id_in(session, User.id, ids), protected).order_by(User.email)
     ).all()
     if refused:
         raise Invalid(
             f"Nothing was changed: the selection includes {', '.join(refused[:NAMED])}"
-            f"{' and others' if len(refused) > NAMED else ''}. HR cannot deactivate admin accounts, "
+            f"{' and others' if len(refused) > NAMED else ''}. HR cannot deactivate hr or admin accounts, "
             "and nobody can deactivate their own; leave them out and apply again."
         )
     now = utcnow()

@@ -86,7 +86,7 @@ class PersonDetail:
     def active_change_allowed(self, viewer: AnyUser) -> bool:
         """Whether `viewer` may deactivate or reactivate this person (see `set_active`)."""
         return self.user.id != viewer.id and (
-            self.user.role != Role.admin or viewer.role == Role.admin
+            self.user.role not in (Role.admin, Role.hr) or viewer.role == Role.admin
         )
 
     @property
@@ -230,8 +230,8 @@ def set_active(session: Session, *, actor: AnyUser, user_id: int, active: bool) 
         raise NotFound("There is no person with that id.")
     if user.id == actor.id:
         raise Invalid("You cannot deactivate your own account.")
-    if user.role == Role.admin and actor.role != Role.admin:
-        raise Forbidden("Only an admin can deactivate an admin account.")
+    if user.role in (Role.admin, Role.hr) and actor.role != Role.admin:
+        raise Forbidden(f"Only an admin can deactivate or reactivate an {user.role} account.")
     if user.active != active:
         user.active = active
         user.deactivated_at = None if active else utcnow()

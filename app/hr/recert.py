@@ -3,7 +3,7 @@ counts (small departments hidden), and one person's cycles.
 
 A person's status is over their assigned modules: not done while one of them has never been
 completed (in any cycle), otherwise from the oldest of their latest completions: expired,
-expiring within 60 days, or current (always current when the period is none). People with
+expiring (within 60 days, or a third of a shorter period), or current (always current when the period is none). People with
 no assignment have no status. The thresholds come from app/recert/status.py as instants, so
 the database compares timestamps and never does calendar arithmetic.
 """

@@ -1,7 +1,7 @@
 """Recertification reminders: they follow each person's expiry, through the outbox.
 
 Stages, once each per person and cycle (RecertReminder's unique key): `recert-expiring` when
-the oldest completion is within 60 days of expiry, `recert-expired` on the day it expires, then
+the oldest completion enters the expiring window (app/recert/status.py), `recert-expired` on the day it expires, then
 `recert-weekly` once a week after, up to the weekly cap (`reminder_weekly_cap`), as the
 overdue reminders do. When the expiring stage finds a person whose current cycle is finished,
 it first starts their next cycle (the modules open again, due on the expiry day): the run is

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.content.catalog import Catalog
-from app.db import RawQuery, Source, columns_of, fetch_one, row_of, select_list, utc
+from app.db import RawQuery, Source, columns_of, fetch_all, fetch_one, row_of, select_list, utc
 from app.errors import NotFound
 from app.events import record_event
 from app.models import Certificate, Completion, User, row_id
@@ -85,6 +85,10 @@ _CERTIFICATE_OF = RawQuery.of(
     f"SELECT {select_list(_CERTIFICATE_COLUMNS, 'c')} FROM certificate c"
     ' WHERE c.user_id = :user_id AND c.cycle = (SELECT u.cycle FROM "user" u WHERE u.id = :user_id)'
 )
+_CERTIFICATES_OF = RawQuery.of(
+    f"SELECT {select_list(_CERTIFICATE_COLUMNS, 'c')} FROM certificate c"
+    " WHERE c.user_id = :user_id ORDER BY c.cycle DESC"
+)
 # The last module completed in the certificate's cycle: the day the course was complete.
 _COMPLETED_IN = RawQuery.of(
     "SELECT MAX(completed_at) FROM completion WHERE user_id = :user_id AND cycle = :cycle"
@@ -97,11 +101,31 @@ def certificate_of(source: Source, *, user_id: int) -> CertificateRow | None:
     return None if row is None else row_of(CertificateRow, _CERTIFICATE_COLUMNS, row)
 
 
+def certificates_of(source: Source, *, user_id: int) -> list[CertificateRow]:
+    """Every certificate of the learner, newest cycle first: earlier ones stay theirs."""
+    rows = fetch_all(source, _CERTIFICATES_OF, {"user_id": user_id})
+    return [row_of(CertificateRow, _CERTIFICATE_COLUMNS, row) for row in rows]
+
+
 def cycle_dates(source: Source, *, user_id: int, cycle: int, issued_at: datetime) -> CycleDates:
     """The certificate's own cycle's dates (expiry from the period in force)."""
     row = fetch_one(source, _COMPLETED_IN, {"user_id": user_id, "cycle": cycle})
     completed_at = (utc(row[0]) if row else None) or issued_at
     return CycleDates(cycle, completed_at, expiry_of(completed_at, validity_months(source)))
+
+
+def pick(
+    dated: list[tuple[CertificateRow, CycleDates]], *, current: int, asked: int | None, today: date
+) -> tuple[CertificateRow, CycleDates] | None:
+    """The certificate /certificate shows: the one asked for; else the current cycle's; else,
+    in a new cycle, the newest earlier one still valid (or, if none is, the newest)."""
+    if asked is not None:
+        return next((d for d in dated if d[0].cycle == asked), None)
+    if mine := next((d for d in dated if d[0].cycle == current), None):
+        return mine
+    valid = [d for d in dated if d[1].valid_until is None or d[1].valid_until > today]
+    chosen = valid or dated
+    return chosen[0] if chosen else None
 
 
 def verify(session: Session, *, code: str) -> tuple[Certificate, User]:

@@ -13,6 +13,9 @@ from sqlmodel import Session
 
 from app.auth.deps import CurrentUser
 from app.auth.kept_forms import keeps_form
+from app.auth.lookup import UserRow
+from app.clock import utcnow
+from app.config import Settings
 from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.db import SessionDep, Source, run_batched_write, run_read
@@ -55,7 +58,9 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     # `async`, with its reads through app.db.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
-    course, certificate, notes = await run_read(request, _dashboard_reads, catalog, row_id(user))
+    course, certificate, notes = await run_read(
+        request, _dashboard_reads, catalog, row_id(user), user.cycle
+    )
     return render(
         request,
         "learning/dashboard.html",
@@ -73,12 +78,17 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
 
 
 def _dashboard_reads(
-    source: Source, catalog: Catalog, user_id: int
+    source: Source, catalog: Catalog, user_id: int, cycle: int
 ) -> tuple[progress.CourseState, certificates.CertificateRow | None, list[reopened.ChangeNote]]:
     course = progress.CourseState.of(progress.learner_progress(source, catalog, user_id))
-    # Shown only once every module is done, so only then looked up.
+    # Shown once every module is done, or (in a new cycle) an earlier one: only then looked up.
     done = course.resume is None
-    certificate = certificates.certificate_of(source, user_id=user_id) if done else None
+    if done:
+        certificate = certificates.certificate_of(source, user_id=user_id)
+    elif cycle > 1:  # a new cycle: the newest earlier certificate, with its own dates
+        certificate = next(iter(certificates.certificates_of(source, user_id=user_id)), None)
+    else:
+        certificate = None
     notes = reopened.change_notes(source, catalog, course.rows, user_id=user_id)
     return course, certificate, notes
 
@@ -305,18 +315,48 @@ def attempt_result(
 def certificate(
     request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> Response:
-    cert = certificates.certificate_of(session, user_id=row_id(user))
-    if cert is None:  # a page titled for what happened, not a bare "Not found" (WCAG 2.4.2)
+    return _certificate_page(request, session, settings, user, None)
+
+
+@router.get("/certificate/{cycle}")
+def earlier_certificate(
+    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser, cycle: int
+) -> Response:
+    """One of the learner's own certificates by its cycle (earlier cycles' stay theirs)."""
+    return _certificate_page(request, session, settings, user, cycle)
+
+
+def _certificate_page(
+    request: Request, session: Session, settings: Settings, user: UserRow, cycle: int | None
+) -> Response:
+    found = certificates.certificates_of(session, user_id=row_id(user))
+    dated = [
+        (
+            c,
+            certificates.cycle_dates(
+                session, user_id=c.user_id, cycle=c.cycle, issued_at=c.issued_at
+            ),
+        )
+        for c in found
+    ]
+    shown = certificates.pick(dated, current=user.cycle, asked=cycle, today=utcnow().date())
+    if shown is None:  # a page titled for what happened, not a bare "Not found" (WCAG 2.4.2)
         context = {
             "title": "No certificate yet",
             "message": "Your certificate appears here once every module is complete.",
             "status": 404,
         }
         return render(request, "errors/error.html", context, status_code=404)
-    dates = certificates.cycle_dates(
-        session, user_id=cert.user_id, cycle=cert.cycle, issued_at=cert.issued_at
-    )
-    context = {"cert": cert, "dates": dates, "person": user, "settings": settings}
+    cert, dates = shown
+    context = {
+        "cert": cert,
+        "dates": dates,
+        "person": user,
+        "settings": settings,
+        "current_cycle": user.cycle,
+        "expired": dates.valid_until is not None and dates.valid_until <= utcnow().date(),
+        "others": [(c, d) for c, d in dated if c.cycle != cert.cycle],
+    }
     return render(request, "learning/certificate.html", context)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import unicodedata
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
@@ -60,7 +61,7 @@ class Mailer:
         email = EmailMessage()
         email["From"] = sender_address(self.settings, message.sender)
         email["To"] = message.to
-        email["Subject"] = message.subject
+        email["Subject"] = one_line(message.subject)
         email["Message-ID"] = make_msgid(domain="allyship.local")
         email.set_content(message.body)
         try:
@@ -80,6 +81,25 @@ class Mailer:
             except (smtplib.SMTPException, OSError):
                 self._smtp.close()
             self._smtp = None
+
+
+def breaking_characters(text: str) -> list[str]:
+    """The control and line/paragraph-separator characters in `text` (U+000B, U+2028, ...).
+
+    Python's e-mail headers treat all of these as line breaks and refuse them, so a subject
+    holding one can never be sent.
+    """
+    return [c for c in text if unicodedata.category(c) in ("Cc", "Zl", "Zp")]
+
+
+def one_line(text: str) -> str:
+    """`text` with every control or separator character a space, runs of spaces as one.
+
+    The sender's last line of defence: a subject stored before the save check refused these
+    (or built from other data) is sent, not retried until it is given up.
+    """
+    bad = set(breaking_characters(text))
+    return " ".join("".join(" " if c in bad else c for c in text).split())
 
 
 def sender_address(settings: Settings, display_name: str) -> str:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.mail.mailer import breaking_characters
+
 INVITATION = "invitation"
 PASSWORD_RESET = "password-reset"
 REMINDER = "reminder"
@@ -231,6 +233,11 @@ def check(kind: Kind, *, subject: str, body: str) -> None:
     problems: dict[str, str] = {}
     if "\n" in subject or "\r" in subject:
         problems["subject"] = "Subject: keep it on one line."
+    elif bad := breaking_characters(subject):
+        problems["subject"] = (
+            f"Subject: keep it on one line; remove the line break or control character "
+            f"U+{ord(bad[0]):04X} (often pasted as a soft return or a tab)."
+        )
     elif len(subject) > SUBJECT_MAX:
         problems["subject"] = f"Subject: use at most {SUBJECT_MAX} characters."
     elif problem := _field_problem(kind, "subject", subject):

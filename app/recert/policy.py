@@ -36,6 +36,9 @@ def set_validity(session: Session, *, actor_id: int | None, period: str) -> int 
     if row is None:  # pragma: no cover - inserted just above
         raise Invalid("The validity period could not be saved; try again.")
     before = row.months
+    if before == months:  # saving the period in force changes nothing: no audit noise
+        session.commit()
+        return months
     row.months, row.updated_at, row.updated_by_id = months, utcnow(), actor_id
     session.add(row)
     audit.record(

@@ -51,7 +51,7 @@ def save_recertification(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    period: Annotated[str, Choice("Validity period", max_length=10)] = "none",
+    period: Annotated[str, Choice("Validity period", max_length=10)] = "",
     months: Annotated[str, Form(max_length=10, title="Months")] = "",
 ) -> Response:
     if period not in (*PRESETS, "other"):

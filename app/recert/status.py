@@ -1,8 +1,10 @@
 """Expiry and recertification status (pure functions: no database, no clock of their own).
 
 A completion on day D with a period of M months expires on D + M calendar months (the 31st
-becomes the month's last day). It is expired from that day on, and expiring in the 60 days
-before. Expiry is worked out from the period in force, so a new period moves every expiry.
+becomes the month's last day). It is expired from that day on, and expiring in the window
+before: 60 days, or a third of the period when that is shorter (10 days a month), so a short
+period never makes a completion "expiring" (and the course reopen) the day it is made.
+Expiry is worked out from the period in force, so a new period moves every expiry.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TypeVar
 
-EXPIRING_DAYS = 60
+EXPIRING_DAYS = 60  # the longest "expiring" window, for periods of 6 months or more
+DAYS_PER_MONTH_OF_WINDOW = 10  # a third of a month: the window for short periods
 MAX_MONTHS = 120
 D = TypeVar("D", date, datetime)
 
@@ -31,7 +34,7 @@ class RecertStatus(StrEnum):
 
 LABELS = {
     RecertStatus.current: "Current",
-    RecertStatus.expiring: f"Expiring within {EXPIRING_DAYS} days",
+    RecertStatus.expiring: "Expiring soon",
     RecertStatus.expired: "Expired",
     RecertStatus.not_done: "Not done",
 }
@@ -48,6 +51,11 @@ def add_months(day: D, months: int) -> D:
     )
 
 
+def expiring_days(months: int) -> int:
+    """Days before expiry a completion counts as expiring: never more than a third of the period."""
+    return min(EXPIRING_DAYS, DAYS_PER_MONTH_OF_WINDOW * months)
+
+
 def expiry_of(completed_at: datetime | None, months: int | None) -> date | None:
     """The day a completion stops being valid; None when there is none or the period is none."""
     if completed_at is None or months is None:
@@ -60,7 +68,9 @@ def status_on(completed_at: datetime | None, months: int | None, today: date) ->
     if completed_at is None:
         return RecertStatus.not_done
     expires = expiry_of(completed_at, months)
-    if expires is None or today < expires - timedelta(days=EXPIRING_DAYS):
+    if expires is None or months is None:
+        return RecertStatus.current
+    if today < expires - timedelta(days=expiring_days(months)):
         return RecertStatus.current
     return RecertStatus.expired if today >= expires else RecertStatus.expiring
 
@@ -88,16 +98,24 @@ def cutoffs(months: int | None, today: date) -> tuple[datetime, datetime] | None
     if months is None:
         return None
     return expired_before(today, months), expired_before(
-        today + timedelta(days=EXPIRING_DAYS), months
+        today + timedelta(days=expiring_days(months)), months
     )
 
 
 def parse_period(text: str) -> int | None:
-    """ "none", "12", "24" or another number of months (1 to 120); ValueError says why not."""
+    """ "none", "12", "24" or another number of months (1 to 120); ValueError says why not.
+
+    Only "none" switches recertification off: an empty box is a half-filled form, never a
+    silent "off" for the whole organisation (outside test F6). Digits are ASCII only.
+    """
     text = text.strip().lower()
-    if text in ("", "none"):
+    if text == "none":
         return None
-    if not text.isdigit() or len(text) > 4:
+    if not text:
+        raise ValueError(
+            f"Validity period: enter the number of months (1 to {MAX_MONTHS}), or choose none."
+        )
+    if not (text.isascii() and text.isdigit()) or len(text) > 4:
         raise ValueError("Validity period: choose none, 12 or 24 months, or enter whole months.")
     months = int(text)
     if not 1 <= months <= MAX_MONTHS:

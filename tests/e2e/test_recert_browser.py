@@ -80,7 +80,7 @@ def test_recertification_statuses_follow_the_clock(page: Page, live_server: Live
     assert_accessible(page, "HR dashboard with recertification")
 
     page.goto(f"{live_server.url}/hr/people?department=")
-    page.get_by_label("Recertification").select_option(label="Expiring within 60 days")
+    page.get_by_label("Recertification").select_option(label="Expiring soon")
     page.get_by_role("button", name="Apply filters").click()
     table = page.get_by_role("table")
     expect(table).to_contain_text("Recert-Soon")

@@ -40,7 +40,7 @@ def test_assigning_all_that_match_starts_a_cycle_for_those_who_finished(
     response = post_bulk(hr_client, data | {"modules": ALL, "due": SOON.isoformat()}, page=url)
     assert response.status_code == 303 and "cycles=1" in response.headers["location"]
     shown = hr_client.get(response.headers["location"]).text
-    assert "1 of them had finished and started a new recertification cycle" in shown
+    assert "1 person who had finished started a new recertification cycle" in shown
     session.expire_all()
     assert session.get(User, ana.id).cycle == 2  # type: ignore[union-attr]
     assert session.get(User, ben.id).cycle == 1  # type: ignore[union-attr]

