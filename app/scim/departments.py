@@ -1,0 +1,214 @@
+"""Departments as SCIM Groups: members are the people in the department (one each).
+
+Adding someone to a Group moves them into that department (out of any other); removing them
+leaves them without one. DELETE removes a department only when nothing else refers to it
+(assignment rules, released reports); its people are left without a department.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from pydantic import ValidationError
+from scim2_models import (
+    Context,
+    Error,
+    Group,
+    GroupMember,
+    ListResponse,
+    Meta,
+    PatchOp,
+    SCIMException,
+)
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from app import audit
+from app.clock import utcnow
+from app.hr import assignments
+from app.models import ApiKey, AssignmentRule, Department, ReleaseBlock, ReleaseMember, User, row_id
+from app.scim.errors import ScimError, invalid_value, not_found, uniqueness
+from app.scim.filters import Column, lower, where
+from app.scim.people import _number
+from app.web.inputs import one_line_problem
+
+GROUP_COLUMNS = {
+    "id": Column(col(Department.id), value=_number),
+    "displayName": Column(col(Department.name), fold=lower, value=lambda v: str(v).lower()),
+}
+
+
+def find(session: Session, scim_id: str) -> Department:
+    number = _number(scim_id)
+    found = session.get(Department, number) if number is not None else None
+    if found is None:
+        raise not_found("Group", scim_id)
+    return found
+
+
+def resource(session: Session, department: Department, base: str) -> Group:
+    did = row_id(department)
+    people = session.exec(
+        select(User.id).where(User.department_id == did).order_by(col(User.id))
+    ).all()
+    seen = (department.name, tuple(people))
+    return Group(
+        id=str(did),
+        display_name=department.name,
+        members=[
+            GroupMember.model_validate(
+                {"value": str(p), "$ref": f"{base}/Users/{p}", "type": "User"}
+            )
+            for p in people
+        ]
+        or None,
+        meta=Meta(
+            resource_type="Group",
+            created=department.created_at,
+            last_modified=department.created_at,
+            location=f"{base}/Groups/{did}",
+            version='W/"' + hashlib.sha256(repr(seen).encode()).hexdigest()[:20] + '"',
+        ),
+    )
+
+
+def search(
+    session: Session, *, filter: str | None, start: int, count: int, base: str
+) -> ListResponse[Group]:
+    stmt = select(Department).where(where(filter, GROUP_COLUMNS))
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    found = (
+        session.exec(stmt.order_by(col(Department.id)).offset(start - 1).limit(count)).all()
+        if count
+        else []
+    )
+    page: ListResponse[Group] = ListResponse[Group](
+        total_results=total,
+        start_index=start,
+        items_per_page=len(found),
+        resources=[resource(session, d, base) for d in found],
+    )
+    return page
+
+
+def _parsed(body: Any, context: Context) -> Group:
+    try:
+        return Group.model_validate(body, scim_ctx=context)
+    except ValidationError as exc:
+        error = Error.from_validation_error(exc.errors()[0])
+        raise ScimError(
+            400, error.detail or "The body is not a SCIM Group.", error.scim_type
+        ) from exc
+
+
+def _name(session: Session, value: str | None, department: Department | None) -> str:
+    name = (value or "").strip()
+    if not name or len(name) > 200 or one_line_problem(name):
+        raise invalid_value("displayName: use 1 to 200 characters on one line.")
+    clash = next(
+        (d for d in session.exec(select(Department)) if d.name.casefold() == name.casefold()), None
+    )
+    if clash is not None and (department is None or clash.id != department.id):
+        raise uniqueness(f"displayName: there is already a department called “{clash.name}”.")
+    return name
+
+
+def _members(session: Session, group: Group) -> list[int]:
+    ids = []
+    for member in group.members or []:
+        number = _number(member.value)
+        if number is None or session.get(User, number) is None:
+            raise invalid_value(
+                f"members: no User has the id “{str(member.value)[:100]}” (members are Users)."
+            )
+        ids.append(number)
+    return ids
+
+
+def _save(
+    session: Session, *, key: ApiKey, department: Department | None, group: Group, action: str
+) -> Department:
+    """Name the department and make `group.members` exactly its people; audited; commits."""
+    name = _name(session, group.display_name, department)
+    members = _members(session, group)
+    if department is None:
+        department = Department(name=name)
+    old_name = department.name
+    department.name = name
+    session.add(department)
+    session.flush()
+    did = row_id(department)
+    before = {row_id(u) for u in session.exec(select(User).where(User.department_id == did)).all()}
+    leaving, joining = before - set(members), set(members) - before
+    if leaving:
+        session.execute(update(User).where(col(User.id).in_(leaving)).values(department_id=None))
+    if joining:
+        session.execute(update(User).where(col(User.id).in_(joining)).values(department_id=did))
+    if leaving or joining:
+        assignments.apply_rules(session, user_ids=sorted(leaving | joining), now=utcnow())
+    audit.record(
+        session,
+        actor_id=None,
+        action=action,
+        target=name,
+        key=key.name,
+        old_name=old_name,
+        joined=sorted(joining),
+        left=sorted(leaving),
+    )
+    session.commit()
+    session.refresh(department)
+    return department
+
+
+def create(session: Session, *, key: ApiKey, body: Any) -> Department:
+    group = _parsed(body, Context.RESOURCE_CREATION_REQUEST)
+    return _save(session, key=key, department=None, group=group, action="scim.group_create")
+
+
+def replace(session: Session, *, key: ApiKey, scim_id: str, body: Any) -> Department:
+    department = find(session, scim_id)
+    group = _parsed(body, Context.RESOURCE_REPLACEMENT_REQUEST)
+    return _save(session, key=key, department=department, group=group, action="scim.group_update")
+
+
+def patch(session: Session, *, key: ApiKey, scim_id: str, body: Any, base: str) -> Department:
+    department = find(session, scim_id)
+    try:
+        operations = PatchOp[Group].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+    except ValidationError as exc:
+        error = Error.from_validation_error(exc.errors()[0])
+        raise ScimError(
+            400, error.detail or "The body is not a SCIM PatchOp.", error.scim_type
+        ) from exc
+    group = resource(session, department, base)
+    try:
+        operations.patch(group)
+    except SCIMException as exc:
+        raise ScimError(exc.status or 400, str(exc)[:300], exc.scim_type) from exc
+    return _save(session, key=key, department=department, group=group, action="scim.group_update")
+
+
+def delete(session: Session, *, key: ApiKey, scim_id: str) -> None:
+    department = find(session, scim_id)
+    did = row_id(department)
+    used = session.exec(
+        select(AssignmentRule.id).where(AssignmentRule.department_id == did)
+    ).first()
+    released = session.exec(
+        select(ReleaseMember.id).where(ReleaseMember.department_id == did)
+    ).first()
+    blocked = session.exec(select(ReleaseBlock.id).where(ReleaseBlock.department_id == did)).first()
+    if used is not None or released is not None or blocked is not None:
+        raise ScimError(
+            409,
+            f"The department “{department.name}” has assignment rules or released reports, so it "
+            "is kept; remove its rules in the app, or leave the Group in place.",
+        )
+    session.execute(update(User).where(col(User.department_id) == did).values(department_id=None))
+    audit.record(
+        session, actor_id=None, action="scim.group_delete", target=department.name, key=key.name
+    )
+    session.delete(department)
+    session.commit()

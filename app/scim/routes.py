@@ -1,0 +1,328 @@
+"""SCIM 2.0 routes at /scim/v2 (RFC 7644), for Okta, Entra ID and other identity providers.
+
+Authenticated with an API key that has the `scim` scope. Bodies are read as JSON whatever
+the content type says (identity providers send application/scim+json or application/json);
+every answer is application/scim+json, and every error a SCIM Error message.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Body, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+from scim2_models import Context, SearchRequest
+from sqlmodel import Session
+
+from app.api.routes import scoped
+from app.db import SessionDep
+from app.models import ApiKey
+from app.scim import departments, discovery, people, provisioning
+from app.scim.errors import SCIM_JSON, ScimError
+from app.web.deps import SettingsDep
+from app.web.request_checks import checked_router
+
+ScimKey = Annotated[ApiKey, scoped("scim")]
+JsonBody = Annotated[Any, Body(media_type=SCIM_JSON)]
+IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]
+Filter = Annotated[str | None, Query(alias="filter", max_length=2000)]
+Attributes = Annotated[str | None, Query(max_length=1000)]
+router = checked_router(prefix="/scim/v2", tags=["SCIM 2.0"], include_in_schema=False)
+
+
+def base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/") + "/scim/v2"
+
+
+def scim(
+    body: Any, status: int = 200, etag: str | None = None, location: str | None = None
+) -> JSONResponse:
+    headers = {k: v for k, v in (("ETag", etag), ("Location", location)) if v}
+    return JSONResponse(body, status_code=status, media_type=SCIM_JSON, headers=headers)
+
+
+def _params(attributes: str | None, excluded: str | None) -> SearchRequest[Any] | None:
+    if not attributes and not excluded:
+        return None
+    try:
+        return SearchRequest.model_validate(
+            {"attributes": attributes, "excludedAttributes": excluded}
+        )
+    except ValueError as exc:
+        raise ScimError(400, f"attributes: {str(exc)[:200]}", "invalidValue") from exc
+
+
+def _page(start: int | None, count: int | None) -> tuple[int, int]:
+    """RFC 7644 §3.4.2.4: startIndex below 1 means 1; count is capped, negative means 0."""
+    return max(start or 1, 1), min(
+        max(count if count is not None else 100, 0), discovery.MAX_RESULTS
+    )
+
+
+@router.get("/ServiceProviderConfig")
+def service_provider_config(_key: ScimKey) -> JSONResponse:
+    config = discovery.service_provider_config()
+    return scim(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
+
+
+@router.get("/ResourceTypes")
+def resource_types(request: Request, _key: ScimKey) -> JSONResponse:
+    found = [
+        discovery.with_location(t, base_url(request), "ResourceType")
+        for t in discovery.resource_types()
+    ]
+    return scim(_list(found))
+
+
+@router.get("/ResourceTypes/{name}")
+def resource_type(name: str, request: Request, _key: ScimKey) -> JSONResponse:
+    for t in discovery.resource_types():
+        if t.id == name:
+            return scim(discovery.with_location(t, base_url(request), "ResourceType"))
+    raise ScimError(404, f"No resource type is called “{name[:100]}”; there are User and Group.")
+
+
+@router.get("/Schemas")
+def schemas(request: Request, _key: ScimKey) -> JSONResponse:
+    return scim(
+        _list(
+            [discovery.with_location(s, base_url(request), "Schema") for s in discovery.schemas()]
+        )
+    )
+
+
+@router.get("/Schemas/{schema_id}")
+def schema(schema_id: str, request: Request, _key: ScimKey) -> JSONResponse:
+    for s in discovery.schemas():
+        if s.id == schema_id:
+            return scim(discovery.with_location(s, base_url(request), "Schema"))
+    raise ScimError(404, f"No schema has the id “{schema_id[:200]}”.")
+
+
+def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+        "totalResults": len(items),
+        "startIndex": 1,
+        "itemsPerPage": len(items),
+        "Resources": items,
+    }
+
+
+def _user(
+    session: Session, person: Any, request: Request, status: int = 200, params: Any = None
+) -> JSONResponse:
+    found = people.resource(session, person, base_url(request))
+    meta = found.meta
+    return scim(
+        people.dump(found, response_parameters=params),
+        status,
+        etag=meta.version if meta else None,
+        location=meta.location if meta and status == 201 else None,
+    )
+
+
+@router.post("/.search")
+def search_everything(_key: ScimKey) -> JSONResponse:
+    raise ScimError(
+        501, "Search one resource type at a time: POST /Users/.search or /Groups/.search."
+    )
+
+
+@router.get("/Users")
+def list_users(
+    request: Request,
+    session: SessionDep,
+    _key: ScimKey,
+    filter: Filter = None,
+    startIndex: int | None = None,
+    count: int | None = None,
+    attributes: Attributes = None,
+    excludedAttributes: Attributes = None,
+) -> JSONResponse:
+    start, size = _page(startIndex, count)
+    page = people.search(session, filter=filter, start=start, count=size, base=base_url(request))
+    params = _params(attributes, excludedAttributes)
+    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params))
+
+
+def _search_request(body: Any) -> SearchRequest[Any]:
+    try:
+        return SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
+    except ValueError as exc:
+        raise ScimError(
+            400, f"The body is not a SCIM SearchRequest: {str(exc)[:200]}", "invalidSyntax"
+        ) from exc
+
+
+@router.post("/Users/.search")
+def search_users(
+    request: Request, body: JsonBody, session: SessionDep, _key: ScimKey
+) -> JSONResponse:
+    asked = _search_request(body)
+    start, size = _page(asked.start_index, asked.count)
+    page = people.search(
+        session, filter=asked.filter, start=start, count=size, base=base_url(request)
+    )
+    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=asked))
+
+
+@router.get("/Users/{scim_id}")
+def get_user(
+    scim_id: str,
+    request: Request,
+    session: SessionDep,
+    _key: ScimKey,
+    attributes: Attributes = None,
+    excludedAttributes: Attributes = None,
+) -> JSONResponse:
+    person = people.find(session, scim_id)
+    return _user(session, person, request, params=_params(attributes, excludedAttributes))
+
+
+@router.post("/Users")
+def create_user(
+    request: Request, body: JsonBody, session: SessionDep, settings: SettingsDep, key: ScimKey
+) -> JSONResponse:
+    person = provisioning.create(session, settings, key=key, body=body)
+    return _user(session, person, request, 201)
+
+
+@router.put("/Users/{scim_id}")
+def replace_user(
+    scim_id: str,
+    request: Request,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: ScimKey,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    person = provisioning.replace(
+        session, settings, key=key, scim_id=scim_id, body=body, if_match=if_match
+    )
+    return _user(session, person, request)
+
+
+@router.patch("/Users/{scim_id}")
+def patch_user(
+    scim_id: str,
+    request: Request,
+    body: JsonBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    key: ScimKey,
+    if_match: IfMatch = None,
+) -> JSONResponse:
+    person = provisioning.patch(
+        session,
+        settings,
+        key=key,
+        scim_id=scim_id,
+        body=body,
+        if_match=if_match,
+        base=base_url(request),
+    )
+    return _user(session, person, request)
+
+
+@router.delete("/Users/{scim_id}", status_code=204)
+def delete_user(
+    scim_id: str, session: SessionDep, settings: SettingsDep, key: ScimKey, if_match: IfMatch = None
+) -> Response:
+    provisioning.deactivate(session, settings, key=key, scim_id=scim_id, if_match=if_match)
+    return Response(status_code=204)
+
+
+def _group(
+    session: Session, department: Any, request: Request, status: int = 200, params: Any = None
+) -> JSONResponse:
+    found = departments.resource(session, department, base_url(request))
+    meta = found.meta
+    body = found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params)
+    return scim(
+        body,
+        status,
+        etag=meta.version if meta else None,
+        location=meta.location if meta and status == 201 else None,
+    )
+
+
+@router.get("/Groups")
+def list_groups(
+    request: Request,
+    session: SessionDep,
+    _key: ScimKey,
+    filter: Filter = None,
+    startIndex: int | None = None,
+    count: int | None = None,
+    attributes: Attributes = None,
+    excludedAttributes: Attributes = None,
+) -> JSONResponse:
+    start, size = _page(startIndex, count)
+    page = departments.search(
+        session, filter=filter, start=start, count=size, base=base_url(request)
+    )
+    params = _params(attributes, excludedAttributes)
+    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params))
+
+
+@router.post("/Groups/.search")
+def search_groups(
+    request: Request, body: JsonBody, session: SessionDep, _key: ScimKey
+) -> JSONResponse:
+    asked = _search_request(body)
+    start, size = _page(asked.start_index, asked.count)
+    page = departments.search(
+        session, filter=asked.filter, start=start, count=size, base=base_url(request)
+    )
+    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=asked))
+
+
+@router.get("/Groups/{scim_id}")
+def get_group(
+    scim_id: str,
+    request: Request,
+    session: SessionDep,
+    _key: ScimKey,
+    attributes: Attributes = None,
+    excludedAttributes: Attributes = None,
+) -> JSONResponse:
+    return _group(
+        session,
+        departments.find(session, scim_id),
+        request,
+        params=_params(attributes, excludedAttributes),
+    )
+
+
+@router.post("/Groups")
+def create_group(
+    request: Request, body: JsonBody, session: SessionDep, key: ScimKey
+) -> JSONResponse:
+    return _group(session, departments.create(session, key=key, body=body), request, 201)
+
+
+@router.put("/Groups/{scim_id}")
+def replace_group(
+    scim_id: str, request: Request, body: JsonBody, session: SessionDep, key: ScimKey
+) -> JSONResponse:
+    return _group(
+        session, departments.replace(session, key=key, scim_id=scim_id, body=body), request
+    )
+
+
+@router.patch("/Groups/{scim_id}")
+def patch_group(
+    scim_id: str, request: Request, body: JsonBody, session: SessionDep, key: ScimKey
+) -> JSONResponse:
+    department = departments.patch(
+        session, key=key, scim_id=scim_id, body=body, base=base_url(request)
+    )
+    return _group(session, department, request)
+
+
+@router.delete("/Groups/{scim_id}", status_code=204)
+def delete_group(scim_id: str, session: SessionDep, key: ScimKey) -> Response:
+    departments.delete(session, key=key, scim_id=scim_id)
+    return Response(status_code=204)
