@@ -46,6 +46,47 @@ class Wanted:
     manager: Any = KEEP
 
 
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
+
+def _manager(value: Any, base: str) -> Any:
+    """Entra sends the manager as a bare id, Okta as {"value": id}: both become a full Manager."""
+    if isinstance(value, str | int):
+        value = {"value": str(value)}
+    if isinstance(value, dict) and value.get("value") and "$ref" not in value:
+        value = {**value, "$ref": f"{base}/Users/{value['value']}"}
+    if isinstance(value, dict) and not value.get("value"):
+        return None
+    return value
+
+
+def with_full_managers(body: Any, base: str) -> Any:
+    """The body with every enterprise manager it carries (resource or PATCH) made complete."""
+    if not isinstance(body, dict):
+        return body
+    body = dict(body)
+    extension = body.get(ENTERPRISE)
+    if isinstance(extension, dict) and "manager" in extension:
+        body[ENTERPRISE] = {**extension, "manager": _manager(extension["manager"], base)}
+    if f"{ENTERPRISE}:manager" in body:
+        body[f"{ENTERPRISE}:manager"] = _manager(body[f"{ENTERPRISE}:manager"], base)
+    operations = body.get("Operations")
+    if isinstance(operations, list):
+        body["Operations"] = [_operation(o, base) for o in operations]
+    return body
+
+
+def _operation(operation: Any, base: str) -> Any:
+    if not isinstance(operation, dict) or "value" not in operation:
+        return operation
+    path = str(operation.get("path") or "").lower()
+    if path.endswith(("enterprise:2.0:user:manager", "manager")) and not path.endswith(".value"):
+        return {**operation, "value": _manager(operation["value"], base)}
+    if not path:
+        return {**operation, "value": with_full_managers(operation["value"], base)}
+    return operation
+
+
 def parsed(body: Any, context: Context) -> ScimUser:
     """The request body as a SCIM User, or a SCIM 400 naming the first problem."""
     try:
@@ -230,8 +271,8 @@ def check_version(session: Session, person: Person, if_match: str | None) -> Non
         )
 
 
-def create(session: Session, settings: Settings, *, key: ApiKey, body: Any) -> Person:
-    user = parsed(body, Context.RESOURCE_CREATION_REQUEST)
+def create(session: Session, settings: Settings, *, key: ApiKey, body: Any, base: str) -> Person:
+    user = parsed(with_full_managers(body, base), Context.RESOURCE_CREATION_REQUEST)
     return save(session, settings, key=key, person=None, wanted=wanted_from(user))
 
 
@@ -243,10 +284,11 @@ def replace(
     scim_id: str,
     body: Any,
     if_match: str | None,
+    base: str,
 ) -> Person:
     person = find(session, scim_id)
     check_version(session, person, if_match)
-    user = parsed(body, Context.RESOURCE_REPLACEMENT_REQUEST)
+    user = parsed(with_full_managers(body, base), Context.RESOURCE_REPLACEMENT_REQUEST)
     return save(session, settings, key=key, person=person, wanted=wanted_from(user))
 
 
@@ -264,7 +306,9 @@ def patch(
     person = find(session, scim_id)
     check_version(session, person, if_match)
     try:
-        operations = PatchOp[ScimUser].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
+        operations = PatchOp[ScimUser].model_validate(
+            with_full_managers(body, base), scim_ctx=Context.RESOURCE_PATCH_REQUEST
+        )
     except ValidationError as exc:
         error = Error.from_validation_error(exc.errors()[0])
         raise ScimError(

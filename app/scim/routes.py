@@ -184,7 +184,7 @@ def get_user(
 def create_user(
     request: Request, body: JsonBody, session: SessionDep, settings: SettingsDep, key: ScimKey
 ) -> JSONResponse:
-    person = provisioning.create(session, settings, key=key, body=body)
+    person = provisioning.create(session, settings, key=key, body=body, base=base_url(request))
     return _user(session, person, request, 201)
 
 
@@ -199,7 +199,13 @@ def replace_user(
     if_match: IfMatch = None,
 ) -> JSONResponse:
     person = provisioning.replace(
-        session, settings, key=key, scim_id=scim_id, body=body, if_match=if_match
+        session,
+        settings,
+        key=key,
+        scim_id=scim_id,
+        body=body,
+        if_match=if_match,
+        base=base_url(request),
     )
     return _user(session, person, request)
 
