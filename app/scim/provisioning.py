@@ -142,12 +142,21 @@ def _checked_text(label: str, value: str, limit: int = 200) -> str:
 def _manager_id(session: Session, person: Person | None, email: str, value: Any) -> int | None:
     if value is None or value == "":
         return None
+    # Entra sends the manager's SCIM id; Okta sends its own id for them, which is their externalId.
     number = _number(value)
-    manager = session.get(Person, number) if number is not None else None
-    if manager is None:
+    by_id = session.get(Person, number) if number is not None else None
+    by_external = session.exec(select(Person).where(Person.external_id == str(value))).first()
+    found = {p.id: p for p in (by_id, by_external) if p is not None}
+    if len(found) > 1:
         raise invalid_value(
-            f"manager.value: no User has the id “{str(value)[:100]}”; create the manager first."
+            f"manager.value: “{value}” is one person's id and another's externalId; send the id."
         )
+    if not found:
+        raise invalid_value(
+            f"manager.value: no User has the id or externalId “{str(value)[:100]}”; "
+            "create the manager first."
+        )
+    manager = next(iter(found.values()))
     if person is not None and manager.id == person.id:
         raise invalid_value("manager.value: a person cannot be their own manager.")
     if person is not None and (

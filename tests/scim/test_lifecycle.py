@@ -282,3 +282,25 @@ def test_keys_without_the_scim_scope_and_missing_keys_are_refused(
         client.get("/api/v1/modules", headers={"Authorization": f"Bearer {scim_key}"}).status_code
         == 403
     )
+
+
+def test_a_manager_can_be_named_by_external_id_as_okta_sends_it(
+    client: TestClient, session: Session, scim_key: str
+) -> None:
+    boss = create_user(client, scim_key, "boss@example.com", externalId="00uBOSS")
+    ana = create_user(client, scim_key, "ana@example.com")
+    named = patch(
+        client,
+        scim_key,
+        f"/scim/v2/Users/{ana['id']}",
+        {"op": "replace", "path": f"{ENTERPRISE}:manager", "value": {"value": "00uBOSS"}},
+    )
+    assert named.status_code == 200, named.text
+    assert named.json()[ENTERPRISE]["manager"]["value"] == boss["id"]
+    unknown = patch(
+        client,
+        scim_key,
+        f"/scim/v2/Users/{ana['id']}",
+        {"op": "replace", "path": f"{ENTERPRISE}:manager", "value": "nobody"},
+    )
+    assert unknown.status_code == 400 and unknown.json()["scimType"] == "invalidValue"
