@@ -10,18 +10,14 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from pydantic import ValidationError
 from scim2_models import (
     Context,
-    Error,
     Group,
     GroupMember,
     ListResponse,
     Meta,
-    PatchOp,
-    SCIMException,
 )
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app import audit
@@ -30,17 +26,18 @@ from app.hr import assignments
 from app.models import ApiKey, AssignmentRule, Department, ReleaseBlock, ReleaseMember, User, row_id
 from app.scim.errors import ScimError, invalid_value, not_found, uniqueness
 from app.scim.filters import Column, lower, where
-from app.scim.people import _number
+from app.scim.messages import page, patched, validated
+from app.scim.people import number_of
 from app.web.inputs import one_line_problem
 
 GROUP_COLUMNS = {
-    "id": Column(col(Department.id), value=_number),
+    "id": Column(col(Department.id), value=number_of),
     "displayName": Column(col(Department.name), fold=lower, value=lambda v: str(v).lower()),
 }
 
 
 def find(session: Session, scim_id: str) -> Department:
-    number = _number(scim_id)
+    number = number_of(scim_id)
     found = session.get(Department, number) if number is not None else None
     if found is None:
         raise not_found("Group", scim_id)
@@ -76,30 +73,17 @@ def resource(session: Session, department: Department, base: str) -> Group:
 def search(
     session: Session, *, filter: str | None, start: int, count: int, base: str
 ) -> ListResponse[Group]:
+    """One page of departments matching the filter, in id order."""
     stmt = select(Department).where(where(filter, GROUP_COLUMNS))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    found = (
-        session.exec(stmt.order_by(col(Department.id)).offset(start - 1).limit(count)).all()
-        if count
-        else []
+    return page(
+        session,
+        stmt,
+        col(Department.id),
+        Group,
+        start=start,
+        count=count,
+        convert=lambda d: resource(session, d, base),
     )
-    page: ListResponse[Group] = ListResponse[Group](
-        total_results=total,
-        start_index=start,
-        items_per_page=len(found),
-        resources=[resource(session, d, base) for d in found],
-    )
-    return page
-
-
-def _parsed(body: Any, context: Context) -> Group:
-    try:
-        return Group.model_validate(body, scim_ctx=context)
-    except ValidationError as exc:
-        error = Error.from_validation_error(exc.errors()[0])
-        raise ScimError(
-            400, error.detail or "The body is not a SCIM Group.", error.scim_type
-        ) from exc
 
 
 def _name(session: Session, value: str | None, department: Department | None) -> str:
@@ -117,7 +101,7 @@ def _name(session: Session, value: str | None, department: Department | None) ->
 def _members(session: Session, group: Group) -> list[int]:
     ids = []
     for member in group.members or []:
-        number = _number(member.value)
+        number = number_of(member.value)
         if number is None or session.get(User, number) is None:
             raise invalid_value(
                 f"members: no User has the id “{str(member.value)[:100]}” (members are Users)."
@@ -163,30 +147,19 @@ def _save(
 
 
 def create(session: Session, *, key: ApiKey, body: Any) -> Department:
-    group = _parsed(body, Context.RESOURCE_CREATION_REQUEST)
+    group = validated(Group, body, Context.RESOURCE_CREATION_REQUEST)
     return _save(session, key=key, department=None, group=group, action="scim.group_create")
 
 
 def replace(session: Session, *, key: ApiKey, scim_id: str, body: Any) -> Department:
     department = find(session, scim_id)
-    group = _parsed(body, Context.RESOURCE_REPLACEMENT_REQUEST)
+    group = validated(Group, body, Context.RESOURCE_REPLACEMENT_REQUEST)
     return _save(session, key=key, department=department, group=group, action="scim.group_update")
 
 
 def patch(session: Session, *, key: ApiKey, scim_id: str, body: Any, base: str) -> Department:
     department = find(session, scim_id)
-    try:
-        operations = PatchOp[Group].model_validate(body, scim_ctx=Context.RESOURCE_PATCH_REQUEST)
-    except ValidationError as exc:
-        error = Error.from_validation_error(exc.errors()[0])
-        raise ScimError(
-            400, error.detail or "The body is not a SCIM PatchOp.", error.scim_type
-        ) from exc
-    group = resource(session, department, base)
-    try:
-        operations.patch(group)
-    except SCIMException as exc:
-        raise ScimError(exc.status or 400, str(exc)[:300], exc.scim_type) from exc
+    group = patched(resource(session, department, base), body)
     return _save(session, key=key, department=department, group=group, action="scim.group_update")
 
 

@@ -15,24 +15,24 @@ from scim2_models import (
     Meta,
     User,
 )
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Department, row_id
 from app.models import User as Person
 from app.scim.errors import not_found
 from app.scim.filters import Column, lower, where
+from app.scim.messages import page
 
 ScimUser = User[EnterpriseUser]
 
 
-def _number(text: Any) -> int | None:
+def number_of(text: Any) -> int | None:
     value = str(text)
     return int(value) if value.isdigit() and len(value) < 10 else None
 
 
 USER_COLUMNS = {
-    "id": Column(col(Person.id), value=_number),
+    "id": Column(col(Person.id), value=number_of),
     "userName": Column(col(Person.email), value=lambda v: str(v).lower()),
     "emails": Column(col(Person.email), value=lambda v: str(v).lower()),
     "emails.value": Column(col(Person.email), value=lambda v: str(v).lower()),
@@ -43,14 +43,14 @@ USER_COLUMNS = {
         col(Department.name), fold=lower, value=lambda v: str(v).lower()
     ),
     "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value": Column(
-        col(Person.manager_id), value=_number
+        col(Person.manager_id), value=number_of
     ),
 }
 
 
 def find(session: Session, scim_id: str) -> Person:
     """The person with this SCIM id (their row id), or a SCIM 404."""
-    number = _number(scim_id)
+    number = number_of(scim_id)
     person = session.get(Person, number) if number is not None else None
     if person is None:
         raise not_found("User", scim_id)
@@ -121,22 +121,17 @@ def search(
     session: Session, *, filter: str | None, start: int, count: int, base: str
 ) -> ListResponse[ScimUser]:
     """One page of people matching the filter, in id order (startIndex is 1-based)."""
-    condition = where(filter, USER_COLUMNS)
     stmt = (
         select(Person)
         .outerjoin(Department, col(Department.id) == Person.department_id)
-        .where(condition)
+        .where(where(filter, USER_COLUMNS))
     )
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-    people = (
-        session.exec(stmt.order_by(col(Person.id)).offset(start - 1).limit(count)).all()
-        if count
-        else []
+    return page(
+        session,
+        stmt,
+        col(Person.id),
+        ScimUser,
+        start=start,
+        count=count,
+        convert=lambda p: resource(session, p, base),
     )
-    page: ListResponse[ScimUser] = ListResponse[ScimUser](
-        total_results=total,
-        start_index=start,
-        items_per_page=len(people),
-        resources=[resource(session, p, base) for p in people],
-    )
-    return page

@@ -13,8 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import ValidationError
-from scim2_models import Context, EnterpriseUser, Error, PatchOp, SCIMException
+from scim2_models import Context, EnterpriseUser
 from sqlmodel import Session, select
 
 from app import audit
@@ -28,7 +27,8 @@ from app.hr.managers import loop_through, serialize_manager_changes
 from app.models import ApiKey, Department, Role, row_id
 from app.models import User as Person
 from app.scim.errors import ScimError, invalid_value, mutability, uniqueness
-from app.scim.people import ScimUser, _number, find, resource, version
+from app.scim.messages import patched, validated
+from app.scim.people import ScimUser, find, number_of, resource, version
 from app.web.inputs import email_problem, one_line_problem
 
 KEEP = object()  # "leave this attribute as it is"
@@ -87,17 +87,6 @@ def _operation(operation: Any, base: str) -> Any:
     return operation
 
 
-def parsed(body: Any, context: Context) -> ScimUser:
-    """The request body as a SCIM User, or a SCIM 400 naming the first problem."""
-    try:
-        return ScimUser.model_validate(body, scim_ctx=context)
-    except ValidationError as exc:
-        error = Error.from_validation_error(exc.errors()[0])
-        raise ScimError(
-            400, error.detail or "The body is not a SCIM User.", error.scim_type
-        ) from exc
-
-
 def _full_name(user: ScimUser) -> str | None:
     if user.display_name:
         return user.display_name
@@ -143,7 +132,7 @@ def _manager_id(session: Session, person: Person | None, email: str, value: Any)
     if value is None or value == "":
         return None
     # Entra sends the manager's SCIM id; Okta sends its own id for them, which is their externalId.
-    number = _number(value)
+    number = number_of(value)
     by_id = session.get(Person, number) if number is not None else None
     by_external = session.exec(select(Person).where(Person.external_id == str(value))).first()
     found = {p.id: p for p in (by_id, by_external) if p is not None}
@@ -281,11 +270,11 @@ def check_version(session: Session, person: Person, if_match: str | None) -> Non
 
 
 def create(session: Session, settings: Settings, *, key: ApiKey, body: Any, base: str) -> Person:
-    user = parsed(with_full_managers(body, base), Context.RESOURCE_CREATION_REQUEST)
+    user = validated(ScimUser, with_full_managers(body, base), Context.RESOURCE_CREATION_REQUEST)
     return save(session, settings, key=key, person=None, wanted=wanted_from(user))
 
 
-def replace(
+def update(
     session: Session,
     settings: Settings,
     *,
@@ -294,42 +283,18 @@ def replace(
     body: Any,
     if_match: str | None,
     base: str,
+    partial: bool,
 ) -> Person:
+    """PUT (partial False) or PATCH: PATCH applies its operations to the current resource."""
     person = find(session, scim_id)
     check_version(session, person, if_match)
-    user = parsed(with_full_managers(body, base), Context.RESOURCE_REPLACEMENT_REQUEST)
-    return save(session, settings, key=key, person=person, wanted=wanted_from(user))
-
-
-def patch(
-    session: Session,
-    settings: Settings,
-    *,
-    key: ApiKey,
-    scim_id: str,
-    body: Any,
-    if_match: str | None,
-    base: str,
-) -> Person:
-    """Apply add/replace/remove operations to the current resource, then save what changed."""
-    person = find(session, scim_id)
-    check_version(session, person, if_match)
-    try:
-        operations = PatchOp[ScimUser].model_validate(
-            with_full_managers(body, base), scim_ctx=Context.RESOURCE_PATCH_REQUEST
-        )
-    except ValidationError as exc:
-        error = Error.from_validation_error(exc.errors()[0])
-        raise ScimError(
-            400, error.detail or "The body is not a SCIM PatchOp.", error.scim_type
-        ) from exc
-    before = resource(session, person, base)
-    after = before.model_copy(deep=True)
-    try:
-        operations.patch(after)
-    except SCIMException as exc:
-        raise ScimError(exc.status or 400, str(exc)[:300], exc.scim_type) from exc
-    return save(session, settings, key=key, person=person, wanted=_patched(before, after))
+    body = with_full_managers(body, base)
+    if partial:
+        before = resource(session, person, base)
+        wanted = _patched(before, patched(before, body))
+    else:
+        wanted = wanted_from(validated(ScimUser, body, Context.RESOURCE_REPLACEMENT_REQUEST))
+    return save(session, settings, key=key, person=person, wanted=wanted)
 
 
 def _patched(before: ScimUser, after: ScimUser) -> Wanted:

@@ -7,12 +7,12 @@ every answer is application/scim+json, and every error a SCIM Error message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Body, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from scim2_models import Context, SearchRequest
-from sqlmodel import Session
 
 from app.api.routes import scoped
 from app.db import SessionDep
@@ -109,41 +109,15 @@ def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def _user(
-    session: Session, person: Any, request: Request, status: int = 200, params: Any = None
-) -> JSONResponse:
-    found = people.resource(session, person, base_url(request))
+def _answer(found: Any, status: int = 200, params: Any = None) -> JSONResponse:
+    """One resource as SCIM JSON, with its ETag (and Location when just created)."""
     meta = found.meta
     return scim(
-        people.dump(found, response_parameters=params),
+        found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params),
         status,
         etag=meta.version if meta else None,
         location=meta.location if meta and status == 201 else None,
     )
-
-
-@router.post("/.search")
-def search_everything(_key: ScimKey) -> JSONResponse:
-    raise ScimError(
-        501, "Search one resource type at a time: POST /Users/.search or /Groups/.search."
-    )
-
-
-@router.get("/Users")
-def list_users(
-    request: Request,
-    session: SessionDep,
-    _key: ScimKey,
-    filter: Filter = None,
-    startIndex: int | None = None,
-    count: int | None = None,
-    attributes: Attributes = None,
-    excludedAttributes: Attributes = None,
-) -> JSONResponse:
-    start, size = _page(startIndex, count)
-    page = people.search(session, filter=filter, start=start, count=size, base=base_url(request))
-    params = _params(attributes, excludedAttributes)
-    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params))
 
 
 def _search_request(body: Any) -> SearchRequest[Any]:
@@ -155,81 +129,103 @@ def _search_request(body: Any) -> SearchRequest[Any]:
         ) from exc
 
 
-@router.post("/Users/.search")
-def search_users(
-    request: Request, body: JsonBody, session: SessionDep, _key: ScimKey
-) -> JSONResponse:
-    asked = _search_request(body)
-    start, size = _page(asked.start_index, asked.count)
-    page = people.search(
-        session, filter=asked.filter, start=start, count=size, base=base_url(request)
+def _reading_routes(kind: str, search: Callable[..., Any], read: Callable[..., Any]) -> None:
+    """GET /{kind}, POST /{kind}/.search and GET /{kind}/{id}: the same for Users and Groups."""
+
+    @router.get(f"/{kind}", name=f"list_{kind}")
+    def listing(
+        request: Request,
+        session: SessionDep,
+        _key: ScimKey,
+        filter: Filter = None,
+        startIndex: int | None = None,  # SCIM's parameter names
+        count: int | None = None,
+        attributes: Attributes = None,
+        excludedAttributes: Attributes = None,
+    ) -> JSONResponse:
+        start, size = _page(startIndex, count)
+        found = search(session, filter=filter, start=start, count=size, base=base_url(request))
+        params = _params(attributes, excludedAttributes)
+        return scim(found.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params))
+
+    @router.post(f"/{kind}/.search", name=f"search_{kind}")
+    def searching(
+        request: Request, body: JsonBody, session: SessionDep, _key: ScimKey
+    ) -> JSONResponse:
+        asked = _search_request(body)
+        start, size = _page(asked.start_index, asked.count)
+        found = search(
+            session, filter=asked.filter, start=start, count=size, base=base_url(request)
+        )
+        return scim(found.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=asked))
+
+    @router.get(f"/{kind}/{{scim_id}}", name=f"get_{kind}")
+    def reading(
+        scim_id: str,
+        request: Request,
+        session: SessionDep,
+        _key: ScimKey,
+        attributes: Attributes = None,
+        excludedAttributes: Attributes = None,
+    ) -> JSONResponse:
+        found = read(session, scim_id, base_url(request))
+        return _answer(found, params=_params(attributes, excludedAttributes))
+
+
+_reading_routes(
+    "Users", people.search, lambda s, i, base: people.resource(s, people.find(s, i), base)
+)
+_reading_routes(
+    "Groups",
+    departments.search,
+    lambda s, i, base: departments.resource(s, departments.find(s, i), base),
+)
+
+
+@router.post("/.search")
+def search_everything(_key: ScimKey) -> JSONResponse:
+    raise ScimError(
+        501, "Search one resource type at a time: POST /Users/.search or /Groups/.search."
     )
-    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=asked))
-
-
-@router.get("/Users/{scim_id}")
-def get_user(
-    scim_id: str,
-    request: Request,
-    session: SessionDep,
-    _key: ScimKey,
-    attributes: Attributes = None,
-    excludedAttributes: Attributes = None,
-) -> JSONResponse:
-    person = people.find(session, scim_id)
-    return _user(session, person, request, params=_params(attributes, excludedAttributes))
 
 
 @router.post("/Users")
 def create_user(
     request: Request, body: JsonBody, session: SessionDep, settings: SettingsDep, key: ScimKey
 ) -> JSONResponse:
-    person = provisioning.create(session, settings, key=key, body=body, base=base_url(request))
-    return _user(session, person, request, 201)
+    base = base_url(request)
+    person = provisioning.create(session, settings, key=key, body=body, base=base)
+    return _answer(people.resource(session, person, base), 201)
 
 
-@router.put("/Users/{scim_id}")
-def replace_user(
-    scim_id: str,
-    request: Request,
-    body: JsonBody,
-    session: SessionDep,
-    settings: SettingsDep,
-    key: ScimKey,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    person = provisioning.replace(
-        session,
-        settings,
-        key=key,
-        scim_id=scim_id,
-        body=body,
-        if_match=if_match,
-        base=base_url(request),
-    )
-    return _user(session, person, request)
+def _update_user(partial: bool) -> Callable[..., JSONResponse]:
+    def update(
+        scim_id: str,
+        request: Request,
+        body: JsonBody,
+        session: SessionDep,
+        settings: SettingsDep,
+        key: ScimKey,
+        if_match: IfMatch = None,
+    ) -> JSONResponse:
+        base = base_url(request)
+        person = provisioning.update(
+            session,
+            settings,
+            key=key,
+            scim_id=scim_id,
+            body=body,
+            if_match=if_match,
+            base=base,
+            partial=partial,
+        )
+        return _answer(people.resource(session, person, base))
+
+    return update
 
 
-@router.patch("/Users/{scim_id}")
-def patch_user(
-    scim_id: str,
-    request: Request,
-    body: JsonBody,
-    session: SessionDep,
-    settings: SettingsDep,
-    key: ScimKey,
-    if_match: IfMatch = None,
-) -> JSONResponse:
-    person = provisioning.patch(
-        session,
-        settings,
-        key=key,
-        scim_id=scim_id,
-        body=body,
-        if_match=if_match,
-        base=base_url(request),
-    )
-    return _user(session, person, request)
+router.put("/Users/{scim_id}", name="replace_user")(_update_user(partial=False))
+router.patch("/Users/{scim_id}", name="patch_user")(_update_user(partial=True))
 
 
 @router.delete("/Users/{scim_id}", status_code=204)
@@ -240,92 +236,29 @@ def delete_user(
     return Response(status_code=204)
 
 
-def _group(
-    session: Session, department: Any, request: Request, status: int = 200, params: Any = None
-) -> JSONResponse:
-    found = departments.resource(session, department, base_url(request))
-    meta = found.meta
-    body = found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params)
-    return scim(
-        body,
-        status,
-        etag=meta.version if meta else None,
-        location=meta.location if meta and status == 201 else None,
-    )
-
-
-@router.get("/Groups")
-def list_groups(
-    request: Request,
-    session: SessionDep,
-    _key: ScimKey,
-    filter: Filter = None,
-    startIndex: int | None = None,
-    count: int | None = None,
-    attributes: Attributes = None,
-    excludedAttributes: Attributes = None,
-) -> JSONResponse:
-    start, size = _page(startIndex, count)
-    page = departments.search(
-        session, filter=filter, start=start, count=size, base=base_url(request)
-    )
-    params = _params(attributes, excludedAttributes)
-    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params))
-
-
-@router.post("/Groups/.search")
-def search_groups(
-    request: Request, body: JsonBody, session: SessionDep, _key: ScimKey
-) -> JSONResponse:
-    asked = _search_request(body)
-    start, size = _page(asked.start_index, asked.count)
-    page = departments.search(
-        session, filter=asked.filter, start=start, count=size, base=base_url(request)
-    )
-    return scim(page.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=asked))
-
-
-@router.get("/Groups/{scim_id}")
-def get_group(
-    scim_id: str,
-    request: Request,
-    session: SessionDep,
-    _key: ScimKey,
-    attributes: Attributes = None,
-    excludedAttributes: Attributes = None,
-) -> JSONResponse:
-    return _group(
-        session,
-        departments.find(session, scim_id),
-        request,
-        params=_params(attributes, excludedAttributes),
-    )
-
-
 @router.post("/Groups")
 def create_group(
     request: Request, body: JsonBody, session: SessionDep, key: ScimKey
 ) -> JSONResponse:
-    return _group(session, departments.create(session, key=key, body=body), request, 201)
+    found = departments.create(session, key=key, body=body)
+    return _answer(departments.resource(session, found, base_url(request)), 201)
 
 
 @router.put("/Groups/{scim_id}")
 def replace_group(
     scim_id: str, request: Request, body: JsonBody, session: SessionDep, key: ScimKey
 ) -> JSONResponse:
-    return _group(
-        session, departments.replace(session, key=key, scim_id=scim_id, body=body), request
-    )
+    found = departments.replace(session, key=key, scim_id=scim_id, body=body)
+    return _answer(departments.resource(session, found, base_url(request)))
 
 
 @router.patch("/Groups/{scim_id}")
 def patch_group(
     scim_id: str, request: Request, body: JsonBody, session: SessionDep, key: ScimKey
 ) -> JSONResponse:
-    department = departments.patch(
-        session, key=key, scim_id=scim_id, body=body, base=base_url(request)
-    )
-    return _group(session, department, request)
+    base = base_url(request)
+    found = departments.patch(session, key=key, scim_id=scim_id, body=body, base=base)
+    return _answer(departments.resource(session, found, base))
 
 
 @router.delete("/Groups/{scim_id}", status_code=204)
