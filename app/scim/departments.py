@@ -24,10 +24,10 @@ from app import audit
 from app.clock import utcnow
 from app.hr import assignments
 from app.models import ApiKey, AssignmentRule, Department, ReleaseBlock, ReleaseMember, User, row_id
-from app.scim.errors import ScimError, invalid_value, not_found, uniqueness
+from app.scim.errors import ScimError, invalid_value, uniqueness
 from app.scim.filters import Column, lower, where
 from app.scim.messages import page, patched, validated
-from app.scim.people import number_of
+from app.scim.people import number_of, row_or_404
 from app.web.inputs import one_line_problem
 
 GROUP_COLUMNS = {
@@ -37,11 +37,7 @@ GROUP_COLUMNS = {
 
 
 def find(session: Session, scim_id: str) -> Department:
-    number = number_of(scim_id)
-    found = session.get(Department, number) if number is not None else None
-    if found is None:
-        raise not_found("Group", scim_id)
-    return found
+    return row_or_404(session, Department, scim_id, "Group")
 
 
 def resource(session: Session, department: Department, base: str) -> Group:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import Any, TypeVar
 
 from scim2_models import (
     Context,
@@ -28,7 +28,7 @@ ScimUser = User[EnterpriseUser]
 
 def number_of(text: Any) -> int | None:
     value = str(text)
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
 
 
 USER_COLUMNS = {
@@ -48,13 +48,20 @@ USER_COLUMNS = {
 }
 
 
-def find(session: Session, scim_id: str) -> Person:
-    """The person with this SCIM id (their row id), or a SCIM 404."""
+Row = TypeVar("Row")
+
+
+def row_or_404(session: Session, table: type[Row], scim_id: str, kind: str) -> Row:
+    """The row whose id is this SCIM id, or a SCIM 404 naming the resource type."""
     number = number_of(scim_id)
-    person = session.get(Person, number) if number is not None else None
-    if person is None:
-        raise not_found("User", scim_id)
-    return person
+    found = session.get(table, number) if number is not None else None
+    if found is None:
+        raise not_found(kind, scim_id)
+    return found
+
+
+def find(session: Session, scim_id: str) -> Person:
+    return row_or_404(session, Person, scim_id, "User")
 
 
 def version(person: Person, department: str | None) -> str:

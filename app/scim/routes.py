@@ -7,10 +7,11 @@ every answer is application/scim+json, and every error a SCIM Error message.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Body, Header, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from scim2_models import Context, SearchRequest
 
@@ -20,13 +21,26 @@ from app.models import ApiKey
 from app.scim import departments, discovery, people, provisioning
 from app.scim.errors import SCIM_JSON, ScimError
 from app.web.deps import SettingsDep
+from app.web.inputs import INT_MAX
 from app.web.request_checks import checked_router
 
 ScimKey = Annotated[ApiKey, scoped("scim")]
-JsonBody = Annotated[Any, Body(media_type=SCIM_JSON)]
+
+
+async def scim_body(request: Request, _key: ScimKey) -> Any:
+    """The JSON body, read only after the key is accepted (so strangers learn nothing)."""
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ScimError(400, "The body is not JSON; send a SCIM message.", "invalidSyntax") from exc
+
+
+JsonBody = Annotated[Any, Depends(scim_body)]
 IfMatch = Annotated[str | None, Header(alias="If-Match", max_length=500)]
 Filter = Annotated[str | None, Query(alias="filter", max_length=2000)]
 Attributes = Annotated[str | None, Query(max_length=1000)]
+# RFC 7644 §3.4.2.4: below 1 means 1 (startIndex), negative means 0 (count); bounded to fit.
+Index = Annotated[int | None, Query(ge=-INT_MAX, le=INT_MAX)]
 router = checked_router(prefix="/scim/v2", tags=["SCIM 2.0"], include_in_schema=False)
 
 
@@ -138,8 +152,8 @@ def _reading_routes(kind: str, search: Callable[..., Any], read: Callable[..., A
         session: SessionDep,
         _key: ScimKey,
         filter: Filter = None,
-        startIndex: int | None = None,  # SCIM's parameter names
-        count: int | None = None,
+        startIndex: Index = None,  # SCIM's parameter names
+        count: Index = None,
         attributes: Attributes = None,
         excludedAttributes: Attributes = None,
     ) -> JSONResponse:

@@ -25,8 +25,15 @@ def user_body(email: str, name: str = "Ana Example", **extension: Any) -> dict[s
     return body
 
 
-def create_user(client: TestClient, secret: str, email: str, **fields: Any) -> dict[str, Any]:
-    body = {**user_body(email), **fields}
+def create_user(
+    client: TestClient,
+    secret: str,
+    email: str,
+    extension: dict[str, Any] | None = None,
+    **fields: Any,
+) -> dict[str, Any]:
+    """A new User (with the enterprise `extension` when given); fails the test unless 201."""
+    body = {**user_body(email, **(extension or {})), **fields}
     response = client.post("/scim/v2/Users", json=body, headers=headers(secret))
     assert response.status_code == 201, response.text
     found: dict[str, Any] = response.json()

@@ -13,7 +13,7 @@ from tests.concurrency import at_once
 from tests.conftest import login
 from tests.factories import make_user
 from tests.hr.factories import make_completion
-from tests.scim.helpers import ENTERPRISE, USER, create_user, headers, patch, user_body
+from tests.scim.helpers import ENTERPRISE, create_user, headers, patch, user_body
 
 ACTIVE = "active"
 
@@ -207,13 +207,7 @@ def test_removing_the_manager_by_patch_clears_it(
     client: TestClient, session: Session, scim_key: str
 ) -> None:
     boss = create_user(client, scim_key, "boss@example.com")
-    ana = create_user(
-        client,
-        scim_key,
-        "ana@example.com",
-        schemas=[USER, ENTERPRISE],
-        **{ENTERPRISE: {"manager": {"value": boss["id"]}}},
-    )
+    ana = create_user(client, scim_key, "ana@example.com", {"manager": {"value": boss["id"]}})
     cleared = patch(
         client,
         scim_key,

@@ -161,8 +161,7 @@ def test_put_replaces_the_name_and_an_absent_extension_leaves_department_and_man
         client,
         scim_key,
         "ana@example.com",
-        schemas=[USER, ENTERPRISE],
-        **{ENTERPRISE: {"department": "Sales", "manager": {"value": boss["id"]}}},
+        {"department": "Sales", "manager": {"value": boss["id"]}},
     )
     replaced = client.put(
         f"/scim/v2/Users/{ana['id']}",
@@ -231,3 +230,23 @@ def test_discovery_documents_describe_what_the_server_keeps(
     names = {a["name"]: a for a in user["attributes"]}
     assert "roles" not in names and "password" not in names
     assert names["emails"]["mutability"] == "readOnly"
+
+
+def test_ids_made_of_unicode_digits_are_not_found_not_a_server_error(
+    client: TestClient, scim_key: str
+) -> None:
+    for odd in ("²", "٣", "-1", str(2**63)):
+        missing = client.get(f"/scim/v2/Users/{odd}", headers=headers(scim_key))
+        assert missing.status_code == 404, odd
+
+
+def test_paging_values_below_range_mean_the_first_page_and_none(
+    client: TestClient, scim_key: str
+) -> None:
+    create_user(client, scim_key, "ana@example.com")
+    low = client.get("/scim/v2/Users", params={"startIndex": -5}, headers=headers(scim_key)).json()
+    assert low["startIndex"] == 1 and low["itemsPerPage"] == 1
+    none = client.get("/scim/v2/Users", params={"count": -1}, headers=headers(scim_key)).json()
+    assert none["totalResults"] == 1 and none["itemsPerPage"] == 0
+    huge = client.get("/scim/v2/Users", params={"count": 2**40}, headers=headers(scim_key))
+    assert huge.status_code == 400 and "count" in huge.json()["detail"]

@@ -42,6 +42,9 @@ SAMPLE_PARAMS = {
     "{token}": "not-a-real-token",
     "{external_id}": "EXT-1",
     "{kind}": "reminder",
+    "{scim_id}": "1",
+    "{name}": "User",
+    "{schema_id}": "urn:ietf:params:scim:schemas:core:2.0:User",
 }
 
 
