@@ -440,13 +440,16 @@ def api_key_create(
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Reading only; no creating or updating people.")
     ] = False,
+    scim: Annotated[
+        bool, typer.Option("--scim", help="For an identity provider: the SCIM 2.0 endpoints only.")
+    ] = False,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
     from app.api.keys import create_key
     from app.db import session_for
     from app.errors import DomainError
 
-    scopes = ["read"] if read_only else ["read", "write"]
+    scopes = ["scim"] if scim else ["read"] if read_only else ["read", "write"]
     with session_for(get_settings().database_url) as session:
         try:
             key, secret = create_key(session, name=name, scopes=scopes, actor_id=None)

@@ -49,6 +49,9 @@ from app.org.routes import router as org_router
 from app.org.routes import theme_version
 from app.org.slots import text_with_slots
 from app.recert.routes import router as recert_router
+from app.scim.errors import PREFIX as SCIM_PREFIX
+from app.scim.errors import ScimError, error_response
+from app.scim.routes import router as scim_router
 from app.team.routes import router as team_router
 from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
@@ -80,6 +83,7 @@ ROUTERS = [
     sso_router,
     sso_admin_router,
     reopened_router,
+    scim_router,
 ]
 
 
@@ -188,6 +192,10 @@ def server_error_page(request: Request) -> Response:
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    if request.url.path.startswith(SCIM_PREFIX):  # SCIM clients read SCIM Error messages
+        return error_response(
+            status, message, None if status == 404 else "invalidValue" if status == 400 else None
+        )
     if request.url.path.startswith("/api/"):
         problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
         return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON)
@@ -233,6 +241,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, ScimError):
+            return error_response(exc.status_code, exc.message, exc.scim_type)
         return _error_page(
             request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message
         )
@@ -248,7 +258,14 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
-        api = request.url.path.startswith("/api/")
+        api = request.url.path.startswith(("/api/", SCIM_PREFIX))
+        if request.url.path.startswith(SCIM_PREFIX):
+            problems = " ".join(
+                request_problems(request.scope.get("route"), exc.errors(), api=True)
+            )
+            return error_response(
+                400, problems or "The request could not be read.", "invalidSyntax"
+            )
         if not api and any(e["loc"][0] == "path" for e in exc.errors()):
             return await http_error(request, StarletteHTTPException(404))
         try:

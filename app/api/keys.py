@@ -18,7 +18,7 @@ from app.models import ApiKey
 from app.security import token_digest
 from app.web.inputs import whole_number
 
-SCOPES = ("read", "write")
+SCOPES = ("read", "write", "scim")  # scim: the SCIM 2.0 endpoints at /scim/v2 only
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 PREFIX = "ak_"
 TOUCH_EVERY = timedelta(minutes=10)
@@ -35,7 +35,7 @@ def create_key(
             "for example “Workday sync”."
         )
     if bad := [s for s in scopes if s not in SCOPES]:
-        raise Invalid(f"Unknown scope(s) {', '.join(bad)}; use read and/or write.")
+        raise Invalid(f"Unknown scope(s) {', '.join(bad)}; use read, write or scim.")
     public = secrets.token_hex(4)
     secret = f"{PREFIX}{public}_{secrets.token_urlsafe(32)}"
     key = ApiKey(

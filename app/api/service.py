@@ -201,7 +201,7 @@ def put_person(
     if body.role is not None:
         user.role = body.role
     if "department" in body.model_fields_set:
-        user.department_id = _department_id(session, body.department)
+        user.department_id = department_id(session, body.department)
     if "manager_email" in body.model_fields_set:
         user.manager_id = manager_id
     if body.active is not None and body.active != user.active:
@@ -272,7 +272,8 @@ def _manager_id(session: Session, body: PersonIn, email: str, user: User | None)
     return manager
 
 
-def _department_id(session: Session, name: str | None) -> int | None:
+def department_id(session: Session, name: str | None) -> int | None:
+    """The id of the department with this name (any case), created if new; None for no name."""
     if not name:
         return None
     # Match case-insensitively in Python: SQLite's lower() folds ASCII only, so "Ø" and "ø"

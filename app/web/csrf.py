@@ -52,7 +52,7 @@ async def csrf_protect(request: Request) -> None:
     """Refuse unsafe requests without a matching token or from other sites."""
     if request.method in SAFE_METHODS:
         return
-    if request.scope["path"].startswith("/api/") and request.headers.get(
+    if request.scope["path"].startswith(("/api/", "/scim/")) and request.headers.get(
         "Authorization", ""
     ).startswith("Bearer "):
         return  # API keys, no cookies: CSRF does not apply

@@ -121,6 +121,29 @@ EXTRA_QUERY = {
     ("GET", "/hr/reminders"): ["queued", "digests"],
     ("GET", "/hr/people"): ["done", "people", "changed", "unchanged", "modules", "due"],
 }
+_SCIM_USER = {
+    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+    "userName": "lee@example.com",
+    "displayName": "Lee Person",
+}
+_SCIM_GROUP = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales"}
+_SCIM_PATCH = {
+    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+    "Operations": [{"op": "replace", "path": "displayName", "value": "Sales"}],
+}
+_SCIM_SEARCH = {"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}
+# Whole JSON bodies of routes that read their body themselves (SCIM, after the key).
+EXTRA_JSON: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/scim/v2/Users"): _SCIM_USER,
+    ("PUT", "/scim/v2/Users/{scim_id}"): _SCIM_USER,
+    ("PATCH", "/scim/v2/Users/{scim_id}"): _SCIM_PATCH,
+    ("POST", "/scim/v2/Groups"): _SCIM_GROUP,
+    ("PUT", "/scim/v2/Groups/{scim_id}"): _SCIM_GROUP,
+    ("PATCH", "/scim/v2/Groups/{scim_id}"): _SCIM_PATCH,
+    ("POST", "/scim/v2/.search"): _SCIM_SEARCH,
+    ("POST", "/scim/v2/Users/.search"): _SCIM_SEARCH,
+    ("POST", "/scim/v2/Groups/.search"): _SCIM_SEARCH,
+}
 EXTRA_FORM = {
     ("POST", "/modules/{module_id}/quiz"): [
         "answer-standup",
@@ -250,7 +273,7 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
     )
     session.commit()
     rule = session.exec(select(assignments.AssignmentRule)).first()
-    key, secret = create_key(session, name="fuzz", scopes=["read", "write"], actor_id=None)
+    key, secret = create_key(session, name="fuzz", scopes=["read", "write", "scim"], actor_id=None)
     hook, delivery = webhook_with_delivery(session)
     if who == API_KEY:
         world.headers["Authorization"] = f"Bearer {secret}"
@@ -291,5 +314,8 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
         kind="reminder",  # an e-mail text (/hr/emails/{kind})
         endpoint_id=str(hook.id),
         delivery_id=str(delivery.id),
+        scim_id=str(lee.id),  # /scim/v2/Users/{scim_id}; lee's department has the same id
+        name="User",  # /scim/v2/ResourceTypes/{name}
+        schema_id="urn:ietf:params:scim:schemas:core:2.0:User",
     )
     return world

@@ -23,6 +23,7 @@ from app.api.keys import create_key
 from app.web.forms import STALE
 from tests.conftest import csrf_from
 from tests.security.fuzz_world import (
+    EXTRA_JSON,
     LATE_NUL_CSV,
     MORE_ODD_VALUES,
     MULTIPART_NUL,
@@ -61,7 +62,8 @@ def requests_for(world: World, method: str, path: str, route: Any) -> list[tuple
 def _request(
     world: World, method: str, path: str, params: list[Param], odd: Param, value: Any
 ) -> dict[str, Any]:
-    url, query, form, files, body = path, {}, {}, {}, {}
+    url, query, form, files = path, {}, {}, {}
+    body: dict[str, Any] = dict(EXTRA_JSON.get((method, path), {}))
     multipart = value == MULTIPART_NUL
     for p in params:
         v = ("a\x00b" if multipart else value) if p is odd else world.valid(method, path, p)
@@ -107,7 +109,7 @@ def unclear(response: Any, param: Param, api: bool) -> str | None:
         return None
     kind = response.headers.get("content-type", "")
     if api:
-        if not kind.startswith("application/problem+json"):
+        if not kind.startswith(("application/problem+json", "application/scim+json")):
             return f"{status} as {kind}, not problem JSON"
         detail = str(response.json().get("detail", ""))
         return None if param.name in detail else f"{status} without naming {param.name}: {detail}"
@@ -136,7 +138,7 @@ def test_odd_values_in_every_parameter_never_give_a_server_error(
                 sent += 1
                 if client.cookies.get(SESSION_COOKIE) != signed_in:  # a fuzzed sign-in worked
                     client.cookies.delete(SESSION_COOKIE)
-                if why := unclear(response, param, path.startswith("/api/")):
+                if why := unclear(response, param, path.startswith(("/api/", "/scim/"))):
                     problems.append(f"{method} {path} {param.where} {param.name}={what}: {why}")
     assert sent >= 50  # the walk found the routes
     assert not problems, f"{len(problems)} of {sent} requests:\n" + "\n".join(problems)

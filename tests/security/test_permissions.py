@@ -137,6 +137,31 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/admin/webhooks/{endpoint_id}/off"): ADMIN,
     ("POST", "/admin/webhooks/{endpoint_id}/on"): ADMIN,
     ("POST", "/admin/webhooks/deliveries/{delivery_id}/replay"): ADMIN,
+    **{
+        (method, f"/scim/v2{path}"): API_KEY  # SCIM: a key with the scim scope
+        for method, path in (
+            ("GET", "/ServiceProviderConfig"),
+            ("GET", "/ResourceTypes"),
+            ("GET", "/ResourceTypes/{name}"),
+            ("GET", "/Schemas"),
+            ("GET", "/Schemas/{schema_id}"),
+            ("POST", "/.search"),
+            ("GET", "/Users"),
+            ("POST", "/Users"),
+            ("POST", "/Users/.search"),
+            ("GET", "/Users/{scim_id}"),
+            ("PUT", "/Users/{scim_id}"),
+            ("PATCH", "/Users/{scim_id}"),
+            ("DELETE", "/Users/{scim_id}"),
+            ("GET", "/Groups"),
+            ("POST", "/Groups"),
+            ("POST", "/Groups/.search"),
+            ("GET", "/Groups/{scim_id}"),
+            ("PUT", "/Groups/{scim_id}"),
+            ("PATCH", "/Groups/{scim_id}"),
+            ("DELETE", "/Groups/{scim_id}"),
+        )
+    },
 }
 
 
