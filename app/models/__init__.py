@@ -1,5 +1,6 @@
 """All table classes; importing this package registers them on SQLModel.metadata."""
 
+from app.models.api import ApiIdempotency, ApiRateWindow, RemovedAssignment
 from app.models.core import (
     Assignment,
     AttemptAnswer,
@@ -52,6 +53,9 @@ from app.models.stored import row_id
 from app.models.team import ManagerDigest, PrivacyNotice
 
 __all__ = [
+    "ApiIdempotency",
+    "ApiRateWindow",
+    "RemovedAssignment",
     "ApiKey",
     "Assignment",
     "AssignmentRule",
