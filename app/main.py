@@ -14,9 +14,9 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, log_lines
+from app.api.assignment_routes import router as api_assignment_router
 from app.api.key_pages import router as api_key_pages_router
 from app.api.problems import problem_response, validation_fields
-from app.api.assignment_routes import router as api_assignment_router
 from app.api.routes import router as api_router
 from app.api.spec import docs_router
 from app.auth.account_routes import router as account_router

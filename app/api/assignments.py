@@ -103,6 +103,7 @@ def put_one(
         due={"old": None, "new": due},
     )
     session.commit()
+    session.expire_all()  # a new cycle was started in SQL: read the person again
     return _one_or_404(session, external_id, module_id), True
 
 

@@ -54,9 +54,8 @@ from app.models.team import ManagerDigest, PrivacyNotice
 
 __all__ = [
     "ApiIdempotency",
-    "ApiRateWindow",
-    "RemovedAssignment",
     "ApiKey",
+    "ApiRateWindow",
     "Assignment",
     "AssignmentRule",
     "AttemptAnswer",
@@ -100,6 +99,7 @@ __all__ = [
     "ReleasedScore",
     "ReminderSchedule",
     "ReminderSent",
+    "RemovedAssignment",
     "Role",
     "User",
     "WebhookAttempt",
