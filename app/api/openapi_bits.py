@@ -43,10 +43,11 @@ COMMON: dict[int | str, dict[str, Any]] = {
         **{"Retry-After": _header("Seconds until the window ends."), **RATE_HEADERS},
     ),
 }
-NOT_FOUND = {404: problem("No such person, module or assignment.")}
-PRECONDITION = {412: problem("If-Match did not name the current ETag (changed since read).")}
-TOO_LARGE = {413: problem("The body is larger than 1 MB.")}
-CONFLICT = {409: problem("The change conflicts with the current state (see detail).")}
+Responses = dict[int | str, dict[str, Any]]
+NOT_FOUND: Responses = {404: problem("No such person, module or assignment.")}
+PRECONDITION: Responses = {412: problem("If-Match did not name the current ETag (changed since read).")}
+TOO_LARGE: Responses = {413: problem("The body is larger than 1 MB.")}
+CONFLICT: Responses = {409: problem("The change conflicts with the current state (see detail).")}
 
 
 def ok(description: str, *, etag: bool = False, location: bool = False) -> dict[str, Any]:

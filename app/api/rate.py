@@ -48,14 +48,14 @@ def count_request(engine: Engine, *, key_id: int, limit: int) -> RateState:
     now = utcnow()
     start = window_of(now)
     with write_session(engine) as session:
-        statement = conflict_insert(session, ApiRateWindow).values(
+        insert = conflict_insert(session, ApiRateWindow).values(
             api_key_id=key_id, window_start=start, count=1
         )
-        statement = statement.on_conflict_do_update(
+        counted = insert.on_conflict_do_update(
             index_elements=["api_key_id", "window_start"],
-            set_={"count": ApiRateWindow.__table__.c.count + 1},  # type: ignore[attr-defined]
+            set_={"count": col(ApiRateWindow.count) + 1},
         ).returning(col(ApiRateWindow.count))
-        used = int(session.execute(statement).scalar_one())
+        used = int(session.execute(counted).scalar_one())
         if used == 1:  # the first request of a window clears windows long gone
             session.execute(
                 delete(ApiRateWindow).where(

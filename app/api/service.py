@@ -158,7 +158,7 @@ def departments(session: Session) -> list[DepartmentOut]:
     )
     return [
         DepartmentOut(id=row_id(d), name=d.name, people=counts.get(d.id, 0))
-        for d in session.exec(select(Department).order_by(Department.name, Department.id))
+        for d in session.exec(select(Department).order_by(col(Department.name), col(Department.id)))
     ]
 
 
