@@ -45,7 +45,9 @@ COMMON: dict[int | str, dict[str, Any]] = {
 }
 Responses = dict[int | str, dict[str, Any]]
 NOT_FOUND: Responses = {404: problem("No such person, module or assignment.")}
-PRECONDITION: Responses = {412: problem("If-Match did not name the current ETag (changed since read).")}
+PRECONDITION: Responses = {
+    412: problem("If-Match did not name the current ETag (changed since read).")
+}
 TOO_LARGE: Responses = {413: problem("The body is larger than 1 MB.")}
 CONFLICT: Responses = {409: problem("The change conflicts with the current state (see detail).")}
 

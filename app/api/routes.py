@@ -6,11 +6,29 @@ from typing import Annotated
 
 from fastapi import Header, Path, Query, Request, Response
 
-from app.api import people_write, progress, service
-from app.api.auth import AnyKey, EventsRead, PeopleRead, PeopleWrite, ReportsRead, api_key, scoped
+from app.api import people_batch, people_write, progress, service
+from app.api.auth import (
+    AnyKey,
+    EventsRead,
+    PeopleRead,
+    PeopleWrite,
+    ReportsRead,
+    api_key,
+    scoped,
+)
 from app.api.etags import etag_of
 from app.api.openapi_bits import COMMON, CONFLICT, NOT_FOUND, PRECONDITION, TOO_LARGE, ok, problem
-from app.api.schemas import DepartmentOut, ModuleOut, PeoplePage, PersonIn, PersonOut, ProgressPage
+from app.api.schemas import (
+    BATCH_MAX,
+    DepartmentOut,
+    ModuleOut,
+    PeopleBatchIn,
+    PeopleBatchOut,
+    PeoplePage,
+    PersonIn,
+    PersonOut,
+    ProgressPage,
+)
 from app.db import SessionDep
 from app.events import feed
 from app.web.deps import CatalogDep, SettingsDep
@@ -161,6 +179,23 @@ def put_person(
         response.status_code = 201
         response.headers["Location"] = f"/api/v1/people/{person.external_id}"
     return _with_etag(response, person)
+
+
+@router.post(
+    "/people/batch",
+    response_model=PeopleBatchOut,
+    summary="Create or update many people at once (managers in any order)",
+    description=f"Needs `people:write`. Up to {BATCH_MAX} people (and 1 MB), each as in PUT "
+    "/people/{external_id} plus its `external_id`. All or nothing: the first problem refuses "
+    "the batch and names the item (`#/people/3/email`). Managers may be named by external id "
+    "or e-mail before or after they appear in the batch; a loop, even one closed across "
+    "several items, is refused with the chain named.",
+    responses={200: ok("Written."), **CONFLICT, **TOO_LARGE},
+)
+def put_people(
+    body: PeopleBatchIn, session: SessionDep, settings: SettingsDep, key: PeopleWrite
+) -> PeopleBatchOut:
+    return people_batch.put_people(session, settings, key=key, body=body)
 
 
 @router.get(

@@ -103,6 +103,34 @@ class ProgressPage(BaseModel):
     )
 
 
+BATCH_MAX = 500
+
+
+class BatchPersonIn(PersonIn):
+    """One person of a batch: the person's fields and their external id."""
+
+    external_id: NulFreeStr = Field(min_length=1, max_length=200, examples=["E1042"])
+
+
+class PeopleBatchIn(BaseModel):
+    """Many people at once; managers may be named by external id in any order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    people: list[BatchPersonIn] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class BatchResult(BaseModel):
+    external_id: str
+    created: bool
+
+
+class PeopleBatchOut(BaseModel):
+    created: int
+    updated: int
+    people: list[BatchResult]
+
+
 class PersonItem(BaseModel):
     external_id: str | None = Field(description="null for accounts made in the app.")
     email: str

@@ -16,6 +16,7 @@ def test_openapi_documents_api_v1_with_bearer_keys(client: TestClient) -> None:
         "/api/v1/departments",
         "/api/v1/people",
         "/api/v1/people/{external_id}",
+        "/api/v1/people/batch",
         "/api/v1/people/{external_id}/assignments",
         "/api/v1/people/{external_id}/assignments/{module_id}",
         "/api/v1/assignments/bulk",
