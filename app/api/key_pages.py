@@ -48,7 +48,7 @@ def create_api_key(
     scopes: Annotated[list[str] | None, Choice("Scopes", max_length=20)] = None,
     expires_days: Annotated[str, Form(max_length=5, title="Expires after (days)")] = "",
 ) -> Response:
-    chosen = scopes or []
+    chosen = scopes or ["read"]  # nothing ticked (a script's post): reading only, as before
     days = expires_days.strip()
     try:
         if days and whole_number(days) is None:
