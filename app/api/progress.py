@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import ColumnElement, and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.api.schemas import ProgressItem, ProgressPage
@@ -38,6 +39,12 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         ) from exc
 
 
+def after(cursor: str, at_column: Any, id_column: Any) -> ColumnElement[bool]:
+    """Rows after the cursor's (time, id) in keyset order: `(at, id) > (cursor's at, id)`."""
+    at, after_id = decode_cursor(cursor)
+    return or_(at_column > at, and_(at_column == at, id_column > after_id))
+
+
 def progress(
     session: Session, *, since: datetime | None, cursor: str | None, limit: int
 ) -> ProgressPage:
@@ -56,13 +63,7 @@ def progress(
     if since is not None:
         stmt = stmt.where(col(Completion.completed_at) >= since)
     if cursor:
-        at, after_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                col(Completion.completed_at) > at,
-                and_(col(Completion.completed_at) == at, col(Completion.id) > after_id),
-            )
-        )
+        stmt = stmt.where(after(cursor, col(Completion.completed_at), col(Completion.id)))
     rows = session.exec(stmt).all()
     page, more = rows[:limit], len(rows) > limit
     pairs = {(c.user_id, c.module_id) for c, _, _ in page}

@@ -45,8 +45,9 @@ class RecertOut(BaseModel):
     validity_months: int | None = Field(description="The organisation's period; null: no expiry.")
 
 
-class PersonOut(BaseModel):
-    external_id: str
+class PersonFields(BaseModel):
+    """What every view of a person shows."""
+
     email: str
     name: str
     department: str | None
@@ -54,6 +55,10 @@ class PersonOut(BaseModel):
     manager_external_id: str | None
     role: Role
     active: bool
+
+
+class PersonOut(PersonFields):
+    external_id: str
     assignments: list[AssignmentOut]
     recertification: RecertOut
 
@@ -131,15 +136,8 @@ class PeopleBatchOut(BaseModel):
     people: list[BatchResult]
 
 
-class PersonItem(BaseModel):
+class PersonItem(PersonFields):
     external_id: str | None = Field(description="null for accounts made in the app.")
-    email: str
-    name: str
-    department: str | None
-    manager_email: str | None
-    manager_external_id: str | None
-    role: Role
-    active: bool
     updated_at: datetime
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.api import external_ids
-from app.api.progress import decode_cursor, encode_cursor
+from app.api.progress import after, encode_cursor
 from app.api.schemas import (
     AssignmentOut,
     AssignmentStatus,
@@ -170,13 +170,7 @@ def people_page(
     if updated_since is not None:
         stmt = stmt.where(col(User.updated_at) >= updated_since)
     if cursor:
-        at, after_id = decode_cursor(cursor)
-        stmt = stmt.where(
-            or_(
-                col(User.updated_at) > at,
-                and_(col(User.updated_at) == at, col(User.id) > after_id),
-            )
-        )
+        stmt = stmt.where(after(cursor, col(User.updated_at), col(User.id)))
     rows = session.exec(stmt).all()
     page, more = rows[:limit], len(rows) > limit
     depts = {d.id: d.name for d in session.exec(select(Department))}
