@@ -218,3 +218,18 @@ def test_assignment_scopes_are_separate_from_people_scopes(
         ).status_code
         == 403
     )
+
+
+def test_if_match_guards_unassigning_and_moving_an_assignment(
+    client: TestClient, session: Session, write_key: str
+) -> None:
+    user = _person(session)
+    make_assignment(session, user, "first-steps")
+    url = "/api/v1/people/E1/assignments/first-steps"
+    tag = client.get(url, headers=bearer(write_key)).headers["ETag"]
+    moved = client.put(url, json={"due_at": DUE}, headers={**bearer(write_key), "If-Match": tag})
+    assert moved.status_code == 200
+    stale = client.delete(url, headers={**bearer(write_key), "If-Match": tag})
+    assert stale.status_code == 412 and len(session.exec(select(Assignment)).all()) == 1
+    fresh = client.delete(url, headers={**bearer(write_key), "If-Match": moved.headers["ETag"]})
+    assert fresh.status_code == 204

@@ -252,3 +252,23 @@ def test_departments_and_people_changed_since(
     assert [p["external_id"] for p in rest["items"]] == ["E2"] and rest["next_cursor"] is None
     everyone = client.get("/api/v1/people", headers=h).json()["items"]
     assert everyone[0]["email"] == "old@example.com"
+
+
+def test_a_change_made_in_the_app_shows_in_people_updated_since(
+    client: TestClient, session: Session, write_key: str
+) -> None:
+    client.put("/api/v1/people/E1", json=BODY, headers=bearer(write_key))
+    person = session.exec(select(User).where(User.external_id == "E1")).one()
+    person.updated_at = utcnow() - timedelta(days=2)
+    session.add(person)
+    session.commit()
+    since = (utcnow() - timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    url = f"/api/v1/people?updated_since={since}"
+    assert client.get(url, headers=bearer(write_key)).json()["items"] == []
+    hr = make_user(session, "hr@example.com", role="hr")
+    hr_person.set_active(session, actor=hr, user_id=person.id or 0, active=False)
+    items = client.get(url, headers=bearer(write_key)).json()["items"]
+    assert {(p["email"], p["active"]) for p in items} == {
+        ("ana@example.com", False),
+        ("hr@example.com", True),  # made just now, so changed since too
+    }
