@@ -144,7 +144,8 @@ def bulk(
         fields.update(exc.fields)
         due = None
     if fields:
-        raise Invalid(" ".join(fields.values()), fields=fields)
+        said = " ".join(f"{where.removeprefix('#/')}: {text}" for where, text in fields.items())
+        raise Invalid(said, fields=fields)
     result = hr_assignments.assign(
         session,
         catalog,
