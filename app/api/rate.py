@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, delete
-from sqlmodel import col
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col
 
 from app.clock import utcnow
-from app.db import conflict_insert, write_session
+from app.db import SQLITE_PRAGMAS, conflict_insert, writer
 from app.models import ApiRateWindow
 
 WINDOW_SECONDS = 60
 POLICY = "per-key"
+SQLITE_WAIT_MS = 200
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,31 @@ def count_request(engine: Engine, *, key_id: int, limit: int) -> RateState:
     """
     now = utcnow()
     start = window_of(now)
-    with write_session(engine) as session:
+    try:
+        used = _count(engine, key_id, start)
+    except OperationalError:
+        # SQLite's one writer is held by a long transaction: let the request through
+        # uncounted rather than fail it (a read must not wait on, or 500 for, a writer).
+        used = 0
+    reset = max(1, int((start + timedelta(seconds=WINDOW_SECONDS) - now).total_seconds() + 0.999))
+    return RateState(limit=limit, remaining=limit - used, reset=reset)
+
+
+def _count(engine: Engine, key_id: int, start: datetime) -> int:
+    with writer(engine).connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        raw: Any = conn.connection.dbapi_connection
+        if sqlite:  # wait briefly for SQLite's one writer, never the full busy timeout
+            raw.execute(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")
+        try:
+            return _count_on(Session(bind=conn), key_id, start)
+        finally:
+            if sqlite:
+                raw.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+
+
+def _count_on(session: Session, key_id: int, start: datetime) -> int:
+    with session:
         insert = conflict_insert(session, ApiRateWindow).values(
             api_key_id=key_id, window_start=start, count=1
         )
@@ -63,5 +90,4 @@ def count_request(engine: Engine, *, key_id: int, limit: int) -> RateState:
                 )
             )
         session.commit()
-    reset = max(1, int((start + timedelta(seconds=WINDOW_SECONDS) - now).total_seconds() + 0.999))
-    return RateState(limit=limit, remaining=limit - used, reset=reset)
+    return used

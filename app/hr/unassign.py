@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app import audit
 from app.clock import utcnow
 from app.errors import Invalid
+from app.hr.assignments import record_removed
 from app.hr.due import end_of_day
 from app.models import Assignment, RemovedAssignment, User
 
@@ -43,7 +44,6 @@ def unassign(
     )
     session.add(removed)
     session.execute(delete(Assignment).where(col(Assignment.id) == found.id))
-    # event: assignment.removed
     audit.record(
         session,
         actor_id=actor_id,
@@ -54,6 +54,7 @@ def unassign(
         due={"old": found.due_at, "new": None},
         assigned_at=found.created_at,
     )
+    record_removed(session, [(found.id or 0, found.user_id, found.module_id)])  # last write
     session.commit()
     session.refresh(removed)
     return removed
