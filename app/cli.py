@@ -443,20 +443,38 @@ def api_key_create(
     scim: Annotated[
         bool, typer.Option("--scim", help="For an identity provider: the SCIM 2.0 endpoints only.")
     ] = False,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--scope",
+            help="A scope (repeat for several): people:read, people:write, assignments:read, "
+            "assignments:write, reports:read, events:read, scim. Default: every read and write "
+            "scope except scim (only the :read ones with --read-only).",
+        ),
+    ] = None,
+    expires_days: Annotated[
+        int | None,
+        typer.Option("--expires-days", help="The key stops working after this many days."),
+    ] = None,
 ) -> None:
     """Create a key; it is printed once and only its hash is stored."""
     from app.api.keys import create_key
     from app.db import session_for
     from app.errors import DomainError
 
-    scopes = ["scim"] if scim else ["read"] if read_only else ["read", "write"]
+    scopes = ["scim"] if scim else scope or (["read"] if read_only else ["read", "write"])
     with session_for(get_settings().database_url) as session:
         try:
-            key, secret = create_key(session, name=name, scopes=scopes, actor_id=None)
+            key, secret = create_key(
+                session, name=name, scopes=scopes, actor_id=None, expires_in_days=expires_days
+            )
         except DomainError as exc:
             typer.echo(exc.message, err=True)
             raise typer.Exit(2) from exc
-    typer.echo(f"Created API key {key.name!r} ({key.scopes}). Store it now; it is not shown again:")
+    until = f", expires {key.expires_at:%Y-%m-%d}" if key.expires_at else ""
+    typer.echo(
+        f"Created API key {key.name!r} ({key.scopes}{until}). Store it now; it is not shown again:"
+    )
     typer.echo(secret)
 
 
@@ -469,6 +487,8 @@ def api_key_list() -> None:
     with session_for(get_settings().database_url) as session:
         for key in list_keys(session):
             state = f"revoked {key.revoked_at:%Y-%m-%d}" if key.revoked_at else "active"
+            if key.expires_at and not key.revoked_at:
+                state += f" until {key.expires_at:%Y-%m-%d}"
             typer.echo(f"{key.id}\t{key.name}\t{key.prefix}…\t{key.scopes}\t{state}")
 
 

@@ -61,6 +61,8 @@ class Settings(OrgFields, BaseSettings):
     trusted_proxies: str = "127.0.0.1"
 
     default_due_days: int = 30
+    # API v1: requests per key per minute, counted in the database (every worker shares it).
+    api_rate_per_minute: int = 600
     # A quiz attempt that would mostly repeat scenarios already asked (the pool used up) opens
     # this long after the learner's last attempt (app/learning/retakes.py); 0 turns it off.
     retake_wait_hours: float = 24

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
+    """`headers` go on the response (Retry-After, WWW-Authenticate); `fields` maps a JSON
+    pointer into the request body (or a parameter's name) to what is wrong with it."""
+
     status_code = 400
 
-    def __init__(self, message: str) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        headers: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
+        self.fields = fields or {}
 
 
 class NotFound(DomainError):
@@ -29,6 +40,16 @@ class Invalid(DomainError):
 
 class TooManyRequests(DomainError):
     status_code = 429
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class PreconditionFailed(DomainError):
+    """An If-Match that no longer matches: someone changed the resource since it was read."""
+
+    status_code = 412
 
 
 class Unavailable(DomainError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from urllib.parse import quote
 
@@ -14,9 +14,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__, log_lines
+from app.api.assignment_routes import router as api_assignment_router
 from app.api.key_pages import router as api_key_pages_router
-from app.api.routes import docs_router
+from app.api.problems import problem_response, validation_fields
 from app.api.routes import router as api_router
+from app.api.spec import docs_router
 from app.auth.account_routes import router as account_router
 from app.auth.cookies import set_kept_cookie
 from app.auth.deps import SIGN_IN_READ, LoginRequired
@@ -60,7 +62,7 @@ from app.web.request_checks import CheckedRoute, require_checked
 from app.web.templating import is_htmx, render, templates
 
 log = logging.getLogger("allyship")
-PROBLEM_JSON = "application/problem+json"  # RFC 9457 problem details, for every API error
+
 # Matched in this order, so the learner's pages (most of the traffic) come first; no two
 # routers share a path.
 ROUTERS = [
@@ -75,6 +77,7 @@ ROUTERS = [
     api_key_pages_router,
     recert_router,
     api_router,
+    api_assignment_router,
     docs_router,
     help_router,
     org_router,
@@ -191,14 +194,21 @@ def server_error_page(request: Request) -> Response:
     )
 
 
-def _error_page(request: Request, status: int, title: str, message: str) -> Response:
-    if request.url.path.startswith(SCIM_PREFIX):  # SCIM clients read SCIM Error messages
+def _error_page(
+    request: Request,
+    status: int,
+    title: str,
+    message: str,
+    *,
+    headers: Mapping[str, str] | None = None,
+    fields: Mapping[str, str] | None = None,
+) -> Response:
+    if request.scope["path"].startswith(SCIM_PREFIX):  # SCIM clients read SCIM Error messages
         return error_response(
             status, message, None if status == 404 else "invalidValue" if status == 400 else None
         )
     if request.url.path.startswith("/api/"):
-        problem = {"type": "about:blank", "title": title, "status": status, "detail": message}
-        return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON)
+        return problem_response(status, title, message, headers=headers, fields=fields)
     context = {
         "title": title,
         "message": message,
@@ -213,7 +223,9 @@ TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Not allowed",
+    401: "Unauthorized",
     409: "Changed",
+    412: "Changed since you read it",
     413: "Too large",
     422: "Please check your input",
     429: "Too many requests",
@@ -244,7 +256,12 @@ def _add_error_handlers(app: FastAPI) -> None:
         if isinstance(exc, ScimError):
             return error_response(exc.status_code, exc.message, exc.scim_type)
         return _error_page(
-            request, exc.status_code, TITLES.get(exc.status_code, "Error"), exc.message
+            request,
+            exc.status_code,
+            TITLES.get(exc.status_code, "Error"),
+            exc.message,
+            headers=exc.headers,
+            fields=exc.fields,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -254,7 +271,13 @@ def _add_error_handlers(app: FastAPI) -> None:
             if isinstance(exc.detail, str) and exc.status_code != 404
             else ("We could not find that page. Check the address, or go back to your dashboard.")
         )
-        return _error_page(request, exc.status_code, TITLES.get(exc.status_code, "Error"), message)
+        return _error_page(
+            request,
+            exc.status_code,
+            TITLES.get(exc.status_code, "Error"),
+            message,
+            headers=exc.headers if exc.status_code == 405 else None,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
@@ -274,5 +297,7 @@ def _add_error_handlers(app: FastAPI) -> None:
             return await domain_error(request, problem)
         if page is not None:
             return page
-        problems = " ".join(request_problems(request.scope.get("route"), exc.errors(), api=api))
-        return _error_page(request, 422, TITLES[422], problems)
+        route = request.scope.get("route")
+        problems = " ".join(request_problems(route, exc.errors(), api=api))
+        fields = validation_fields(route, exc.errors()) if api else None
+        return _error_page(request, 422, TITLES[422], problems, fields=fields)

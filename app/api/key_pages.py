@@ -10,11 +10,12 @@ from sqlmodel import Session
 
 from app.api import keys
 from app.auth.deps import CurrentUser, require_role
+from app.clock import utcnow
 from app.db import SessionDep
 from app.errors import Invalid
 from app.hr.routes.common import hr_router
 from app.web.forms import Choice, Submitted, form_page
-from app.web.inputs import WholeNumber
+from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import render
 
 router = hr_router()
@@ -23,19 +24,17 @@ ADMIN = [require_role("admin")]
 
 @router.get("/api-keys", dependencies=ADMIN)
 def api_keys(request: Request, session: SessionDep) -> Response:
-    return render(
-        request, "api/keys.html", {"keys": keys.list_keys(session), "secret": None, "error": ""}
-    )
+    return render(request, "api/keys.html", _context(session))
+
+
+def _context(session: Session, **more: Any) -> dict[str, Any]:
+    found: dict[str, Any] = {"keys": keys.list_keys(session), "secret": None, "error": ""}
+    found.update(scopes=keys.SCOPES, now=utcnow(), **more)
+    return found
 
 
 def _key_again(request: Request, session: Session, form: Submitted) -> Response:
-    context = {
-        "keys": keys.list_keys(session),
-        "secret": None,
-        "error": "",
-        "sent": form.values,
-        "errors": form.errors,
-    }
+    context = _context(session, sent=form.values, errors=form.errors)
     return render(request, "api/keys.html", context, status_code=422)
 
 
@@ -46,21 +45,30 @@ def create_api_key(
     session: SessionDep,
     user: CurrentUser,
     name: Annotated[str, Form(max_length=200, title="Name")] = "",
-    write: Annotated[str, Choice("Allow writing", max_length=5)] = "",
+    scopes: Annotated[list[str] | None, Choice("Scopes", max_length=20)] = None,
+    expires_days: Annotated[str, Form(max_length=5, title="Expires after (days)")] = "",
 ) -> Response:
-    scopes = ["read", "write"] if write == "yes" else ["read"]
+    chosen = scopes or ["read"]  # nothing ticked (a script's post): reading only, as before
+    days = expires_days.strip()
     try:
-        key, secret = keys.create_key(session, name=name, scopes=scopes, actor_id=user.id)
+        if days and whole_number(days) is None:
+            raise Invalid("Expires after: a whole number of days, or empty for no expiry.")
+        key, secret = keys.create_key(
+            session,
+            name=name,
+            scopes=chosen,
+            actor_id=user.id,
+            expires_in_days=whole_number(days) if days else None,
+        )
     except Invalid as exc:
-        sent = Submitted({"name": name, "write": write}, {"name": exc.message})
-        return _key_again(request, session, sent)
-    context: dict[str, Any] = {
-        "keys": keys.list_keys(session),
-        "secret": secret,
-        "created": key,
-        "error": "",
-    }
-    return render(request, "api/keys.html", context)
+        field = (
+            "expires_days"
+            if exc.message.startswith("Expir")
+            else ("scopes" if "scope" in exc.message else "name")
+        )
+        values = {"name": name, "scopes": chosen, "expires_days": expires_days}
+        return _key_again(request, session, Submitted(values, {field: exc.message}))
+    return render(request, "api/keys.html", _context(session, secret=secret, created=key))
 
 
 @router.post("/api-keys/{key_id}/revoke", dependencies=ADMIN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import Engine, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -18,14 +18,54 @@ from app.models import ApiKey
 from app.security import token_digest
 from app.web.inputs import whole_number
 
-SCOPES = ("read", "write", "scim")  # scim: the SCIM 2.0 endpoints at /scim/v2 only
+SCOPES = (
+    "people:read",
+    "people:write",
+    "assignments:read",
+    "assignments:write",
+    "reports:read",
+    "events:read",
+    "scim",
+)
+# Keys made before per-resource scopes keep working: each old name stands for these.
+LEGACY_SCOPES = {
+    "read": ("people:read", "assignments:read", "reports:read", "events:read"),
+    "write": ("people:write", "assignments:write"),
+}
+MAX_DAYS = 3660
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 PREFIX = "ak_"
 TOUCH_EVERY = timedelta(minutes=10)
 
 
+def effective_scopes(stored: str) -> frozenset[str]:
+    """What a key may do: its scopes, with the old `read`/`write` names spelled out."""
+    names = stored.split()
+    return frozenset(names).union(*(LEGACY_SCOPES.get(n, ()) for n in names))
+
+
+def expanded(scopes: list[str]) -> list[str]:
+    """Requested scopes in the canonical order, old names replaced by what they stand for."""
+    asked = effective_scopes(" ".join(scopes))
+    return [s for s in SCOPES if s in asked]
+
+
+def expiry(days: int | None, now: datetime) -> datetime | None:
+    """When a key made now for `days` days stops working (end of that UTC day); None: never."""
+    if days is None:
+        return None
+    if not 1 <= days <= MAX_DAYS:
+        raise Invalid(f"Expiry: give 1 to {MAX_DAYS} days, or none for a key that never expires.")
+    return datetime.combine((now + timedelta(days=days)).date(), time(23, 59, 59), tzinfo=UTC)
+
+
 def create_key(
-    session: Session, *, name: str, scopes: list[str], actor_id: int | None
+    session: Session,
+    *,
+    name: str,
+    scopes: list[str],
+    actor_id: int | None,
+    expires_in_days: int | None = None,
 ) -> tuple[ApiKey, str]:
     """A new key and its secret (the only time the secret exists in clear)."""
     name = name.strip()
@@ -34,19 +74,29 @@ def create_key(
             "Name the key with 1 to 100 letters, digits, spaces, dots, dashes or underscores, "
             "for example “Workday sync”."
         )
-    if bad := [s for s in scopes if s not in SCOPES]:
-        raise Invalid(f"Unknown scope(s) {', '.join(bad)}; use read, write or scim.")
+    if bad := [s for s in scopes if s not in SCOPES and s not in LEGACY_SCOPES]:
+        raise Invalid(f"Unknown scope(s) {', '.join(bad)}; use some of {', '.join(SCOPES)}.")
+    if not scopes:
+        raise Invalid("Choose at least one scope.")
     public = secrets.token_hex(4)
     secret = f"{PREFIX}{public}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
         name=name,
         prefix=f"{PREFIX}{public}",
         key_hash=token_digest(secret),
-        scopes=" ".join(s for s in SCOPES if s in scopes) or "read",
+        scopes=" ".join(expanded(scopes)),
         created_by_id=actor_id,
+        expires_at=expiry(expires_in_days, utcnow()),
     )
     session.add(key)
-    audit.record(session, actor_id=actor_id, action="apikey.create", target=name, scopes=key.scopes)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="apikey.create",
+        target=name,
+        scopes=key.scopes,
+        expires_at=key.expires_at,
+    )
     try:
         session.commit()
     except IntegrityError as exc:
@@ -89,9 +139,9 @@ def authenticate(engine: Engine, *, secret: str) -> ApiKey | None:
     """
     with Session(engine, expire_on_commit=False) as session:
         key = session.exec(select(ApiKey).where(ApiKey.key_hash == token_digest(secret))).first()
-    if key is None or key.revoked_at is not None:
-        return None
     now = utcnow()
+    if key is None or key.revoked_at is not None or _expired(key, now):
+        return None
     if key.last_used_at is None or key.last_used_at < now - TOUCH_EVERY:
         with writer(engine).begin() as conn:
             conn.execute(
@@ -106,3 +156,19 @@ def authenticate(engine: Engine, *, secret: str) -> ApiKey | None:
                 .values(last_used_at=now)
             )
     return key
+
+
+def _expired(key: ApiKey, now: datetime) -> bool:
+    return key.expires_at is not None and key.expires_at <= now
+
+
+def why_refused(engine: Engine, *, secret: str) -> str:
+    """Why `authenticate` said no, in words the integration engineer can act on."""
+    with Session(engine) as session:
+        key = session.exec(select(ApiKey).where(ApiKey.key_hash == token_digest(secret))).first()
+    if key is None:
+        return "That API key is unknown; check it was copied whole, or ask an admin for a new one."
+    if key.revoked_at is not None:
+        return f"The API key “{key.name}” was revoked; ask an admin for a new one."
+    expired = f"{key.expires_at:%Y-%m-%d %H:%M} UTC" if key.expires_at else "now"
+    return f"The API key “{key.name}” expired on {expired}; ask an admin for a new one."

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.models import Role
-from app.web.inputs import NulFreeStr, OneLineStr
+from app.web.inputs import ApiTime, NulFreeStr, OneLineStr
 
 
 class ModuleOut(BaseModel):
@@ -19,11 +20,16 @@ class ModuleOut(BaseModel):
     scenarios: int = Field(description="Number of quiz scenarios.")
 
 
+AssignmentStatus = Literal["not started", "in progress", "complete"]
+BULK_PEOPLE_MAX = 1000
+BULK_MODULES_MAX = 50
+
+
 class AssignmentOut(BaseModel):
-    module_id: str
+    module_id: str = Field(examples=["why-allies-matter"])
     assigned_at: datetime
-    due_at: datetime
-    status: str = Field(description="not started, in progress or complete.")
+    due_at: datetime = Field(description="The end of the due day, UTC.")
+    status: AssignmentStatus = Field(description="In the person's current recertification cycle.")
     overdue: bool
     completed_at: datetime | None
     attempts: int
@@ -31,7 +37,7 @@ class AssignmentOut(BaseModel):
 
 
 class RecertOut(BaseModel):
-    status: str | None = Field(
+    status: Literal["current", "expiring", "expired", "not-done"] | None = Field(
         description="current, expiring (within 60 days, or a third of the period if shorter), expired or not-done; null with no assignment."
     )
     valid_until: date | None = Field(description="The day the oldest completion expires.")
@@ -39,14 +45,20 @@ class RecertOut(BaseModel):
     validity_months: int | None = Field(description="The organisation's period; null: no expiry.")
 
 
-class PersonOut(BaseModel):
-    external_id: str
+class PersonFields(BaseModel):
+    """What every view of a person shows."""
+
     email: str
     name: str
     department: str | None
     manager_email: str | None
-    role: str
+    manager_external_id: str | None
+    role: Role
     active: bool
+
+
+class PersonOut(PersonFields):
+    external_id: str
     assignments: list[AssignmentOut]
     recertification: RecertOut
 
@@ -59,9 +71,22 @@ class PersonIn(BaseModel):
     email: NulFreeStr = Field(max_length=320, examples=["ana@example.com"])
     name: OneLineStr = Field(min_length=1, max_length=200, examples=["Ana Example"])
     department: OneLineStr | None = Field(default=None, max_length=200)
-    manager_email: NulFreeStr | None = Field(default=None, max_length=320)
-    role: Role | None = None
-    active: bool | None = None
+    manager_email: NulFreeStr | None = Field(
+        default=None,
+        max_length=320,
+        description="The manager by e-mail; or use manager_external_id (not both).",
+    )
+    manager_external_id: NulFreeStr | None = Field(
+        default=None, max_length=200, examples=["E1001"], description="The manager by external id."
+    )
+    role: Role | None = Field(
+        default=None, description="learner or facilitator; omitted: unchanged."
+    )
+    active: bool | None = Field(
+        default=None,
+        description="false deactivates a leaver (history kept); only an explicit true "
+        "re-activates. Omitted: unchanged.",
+    )
 
 
 class ProgressItem(BaseModel):
@@ -83,6 +108,97 @@ class ProgressPage(BaseModel):
     )
 
 
+BATCH_MAX = 500
+
+
+class BatchPersonIn(PersonIn):
+    """One person of a batch: the person's fields and their external id."""
+
+    external_id: NulFreeStr = Field(min_length=1, max_length=200, examples=["E1042"])
+
+
+class PeopleBatchIn(BaseModel):
+    """Many people at once; managers may be named by external id in any order."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    people: list[BatchPersonIn] = Field(min_length=1, max_length=BATCH_MAX)
+
+
+class BatchResult(BaseModel):
+    external_id: str
+    created: bool
+
+
+class PeopleBatchOut(BaseModel):
+    created: int
+    updated: int
+    people: list[BatchResult]
+
+
+class PersonItem(PersonFields):
+    external_id: str | None = Field(description="null for accounts made in the app.")
+    updated_at: datetime
+
+
+class PeoplePage(BaseModel):
+    items: list[PersonItem]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+class DepartmentOut(BaseModel):
+    id: int
+    name: str = Field(examples=["Sales"])
+    people: int = Field(description="Active people in the department.")
+
+
+class AssignmentIn(BaseModel):
+    """One module for one person."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    due_at: ApiTime | None = Field(
+        default=None,
+        examples=["2027-01-31T23:59:59Z"],
+        description="Due by the end of this day (UTC), today or later; omitted: the "
+        "organisation's default period.",
+    )
+
+
+class BulkAssignIn(BaseModel):
+    """Modules for many people at once; send an Idempotency-Key header to retry safely."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    external_ids: list[NulFreeStr] = Field(
+        min_length=1, max_length=BULK_PEOPLE_MAX, examples=[["E1001", "E1002"]]
+    )
+    module_ids: list[NulFreeStr] = Field(
+        min_length=1, max_length=BULK_MODULES_MAX, examples=[["why-allies-matter"]]
+    )
+    due_at: ApiTime | None = Field(default=None, examples=["2027-01-31T23:59:59Z"])
+
+
+class BulkAssignOut(BaseModel):
+    people: int = Field(description="People the modules were assigned to.")
+    created: int = Field(description="New assignments.")
+    already: int = Field(description="Assignments that existed already (left as they were).")
+    cycles: int = Field(description="People who had finished and start a new cycle.")
+    due_at: datetime
+
+
+class ProblemField(BaseModel):
+    detail: str
+    pointer: str | None = Field(
+        default=None, description="JSON pointer into the body, e.g. #/email.", examples=["#/email"]
+    )
+    parameter: str | None = Field(
+        default=None, description="A query, path or header parameter.", examples=["limit"]
+    )
+
+
 class Problem(BaseModel):
     """An error, as RFC 9457 problem details (sent as application/problem+json)."""
 
@@ -90,3 +206,6 @@ class Problem(BaseModel):
     title: str = Field(examples=["Not allowed"])
     status: int = Field(examples=[403])
     detail: str = Field(description="What went wrong and what to do, for a person to read.")
+    errors: list[ProblemField] | None = Field(
+        default=None, description="Each invalid field, where it is and what is wrong."
+    )

@@ -52,6 +52,7 @@ class UserRow:
     deactivated_at: datetime | None
     password_changed_at: datetime | None
     cycle: int
+    updated_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,8 +121,12 @@ def assign(
     emails: list[str],
     due: date | None,
     default_due_days: int,
+    commit: bool = True,
 ) -> AssignResult:
-    """Assign modules to the people of departments and to named people; departments keep a rule."""
+    """Assign modules to the people of departments and to named people; departments keep a rule.
+
+    `commit=False` leaves the transaction open for a caller that stores more with it (the
+    API's idempotency record)."""
     problems: dict[str, str] = {}
     now = utcnow()
     if due is not None and due < now.date():
@@ -180,7 +184,8 @@ def assign(
         cycles=cycles,
         due=due_at.date().isoformat(),
     )
-    session.commit()
+    if commit:
+        session.commit()
     return result
 
 

@@ -1,5 +1,6 @@
 """All table classes; importing this package registers them on SQLModel.metadata."""
 
+from app.models.api import ApiIdempotency, ApiRateWindow, RemovedAssignment
 from app.models.content import ContentRelease, ModuleReopen, ReleasedModule
 from app.models.core import (
     Assignment,
@@ -55,7 +56,9 @@ from app.models.stored import row_id
 from app.models.team import ManagerDigest, PrivacyNotice
 
 __all__ = [
+    "ApiIdempotency",
     "ApiKey",
+    "ApiRateWindow",
     "Assignment",
     "AssignmentRule",
     "AttemptAnswer",
@@ -104,6 +107,7 @@ __all__ = [
     "ReleasedScore",
     "ReminderSchedule",
     "ReminderSent",
+    "RemovedAssignment",
     "Role",
     "SecondFactor",
     "SsoIdentity",

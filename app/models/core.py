@@ -41,6 +41,10 @@ class User(SQLModel, table=True):
     password_changed_at: datetime | None = None
     # The person's current recertification cycle (app/recert/cycles.py raises it by one).
     cycle: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Any change to the row, by any path (GET /api/v1/people?updated_since= reads it).
+    updated_at: datetime | None = Field(
+        default_factory=utcnow, index=True, sa_column_kwargs={"onupdate": utcnow}
+    )
 
 
 class LoginSession(SQLModel, table=True):

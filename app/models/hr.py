@@ -107,6 +107,7 @@ class ApiKey(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+    expires_at: datetime | None = None  # null: never expires
 
 
 # The first attempt per person and module is found by min(id): a covering index keeps it cheap.

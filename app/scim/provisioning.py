@@ -17,7 +17,7 @@ from scim2_models import Context, EnterpriseUser
 from sqlmodel import Session, select
 
 from app import audit
-from app.api.service import department_id
+from app.api.people_write import department_id
 from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings

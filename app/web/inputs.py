@@ -126,7 +126,9 @@ async def refuse_nul_characters(request: Request) -> None:
             for key, value in request.query_params.multi_items()
             if NUL in key or NUL in value
         )
-    if request.method == "POST" and request.headers.get("content-type", "").startswith(FORM_TYPES):
+    form_post = request.method == "POST" and not request.scope["path"].startswith("/api/")
+    # (the API takes no forms: reading one would consume the body its route must parse)
+    if form_post and request.headers.get("content-type", "").startswith(FORM_TYPES):
         form = await request.form()
         errors.extend(
             _error(("body", key), value)

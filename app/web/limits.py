@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DEFAULT_LIMIT = 1 * 1024 * 1024
@@ -44,7 +46,7 @@ class BodySizeLimit:
         limit = UPLOAD_LIMIT if scope["path"].startswith(UPLOAD_PREFIXES) else DEFAULT_LIMIT
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _refuse(send, limit)
+            await _refuse(send, limit, scope["path"])
             return
         started = False
 
@@ -57,20 +59,26 @@ class BodySizeLimit:
             await self.app(scope, limited_receive(receive, limit), tracking_send)
         except BodyTooLarge:
             if not started:
-                await _refuse(send, limit)
+                await _refuse(send, limit, scope["path"])
 
 
-async def _refuse(send: Send, limit: int) -> None:
+async def _refuse(send: Send, limit: int, path: str) -> None:
+    megabytes = limit // (1024 * 1024)
     body = (
         "<!doctype html><title>Too large</title><h1>Too large</h1>"
-        f"<p>That upload is larger than {limit // (1024 * 1024)} MB. Send a smaller file.</p>"
+        f"<p>That upload is larger than {megabytes} MB. Send a smaller file.</p>"
     ).encode()
+    kind = b"text/html; charset=utf-8"
+    if path.startswith("/api/"):  # RFC 9457 problem details, like every other API error
+        detail = f"The request body is larger than {megabytes} MB; send fewer items per request."
+        problem = {"type": "about:blank", "title": "Too large", "status": 413, "detail": detail}
+        body, kind = json.dumps(problem).encode(), b"application/problem+json"
     await send(
         {
             "type": "http.response.start",
             "status": 413,
             "headers": [
-                (b"content-type", b"text/html; charset=utf-8"),
+                (b"content-type", kind),
                 (b"content-length", str(len(body)).encode()),
                 (b"x-content-type-options", b"nosniff"),
                 (b"referrer-policy", b"same-origin"),

@@ -13,7 +13,13 @@ def test_openapi_documents_api_v1_with_bearer_keys(client: TestClient) -> None:
     schema = client.get("/api/v1/openapi.json").json()
     assert set(schema["paths"]) == {
         "/api/v1/modules",
+        "/api/v1/departments",
+        "/api/v1/people",
         "/api/v1/people/{external_id}",
+        "/api/v1/people/batch",
+        "/api/v1/people/{external_id}/assignments",
+        "/api/v1/people/{external_id}/assignments/{module_id}",
+        "/api/v1/assignments/bulk",
         "/api/v1/progress",
         "/api/v1/events",
     }

@@ -66,12 +66,19 @@ def test_admin_creates_api_key_shown_once_and_stored_hashed_then_revokes(
 ) -> None:
     token = csrf_from(admin_client.get("/hr/api-keys").text)
     page = admin_client.post(
-        "/hr/api-keys", data={"csrf_token": token, "name": "Workday sync", "write": "yes"}
+        "/hr/api-keys",
+        data={
+            "csrf_token": token,
+            "name": "Workday sync",
+            "scopes": ["people:read", "people:write", "assignments:write"],
+            "expires_days": "30",
+        },
     )
     secret = re.search(r'id="api-key-secret">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
     key = session.exec(select(ApiKey)).one()
     assert key.key_hash == token_digest(secret) and secret not in key.key_hash
-    assert key.scopes == "read write"
+    assert key.scopes == "people:read people:write assignments:write"
+    assert key.expires_at is not None and "expired" not in page.text
     assert secret not in admin_client.get("/hr/api-keys").text
     token = csrf_from(admin_client.get("/hr/api-keys").text)
     admin_client.post(f"/hr/api-keys/{key.id}/revoke", data={"csrf_token": token})
@@ -83,6 +90,18 @@ def test_api_key_with_bad_name_rerenders_with_422(admin_client: TestClient) -> N
     token = csrf_from(admin_client.get("/hr/api-keys").text)
     response = admin_client.post("/hr/api-keys", data={"csrf_token": token, "name": "<script>"})
     assert response.status_code == 422 and "Name the key" in response.text
+
+
+def test_api_key_with_bad_scope_or_expiry_rerenders_with_422(admin_client: TestClient) -> None:
+    token = csrf_from(admin_client.get("/hr/api-keys").text)
+    scope = admin_client.post(
+        "/hr/api-keys", data={"csrf_token": token, "name": "k1", "scopes": ["root"]}
+    )
+    assert scope.status_code == 422 and "Unknown scope" in scope.text
+    expiry = admin_client.post(
+        "/hr/api-keys", data={"csrf_token": token, "name": "k2", "expires_days": "99999"}
+    )
+    assert expiry.status_code == 422 and "1 to 3660 days" in expiry.text
 
 
 def test_hr_cannot_open_the_api_keys_page(hr_client: TestClient) -> None:

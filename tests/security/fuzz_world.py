@@ -111,6 +111,12 @@ VALID: dict[Any, Value] = {
     "answer": "correct-horse-battery",
     ("PUT", "/api/v1/people/{external_id}", "email"): "ext@example.com",
     ("PUT", "/api/v1/people/{external_id}", "name"): "Ext Person",
+    "external_ids": ["EXT-1"],
+    "module_ids": ["first-steps"],
+    "idempotency-key": lambda _w: uuid.uuid4().hex,
+    ("POST", "/api/v1/people/batch", "people"): lambda _w: [  # type: ignore[dict-item]
+        {"external_id": "EXT-1", "email": "ext@example.com", "name": "Ext Person"}
+    ],
 }
 # Fields a route reads from the request itself rather than declaring them.
 EXTRA_QUERY = {
@@ -156,7 +162,7 @@ EXTRA_FORM = {
 
 @dataclass(frozen=True)
 class Param:
-    where: str  # path, query, form, file or json
+    where: str  # path, query, header, form, file or json
     name: str
     label: str
     required: bool
@@ -167,6 +173,7 @@ def _params_of(dependant: Any) -> list[Param]:
     for where, fields in (
         ("path", dependant.path_params),
         ("query", dependant.query_params),
+        ("header", dependant.header_params),
         ("body", dependant.body_params),
     ):
         for f in fields:

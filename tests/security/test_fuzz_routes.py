@@ -48,6 +48,8 @@ def requests_for(world: World, method: str, path: str, route: Any) -> list[tuple
     params = route_params(method, path, route)
     cases = []
     for odd in params:
+        if odd.where == "header":  # sent valid only (an HTTP client refuses odd header bytes)
+            continue
         values: dict[str, Any] = dict(ODD_VALUES)
         values |= {f"“{v}”": v for v in MORE_ODD_VALUES.get(odd.name, [])}
         if odd.where == "file":
@@ -64,6 +66,7 @@ def _request(
 ) -> dict[str, Any]:
     url, query, form, files = path, {}, {}, {}
     body: dict[str, Any] = dict(EXTRA_JSON.get((method, path), {}))
+    headers = dict(world.headers)
     multipart = value == MULTIPART_NUL
     for p in params:
         v = ("a\x00b" if multipart else value) if p is odd else world.valid(method, path, p)
@@ -75,6 +78,8 @@ def _request(
             )
         elif p.where == "query":
             query[p.name] = v
+        elif p.where == "header":
+            headers[p.name] = v
         elif p.where == "file":
             content = v if isinstance(v, bytes) else v.encode()
             files[p.name] = ("people.csv", content, "text/csv")
@@ -82,7 +87,7 @@ def _request(
             body[p.name] = v
         else:
             form[p.name] = v
-    kwargs: dict[str, Any] = {"url": url, "params": query, "headers": dict(world.headers)}
+    kwargs: dict[str, Any] = {"url": url, "params": query, "headers": headers}
     if method != "GET" and not world.headers:
         form["csrf_token"] = world.csrf()
     parts: list[tuple[str, Any]] = list(files.items())
@@ -105,7 +110,7 @@ def unclear(response: Any, param: Param, api: bool) -> str | None:
     status = response.status_code
     if status >= 500:
         return f"{status}"
-    if status < 400 or status in (401, 403, 404, 405, 409, 413, 429):
+    if status < 400 or status in (401, 403, 404, 405, 409, 412, 413, 429):
         return None
     kind = response.headers.get("content-type", "")
     if api:

@@ -10,6 +10,7 @@ from app.hr.routes import (
     reminding,
     schedule_page,
     tracking,
+    unassigning,
     uploads,
 )
 from app.web import navigation
@@ -28,6 +29,7 @@ for module in (
     reminding,
     admin,
     emails,
+    unassigning,
 ):
     router.include_router(module.router)
 router.include_router(uploads.upload_router)

@@ -15,7 +15,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.db import SessionDep, write_session
 from app.errors import Invalid
-from app.hr import bulk, exports, getting_started, people, person, recert, reports
+from app.hr import bulk, exports, getting_started, people, person, recert, reports, unassign
 from app.hr.routes.common import hr_router
 from app.learning.reopened import must_retake
 from app.live.reports import sessions_summary
@@ -147,7 +147,8 @@ def person_page(
     request: Request, user_id: WholeNumber, session: SessionDep, catalog: CatalogDep
 ) -> Response:
     detail = person.person_detail(session, catalog, user_id=user_id)
-    return render(request, "hr/person.html", {"d": detail})
+    removed = unassign.removed_for(session, user_id=user_id)
+    return render(request, "hr/person.html", {"d": detail, "removed": removed})
 
 
 @router.get("/scenarios")
