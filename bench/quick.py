@@ -13,6 +13,7 @@ throughput, latency and the worker's CPU time per request for each round.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -47,6 +48,9 @@ def main() -> None:
         full.OUT = Path(scratch)  # server logs and the baseline's database go here
         db = full.OUT / "bench.db"
         shutil.copyfile(source, db)
+        # The copy may predate migrations added since `make bench` generated it.
+        env = {"ALLYSHIP_DATABASE_URL": f"sqlite:///{db}", "ALLYSHIP_SECRET_KEY": full.SECRET}
+        subprocess.run([str(full.BIN / "allyship"), "db", "upgrade"], env=os.environ | env, check=True)
         run_group(args, db)
 
 
