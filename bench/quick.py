@@ -50,7 +50,9 @@ def main() -> None:
         shutil.copyfile(source, db)
         # The copy may predate migrations added since `make bench` generated it.
         env = {"ALLYSHIP_DATABASE_URL": f"sqlite:///{db}", "ALLYSHIP_SECRET_KEY": full.SECRET}
-        subprocess.run([str(full.BIN / "allyship"), "db", "upgrade"], env=os.environ | env, check=True)
+        subprocess.run(
+            [str(full.BIN / "allyship"), "db", "upgrade"], env=os.environ | env, check=True
+        )
         run_group(args, db)
 
 
