@@ -320,7 +320,11 @@ def certificate(
 
 @router.get("/certificate/{cycle}")
 def earlier_certificate(
-    request: Request, session: SessionDep, settings: SettingsDep, user: CurrentUser, cycle: int
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    cycle: WholeNumber,
 ) -> Response:
     """One of the learner's own certificates by its cycle (earlier cycles' stay theirs)."""
     return _certificate_page(request, session, settings, user, cycle)

@@ -60,6 +60,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/modules/{module_id}/quiz"): SIGNED_IN,
     ("GET", "/modules/{module_id}/attempts/{attempt_id}"): SIGNED_IN,
     ("GET", "/certificate"): SIGNED_IN,
+    ("GET", "/certificate/{cycle}"): SIGNED_IN,  # only the person's own (tests/recert)
     ("GET", "/live/commitments"): SIGNED_IN,
     ("GET", "/live"): FACILITATORS,
     ("GET", "/live/new"): FACILITATORS,
