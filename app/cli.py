@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated, Any
 
+import psycopg
 import typer
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
@@ -25,7 +27,7 @@ class DatabaseCheckedGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # typer's own click Context (a private module)
         try:
             return super().invoke(ctx)
-        except DBAPIError as exc:
+        except (DBAPIError, sqlite3.DatabaseError, psycopg.Error) as exc:  # ORM or raw SQL
             from app.db.migrate import not_ready
 
             if (problem := not_ready(get_settings().database_url)) is None:

@@ -42,6 +42,9 @@ ARGS: dict[str, tuple[list[str], str]] = {
     "api-key create": (["hr-system"], ""),
     "api-key list": ([], ""),
     "api-key revoke": (["hr-system"], ""),
+    "content status": ([], ""),
+    "content release": (["--note", "Module 2 rewritten"], ""),
+    "reset-second-factor": (["ana@example.com"], ""),
 }
 NO_DATABASE = {"check", "check-deploy", "backup", "restore"}
 # What each of them does on an empty database with the sample arguments: (exit status, says).

@@ -64,7 +64,17 @@ def scoped(scope: str) -> params.Depends:
     return dependency
 
 
-AnyKey = Annotated[ApiKey, Depends(api_key)]
+def api_v1_key(key: Annotated[ApiKey, Depends(api_key)]) -> ApiKey:
+    """Any key for the HR API, but not one made for SCIM provisioning only."""
+    if keys.effective_scopes(key.scopes) <= {"scim"}:
+        raise Forbidden(
+            "This API key is for SCIM provisioning (/scim/v2) only; "
+            "an admin can make a key with the API's scopes."
+        )
+    return key
+
+
+AnyKey = Annotated[ApiKey, Depends(api_v1_key)]
 PeopleRead = Annotated[ApiKey, scoped("people:read")]
 PeopleWrite = Annotated[ApiKey, scoped("people:write")]
 AssignmentsRead = Annotated[ApiKey, scoped("assignments:read")]

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col
 
 from app.clock import utcnow
-from app.db import SQLITE_PRAGMAS, conflict_insert, writer
+from app.db import brief_busy_wait, conflict_insert, writer
 from app.models import ApiRateWindow
 
 WINDOW_SECONDS = 60
@@ -61,16 +60,9 @@ def count_request(engine: Engine, *, key_id: int, limit: int) -> RateState:
 
 
 def _count(engine: Engine, key_id: int, start: datetime) -> int:
-    with writer(engine).connect() as conn:
-        sqlite = engine.dialect.name == "sqlite"
-        raw: Any = conn.connection.dbapi_connection
-        if sqlite:  # wait briefly for SQLite's one writer, never the full busy timeout
-            raw.execute(f"PRAGMA busy_timeout = {SQLITE_WAIT_MS}")
-        try:
-            return _count_on(Session(bind=conn), key_id, start)
-        finally:
-            if sqlite:
-                raw.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
+    with writer(engine).connect() as conn, brief_busy_wait(conn, SQLITE_WAIT_MS):
+        # SQLite's one writer is waited for briefly, never the full busy timeout.
+        return _count_on(Session(bind=conn), key_id, start)
 
 
 def _count_on(session: Session, key_id: int, start: datetime) -> int:

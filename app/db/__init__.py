@@ -14,6 +14,7 @@ Feature code imports what it needs from here (`from app.db import SessionDep`).
 
 from app.db.engine import (
     SQLITE_PRAGMAS,
+    brief_busy_wait,
     install_pragmas,
     is_sqlite_file,
     limit_threads,
@@ -65,6 +66,7 @@ __all__ = [
     "WriteTimedOut",
     "WriterClosed",
     "bind_values",
+    "brief_busy_wait",
     "chunks",
     "columns_of",
     "conflict_insert",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
 from sqlmodel import Session, create_engine
 
@@ -51,6 +51,21 @@ def make_engine(url: str) -> Engine:
 def is_sqlite_file(engine: Engine) -> bool:
     """A SQLite database in a file (not in memory): one writer at a time, readers never wait."""
     return engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:")
+
+
+@contextmanager
+def brief_busy_wait(connection: Connection, wait_ms: int) -> Iterator[None]:
+    """On SQLite, wait at most `wait_ms` for the one writer on this connection meanwhile
+    (a request that must not queue behind a long write); nothing on PostgreSQL."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw: Any = connection.connection.dbapi_connection
+    raw.execute(f"PRAGMA busy_timeout = {wait_ms}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {SQLITE_PRAGMAS['busy_timeout']}")
 
 
 def _trace_connection(dbapi_connection: Any, _record: Any) -> None:

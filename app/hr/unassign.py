@@ -12,7 +12,7 @@ from app.clock import utcnow
 from app.errors import Invalid
 from app.hr.assignments import record_removed
 from app.hr.due import end_of_day
-from app.models import Assignment, RemovedAssignment, User
+from app.models import Assignment, RemovedAssignment, User, row_id
 
 
 def unassign(
@@ -54,7 +54,7 @@ def unassign(
         due={"old": found.due_at, "new": None},
         assigned_at=found.created_at,
     )
-    record_removed(session, [(found.id or 0, found.user_id, found.module_id)])  # last write
+    record_removed(session, [(row_id(found), found.user_id, found.module_id)])  # last write
     session.commit()
     session.refresh(removed)
     return removed

@@ -48,7 +48,10 @@ class FreshAddresses(Sequence[str]):
 
 
 @pytest.fixture
-def live(db_url: str) -> Iterator[tuple[str, str]]:
+def live(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+    # The tester sends a few thousand requests in a minute; the per-key limit (600 a
+    # minute by default) is tested in tests/api/test_rate_limit.py.
+    monkeypatch.setenv("ALLYSHIP_API_RATE_PER_MINUTE", "100000")
     with session_for(db_url) as session:
         secret = create_key(session, name="scim-tester", scopes=["scim"], actor_id=None)[1]
     proc, url = start_server(db_url, content_dir=FIXTURE_COURSE)
