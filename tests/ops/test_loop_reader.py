@@ -171,3 +171,25 @@ def test_a_second_thread_reading_at_the_same_moment_goes_to_the_thread_pool(db_u
         leave.set()
         reader.dispose()
         engine.dispose()
+
+
+def test_the_kept_connection_sees_each_commit_and_recovers_after_a_failed_read(
+    app: FastAPI,
+) -> None:
+    """The loop's connection stays open between reads: no read may see an old snapshot,
+    and a read that failed on it must not spoil the next one."""
+    reader = app.state.loop_reader
+    count = RawQuery.of("SELECT count(*) FROM department")
+    assert reader.read(lambda source: fetch_one(source, count, {})) == (0,)
+    other = sqlite3.connect(app.state.settings.database_url.removeprefix("sqlite:///"))
+    try:
+        other.execute("INSERT INTO department (name, created_at) VALUES ('a', '2026-12-01')")
+        other.commit()
+        assert reader.read(lambda source: fetch_one(source, count, {})) == (1,)
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            reader.read(_write)
+        other.execute("INSERT INTO department (name, created_at) VALUES ('b', '2026-12-01')")
+        other.commit()
+        assert reader.read(lambda source: fetch_one(source, count, {})) == (2,)
+    finally:
+        other.close()
