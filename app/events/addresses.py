@@ -5,8 +5,9 @@ as a literal) and again at every delivery, after resolving its name: the request
 to the very address that was checked (the URL's host is replaced by it, with the name kept
 in the Host header and for TLS), so a name that resolves to a public address when checked
 and to 127.0.0.1 a moment later (DNS rebinding) cannot reach the inside. Loopback, private,
-link-local and other non-global addresses are refused unless
-ALLYSHIP_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set (tests, a lab; never in production).
+link-local and other non-global addresses (also inside IPv6, and IPv4 written as a number:
+app/public_ip.py) are refused unless ALLYSHIP_WEBHOOK_ALLOW_PRIVATE_ADDRESSES is set (tests, a
+lab; never in production).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from app.errors import Invalid
+from app.public_ip import host_address, is_public
 
 URL_MAX = 2000
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,16 @@ def check_url(url: str, *, allow_private: bool) -> str:
     except ValueError as exc:
         raise Invalid("URL: the port is not a number from 1 to 65535.") from exc
     if not allow_private:
-        literal = _literal(parts.hostname)
-        if parts.hostname.lower() == "localhost" or (literal and not _public(literal)):
+        try:
+            literal = host_address(parts.hostname)
+        except ValueError as exc:
+            raise Invalid("URL: the host ends in a number but is not an IP address.") from exc
+        name = parts.hostname.lower().rstrip(".")
+        if (
+            name == "localhost"
+            or name.endswith(".localhost")
+            or (literal and not is_public(literal))
+        ):
             raise Invalid(
                 "URL: that is a loopback or private address; webhooks go to public addresses only."
             )
@@ -65,7 +74,7 @@ def resolve(url: str, *, allow_private: bool) -> Target:
         ipaddress.ip_address(str(info[4][0]).split("%")[0])
         for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     ]
-    allowed = [a for a in found if allow_private or _public(a)]
+    allowed = [a for a in found if allow_private or is_public(a)]
     if not allowed:
         raise OSError(f"{host} resolves only to loopback or private addresses, which are refused")
     address = allowed[0]
@@ -78,14 +87,8 @@ def resolve(url: str, *, allow_private: bool) -> Target:
     )
 
 
-def _literal(host: str) -> Address | None:
+def _literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
-
-
-def _public(address: Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
