@@ -112,6 +112,9 @@ class Settings(OrgFields, BaseSettings):
     sso_default_department: str = ""
     sso_only: bool = False
     sso_break_glass_email: str = ""
+    # The issuer and the provider's endpoints must be public https:// addresses (SSRF); the
+    # test provider on loopback (tests/oidc_provider) and a lab turn this on.
+    sso_allow_private_issuer: bool = False
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

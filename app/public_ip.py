@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import socket
 import unicodedata
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -87,3 +88,27 @@ def _part(label: str) -> int:
             raise ValueError("not an octal number")
         return int(label, 8)
     return int(label)
+
+
+def resolved(host: str, port: int) -> list[Address]:
+    """Every address the host's name resolves to now (OSError when it does not resolve)."""
+    return [
+        ipaddress.ip_address(str(info[4][0]).split("%")[0])
+        for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    ]
+
+
+def is_local_name(host: str) -> bool:
+    """localhost and its subdomains: resolvers answer them with loopback without asking DNS."""
+    name = host.lower().rstrip(".")
+    return name == "localhost" or name.endswith(".localhost")
+
+
+def written_refusal(host: str) -> str:
+    """Why a URL's host is refused before any lookup: "number" (ends in a number but is no
+    address), "inside" (localhost, or a non-public address in any spelling), or ""."""
+    try:
+        literal = host_address(host)
+    except ValueError:
+        return "number"
+    return "inside" if is_local_name(host) or (literal and not is_public(literal)) else ""

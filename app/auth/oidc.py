@@ -4,6 +4,12 @@ Protocol only (no database, no pages). Authlib builds the request and redeems th
 PKCE; joserfc checks the ID token's signature and claims. Discovery documents and key sets
 are cached in the process for an hour: they are public, the provider's own, and a key set
 is fetched again at once when a token names a key id it does not hold (key rotation).
+
+Every URL fetched from here (discovery, keys, token, userinfo) must be https:// and resolve to
+public addresses only (app/public_ip.py), checked before each request: the issuer is typed by
+an admin and the other URLs come from the provider, and neither may turn an anonymous visit
+to /sso/start into a request to the inside. A test provider on loopback is allowed only
+with ALLYSHIP_SSO_ALLOW_PRIVATE_ISSUER (tests, labs), which also allows plain http://.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.integrations.base_client.errors import OAuthError
@@ -21,9 +28,12 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jwt import JWTClaimsRegistry
 
+from app.public_ip import is_public, resolved, written_refusal
+
 SKEW_SECONDS = 120  # clocks of the provider and this server may differ this much
 TIMEOUT_SECONDS = 10
 CACHE_SECONDS = 3600
+FAILURE_CACHE_SECONDS = 30  # a provider that failed is asked again after this long
 # Asymmetric only: an HS256 token "signed" with the client secret, or alg "none", is refused.
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512")
 NEEDED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
@@ -45,14 +55,38 @@ class Provider:
     token_endpoint: str
     jwks_uri: str
     userinfo_endpoint: str
+    allow_private: bool = False
 
 
 _lock = threading.Lock()
-_documents: dict[str, tuple[float, Provider]] = {}
+_documents: dict[tuple[str, bool], tuple[float, Provider]] = {}
+_failures: dict[tuple[str, bool], tuple[float, SsoRefused]] = {}
 _key_sets: dict[str, KeySet] = {}
 
 
-def _get_json(url: str, what: str, **kwargs: Any) -> Any:
+def check_address(url: str, what: str, *, allow_private: bool) -> None:
+    """SsoRefused unless the URL may be fetched: https:// to public addresses only."""
+    parts = urlsplit(url)
+    if parts.scheme != "https" and not (allow_private and parts.scheme == "http"):
+        raise SsoRefused(f"The {what} {url} is not an https:// address.", "config")
+    if allow_private:
+        return
+    host = parts.hostname or ""
+    refusal = written_refusal(host)
+    try:
+        found = [] if refusal else resolved(host, parts.port or 443)
+    except (OSError, UnicodeError) as exc:
+        raise SsoRefused(f"Could not look up {host} for the {what}: {exc}.", "unreachable") from exc
+    if refusal or not found or not all(is_public(a) for a in found):
+        raise SsoRefused(
+            f"The {what} {url} is on a loopback, private or link-local address, "
+            "which single sign-on does not call.",
+            "private",
+        )
+
+
+def _get_json(url: str, what: str, *, allow_private: bool, **kwargs: Any) -> Any:
+    check_address(url, what, allow_private=allow_private)
     try:
         response = httpx.get(url, timeout=TIMEOUT_SECONDS, **kwargs)
     except httpx.HTTPError as exc:
@@ -67,17 +101,34 @@ def _get_json(url: str, what: str, **kwargs: Any) -> Any:
         raise SsoRefused(f"The {what} at {url} is not JSON.", "not-json") from exc
 
 
-def discover(issuer: str, *, fresh: bool = False) -> Provider:
+def discover(issuer: str, *, allow_private: bool, fresh: bool = False) -> Provider:
     """The provider's discovery document, checked: it must name this very issuer."""
     issuer = issuer.strip().rstrip("/")
     if not issuer.startswith(("https://", "http://")):
         raise SsoRefused("The issuer must be a URL starting with https://.", "config")
+    check_address(issuer, "issuer", allow_private=allow_private)
+    key = (issuer, allow_private)
     with _lock:
-        cached = _documents.get(issuer)
+        cached, failed = _documents.get(key), _failures.get(key)
     if cached and not fresh and cached[0] > time.monotonic():
         return cached[1]
+    if failed and not fresh and failed[0] > time.monotonic():
+        raise SsoRefused(failed[1].message, failed[1].reason)
+    try:
+        provider = _fetch_provider(issuer, allow_private)
+    except SsoRefused as exc:
+        with _lock:  # each anonymous /sso/start must not cost the provider a request
+            _failures[key] = (time.monotonic() + FAILURE_CACHE_SECONDS, exc)
+        raise
+    with _lock:
+        _documents[key] = (time.monotonic() + CACHE_SECONDS, provider)
+        _failures.pop(key, None)
+    return provider
+
+
+def _fetch_provider(issuer: str, allow_private: bool) -> Provider:
     url = f"{issuer}/.well-known/openid-configuration"
-    document = _get_json(url, "discovery document")
+    document = _get_json(url, "discovery document", allow_private=allow_private)
     if not isinstance(document, dict):
         raise SsoRefused(f"The discovery document at {url} is not a JSON object.", "not-json")
     if missing := [name for name in NEEDED if not isinstance(document.get(name), str)]:
@@ -88,16 +139,14 @@ def discover(issuer: str, *, fresh: bool = False) -> Provider:
             "copy the issuer exactly as the provider states it.",
             "issuer",
         )
-    provider = Provider(
+    return Provider(
         issuer=document["issuer"],
         authorization_endpoint=document["authorization_endpoint"],
         token_endpoint=document["token_endpoint"],
         jwks_uri=document["jwks_uri"],
         userinfo_endpoint=str(document.get("userinfo_endpoint") or ""),
+        allow_private=allow_private,
     )
-    with _lock:
-        _documents[issuer] = (time.monotonic() + CACHE_SECONDS, provider)
-    return provider
 
 
 def key_set(provider: Provider, *, fresh: bool = False) -> KeySet:
@@ -106,7 +155,7 @@ def key_set(provider: Provider, *, fresh: bool = False) -> KeySet:
         keys = _key_sets.get(provider.jwks_uri)
     if keys is not None and not fresh:
         return keys
-    document = _get_json(provider.jwks_uri, "key set")
+    document = _get_json(provider.jwks_uri, "key set", allow_private=provider.allow_private)
     try:
         keys = KeySet.import_key_set(document)
     except (JoseError, ValueError, TypeError, KeyError) as exc:
@@ -155,6 +204,7 @@ def redeem(
     verifier: str,
 ) -> dict[str, Any]:
     """The token response for a code (client secret and PKCE verifier sent)."""
+    check_address(provider.token_endpoint, "token endpoint", allow_private=provider.allow_private)
     try:
         with _client(client_id, client_secret, redirect_uri, "") as client:
             token = client.fetch_token(provider.token_endpoint, code=code, code_verifier=verifier)
@@ -228,7 +278,12 @@ def userinfo(provider: Provider, access_token: str) -> dict[str, Any]:
         return {}
     headers = {"Authorization": f"Bearer {access_token}"}
     try:
-        data = _get_json(provider.userinfo_endpoint, "userinfo endpoint", headers=headers)
+        data = _get_json(
+            provider.userinfo_endpoint,
+            "userinfo endpoint",
+            allow_private=provider.allow_private,
+            headers=headers,
+        )
     except SsoRefused:
         return {}
     return data if isinstance(data, dict) else {}

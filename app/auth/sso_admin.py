@@ -16,6 +16,7 @@ from app.auth.sso_flow import redirect_uri
 from app.db import SessionDep
 from app.errors import Invalid
 from app.models import row_id
+from app.public_ip import written_refusal
 from app.web.forms import Submitted, form_page
 from app.web.request_checks import checked_router
 from app.web.templating import render
@@ -23,7 +24,6 @@ from app.web.templating import render
 router = checked_router()
 ADMIN = [require_role("admin")]
 PAGE = "/admin/sso"
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 LONGEST = 500
 
 
@@ -36,15 +36,11 @@ async def posted(request: Request) -> dict[str, str]:
 Posted = Annotated[dict[str, str], Depends(posted)]
 
 
-def problems(sent: dict[str, str]) -> dict[str, str]:
+def problems(sent: dict[str, str], *, allow_private: bool) -> dict[str, str]:
     """One message per field that cannot be saved as sent."""
     found = {name: "Use at most 500 characters." for name in FIELDS if len(sent[name]) > LONGEST}
-    issuer = urlsplit(sent["issuer"])
-    plain_ok = issuer.scheme == "http" and issuer.hostname in LOOPBACK
-    if sent["issuer"] and not ((issuer.scheme == "https" or plain_ok) and issuer.hostname):
-        found["issuer"] = (
-            "Enter the issuer as an https:// address, such as https://login.example.org."
-        )
+    if sent["issuer"] and (problem := issuer_problem(sent["issuer"], allow_private)):
+        found["issuer"] = problem
     if sent["enabled"] and not (sent["issuer"] and sent["client_id"]):
         found["enabled"] = "Enter the issuer and client ID before turning single sign-on on."
     if sent["only"] and not sent["enabled"]:
@@ -52,6 +48,29 @@ def problems(sent: dict[str, str]) -> dict[str, str]:
     if sent["break_glass_email"] and "@" not in sent["break_glass_email"]:
         found["break_glass_email"] = "Enter the break-glass admin's e-mail address."
     return found
+
+
+def issuer_problem(issuer: str, allow_private: bool) -> str:
+    """Why this issuer cannot be saved, or "": https:// to a public host (a name or address).
+
+    Its name is resolved only when used (app/auth/oidc.py), as the provider's DNS may differ
+    between now and then; an address written here is judged now.
+    """
+    parts = urlsplit(issuer)
+    plain_ok = allow_private and parts.scheme == "http"
+    if not ((parts.scheme == "https" or plain_ok) and parts.hostname):
+        return "Enter the issuer as an https:// address, such as https://login.example.org."
+    if allow_private:
+        return ""
+    refusal = written_refusal(parts.hostname)
+    if refusal == "number":
+        return "The issuer's host ends in a number but is not an IP address."
+    if refusal:
+        return (
+            "That is a loopback, private or link-local address: the issuer must be your "
+            "provider's public https:// address."
+        )
+    return ""
 
 
 def _page(
@@ -99,7 +118,7 @@ def save_sso(request: Request, session: SessionDep, user: CurrentUser, form: Pos
     sent = {name: form.get(name, "") for name in FIELDS}
     sent.update({flag: "1" if form.get(flag) else "" for flag in FLAGS})
     config = read_config(session, settings)
-    if found := problems(sent):
+    if found := problems(sent, allow_private=settings.sso_allow_private_issuer):
         return _page(request, config, values=sent, errors=found, status_code=422)
     try:
         save_config(session, settings, actor_id=row_id(user), submitted=sent)
@@ -117,7 +136,8 @@ def test_connection(request: Request, session: SessionDep) -> Response:
     if not config.issuer:
         return _page(request, config, test="Enter and save the issuer first.", status_code=422)
     try:
-        provider = oidc.discover(config.issuer, fresh=True)
+        allow_private = request.app.state.settings.sso_allow_private_issuer
+        provider = oidc.discover(config.issuer, allow_private=allow_private, fresh=True)
         keys = oidc.key_set(provider, fresh=True)
     except oidc.SsoRefused as exc:
         return _page(request, config, test=exc.message, status_code=422)

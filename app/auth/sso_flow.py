@@ -46,7 +46,7 @@ def begin(
     """(the provider's sign-in URL, the browser token to keep in the cookie)."""
     if not config.active:
         raise oidc.SsoRefused("Single sign-on is not set up here.", "off")
-    provider = oidc.discover(config.issuer)
+    provider = oidc.discover(config.issuer, allow_private=settings.sso_allow_private_issuer)
     browser = browser or new_token()
     state, nonce, verifier = new_token(), new_token(), generate_token(64)
     now = utcnow()
@@ -127,7 +127,7 @@ def finish(
         )
     if not params.get("code"):
         raise oidc.SsoRefused(STATE_LOST, "state")
-    provider = oidc.discover(config.issuer)
+    provider = oidc.discover(config.issuer, allow_private=settings.sso_allow_private_issuer)
     tokens = oidc.redeem(
         provider,
         client_id=config.client_id,

@@ -30,10 +30,31 @@ def browser_cookie_name(settings: Settings) -> str:
     return SECURE_BROWSER_COOKIE if settings.https else BROWSER_COOKIE
 
 
+PROVIDER_FAULTS = {"http", "not-json", "incomplete", "issuer", "keys", "config", "private"}
+UNREACHABLE = (
+    "Could not reach your organisation's sign-in service just now. Try again in a few "
+    "minutes; if it keeps happening, tell your HR team or admin."
+)
+MISCONFIGURED = (
+    "Single sign-on is not set up correctly here, so it cannot sign you in. Tell your HR "
+    "team or admin: what went wrong is in the server's log."
+)
+
+
+def shown_message(exc: SsoRefused) -> str:
+    """What a visitor reads: the provider's addresses and low-level errors stay in the log
+    (they would tell anyone what answers where), the admin's connection test shows them."""
+    if exc.reason == "unreachable":
+        return UNREACHABLE
+    if exc.reason in PROVIDER_FAULTS:
+        return MISCONFIGURED
+    return exc.message
+
+
 def refused(request: Request, exc: SsoRefused) -> Response:
     """The clear page for a refused sign-in: what happened and what to do."""
     status = 403 if exc.reason in ACCOUNT_REASONS else 404 if exc.reason == "off" else 400
-    context = {"title": "Sign-in refused", "message": exc.message, "reason": exc.reason}
+    context = {"title": "Sign-in refused", "message": shown_message(exc), "reason": exc.reason}
     return render(request, "auth/sso_refused.html", context, status_code=status)
 
 
@@ -58,7 +79,12 @@ def _start(request: Request, session: Session, settings: Settings, next: str) ->
         )
     except SsoRefused as exc:
         session.rollback()
-        log.warning("sso start refused id=%s reason=%s", request.state.request_id, exc.reason)
+        log.warning(
+            "sso start refused id=%s reason=%s detail=%s",
+            request.state.request_id,
+            exc.reason,
+            exc.message,
+        )
         return refused(request, exc)
     response = RedirectResponse(url, status_code=303)
     max_age = int(sso_flow.PENDING_FOR.total_seconds())
@@ -97,7 +123,12 @@ def _callback(request: Request, session: Session, settings: Settings) -> Respons
         )
     except SsoRefused as exc:
         session.rollback()
-        log.warning("sso sign-in refused id=%s reason=%s", request.state.request_id, exc.reason)
+        log.warning(
+            "sso sign-in refused id=%s reason=%s detail=%s",
+            request.state.request_id,
+            exc.reason,
+            exc.message,
+        )
         return refused(request, exc)
     log.info("sso sign-in ok id=%s", request.state.request_id)
     response = RedirectResponse(signed_in.target, status_code=303)

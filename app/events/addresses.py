@@ -13,12 +13,11 @@ lab; never in production).
 from __future__ import annotations
 
 import ipaddress
-import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from app.errors import Invalid
-from app.public_ip import host_address, is_public
+from app.public_ip import is_public, resolved, written_refusal
 
 URL_MAX = 2000
 
@@ -48,20 +47,13 @@ def check_url(url: str, *, allow_private: bool) -> str:
         _ = parts.port
     except ValueError as exc:
         raise Invalid("URL: the port is not a number from 1 to 65535.") from exc
-    if not allow_private:
-        try:
-            literal = host_address(parts.hostname)
-        except ValueError as exc:
-            raise Invalid("URL: the host ends in a number but is not an IP address.") from exc
-        name = parts.hostname.lower().rstrip(".")
-        if (
-            name == "localhost"
-            or name.endswith(".localhost")
-            or (literal and not is_public(literal))
-        ):
-            raise Invalid(
-                "URL: that is a loopback or private address; webhooks go to public addresses only."
-            )
+    refusal = "" if allow_private else written_refusal(parts.hostname)
+    if refusal == "number":
+        raise Invalid("URL: the host ends in a number but is not an IP address.")
+    if refusal:
+        raise Invalid(
+            "URL: that is a loopback or private address; webhooks go to public addresses only."
+        )
     return urlunsplit(parts._replace(fragment=""))
 
 
@@ -70,11 +62,7 @@ def resolve(url: str, *, allow_private: bool) -> Target:
     parts = urlsplit(url)
     host = parts.hostname or ""
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    found = [
-        ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    ]
-    allowed = [a for a in found if allow_private or is_public(a)]
+    allowed = [a for a in resolved(host, port) if allow_private or is_public(a)]
     if not allowed:
         raise OSError(f"{host} resolves only to loopback or private addresses, which are refused")
     address = allowed[0]

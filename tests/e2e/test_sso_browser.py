@@ -55,15 +55,18 @@ def sso_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SsoSite]:
         for key, value in stored.items():
             session.add(OrgSetting(key=f"sso.{key}", value=value))
         session.commit()
-    before = os.environ.get("ALLYSHIP_BASE_URL")
-    os.environ["ALLYSHIP_BASE_URL"] = url
+    # The test provider runs on loopback, which SSO refuses unless explicitly allowed.
+    wanted = {"ALLYSHIP_BASE_URL": url, "ALLYSHIP_SSO_ALLOW_PRIVATE_ISSUER": "true"}
+    before = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
     try:
         proc, _ = start_server(db_url, port=port)
     finally:
-        if before is None:
-            os.environ.pop("ALLYSHIP_BASE_URL")
-        else:
-            os.environ["ALLYSHIP_BASE_URL"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name)
+            else:
+                os.environ[name] = value
     yield SsoSite(url=url, db_url=db_url, provider=provider)
     stop_server(proc)
     stop_provider(provider)

@@ -33,6 +33,8 @@ def settings(settings: Settings, provider: TestProvider) -> Settings:
             "sso_client_id": CLIENT_ID,
             "sso_client_secret": CLIENT_SECRET,
             "sso_external_id_claim": "employee_id",
+            # The test provider runs on loopback: allowed here, refused by default.
+            "sso_allow_private_issuer": True,
         }
     )
 

@@ -54,17 +54,17 @@ def odd_issuer() -> Iterator[str]:
 
 def test_sso_discovery_naming_another_issuer_refused(odd_issuer: str) -> None:
     with pytest.raises(oidc.SsoRefused, match=r"names the issuer https://someone-else\.example"):
-        oidc.discover(odd_issuer, fresh=True)
+        oidc.discover(odd_issuer, allow_private=True, fresh=True)
 
 
 def test_sso_discovery_not_json_refused(odd_issuer: str) -> None:
     with pytest.raises(oidc.SsoRefused, match="is not JSON"):
-        oidc.discover(f"{odd_issuer}/notjson", fresh=True)
+        oidc.discover(f"{odd_issuer}/notjson", allow_private=True, fresh=True)
 
 
 def test_sso_issuer_not_a_url_refused() -> None:
     with pytest.raises(oidc.SsoRefused, match="must be a URL"):
-        oidc.discover("login.example.org")
+        oidc.discover("login.example.org", allow_private=False)
 
 
 def test_sso_start_with_provider_down_says_so(client: TestClient, settings: Settings) -> None:
