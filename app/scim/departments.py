@@ -28,6 +28,7 @@ from app.scim.errors import ScimError, invalid_value, uniqueness
 from app.scim.filters import Column, lower, where
 from app.scim.messages import page, patched, validated
 from app.scim.people import number_of, row_or_404
+from app.scim.staff import refuse_staff_moves
 from app.web.inputs import one_line_problem
 
 GROUP_COLUMNS = {
@@ -121,6 +122,7 @@ def _save(
     did = row_id(department)
     before = {row_id(u) for u in session.exec(select(User).where(User.department_id == did)).all()}
     leaving, joining = before - set(members), set(members) - before
+    refuse_staff_moves(session, leaving | joining)
     if leaving:
         session.execute(update(User).where(col(User.id).in_(leaving)).values(department_id=None))
     if joining:
@@ -175,6 +177,8 @@ def delete(session: Session, *, key: ApiKey, scim_id: str) -> None:
             f"The department “{department.name}” has assignment rules or released reports, so it "
             "is kept; remove its rules in the app, or leave the Group in place.",
         )
+    members = session.exec(select(User.id).where(User.department_id == did)).all()
+    refuse_staff_moves(session, {i for i in members if i is not None})
     session.execute(update(User).where(col(User.department_id) == did).values(department_id=None))
     audit.record(
         session, actor_id=None, action="scim.group_delete", target=department.name, key=key.name

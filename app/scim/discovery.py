@@ -42,7 +42,8 @@ DESCRIPTIONS = {
     "userName": "The person's e-mail address, which they sign in with; unique, case-insensitive.",
     "displayName": "The person's full name; a client may send name.formatted, or givenName "
     "and familyName, instead (they are joined and not returned).",
-    "emails": "The sign-in e-mail (userName); read-only here: change userName instead.",
+    "emails": "The sign-in e-mail (userName), the one address kept; a PATCH of the work or "
+    'primary value (emails[type eq "work"].value) changes userName too.',
     "groups": "The person's department, as a Group; change it with the Group or department.",
     "active": "false deactivates a leaver (their records stay); only an explicit true reactivates.",
     "department": "The department's name; an unknown name creates the department.",

@@ -10,10 +10,9 @@ gives a role: new people are learners, and roles are given in the app. Only an e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from scim2_models import Context, EnterpriseUser
+from scim2_models import Context
 from sqlmodel import Session, select
 
 from app import audit
@@ -22,94 +21,16 @@ from app.auth import invites
 from app.clock import utcnow
 from app.config import Settings
 from app.hr import assignments
-from app.hr.account_changes import deactivated, email_changed, protected_changes
+from app.hr.account_changes import deactivated, email_changed, is_protected
 from app.hr.managers import loop_through, serialize_manager_changes
 from app.models import ApiKey, Department, Role, row_id
 from app.models import User as Person
-from app.scim.errors import ScimError, invalid_value, mutability, uniqueness
+from app.scim.errors import ScimError, invalid_value, uniqueness
 from app.scim.messages import patched, validated
 from app.scim.people import ScimUser, find, number_of, resource, version
+from app.scim.staff import staff_changes, staff_refused
+from app.scim.wanted import KEEP, Wanted, patched_wanted, wanted_from, with_full_managers
 from app.web.inputs import email_problem, one_line_problem
-
-KEEP = object()  # "leave this attribute as it is"
-
-
-@dataclass
-class Wanted:
-    """What a request asks the person to be; KEEP leaves a value unchanged."""
-
-    email: str
-    name: Any = KEEP
-    external_id: Any = KEEP
-    active: Any = KEEP
-    department: Any = KEEP
-    manager: Any = KEEP
-
-
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-
-
-def _manager(value: Any, base: str) -> Any:
-    """Entra sends the manager as a bare id, Okta as {"value": id}: both become a full Manager."""
-    if isinstance(value, str | int):
-        value = {"value": str(value)}
-    if isinstance(value, dict) and value.get("value") and "$ref" not in value:
-        value = {**value, "$ref": f"{base}/Users/{value['value']}"}
-    if isinstance(value, dict) and not value.get("value"):
-        return None
-    return value
-
-
-def with_full_managers(body: Any, base: str) -> Any:
-    """The body with every enterprise manager it carries (resource or PATCH) made complete."""
-    if not isinstance(body, dict):
-        return body
-    body = dict(body)
-    extension = body.get(ENTERPRISE)
-    if isinstance(extension, dict) and "manager" in extension:
-        body[ENTERPRISE] = {**extension, "manager": _manager(extension["manager"], base)}
-    if f"{ENTERPRISE}:manager" in body:
-        body[f"{ENTERPRISE}:manager"] = _manager(body[f"{ENTERPRISE}:manager"], base)
-    operations = body.get("Operations")
-    if isinstance(operations, list):
-        body["Operations"] = [_operation(o, base) for o in operations]
-    return body
-
-
-def _operation(operation: Any, base: str) -> Any:
-    if not isinstance(operation, dict) or "value" not in operation:
-        return operation
-    path = str(operation.get("path") or "").lower()
-    if path.endswith(("enterprise:2.0:user:manager", "manager")) and not path.endswith(".value"):
-        return {**operation, "value": _manager(operation["value"], base)}
-    if not path:
-        return {**operation, "value": with_full_managers(operation["value"], base)}
-    return operation
-
-
-def _full_name(user: ScimUser) -> str | None:
-    if user.display_name:
-        return user.display_name
-    if user.name and user.name.formatted:
-        return user.name.formatted
-    if user.name and (user.name.given_name or user.name.family_name):
-        return " ".join(p for p in (user.name.given_name, user.name.family_name) if p)
-    return None
-
-
-def wanted_from(user: ScimUser) -> Wanted:
-    """A POST or PUT body: absent optional values stay; a sent enterprise part replaces both."""
-    extension = user[EnterpriseUser]
-    return Wanted(
-        email=user.user_name or "",
-        name=_full_name(user) or KEEP,
-        external_id=user.external_id if user.external_id is not None else KEEP,
-        active=user.active if user.active is not None else KEEP,
-        department=extension.department if extension is not None else KEEP,
-        manager=(extension.manager.value if extension.manager else None)
-        if extension is not None
-        else KEEP,
-    )
 
 
 def _checked_email(value: str) -> str:
@@ -180,18 +101,18 @@ def save(
         if taken is not None and (person is None or taken != person.id):
             raise uniqueness(f"externalId: “{external_id}” already belongs to another person.")
     active = None if wanted.active is KEEP else bool(wanted.active)
-    if person is not None and (changed := protected_changes(person, email, None, active)):
-        raise ScimError(
-            403,
-            f"{', '.join(changed)}: this is an hr or admin account; provisioning cannot change its "
-            "e-mail or active state. An admin changes them in the app.",
-        )
     name = KEEP if wanted.name is KEEP else _checked_text("name", wanted.name)
     if wanted.manager is not KEEP:
         manager_id = _manager_id(session, person, email, wanted.manager)
     department = wanted.department
     if isinstance(department, str) and department.strip():
         department = _checked_text("department", department)
+    if person is not None and is_protected(person.role):
+        asked = Wanted(email, name, external_id, active, department, KEEP)
+        if wanted.manager is not KEEP:
+            asked.manager = manager_id
+        if changed := staff_changes(session, person, asked):
+            raise staff_refused(changed)
     created = person is None
     if person is None:
         person = Person(
@@ -291,35 +212,10 @@ def update(
     body = with_full_managers(body, base)
     if partial:
         before = resource(session, person, base)
-        wanted = _patched(before, patched(before, body))
+        wanted = patched_wanted(before, patched(before, body))
     else:
         wanted = wanted_from(validated(ScimUser, body, Context.RESOURCE_REPLACEMENT_REQUEST))
     return save(session, settings, key=key, person=person, wanted=wanted)
-
-
-def _patched(before: ScimUser, after: ScimUser) -> Wanted:
-    """What changed between the resource before and after a PATCH, as a Wanted."""
-    name: Any = KEEP
-    if after.display_name != before.display_name and after.display_name:
-        name = after.display_name
-    elif after.name != before.name:
-        name = _full_name(after.model_copy(update={"display_name": None})) or KEEP
-    if after.active is None and before.active is not None:
-        raise mutability("active cannot be removed: send false to deactivate, true to reactivate.")
-    if not after.display_name and name is KEEP:
-        raise mutability("displayName cannot be removed: every person has a name.")
-    old, new = before[EnterpriseUser], after[EnterpriseUser]
-    new_department = new.department if new else None
-    new_manager = new.manager.value if new and new.manager else None
-    old_manager = old.manager.value if old and old.manager else None
-    return Wanted(
-        email=after.user_name or before.user_name or "",
-        name=name,
-        external_id=after.external_id if after.external_id != before.external_id else KEEP,
-        active=after.active if after.active is not None and after.active != before.active else KEEP,
-        department=new_department if new_department != (old.department if old else None) else KEEP,
-        manager=new_manager if new_manager != old_manager else KEEP,
-    )
 
 
 def deactivate(
