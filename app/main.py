@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app import __version__, log_lines
 from app.api.assignment_routes import router as api_assignment_router
 from app.api.key_pages import router as api_key_pages_router
-from app.api.problems import problem_response, validation_fields
+from app.api.problems import problem_response, unreadable_body, validation_fields
 from app.api.routes import router as api_router
 from app.api.spec import docs_router
 from app.auth.account_routes import router as account_router
@@ -266,6 +266,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/") and (found := unreadable_body(exc)):
+            return found
         message = (
             exc.detail
             if isinstance(exc.detail, str) and exc.status_code != 404

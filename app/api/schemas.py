@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.models import Role
 from app.web.inputs import ApiTime, NulFreeStr, OneLineStr
@@ -82,7 +82,7 @@ class PersonIn(BaseModel):
     role: Role | None = Field(
         default=None, description="learner or facilitator; omitted: unchanged."
     )
-    active: bool | None = Field(
+    active: StrictBool | None = Field(
         default=None,
         description="false deactivates a leaver (history kept); only an explicit true "
         "re-activates. Omitted: unchanged.",

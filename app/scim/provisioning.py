@@ -29,7 +29,14 @@ from app.scim.errors import ScimError, invalid_value, uniqueness
 from app.scim.messages import patched, validated
 from app.scim.people import ScimUser, find, number_of, resource, version
 from app.scim.staff import staff_changes, staff_refused
-from app.scim.wanted import KEEP, Wanted, patched_wanted, wanted_from, with_full_managers
+from app.scim.wanted import (
+    KEEP,
+    Wanted,
+    patched_wanted,
+    refuse_loose_active,
+    wanted_from,
+    with_full_managers,
+)
 from app.web.inputs import email_problem, one_line_problem
 
 
@@ -191,6 +198,7 @@ def check_version(session: Session, person: Person, if_match: str | None) -> Non
 
 
 def create(session: Session, settings: Settings, *, key: ApiKey, body: Any, base: str) -> Person:
+    refuse_loose_active(body)
     user = validated(ScimUser, with_full_managers(body, base), Context.RESOURCE_CREATION_REQUEST)
     return save(session, settings, key=key, person=None, wanted=wanted_from(user))
 
@@ -209,6 +217,7 @@ def update(
     """PUT (partial False) or PATCH: PATCH applies its operations to the current resource."""
     person = find(session, scim_id)
     check_version(session, person, if_match)
+    refuse_loose_active(body)
     body = with_full_managers(body, base)
     if partial:
         before = resource(session, person, base)

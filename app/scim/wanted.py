@@ -141,3 +141,22 @@ def _patched_email(before: ScimUser, after: ScimUser) -> str:
             "send the same value in both, or only one of them."
         )
     return address
+
+
+def refuse_loose_active(body: Any) -> None:
+    """400 unless every `active` in a POST, PUT or PATCH body is a JSON boolean: read leniently,
+    "true", "False" or 1 would bring a leaver back or end someone's access by accident."""
+    values = []
+    if isinstance(body, dict):
+        values += [v for k, v in body.items() if k.lower() == "active"]
+        operations = next((v for k, v in body.items() if k.lower() == "operations"), None)
+        for operation in operations if isinstance(operations, list) else []:
+            if not isinstance(operation, dict) or "value" not in operation:
+                continue
+            path = str(operation.get("path") or "").lower()
+            if path == "active" or path.endswith(":user:active"):
+                values.append(operation["value"])
+            elif not path and isinstance(operation["value"], dict):
+                values += [v for k, v in operation["value"].items() if k.lower() == "active"]
+    if any(not isinstance(value, bool) for value in values):
+        raise invalid_value('active: send true or false (a JSON boolean), not "true" or 1.')

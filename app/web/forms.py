@@ -51,6 +51,7 @@ MESSAGES = {
     "datetime_type": "{label}: {WHEN}",
     "time_out_of_range": "{label}: {WHEN}",
     "json_invalid": "{label}: send valid JSON.",
+    "bool_type": "{label}: send true or false (a JSON boolean, not a string or a number).",
     "extra_forbidden": "{label}: this field is not known here; leave it out.",
     "model_attributes_type": "{label}: send a JSON object.",
 }
