@@ -111,6 +111,7 @@ VALID: dict[Any, Value] = {
     "answer": "correct-horse-battery",
     ("PUT", "/api/v1/people/{external_id}", "email"): "ext@example.com",
     ("PUT", "/api/v1/people/{external_id}", "name"): "Ext Person",
+    ("PUT", "/api/v1/people/{external_id}", "active"): lambda _w: True,  # type: ignore[dict-item]
     "external_ids": ["EXT-1"],
     "module_ids": ["first-steps"],
     "idempotency-key": lambda _w: uuid.uuid4().hex,
