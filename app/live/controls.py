@@ -18,9 +18,12 @@ from app.web.forms import Submitted
 from app.web.templating import render
 
 Facilitator = Annotated[UserRow, require_role("facilitator", "admin")]
+# The projector shows the room and no controls; the laptop's session page and the phone
+# remote hold the controls (and share their polled fragment).
 VIEWS = {
     "present": ("live/present.html", "live/_stage.html"),
     "remote": ("live/remote.html", "live/_remote.html"),
+    "session": ("live/session.html", "live/_remote.html"),
 }
 MOVED = "moved"
 
@@ -47,7 +50,7 @@ def control_context(stage: Stage, base: str) -> dict[str, object]:
 def control_again(request: Request, session: Session, form: Submitted) -> Response:
     """The presenter or remote view the control was used from, with the problems."""
     state = request.app.state
-    view = form.get("view") if form.get("view") in VIEWS else "present"
+    view = form.get("view") if form.get("view") in VIEWS else "session"
     session_id = int(request.path_params["session_id"])
     stage = facilitator.session_stage(
         session, state.catalog, user=request.state.user, session_id=session_id
@@ -59,7 +62,12 @@ def control_again(request: Request, session: Session, form: Submitted) -> Respon
     return no_store(response)
 
 
+def view_path(session_id: int, view: str) -> str:
+    """/live/1 for the session page (also for an unknown view), /live/1/remote, /live/1/present."""
+    return f"/live/{session_id}" + ("" if view not in VIEWS or view == "session" else f"/{view}")
+
+
 def back_to(session_id: int, view: str, *, moved: bool = False) -> Response:
     """Redirect to the view the control was used from (htmx follows it and swaps the fragment)."""
-    target = f"/live/{session_id}/{view if view in VIEWS else 'present'}"
+    target = view_path(session_id, view)
     return RedirectResponse(target + (f"?moved={MOVED}" if moved else ""), status_code=303)
