@@ -91,9 +91,7 @@ def all_steps(scenarios: int) -> list[Step]:
     return [Step(Phase.lobby), Step(Phase.rules), *middle, Step(Phase.wrapup), Step(Phase.ended)]
 
 
-def move(
-    step: Step, action: Action, scenarios: int, skipped: frozenset[int] = frozenset()
-) -> Move:
+def move(step: Step, action: Action, scenarios: int, skipped: frozenset[int] = frozenset()) -> Move:
     """The step after `action` and the skipped marks after it; NotPossible when it does not apply."""
     if step.phase is Phase.ended:
         raise NotPossible("The session has ended.")

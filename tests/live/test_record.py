@@ -18,8 +18,8 @@ from app.live.summary import _cell
 from app.models import Completion, LessonProgress, LiveCommitment, LiveSession, User
 from tests.conftest import csrf_from
 from tests.live.conftest import (
-    TO_SHOW_1,
     TO_REVEAL_1,
+    TO_SHOW_1,
     TO_VOTE_1,
     TO_WRAPUP,
     Live,

@@ -37,7 +37,9 @@ def upgrade() -> None:
                 nullable=False,
             )
         )
-    session = sa.table("livesession", sa.column("phase", sa.String), sa.column("version", sa.Integer))
+    session = sa.table(
+        "livesession", sa.column("phase", sa.String), sa.column("version", sa.Integer)
+    )
     op.execute(
         session.update()
         .where(session.c.phase.in_(_OLD))
@@ -46,7 +48,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    session = sa.table("livesession", sa.column("phase", sa.String), sa.column("version", sa.Integer))
+    session = sa.table(
+        "livesession", sa.column("phase", sa.String), sa.column("version", sa.Integer)
+    )
     op.execute(
         session.update()
         .where(session.c.phase == "show")
