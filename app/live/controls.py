@@ -25,6 +25,7 @@ VIEWS = {
     "remote": ("live/remote.html", "live/_remote.html"),
     "session": ("live/session.html", "live/_remote.html"),
 }
+CONTROLS = ("session", "remote")  # the views with controls; a press answers with one of them
 MOVED = "moved"
 
 
@@ -50,7 +51,7 @@ def control_context(stage: Stage, base: str) -> dict[str, object]:
 def control_again(request: Request, session: Session, form: Submitted) -> Response:
     """The presenter or remote view the control was used from, with the problems."""
     state = request.app.state
-    view = form.get("view") if form.get("view") in VIEWS else "session"
+    view = form.get("view") if form.get("view") in CONTROLS else "session"
     session_id = int(request.path_params["session_id"])
     stage = facilitator.session_stage(
         session, state.catalog, user=request.state.user, session_id=session_id
@@ -63,8 +64,9 @@ def control_again(request: Request, session: Session, form: Submitted) -> Respon
 
 
 def view_path(session_id: int, view: str) -> str:
-    """/live/1 for the session page (also for an unknown view), /live/1/remote, /live/1/present."""
-    return f"/live/{session_id}" + ("" if view not in VIEWS or view == "session" else f"/{view}")
+    """/live/1/remote for the remote, else /live/1: the session page (the projector has no
+    controls, so a press never lands there)."""
+    return f"/live/{session_id}" + ("/remote" if view == "remote" else "")
 
 
 def back_to(session_id: int, view: str, *, moved: bool = False) -> Response:
