@@ -6,6 +6,7 @@ import csv
 import io
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -16,6 +17,7 @@ from app.live import auto
 from app.live.steps import all_steps
 from app.models import LiveSession
 from tests.live.conftest import TO_VOTE_1, Live, join, start_session, vote
+from tests.test_migrations import after_upgrade
 
 
 def row(session: Session, live: Live) -> LiveSession:
@@ -170,3 +172,32 @@ def test_not_due_outside_voting_or_before_the_end(live: Live, session: Session) 
     found.auto_reveal, found.headcount = True, 3
     assert not auto.due(found, 2, now) and auto.due(found, 3, now)
     session.rollback()
+
+
+ENDED = "'2026-01-01 01:00:00+00:00'"
+
+
+def test_upgrade_moves_the_five_step_phases_to_voting_open(tmp_path: Path) -> None:
+    """0010c: read, vote and closed become show (nothing unrevealed shows); a version bump
+    makes every phone fetch it; other phases stay as they were."""
+    user = (
+        'INSERT INTO "user" (id, email, name, role, active, created_at) VALUES '
+        "(1, 'fay@example.com', 'Fay', 'facilitator', true, '2026-01-01 00:00:00+00:00')"
+    )
+    rows = [user] + [
+        "INSERT INTO livesession (id, code, module_id, quiz_hash, facilitator_id, scenario_ids, "
+        "phase, scenario_index, version, admitted, signin_to_vote, created_at, ended_at) VALUES "
+        f"({n}, 'CODE{n:02d}', 'first-steps', 'h', 1, 'standup,review', '{phase}', 1, 7, 0, "
+        f"false, '2026-01-01 00:00:00+00:00', {ENDED if phase == 'ended' else 'NULL'})"
+        for n, phase in enumerate(["read", "vote", "closed", "reveal", "discuss", "ended"], 1)
+    ]
+    reads = ["SELECT id, phase, version, skipped, auto_reveal FROM livesession ORDER BY id"]
+    (found,) = after_upgrade("0009g", tmp_path, rows, reads)
+    assert [(i, p, v, s, bool(a)) for i, p, v, s, a in found] == [
+        (1, "show", 8, "", False),
+        (2, "show", 8, "", False),
+        (3, "show", 8, "", False),
+        (4, "reveal", 7, "", False),
+        (5, "discuss", 7, "", False),
+        (6, "ended", 7, "", False),
+    ]
