@@ -200,7 +200,7 @@ class Facilitator:
 
     async def next_step(self) -> tuple[int, float, str]:
         """Press Next; returns the new version, when the click was sent, and the new step."""
-        page = (await self.client.get(f"{self.live_url}/present")).text
+        page = (await self.client.get(self.live_url)).text  # the controls are on the session page
         version = int(VERSION.search(page).group(1))  # type: ignore[union-attr]
         data = {
             "csrf_token": CSRF_FIELD.search(page).group(1),  # type: ignore[union-attr]

@@ -22,7 +22,7 @@ from sqlmodel import Session, select
 from app.models import Certificate, User, row_id
 from tests.conftest import csrf_from, login
 from tests.factories import make_department, make_user
-from tests.live.conftest import TO_REVEAL_1, join, start_session, vote
+from tests.live.conftest import TO_REVEAL_1, TO_VOTE_1, join, start_session, vote
 
 # htmx's attributes are not HTML's; and notes that a control is not in every browser (date
 # pickers and inputmode fall back to a plain text box, which the server checks anyway; the
@@ -152,10 +152,11 @@ def live_pages(app: FastAPI, session: Session, pages: dict[str, str]) -> None:
     phone = join(app, live.code)
     waiting = join(app, live.code)  # over the headcount of 1: waits to be let in
     page(pages, "phone-waiting", waiting.get(f"/j/{live.code}"))
-    live.go(TO_REVEAL_1 - 2)
+    live.go(TO_VOTE_1)
     page(pages, "phone-vote", phone.get(f"/j/{live.code}"))
+    page(pages, "live-present-vote", live.present())
     assert vote(phone, live.code, "standup", "credit").status_code == 303
-    live.go(2)
+    live.go(TO_REVEAL_1 - TO_VOTE_1)
     page(pages, "live-present-reveal", live.present())
     page(pages, "live-remote", fay.get(f"/live/{live.id}/remote"))
     page(pages, "phone-reveal", phone.get(f"/j/{live.code}"))

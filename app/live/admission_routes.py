@@ -28,7 +28,7 @@ def headcount(
     session: SessionDep,
     user: Facilitator,
     headcount: Annotated[int, Form(title="People you expect", ge=1, le=1000)],
-    view: Annotated[str, Hidden(max_length=10)] = "present",
+    view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
     try:
         admission.set_headcount(session, user=user, session_id=session_id, headcount=headcount)
@@ -47,7 +47,7 @@ def decide(
     decision: Annotated[str, Hidden(max_length=9, pattern="^(let_in|turn_away)$")],
     # ASCII digits, fewer than 10 of them: an id that fits PostgreSQL's integer.
     participant: Annotated[str, Hidden(max_length=9, pattern=r"^(all|[0-9]{1,9})$")],
-    view: Annotated[str, Hidden(max_length=10)] = "present",
+    view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
     """Let a waiting phone (or every waiting phone) in, or turn it away."""
     try:

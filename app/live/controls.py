@@ -18,10 +18,14 @@ from app.web.forms import Submitted
 from app.web.templating import render
 
 Facilitator = Annotated[UserRow, require_role("facilitator", "admin")]
+# The projector shows the room and no controls; the laptop's session page and the phone
+# remote hold the controls (and share their polled fragment).
 VIEWS = {
     "present": ("live/present.html", "live/_stage.html"),
     "remote": ("live/remote.html", "live/_remote.html"),
+    "session": ("live/session.html", "live/_remote.html"),
 }
+CONTROLS = ("session", "remote")  # the views with controls; a press answers with one of them
 MOVED = "moved"
 
 
@@ -47,7 +51,7 @@ def control_context(stage: Stage, base: str) -> dict[str, object]:
 def control_again(request: Request, session: Session, form: Submitted) -> Response:
     """The presenter or remote view the control was used from, with the problems."""
     state = request.app.state
-    view = form.get("view") if form.get("view") in VIEWS else "present"
+    view = form.get("view") if form.get("view") in CONTROLS else "session"
     session_id = int(request.path_params["session_id"])
     stage = facilitator.session_stage(
         session, state.catalog, user=request.state.user, session_id=session_id
@@ -59,7 +63,13 @@ def control_again(request: Request, session: Session, form: Submitted) -> Respon
     return no_store(response)
 
 
+def view_path(session_id: int, view: str) -> str:
+    """/live/1/remote for the remote, else /live/1: the session page (the projector has no
+    controls, so a press never lands there)."""
+    return f"/live/{session_id}" + ("/remote" if view == "remote" else "")
+
+
 def back_to(session_id: int, view: str, *, moved: bool = False) -> Response:
     """Redirect to the view the control was used from (htmx follows it and swaps the fragment)."""
-    target = f"/live/{session_id}/{view if view in VIEWS else 'present'}"
+    target = view_path(session_id, view)
     return RedirectResponse(target + (f"?moved={MOVED}" if moved else ""), status_code=303)

@@ -1,13 +1,12 @@
 """Facilitator services: set up a session, drive its steps, and credit attendees at the end.
 
-Every step change is one `UPDATE ... SET version = version + 1 WHERE version = :seen`, so two
-controllers (presenter and remote, or two workers) can never apply the same click twice.
+Every step change is one conditional UPDATE on the version (app/live/moves.py), so two
+controllers (laptop and remote, or two workers) can never apply the same click twice.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -22,7 +21,8 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.learning import progress
-from app.live import released, steps
+from app.live import auto, steps
+from app.live.moves import StepMoved, bump, write_move
 from app.live.stage import (
     IN,
     Admissions,
@@ -43,14 +43,11 @@ CODE_LENGTH = 6
 CODE_TRIES = 20
 COUNTDOWN_MINUTES = (1, 2, 3, 5, 10)
 VIA = "group-session"
+__all__ = ["StepMoved"]  # the routes catch it from here
 
 
 class HeadcountInvalid(Invalid):
     """The expected headcount is not a number the form accepts."""
-
-
-class StepMoved(Conflict):
-    """The controller acted on a step the session has already left."""
 
 
 @dataclass(frozen=True)
@@ -83,10 +80,12 @@ def create_session(
     scenario_ids: list[str],
     headcount: int | None = None,
     signin_to_vote: bool = False,
+    auto_reveal: bool = False,
 ) -> LiveSession:
     """Open a session in the lobby with a join code unique among open sessions.
 
     Without a headcount every phone waits for the facilitator; with one, phones beyond it do.
+    Auto-reveal (results show once everyone expected voted) needs the headcount.
     Sign in to vote gets a per-session secret for the voters' keyed hashes (see models.live).
     """
     module = setup_module(catalog, module_id=module_id)
@@ -106,6 +105,7 @@ def create_session(
             scenario_ids=",".join(chosen),
             headcount=headcount,
             signin_to_vote=signin_to_vote,
+            auto_reveal=auto_reveal and headcount is not None,
             voter_secret=secrets.token_hex(32) if signin_to_vote else None,
         )
         try:
@@ -168,6 +168,8 @@ def session_stage(session: Session, catalog: Catalog, *, user: AnyUser, session_
     """The current step with its counts and waiting phones, for the facilitator's pages."""
     live = owned_session(session, user=user, session_id=session_id)
     joined, voted = counts(session, live)
+    if auto.reveal_if_due(session, live, voted):
+        joined, voted = counts(session, live)
     return _facilitator_stage(session, catalog, live, joined, voted)
 
 
@@ -185,6 +187,8 @@ def control_stage(
     """The presenter's or remote's view; Unchanged when the client's ETag is current."""
     live = owned_session(session, user=user, session_id=session_id)
     joined, voted = counts(session, live)
+    if auto.reveal_if_due(session, live, voted):
+        joined, voted = counts(session, live)
     etag = control_etag(live, joined, voted)
     if known_etag == etag:
         return Unchanged(etag)
@@ -209,38 +213,20 @@ def change_step(
     """Apply next/back/skip/end to the step the controller saw (StepMoved if it moved on)."""
     live = owned_session(session, user=user, session_id=session_id)
     try:
-        target = steps.apply(current_step(live), steps.Action(action), len(live.scenario_list))
+        moved = steps.move(
+            current_step(live),
+            steps.Action(action),
+            len(live.scenario_list),
+            live.skipped_positions,
+        )
     except ValueError as exc:  # an unknown action, or NotPossible
         raise Invalid(
             str(exc) if isinstance(exc, steps.NotPossible) else "Unknown action."
         ) from exc
-    now = utcnow()
-    values: dict[str, object] = {"phase": target.phase.value, "scenario_index": target.index}
-    values["countdown_ends_at"] = None
-    if target.phase not in (steps.Phase.lobby, steps.Phase.ended) and live.started_at is None:
-        values["started_at"] = now
-    if target.phase is steps.Phase.ended:
-        values["ended_at"] = now
-        values["voter_secret"] = None  # from now on nobody can link voter keys to accounts
-    _bump(session, live, seen_version, values)
-    _release_results(session, live, target)
-    session.commit()
-    session.refresh(live)
+    write_move(session, live, moved, seen_version)
     if live.ended_at is not None and settings.live_session_counts_for_lesson:
         credit_attendees(session, catalog, live=live)
     return live
-
-
-def _release_results(session: Session, live: LiveSession, target: steps.Step) -> None:
-    """Results are released when shown, and every scenario's when the session ends."""
-    if target.phase in steps.RESULT_PHASES:
-        chosen = [live.scenario_list[target.index]]
-    elif target.phase is steps.Phase.ended:
-        chosen = live.scenario_list
-    else:
-        return
-    for scenario_id in chosen:
-        released.release(session, session_id=row_id(live), scenario_id=scenario_id)
 
 
 def set_countdown(
@@ -251,29 +237,12 @@ def set_countdown(
     if minutes and minutes not in COUNTDOWN_MINUTES:
         raise Invalid("Choose one of the offered countdown lengths.")
     if current_step(live).phase not in steps.COUNTDOWN_PHASES:
-        raise Invalid("A countdown can run during discussion and the wrap-up, never while voting.")
+        raise Invalid("A countdown can run while voting, in the discussion and at the wrap-up.")
     values = {"countdown_ends_at": utcnow() + timedelta(minutes=minutes) if minutes else None}
-    _bump(session, live, seen_version, values)
+    bump(session, live, seen_version, values)
     session.commit()
     session.refresh(live)
     return live
-
-
-def _bump(
-    session: Session, live: LiveSession, seen_version: int, values: Mapping[str, object]
-) -> None:
-    """Write `values` and version + 1, only if the session is still at `seen_version`."""
-    result = session.exec(
-        update(LiveSession)
-        .where(col(LiveSession.id) == live.id, col(LiveSession.version) == seen_version)
-        .values(version=LiveSession.version + 1, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        session.rollback()
-        raise StepMoved(
-            "The session had already moved on, so nothing changed. This is the current step."
-        )
 
 
 def credit_attendees(session: Session, catalog: Catalog, *, live: LiveSession) -> int:

@@ -74,6 +74,7 @@ def _create_again(request: Request, session: Session, form: Submitted) -> Respon
         "chosen": form.get("scenario", []),
         "headcount": form.get("headcount"),
         "signin_to_vote": form.get("signin_to_vote") == "yes",
+        "auto_reveal": form.get("auto_reveal") == "yes",
         "errors": form.errors,
     }
     return render(request, "live/new.html", context, status_code=422)
@@ -90,6 +91,7 @@ def create(
     scenario: Annotated[list[str], Choice("Scenarios to vote on", max_length=20)] = [],  # noqa: B006
     headcount: Annotated[int | None, Form(title="People you expect", ge=1, le=1000)] = None,
     signin_to_vote: Annotated[str, Choice("Sign in to vote", max_length=5)] = "",
+    auto_reveal: Annotated[str, Choice("Reveal by itself", max_length=5)] = "",
 ) -> Response:
     try:
         live = facilitator.create_session(
@@ -100,6 +102,7 @@ def create(
             scenario_ids=scenario,
             headcount=headcount,
             signin_to_vote=signin_to_vote == "yes",
+            auto_reveal=auto_reveal == "yes",
         )
     except Invalid as exc:
         field = "headcount" if isinstance(exc, facilitator.HeadcountInvalid) else "scenario"
@@ -128,18 +131,6 @@ def guide(request: Request, module_id: str, catalog: CatalogDep, user: Facilitat
 
 
 @router.get("/live/{session_id:int}")
-def overview(
-    request: Request,
-    session_id: WholeNumber,
-    session: SessionDep,
-    catalog: CatalogDep,
-    user: Facilitator,
-    base: BaseUrl,
-) -> Response:
-    stage = facilitator.session_stage(session, catalog, user=user, session_id=session_id)
-    return no_store(render(request, "live/session.html", control_context(stage, base)))
-
-
 @router.get("/live/{session_id:int}/present")
 @router.get("/live/{session_id:int}/remote")
 def control_view(
@@ -152,8 +143,10 @@ def control_view(
     base: BaseUrl,
     moved: str = "",
 ) -> Response:
-    """The presenter or remote page, its fragment for htmx, or 304 when the poll saw no change."""
-    view = request.url.path.rsplit("/", 1)[1]
+    """The session page (the laptop's controls), the projector or the phone remote; its
+    fragment for htmx, or 304 when the poll saw no change."""
+    last = request.url.path.rstrip("/").rsplit("/", 1)[1]
+    view = last if last in VIEWS else "session"
     known = request.headers.get("If-None-Match", "") if is_htmx(request) else ""
     stage = facilitator.control_stage(
         session, catalog, user=user, session_id=session_id, known_etag=known
@@ -177,7 +170,7 @@ def change_step(
     user: Facilitator,
     action: Annotated[str, Hidden(max_length=10)],
     version: Annotated[WholeNumber, Hidden()],
-    view: Annotated[str, Hidden(max_length=10)] = "present",
+    view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
     try:
         facilitator.change_step(
@@ -205,7 +198,7 @@ def countdown(
     user: Facilitator,
     minutes: Annotated[WholeNumber, Hidden(le=60)],
     version: Annotated[WholeNumber, Hidden()],
-    view: Annotated[str, Hidden(max_length=10)] = "present",
+    view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
     try:
         facilitator.set_countdown(

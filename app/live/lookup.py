@@ -17,7 +17,7 @@ from sqlmodel.sql.expression import Select
 from app.db import select_columns
 from app.errors import NotFound
 from app.live import admission
-from app.live.steps import Phase, Step, step_of
+from app.live.steps import Step, step_of
 from app.models import LiveParticipant, LiveSession
 from app.security import CODE_ALPHABET, token_digest
 
@@ -59,7 +59,7 @@ class Found:
     def open_scenario(self) -> str | None:
         """The scenario whose voting is open, if any."""
         step = self.step
-        return self.scenario_ids.split(",")[step.index] if step.phase is Phase.vote else None
+        return self.scenario_ids.split(",")[step.index] if step.voting else None
 
 
 def find(

@@ -18,9 +18,9 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.db import conflict_insert
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from app.live import admission
+from app.live import admission, auto
 from app.live.lookup import UNKNOWN_CODE, find, is_code, normalise_code
-from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of
+from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of, votes_on
 from app.live.steps import Phase
 from app.models import (
     LiveAttendance,
@@ -244,6 +244,7 @@ def cast_vote(
     stage = build_stage(session, catalog, live, 0, 0)
     etag = room_etag(found.id, found.version, found.participant_id)
     session.commit()
+    auto.reveal_if_due(session, live, votes_on(session, found.id, scenario_id))
     return RoomView(stage, found.participant_id, choice_id, None, etag)
 
 

@@ -141,6 +141,16 @@ class Stage:
         return len(steps.all_steps(len(self.scenarios)))
 
     @property
+    def skipped(self) -> list[int]:
+        """The numbers (from 1) of the scenarios skipped before their results were shown."""
+        return sorted(i + 1 for i in self.live.skipped_positions)
+
+    @property
+    def small_group(self) -> bool:
+        """Results are up but too few voted for a distribution (app/privacy.py)."""
+        return self.distribution is not None and self.distribution.hidden
+
+    @property
     def countdown_allowed(self) -> bool:
         return self.step.phase in COUNTDOWN_PHASES
 
@@ -165,15 +175,16 @@ def counts(session: Session, live: LiveSession) -> tuple[Admissions, int]:
     step = current_step(live)
     if not step.in_scenario:
         return joined, 0
-    voted = session.exec(
+    return joined, votes_on(session, row_id(live), live.scenario_list[step.index])
+
+
+def votes_on(session: Session, session_id: int, scenario_id: str) -> int:
+    """How many have voted on one scenario of a session (a count, never a choice)."""
+    return session.exec(
         select(func.count())
         .select_from(LiveVote)
-        .where(
-            LiveVote.session_id == live.id,
-            LiveVote.scenario_id == live.scenario_list[step.index],
-        )
+        .where(LiveVote.session_id == session_id, LiveVote.scenario_id == scenario_id)
     ).one()
-    return joined, voted
 
 
 def build_stage(

@@ -1,6 +1,10 @@
 """The room's state machine as pure functions: which step follows which, for n scenarios.
 
-lobby → rules → (read → vote → closed → reveal → discuss) per scenario → wrapup → ended.
+lobby → rules → (show → reveal → discuss) per scenario → wrapup → ended.
+
+`show` opens voting at once; `reveal` closes it and shows results and feedback; `discuss`
+keeps the results up beside the prompts. Skipping a scenario before its reveal marks it
+skipped (the room and the summary say so); Back into a skipped scenario runs it again.
 """
 
 from __future__ import annotations
@@ -12,9 +16,7 @@ from enum import StrEnum
 class Phase(StrEnum):
     lobby = "lobby"
     rules = "rules"
-    read = "read"
-    vote = "vote"
-    closed = "closed"
+    show = "show"
     reveal = "reveal"
     discuss = "discuss"
     wrapup = "wrapup"
@@ -28,15 +30,18 @@ class Action(StrEnum):
     end = "end"
 
 
-SCENARIO_PHASES = (Phase.read, Phase.vote, Phase.closed, Phase.reveal, Phase.discuss)
+SCENARIO_PHASES = (Phase.show, Phase.reveal, Phase.discuss)
 RESULT_PHASES = frozenset({Phase.reveal, Phase.discuss})
-COUNTDOWN_PHASES = frozenset({Phase.discuss, Phase.wrapup})  # talk and writing, never answers
+VOTING_PHASES = frozenset({Phase.show})
+# A countdown while voting reveals the results when it ends (the server decides, see
+# app/live/auto.py); in the discussion and the wrap-up it only times the talk.
+COUNTDOWN_PHASES = frozenset({Phase.show, Phase.discuss, Phase.wrapup})
+# Stored phases of the five-step flow, as the three-step flow reads them (migration 0010c).
+OLD_PHASES = {"read": Phase.show, "vote": Phase.show, "closed": Phase.show}
 LABELS = {
     Phase.lobby: "Waiting to start",
     Phase.rules: "Ground rules",
-    Phase.read: "Read the scenario",
-    Phase.vote: "Voting open",
-    Phase.closed: "Voting closed",
+    Phase.show: "Voting open",
     Phase.reveal: "Results and feedback",
     Phase.discuss: "Discussion",
     Phase.wrapup: "Wrap-up",
@@ -61,10 +66,22 @@ class Step:
     def in_scenario(self) -> bool:
         return self.phase in SCENARIO_PHASES
 
+    @property
+    def voting(self) -> bool:
+        return self.phase in VOTING_PHASES
+
+
+@dataclass(frozen=True)
+class Move:
+    """Where an action leads, and which scenarios (by position) are marked skipped after it."""
+
+    step: Step
+    skipped: frozenset[int] = frozenset()
+
 
 def step_of(phase: str, index: int) -> Step:
     """The Step stored as (phase, scenario index) in a session row."""
-    value = Phase(phase)
+    value = OLD_PHASES.get(phase) or Phase(phase)
     return Step(value, index if value in SCENARIO_PHASES else 0)
 
 
@@ -74,28 +91,39 @@ def all_steps(scenarios: int) -> list[Step]:
     return [Step(Phase.lobby), Step(Phase.rules), *middle, Step(Phase.wrapup), Step(Phase.ended)]
 
 
-def apply(step: Step, action: Action, scenarios: int) -> Step:
-    """The step after `action`; NotPossible when it does not apply."""
+def move(step: Step, action: Action, scenarios: int, skipped: frozenset[int] = frozenset()) -> Move:
+    """The step after `action` and the skipped marks after it; NotPossible when it does not apply."""
     if step.phase is Phase.ended:
         raise NotPossible("The session has ended.")
     if action is Action.end:
-        return Step(Phase.ended)
+        return Move(Step(Phase.ended), skipped)
     steps = all_steps(scenarios)
     position = steps.index(step)
     if action is Action.next:
-        return steps[position + 1]
+        return Move(steps[position + 1], skipped)
     if action is Action.back:
         if position == 0:
             raise NotPossible("This is the first step.")
-        return steps[position - 1]
-    return _skip(step, scenarios)
+        before = steps[position - 1]
+        if before.in_scenario and before.index in skipped:  # run the skipped scenario after all
+            return Move(Step(Phase.show, before.index), skipped - {before.index})
+        return Move(before, skipped)
+    return _skip(step, scenarios, skipped)
 
 
-def _skip(step: Step, scenarios: int) -> Step:
-    """Skip the rest of this scenario (or the opening steps): on to the next scenario's reading."""
-    following = step.index + 1 if step.in_scenario else 0
+def apply(step: Step, action: Action, scenarios: int) -> Step:
+    """The step after `action` (no skipped marks); NotPossible when it does not apply."""
+    return move(step, action, scenarios).step
+
+
+def _skip(step: Step, scenarios: int, skipped: frozenset[int]) -> Move:
+    """Skip the rest of this scenario (or the opening steps): on to the next scenario's voting.
+    A scenario skipped before its results were shown is marked skipped."""
     if step.phase is Phase.wrapup:
-        return Step(Phase.ended)
+        return Move(Step(Phase.ended), skipped)
+    if step.voting:
+        skipped = skipped | {step.index}
+    following = step.index + 1 if step.in_scenario else 0
     if following < scenarios:
-        return Step(Phase.read, following)
-    return Step(Phase.wrapup)
+        return Move(Step(Phase.show, following), skipped)
+    return Move(Step(Phase.wrapup), skipped)

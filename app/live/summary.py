@@ -34,10 +34,14 @@ CSV_HEADER = [
 ]
 
 
+SKIPPED = "Skipped"
+
+
 @dataclass(frozen=True)
 class ScenarioResult:
     scenario: Scenario
     distribution: Distribution
+    skipped: bool = False  # skipped before its results were shown: "skipped", not "0 voted"
 
 
 @dataclass(frozen=True)
@@ -63,9 +67,14 @@ def session_summary(
     ).one()
     shown = released.releases(session, session_id=row_id(live))
     voted = released.voters(session, session_id=row_id(live))
+    skipped = live.skipped_positions
     results = tuple(
-        ScenarioResult(scenario, released.shown(scenario, shown.get(sid), voted.get(sid, 0)))
-        for sid in live.scenario_list
+        ScenarioResult(
+            scenario,
+            released.shown(scenario, shown.get(sid), voted.get(sid, 0)),
+            skipped=position in skipped,
+        )
+        for position, sid in enumerate(live.scenario_list)
         if (scenario := module.quiz.scenario(sid)) is not None
     )
     held_on = live.started_at or live.created_at
@@ -73,11 +82,14 @@ def session_summary(
 
 
 def summary_csv(summary: SessionSummary) -> str:
-    """One row per scenario and choice; a hidden scenario gets one row saying so."""
+    """One row per scenario and choice; a hidden or skipped scenario gets one row saying so."""
     rows: list[list[object]] = [list(CSV_HEADER)]
     head = [summary.held_on.strftime("%Y-%m-%d"), summary.module.title, summary.participants]
     for result in summary.results:
         shares = result.distribution.shares
+        if result.skipped:
+            rows.append([*head, result.scenario.title, "", SKIPPED, "", "", ""])
+            continue
         base = [*head, result.scenario.title, result.distribution.total]
         if shares is None:
             rows.append([*base, HIDDEN_NOTE, "", "", ""])

@@ -45,6 +45,10 @@ class LiveSession(SQLModel, table=True):
     headcount: int | None = None  # people expected; joins beyond it wait for the facilitator
     admitted: int = 0  # participants let in; raised only by conditional UPDATEs (admission.py)
     signin_to_vote: bool = False
+    # Reveal by itself once the expected headcount has voted (app/live/auto.py).
+    auto_reveal: bool = False
+    # Positions of the scenarios skipped before their results were shown ("0,2").
+    skipped: str = Field(default="", max_length=200)
     voter_secret: str | None = Field(default=None, max_length=64)  # NULL once the session ends
     created_at: datetime = Field(default_factory=utcnow, index=True)
     started_at: datetime | None = Field(default=None, index=True)
@@ -53,6 +57,10 @@ class LiveSession(SQLModel, table=True):
     @property
     def scenario_list(self) -> list[str]:
         return [s for s in self.scenario_ids.split(",") if s]
+
+    @property
+    def skipped_positions(self) -> frozenset[int]:
+        return frozenset(int(n) for n in self.skipped.split(",") if n.isdigit())
 
 
 class LiveParticipant(SQLModel, table=True):

@@ -1,5 +1,5 @@
 // Group sessions: quiet polling that never replaces a control from under the user, short
-// messages for the page's one announcer, the presenter's shortcuts (off until turned on), the
+// messages for the page's one announcer, the session page's shortcuts (off until turned on), the
 // discussion countdown, and a commitment draft that survives step changes.
 // Every live page also works without this file.
 (function () {
@@ -180,7 +180,10 @@
       var ends = Date.parse(clocks[i].getAttribute("data-countdown-ends"));
       var left = Math.max(0, Math.round((ends - Date.now()) / 1000));
       var figure = clocks[i].querySelector("[data-countdown-left]");
-      if (left === 0) { clocks[i].textContent = "Time is up"; }
+      if (left === 0) {
+        clocks[i].textContent = clocks[i].getAttribute("data-countdown-done") || "Time is up";
+        askWhenDone(clocks[i]);
+      }
       else if (figure) {
         var seconds = left % 60;
         figure.textContent = Math.floor(left / 60) + ":" + (seconds < 10 ? "0" : "") + seconds;
@@ -188,6 +191,14 @@
     }
   }
   window.setInterval(tick, 1000);
+  // A voting countdown's end is the server's to act on (it reveals the results): ask it now
+  // rather than at the next poll, once per countdown.
+  function askWhenDone(clock) {
+    if (clock.hasAttribute("data-asked")) { return; }
+    clock.setAttribute("data-asked", "");
+    var poll = document.querySelector("#live-poll[hx-get], #room[hx-get]");
+    if (poll && window.htmx) { window.htmx.trigger(poll, "countdown-ended"); }
+  }
 
   // --- What a phone is typing: kept in place (hx-preserve) and, for steps that take the box
   // away and bring it back, in this tab's sessionStorage until it is saved.
@@ -229,7 +240,7 @@
     }
   }
 
-  // --- Presenter shortcuts: off until "Use single-key shortcuts" is ticked (remembered in
+  // --- Session page shortcuts (the laptop drives the projector): off until "Use single-key shortcuts" is ticked (remembered in
   // this browser). A clicker sends Page Down / Page Up; the buttons do the work.
   var SWITCH_KEY = "allyship-live-shortcuts";
   function shortcutsOn() {
@@ -274,17 +285,11 @@
     button.click();
   }
   document.addEventListener("keydown", function (event) {
-    if (!document.body.classList.contains("presenter") || !shortcutsOn()) { return; }
+    if (!shortcutsOn()) { return; }
     if (event.altKey || event.ctrlKey || event.metaKey || event.repeat) { return; }
     var target = event.target;
     if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT|BUTTON|SUMMARY|A)$/.test(target.tagName))) { return; }
     var key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
-    if (key === "h") { document.body.classList.toggle("controls-hidden"); return; }
-    if (key === "f") {
-      if (document.fullscreenElement) { document.exitFullscreen(); }
-      else if (document.documentElement.requestFullscreen) { document.documentElement.requestFullscreen(); }
-      return;
-    }
     if (key === "?") {
       var help = document.querySelector("[data-shortcuts]");
       if (help) { help.open = !help.open; }

@@ -94,7 +94,7 @@ def test_people_filter_and_paging_are_announced_and_back_restores_the_filters(
 
 def pages_to_reflow(page: Page, server: LiveServer) -> list[tuple[str, str]]:
     """(who, path) for every non-live page type, plus the join card, the join page and the
-    presenter with its shortcut list open."""
+    session page with its shortcut list open, and the presenter."""
     with session_for(server.db_url) as session:  # so the department chart is drawn
         department = make_department(session, "Reflow and Long Department Name Limited")
         for n in range(6):
@@ -102,7 +102,7 @@ def pages_to_reflow(page: Page, server: LiveServer) -> list[tuple[str, str]]:
             session.add(Assignment(user_id=person.id or 0, module_id=MODULE, due_at=utcnow()))
         session.commit()
     code = start(page, server)  # signs the facilitator in and opens a session
-    session_page = page.url.rsplit("/present", 1)[0]
+    session_page = page.url  # the controls, where the shortcut list is
     return [
         ("anonymous", "/login"),
         ("anonymous", "/help"),
@@ -120,7 +120,7 @@ def pages_to_reflow(page: Page, server: LiveServer) -> list[tuple[str, str]]:
         ("hr@example.com", "/hr/import"),
         ("hr@example.com", "/hr/reminders"),
         ("facilitator@example.com", session_page.removeprefix(server.url)),
-        ("facilitator@example.com", page.url.removeprefix(server.url)),  # the presenter
+        ("facilitator@example.com", f"{session_page.removeprefix(server.url)}/present"),
         ("facilitator@example.com", f"/live/guides/{MODULE}"),
     ]
 

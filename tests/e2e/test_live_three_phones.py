@@ -26,23 +26,24 @@ def test_three_phones_join_vote_and_see_the_reveal(
         phone.get_by_role("button", name="Join the session").click()
         expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
         assert no_horizontal_scroll(phone)
-    expect(page.locator(".joined")).to_contain_text("3", timeout=3000)
+    expect(page.locator(".remote-counts")).to_contain_text("3 joined", timeout=3000)
 
-    for phase in ("rules", "read", "vote"):
+    for phase in ("rules", "show"):
         page.keyboard.press("ArrowRight")
-        expect(page.locator("#stage")).to_have_class(re.compile(f"phase-{phase}"), timeout=3000)
+        expect(page.locator("#remote-step")).to_have_class(
+            re.compile(f"phase-{phase}"), timeout=3000
+        )
     for index, phone in enumerate(phones):
         buttons = phone.locator(".vote-button")
         expect(buttons.first).to_be_visible(timeout=2500)
         buttons.nth(index % 3).click()
         expect(buttons.nth(index % 3)).to_have_attribute("aria-pressed", "true")
         assert no_horizontal_scroll(phone)
-    expect(page.locator(".vote-count")).to_contain_text("3 of 3", timeout=3000)
-    assert "%" not in page.locator("#stage").inner_text()  # no results while voting is open
+    expect(page.locator(".remote-counts")).to_contain_text("3 of 3 voted", timeout=3000)
+    assert "%" not in page.locator("#remote-step").inner_text()  # no results while voting
 
-    for phase in ("closed", "reveal"):
-        page.keyboard.press("ArrowRight")
-        expect(page.locator("#stage")).to_have_class(re.compile(f"phase-{phase}"), timeout=3000)
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#remote-step")).to_have_class(re.compile("phase-reveal"), timeout=3000)
     for phone in phones:
         expect(phone.locator(".not-enough")).to_be_visible(timeout=2500)  # 3 < 5: no distribution
         expect(phone.get_by_text("Your vote")).to_be_visible()

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.db import session_for
 from tests.e2e.conftest import LiveServer, sign_in
 from tests.factories import make_user
-from tests.live.test_browser import phone_joined, start
+from tests.live.test_browser import phone_joined, projector_of, start
 
 SITE = " · Allies in Practice"
 
@@ -38,7 +38,8 @@ def test_presenter_keeps_skip_link_home_and_help_and_its_title_follows_the_step(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
     code = start(page, live_server, shortcuts=False)
-    page.reload()
+    controls = page
+    page = projector_of(controls)
     expect(page.locator("h1")).to_have_count(1)
     page.keyboard.press("Tab")
     assert focused(page, "className") == "skip-link"
@@ -51,20 +52,16 @@ def test_presenter_keeps_skip_link_home_and_help_and_its_title_follows_the_step(
     phone_context, phone = phone_joined(browser, live_server, code)
     lobby = phone.title()
     assert lobby.startswith("Waiting to start · ") and lobby.endswith(SITE)
-    page.get_by_role("button", name=re.compile("^Next")).click()
-    expect(page.locator("#stage h1")).to_have_text("Ground rules")
+    controls.get_by_role("button", name=re.compile("^Next")).click()
+    expect(page.locator("#stage h1")).to_have_text("Ground rules", timeout=5000)  # polled
     expect(page).to_have_title(re.compile(r"^Ground rules · .+ · Presenter · Allies in Practice$"))
     expect(phone).to_have_title(re.compile(r"^Ground rules · "), timeout=5000)  # polled
-    page.get_by_role("button", name=re.compile("^Next")).click()
+    controls.get_by_role("button", name=re.compile("^Next")).click()
     expect(page).to_have_title(
-        re.compile(r"^Read the scenario: Scenario 1 of \d+ · .+ · Presenter")
+        re.compile(r"^Voting open: Scenario 1 of \d+ · .+ · Presenter"), timeout=5000
     )
-    expect(phone).to_have_title(
-        re.compile(r"^Read the scenario: Scenario 1 of \d+ · "), timeout=5000
-    )
-    named = re.match(
-        r"^Read the scenario: Scenario 1 of \d+ · (.+) · Allies in Practice$", phone.title()
-    )
+    expect(phone).to_have_title(re.compile(r"^Voting open: Scenario 1 of \d+ · "), timeout=5000)
+    named = re.match(r"^Voting open: Scenario 1 of \d+ · (.+) · Allies in Practice$", phone.title())
     assert named and named.group(1) == phone.locator("h1").inner_text()
     expect(phone.locator("h1")).to_have_count(1)
     phone_context.close()

@@ -23,7 +23,7 @@ HX_TOKEN = re.compile(r'"X-CSRF-Token": "([^"]+)"')
 
 @dataclass
 class Live:
-    """A session driven through the facilitator's presenter view."""
+    """A session driven from the facilitator's session page, seen on the projector."""
 
     client: TestClient
     id: int
@@ -37,8 +37,12 @@ class Live:
         assert match, "presenter page has no stage"
         return match.group(1)
 
-    def step(self, action: str = "next", version: int | None = None, view: str = "present"):  # type: ignore[no-untyped-def]
-        page = self.present().text
+    def controls(self) -> str:
+        """The laptop's session page: the controls, with the version they act on."""
+        return self.client.get(f"/live/{self.id}").text
+
+    def step(self, action: str = "next", version: int | None = None, view: str = "session"):  # type: ignore[no-untyped-def]
+        page = self.controls()
         seen = version if version is not None else int(VERSION.search(page).group(1))  # type: ignore[union-attr]
         data = {"csrf_token": csrf_from(page), "action": action, "version": str(seen), "view": view}
         return self.client.post(f"/live/{self.id}/step", data=data)
@@ -48,7 +52,7 @@ class Live:
             assert self.step("next").status_code == 303
 
     def countdown(self, minutes: int):  # type: ignore[no-untyped-def]
-        page = self.present().text
+        page = self.controls()
         version = VERSION.search(page).group(1)  # type: ignore[union-attr]
         data = {"csrf_token": csrf_from(page), "minutes": str(minutes), "version": version}
         return self.client.post(f"/live/{self.id}/countdown", data=data)
@@ -126,6 +130,7 @@ def phones(app: FastAPI, live: Live) -> Callable[[int], list[TestClient]]:
     return lambda n: [join(app, live.code) for _ in range(n)]
 
 
-# Steps from the lobby, for a two-scenario session.
-TO_READ_1, TO_VOTE_1, TO_CLOSED_1, TO_REVEAL_1, TO_DISCUSS_1 = 2, 3, 4, 5, 6
-TO_WRAPUP = 12
+# Steps from the lobby, for a two-scenario session: show (voting open), reveal, discuss.
+TO_SHOW_1, TO_REVEAL_1, TO_DISCUSS_1 = 2, 3, 4
+TO_VOTE_1 = TO_SHOW_1  # voting opens with the scenario
+TO_WRAPUP = 8

@@ -15,7 +15,7 @@ JOIN_CODE = re.compile(r'class="join-code">(\w{3}) (\w{3})<')
 
 
 class Presenter:
-    """A facilitator who signs in, creates a session and moves it on from the presenter view."""
+    """A facilitator who signs in, creates a session and moves it on from the session page."""
 
     def __init__(self, url: str, email: str, scenarios: list[str], tag: str = "presenter") -> None:
         self.client = tagged_client(url, tag)
@@ -40,7 +40,7 @@ class Presenter:
         return self.client.get(f"{self.url}/present").text
 
     def step(self, action: str = "next") -> None:
-        page = self.present()
+        page = self.client.get(self.url).text  # the controls: the laptop's session page
         version = VERSION.search(page).group(1)  # type: ignore[union-attr]
         data = {"csrf_token": self.token(page), "action": action, "version": version}
         assert self.client.post(f"{self.url}/step", data=data).status_code == 303

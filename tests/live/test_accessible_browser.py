@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.e2e.conftest import LiveServer, sign_in
 from tests.live.phones import Phone, close_all
-from tests.live.test_browser import MODULE, phone_joined, start
+from tests.live.test_browser import MODULE, phone_joined, projector_of, start
 
 pytestmark = pytest.mark.e2e
 SCENARIO_ID = re.compile(r'name="scenario_id" value="([^"]+)"')
@@ -34,12 +34,12 @@ def focused_id(page: Page) -> str:
     return str(page.evaluate("document.activeElement ? document.activeElement.id : ''"))
 
 
-# The phase on the projector, read only once htmx has settled the stage: for a moment after a
-# swap (htmx's settle delay, longer on a loaded machine) the new #stage still wears the old
-# stage's class, plus "htmx-added htmx-settling", so its class then names the step before.
+# The phase on the session page, read only once htmx has settled it: for a moment after a
+# swap (htmx's settle delay, longer on a loaded machine) the new #remote-step still wears the
+# old one's class, plus "htmx-added htmx-settling", so its class then names the step before.
 SETTLED_PHASE = """() => {
-  const stage = document.getElementById("stage");
-  const match = stage && /^stage phase-(\\w+)$/.exec(stage.className);
+  const stage = document.getElementById("remote-step");
+  const match = stage && /^remote-step-view phase-(\\w+)$/.exec(stage.className);
   return match && match[1];
 }"""
 
@@ -49,7 +49,7 @@ def shown_phase(page: Page) -> str:
 
 
 def next_until(page: Page, phase: str, limit: int = 30) -> None:
-    """Press Next (the button) until the projector shows `phase`, one step per press."""
+    """Press Next (the button) until the session page shows `phase`, one step per press."""
     version = page.locator("#step-version")
     for _ in range(limit):
         now = shown_phase(page)
@@ -92,7 +92,7 @@ def test_focus_stays_on_next_on_presenter_and_remote_while_five_phones_join_and_
 ) -> None:
     code = start(page, live_server, shortcuts=False)
     remote = page.context.new_page()
-    remote.goto(page.url.replace("/present", "/remote"))
+    remote.goto(f"{page.url}/remote")
     for view in (page, remote):
         view.evaluate(RECORD_ANNOUNCER)
         view.locator("#control-next").focus()
@@ -101,7 +101,7 @@ def test_focus_stays_on_next_on_presenter_and_remote_while_five_phones_join_and_
     for _ in range(5):
         phones.append(Phone(live_server.url, code))
         phones[-1].join()
-    expect(page.locator(".joined")).to_have_text("5 joined", timeout=4000)
+    expect(page.locator(".remote-counts")).to_contain_text("5 joined", timeout=4000)
     expect(remote.locator(".remote-counts")).to_contain_text("5 joined", timeout=4000)
     # The count is said at once, then at most once every 10 s, never on every poll.
     expect(page.locator("#announcer")).to_have_text("5 people have joined", timeout=12000)
@@ -110,7 +110,7 @@ def test_focus_stays_on_next_on_presenter_and_remote_while_five_phones_join_and_
     for view in (page, remote):
         assert focused_id(view) == "control-next"
 
-    for expected in ("Ground rules", "read the scenario", "voting open"):
+    for expected in ("Ground rules", "voting open"):
         page.keyboard.press("Enter")  # on the focused Next button
         expect(page.locator("#announcer")).to_contain_text(expected, timeout=4000)
         assert focused_id(page) == "control-next"
@@ -118,7 +118,7 @@ def test_focus_stays_on_next_on_presenter_and_remote_while_five_phones_join_and_
     expect(remote.locator("#announcer")).to_contain_text("voting open", timeout=4000)
     for index, phone in enumerate(phones):
         vote_over_http(phone, index % 3)
-    expect(page.locator(".vote-count")).to_contain_text("5 of 5", timeout=4000)
+    expect(page.locator(".remote-counts")).to_contain_text("5 of 5 voted", timeout=4000)
     expect(remote.locator(".remote-counts")).to_contain_text("5 of 5 voted", timeout=4000)
     for view in (page, remote):
         assert focused_id(view) == "control-next"
@@ -130,7 +130,7 @@ def test_focus_stays_on_next_on_presenter_and_remote_while_five_phones_join_and_
 def test_a_vote_is_announced_focused_and_named_by_its_letter_even_in_forced_colours(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
-    context, phone = phone_at(page, browser, live_server, "vote")
+    context, phone = phone_at(page, browser, live_server, "show")
     option_b = phone.get_by_role("button", name=re.compile(r"^Option B: \S"))
     expect(option_b).to_be_visible(timeout=3000)
     expect(phone.locator("#announcer")).to_contain_text("voting open", timeout=3000)
@@ -182,32 +182,33 @@ def test_shortcuts_are_off_until_turned_on_and_skip_asks_first(
     for key in ("n", "ArrowRight", " ", "PageDown"):
         page.keyboard.press(key)
     page.wait_for_timeout(2000)
-    expect(page.locator("#stage")).to_have_class(re.compile("phase-lobby"))
+    expect(page.locator("#remote-step")).to_have_class(re.compile("phase-lobby"))
 
     switch.check()
-    page.locator("#stage").click()
+    page.locator("#remote-step").click()
     page.keyboard.press("n")
-    expect(page.locator("#stage")).to_have_class(re.compile("phase-rules"), timeout=3000)
+    expect(page.locator("#remote-step")).to_have_class(re.compile("phase-rules"), timeout=3000)
     page.reload()  # remembered in this browser
     expect(switch).to_be_checked()
-    page.locator("#stage").click()
+    page.locator("#remote-step").click()
     page.keyboard.press("n")
-    expect(page.locator("#stage")).to_have_class(re.compile("phase-read"), timeout=3000)
-    expect(page.locator("#stage .eyebrow").first).to_contain_text("Scenario 1 of")
+    expect(page.locator("#remote-step")).to_have_class(re.compile("phase-show"), timeout=3000)
+    expect(page.locator(".remote-scenario")).to_contain_text("Scenario 1 of")
 
     page.keyboard.press("s")  # asks first: nothing moves until "Yes, skip"
     yes = page.get_by_role("button", name="Yes, skip")
     expect(yes).to_be_focused()
     expect(page.locator("#skip-question")).to_contain_text("Skip the rest of scenario 1")
     page.wait_for_timeout(1500)
-    expect(page.locator("#stage .eyebrow").first).to_contain_text("Scenario 1 of")
+    expect(page.locator(".remote-scenario")).to_contain_text("Scenario 1 of")
     page.keyboard.press("Escape")
     expect(yes).to_be_hidden()
     assert focused_id(page) == "control-skip"
-    page.locator("#stage").click()
+    page.locator("#remote-step").click()
     page.keyboard.press("s")
     page.keyboard.press("Enter")
-    expect(page.locator("#stage .eyebrow").first).to_contain_text("Scenario 2 of", timeout=3000)
+    expect(page.locator(".remote-scenario")).to_contain_text("Scenario 2 of", timeout=3000)
+    expect(page.locator(".remote-skipped")).to_contain_text("Skipped: scenario 1")
     expect(page.locator("#announcer")).to_contain_text("Scenario 2 of", timeout=3000)
     expect(yes).to_be_hidden()  # the question closes once the step moved
     assert focused_id(page) == "control-skip"
@@ -219,15 +220,14 @@ def test_skip_asks_first_without_javascript(browser: Browser, live_server: LiveS
     sign_in(page, live_server, "facilitator@example.com")
     page.goto(f"{live_server.url}/live/new?module_id={MODULE}")
     page.get_by_role("button", name="Create the session").click()
-    page.get_by_role("link", name="Open the presenter view").click()
     for _ in range(2):
         page.get_by_role("button", name=re.compile("^Next")).click()
-    expect(page.locator("#stage")).to_have_class(re.compile("phase-read"))
+    expect(page.locator("#remote-step")).to_have_class(re.compile("phase-show"))
     page.locator("#control-skip").click()  # a disclosure: the browser opens it, no script
     expect(page.get_by_role("button", name="Yes, skip")).to_be_visible()
-    expect(page.locator("#stage .eyebrow").first).to_contain_text("Scenario 1 of")
+    expect(page.locator(".remote-scenario")).to_contain_text("Scenario 1 of")
     page.get_by_role("button", name="Yes, skip").click()
-    expect(page.locator("#stage .eyebrow").first).to_contain_text("Scenario 2 of")
+    expect(page.locator(".remote-scenario")).to_contain_text("Scenario 2 of")
     context.close()
 
 
@@ -235,28 +235,28 @@ def test_results_summary_and_guide_name_options_by_letter_and_hide_meters(
     page: Page, live_server: LiveServer, phones: list[Phone]
 ) -> None:
     code = start(page, live_server)
+    projector = projector_of(page)
     for _ in range(5):
         phones.append(Phone(live_server.url, code))
         phones[-1].join()
-    next_until(page, "read")
-    choices = page.locator("#stage .choices-list")
+    next_until(page, "show")
+    choices = projector.locator("#stage .choices-list")
+    expect(choices).to_be_visible(timeout=4000)
     assert re.search(r'listitem: "?Option B: \S', choices.aria_snapshot())
-    next_until(page, "vote")
     for index, phone in enumerate(phones):
         vote_over_http(phone, 1 if index < 3 else 0)
-    expect(page.locator(".vote-count")).to_contain_text("5 of 5", timeout=4000)
+    expect(projector.locator(".vote-count")).to_contain_text("5 of 5", timeout=4000)
     next_until(page, "reveal")
     # The released counts can follow the reveal by a poll (votes are released in blocks).
-    expect(page.locator("#stage .results")).to_contain_text("3 votes", timeout=5000)
-    results = page.locator("#stage .results").aria_snapshot()
+    expect(projector.locator("#stage .results")).to_contain_text("3 votes", timeout=5000)
+    results = projector.locator("#stage .results").aria_snapshot()
     assert re.search(r"Option B: \S", results) and "3 votes" in results and "2 votes" in results, (
         results
     )
     assert "meter" not in results  # the bar is drawn, its words are read
-    expect(page.locator("#stage .results meter").first).to_be_visible()
+    expect(projector.locator("#stage .results meter").first).to_be_visible()
 
-    session_page = page.url.rsplit("/", 1)[0]
-    page.goto(f"{session_page}/summary")
+    page.goto(f"{page.url}/summary")
     expect(page.get_by_role("rowheader", name=re.compile(r"^Option B: \S"))).to_have_count(1)
     page.goto(f"{live_server.url}/live/guides/{MODULE}")
     page.emulate_media(media="print")

@@ -26,9 +26,12 @@ def run_vote(app: FastAPI, live: Live, voters: int) -> list[TestClient]:
 def test_four_votes_show_no_distribution_anywhere(app: FastAPI, live: Live) -> None:
     phones = run_vote(app, live, 4)
     for page in (live.present().text, phones[0].get(f"/j/{live.code}").text):
-        assert "Not enough votes to show" in page
+        assert "Fewer than 5 votes, so no distribution is shown" in page
         assert "<meter" not in page and "%" not in page
-        assert "You credit her in the moment." in page  # feedback on every choice still shows
+        # the small group still gets the strongest response, its feedback and the prompts
+        assert "Strongest response" in page
+        assert "You credit her in the moment." in page
+        assert "What makes crediting hard?" in page
     summary = live.client.get(f"/live/{live.id}/summary").text
     assert "Not enough votes to show" in summary and '<td class="num">' not in summary
     rows = list(csv.reader(io.StringIO(live.client.get(f"/live/{live.id}/summary.csv").text)))
@@ -53,7 +56,8 @@ def test_five_votes_show_the_distribution(app: FastAPI, live: Live) -> None:
     projector = live.present().text
     assert "Not enough votes to show" not in projector
     assert '<meter min="0" max="100" value="60">' in projector  # 3 of 5 credited Ana
-    assert '60% <span class="muted">(3 votes)</span>' in projector  # the meter's words
+    assert '60% <span class="share-count">(3 votes)</span>' in projector  # the meter's words
+    assert "What makes crediting hard?" not in projector  # prompts wait for the discussion
     assert "<meter" in phones[5].get(f"/j/{live.code}").text  # the one who did not vote sees it too
 
 

@@ -1,5 +1,5 @@
 """Group sessions in a real browser: the projector and phones follow by polling, 304s leave the
-page alone, the keyboard drives the room, and a phone without JavaScript can still take part."""
+page alone, the keyboard on the session page drives the room, and a phone without JavaScript can still take part."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ MODULE = "why-allies-matter"
 
 
 def start(page: Page, server: LiveServer, headcount: str = "30", *, shortcuts: bool = True) -> str:
-    """Sign in as the facilitator, create a session, open the presenter; returns the code.
+    """Sign in as the facilitator and create a session; `page` stays on its session page (the
+    laptop's controls; the projector shows none). Returns the code.
 
     Single-key shortcuts are off until turned on; these tests drive the room with them."""
     sign_in(page, server, "facilitator@example.com")
@@ -23,13 +24,19 @@ def start(page: Page, server: LiveServer, headcount: str = "30", *, shortcuts: b
     page.get_by_label("People you expect").fill(headcount)
     page.get_by_role("button", name="Create the session").click()
     code = re.sub(r"\s", "", page.locator(".join-code").inner_text())
-    page.get_by_role("link", name="Open the presenter view").click()
-    expect(page.locator("#stage")).to_have_class(re.compile("phase-lobby"))
+    expect(page.locator("#remote-step")).to_have_class(re.compile("phase-lobby"))
     switch = page.get_by_label("Use single-key shortcuts")
     if switch.is_checked() != shortcuts:
         switch.click()
-    page.locator("#stage").click()  # the keys go to the page, not the checkbox
+    page.locator("#remote-step").click()  # the keys go to the page, not the checkbox
     return code
+
+
+def projector_of(page: Page) -> Page:
+    """The presenter view of the session open in `page`, in a window of its own."""
+    projector = page.context.new_page()
+    projector.goto(f"{page.url.split('?')[0]}/present")
+    return projector
 
 
 def phone_joined(
@@ -49,11 +56,13 @@ def test_projector_and_phone_follow_keyboard_steps_and_304s_keep_the_page(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
     code = start(page, live_server)
+    projector = projector_of(page)
     phone_context, phone = phone_joined(browser, live_server, code)
     expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
-    expect(page.locator(".joined")).to_contain_text("1", timeout=3000)  # the lobby count polls in
-    shot(page, "live-presenter-lobby")
-    assert_accessible(page, "presenter lobby")
+    expect(projector.locator(".joined")).to_contain_text("1", timeout=3000)  # polled in
+    shot(projector, "live-presenter-lobby")
+    assert_accessible(projector, "presenter lobby")
+    assert_accessible(page, "session page with the controls")
     assert_accessible(phone, "phone lobby")
 
     phone.wait_for_timeout(2500)  # several 304 polls: the room must still be on screen
@@ -61,25 +70,23 @@ def test_projector_and_phone_follow_keyboard_steps_and_304s_keep_the_page(
 
     page.keyboard.press("ArrowRight")  # ground rules
     expect(phone.get_by_role("heading", name="Ground rules")).to_be_visible(timeout=2500)
-    page.keyboard.press("PageDown")  # read
-    page.keyboard.press("ArrowRight")  # vote
-    expect(page.locator("#stage")).to_have_class(re.compile("phase-vote"), timeout=3000)
+    page.keyboard.press("PageDown")  # the first scenario: voting opens with it
+    expect(projector.locator("#stage")).to_have_class(re.compile("phase-show"), timeout=3000)
     vote_buttons = phone.locator(".vote-button")
     expect(vote_buttons.first).to_be_visible(timeout=2500)
     vote_buttons.nth(1).click()
     expect(vote_buttons.nth(1)).to_have_attribute("aria-pressed", "true")
-    expect(page.locator(".vote-count")).to_contain_text("1 of 1", timeout=3000)
+    expect(projector.locator(".vote-count")).to_contain_text("1 of 1", timeout=3000)
     shot(phone, "live-phone-vote")
-    shot(page, "live-presenter-vote")
+    shot(projector, "live-presenter-vote")
     assert_accessible(phone, "phone vote")
 
-    page.keyboard.press("ArrowRight")  # closed
     page.keyboard.press("ArrowRight")  # reveal
     expect(phone.locator(".not-enough")).to_be_visible(timeout=2500)  # 1 vote: hidden
     expect(phone.get_by_text("Your vote")).to_be_visible()
     shot(phone, "live-phone-reveal")
-    page.keyboard.press("ArrowLeft")  # back to closed
-    expect(phone.get_by_text("Voting is closed")).to_be_visible(timeout=2500)
+    page.keyboard.press("ArrowLeft")  # back: voting open again
+    expect(phone.locator(".vote-button").first).to_be_visible(timeout=2500)
     phone_context.close()
 
 
@@ -94,9 +101,11 @@ def test_a_phone_without_javascript_joins_votes_and_refreshes(
     phone.get_by_role("button", name="Continue").click()
     phone.get_by_role("button", name="Join the session").click()
     expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
-    for phase in ("rules", "read", "vote"):
+    for phase in ("rules", "show"):
         page.get_by_role("button", name=re.compile("^Next")).click()
-        expect(page.locator("#stage")).to_have_class(re.compile(f"phase-{phase}"), timeout=3000)
+        expect(page.locator("#remote-step")).to_have_class(
+            re.compile(f"phase-{phase}"), timeout=3000
+        )
     phone.get_by_role("link", name="Refresh").click()
     phone.locator(".vote-button").first.click()
     expect(phone.locator(".vote-button").first).to_have_attribute("aria-pressed", "true")

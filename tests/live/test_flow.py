@@ -11,20 +11,16 @@ from sqlmodel import Session
 
 from app.models import LiveSession
 from tests.conftest import csrf_from
-from tests.live.conftest import TO_DISCUSS_1, TO_VOTE_1, TO_WRAPUP, Live, join, vote
+from tests.live.conftest import TO_DISCUSS_1, TO_REVEAL_1, TO_VOTE_1, TO_WRAPUP, Live, join, vote
 
 # (phase after n "next" presses, text on the projector, text on the phone)
 WALK = [
     ("lobby", "joined", "You're in"),
     ("rules", "What is said here stays here.", "What is said here stays here."),
-    ("read", "Ana suggests a fix", "Voting opens soon"),
-    ("vote", "have voted", 'name="choice"'),
-    ("closed", "Voting closed", "Voting is closed"),
+    ("show", "have voted", 'name="choice"'),
     ("reveal", "You credit her in the moment.", "You credit her in the moment."),
     ("discuss", "What makes crediting hard?", "What makes crediting hard?"),
-    ("read", "Kai is cut off twice", "Voting opens soon"),
-    ("vote", "have voted", 'name="choice"'),
-    ("closed", "Voting closed", "Voting is closed"),
+    ("show", "Kai is cut off twice", 'name="choice"'),
     ("reveal", "Kai gets the floor back.", "Kai gets the floor back."),
     ("discuss", "What makes crediting hard?", "What makes crediting hard?"),
     ("wrapup", "If an idea is restated, then I will credit its author.", "commitment"),
@@ -56,11 +52,11 @@ def test_each_step_change_bumps_the_version_by_one(live: Live, session: Session)
     ("presses", "action", "phase"),
     [
         (1, "back", "lobby"),
-        (TO_VOTE_1, "back", "read"),
-        (TO_VOTE_1, "skip", "read"),  # the second scenario
+        (TO_VOTE_1, "back", "rules"),
+        (TO_VOTE_1, "skip", "show"),  # the second scenario
         (TO_DISCUSS_1, "back", "reveal"),
         (TO_VOTE_1, "end", "ended"),
-        (0, "skip", "read"),
+        (0, "skip", "show"),
         (TO_WRAPUP, "back", "discuss"),
     ],
 )
@@ -99,7 +95,7 @@ def test_a_stale_click_changes_nothing_and_says_so(live: Live) -> None:
 
 def test_two_controllers_pressing_next_together_advance_once(live: Live) -> None:
     version = 1
-    assert live.step("next", version=version).headers["location"].endswith("/present")
+    assert live.step("next", version=version).headers["location"] == f"/live/{live.id}"
     live.step("next", version=version, view="remote")
     assert live.phase() == "rules"
 
@@ -126,12 +122,24 @@ def test_remote_shows_the_step_counts_and_big_controls(app: FastAPI, live: Live)
     assert "Bring it back to the scenario." in remote  # the notes for derailing
 
 
-def test_presenter_has_keyboard_shortcuts_without_inline_script(live: Live) -> None:
-    page = live.present().text
+def test_session_page_has_the_controls_and_keyboard_shortcuts_without_inline_script(
+    live: Live,
+) -> None:
+    page = live.controls()
     assert 'src="/static/js/live.js"' in page
     assert 'data-key="next"' in page and 'data-key="back"' in page and 'data-key="end"' in page
+    assert 'id="use-shortcuts"' in page
     assert "<script>" not in page and "style=" not in page and " onclick" not in page
+
+
+@pytest.mark.parametrize("presses", range(10))
+def test_the_projected_page_has_no_buttons_or_forms_on_any_step(live: Live, presses: int) -> None:
+    live.go(presses)
+    page = live.present().text
+    main = page[page.index('<main id="main"') : page.index("</main>")]
     assert 'class="presenter"' in page
+    assert "<button" not in main and "<form" not in main and "<summary" not in main
+    assert 'data-key="' not in page and 'id="use-shortcuts"' not in page
 
 
 def test_countdown_runs_in_discussion_and_clears_on_the_next_step(live: Live) -> None:
@@ -144,10 +152,10 @@ def test_countdown_runs_in_discussion_and_clears_on_the_next_step(live: Live) ->
     assert "data-countdown-ends" not in live.present().text
 
 
-@pytest.mark.parametrize("presses", [0, TO_VOTE_1])
-def test_no_countdown_in_the_lobby_or_while_voting(live: Live, presses: int) -> None:
+@pytest.mark.parametrize("presses", [0, 1, TO_REVEAL_1])
+def test_no_countdown_in_the_lobby_the_rules_or_the_reveal(live: Live, presses: int) -> None:
     live.go(presses)
-    assert 'action="/live/' + str(live.id) + '/countdown"' not in live.present().text
+    assert 'action="/live/' + str(live.id) + '/countdown"' not in live.controls()
     assert live.countdown(2).status_code == 422
 
 
@@ -177,7 +185,7 @@ def test_vote_step_shows_counts_but_no_results(app: FastAPI, live: Live, session
     assert "Strongest response" not in phones[5].get(f"/j/{live.code}").text
 
 
-def test_facilitator_overview_links_presenter_remote_and_records(
+def test_facilitator_session_page_links_presenter_remote_and_records(
     client: TestClient, live: Live
 ) -> None:
     page = client.get(f"/live/{live.id}").text
@@ -185,14 +193,16 @@ def test_facilitator_overview_links_presenter_remote_and_records(
         assert f'href="/live/{live.id}{link}"' in page
 
 
-def test_a_malformed_control_with_htmx_gets_the_stage_back_with_the_problem(live: Live) -> None:
-    page = live.present().text
+def test_a_malformed_control_with_htmx_gets_the_controls_back_with_the_problem(
+    live: Live,
+) -> None:
+    page = live.controls()
     data = {"csrf_token": csrf_from(page), "action": "next", "version": "abc"}
     response = live.client.post(f"/live/{live.id}/step", data=data, headers={"HX-Request": "true"})
     assert response.status_code == 422
-    assert response.template.name == "live/_stage.html"  # type: ignore[attr-defined]
+    assert response.template.name == "live/_remote.html"  # type: ignore[attr-defined]
     assert response.text.lstrip().startswith('<div id="control-view"')
-    assert '<section id="stage"' in response.text
+    assert '<section id="remote-step"' in response.text
     assert 'class="error-summary" role="alert"' in response.text
     assert "out of date, so nothing was saved" in response.text
     assert response.headers["Cache-Control"] == "no-store"

@@ -22,13 +22,7 @@ def expected_titles(standup: str, review: str) -> list[str]:
     middle = [
         f"{label}: {which}{title}"
         for which, title in ((FIRST, standup), (SECOND, review))
-        for label in (
-            "Read the scenario",
-            "Voting open",
-            "Voting closed",
-            "Results and feedback",
-            "Discussion",
-        )
+        for label in ("Voting open", "Results and feedback", "Discussion")
     ]
     return ["Waiting to start", "Ground rules", *middle, "Wrap-up", "Ended"]
 
@@ -46,7 +40,7 @@ def test_every_step_has_one_h1_and_a_title_that_follows_it_on_every_view(
     module = Structure(live.present().text).where.split(" · ")[-2]
     standup, review = "", ""
     seen: list[tuple[str, str, str, str]] = []
-    for step in range(14):
+    for step in range(10):
         present = live.present().text
         room = phone.get(f"/j/{live.code}").text
         remote = live.client.get(f"/live/{live.id}/remote").text
@@ -57,16 +51,16 @@ def test_every_step_has_one_h1_and_a_title_that_follows_it_on_every_view(
         titles = [Structure(p).where for p in (present, room, remote)]
         if step == 2:
             standup = titles[1].split(" · ", 1)[1]
-        if step == 7:
+        if step == 5:
             review = titles[1].split(" · ", 1)[1]
         seen.append((titles[0], titles[1], titles[2], polled_title(room)))
         assert polled_title(present) == titles[0], step
         assert polled_title(remote) == titles[2], step
-        if step < 13:
+        if step < 9:
             assert live.step("next").status_code == 303
     wanted = expected_titles(standup, review)
     for step, (present, room, remote, polled) in enumerate(seen):
-        own = wanted[step] if step not in (0, 1, 12, 13) else f"{wanted[step]} · {module}"
+        own = wanted[step] if step not in (0, 1, 8, 9) else f"{wanted[step]} · {module}"
         assert room == polled == own, (step, room, own)
         assert present == f"{own} · Presenter", step
         assert remote == f"{own} · Remote", step
@@ -75,7 +69,7 @@ def test_every_step_has_one_h1_and_a_title_that_follows_it_on_every_view(
 
 def test_phone_h1_names_the_scenario_and_comes_before_any_h2(app: FastAPI, live: Live) -> None:
     phone = join(app, live.code)
-    live.go(3)  # voting open on the first scenario
+    live.go(2)  # voting open on the first scenario
     room = phone.get(f"/j/{live.code}").text
     structure = Structure(room)
     assert structure.h1 == [structure.where.split(" · ", 1)[1]]
@@ -97,7 +91,7 @@ def test_presenter_keeps_skip_link_help_and_a_way_home(live: Live) -> None:
 
 def test_summary_tables_have_captions_and_row_headers(app: FastAPI, live: Live) -> None:
     phones = [join(app, live.code) for _ in range(5)]
-    live.go(3)
+    live.go(2)
     for n, phone in enumerate(phones):
         assert vote(phone, live.code, "standup", "credit" if n % 2 else "silent").status_code == 303
     live.step("end")

@@ -18,8 +18,8 @@ from app.live.summary import _cell
 from app.models import Completion, LessonProgress, LiveCommitment, LiveSession, User
 from tests.conftest import csrf_from
 from tests.live.conftest import (
-    TO_READ_1,
     TO_REVEAL_1,
+    TO_SHOW_1,
     TO_VOTE_1,
     TO_WRAPUP,
     Live,
@@ -42,7 +42,7 @@ def test_ending_a_held_session_counts_toward_the_lesson(
     app: FastAPI, live: Live, session: Session
 ) -> None:
     _, user = attendee(app, session, live)
-    live.go(TO_READ_1)
+    live.go(TO_SHOW_1)
     live.step("end")
     progress = session.exec(select(LessonProgress).where(LessonProgress.user_id == user.id)).one()
     assert (progress.module_id, progress.via) == ("first-steps", "group-session")
@@ -62,7 +62,7 @@ def test_lesson_credit_completes_the_module_when_the_quiz_is_passed(
         "answer-review": "finish",
     }
     assert phone.post("/modules/first-steps/quiz", data=form).status_code == 303
-    live.go(TO_READ_1)
+    live.go(TO_SHOW_1)
     live.step("end")
     completion = session.exec(select(Completion).where(Completion.user_id == user.id)).one()
     assert completion.via == "group-session"
@@ -75,7 +75,7 @@ def test_no_lesson_credit_when_the_organisation_turned_it_off(
         update={"live_session_counts_for_lesson": False}
     )
     attendee(app, session, live)
-    live.go(TO_READ_1)
+    live.go(TO_SHOW_1)
     live.step("end")
     assert session.exec(select(LessonProgress)).first() is None
 
@@ -90,7 +90,7 @@ def test_no_lesson_credit_for_a_session_ended_in_the_lobby(
 
 def test_anonymous_participants_get_no_record(app: FastAPI, live: Live, session: Session) -> None:
     join(app, live.code)
-    live.go(TO_READ_1)
+    live.go(TO_SHOW_1)
     live.step("end")
     assert session.exec(select(LessonProgress)).first() is None
 
@@ -163,7 +163,7 @@ def test_sessions_summary_counts_held_sessions_and_attendance(
 ) -> None:
     attendee(app, session, live)
     join(app, live.code)
-    live.go(TO_READ_1)
+    live.go(TO_SHOW_1)
     start_session(client)  # never leaves the lobby: not held
     report = sessions_summary(session)
     assert (report.sessions_held, report.participants, report.attendees, report.people) == (

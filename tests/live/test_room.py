@@ -15,7 +15,7 @@ from app.live import participant
 from app.models import LiveAttendance, LiveParticipant, LiveVote
 from app.security import token_digest
 from tests.conftest import csrf_from
-from tests.live.conftest import TO_READ_1, TO_REVEAL_1, TO_VOTE_1, Live, join, signed_in, vote
+from tests.live.conftest import TO_REVEAL_1, TO_SHOW_1, TO_VOTE_1, Live, join, signed_in, vote
 
 HX = {"HX-Request": "true"}
 
@@ -107,11 +107,11 @@ def test_lost_connection_then_new_client_with_same_cookie_gets_same_participant(
 
 
 def test_late_joiner_lands_on_the_current_step(app: FastAPI, live: Live) -> None:
-    live.go(TO_READ_1)
+    live.go(TO_SHOW_1)
     late = join(app, live.code)
     page = late.get(f"/j/{live.code}").text
-    assert "The stand-up" in page and "Voting opens soon" in page
-    live.go(TO_REVEAL_1 - TO_READ_1)
+    assert "The stand-up" in page and 'name="choice"' in page  # voting opens with the scenario
+    live.go(TO_REVEAL_1 - TO_SHOW_1)
     assert "Strongest response" in join(app, live.code).get(f"/j/{live.code}").text
 
 
@@ -134,7 +134,7 @@ def test_poll_fragment_carries_its_etag_for_the_next_poll(app: FastAPI, live: Li
     phone = join(app, live.code)
     fragment = phone.get(f"/j/{live.code}", headers=HX)
     etag = fragment.headers["etag"]
-    assert 'hx-trigger="every 1s"' in fragment.text
+    assert 'hx-trigger="every 1s, countdown-ended"' in fragment.text
     headers = re.search(r"hx-headers='([^']*)'", fragment.text)
     assert headers and json.loads(html.unescape(headers.group(1))) == {"If-None-Match": etag}
 

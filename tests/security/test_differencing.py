@@ -129,7 +129,10 @@ def test_one_more_vote_between_two_reveals_reveals_nothing(app: FastAPI, live: L
     live.go(TO_REVEAL_1 - TO_VOTE_1)
     assert _shown(live) == first
     page = live.present().text
-    assert "5 voted" in page and "1 later vote is left out until at least 5 are new" in page
+    assert (
+        "<strong>5 of 10</strong> voted" in page
+        and "1 later vote is left out until at least 5 are new" in page
+    )
 
     _revote(live)
     for phone in phones[6:]:
