@@ -44,6 +44,7 @@ from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
 from app.models.recert import RecertCycle, RecertPolicy, RecertReminder
+from app.models.refresher import RefresherAnswer, RefresherLinkUse
 from app.models.release import (
     LiveRelease,
     ReleaseBlock,
@@ -100,6 +101,8 @@ __all__ = [
     "RecertReminder",
     "RecoveryCode",
     "Reflection",
+    "RefresherAnswer",
+    "RefresherLinkUse",
     "ReleaseBlock",
     "ReleaseMember",
     "ReleaseScan",
