@@ -44,7 +44,12 @@ from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
 from app.models.recert import RecertCycle, RecertPolicy, RecertReminder
-from app.models.refresher import RefresherAnswer, RefresherLinkUse
+from app.models.refresher import (
+    RefresherAnswer,
+    RefresherBlock,
+    RefresherLinkUse,
+    RefresherMember,
+)
 from app.models.release import (
     LiveRelease,
     ReleaseBlock,
@@ -102,7 +107,9 @@ __all__ = [
     "RecoveryCode",
     "Reflection",
     "RefresherAnswer",
+    "RefresherBlock",
     "RefresherLinkUse",
+    "RefresherMember",
     "ReleaseBlock",
     "ReleaseMember",
     "ReleaseScan",

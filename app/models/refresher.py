@@ -40,3 +40,32 @@ class RefresherLinkUse(SQLModel, table=True):
     digest: str = Field(primary_key=True, max_length=64)
     user_id: int = Field(foreign_key="user.id", index=True)
     used_at: datetime = Field(default_factory=utcnow)
+
+
+class RefresherMember(SQLModel, table=True):
+    """A person's final refresher participation for one module, counted once for HR.
+
+    Counted when the module's last round has closed, under the department the person has
+    then; it waits (block_id None) until MIN_GROUP outcomes of its module and department can
+    be sealed into a block together (app/refreshers/participation.py).
+    """
+
+    user_id: int = Field(
+        foreign_key="user.id", primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    module_id: str = Field(max_length=100, primary_key=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    took: bool
+    counted_at: datetime
+    block_id: int | None = Field(default=None, foreign_key="refresherblock.id", index=True)
+
+
+class RefresherBlock(SQLModel, table=True):
+    """A sealed group of 5 or more outcomes: never changes; its count carries noise drawn once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    module_id: str = Field(max_length=100, index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    people: int
+    noisy_took: int
+    sealed_at: datetime

@@ -1,4 +1,4 @@
-"""refresher answers and used refresher links (issue 21)
+"""refresher answers, used refresher links, released participation blocks (issue 21)
 
 Revision ID: 0010g
 Revises: 0009a, 0009b, 0009d, 0009e, 0009f, 0009g
@@ -50,8 +50,45 @@ def upgrade() -> None:
     with op.batch_alter_table("refresherlinkuse", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_refresherlinkuse_user_id"), ["user_id"], unique=False)
 
+    op.create_table(
+        "refresherblock",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("module_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("people", sa.Integer(), nullable=False),
+        sa.Column("noisy_took", sa.Integer(), nullable=False),
+        sa.Column("sealed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(["department_id"], ["department.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("refresherblock", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_refresherblock_module_id"), ["module_id"], unique=False
+        )
+    op.create_table(
+        "refreshermember",
+        sa.Column("user_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("module_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("department_id", sa.Integer(), nullable=True),
+        sa.Column("took", sa.Boolean(), nullable=False),
+        sa.Column("counted_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("block_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["block_id"], ["refresherblock.id"]),
+        sa.ForeignKeyConstraint(["department_id"], ["department.id"]),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"]),
+        sa.PrimaryKeyConstraint("user_id", "module_id"),
+    )
+    with op.batch_alter_table("refreshermember", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_refreshermember_block_id"), ["block_id"], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("refreshermember", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_refreshermember_block_id"))
+    op.drop_table("refreshermember")
+    with op.batch_alter_table("refresherblock", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_refresherblock_module_id"))
+    op.drop_table("refresherblock")
     with op.batch_alter_table("refresherlinkuse", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_refresherlinkuse_user_id"))
     op.drop_table("refresherlinkuse")
