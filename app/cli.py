@@ -80,7 +80,7 @@ def check(
         counts = (
             catalog.counts()
             if catalog
-            else {"modules": 0, "lessons": 0, "scenarios": 0, "choices": 0}
+            else {"modules": 0, "lessons": 0, "scenarios": 0, "choices": 0, "refreshers": 0}
         )
         summary = {**counts, "errors": [p.as_dict() for p in problems], "cue_warnings": waiting}
         typer.echo(json.dumps(summary, indent=2))
@@ -96,7 +96,8 @@ def check(
         if not problems and catalog:
             c = catalog.counts()
             typer.echo(
-                f"OK: {c['modules']} modules, {c['scenarios']} scenarios, {c['choices']} choices."
+                f"OK: {c['modules']} modules, {c['scenarios']} scenarios, {c['choices']} choices, "
+                f"{c['refreshers']} refreshers."
             )
         else:
             typer.echo(f"{len(problems)} problem(s) found.", err=True)

@@ -51,6 +51,7 @@ from app.org.routes import router as org_router
 from app.org.routes import theme_version
 from app.org.slots import text_with_slots
 from app.recert.routes import router as recert_router
+from app.refreshers.routes import router as refreshers_router
 from app.scim.errors import PREFIX as SCIM_PREFIX
 from app.scim.errors import ScimError, error_response
 from app.scim.routes import router as scim_router
@@ -87,6 +88,7 @@ ROUTERS = [
     sso_admin_router,
     reopened_router,
     scim_router,
+    refreshers_router,
 ]
 
 

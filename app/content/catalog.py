@@ -6,13 +6,13 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from app.content import markdown
+from app.content import markdown, refreshers
 from app.content.locations import ContentProblem, Path_, dotted, line_of, load_yaml_with_lines
 from app.content.schema import (
     LESSON_SECTIONS,
@@ -49,6 +49,7 @@ class Catalog:
             "lessons": len(self.modules),
             "scenarios": len(scenarios),
             "choices": sum(len(s.choices) for s in scenarios),
+            "refreshers": sum(len(m.quiz.refreshers) for m in self.modules),
         }
 
 
@@ -86,7 +87,8 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
     lessons = _load_lessons(content_dir, problems)
     broken: set[str] = set()
     quizzes = _load_quizzes(content_dir, problems, broken)
-    modules = _assemble(lessons, quizzes, problems, broken)
+    pools = refreshers.load_refresher_files(content_dir, problems, _validation_problems)
+    modules = _with_refreshers(_assemble(lessons, quizzes, problems, broken), pools, problems)
     if problems:
         return None, problems
     ordered = tuple(sorted(modules, key=lambda m: m.order))
@@ -96,7 +98,39 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
 def read_quiz_files(content_dir: Path) -> tuple[list[QuizSource], list[ContentProblem]]:
     """The quiz files that parse and validate on their own, lessons aside (the cue report)."""
     problems: list[ContentProblem] = []
-    return _load_quizzes(content_dir, problems, set()), problems
+    quizzes = _load_quizzes(content_dir, problems, set())
+    pools = refreshers.load_refresher_files(content_dir, problems, _validation_problems)
+    return quizzes + refreshers.as_quiz_source(pools), problems
+
+
+def _with_refreshers(
+    modules: list[Module], pools: list[refreshers.RefresherSource], problems: list[ContentProblem]
+) -> list[Module]:
+    """Each module with its refresher pool, which may not repeat any quiz scenario."""
+    by_id = {m.id: m for m in modules}
+    every_quiz = [s for m in modules for s in m.quiz.scenarios]
+    seen: dict[str, str] = {}
+    for source in pools:
+        pool, path, lines = source
+        module = by_id.get(pool.module)
+        where = (path, line_of(lines, ("module",)), "module")
+        if module is None:
+            problems.append(ContentProblem(*where, f"no module has id `{pool.module}`; fix the id"))
+            continue
+        if pool.module in seen:
+            problems.append(
+                ContentProblem(
+                    *where,
+                    f"`{pool.module}` already has refreshers in {seen[pool.module]}; keep one file",
+                )
+            )
+            continue
+        seen[pool.module] = path
+        problems.extend(refreshers.reuse_problems(source, list(module.quiz.scenarios), every_quiz))
+        problems.extend(refreshers.objective_problems(source, len(module.meta.objectives)))
+        quiz = replace(module.quiz, refreshers=tuple(pool.scenarios), refresher_path=path)
+        by_id[pool.module] = replace(module, quiz=quiz)
+    return [by_id[m.id] for m in modules]
 
 
 def _rel(path: Path, root: Path) -> str:

@@ -110,6 +110,17 @@ class QuizFile(Strict):
     facilitator: FacilitatorNotes | None = None
 
 
+class RefresherFile(Strict):
+    """quizzes/refreshers/NN-slug.yaml: a module's refresher pool, in the quiz's scenario format.
+
+    Refreshers are asked one at a time days after a learner passed the module (never in a
+    quiz draw), so the file has no pass mark, draw or facilitator notes.
+    """
+
+    module: str = Field(pattern=SLUG)
+    scenarios: list[Scenario] = Field(min_length=1)
+
+
 @dataclass(frozen=True)
 class LessonSection:
     title: str
@@ -127,6 +138,9 @@ class Quiz:
     content_hash: str
     path: str
     draw: int = 6  # scenarios per attempt
+    # The module's refresher pool (quizzes/refreshers/), never drawn into an attempt.
+    refreshers: tuple[Scenario, ...] = ()
+    refresher_path: str = ""
 
     # Worked out once per loaded quiz (the dataclass is frozen; cached_property sets the
     # instance's __dict__ directly): pages ask for these on every request.
@@ -140,6 +154,9 @@ class Quiz:
     @cached_property
     def _scenarios_by_id(self) -> dict[str, Scenario]:
         return {s.id: s for s in self.scenarios}
+
+    def refresher(self, scenario_id: str) -> Scenario | None:
+        return next((s for s in self.refreshers if s.id == scenario_id), None)
 
     @cached_property
     def draw_words(self) -> float:
@@ -168,8 +185,9 @@ class Module:
         """SHA-256 of what learners see: the lesson's front matter and rendered sections, and
         the quiz's pass mark, draw size and whole scenario pool (texts, choices, points,
         feedback). Facilitator notes are left out: learners never see them. Organisation
-        slots hash as their markers, so changing a setting is not a content change."""
-        seen = {
+        slots hash as their markers, so changing a setting is not a content change. The
+        refresher pool counts too, when the module has one (a release then covers it)."""
+        seen: dict[str, object] = {
             "lesson": self.meta.model_dump(mode="json"),
             "sections": [(s.title, s.html) for s in self.sections],
             "quiz": {
@@ -178,6 +196,8 @@ class Module:
                 "scenarios": [s.model_dump(mode="json") for s in self.quiz.scenarios],
             },
         }
+        if self.quiz.refreshers:
+            seen["refreshers"] = [s.model_dump(mode="json") for s in self.quiz.refreshers]
         raw = json.dumps(seen, sort_keys=True, ensure_ascii=False).encode("utf-8")
         return hashlib.sha256(raw).hexdigest()
 

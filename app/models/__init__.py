@@ -44,6 +44,12 @@ from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
 from app.models.recert import RecertCycle, RecertPolicy, RecertReminder
+from app.models.refresher import (
+    RefresherAnswer,
+    RefresherBlock,
+    RefresherLinkUse,
+    RefresherMember,
+)
 from app.models.release import (
     LiveRelease,
     ReleaseBlock,
@@ -100,6 +106,10 @@ __all__ = [
     "RecertReminder",
     "RecoveryCode",
     "Reflection",
+    "RefresherAnswer",
+    "RefresherBlock",
+    "RefresherLinkUse",
+    "RefresherMember",
     "ReleaseBlock",
     "ReleaseMember",
     "ReleaseScan",

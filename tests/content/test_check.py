@@ -35,7 +35,13 @@ def problems_for(course: Path) -> list[str]:
 
 def test_fixture_course_is_valid(course: Path) -> None:
     catalog = load_catalog(course)
-    assert catalog.counts() == {"modules": 2, "lessons": 2, "scenarios": 3, "choices": 10}
+    assert catalog.counts() == {
+        "modules": 2,
+        "lessons": 2,
+        "scenarios": 3,
+        "choices": 10,
+        "refreshers": 0,
+    }
 
 
 def test_yaml_syntax_error_reports_file_and_line(course: Path) -> None:
@@ -181,6 +187,7 @@ def test_cli_check_json_counts_on_valid_content(
             "lessons": 2,
             "scenarios": 3,
             "choices": 10,
+            "refreshers": 0,
             "errors": [],
             "cue_warnings": 0,
         }

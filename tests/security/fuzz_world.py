@@ -109,6 +109,8 @@ VALID: dict[Any, Value] = {
     "description": "Fuzzed endpoint",
     "code": "123456",  # a second-factor code: refused (no factor), never a 500
     "answer": "correct-horse-battery",
+    ("POST", "/refreshers/{module_id}/{round}", "answer"): "A",  # a letter, as the quiz's
+    ("POST", "/refreshers/{module_id}/{round}", "scenario"): "standup",
     ("PUT", "/api/v1/people/{external_id}", "email"): "ext@example.com",
     ("PUT", "/api/v1/people/{external_id}", "name"): "Ext Person",
     ("PUT", "/api/v1/people/{external_id}", "active"): lambda _w: True,  # type: ignore[dict-item]
@@ -309,6 +311,7 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
         attempt = found or 0
     world.ids.update(
         module_id="first-steps",
+        round="1",  # /refreshers/{module_id}/{round}
         attempt_id=str(attempt),
         code=live.code,
         session_id=str(live.id),

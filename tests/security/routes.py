@@ -46,6 +46,7 @@ SAMPLE_PARAMS = {
     "{delivery_id}": "1",
     "{note_id}": "1",
     "{cycle}": "1",
+    "{round}": "1",
     "{scim_id}": "1",
     "{name}": "User",
     "{schema_id}": "urn:ietf:params:scim:schemas:core:2.0:User",

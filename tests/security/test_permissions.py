@@ -56,6 +56,9 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/modules/{module_id}/read"): SIGNED_IN,
     ("POST", "/modules/{module_id}/reflection"): SIGNED_IN,
     ("POST", "/changes/{note_id}/hide"): SIGNED_IN,  # a 404 unless the note is the person's
+    ("GET", "/refreshers/go/{token}"): SIGNED_IN,  # a 403 unless the signed link is the person's
+    ("GET", "/refreshers/{module_id}/{round}"): SIGNED_IN,  # a 409 until the module is passed
+    ("POST", "/refreshers/{module_id}/{round}"): SIGNED_IN,
     ("GET", "/modules/{module_id}/quiz"): SIGNED_IN,
     ("POST", "/modules/{module_id}/quiz"): SIGNED_IN,
     ("GET", "/modules/{module_id}/attempts/{attempt_id}"): SIGNED_IN,

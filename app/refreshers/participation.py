@@ -1,0 +1,165 @@
+"""Refresher participation for HR: rates only, released in blocks of 5 or more with noise.
+
+Whether one person took a refresher, and what they answered, is private. HR sees, per module
+and department, the share of people who took at least one refresher round. Each person is
+counted once per module, when the module's last round has closed (CLOSED_AFTER the first
+pass), under the department they have then; counted outcomes wait until MIN_GROUP or more of
+the same module and department can be sealed into a block. A block never changes and its
+count carries noise drawn once (app/privacy.py), so no sequence of views, before and after a
+move, a leaver or one more refresher, isolates fewer than 5 people. Same rule as HR's
+scenario scores (app/hr/release.py) and lasting's check-in figures (docs/privacy.md).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, exists, func, literal, update
+from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from app.clock import utcnow
+from app.content.catalog import Catalog
+from app.db import conflict_insert, select_columns
+from app.models import (
+    Completion,
+    Department,
+    Invite,
+    RefresherAnswer,
+    RefresherBlock,
+    RefresherMember,
+    Role,
+    User,
+    row_id,
+)
+from app.privacy import MIN_GROUP, noise
+from app.refreshers.links import LINK_DAYS
+from app.refreshers.service import ROUND_DAYS
+
+# The last round opens ROUND_DAYS[-1] days after the pass, and its link works LINK_DAYS.
+CLOSED_AFTER = timedelta(days=ROUND_DAYS[-1] + LINK_DAYS)
+EVERYONE = "No department"
+
+
+def _counted_person() -> ColumnElement[bool]:
+    """Whose outcomes may enter a figure: the rule of app/hr/release.py's `_counted_person`.
+
+    HR and admin accounts, and accounts activated through a link shown on screen, could fill
+    a block with outcomes HR already knows, so they are never counted.
+    """
+    held = exists().where(
+        col(Invite.user_id) == User.id, col(Invite.shown), col(Invite.used_at).is_not(None)
+    )
+    return col(User.role).in_([Role.learner, Role.facilitator]) & ~held
+
+
+def catch_up(session: Session, *, now: datetime | None = None) -> None:
+    """Count every outcome that became final, then seal each group of 5 or more. Commits."""
+    now = now or utcnow()
+    first = (
+        select(
+            Completion.user_id,
+            Completion.module_id,
+            func.min(Completion.completed_at).label("passed_at"),
+        )
+        .group_by(col(Completion.user_id), col(Completion.module_id))
+        .subquery("first")
+    )
+    took = exists().where(
+        col(RefresherAnswer.user_id) == first.c.user_id,
+        col(RefresherAnswer.module_id) == first.c.module_id,
+    )
+    counted = exists().where(
+        col(RefresherMember.user_id) == first.c.user_id,
+        col(RefresherMember.module_id) == first.c.module_id,
+    )
+    source = (
+        select_columns(first.c.user_id, first.c.module_id, col(User.department_id))
+        .add_columns(took.label("took"), literal(now, type_=UTCDateTime()))
+        .join(User, col(User.id) == first.c.user_id)
+        .where(first.c.passed_at <= now - CLOSED_AFTER, col(User.active), ~counted)
+        .where(_counted_person())
+    )
+    names = ["user_id", "module_id", "department_id", "took", "counted_at"]
+    session.execute(
+        conflict_insert(session, RefresherMember)
+        .from_select(names, source)
+        .on_conflict_do_nothing()
+    )
+    _seal(session, now)
+    session.commit()
+
+
+def _seal(session: Session, now: datetime) -> None:
+    waiting = col(RefresherMember.block_id).is_(None)
+    groups = session.exec(
+        select(RefresherMember.module_id, RefresherMember.department_id)
+        .where(waiting)
+        .group_by(col(RefresherMember.module_id), col(RefresherMember.department_id))
+        .having(func.count() >= MIN_GROUP)
+    ).all()
+    for module_id, department_id in groups:
+        same = (
+            col(RefresherMember.department_id).is_(None)
+            if department_id is None
+            else col(RefresherMember.department_id) == department_id
+        )
+        block = RefresherBlock(
+            module_id=module_id, department_id=department_id, people=0, noisy_took=0, sealed_at=now
+        )
+        session.add(block)
+        session.flush()
+        where = (waiting, col(RefresherMember.module_id) == module_id, same)
+        session.execute(update(RefresherMember).where(*where).values(block_id=row_id(block)))
+        mine = col(RefresherMember.block_id) == row_id(block)
+        people = session.exec(select(func.count()).where(mine)).one()
+        took = session.exec(select(func.count()).where(mine, col(RefresherMember.took))).one()
+        block.people, block.noisy_took = people, took + noise(1)
+        session.add(block)
+
+
+@dataclass(frozen=True)
+class DepartmentRate:
+    """One department's released figure for a module."""
+
+    name: str
+    people: int
+    percent: int  # share of the released people who took at least one refresher round
+
+
+@dataclass(frozen=True)
+class ModuleParticipation:
+    module_id: str
+    title: str
+    departments: list[DepartmentRate]
+
+
+def participation(session: Session, catalog: Catalog) -> list[ModuleParticipation]:
+    """Per module (course order), each department's released rate: sums of whole blocks only."""
+    names = {row_id(d): d.name for d in session.exec(select(Department)).all()}
+    sums: dict[str, dict[int | None, list[int]]] = defaultdict(dict)
+    for module_id, department_id, people, took in session.exec(
+        select(
+            RefresherBlock.module_id,
+            RefresherBlock.department_id,
+            func.sum(RefresherBlock.people),
+            func.sum(RefresherBlock.noisy_took),
+        ).group_by(col(RefresherBlock.module_id), col(RefresherBlock.department_id))
+    ).all():
+        sums[module_id][department_id] = [int(people), int(took)]
+    found = []
+    for module in catalog.modules:
+        rows = [
+            DepartmentRate(
+                names.get(d, EVERYONE) if d is not None else EVERYONE,
+                people,
+                min(100, max(0, round(100 * took / people))),
+            )
+            for d, (people, took) in sums.get(module.id, {}).items()
+        ]
+        found.append(
+            ModuleParticipation(module.id, module.title, sorted(rows, key=lambda r: r.name))
+        )
+    return found
