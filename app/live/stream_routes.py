@@ -13,7 +13,7 @@ from app.db import RawQuery, Source, fetch_one
 from app.errors import Forbidden, NotFound
 from app.live import participant
 from app.live.controls import Facilitator
-from app.live.lookup import UNKNOWN_CODE, is_code, normalise_code
+from app.live.lookup import is_code, normalise_code
 from app.live.stream import Mark, StreamHub, StreamsFull, events, hub_of, read_marks
 from app.security import token_digest
 from app.web.inputs import WholeNumber
@@ -22,7 +22,9 @@ from app.web.request_checks import checked_router
 router = checked_router()
 RETRY_AFTER_S = 30
 KNOWN_MAX = 80  # longer Last-Event-ID or ?since= values are ignored (a fresh event is sent)
-JOIN_FIRST = "Join the session first: this stream is for phones in the room."
+# One answer whether the code is unknown, ended long ago or not joined by this phone: the
+# stream tells nobody which rooms exist.
+NOT_JOINED = "No room you are in uses this code. Join with the code on the screen first."
 BUSY = "This server is following as many live rooms as it may; the page keeps updating by itself."
 
 _PHONE_ROOM = RawQuery.of(
@@ -71,14 +73,12 @@ async def phone_events(request: Request, code: str) -> Response:
     """Tells a phone in the room when to fetch its view again; only phones let in may listen."""
     token = request.cookies.get(participant.COOKIE)
     normal = normalise_code(code)
-    if not is_code(normal):
-        raise NotFound(UNKNOWN_CODE)
-    if not token:
-        raise Forbidden(JOIN_FIRST)
+    if not token or not is_code(normal):
+        raise NotFound(NOT_JOINED)
     hub = hub_of(request.app.state)
     found = await hub.read(_phone_room, normal, token_digest(token))
     if found is None:
-        raise Forbidden(JOIN_FIRST)
+        raise NotFound(NOT_JOINED)
     room_id, mark = found
     return _stream(request, hub, room_id, mark, controls=False)
 
