@@ -64,7 +64,7 @@ ANNOUNCE = re.compile(r'data-announce="([^"]+)"')
 SCENARIO = re.compile(r'name="scenario_id" value="([^"]+)"')
 CHOICE = re.compile(r'name="choice" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
-ETAG_VERSION = re.compile(r'"r\d+-(\d+)-\d+"')
+ETAG_VERSION = re.compile(r'"r\d+-(\d+)-\d+-\w+"')
 TIMING = re.compile(r"dur=([\d.]+)")
 CONTROL_ETAG = re.compile(r'"c\d+-(\d+)-.*-(\d+)"')
 TRANSPORTS = {"poll": "polling every 1 s", "sse": "server-sent events"}
@@ -85,6 +85,7 @@ class Phone:
     token: str = ""
     etag: str = ""
     seen: dict[int, float] = field(default_factory=dict)  # version -> first seen (perf_counter)
+    heard: dict[int, float] = field(default_factory=dict)  # version -> its stream event arrived
     voted: set[str] = field(default_factory=set)
     final: dict[str, str] = field(default_factory=dict)  # scenario -> last acknowledged choice
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -139,9 +140,12 @@ async def fetch_room(phone: Phone, stats: Stats, rng: random.Random) -> None:
 async def follow(phone: Phone, stats: Stats, rng: random.Random, transport: str) -> None:
     """Follow the room as the phone's page does: its event stream, or a poll once a second."""
     if transport == "sse":
-        await follow_stream(
-            phone.client, f"/j/{phone.code}/events", stats, lambda: fetch_room(phone, stats, rng)
-        )
+
+        async def on_change(data: str) -> None:
+            phone.heard.setdefault(int(data), time.perf_counter())
+            await fetch_room(phone, stats, rng)
+
+        await follow_stream(phone.client, f"/j/{phone.code}/events", stats, on_change)
     else:
         await poll_forever(phone, stats, rng)
 
@@ -157,7 +161,7 @@ async def poll_forever(phone: Phone, stats: Stats, rng: random.Random) -> None:
 
 
 async def follow_stream(
-    client: httpx.AsyncClient, path: str, stats: Stats, on_change: Callable[[], Awaitable[None]]
+    client: httpx.AsyncClient, path: str, stats: Stats, on_change: Callable[[str], Awaitable[None]]
 ) -> None:
     """Hold a room's event stream open and call `on_change` on each `change` event, as the
     pages do (htmx's SSE extension, static/js/live_stream.js); reconnect as EventSource does."""
@@ -171,9 +175,13 @@ async def follow_stream(
                     stats.poll_errors.append(f"stream HTTP {response.status_code}")
                     await asyncio.sleep(1.0)
                     continue
+                changed = False
                 async for line in response.aiter_lines():
                     if line == "event: change":
-                        await on_change()
+                        changed = True
+                    elif changed and line.startswith("data: "):
+                        changed = False
+                        await on_change(line.removeprefix("data: "))
         except httpx.HTTPError as exc:
             stats.poll_errors.append(f"stream {exc!r}")
             await asyncio.sleep(1.0)
@@ -240,7 +248,7 @@ async def watch_presenter(
     etag = ""
     async with httpx.AsyncClient(base_url=url, cookies=cookies, timeout=30) as client:
 
-        async def look() -> None:
+        async def look(_: str = "") -> None:
             nonlocal etag
             headers = {"HX-Request": "true", "If-None-Match": etag}
             response = await client.get(f"{live_url}/present", headers=headers)
@@ -436,6 +444,7 @@ async def run(participants: int, seed: int, transport: str) -> dict[str, object]
         await asyncio.sleep(2.5)
         propagation: list[tuple[str, float]] = []
         step_ms: list[float] = []
+        heard_ms: list[float] = []
         while True:
             version, clicked, label = await facilitator.next_step()
             deadline = time.perf_counter() + 15
@@ -445,6 +454,7 @@ async def run(participants: int, seed: int, transport: str) -> dict[str, object]
             missing = sum(1 for r in reached if r is None)
             slowest = max((r - clicked for r in reached if r is not None), default=float("nan"))
             step_ms.extend((r - clicked) * 1000 for r in reached if r is not None)
+            heard_ms.extend((h - clicked) * 1000 for p in phones if (h := p.heard.get(version)))
             propagation.append((label + (f" ({missing} never saw it)" if missing else ""), slowest))
             if label == "Ended":
                 break
@@ -458,7 +468,9 @@ async def run(participants: int, seed: int, transport: str) -> dict[str, object]
         client_cpu = (time.process_time() - cpu_at[2]) / wall
         for task in followers:
             task.cancel()
-        await asyncio.gather(*followers, return_exceptions=True)
+        for outcome in await asyncio.gather(*followers, return_exceptions=True):
+            if isinstance(outcome, Exception):  # a phone that stopped following is an error
+                stats.poll_errors.append(f"follower failed: {outcome!r}")
         quiet_server, quiet_rtt, quiet_cpu_ms = [], [], float("nan")
         if transport == "poll":
             cpu_before = cpu_seconds(proc.pid)
@@ -494,6 +506,7 @@ async def run(participants: int, seed: int, transport: str) -> dict[str, object]
         "stats": stats,
         "propagation": propagation,
         "step_ms": step_ms,
+        "heard_ms": heard_ms,
         "transport": transport,
         "wall_s": wall,
         "quiet_server": quiet_server,
@@ -534,6 +547,10 @@ def report(results: list[dict[str, object]], command: str) -> str:
         "step reaches a phone (click to the phone's new fragment), p50 / p95 / max",
         lambda r, s: _ms(r["step_ms"]),  # type: ignore[arg-type]
         "p95 <= 500 ms with SSE",
+    )
+    row(
+        "step's event reaches a phone's stream (click to the event), p50 / p95 / max",
+        lambda r, s: _ms(r["heard_ms"]),  # type: ignore[arg-type]
     )
     row(
         "step reaches every phone, worst step",
@@ -661,6 +678,10 @@ def main() -> None:
         runner = asyncio.run
     results = [runner(run(args.participants, args.seed, t)) for t in transports]
     text = report(results, command)
+    for r in results:
+        errors = r["stats"].vote_errors + r["stats"].poll_errors  # type: ignore[attr-defined]
+        for error in sorted(set(errors))[:10]:
+            print(f"{r['transport']}: {error}", file=sys.stderr)
     print(text)
     if args.write:
         write_section(text)
