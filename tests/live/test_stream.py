@@ -57,10 +57,16 @@ def phone_listener(url: str, phone: Phone, query: str = "") -> Listener:
     return Listener(url, f"/j/{phone.code}/events{query}", cookies=phone.client.cookies)
 
 
-def test_stream_phone_hears_each_step_within_a_second(server: str) -> None:
-    fay = Presenter(server, "fay@example.com", ["standup"])
-    phone = Phone(server, fay.code)
+def room_with_a_phone(url: str, phone_url: str | None = None) -> tuple[Presenter, Phone]:
+    """Fay's new room and one phone in it (on another server when `phone_url` is given)."""
+    fay = Presenter(url, "fay@example.com", ["standup"])
+    phone = Phone(phone_url or url, fay.code)
     phone.join()
+    return fay, phone
+
+
+def test_stream_phone_hears_each_step_within_a_second(server: str) -> None:
+    fay, phone = room_with_a_phone(server)
     listener = phone_listener(server, phone, f"?since={version_of(fay)}")
     try:
         assert listener.status == 200
@@ -77,9 +83,7 @@ def test_stream_phone_hears_each_step_within_a_second(server: str) -> None:
 
 
 def test_stream_controls_hear_a_vote_within_a_second(server: str) -> None:
-    fay = Presenter(server, "fay@example.com", ["standup"])
-    phone = Phone(server, fay.code)
-    phone.join()
+    fay, phone = room_with_a_phone(server)
     choice = open_voting(fay, phone)
     controls = Listener(server, f"{fay.url}/events", cookies=fay.client.cookies)
     try:
@@ -99,9 +103,7 @@ def test_stream_two_apps_on_one_database_both_deliver(facilitator_db: str) -> No
     second, url_b = start_server(facilitator_db, content_dir=FIXTURE_COURSE)
     listeners: list[Listener] = []
     try:
-        fay = Presenter(url_a, "fay@example.com", ["standup"])
-        phone = Phone(url_b, fay.code)
-        phone.join()
+        fay, phone = room_with_a_phone(url_a, url_b)
         on_b = phone_listener(url_b, phone, f"?since={version_of(fay)}")
         on_a = Listener(url_a, f"{fay.url}/events", cookies=fay.client.cookies)
         listeners = [on_a, on_b]
@@ -123,9 +125,7 @@ def test_stream_two_apps_on_one_database_both_deliver(facilitator_db: str) -> No
 
 
 def test_stream_ends_with_the_room_and_an_ended_room_answers_204(server: str) -> None:
-    fay = Presenter(server, "fay@example.com", ["standup"])
-    phone = Phone(server, fay.code)
-    phone.join()
+    fay, phone = room_with_a_phone(server)
     listener = phone_listener(server, phone, f"?since={version_of(fay)}")
     try:
         fay.step("end")
@@ -147,9 +147,7 @@ def test_stream_cap_answers_503_with_retry_after_and_frees_places(
     proc, url = start_server(facilitator_db, content_dir=FIXTURE_COURSE)
     listeners: list[Listener] = []
     try:
-        fay = Presenter(url, "fay@example.com", ["standup"])
-        phone = Phone(url, fay.code)
-        phone.join()
+        _fay, phone = room_with_a_phone(url)
         listeners = [phone_listener(url, phone) for _ in range(2)]
         assert [listener.status for listener in listeners] == [200, 200]
         for listener in listeners:
