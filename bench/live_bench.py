@@ -121,7 +121,10 @@ async def fetch_room(phone: Phone, stats: Stats, rng: random.Random) -> None:
     headers = {"HX-Request": "true", "If-None-Match": phone.etag}
     sent = time.perf_counter()
     try:
-        response = await phone.client.get(f"/j/{phone.code}", headers=headers)
+        try:
+            response = await phone.client.get(f"/j/{phone.code}", headers=headers)
+        except httpx.RemoteProtocolError:  # a keep-alive connection the server had just closed:
+            response = await phone.client.get(f"/j/{phone.code}", headers=headers)  # as browsers
     except httpx.HTTPError as exc:
         stats.poll_errors.append(repr(exc))
         return
@@ -251,7 +254,11 @@ async def watch_presenter(
         async def look(_: str = "") -> None:
             nonlocal etag
             headers = {"HX-Request": "true", "If-None-Match": etag}
-            response = await client.get(f"{live_url}/present", headers=headers)
+            try:
+                response = await client.get(f"{live_url}/present", headers=headers)
+            except httpx.HTTPError as exc:
+                stats.poll_errors.append(f"presenter {exc!r}")
+                return
             if response.status_code == 200:
                 etag = response.headers["etag"]
                 version, voted = CONTROL_ETAG.fullmatch(etag).groups()  # type: ignore[union-attr]
