@@ -71,6 +71,8 @@ class Settings(OrgFields, BaseSettings):
     reminder_weekly_cap: int = 4
     reminder_manager_digest: bool = False
     live_session_counts_for_lesson: bool = True
+    # Open event streams of live rooms one worker serves (each an open socket); more get 503.
+    live_streams_per_worker: int = Field(default=500, ge=1)
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25

@@ -27,6 +27,7 @@ from app.live.controls import (
 )
 from app.live.participant_routes import router as participant_router
 from app.live.stage import Unchanged
+from app.live.stream_routes import router as stream_router
 from app.live.web import Started, no_store, not_modified
 from app.web import navigation
 from app.web.deps import CatalogDep, SettingsDep
@@ -38,6 +39,7 @@ from app.web.templating import is_htmx, render
 router = checked_router()
 router.include_router(participant_router)
 router.include_router(admission_router)
+router.include_router(stream_router)
 navigation.register("/live", "Group sessions", "facilitator", "admin")
 
 

@@ -134,7 +134,7 @@ def test_poll_fragment_carries_its_etag_for_the_next_poll(app: FastAPI, live: Li
     phone = join(app, live.code)
     fragment = phone.get(f"/j/{live.code}", headers=HX)
     etag = fragment.headers["etag"]
-    assert 'hx-trigger="every 1s, countdown-ended"' in fragment.text
+    assert 'hx-trigger="every 1s, countdown-ended, live:changed"' in fragment.text
     headers = re.search(r"hx-headers='([^']*)'", fragment.text)
     assert headers and json.loads(html.unescape(headers.group(1))) == {"If-None-Match": etag}
 

@@ -37,6 +37,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/j/{code}/join"): PUBLIC,
     ("POST", "/j/{code}/vote"): PUBLIC,
     ("POST", "/j/{code}/commitment"): PUBLIC,
+    ("GET", "/j/{code}/events"): PUBLIC,  # only a phone let in hears anything (404 otherwise)
     ("GET", "/account"): SIGNED_IN,
     ("GET", "/sign-in/second-factor"): PUBLIC,  # answers only a pending sign-in's cookie
     ("POST", "/sign-in/second-factor"): PUBLIC,
@@ -72,6 +73,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/live/{session_id:int}"): FACILITATORS,
     ("GET", "/live/{session_id:int}/remote"): FACILITATORS,
     ("GET", "/live/{session_id:int}/present"): FACILITATORS,
+    ("GET", "/live/{session_id:int}/events"): FACILITATORS,
     ("POST", "/live/{session_id:int}/step"): FACILITATORS,
     ("POST", "/live/{session_id:int}/countdown"): FACILITATORS,
     ("POST", "/live/{session_id:int}/headcount"): FACILITATORS,

@@ -1,0 +1,96 @@
+"""The live rooms' event streams: /j/{code}/events for phones, /live/{id}/events for controls.
+
+Async routes that never hold a database session or a thread: the checks are single reads
+through the worker's hub, and the stream waits on the hub's one check (app/live/stream.py).
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
+
+from app.db import RawQuery, Source, fetch_one
+from app.errors import Forbidden, NotFound
+from app.live import participant
+from app.live.controls import Facilitator
+from app.live.lookup import is_code, normalise_code
+from app.live.stream import Mark, StreamHub, StreamsFull, events, hub_of, read_marks
+from app.security import token_digest
+from app.web.inputs import WholeNumber
+from app.web.request_checks import checked_router
+
+router = checked_router()
+RETRY_AFTER_S = 30
+KNOWN_MAX = 80  # longer Last-Event-ID or ?since= values are ignored (a fresh event is sent)
+# One answer whether the code is unknown, ended long ago or not joined by this phone: the
+# stream tells nobody which rooms exist.
+NOT_JOINED = "No room you are in uses this code. Join with the code on the screen first."
+BUSY = "This server is following as many live rooms as it may; the page keeps updating by itself."
+
+_PHONE_ROOM = RawQuery.of(
+    """
+    SELECT s.id FROM livesession s JOIN liveparticipant p ON p.session_id = s.id
+    WHERE s.code = :code AND p.token_hash = :token_hash AND p.state = 'in'
+    """
+)
+_ROOM_OWNER = RawQuery.of("SELECT facilitator_id FROM livesession WHERE id = :id")
+
+
+def _phone_room(source: Source, code: str, token_hash: str) -> tuple[int, Mark] | None:
+    row = fetch_one(source, _PHONE_ROOM, {"code": code, "token_hash": token_hash})
+    return None if row is None else _with_mark(source, int(row[0]))
+
+
+def _owned_room(source: Source, room_id: int) -> tuple[int, Mark] | None:
+    """(facilitator's id, mark) of a room, or None when there is no such room."""
+    row = fetch_one(source, _ROOM_OWNER, {"id": room_id})
+    return None if row is None else (int(row[0]), read_marks(source, [room_id])[room_id])
+
+
+def _with_mark(source: Source, room_id: int) -> tuple[int, Mark]:
+    return room_id, read_marks(source, [room_id])[room_id]
+
+
+def _stream(
+    request: Request, hub: StreamHub, room_id: int, mark: Mark, *, controls: bool
+) -> Response:
+    """204 for an ended room (browsers then stop reconnecting), 503 over the cap, else events."""
+    if mark.ended:
+        return Response(status_code=204, headers={"Cache-Control": "no-store"})
+    try:
+        hub.check_room()
+    except StreamsFull:
+        headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
+        return PlainTextResponse(BUSY, status_code=503, headers=headers)
+    known = request.headers.get("Last-Event-ID") or request.query_params.get("since", "")
+    stream = events(hub, room_id, mark, known[:KNOWN_MAX], controls=controls)
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
+
+
+@router.get("/j/{code}/events")
+async def phone_events(request: Request, code: str) -> Response:
+    """Tells a phone in the room when to fetch its view again; only phones let in may listen."""
+    token = request.cookies.get(participant.COOKIE)
+    normal = normalise_code(code)
+    if not token or not is_code(normal):
+        raise NotFound(NOT_JOINED)
+    hub = hub_of(request.app.state)
+    found = await hub.read(_phone_room, normal, token_digest(token))
+    if found is None:
+        raise NotFound(NOT_JOINED)
+    room_id, mark = found
+    return _stream(request, hub, room_id, mark, controls=False)
+
+
+@router.get("/live/{session_id:int}/events")
+async def control_events(request: Request, session_id: WholeNumber, user: Facilitator) -> Response:
+    """Tells the presenter, session and remote pages when to fetch their view again."""
+    hub = hub_of(request.app.state)
+    found = await hub.read(_owned_room, session_id)
+    if found is None:
+        raise NotFound("There is no such group session.")
+    owner, mark = found
+    if owner != user.id and user.role != "admin":
+        raise Forbidden("Only the facilitator who set up this session can follow it.")
+    return _stream(request, hub, session_id, mark, controls=True)
