@@ -39,8 +39,12 @@ class Presenter:
     def present(self) -> str:
         return self.client.get(f"{self.url}/present").text
 
+    def controls(self) -> str:
+        """The laptop's session page, where the step buttons and the room's version are."""
+        return self.client.get(self.url).text
+
     def step(self, action: str = "next") -> None:
-        page = self.client.get(self.url).text  # the controls: the laptop's session page
+        page = self.controls()
         version = VERSION.search(page).group(1)  # type: ignore[union-attr]
         data = {"csrf_token": self.token(page), "action": action, "version": version}
         assert self.client.post(f"{self.url}/step", data=data).status_code == 303

@@ -40,7 +40,7 @@ def server(facilitator_db: str) -> Iterator[str]:
 
 
 def version_of(fay: Presenter) -> int:
-    return int(re.search(r'name="version" value="(\d+)"', fay.present()).group(1))  # type: ignore[union-attr]
+    return int(re.search(r'name="version" value="(\d+)"', fay.controls()).group(1))  # type: ignore[union-attr]
 
 
 def open_voting(fay: Presenter, phone: Phone) -> str:
