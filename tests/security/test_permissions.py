@@ -86,6 +86,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/hr/people/export.csv"): HR,
     ("GET", "/hr/people/{user_id}"): HR,
     ("GET", "/hr/scenarios"): HR,
+    ("GET", "/hr/sessions"): HR,
     ("POST", "/hr/people/{user_id}/invite"): HR,
     ("POST", "/hr/people/{user_id}/reset-email"): HR,
     ("POST", "/hr/people/{user_id}/active"): HR,
