@@ -9,10 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from app.db import SessionDep
-from app.errors import Invalid
+from app.errors import Conflict, Invalid
 from app.live import facilitator, planning, planning_mail
 from app.live.controls import Facilitator
-from app.models import Department, User
+from app.models import Department, LivePlan, User, row_id
 from app.org.current import org_of
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
@@ -111,18 +111,22 @@ def plan_page(
     request: Request, plan_id: WholeNumber, session: SessionDep, user: Facilitator
 ) -> Response:
     plan = planning.owned_plan(session, user=user, plan_id=plan_id)
+    return _form_page(request, session, _stored(session, plan), {}, 200)
+
+
+def _stored(session: Session, plan: LivePlan) -> dict[str, Any]:
+    """The plan as stored, as the form shows it."""
     local = plan.starts_at.astimezone(planning.zone_of(plan.time_zone))
-    values = {
+    return {
         "module_id": plan.module_id,
         "scenario": plan.scenario_list,
         "day": local.date().isoformat(),
         "time": local.strftime("%H:%M"),
         "minutes": plan.minutes,
         "headcount": plan.headcount,
-        "invitee": [str(p.id) for p in planning.invitees_of(session, plan_id)],
+        "invitee": [str(p.id) for p in planning.invitees_of(session, row_id(plan))],
         "sequence": plan.sequence,
     }
-    return _form_page(request, session, values, {}, 200)
 
 
 def _save(
@@ -151,6 +155,9 @@ def _save(
                 zone=zone,
                 seen_sequence=sequence,
             )
+    except Conflict as exc:  # changed meanwhile: the plan as it is now, and why
+        plan = planning.owned_plan(session, user=request.state.user, plan_id=plan_id or 0)
+        return _form_page(request, session, _stored(session, plan), {FORM: exc.message}, 409)
     except planning.PlanInvalid as exc:
         return _form_page(request, session, form, {exc.field: exc.message}, 422)
     except Invalid as exc:
