@@ -89,7 +89,13 @@ def plans(
     request: Request, session: SessionDep, catalog: CatalogDep, user: Facilitator
 ) -> Response:
     rows = planning.list_plans(session, user=user)
-    context = {"plans": rows, "modules": catalog.modules, "when": planning_mail.when}
+    titles = {m.id: m.title for m in catalog.modules}
+    context = {
+        "plans": rows,
+        "modules": catalog.modules,
+        "when": planning_mail.when,
+        "titles": titles,
+    }
     return render(request, "live/plans.html", context)
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, func, select
 
 from app.config import Settings
 from app.models import LivePlan, LiveSession, OutboxMessage, User
+from tests.concurrency import at_once
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 from tests.hr.conftest import Inbox
@@ -182,3 +183,19 @@ def test_no_summary_for_a_session_ended_in_the_lobby(
 ) -> None:
     assert live.step("end").status_code == 303
     assert delivered(settings, inbox) == []
+
+
+def test_two_opens_at_once_make_one_session(
+    app: FastAPI, client: TestClient, facilitator: User, session: Session
+) -> None:
+    plan_id = planned(session, "fay@example.com", hours_ahead=1)
+    second = TestClient(app, follow_redirects=False)
+    assert login(second, "fay@example.com").status_code == 303  # type: ignore[attr-defined]
+    tokens = [csrf_from(c.get("/live").text) for c in (client, second)]
+    url = f"/live/plans/{plan_id}/open"
+    answers = at_once(
+        lambda: client.post(url, data={"csrf_token": tokens[0]}),
+        lambda: second.post(url, data={"csrf_token": tokens[1]}),
+    )
+    assert sorted(a.status_code for a in answers) in ([303, 303], [303, 422])
+    assert session.exec(select(func.count()).select_from(LiveSession)).one() == 1
