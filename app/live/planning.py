@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from app.auth.lookup import AnyUser
@@ -60,14 +60,6 @@ class CheckedPlan:
     minutes: int
     headcount: int
     invitees: list[User]
-
-
-def zone_of(name: str) -> ZoneInfo:
-    """The organisation's zone ("" or an unknown name: UTC, which the settings page refuses)."""
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ValueError, KeyError):
-        return ZoneInfo("UTC")
 
 
 def check_plan(session: Session, catalog: Catalog, form: PlanForm, zone: ZoneInfo) -> CheckedPlan:
@@ -207,17 +199,17 @@ def update_plan(
     }
     _bump(session, plan, seen_sequence, values)
     after = {row_id(p): p for p in checked.invitees}
-    for gone in set(before) - set(after):
+    if gone := set(before) - set(after):
         session.exec(
-            LivePlanInvitee.__table__.delete().where(  # type: ignore[attr-defined]
-                LivePlanInvitee.plan_id == plan.id, LivePlanInvitee.user_id == gone
+            delete(LivePlanInvitee).where(
+                col(LivePlanInvitee.plan_id) == plan.id, col(LivePlanInvitee.user_id).in_(gone)
             )
         )
     for new in set(after) - set(before):
         session.add(LivePlanInvitee(plan_id=row_id(plan), user_id=new))
     session.flush()
     session.refresh(plan)
-    removed = [before[i] for i in set(before) - set(after)]
+    removed = [before[i] for i in gone]
     planning_mail.queue_cancellations(session, catalog, settings, plan=plan, to=removed)
     planning_mail.queue_invitations(session, catalog, settings, plan=plan, to=checked.invitees)
     session.commit()

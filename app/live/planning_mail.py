@@ -15,6 +15,7 @@ from sqlmodel import Session
 from app.clock import utcnow
 from app.config import Settings
 from app.content.catalog import Catalog
+from app.errors import NotFound
 from app.live import summary
 from app.live.planning_ics import CANCEL, REQUEST, Invitation, calendar
 from app.live.results import HIDDEN_NOTE
@@ -31,12 +32,17 @@ def _title(catalog: Catalog, module_id: str) -> str:
     return module.title if module else module_id
 
 
-def when(plan: LivePlan) -> str:
-    """The start in the organisation's zone, e.g. "Thursday 10 December 2026, 09:30 (Europe/London)"."""
+def zone_of(name: str) -> ZoneInfo:
+    """The organisation's zone ("" or an unknown name: UTC, which the settings page refuses)."""
     try:
-        zone = ZoneInfo(plan.time_zone or "UTC")
+        return ZoneInfo(name or "UTC")
     except (ValueError, KeyError):
-        zone = ZoneInfo("UTC")
+        return ZoneInfo("UTC")
+
+
+def when(plan: LivePlan) -> str:
+    """The start in the plan's zone, e.g. "Thursday 10 December 2026, 09:30 (Europe/London)"."""
+    zone = zone_of(plan.time_zone)
     local = plan.starts_at.astimezone(zone)
     return f"{local:%A} {local.day} {local:%B %Y, %H:%M} ({zone.key})"
 
@@ -130,7 +136,10 @@ def queue_summary(
     runner = session.get(User, live.facilitator_id)
     if live.ended_at is None or live.started_at is None or runner is None or not runner.active:
         return False
-    record = summary.session_summary(session, catalog, user=runner, session_id=row_id(live))
+    try:
+        record = summary.session_summary(session, catalog, user=runner, session_id=row_id(live))
+    except NotFound:  # the module left the course: the ended session stays as it is
+        return False
     lines = [
         f"Hello {runner.name},",
         "",

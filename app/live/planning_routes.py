@@ -122,7 +122,7 @@ def plan_page(
 
 def _stored(session: Session, plan: LivePlan) -> dict[str, Any]:
     """The plan as stored, as the form shows it."""
-    local = plan.starts_at.astimezone(planning.zone_of(plan.time_zone))
+    local = plan.starts_at.astimezone(planning_mail.zone_of(plan.time_zone))
     return {
         "module_id": plan.module_id,
         "scenario": plan.scenario_list,
@@ -142,7 +142,7 @@ def _save(
     plan_id: int | None,
     sequence: int,
 ) -> Response:
-    zone = planning.zone_of(org_of(request).time_zone)
+    zone = planning_mail.zone_of(org_of(request).time_zone)
     app = request.app.state
     try:
         checked = _plan_form(form)
