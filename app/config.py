@@ -27,6 +27,8 @@ class OrgFields(BaseModel):
     mentoring_programme_contact: str = Field(default="", title="Mentoring programme contact")
     external_reporting_line: str = Field(default="", title="External reporting line (optional)")
     support_line: str = Field(default="", title="Support line")
+    # An IANA zone such as Europe/London: planned group sessions are entered and shown in it.
+    time_zone: str = Field(default="UTC", title="Time zone")
 
 
 class Settings(OrgFields, BaseSettings):

@@ -23,6 +23,8 @@ from app.models import Certificate, User, row_id
 from tests.conftest import csrf_from, login
 from tests.factories import make_department, make_user
 from tests.live.conftest import TO_REVEAL_1, TO_VOTE_1, join, start_session, vote
+from tests.live.plan_helpers import planned
+from tests.live.planning.helpers import form as plan_form
 
 # htmx's attributes are not HTML's; and notes that a control is not in every browser (date
 # pickers and inputmode fall back to a plain text box, which the server checks anyway; the
@@ -108,6 +110,7 @@ def hr_pages(app: FastAPI, session: Session, pages: dict[str, str]) -> None:
         ("hr-people", "/hr/people"),
         ("hr-person", f"/hr/people/{person.id}"),
         ("hr-scenarios", "/hr/scenarios"),
+        ("hr-sessions", "/hr/sessions"),
         ("hr-assignments", "/hr/assignments"),
         ("hr-reminders", "/hr/reminders"),
     ]:
@@ -144,6 +147,11 @@ def live_pages(app: FastAPI, session: Session, pages: dict[str, str]) -> None:
     page(pages, "live-index", fay.get("/live"))
     page(pages, "live-new", fay.get("/live/new?module_id=first-steps"))
     page(pages, "live-guide", fay.get("/live/guides/first-steps"))
+    page(pages, "live-plans", fay.get("/live/plans"))
+    page(pages, "live-plan-new", fay.get("/live/plans/new?module_id=first-steps"))
+    refused = fay.post("/live/plans", data=plan_form(fay, day="2000-01-01"))
+    page(pages, "live-plan-refused", refused, status=422)
+    page(pages, "live-plan", fay.get(f"/live/plans/{planned(session, 'fay@example.com')}"))
     live = start_session(fay, headcount=1)
     page(pages, "live-session", fay.get(f"/live/{live.id}"))
     page(pages, "live-present-lobby", live.present())
@@ -164,6 +172,8 @@ def live_pages(app: FastAPI, session: Session, pages: dict[str, str]) -> None:
         pass
     page(pages, "live-summary", fay.get(f"/live/{live.id}/summary"))
     page(pages, "live-commitments", fay.get("/live/commitments"))
+    hr = signed_in_as(app, session, "hana@example.com", "hr")
+    page(pages, "hr-sessions-held", hr.get("/hr/sessions"))
 
 
 def signed_out_pages(app: FastAPI, pages: dict[str, str]) -> None:

@@ -19,6 +19,7 @@ from app.content.catalog import Catalog
 from app.db import day_text, select_columns
 from app.hr.due import in_current_cycle
 from app.hr.people import STATUSES, PeopleFilter, people_select, to_row
+from app.hr.sessions import attended_by_module
 from app.models import Assignment, Completion, Department, LessonProgress, QuizAttempt
 from app.recert.policy import validity_months
 from app.spreadsheet import safe_cell
@@ -29,6 +30,8 @@ BATCH = 1000
 PERSON_COLUMNS = ["external_id", "email", "name", "department", "active"]
 # The person's recertification status and the day their earliest completion expires.
 RECERT_COLUMNS = ["recert_status", "valid_until"]
+# Held group sessions of the module the person recorded attending, and the latest one's day.
+SESSION_COLUMNS = ["group_sessions", "last_group_session_on"]
 LONG_COLUMNS = [
     *PERSON_COLUMNS,
     "module_id",
@@ -44,6 +47,7 @@ LONG_COLUMNS = [
     "best_score",
     "completed_on",
     *RECERT_COLUMNS,
+    *SESSION_COLUMNS,
 ]
 
 
@@ -201,6 +205,7 @@ def rows(
         stmt = stmt.execution_options(yield_per=BATCH)
         for batch in session.connection().execute(stmt).partitions():
             facts = _details(session, [r.id for r in batch], now)
+            went = attended_by_module(session, [r.id for r in batch]) if kind == "long" else {}
             out: list[list[Any]] = []
             for person in batch:
                 cells = [safe_cell(v) for v in _person_cells(person)]
@@ -216,7 +221,8 @@ def rows(
                     continue
                 for m in module_ids:
                     f = facts.get((uid, m))
-                    out.append(cells + (prefix[m] + _long_tail(f) if f else blank[m]) + recert)
+                    tail = prefix[m] + _long_tail(f) if f else blank[m]
+                    out.append(cells + tail + recert + list(went.get((uid, m), (0, ""))))
             yield out
 
 

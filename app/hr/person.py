@@ -1,4 +1,5 @@
-"""One person's drill-down for HR: assignments, lesson reads, attempts and scores. Never reflections."""
+"""One person's drill-down for HR: assignments, lesson reads, attempts, scores and group sessions
+attended. Never reflections, votes or commitments."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from app.errors import Forbidden, Invalid, NotFound
 from app.hr.account_changes import deactivated
 from app.hr.recert import PersonRecert, person_recert
 from app.hr.reports import NO_DEPARTMENT
+from app.hr.sessions import Attended, attended
 from app.learning.reopened import Reopened, reopened_for
 from app.models import (
     Assignment,
@@ -78,6 +80,7 @@ class PersonDetail:
     modules: list[ModuleRecord]
     invite: Invite | None
     recert: PersonRecert
+    sessions: list[Attended] = field(default_factory=list)  # group sessions attended
 
     def link_allowed(self, viewer: AnyUser) -> bool:
         """Whether the page offers `viewer` a sign-in link (else only a reset e-mail)."""
@@ -176,6 +179,7 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         modules=modules,
         invite=invite,
         recert=person_recert(session, user=user, module_ids=list(assignments), now=utcnow()),
+        sessions=attended(session, catalog, user_id=user_id),
     )
 
 

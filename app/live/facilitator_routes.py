@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.errors import Invalid, NotFound
-from app.live import facilitator, participant, qr, summary
+from app.live import facilitator, participant, planning_mail, qr, summary
 from app.live.admission_routes import router as admission_router
 from app.live.controls import (
     MOVED,
@@ -26,6 +26,7 @@ from app.live.controls import (
     control_context,
 )
 from app.live.participant_routes import router as participant_router
+from app.live.planning_routes import router as planning_router
 from app.live.stage import Unchanged
 from app.live.stream_routes import router as stream_router
 from app.live.web import Started, no_store, not_modified
@@ -40,6 +41,7 @@ router = checked_router()
 router.include_router(participant_router)
 router.include_router(admission_router)
 router.include_router(stream_router)
+router.include_router(planning_router)
 navigation.register("/live", "Group sessions", "facilitator", "admin")
 
 
@@ -175,7 +177,7 @@ def change_step(
     view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
     try:
-        facilitator.change_step(
+        live = facilitator.change_step(
             session,
             catalog,
             settings,
@@ -188,6 +190,8 @@ def change_step(
         return back_to(session_id, view, moved=True)
     except Invalid as exc:
         return control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
+    if live.ended_at is not None:  # the facilitator gets the summary by e-mail
+        planning_mail.queue_summary(session, catalog, settings, live=live)
     return back_to(session_id, view)
 
 

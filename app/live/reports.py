@@ -18,6 +18,7 @@ class HeldSession:
 
     session_id: int
     module_id: str
+    facilitator_id: int
     held_at: datetime
     ended_at: datetime | None
     participants: int
@@ -51,6 +52,7 @@ def sessions_summary(session: Session, since: datetime | None = None) -> Session
         HeldSession(
             session_id=row_id(live),
             module_id=live.module_id,
+            facilitator_id=live.facilitator_id,
             held_at=live.started_at or live.created_at,
             ended_at=live.ended_at,
             participants=phones.get(row_id(live), 0),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import unicodedata
@@ -23,6 +24,7 @@ class Message:
     subject: str
     body: str
     sender: str = ""  # the From display name; empty keeps ALLYSHIP_SMTP_FROM's own
+    calendar: str = ""  # an iCalendar object sent as a text/calendar part (RFC 6047)
 
 
 class Mailer:
@@ -64,6 +66,8 @@ class Mailer:
         email["Subject"] = one_line(message.subject)
         email["Message-ID"] = make_msgid(domain="allyship.local")
         email.set_content(message.body)
+        if message.calendar:
+            attach_calendar(email, message.calendar)
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
@@ -81,6 +85,13 @@ class Mailer:
             except (smtplib.SMTPException, OSError):
                 self._smtp.close()
             self._smtp = None
+
+
+def attach_calendar(email: EmailMessage, calendar: str) -> None:
+    """Add the invitation as text/calendar with its METHOD, as calendar programs expect."""
+    found = re.search(r"^METHOD:([A-Z-]+)\r?$", calendar, re.M)
+    params = {"method": found.group(1)} if found else {}
+    email.add_attachment(calendar, subtype="calendar", filename="invite.ics", params=params)
 
 
 def breaking_characters(text: str) -> list[str]:

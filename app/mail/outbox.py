@@ -30,6 +30,7 @@ def queue_message(
         to=message.to[:320],
         subject=message.subject[:300],
         body=message.body,
+        calendar=message.calendar,
         created_at=now,
         next_attempt_at=now,
         invite_id=invite_id,

@@ -116,7 +116,7 @@ def _compose(
 ) -> Message | None:
     """The message to send now, minting its link if it has one; None when it is not needed."""
     if row.kind not in links.kinds:
-        return Message(to=row.to, subject=row.subject, body=row.body)
+        return Message(to=row.to, subject=row.subject, body=row.body, calendar=row.calendar)
     return links.compose(session, settings, row)
 
 

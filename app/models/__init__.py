@@ -40,6 +40,7 @@ from app.models.live import (
     LiveSession,
     LiveVote,
 )
+from app.models.live_plan import LivePlan, LivePlanInvitee
 from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
@@ -84,6 +85,8 @@ __all__ = [
     "LiveCommitment",
     "LiveJoin",
     "LiveParticipant",
+    "LivePlan",
+    "LivePlanInvitee",
     "LiveRelease",
     "LiveSession",
     "LiveVote",

@@ -21,6 +21,8 @@ class OutboxMessage(SQLModel, table=True):
     to: str = Field(max_length=320)
     subject: str = Field(max_length=300)
     body: str = Field(sa_column=Column(Text, nullable=False))
+    # An iCalendar object (RFC 5545) sent as a text/calendar part; "" for none (app/live/planning_ics.py).
+    calendar: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=utcnow, index=True)
     next_attempt_at: datetime = Field(default_factory=utcnow, index=True)
     claimed_until: datetime | None = None

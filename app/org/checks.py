@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from urllib.parse import urlsplit
+from zoneinfo import available_timezones
 
 from markdown_it import MarkdownIt
 
@@ -109,6 +110,13 @@ def _length(value: str, most: int) -> str:
     return f"Use at most {most} characters (this has {len(value)})." if len(value) > most else ""
 
 
+def zone_problem(value: str) -> str:
+    """An IANA time zone name, such as Europe/London ("" keeps UTC)."""
+    if value and value not in available_timezones():
+        return "Enter a time zone name such as Europe/London, America/New_York or UTC."
+    return ""
+
+
 def _one_line(value: str) -> str:
     return "Keep this to one line." if re.search(r"[\r\n\t\x00-\x1f]", value) else ""
 
@@ -124,6 +132,7 @@ CHECKS: dict[str, Callable[[str], str]] = {
     "mentoring_programme_contact": contact_problem,
     "external_reporting_line": contact_problem,
     "support_line": contact_problem,
+    "time_zone": zone_problem,
 }
 
 

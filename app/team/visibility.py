@@ -48,6 +48,10 @@ HR_SEES: tuple[Seen, ...] = (
     Seen("Modules completed", "how many modules you completed in each round"),
     Seen("Certificate", "the certificate of each round you finished"),
     Seen("Valid until", "until when your completion counts, before the course is due again"),
+    # Group sessions you chose to record attending while signed in (app/hr/sessions.py).
+    Seen("Session date", "the date of each group session you recorded attending"),
+    Seen("Facilitator", "who ran that session"),
+    Seen("Counted", "whether the session counted as reading that module's lesson"),
 )
 
 MANAGER_SEES: tuple[Seen, ...] = (

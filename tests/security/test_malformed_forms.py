@@ -28,6 +28,7 @@ from tests.auth.second_factor.helpers import factor_world
 from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import make_user
 from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, join, signed_in, start_session
+from tests.live.plan_helpers import planned
 from tests.security.routes import concrete, routes_with_paths
 from tests.security.test_permissions import PERMISSIONS, PUBLIC, ROLES, SIGNED_IN, client_as
 
@@ -150,6 +151,8 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         if waiting:
             join(app, live.code)
         values["{session_id:int}"] = str(live.id)
+    if "{plan_id:int}" in path:
+        values["{plan_id:int}"] = str(planned(session, "facilitator@example.com"))
     if "{code}" in path:
         facilitator, _user = signed_in(app, session, "fay@example.com", role="facilitator")
         live = start_session(facilitator)

@@ -9,6 +9,7 @@ from app.hr.routes import (
     people_edit,
     reminding,
     schedule_page,
+    sessions_page,
     tracking,
     unassigning,
     uploads,
@@ -30,6 +31,7 @@ for module in (
     admin,
     emails,
     unassigning,
+    sessions_page,
 ):
     router.include_router(module.router)
 router.include_router(uploads.upload_router)
