@@ -25,6 +25,7 @@ from app.live.controls import (
     control_again,
     control_context,
 )
+from app.live.open_answers_routes import router as open_answers_router
 from app.live.participant_routes import router as participant_router
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
@@ -38,6 +39,7 @@ from app.web.templating import is_htmx, render
 router = checked_router()
 router.include_router(participant_router)
 router.include_router(admission_router)
+router.include_router(open_answers_router)
 navigation.register("/live", "Group sessions", "facilitator", "admin")
 
 

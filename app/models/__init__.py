@@ -40,6 +40,7 @@ from app.models.live import (
     LiveSession,
     LiveVote,
 )
+from app.models.live_answers import LiveAnswer, LiveAnswerQuota, LivePrompt
 from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
@@ -80,10 +81,13 @@ __all__ = [
     "Invite",
     "KeptForm",
     "LessonProgress",
+    "LiveAnswer",
+    "LiveAnswerQuota",
     "LiveAttendance",
     "LiveCommitment",
     "LiveJoin",
     "LiveParticipant",
+    "LivePrompt",
     "LiveRelease",
     "LiveSession",
     "LiveVote",
