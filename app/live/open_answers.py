@@ -168,9 +168,9 @@ def _count_sender(session: Session, prompt: LivePrompt, sender: str, cap: int) -
             index_elements=["prompt_id", "sender"],
             set_={"sent": col(LiveAnswerQuota.sent) + 1},
             where=col(LiveAnswerQuota.sent) < cap,
-        )
-    ).rowcount
-    if counted != 1:
+        ).returning(col(LiveAnswerQuota.sent))
+    ).first()
+    if counted is None:  # the row exists and is at its cap: nothing was written
         session.rollback()
         many = "one answer" if cap == 1 else f"{cap} answers"
         raise Conflict(f"Each phone can send {many} to this question, and yours are in. Thank you.")
