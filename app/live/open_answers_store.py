@@ -141,10 +141,12 @@ def close_open(session: Session, session_id: int) -> bool:
     return bool(ids)
 
 
-def approved_answers(session: Session, session_id: int) -> list[tuple[str, str]]:
-    """(prompt title, text) of every approved answer of prompts that reached five answers."""
+def approved_answers(
+    session: Session, session_id: int, scenario_titles: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(question, text) of each approved answer, for questions that reached five answers."""
     rows = session.exec(
-        select(LivePrompt.kind, LiveAnswer.text)
+        select(LivePrompt.kind, LivePrompt.scenario_id, LiveAnswer.text)
         .join(LivePrompt, col(LivePrompt.id) == LiveAnswer.prompt_id)
         .where(
             LivePrompt.session_id == session_id,
@@ -153,4 +155,8 @@ def approved_answers(session: Session, session_id: int) -> list[tuple[str, str]]
         )
         .order_by(col(LivePrompt.id), col(LiveAnswer.id))
     ).all()
-    return [(TITLES[kind], text) for kind, text in rows]
+    return [(_question(kind, scenario_titles.get(sid or "")), text) for kind, sid, text in rows]
+
+
+def _question(kind: str, scenario_title: str | None) -> str:
+    return f"{TITLES[kind]} ({scenario_title})" if scenario_title else TITLES[kind]
