@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from tests.conftest import csrf_from
-from tests.live.conftest import VERSION, Live, page_token
+from tests.live.conftest import VERSION, Live, join, page_token
 
 ANSWER_ID = re.compile(r'id="answer-approve-(\d+)"')
 
@@ -41,3 +42,10 @@ def moderate(client: TestClient, live_id: int, answer_id: int, decision: str = "
 def waiting_ids(live: Live) -> list[int]:
     """Answers the session page lists with an Approve button, newest first."""
     return [int(i) for i in ANSWER_ID.findall(live.controls())]
+
+
+def question_with_answer(app: FastAPI, live: Live) -> int:
+    """Open a question and have one phone answer it; the answer's id."""
+    assert open_question(live).status_code == 303
+    assert send(join(app, live.code), live.code, "An answer").status_code == 303
+    return waiting_ids(live)[0]

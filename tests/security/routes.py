@@ -35,6 +35,7 @@ SAMPLE_PARAMS = {
     "{attempt_id}": "1",
     "{code}": "ABCDEF",
     "{session_id:int}": "1",
+    "{answer_id:int}": "1",
     "{user_id}": "1",
     "{batch_id}": "1",
     "{rule_id}": "1",
