@@ -17,7 +17,9 @@ def test_answers_reach_the_projector_only_approved_and_fit_the_screen(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
     code = start(page, live_server, shortcuts=False)
-    page.get_by_role("button", name="Take questions").click()
+    controls, page = page, page.context.new_page()  # the session page has the controls
+    page.goto(controls.url.split("?")[0].rstrip("/") + "/present")
+    controls.get_by_role("button", name="Take questions").click()
     expect(page.locator("#answers-screen")).to_contain_text("Answers appear when five are in")
     for i in range(6):
         context, phone = phone_joined(browser, live_server, code)
@@ -25,12 +27,12 @@ def test_answers_reach_the_projector_only_approved_and_fit_the_screen(
         phone.get_by_role("button", name="Send anonymously").click()
         expect(phone.locator("#answer-sent")).to_be_visible()
         context.close()
-    expect(page.locator(".answers-moderation li")).to_have_count(6, timeout=5000)  # polled in
+    expect(controls.locator(".answers-moderation li")).to_have_count(6, timeout=5000)  # polled in
     screen = page.locator("#answers-screen")
     expect(screen).to_contain_text("The facilitator picks which answers to show")
     for _ in range(6):
-        page.locator("[id^=answer-approve-]").first.click()
-        page.wait_for_timeout(300)
+        controls.locator("[id^=answer-approve-]").first.click()
+        controls.wait_for_timeout(300)
     expect(screen.locator(".answers-wall li")).to_have_count(6, timeout=5000)
     for width, height in ((1920, 1080), (1366, 768)):
         page.set_viewport_size({"width": width, "height": height})
