@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import Response
-from sqlmodel import Session
 
 from app.db import SessionDep
-from app.errors import Conflict, DomainError, Invalid
+from app.errors import Conflict, Invalid
 from app.live import admission
-from app.live.controls import Facilitator, back_to, control_again
-from app.web.forms import FORM, Hidden, Submitted, form_page
+from app.live.controls import Facilitator, back_to, control_again, refused
+from app.web.forms import Hidden, form_page
 from app.web.inputs import WholeNumber
 from app.web.request_checks import checked_router
 
@@ -33,7 +32,7 @@ def headcount(
     try:
         admission.set_headcount(session, user=user, session_id=session_id, headcount=headcount)
     except Invalid as exc:
-        return _refused(request, session, view, exc)
+        return refused(request, session, view, exc)
     return back_to(session_id, view)
 
 
@@ -59,12 +58,5 @@ def decide(
             let_in=decision == "let_in",
         )
     except (Invalid, Conflict) as exc:
-        return _refused(request, session, view, exc)
+        return refused(request, session, view, exc)
     return back_to(session_id, view)
-
-
-def _refused(request: Request, session: Session, view: str, exc: DomainError) -> Response:
-    """The view the control was used from, saying why nothing changed."""
-    response = control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
-    response.status_code = exc.status_code
-    return response

@@ -10,11 +10,12 @@ from sqlmodel import Session
 
 from app.auth.deps import require_role
 from app.auth.lookup import UserRow
+from app.errors import DomainError
 from app.live import facilitator, qr
 from app.live.stage import Stage
 from app.live.web import no_store
 from app.web.deps import SettingsDep
-from app.web.forms import Submitted
+from app.web.forms import FORM, Submitted
 from app.web.templating import render
 
 Facilitator = Annotated[UserRow, require_role("facilitator", "admin")]
@@ -42,7 +43,7 @@ def control_context(stage: Stage, base: str) -> dict[str, object]:
     return {
         "stage": stage,
         "live": live,
-        "etag": facilitator.control_etag(live, stage.admissions, stage.voted),
+        "etag": facilitator.control_etag(live, stage.admissions, stage.voted, stage.prompt),
         "join_url": qr.join_url(base, live.code),
         "short_url": qr.short_url(base),
     }
@@ -73,3 +74,10 @@ def back_to(session_id: int, view: str, *, moved: bool = False) -> Response:
     """Redirect to the view the control was used from (htmx follows it and swaps the fragment)."""
     target = view_path(session_id, view)
     return RedirectResponse(target + (f"?moved={MOVED}" if moved else ""), status_code=303)
+
+
+def refused(request: Request, session: Session, view: str, exc: DomainError) -> Response:
+    """The view the control was used from, saying why nothing changed."""
+    response = control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
+    response.status_code = exc.status_code
+    return response

@@ -22,6 +22,7 @@ from app.content.schema import Module
 from app.errors import Conflict, Forbidden, Invalid, NotFound
 from app.learning import progress
 from app.live import auto, steps
+from app.live import open_answers_store as answers
 from app.live.moves import StepMoved, bump, write_move
 from app.live.stage import (
     IN,
@@ -34,7 +35,7 @@ from app.live.stage import (
     module_of,
     waiting_phones,
 )
-from app.models import LiveAttendance, LiveParticipant, LiveSession, User, row_id
+from app.models import LiveAttendance, LiveParticipant, LivePrompt, LiveSession, User, row_id
 from app.security import random_code
 
 HEADCOUNT_MAX = 1000
@@ -178,7 +179,8 @@ def _facilitator_stage(
 ) -> Stage:
     stage = build_stage(session, catalog, live, joined.admitted, voted)
     waiting = tuple(waiting_phones(session, row_id(live))) if joined.waiting else ()
-    return replace(stage, admissions=joined, waiting=waiting)
+    shown = answers.panel(session, stage.prompt)
+    return replace(stage, admissions=joined, waiting=waiting, answers=shown)
 
 
 def control_stage(
@@ -189,15 +191,18 @@ def control_stage(
     joined, voted = counts(session, live)
     if auto.reveal_if_due(session, live, voted):
         joined, voted = counts(session, live)
-    etag = control_etag(live, joined, voted)
+    etag = control_etag(live, joined, voted, answers.open_prompt(session, row_id(live)))
     if known_etag == etag:
         return Unchanged(etag)
     return _facilitator_stage(session, catalog, live, joined, voted)
 
 
-def control_etag(live: LiveSession, joined: Admissions, voted: int) -> str:
-    """Changes with the step, the countdown, the headcount, the phones and the votes."""
-    return f'"c{live.id}-{live.version}-{live.headcount}-{joined.marker}-{voted}"'
+def control_etag(
+    live: LiveSession, joined: Admissions, voted: int, prompt: LivePrompt | None = None
+) -> str:
+    """Changes with the step, the countdown, the headcount, the phones, the votes, the answers."""
+    tail = answers.marker(prompt)
+    return f'"c{live.id}-{live.version}-{live.headcount}-{joined.marker}-{voted}-{tail}"'
 
 
 def change_step(

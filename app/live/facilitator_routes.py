@@ -25,6 +25,7 @@ from app.live.controls import (
     control_again,
     control_context,
 )
+from app.live.open_answers_routes import router as open_answers_router
 from app.live.participant_routes import router as participant_router
 from app.live.planning_routes import router as planning_router
 from app.live.stage import Unchanged
@@ -42,6 +43,7 @@ router.include_router(participant_router)
 router.include_router(admission_router)
 router.include_router(stream_router)
 router.include_router(planning_router)
+router.include_router(open_answers_router)
 navigation.register("/live", "Group sessions", "facilitator", "admin")
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 from app.clock import utcnow
 from app.errors import Conflict
 from app.live import released
+from app.live.open_answers_store import close_open
 from app.live.steps import RESULT_PHASES, Move, Phase, Step
 from app.models import LiveSession, row_id
 
@@ -41,6 +42,8 @@ def write_move(session: Session, live: LiveSession, moved: Move, seen_version: i
         values["voter_secret"] = None  # from now on nobody can link voter keys to accounts
     bump(session, live, seen_version, values)
     _release_results(session, live, target, moved.skipped)
+    if target.phase is Phase.ended:
+        close_open(session, row_id(live))  # drops the open question's keyed hashes
     session.commit()
     session.refresh(live)
 
@@ -61,13 +64,18 @@ def _release_results(
 
 
 def bump(
-    session: Session, live: LiveSession, seen_version: int, values: Mapping[str, object]
+    session: Session,
+    live: LiveSession,
+    seen_version: int | None,
+    values: Mapping[str, object] | None = None,
 ) -> None:
-    """Write `values` and version + 1, only if the session is still at `seen_version`."""
+    """Write `values` and version + 1, only if the session is still at `seen_version`
+    (None: whatever it is, e.g. an approved answer that must reach the projector)."""
+    seen = () if seen_version is None else (col(LiveSession.version) == seen_version,)
     result = session.exec(
         update(LiveSession)
-        .where(col(LiveSession.id) == live.id, col(LiveSession.version) == seen_version)
-        .values(version=LiveSession.version + 1, **values)
+        .where(col(LiveSession.id) == live.id, *seen)
+        .values(version=LiveSession.version + 1, **(values or {}))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:

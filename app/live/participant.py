@@ -18,7 +18,7 @@ from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.db import conflict_insert
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
-from app.live import admission, auto
+from app.live import admission, auto, open_answers_store
 from app.live.lookup import UNKNOWN_CODE, find, is_code, normalise_code
 from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of, votes_on
 from app.live.steps import Phase
@@ -85,6 +85,7 @@ class RoomView:
     my_choice: str | None
     commitment: str | None
     etag: str
+    sent: int = 0  # answers this phone sent to the open prompt (app/live/open_answers.py)
 
 
 def room_etag(session_id: int, version: int, participant_id: int, state: str = "in") -> str:
@@ -124,6 +125,7 @@ def enter(
         my_choice=_my_choice(session, live, found.participant_id),
         commitment=_commitment_of(session, user, live.module_id, stage),
         etag=etag,
+        sent=open_answers_store.sent_by(session, stage.prompt, token_digest(token or "")),
     )
 
 

@@ -291,3 +291,7 @@ def _option_name(view: participant.RoomView, choice_id: str) -> str:
 
 def _room_context(found: participant.RoomView, user: AnyUser | None) -> dict[str, object]:
     return {"view": found, "stage": found.stage, "code": found.stage.live.code, "user": user}
+
+
+# The open-answers routes (app/live/open_answers_routes.py) answer with the same room.
+room_again, room_with = _room_again, _room_with

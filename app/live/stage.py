@@ -13,9 +13,10 @@ from app.content.catalog import Catalog
 from app.content.schema import FacilitatorNotes, Module, Scenario
 from app.errors import NotFound
 from app.live import released, steps
+from app.live.open_answers_store import Panel, open_prompt
 from app.live.results import Distribution
 from app.live.steps import COUNTDOWN_PHASES, RESULT_PHASES, Phase, Step, step_of
-from app.models import LiveParticipant, LiveSession, LiveVote, row_id
+from app.models import LiveParticipant, LivePrompt, LiveSession, LiveVote, row_id
 
 IN, WAITING, DENIED = "in", "waiting", "denied"  # a phone: let in, waiting, turned away
 SHOWN_WAITING = 12
@@ -63,6 +64,8 @@ class Stage:
     distribution: Distribution | None
     admissions: Admissions = Admissions()
     waiting: tuple[WaitingPhone, ...] = ()  # the first few, for the facilitator to decide on
+    prompt: LivePrompt | None = None  # the open question, if any (app/live/open_answers.py)
+    answers: Panel | None = None  # its answers: facilitator's views only
 
     @property
     def step(self) -> Step:
@@ -197,7 +200,9 @@ def build_stage(
     shown: Distribution | None = None
     if step.phase in RESULT_PHASES and (scenario := scenarios[step.index]) is not None:
         shown = released.shown_now(session, session_id=row_id(live), scenario=scenario)
-    return Stage(live, module, scenarios, joined, voted, shown)
+    return Stage(
+        live, module, scenarios, joined, voted, shown, prompt=open_prompt(session, row_id(live))
+    )
 
 
 def admissions(session: Session, session_id: int) -> Admissions:

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 from app.auth.lookup import AnyUser
 from app.content.catalog import Catalog
 from app.content.schema import Module, Scenario
-from app.live import released
+from app.live import open_answers_store, released
 from app.live.facilitator import owned_session
 from app.live.results import HIDDEN_NOTE, Distribution
 from app.live.stage import module_of
@@ -52,6 +52,7 @@ class SessionSummary:
     participants: int
     results: tuple[ScenarioResult, ...]
     min_group: int = MIN_GROUP
+    answers: tuple[tuple[str, str], ...] = ()  # approved open answers: (question, text)
 
 
 def session_summary(
@@ -78,7 +79,9 @@ def session_summary(
         if (scenario := module.quiz.scenario(sid)) is not None
     )
     held_on = live.started_at or live.created_at
-    return SessionSummary(live, module, held_on, participants, results)
+    titles = {s.id: s.title for s in module.quiz.scenarios}
+    approved = tuple(open_answers_store.approved_answers(session, row_id(live), titles))
+    return SessionSummary(live, module, held_on, participants, results, answers=approved)
 
 
 def summary_csv(summary: SessionSummary) -> str:
@@ -97,6 +100,10 @@ def summary_csv(summary: SessionSummary) -> str:
         for share in shares:
             strongest = "yes" if share.best else ""
             rows.append([*base, share.choice.text, share.count, share.percent, strongest])
+    if summary.answers:  # a second table below: each approved open answer
+        blank = [""] * (len(CSV_HEADER) - 2)
+        rows += [[], ["question", "approved answer", *blank]]
+        rows += [[question, text, *blank] for question, text in summary.answers]
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerows([_cell(v) for v in row] for row in rows)
     return out.getvalue()

@@ -40,6 +40,7 @@ from app.models.live import (
     LiveSession,
     LiveVote,
 )
+from app.models.live_answers import LiveAnswer, LiveAnswerQuota, LivePrompt
 from app.models.live_plan import LivePlan, LivePlanInvitee
 from app.models.mail import MailText, ReminderSchedule
 from app.models.org import OrgLogo, OrgSetting
@@ -81,12 +82,15 @@ __all__ = [
     "Invite",
     "KeptForm",
     "LessonProgress",
+    "LiveAnswer",
+    "LiveAnswerQuota",
     "LiveAttendance",
     "LiveCommitment",
     "LiveJoin",
     "LiveParticipant",
     "LivePlan",
     "LivePlanInvitee",
+    "LivePrompt",
     "LiveRelease",
     "LiveSession",
     "LiveVote",

@@ -29,6 +29,7 @@ from tests.conftest import csrf_from, login
 from tests.events.conftest import webhook_with_delivery
 from tests.factories import make_department, make_user
 from tests.live.conftest import TO_VOTE_1, join, start_session
+from tests.live.open_answers_helpers import question_with_answer
 from tests.security.test_permissions import API_KEY, FACILITATORS, PERMISSIONS, PUBLIC, SIGNED_IN
 
 ODD_VALUES = {
@@ -111,6 +112,8 @@ VALID: dict[Any, Value] = {
     "answer": "correct-horse-battery",
     ("POST", "/refreshers/{module_id}/{round}", "answer"): "A",  # a letter, as the quiz's
     ("POST", "/refreshers/{module_id}/{round}", "scenario"): "standup",
+    ("POST", "/live/{session_id:int}/answers/open", "kind"): "questions",
+    ("POST", "/live/{session_id:int}/answers/{answer_id:int}", "decision"): "approve",
     ("PUT", "/api/v1/people/{external_id}", "email"): "ext@example.com",
     ("PUT", "/api/v1/people/{external_id}", "name"): "Ext Person",
     ("PUT", "/api/v1/people/{external_id}", "active"): lambda _w: True,  # type: ignore[dict-item]
@@ -299,6 +302,7 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
     if who != API_KEY:
         join(app, live.code, client)
     live.go(TO_VOTE_1)
+    answer_id = question_with_answer(app, live)
     world.live_id = live.id
     attempt = 0
     if who not in (None, API_KEY):
@@ -315,6 +319,7 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
         attempt_id=str(attempt),
         code=live.code,
         session_id=str(live.id),
+        answer_id=str(answer_id),
         user_id=str(lee.id),
         batch_id=str(batch.id),
         rule_id=str(rule.id if rule else 0),

@@ -36,6 +36,7 @@ SAMPLE_PARAMS = {
     "{code}": "ABCDEF",
     "{session_id:int}": "1",
     "{plan_id:int}": "1",
+    "{answer_id:int}": "1",
     "{user_id}": "1",
     "{batch_id}": "1",
     "{rule_id}": "1",

@@ -28,6 +28,7 @@ from tests.auth.second_factor.helpers import factor_world
 from tests.conftest import FIXTURE_COURSE, csrf_from
 from tests.factories import make_user
 from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, join, signed_in, start_session
+from tests.live.open_answers_helpers import open_question, question_with_answer
 from tests.live.plan_helpers import planned
 from tests.security.routes import concrete, routes_with_paths
 from tests.security.test_permissions import PERMISSIONS, PUBLIC, ROLES, SIGNED_IN, client_as
@@ -150,6 +151,8 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         live = start_session(client, headcount=None if waiting else 30)
         if waiting:
             join(app, live.code)
+        if path.endswith(("/answers/close", "/answers/{answer_id:int}")):
+            values["{answer_id:int}"] = str(question_with_answer(app, live))
         values["{session_id:int}"] = str(live.id)
     if "{plan_id:int}" in path:
         values["{plan_id:int}"] = str(planned(session, "facilitator@example.com"))
@@ -159,6 +162,8 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         if path != "/j/{code}/join":
             join(app, live.code, client)
         live.go(STEPS.get(path, 0))
+        if path == "/j/{code}/answer":
+            assert open_question(live).status_code == 303
         values["{code}"] = live.code
     if path == "/account/digest":  # only a manager has the digest form: give them a report
         manager = session.exec(select(User).where(User.email == "learner@example.com")).one()

@@ -38,6 +38,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/j/{code}/vote"): PUBLIC,
     ("POST", "/j/{code}/commitment"): PUBLIC,
     ("GET", "/j/{code}/events"): PUBLIC,  # only a phone let in hears anything (404 otherwise)
+    ("POST", "/j/{code}/answer"): PUBLIC,
     ("GET", "/account"): SIGNED_IN,
     ("GET", "/sign-in/second-factor"): PUBLIC,  # answers only a pending sign-in's cookie
     ("POST", "/sign-in/second-factor"): PUBLIC,
@@ -78,6 +79,9 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/live/{session_id:int}/countdown"): FACILITATORS,
     ("POST", "/live/{session_id:int}/headcount"): FACILITATORS,
     ("POST", "/live/{session_id:int}/admission"): FACILITATORS,
+    ("POST", "/live/{session_id:int}/answers/open"): FACILITATORS,
+    ("POST", "/live/{session_id:int}/answers/close"): FACILITATORS,
+    ("POST", "/live/{session_id:int}/answers/{answer_id:int}"): FACILITATORS,
     ("GET", "/live/{session_id:int}/qr.svg"): FACILITATORS,
     ("GET", "/live/{session_id:int}/summary"): FACILITATORS,
     ("GET", "/live/{session_id:int}/summary.csv"): FACILITATORS,
