@@ -20,6 +20,9 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.db import SessionDep, Source, run_batched_write, run_read
 from app.errors import NotFound
+from app.lasting import cards as lasting_cards
+from app.lasting import commitments as lasting_commitments
+from app.lasting.seam import refresher_source
 from app.learning import (
     attempts,
     certificates,
@@ -61,6 +64,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     course, certificate, notes = await run_read(
         request, _dashboard_reads, catalog, row_id(user), user.cycle
     )
+    due_cards = await run_read(request, _due_cards, catalog, row_id(user))
     return render(
         request,
         "learning/dashboard.html",
@@ -73,7 +77,15 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
             "started": course.started,
             "certificate": certificate,
             "change_notes": notes,
+            "due_cards": due_cards,
         },
+    )
+
+
+def _due_cards(source: Source, catalog: Catalog, user_id: int) -> list[lasting_cards.Card]:
+    today = utcnow().date()
+    return lasting_cards.due_cards(
+        source, catalog, refresher_source(), user_id=user_id, today=today
     )
 
 
@@ -307,6 +319,14 @@ def attempt_result(
             "row": progress.module_progress(session, module, row_id(user)),
             "next_module": _next_module(catalog, module.order),
             "retake_opens_at": held_back.opens_at if held_back else None,
+            "commitment": lasting_commitments.own_commitment(
+                session, user_id=row_id(user), module_id=module.id
+            ),
+            "commitment_start": lasting_commitments.starting_text(
+                session, user_id=row_id(user), module_id=module.id
+            )
+            if attempt.passed
+            else "",
         },
     )
 
