@@ -184,36 +184,34 @@ def _percent(part: int, whole: int) -> int:
 
 
 def by_department(session: Session) -> list[DepartmentCheckIns]:
-    """Every department (and "Everyone") with its released figures; sums of whole blocks only."""
-    people = {
-        d: int(n)
-        for d, n in session.exec(
-            select(CheckInBlock.department_id, func.sum(CheckInBlock.people)).group_by(
-                col(CheckInBlock.department_id)
-            )
-        ).all()
-    }
+    """Every department (and "Everyone") with its released figures; sums of whole blocks only.
+
+    A block's people are the sum of its answer counts' true people (exactly the block's size,
+    as HR's scenario figures show it); every share is made of the noisy counts.
+    """
+    people: dict[int | None, int] = {}
     counts: dict[int | None, dict[str, int]] = {}
-    for d, answer, n in session.exec(
-        select(CheckInBlock.department_id, CheckInCount.answer, func.sum(CheckInCount.noisy_people))
+    for d, answer, n, noisy in session.exec(
+        select(
+            CheckInBlock.department_id,
+            CheckInCount.answer,
+            func.sum(CheckInCount.people),
+            func.sum(CheckInCount.noisy_people),
+        )
         .join(CheckInBlock, col(CheckInBlock.id) == CheckInCount.block_id)
         .group_by(col(CheckInBlock.department_id), col(CheckInCount.answer))
     ).all():
-        counts.setdefault(d, {})[answer] = max(0, int(n))
+        people[d] = people.get(d, 0) + int(n)
+        counts.setdefault(d, {})[answer] = max(0, int(noisy))
     names = {row_id(d): d.name for d in session.exec(select(Department)).all()}
     rows = [
-        _row(
-            names.get(d, "No department") if d else "No department",
-            people.get(d, 0),
-            counts.get(d, {}),
-        )
+        _row(names.get(d, "No department") if d else "No department", people[d], counts[d])
         for d in sorted(people, key=lambda d: names.get(d or 0, ""))
     ]
-    shown_ids = set(people)
     rows += [
         DepartmentCheckIns(name, 0, None, {})
         for d, name in sorted(names.items(), key=lambda item: item[1])
-        if d not in shown_ids
+        if d not in people
     ]
     everyone: dict[str, int] = {}
     for found in counts.values():
@@ -231,8 +229,29 @@ def _row(name: str, people: int, counts: dict[str, int]) -> DepartmentCheckIns:
     return DepartmentCheckIns(name, people, _percent(answered, total), shares)
 
 
-def lasting_panel(engine: Engine) -> list[DepartmentCheckIns]:
-    """HR's "Lasting learning" figures: count what is new, then read released blocks only."""
-    catch_up_on(engine)
+def lasting_panel(engine: Engine, *, now: datetime | None = None) -> list[DepartmentCheckIns]:
+    """HR's "Lasting learning" figures, released blocks only; counts what is new first.
+
+    Two reads decide whether anything is new, so a view with nothing to count writes nothing.
+    """
+    now = now or utcnow()
+    with Session(engine) as session:
+        if not _due_work(session, now):
+            return by_department(session)
+    catch_up_on(engine, now=now)
     with Session(engine) as session:
         return by_department(session)
+
+
+def _due_work(session: Session, now: datetime) -> bool:
+    """Whether an outcome waits to be counted or a group of MIN_GROUP waits to be sealed (one read)."""
+    answered = exists().where(col(CommitmentCheckIn.commitment_id) == Commitment.id)
+    lapsed = col(Commitment.check_on) <= (now - GRACE).date()
+    uncounted = select(Commitment.id).where(_not_member(), answered | lapsed)
+    sealable = (
+        select(CheckInMember.module_id)
+        .where(col(CheckInMember.block_id).is_(None))
+        .group_by(col(CheckInMember.module_id), col(CheckInMember.department_id))
+        .having(func.count() >= MIN_GROUP)
+    )
+    return bool(session.exec(select(uncounted.exists() | sealable.exists())).one())

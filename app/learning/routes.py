@@ -61,10 +61,9 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     # `async`, with its reads through app.db.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
-    course, certificate, notes = await run_read(
+    course, certificate, notes, due_cards = await run_read(
         request, _dashboard_reads, catalog, row_id(user), user.cycle
     )
-    due_cards = await run_read(request, _due_cards, catalog, row_id(user))
     return render(
         request,
         "learning/dashboard.html",
@@ -82,16 +81,14 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     )
 
 
-def _due_cards(source: Source, catalog: Catalog, user_id: int) -> list[lasting_cards.Card]:
-    today = utcnow().date()
-    return lasting_cards.due_cards(
-        source, catalog, refresher_source(), user_id=user_id, today=today
-    )
-
-
 def _dashboard_reads(
     source: Source, catalog: Catalog, user_id: int, cycle: int
-) -> tuple[progress.CourseState, certificates.CertificateRow | None, list[reopened.ChangeNote]]:
+) -> tuple[
+    progress.CourseState,
+    certificates.CertificateRow | None,
+    list[reopened.ChangeNote],
+    list[lasting_cards.Card],
+]:
     course = progress.CourseState.of(progress.learner_progress(source, catalog, user_id))
     # Shown once every module is done, or (in a new cycle) an earlier one: only then looked up.
     done = course.resume is None
@@ -102,7 +99,10 @@ def _dashboard_reads(
     else:
         certificate = None
     notes = reopened.change_notes(source, catalog, course.rows, user_id=user_id)
-    return course, certificate, notes
+    cards = lasting_cards.due_cards(
+        source, catalog, refresher_source(), user_id=user_id, today=utcnow().date()
+    )
+    return course, certificate, notes, cards
 
 
 @router.get("/modules/{module_id}")
