@@ -47,9 +47,9 @@ def checked_plan(situation: str, action: str) -> Plan:
     for name, label, text in (("situation", "If", situation), ("action", "Then I will", action)):
         text = " ".join(text.split())
         if not text:
-            problems[name] = f"“{label}”: fill this in."
+            problems[name] = f"{label}: fill this in."
         elif len(text) > PART_MAX:
-            problems[name] = f"“{label}”: use at most {PART_MAX} characters (this has {len(text)})."
+            problems[name] = f"{label}: use at most {PART_MAX} characters (this has {len(text)})."
     if problems:
         raise Invalid("; ".join(problems.values()), fields=problems)
     return Plan(" ".join(situation.split()), " ".join(action.split()))
@@ -108,12 +108,6 @@ def check_in(
     second finds the (commitment, due day) taken and is told so.
     """
     now = now or utcnow()
-    if acted not in ACTED:
-        raise Invalid("Choose how often you acted on your plan.", fields={"acted": "choose one"})
-    if decision not in DECISIONS:
-        raise Invalid("Choose keep, change or close.", fields={"decision": "choose one"})
-    if decision == "change" and plan is None:
-        raise Invalid("Write the changed plan, or choose keep or close.")
     row = own_commitment(session, user_id=user_id, module_id=module_id)
     if row is None:
         raise NotFound("You have no commitment for this module.")
@@ -122,6 +116,15 @@ def check_in(
         raise Conflict("This commitment is closed: there is nothing to check in on.")
     if due > now.date():
         raise Conflict(f"This check-in opens on {due:%-d %b %Y}. Nothing was saved.")
+    problems = {}
+    if acted not in ACTED:
+        problems["acted"] = "How often you acted: choose one of the answers."
+    if decision not in DECISIONS:
+        problems["decision"] = "What next: choose keep, change or close."
+    if problems:
+        raise Invalid("; ".join(problems.values()), fields=problems)
+    if decision == "change" and plan is None:
+        raise Invalid("If: fill this in.", fields={"situation": "If: fill this in."})
     answer = {
         "commitment_id": row_id(row),
         "due_on": due,

@@ -21,12 +21,15 @@ from app.lasting import commitments, stopping
 from app.lasting.commitments import PART_MAX
 from app.models import row_id
 from app.web.deps import CatalogDep, SettingsDep
+from app.web.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
 from app.web.request_checks import checked_router
 from app.web.templating import render
 
 router = checked_router()
-Part = Annotated[str, Form(max_length=4 * PART_MAX)]
+Situation = Annotated[str, Form(title="If", max_length=4 * PART_MAX)]
+Action = Annotated[str, Form(title="Then I will", max_length=4 * PART_MAX)]
 LinkPart = Annotated[str, Query(max_length=100)]
+LinkField = Annotated[str, Hidden(max_length=100)]
 
 
 def _module(catalog: Any, module_id: str) -> Module:
@@ -39,14 +42,21 @@ def _module(catalog: Any, module_id: str) -> Module:
 @router.get("/commitments")
 def commitments_page(request: Request, session: SessionDep, user: CurrentUser) -> Response:
     """The person's own plans, soonest check-in first, and the switch for every nudge."""
-    uid = row_id(user)
+    return _commitments(request, session)
+
+
+def _commitments(
+    request: Request, session: Session, status_code: int = 200, errors: Any = None
+) -> Response:
+    uid = row_id(request.state.user)
     context = {
         "commitments": commitments.all_of(session, user_id=uid),
         "titles": {m.id: m.title for m in request.app.state.catalog.modules},
         "pref": stopping.preference(session, uid),
         "today": utcnow().date(),
+        "errors": errors or {},
     }
-    return render(request, "lasting/commitments.html", context)
+    return render(request, "lasting/commitments.html", context, status_code=status_code)
 
 
 def _commitment_page(
@@ -84,15 +94,24 @@ def commitment_page(
     return _commitment_page(request, session, module, row_id(user))
 
 
+def _plan_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The commitment page with what was typed and a message by each wrong field (422)."""
+    module = _module(request.app.state.catalog, request.path_params["module_id"])
+    typed = {k: v for k, v in form.values.items() if isinstance(v, str)}
+    user_id = row_id(request.state.user)
+    return _commitment_page(request, session, module, user_id, 422, errors=form.errors, typed=typed)
+
+
 @router.post("/modules/{module_id}/commitment")
+@form_page(_plan_again)
 def save_commitment(
     request: Request,
     module_id: str,
     session: SessionDep,
     catalog: CatalogDep,
     user: CurrentUser,
-    situation: Part = "",
-    action: Part = "",
+    situation: Situation = "",
+    action: Action = "",
 ) -> Response:
     module = _module(catalog, module_id)
     try:
@@ -107,16 +126,17 @@ def save_commitment(
 
 
 @router.post("/modules/{module_id}/commitment/check-in")
+@form_page(_plan_again)
 def check_in(
     request: Request,
     module_id: str,
     session: SessionDep,
     catalog: CatalogDep,
     user: CurrentUser,
-    acted: Annotated[str, Form(max_length=20)] = "",
-    decision: Annotated[str, Form(max_length=20)] = "",
-    situation: Part = "",
-    action: Part = "",
+    acted: Annotated[str, Choice("How often you acted", max_length=20)] = "",
+    decision: Annotated[str, Choice("What next", max_length=20)] = "",
+    situation: Situation = "",
+    action: Action = "",
 ) -> Response:
     module = _module(catalog, module_id)
     typed = {"situation": situation, "action": action, "acted": acted, "decision": decision}
@@ -142,15 +162,21 @@ def check_in(
     return RedirectResponse(f"/modules/{module.id}/commitment?saved=check-in", status_code=303)
 
 
+def _setting_again(request: Request, session: Session, form: Submitted) -> Response:
+    return _commitments(request, session, 422, errors=form.errors)
+
+
 @router.post("/nudges")
+@form_page(_setting_again)
 def nudge_setting(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
-    nudges: Annotated[str, Form(max_length=10)] = "",
+    nudges: Annotated[str, Hidden(max_length=10)] = "",
 ) -> Response:
     """Stop or resume every nudge from the person's own page (no link needed)."""
     if nudges not in ("stop", "resume"):
-        raise Invalid("Choose whether to stop or resume nudges.")
+        return _commitments(request, session, 422, errors={FORM: STALE})
     stopping.set_stopped(session, user_id=row_id(user), stopped=nudges == "stop")
     word = "stopped" if nudges == "stop" else "resumed"
     return RedirectResponse(f"/commitments?nudges={word}#nudges", status_code=303)
@@ -173,14 +199,22 @@ def stop_page(
     return render(request, "lasting/stop.html", context, status_code=409 if stale else 200)
 
 
+def _stop_again(request: Request, session: Session, form: Submitted) -> Response:
+    """A link's form sent incomplete: the page again, its button with what was sent."""
+    parts = {k: str(form.get(k))[:100] for k in ("u", "v", "s")}
+    context = {**parts, "stale": False, "message": "", "errors": form.errors}
+    return render(request, "lasting/stop.html", context, status_code=422)
+
+
 @router.post("/nudges/stop")
+@form_page(_stop_again)
 def stop_nudges(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    u: Annotated[str, Form(max_length=100)] = "",
-    v: Annotated[str, Form(max_length=100)] = "",
-    s: Annotated[str, Form(max_length=100)] = "",
+    u: LinkField = "",
+    v: LinkField = "",
+    s: LinkField = "",
 ) -> Response:
     user_id, version = stopping.check_link(settings, user=u, version=v, signature=s)
     stopping.set_stopped(session, user_id=user_id, stopped=True, version=version)
