@@ -363,6 +363,32 @@ def remind(
     raise typer.Exit(1 if delivered.failed else 0)
 
 
+@app.command("send-nudges")
+def send_nudges() -> None:
+    """Queue today's nudges (refreshers, commitment check-ins; daily, from cron), then deliver."""
+    from app.auth.link_mail import SIGN_IN_LINKS
+    from app.content.catalog import load_catalog
+    from app.db import session_for
+    from app.lasting.nudges import queue_nudges
+    from app.lasting.seam import refresher_source
+    from app.mail.mailer import Mailer
+    from app.mail.outbox_sender import drain
+
+    settings = get_settings()
+    catalog = load_catalog(settings.content_dir)
+    with session_for(settings.database_url) as session:
+        report = queue_nudges(session, settings, catalog, refreshers=refresher_source())
+        for email, kind, module_id in report.queued:
+            typer.echo(f"Queued {kind} nudge to {email} ({module_id})")
+        typer.echo(f"Queued {len(report.queued)} nudge(s).")
+        with Mailer(settings) as mailer:
+            delivered = drain(session, settings, mailer, links=SIGN_IN_LINKS)
+    for email, error in delivered.failed:
+        typer.echo(f"Not sent to {email}: {error} (will be retried)", err=True)
+    typer.echo(f"Sent {len(delivered.sent)} e-mail(s); {len(delivered.failed)} failed.")
+    raise typer.Exit(1 if delivered.failed else 0)
+
+
 @app.command("send-mail")
 def send_mail() -> None:
     """Deliver the e-mail waiting in the outbox (for cron, where ALLYSHIP_OUTBOX_SENDER=false)."""

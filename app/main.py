@@ -41,6 +41,7 @@ from app.events.routes import router as webhooks_router
 from app.events.sender import WebhookSender
 from app.help import router as help_router
 from app.hr.routes import router as hr_router
+from app.lasting.routes import router as lasting_router
 from app.learning.module_html import ModuleHtml
 from app.learning.reopened_routes import router as reopened_router
 from app.learning.routes import router as learning_router
@@ -88,6 +89,7 @@ ROUTERS = [
     sso_admin_router,
     reopened_router,
     scim_router,
+    lasting_router,
     refreshers_router,
 ]
 

@@ -38,6 +38,7 @@ ARGS: dict[str, tuple[list[str], str]] = {
     "import-users": (["{tmp}/people.csv", "--dry-run"], ""),
     "remind": (["--dry-run"], ""),
     "send-mail": ([], ""),
+    "send-nudges": ([], ""),
     "db upgrade": ([], ""),
     "api-key create": (["hr-system"], ""),
     "api-key list": ([], ""),

@@ -157,6 +157,8 @@ def sample_values(
         + (modules[0].title if modules else "a module")
         + f" (due {today - timedelta(days=3):%-d %b %Y})",
         "expires_on": f"{expires:%-d %b %Y}",
+        "module": modules[0].title if modules else "a module",
+        "stop_link": f"{settings.public_url}/nudges/stop?example-only-this-link-does-not-work",
     }
 
 

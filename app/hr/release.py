@@ -23,18 +23,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, case, exists, func, insert, union, update
 from sqlmodel import Session, col, select
 
+from app.auth.counted import counted_person
 from app.clock import utcnow
 from app.content.schema import MAX_CHOICE_POINTS
 from app.db import conflict_insert, insert_ignore, select_columns, write_session
 from app.models import (
     AttemptAnswer,
-    Invite,
     QuizAttempt,
     ReleaseBlock,
     ReleasedScore,
     ReleaseMember,
     ReleaseScan,
-    Role,
     User,
     row_id,
 )
@@ -158,7 +157,7 @@ def _add_members(session: Session, now: datetime) -> None:
         )
         .join(QuizAttempt, col(QuizAttempt.id) == first.c.attempt_id)
         .join(User, col(User.id) == first.c.user_id)
-        .where(_counted_person())
+        .where(counted_person())
     )
     names = ["user_id", "module_id", "attempt_id", "department_id", "submitted_at"]
     stmt = (
@@ -172,20 +171,6 @@ def _add_members(session: Session, now: datetime) -> None:
         .values(through=mark, scanned_at=now)
         .execution_options(synchronize_session=False)
     )
-
-
-def _counted_person() -> ColumnElement[bool]:
-    """Whose answers may enter a figure: not accounts whose answers HR could already know.
-
-    A block of 5 hides one person only if the other 4 are not the viewer's own. HR and admin
-    accounts, and accounts activated through a sign-in link shown on screen (whoever issued
-    it held the account first), could be used to fill a block with known answers and read
-    the one real person in it by subtraction, so their attempts are never counted.
-    """
-    held = exists().where(
-        col(Invite.user_id) == User.id, col(Invite.shown), col(Invite.used_at).is_not(None)
-    )
-    return col(User.role).in_([Role.learner, Role.facilitator]) & ~held
 
 
 def _seal(session: Session, now: datetime) -> None:

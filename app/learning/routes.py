@@ -20,6 +20,9 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.db import SessionDep, Source, run_batched_write, run_read
 from app.errors import NotFound
+from app.lasting import cards as lasting_cards
+from app.lasting import commitments as lasting_commitments
+from app.lasting.seam import refresher_source
 from app.learning import (
     attempts,
     certificates,
@@ -58,7 +61,7 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
     # `async`, with its reads through app.db.run_read: a page that only reads skips the
     # thread-pool hop, which cost more than its queries (bench/NOTES.md).
     catalog: Catalog = request.app.state.catalog
-    course, certificate, notes = await run_read(
+    course, certificate, notes, due_cards = await run_read(
         request, _dashboard_reads, catalog, row_id(user), user.cycle
     )
     return render(
@@ -73,13 +76,19 @@ async def dashboard(request: Request, user: CurrentUser) -> Response:
             "started": course.started,
             "certificate": certificate,
             "change_notes": notes,
+            "due_cards": due_cards,
         },
     )
 
 
 def _dashboard_reads(
     source: Source, catalog: Catalog, user_id: int, cycle: int
-) -> tuple[progress.CourseState, certificates.CertificateRow | None, list[reopened.ChangeNote]]:
+) -> tuple[
+    progress.CourseState,
+    certificates.CertificateRow | None,
+    list[reopened.ChangeNote],
+    list[lasting_cards.Card],
+]:
     course = progress.CourseState.of(progress.learner_progress(source, catalog, user_id))
     # Shown once every module is done, or (in a new cycle) an earlier one: only then looked up.
     done = course.resume is None
@@ -90,7 +99,10 @@ def _dashboard_reads(
     else:
         certificate = None
     notes = reopened.change_notes(source, catalog, course.rows, user_id=user_id)
-    return course, certificate, notes
+    cards = lasting_cards.due_cards(
+        source, catalog, refresher_source(), user_id=user_id, today=utcnow().date()
+    )
+    return course, certificate, notes, cards
 
 
 @router.get("/modules/{module_id}")
@@ -307,6 +319,14 @@ def attempt_result(
             "row": progress.module_progress(session, module, row_id(user)),
             "next_module": _next_module(catalog, module.order),
             "retake_opens_at": held_back.opens_at if held_back else None,
+            "commitment": lasting_commitments.own_commitment(
+                session, user_id=row_id(user), module_id=module.id
+            ),
+            "commitment_start": lasting_commitments.starting_text(
+                session, user_id=row_id(user), module_id=module.id
+            )
+            if attempt.passed
+            else "",
         },
     )
 

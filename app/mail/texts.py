@@ -23,6 +23,9 @@ DIGEST = "manager-digest"
 # The recertification stages' texts have the keys of their reminders (app/hr/recert_reminders.py).
 RECERT_EXPIRING = "recert-expiring"
 RECERT_EXPIRED = "recert-expired"
+# Lasting learning's nudges (app/lasting/nudges.py): every one carries the link that stops them.
+NUDGE_REFRESHER = "nudge-refresher"
+NUDGE_CHECKIN = "nudge-checkin"
 SUBJECT_MAX = 200
 BODY_MAX = 10_000
 TOKEN = re.compile(r"\{\{|\}\}|\{([^{}\n]*)\}|[{}]")
@@ -42,6 +45,8 @@ PLACEHOLDERS = {
     "modules": "the modules, one per line with their due dates and links",
     "people": "the team members with overdue modules, one per line",
     "expires_on": "the day the completion expires (or expired), such as “15 Jun 2027”",
+    "module": "the module's title",
+    "stop_link": "the one-click link that stops these nudges",
 }
 
 
@@ -63,6 +68,7 @@ ADMIN = frozenset({"admin"})
 HR = frozenset({"hr", "admin"})
 BASE = ("name", "organisation", "course")
 RECERT_NAMES = (*BASE, "expires_on", "due_date", "modules", "link")
+NUDGE_NAMES = (*BASE, "module", "link", "stop_link")
 KINDS: dict[str, Kind] = {
     k.key: k
     for k in (
@@ -170,6 +176,38 @@ KINDS: dict[str, Kind] = {
             "Your dashboard: {link}\n"
             "If something makes it hard to find the time, tell your HR team: they can move "
             "the due date.\n\n{organisation}\n",
+        ),
+        Kind(
+            NUDGE_REFRESHER,
+            "Nudge: a refresher is waiting",
+            "Sent 2 days, a week and 4 weeks after someone passes a module: one new scenario "
+            "to practise (at most one nudge a day, within the reminder cap).",
+            NUDGE_NAMES,
+            ("link", "stop_link"),
+            HR,
+            "{organisation}: a two-minute refresher on {module}",
+            "Hello {name},\n\n"
+            "A new scenario from {module} is waiting for you: one situation, a few choices, "
+            "and feedback on each. Practising a little, a few days apart, is what makes it "
+            "easy to act when the moment comes.\n\n"
+            "Open it here (you may be asked to sign in first):\n{link}\n\n"
+            "No more of these nudges? One click stops them: {stop_link}\n\n{organisation}\n",
+        ),
+        Kind(
+            NUDGE_CHECKIN,
+            "Nudge: check in on your commitment",
+            "Sent 30 days after someone writes an if-then plan at the end of a module (and 30 "
+            "days after each keep or change). The plan itself is never in the e-mail.",
+            NUDGE_NAMES,
+            ("link", "stop_link"),
+            HR,
+            "{organisation}: how is your plan from {module} going?",
+            "Hello {name},\n\n"
+            "A month ago, at the end of {module}, you wrote an if-then plan. How often have "
+            "you acted on it? Two questions, and you decide whether to keep, change or close "
+            "it. Only you can read your plan and your answers.\n\n"
+            "Check in here (you may be asked to sign in first):\n{link}\n\n"
+            "No more of these nudges? One click stops them: {stop_link}\n\n{organisation}\n",
         ),
     )
 }

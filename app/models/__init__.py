@@ -32,6 +32,15 @@ from app.models.hr import (
     Invite,
     ReminderSent,
 )
+from app.models.lasting import (
+    CheckInBlock,
+    CheckInCount,
+    CheckInMember,
+    Commitment,
+    CommitmentCheckIn,
+    NudgePreference,
+    NudgeSent,
+)
 from app.models.live import (
     LiveAttendance,
     LiveCommitment,
@@ -134,4 +143,13 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "row_id",
+]
+__all__ += [  # issue 21: learning that lasts
+    "CheckInBlock",
+    "CheckInCount",
+    "CheckInMember",
+    "Commitment",
+    "CommitmentCheckIn",
+    "NudgePreference",
+    "NudgeSent",
 ]

@@ -173,10 +173,23 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         session.commit()
     if "second-factor" in path:
         factor_world(app, session, client, path, values.get("{user_id}"))
+    if path.endswith("/commitment/check-in"):  # the check-in form shows once one is due
+        _due_commitments(session)
     url = path
     for placeholder, value in values.items():
         url = url.replace(placeholder, value)
     return concrete(url)
+
+
+def _due_commitments(session: Session) -> None:
+    from app.clock import utcnow
+    from app.models import Commitment
+
+    for person in session.exec(select(User)).all():
+        due = Commitment(user_id=person.id, module_id="first-steps", situation="s", action="a")
+        due.check_on = utcnow().date()
+        session.add(due)
+    session.commit()
 
 
 def make(session: Session, email: str) -> User:

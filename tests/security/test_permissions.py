@@ -57,6 +57,13 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/modules/{module_id}"): SIGNED_IN,
     ("POST", "/modules/{module_id}/read"): SIGNED_IN,
     ("POST", "/modules/{module_id}/reflection"): SIGNED_IN,
+    ("GET", "/commitments"): SIGNED_IN,  # issue 21: only the person's own
+    ("GET", "/modules/{module_id}/commitment"): SIGNED_IN,
+    ("POST", "/modules/{module_id}/commitment"): SIGNED_IN,
+    ("POST", "/modules/{module_id}/commitment/check-in"): SIGNED_IN,
+    ("POST", "/nudges"): SIGNED_IN,
+    ("GET", "/nudges/stop"): PUBLIC,  # a signed link; refused without a valid signature
+    ("POST", "/nudges/stop"): PUBLIC,
     ("POST", "/changes/{note_id}/hide"): SIGNED_IN,  # a 404 unless the note is the person's
     ("GET", "/refreshers/go/{token}"): SIGNED_IN,  # a 403 unless the signed link is the person's
     ("GET", "/refreshers/{module_id}/{round}"): SIGNED_IN,  # a 409 until the module is passed

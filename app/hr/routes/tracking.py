@@ -17,6 +17,7 @@ from app.db import SessionDep, write_session
 from app.errors import Invalid
 from app.hr import bulk, exports, getting_started, people, person, recert, reports, unassign
 from app.hr.routes.common import hr_router
+from app.lasting.released import lasting_panel
 from app.learning.reopened import must_retake
 from app.live.reports import sessions_summary
 from app.org.current import org_of
@@ -66,6 +67,7 @@ def overview(
         "recert": recert.overview(session, now=utcnow()),
         "must_retake": must_retake(session, catalog),
         "live": sessions_summary(session),
+        "lasting": lasting_panel(request.app.state.engine),
         "titles": {m.id: m.title for m in catalog.modules},
         "min_group": MIN_GROUP,
         "scenarios_ready": not start.fresh
