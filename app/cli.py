@@ -377,7 +377,7 @@ def send_nudges() -> None:
     settings = get_settings()
     catalog = load_catalog(settings.content_dir)
     with session_for(settings.database_url) as session:
-        report = queue_nudges(session, settings, catalog, refreshers=refresher_source())
+        report = queue_nudges(session, settings, catalog, refreshers=refresher_source(catalog))
         for email, kind, module_id in report.queued:
             typer.echo(f"Queued {kind} nudge to {email} ({module_id})")
         typer.echo(f"Queued {len(report.queued)} nudge(s).")

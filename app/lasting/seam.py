@@ -1,28 +1,21 @@
-"""What lasting learning needs from the refresher pool (app/refreshers, another branch).
+"""What lasting learning needs from the refresher pool (app/refreshers).
 
 The sender asks which refresher rounds a person already took and for the signed link to a
-round; the dashboard asks which refreshers are waiting. Until the refresher pool is wired in
-`refresher_source()`, no refresher is offered: no refresher nudge is queued and no card shown.
+round; the dashboard asks which refreshers are waiting. `NoRefreshers` stands in where a test
+of the check-in nudges wants no refresher in the way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Protocol
 
 from sqlmodel import Session
 
 from app.config import Settings
+from app.content.catalog import Catalog
 from app.db import Source
-
-
-@dataclass(frozen=True)
-class WaitingRefresher:
-    """A refresher the person may take now: the module's title and where to take it."""
-
-    module_title: str
-    href: str
+from app.refreshers.service import RefresherPool, WaitingRefresher
 
 
 class RefresherSource(Protocol):
@@ -52,6 +45,6 @@ class NoRefreshers:
         return []
 
 
-def refresher_source() -> RefresherSource:
-    """The refresher pool in use (the lead wires app/refreshers/service.py here at merge)."""
-    return NoRefreshers()
+def refresher_source(catalog: Catalog) -> RefresherSource:
+    """The course's refresher pool, as the sender and the dashboard ask for it."""
+    return RefresherPool(catalog)

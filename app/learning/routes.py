@@ -100,7 +100,7 @@ def _dashboard_reads(
         certificate = None
     notes = reopened.change_notes(source, catalog, course.rows, user_id=user_id)
     cards = lasting_cards.due_cards(
-        source, catalog, refresher_source(), user_id=user_id, today=utcnow().date()
+        source, catalog, refresher_source(catalog), user_id=user_id, today=utcnow().date()
     )
     return course, certificate, notes, cards
 

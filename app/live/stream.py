@@ -39,7 +39,8 @@ EXIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 @dataclass(frozen=True)
 class Mark:
-    """What a page shows changes when this does: `version` for phones, `tally` for controls."""
+    """What a page shows changes when this does: `version` for phones, `tally` (votes, phones,
+    open answers received) for the controls."""
 
     version: int
     tally: str
@@ -58,7 +59,8 @@ def _marks_query(count: int) -> RawQuery:
                (SELECT count(*) FROM livevote v WHERE v.session_id = s.id),
                (SELECT count(*) FROM liveparticipant p WHERE p.session_id = s.id AND p.state = 'in'),
                (SELECT count(*) FROM liveparticipant p WHERE p.session_id = s.id AND p.state = 'waiting'),
-               (SELECT count(*) FROM liveparticipant p WHERE p.session_id = s.id)
+               (SELECT count(*) FROM liveparticipant p WHERE p.session_id = s.id),
+               (SELECT coalesce(sum(q.received), 0) FROM liveprompt q WHERE q.session_id = s.id)
         FROM livesession s WHERE s.id IN ({slots})
         """
     )

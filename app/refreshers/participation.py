@@ -16,13 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, exists, func, literal, update
+from sqlalchemy import ColumnElement, Engine, exists, func, literal, update
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
 from app.clock import utcnow
 from app.content.catalog import Catalog
-from app.db import conflict_insert, select_columns
+from app.db import conflict_insert, select_columns, write_session
 from app.models import (
     Completion,
     Department,
@@ -163,3 +163,11 @@ def participation(session: Session, catalog: Catalog) -> list[ModuleParticipatio
             ModuleParticipation(module.id, module.title, sorted(rows, key=lambda r: r.name))
         )
     return found
+
+
+def refresher_panel(engine: Engine, catalog: Catalog) -> list[ModuleParticipation]:
+    """HR's "Refreshers taken" figures: counts what became final first, then reads released blocks."""
+    with write_session(engine) as session:
+        catch_up(session)
+    with Session(engine) as session:
+        return participation(session, catalog)

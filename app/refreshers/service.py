@@ -234,10 +234,14 @@ def rounds_done(session: Session, user_ids: Iterable[int]) -> set[tuple[int, str
     return found
 
 
-_PASSED = RawQuery.of(
-    "SELECT module_id, MIN(completed_at) FROM completion WHERE user_id = :user_id GROUP BY module_id"
+_PASSED_AND_DONE = RawQuery.of(
+    """
+    SELECT module_id, MIN(completed_at), NULL FROM completion
+    WHERE user_id = :user_id GROUP BY module_id
+    UNION ALL
+    SELECT module_id, NULL, round FROM refresheranswer WHERE user_id = :user_id
+    """
 )
-_DONE = RawQuery.of("SELECT module_id, round FROM refresheranswer WHERE user_id = :user_id")
 
 
 def waiting_refreshers(
@@ -245,10 +249,16 @@ def waiting_refreshers(
 ) -> list[WaitingRefresher]:
     """Per module passed, the earliest open round not answered yet (in course order).
 
-    Two small reads on any source (the dashboard reads on the event loop's connection)."""
+    One small read on any source (the dashboard reads on the event loop's connection): first
+    passes and rounds answered, side by side."""
     today = (now or utcnow()).date()
-    passed = {str(m): utc(at) for m, at in fetch_all(source, _PASSED, {"user_id": user_id})}
-    done = {(str(m), int(r)) for m, r in fetch_all(source, _DONE, {"user_id": user_id})}
+    passed: dict[str, datetime] = {}
+    done: set[tuple[str, int]] = set()
+    for module_id, passed_at, round in fetch_all(source, _PASSED_AND_DONE, {"user_id": user_id}):
+        if round is None:
+            passed[str(module_id)] = utc(passed_at)
+        else:
+            done.add((str(module_id), int(round)))
     waiting = []
     for module in catalog.modules:
         passed_at = passed.get(module.id)
@@ -261,13 +271,13 @@ def waiting_refreshers(
     return waiting
 
 
-def stop_nudges_link(session: Session, settings: Settings, user_id: int) -> str | None:
-    """The "stop these e-mails" link on a refresher page: lasting's one-click opt-out.
+def stop_nudges_link(session: Session, settings: Settings, user_id: int) -> str:
+    """Where a signed-in learner stops (or resumes) every nudge: their commitments page's switch.
 
-    The lead wires this to app.lasting.stopping (its stop link for the person's current
-    switch version) when lasting's branch lands; until then no link is shown.
+    The e-mails carry lasting's signed one-click link instead; on this page the learner is
+    already signed in, so the switch itself is one click away.
     """
-    return None
+    return "/commitments#nudges"
 
 
 class RefresherPool:

@@ -325,3 +325,18 @@ def test_wall_opens_only_at_the_wrapup(app: FastAPI, live: Live) -> None:
     assert refused.status_code == 422 and "wrap-up" in refused.text
     live.go(TO_WRAPUP)
     assert open_question(live, "commitments").status_code == 303
+
+
+def test_an_incoming_answer_changes_the_controls_stream_mark_but_not_the_phones(
+    app: FastAPI, live: Live, session: Session
+) -> None:
+    """With the event stream open the controls send no polls, so the stream must carry answers."""
+    from app.live.stream import read_marks
+
+    phone = join(app, live.code)
+    assert open_question(live).status_code == 303
+    before = read_marks(app.state.engine, [live.id])[live.id]
+    assert send(phone, live.code, "Heard by the stream").status_code == 303
+    after = read_marks(app.state.engine, [live.id])[live.id]
+    assert after.token(controls=True) != before.token(controls=True)
+    assert after.token(controls=False) == before.token(controls=False)

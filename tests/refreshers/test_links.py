@@ -196,7 +196,7 @@ def test_the_pool_for_lasting_gives_full_links_and_nothing_for_unknown_rounds(
     assert read_link(settings, link.split("/refreshers/go/")[1]).round == 2
     assert pool.link(settings, 7, "no-such-module", 1) is None
     assert pool.link(settings, 7, MODULE, 4) is None
-    assert service.stop_nudges_link(session, settings, 7) is None
+    assert service.stop_nudges_link(session, settings, 7) == "/commitments#nudges"
 
 
 def test_another_persons_link_is_refused_by_the_service_too(app: FastAPI, session: Session) -> None:

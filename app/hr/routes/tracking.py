@@ -22,6 +22,7 @@ from app.learning.reopened import must_retake
 from app.live.reports import sessions_summary
 from app.org.current import org_of
 from app.privacy import MIN_GROUP
+from app.refreshers.participation import refresher_panel
 from app.web.announce import announce
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.inputs import WholeNumber, whole_number
@@ -68,6 +69,7 @@ def overview(
         "must_retake": must_retake(session, catalog),
         "live": sessions_summary(session),
         "lasting": lasting_panel(request.app.state.engine),
+        "refresher_participation": refresher_panel(request.app.state.engine, catalog),
         "titles": {m.id: m.title for m in catalog.modules},
         "min_group": MIN_GROUP,
         "scenarios_ready": not start.fresh
