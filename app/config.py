@@ -17,7 +17,7 @@ class OrgFields(BaseModel):
     (app/org's OrgSettings holds what is in force), and until then `Settings` reads each
     one's default from its ALLYSHIP_ variable. A title is the field's label on that page."""
 
-    organisation_name: str = Field(default="Your organisation", title="Organisation name")
+    organisation_name: str = Field(default="", title="Organisation name")
     accent_colour: str = Field(default="", title="Accent colour, light theme")
     accent_colour_dark: str = Field(default="", title="Accent colour, dark theme")
     harassment_policy_url: str = Field(default="", title="Harassment policy (link)")
@@ -27,6 +27,17 @@ class OrgFields(BaseModel):
     mentoring_programme_contact: str = Field(default="", title="Mentoring programme contact")
     external_reporting_line: str = Field(default="", title="External reporting line (optional)")
     support_line: str = Field(default="", title="Support line")
+
+
+# Earlier versions shipped this as the name's default, and the settings form saved it as if
+# an admin had typed it: it means "not set" wherever it is found.
+FORMER_PLACEHOLDER_NAME = "Your organisation"
+
+
+def named(name: str) -> str:
+    """The organisation's name on one line, or "" while none has been set (see above)."""
+    name = " ".join(name.split())
+    return "" if name == FORMER_PLACEHOLDER_NAME else name
 
 
 class Settings(OrgFields, BaseSettings):

@@ -281,7 +281,7 @@ def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> Pe
     paged = people_select(filters, now=now, months=months, with_total=True)
     rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     if rows:
-        total = rows[0].total
+        total = rows[0][-1]  # the `total` column
     else:
         everyone = people_select(filters, now=now, months=months).subquery()
         total = session.exec(select(func.count()).select_from(everyone)).one()
@@ -289,7 +289,8 @@ def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> Pe
             page = -(-total // PAGE_SIZE)
             rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     departments = department_choices(session)
-    key = f"{total}-{int(rows[0].id_sum)}-{int(rows[0].id_square_sum)}" if rows else ""
+    first: Any = rows[0] if rows else None
+    key = f"{total}-{int(first.id_sum)}-{int(first.id_square_sum)}" if first else ""
     return PeoplePage(
         rows=[to_row(r, months) for r in rows],
         total=total,

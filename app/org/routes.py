@@ -92,7 +92,10 @@ def save_settings_page(
 ) -> Response:
     sent = checks.cleaned({name: form.get(name, "") for name in FIELDS})
     was = {name: form.get(WAS + name, "") for name in FIELDS}
-    if problems := checks.problems(sent):
+    problems = checks.problems(sent)
+    if not sent["organisation_name"] and not was["organisation_name"]:
+        problems.pop("organisation_name", None)  # still unset: other fields may be saved
+    if problems:
         return _page(request, org_of(request), sent=sent, errors=problems, was=was, status_code=422)
     settings = request.app.state.settings
     try:
