@@ -127,6 +127,9 @@ def restore(session: Session, kind: texts.Kind, *, version: int, actor_id: int) 
     )
 
 
+ONE_TIME_LINKS = frozenset({texts.INVITATION, texts.PASSWORD_RESET})
+
+
 def sample_values(
     session: Session, settings: Settings, catalog: Catalog, kind: texts.Kind
 ) -> dict[str, str]:
@@ -146,14 +149,17 @@ def sample_values(
     return stored_texts.base_values(session, settings, name="Sam Sample") | {
         "inviter": "Hana HR",
         "email": "sam.sample@example.com",
-        "link": f"{settings.public_url}/invite/example-only-this-link-does-not-work",
+        # Only invitations and resets carry a one-time link; the others link the dashboard.
+        "link": f"{settings.public_url}/invite/example-only-this-link-does-not-work"
+        if kind.key in ONE_TIME_LINKS
+        else f"{settings.public_url}/",
         "valid_for": f"{settings.password_reset_minutes} minutes"
         if kind.key == texts.PASSWORD_RESET
         else f"{settings.invite_valid_days} days",
         "sign_in_link": f"{settings.public_url}/login",
         "due_date": f"{week:%-d %b %Y}",
         "modules": "\n".join(lines) or "- (a module): due in 7 days",
-        "people": "- Sam Sample <sam.sample@example.com>: "
+        "people": "- Sam Sample: "
         + (modules[0].title if modules else "a module")
         + f" (due {today - timedelta(days=3):%-d %b %Y})",
         "expires_on": f"{expires:%-d %b %Y}",

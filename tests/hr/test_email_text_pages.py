@@ -157,6 +157,19 @@ def test_preview_shows_sample_data_and_the_text_as_typed(
     assert admin_client.get("/hr/emails/reminder").text.count("Hello Sam Sample!") == 0  # not saved
 
 
+@pytest.mark.parametrize("kind", ["reminder", "overdue", "manager-digest", "recert-expiring"])
+def test_preview_links_the_dashboard_as_the_real_email_does_not_an_invitation(
+    admin_client: TestClient, kind: str
+) -> None:
+    """Outside test F5: the reminder's preview showed a /invite/ sign-in link under "Your
+    dashboard", which the real reminder does not have (and which looks like phishing)."""
+    page = admin_client.get(f"/hr/emails/{kind}").text
+    assert "/invite/" not in page
+    if kind != "manager-digest":
+        assert "Your dashboard: https://learn.example.com/\n" in page.replace("&#10;", "\n")
+    assert "sam.sample@example.com" not in page  # nor an address a manager never gets (F18)
+
+
 def test_preview_of_the_expired_stage_shows_a_day_gone_by_and_open_modules(
     admin_client: TestClient,
 ) -> None:
