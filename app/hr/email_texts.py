@@ -67,14 +67,22 @@ def _store(
     """
     stored_texts.forget(session)  # what this session read of the texts is out of date now
     insert_ignore(session, MailText, [{"kind": kind.key, "subject": "", "body": ""}], ["kind"])
+    was = stored_texts.current(session, kind.key)  # the text this change replaces, if at `version`
+    stored_texts.forget(session)
     changed = session.exec(
         update(MailText)
         .where(col(MailText.kind) == kind.key, col(MailText.version) == version)
         .values(version=MailText.version + 1, updated_at=utcnow(), updated_by_id=actor_id, **values)
     ).rowcount
-    shown = {"subject": values["subject"]} if values["custom"] else {}
     if changed == 1:
-        audit.record(session, actor_id=actor_id, action=action, target=kind.key, **shown)
+        # The whole text before and after, so what a text said (a link in it) stays on record
+        # after it is changed or restored (outside test F25).
+        after = values if values["custom"] else {"subject": kind.subject, "body": kind.body}
+        audit.record(
+            session, actor_id=actor_id, action=action, target=kind.key,
+            old={"subject": was.subject, "body": was.body},
+            new={"subject": after["subject"], "body": after["body"]},
+        )  # fmt: skip
         session.commit()
         return
     session.rollback()

@@ -6,6 +6,7 @@ only to the editor, a script tag shown as text, who may edit what, two editors a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_string
@@ -416,7 +417,16 @@ def test_restore_the_default_brings_the_shipped_text_back_and_is_audited(
     assert response.status_code == 303
     page = admin_client.get(f"/hr/emails/{kind}").text
     assert shipped in page and "Restore the default text" not in page
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "mail.text_restored")).one()
+    restored = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "mail.text_restored")
+    ).one()
+    # Outside test F25: the whole text before and after is on record, not only a subject.
+    detail = json.loads(restored.detail)
+    assert detail["old"] == {"subject": edited[0], "body": edited[1]}
+    assert detail["new"] == {"subject": texts.KINDS[kind].subject, "body": texts.KINDS[kind].body}
+    saved = session.exec(select(AuditEvent).where(AuditEvent.action == "mail.text_saved")).one()
+    assert json.loads(saved.detail)["new"] == {"subject": edited[0], "body": edited[1]}
+    assert json.loads(saved.detail)["old"]["body"] == texts.KINDS[kind].body
     edit(admin_client, kind, *edited)  # edited again: a form from before that is stale
     stale = admin_client.post(
         f"/hr/emails/{kind}/restore", data={"csrf_token": csrf_from(page), "version": version}
