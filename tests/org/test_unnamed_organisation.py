@@ -68,6 +68,7 @@ def test_invitation_names_no_organisation_until_one_is_set(
     assert stored_texts.sender_name(session, settings) == "Allies in Practice"
     preview = client.get("/hr/emails/invitation").text
     assert "Your organisation" not in preview and "unnamed-organisation" in preview
+    assert "Set the organisation's name" in preview.replace("&#39;", "'")  # the admin's link
     assert save(client, organisation_name="Acme Health").status_code == 303
     stored_texts.forget(session)
     assert stored_texts.sender_name(session, settings) == "Acme Health (Allies in Practice)"
