@@ -17,7 +17,7 @@ class OrgFields(BaseModel):
     (app/org's OrgSettings holds what is in force), and until then `Settings` reads each
     one's default from its ALLYSHIP_ variable. A title is the field's label on that page."""
 
-    organisation_name: str = Field(default="Your organisation", title="Organisation name")
+    organisation_name: str = Field(default="", title="Organisation name")
     accent_colour: str = Field(default="", title="Accent colour, light theme")
     accent_colour_dark: str = Field(default="", title="Accent colour, dark theme")
     harassment_policy_url: str = Field(default="", title="Harassment policy (link)")
@@ -29,6 +29,17 @@ class OrgFields(BaseModel):
     support_line: str = Field(default="", title="Support line")
     # An IANA zone such as Europe/London: planned group sessions are entered and shown in it.
     time_zone: str = Field(default="UTC", title="Time zone")
+
+
+# Earlier versions shipped this as the name's default, and the settings form saved it as if
+# an admin had typed it: it means "not set" wherever it is found.
+FORMER_PLACEHOLDER_NAME = "Your organisation"
+
+
+def named(name: str) -> str:
+    """The organisation's name on one line, or "" while none has been set (see above)."""
+    name = " ".join(name.split())
+    return "" if name == FORMER_PLACEHOLDER_NAME else name
 
 
 class Settings(OrgFields, BaseSettings):

@@ -19,6 +19,7 @@ from app.db import chunks
 from app.errors import Conflict, Invalid, NotFound
 from app.hr import assignments as hr_assignments
 from app.hr import unassign
+from app.hr.due import due_problem
 from app.models import ApiKey, User, row_id
 
 
@@ -46,8 +47,7 @@ def _due_day(due_at: datetime | None, pointer: str) -> date | None:
         said = "Include a time zone, for example 2027-01-31T23:59:59Z."
         raise Invalid(f"due_at: {said}", fields={pointer: said})
     day = due_at.date()
-    if day < utcnow().date():
-        said = "The due date is in the past; choose today or a later date."
+    if said := due_problem(day, utcnow().date()):
         raise Invalid(f"due_at: {said}", fields={pointer: said})
     return day
 

@@ -33,7 +33,12 @@ from app.models import KeptForm
 from app.security import token_digest
 
 KEEP_FOR = timedelta(minutes=30)
-WHAT = {"quiz": "answers", "reflection": "reflection"}  # what the sign-in page calls each kind
+WHAT = {  # what the sign-in page calls each kind
+    "quiz": "answers",
+    "reflection": "reflection",
+    "settings": "settings",
+    "email": "e-mail text",
+}
 WHY = {
     "idle": "You were signed out after {minutes} without activity.",
     "expired": "You were signed out because a sign-in lasts at most {hours}.",

@@ -12,7 +12,7 @@ that browser is ever kept.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
 from app.auth.cookies import kept_cookie_name
+from app.auth.deps import CurrentUser
 from app.auth.kept import FormToKeep, KeptValues, keep, kept_token, take
 from app.auth.lookup import AnyUser, ended_login
 from app.db import SAFE_METHODS, run_batched_write, run_read
@@ -30,6 +31,7 @@ from app.models import row_id
 from app.web.deps import session_cookie_name
 
 Keeper = Callable[[Request, FormData], FormToKeep | None]
+FIELD_MAX = 20_000  # longer than any text field of a kept form (an e-mail body: 10,000)
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 _KEEPERS: dict[Callable[..., Any], Keeper] = {}
 MAX_FIELDS = 200
@@ -99,3 +101,30 @@ async def take_kept(
         return None
     take_it = partial(take, token=token, user_id=row_id(user), kind=kind, module_id=module_id)
     return await run_batched_write(request, take_it)
+
+
+def text_fields(form: FormData, names: Iterable[str]) -> dict[str, str]:
+    """The named text fields of `form` as sent (each cut to FIELD_MAX characters)."""
+    return {name: value[:FIELD_MAX] for name in names if isinstance(value := form.get(name), str)}
+
+
+def given_back(kind: str, module_of: Callable[[Request], str]) -> Callable[..., Any]:
+    """A dependency for a form's page: the fields kept there for this person ({} if none).
+
+    The page shows them in the form, unsaved, with `BACK`, and forgets the cookie
+    (`forget_kept_cookie`); pressing the form's button again saves them the normal way, so
+    the checks and conflict detection of a save still apply (for the admin and HR forms,
+    outside test F22; quizzes and reflections: app/learning/signed_out.py).
+    """
+
+    async def dependency(request: Request, user: CurrentUser) -> dict[str, str]:
+        kept = await take_kept(request, user=user, kind=kind, module_id=module_of(request))
+        return dict(kept.fields) if kept else {}
+
+    return dependency
+
+
+BACK = (
+    "You were signed out before this was saved. What you typed is filled in below, not "
+    "saved yet: check it and press “{button}”."
+)

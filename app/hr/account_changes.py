@@ -20,6 +20,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.db import id_in
 from app.events import NewEvent, record_events
+from app.mail import stored_texts
 from app.mail.mailer import Message
 from app.mail.outbox import queue_message
 from app.models import Invite, LoginSession, Role, User
@@ -86,20 +87,25 @@ def email_changed(
     password = session.exec(select(User.password_hash).where(User.id == user_id)).first()
     if had_open_link and not password:
         invites.queue(session, user_ids=[user_id], actor_id=actor_id)
-    queue_message(session, _notice(settings, name=name, old=old, new=new), kind=EMAIL_CHANGED)
+    organisation = stored_texts.organisation_name(session, settings)
+    notice = _notice(settings, organisation, name=name, old=old, new=new)
+    queue_message(session, notice, kind=EMAIL_CHANGED)
     audit.record(
         session, actor_id=actor_id, action="user.email_change", target=old, new=new, via=via
     )
 
 
-def _notice(settings: Settings, *, name: str, old: str, new: str) -> Message:
+def _notice(settings: Settings, organisation: str, *, name: str, old: str, new: str) -> Message:
+    """The notice to the old address, naming the organisation set on /admin/settings (none
+    while it is unset)."""
+    at = f" at {organisation}" if organisation else ""
     return Message(
         to=old,
-        subject=f"The e-mail address of your {settings.course_title} account was changed",
+        subject=f"The e-mail address of your {settings.course_title} account{at} was changed",
         body=(
             f"Hello {name},\n\n"
-            f"The e-mail address of your {settings.course_title} account at "
-            f"{settings.organisation_name} was changed from {old} to an address starting "
+            f"The e-mail address of your {settings.course_title} account{at} "
+            f"was changed from {old} to an address starting "
             f"{masked(new)}.\n\n"
             "You have been signed out everywhere, and any invitation or password-reset link "
             "sent before the change no longer works. For the next seven days, a "

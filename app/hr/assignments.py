@@ -16,7 +16,7 @@ from app.content.catalog import Catalog
 from app.db import chunks, conflict_insert, id_in, insert_ignore, select_columns
 from app.errors import Invalid
 from app.events import NewEvent, record_events
-from app.hr.due import completed, due_in, end_of_day
+from app.hr.due import completed, due_in, due_problem, end_of_day
 from app.models import Assignment, AssignmentRule, Completion, Department, RecertCycle, User
 
 
@@ -129,8 +129,8 @@ def assign(
     API's idempotency record)."""
     problems: dict[str, str] = {}
     now = utcnow()
-    if due is not None and due < now.date():
-        problems["due"] = "The due date is in the past; choose today or a later date."
+    if due is not None and (problem := due_problem(due, now.date())):
+        problems["due"] = problem
     modules = check_modules(catalog, module_ids, problems)
     people = _people(session, department_ids, [e.strip().lower() for e in emails], problems)
     if problems:
@@ -333,8 +333,8 @@ def change_due_dates(
     now = utcnow()
     if due is None:
         problems["due"] = "Enter the new due date."
-    elif due < now.date():
-        problems["due"] = "The new due date is in the past; choose today or a later date."
+    elif problem := due_problem(due, now.date()):
+        problems["due"] = problem
     if problems or due is None:
         raise AssignmentInvalid(problems)
     done = completed()

@@ -25,8 +25,8 @@ from app.db import conflict_insert, day_text, id_in, lock_for_transaction, selec
 from app.errors import Conflict, Invalid
 from app.hr.account_changes import deactivated
 from app.hr.assignments import check_modules, record_created, restart_finished
-from app.hr.due import completed, due_in, end_of_day
-from app.hr.people import PeopleFilter, people_select
+from app.hr.due import completed, due_in, due_problem, end_of_day
+from app.hr.people import PeopleFilter, match_key, people_select
 from app.models import Assignment, Role, User
 from app.recert.policy import validity_months
 from app.web.inputs import whole_number
@@ -49,6 +49,7 @@ class Selection:
     ids: tuple[int, ...] = ()
     filters: PeopleFilter | None = None
     seen: int = 0
+    seen_key: str = ""  # people.match_key() of those the page showed ("" from older pages)
 
     def describe(self) -> dict[str, object]:
         """The selection as the audit log records it."""
@@ -138,6 +139,12 @@ def resolve(session: Session, selection: Selection) -> list[int]:
                 "when you chose, so nothing was changed. The table below shows who matches "
                 "now: check it and apply the action again."
             )
+        if selection.seen_key and match_key(ids) != selection.seen_key:
+            raise SelectionChanged(
+                f"The filter still matches {_people(len(ids))}, but not the same people as "
+                "when you chose (someone moved in or out meanwhile), so nothing was changed. "
+                "The table below shows who matches now: check it and apply the action again."
+            )
         return ids
     ids = sorted(set(selection.ids))
     if not ids:
@@ -172,8 +179,8 @@ def assign(
     now = utcnow()
     problems: dict[str, str] = {}
     modules = check_modules(catalog, module_ids, problems)
-    if due is not None and due < now.date():
-        problems["due"] = "The due date is in the past; choose today or a later date."
+    if due is not None and (problem := due_problem(due, now.date())):
+        problems["due"] = problem
     if problems:
         raise Invalid(" ".join(problems.values()))
     ids = resolve(session, selection)
@@ -234,8 +241,8 @@ def set_due(
     now = utcnow()
     if due is None:
         raise Invalid("Due date: enter the new due date.")
-    if due < now.date():
-        raise Invalid("Due date: the new due date is in the past; choose today or a later date.")
+    if problem := due_problem(due, now.date()):
+        raise Invalid(f"Due date: {problem}")
     ids = resolve(session, selection)
     mine = id_in(session, Assignment.user_id, ids) & ~completed()
     day = day_text(session, Assignment.due_at)

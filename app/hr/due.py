@@ -46,6 +46,26 @@ def due_in(now: datetime, days: int) -> datetime:
     return end_of_day((now + timedelta(days=days)).date())
 
 
+LATEST_DAYS = 2 * 366  # about two years: a later due date is a slip (2207 for 2027)
+
+
+def due_problem(day: date, today: date) -> str:
+    """Why `day` cannot be a due date, "" when it can: not past, at most about two years on.
+
+    A due date years ahead silently stops every reminder for the people it is given to, so a
+    slip in the year is refused rather than kept.
+    """
+    if day < today:
+        return "The due date is in the past; choose today or a later date."
+    latest = today + timedelta(days=LATEST_DAYS)
+    if day > latest:
+        return (
+            f"{day:%-d %b %Y} is more than two years ahead (a slip in the year?); "
+            f"choose a date up to {latest:%-d %b %Y}."
+        )
+    return ""
+
+
 def module_line(settings: Settings, catalog: Catalog, module_id: str, when: str) -> str:
     """One entry of an e-mail's {modules}: the module, when it is due, and its link."""
     title = m.title if (m := catalog.get(module_id)) else module_id

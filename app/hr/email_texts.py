@@ -67,14 +67,22 @@ def _store(
     """
     stored_texts.forget(session)  # what this session read of the texts is out of date now
     insert_ignore(session, MailText, [{"kind": kind.key, "subject": "", "body": ""}], ["kind"])
+    was = stored_texts.current(session, kind.key)  # the text this change replaces, if at `version`
+    stored_texts.forget(session)
     changed = session.exec(
         update(MailText)
         .where(col(MailText.kind) == kind.key, col(MailText.version) == version)
         .values(version=MailText.version + 1, updated_at=utcnow(), updated_by_id=actor_id, **values)
     ).rowcount
-    shown = {"subject": values["subject"]} if values["custom"] else {}
     if changed == 1:
-        audit.record(session, actor_id=actor_id, action=action, target=kind.key, **shown)
+        # The whole text before and after, so what a text said (a link in it) stays on record
+        # after it is changed or restored (outside test F25).
+        after = values if values["custom"] else {"subject": kind.subject, "body": kind.body}
+        audit.record(
+            session, actor_id=actor_id, action=action, target=kind.key,
+            old={"subject": was.subject, "body": was.body},
+            new={"subject": after["subject"], "body": after["body"]},
+        )  # fmt: skip
         session.commit()
         return
     session.rollback()
@@ -127,6 +135,9 @@ def restore(session: Session, kind: texts.Kind, *, version: int, actor_id: int) 
     )
 
 
+ONE_TIME_LINKS = frozenset({texts.INVITATION, texts.PASSWORD_RESET})
+
+
 def sample_values(
     session: Session, settings: Settings, catalog: Catalog, kind: texts.Kind
 ) -> dict[str, str]:
@@ -146,14 +157,17 @@ def sample_values(
     return stored_texts.base_values(session, settings, name="Sam Sample") | {
         "inviter": "Hana HR",
         "email": "sam.sample@example.com",
-        "link": f"{settings.public_url}/invite/example-only-this-link-does-not-work",
+        # Only invitations and resets carry a one-time link; the others link the dashboard.
+        "link": f"{settings.public_url}/invite/example-only-this-link-does-not-work"
+        if kind.key in ONE_TIME_LINKS
+        else f"{settings.public_url}/",
         "valid_for": f"{settings.password_reset_minutes} minutes"
         if kind.key == texts.PASSWORD_RESET
         else f"{settings.invite_valid_days} days",
         "sign_in_link": f"{settings.public_url}/login",
         "due_date": f"{week:%-d %b %Y}",
         "modules": "\n".join(lines) or "- (a module): due in 7 days",
-        "people": "- Sam Sample <sam.sample@example.com>: "
+        "people": "- Sam Sample: "
         + (modules[0].title if modules else "a module")
         + f" (due {today - timedelta(days=3):%-d %b %Y})",
         "expires_on": f"{expires:%-d %b %Y}",

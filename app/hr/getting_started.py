@@ -13,21 +13,13 @@ from datetime import datetime
 from sqlalchemy import exists, func
 from sqlmodel import Session, col, select
 
-from app.config import Settings
+from app.config import Settings, named
 from app.db import select_columns
 from app.mail.outbox import REMINDER
 from app.models import Assignment, OutboxMessage, Role, User
 
 # Settings an operator sets for outgoing mail: any of them set means e-mail was set up.
 SMTP_FIELDS = frozenset({"smtp_host", "smtp_port", "smtp_user", "smtp_from"})
-DEFAULT_ORGANISATION = Settings.model_fields["organisation_name"].default
-
-
-def organisation_name(name: str) -> str:
-    """The organisation's name as set on /admin/settings or in the environment ("" when
-    still the shipped placeholder)."""
-    name = name.strip()
-    return "" if name == DEFAULT_ORGANISATION else name
 
 
 @dataclass(frozen=True)
@@ -99,7 +91,7 @@ def first_run(session: Session, settings: Settings, organisation: str) -> FirstR
         given_up=int(row[5]),
     )
     return FirstRun(
-        organisation=organisation_name(organisation),
+        organisation=named(organisation),
         learners=int(row[0]),
         assigned=bool(row[1]),
         mail=mail,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import BigInteger, case, cast, func, or_
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select
 
@@ -125,7 +126,11 @@ def people_select(
         rs.c.oldest.label("oldest"),
     ]
     if with_total:
-        columns.append(func.count().over().label("total"))
+        columns += [
+            func.sum(col(User.id)).over().label("id_sum"),
+            func.sum(_id_square(col(User.id))).over().label("id_square_sum"),
+            func.count().over().label("total"),
+        ]
     stmt = (
         select_columns(*columns)
         .select_from(User)
@@ -168,6 +173,22 @@ def people_select(
     return stmt.order_by(*order)
 
 
+KEY_MODULUS = 2_147_483_629  # a prime below 2**31: each term and their sum fit a BIGINT
+
+
+def _id_square(user_id: Any) -> Any:
+    return (cast(user_id, BigInteger) * cast(user_id, BigInteger)) % KEY_MODULUS
+
+
+def match_key(ids: Iterable[int]) -> str:
+    """Who a filter matched, in a few digits: the count, the sum of the ids and of their
+    squares (modulo a prime). "Select all N that match" carries it, so the action is refused
+    when the filter now matches other people, even as many as were shown."""
+    found = list(ids)
+    squares = sum(i * i % KEY_MODULUS for i in found)
+    return f"{len(found)}-{sum(found)}-{squares}"
+
+
 @dataclass(frozen=True)
 class PersonRow:
     id: int
@@ -205,6 +226,7 @@ class PeoplePage:
     pages: int
     filters: PeopleFilter
     departments: list[tuple[int, str]]
+    match_key: str = ""  # match_key() of everyone the filter matches (not only this page)
 
     def link(self, **changes: Any) -> str:
         return people_link(self.filters, **{"page": str(self.page), **changes})
@@ -267,6 +289,8 @@ def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> Pe
             page = -(-total // PAGE_SIZE)
             rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     departments = department_choices(session)
+    first: Any = rows[0] if rows else None
+    key = f"{total}-{int(first.id_sum)}-{int(first.id_square_sum)}" if first else ""
     return PeoplePage(
         rows=[to_row(r, months) for r in rows],
         total=total,
@@ -274,6 +298,7 @@ def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> Pe
         pages=max(1, -(-total // PAGE_SIZE)),
         filters=filters,
         departments=departments,
+        match_key=key,
     )
 
 

@@ -247,6 +247,10 @@ def set_active(session: Session, *, actor: AnyUser, user_id: int, active: bool) 
             actor_id=actor.id,
             action="user.reactivate" if active else "user.deactivate",
             target=user.email,
+            user_ids=[user_id],
+            before={"active": not active},
+            after={"active": active},
+            via="person page",
         )
         session.commit()
     return user

@@ -233,7 +233,6 @@ def _digests(
         select_columns(
             team.c.top,
             col(User.name),
-            col(User.email),
             col(Assignment.module_id),
             col(Assignment.due_at),
         )
@@ -243,9 +242,10 @@ def _digests(
         .order_by(team.c.top, col(User.name), col(Assignment.module_id))
     ).all()
     overdue: dict[int, list[str]] = defaultdict(list)
-    for manager_id, name, email, module_id, due_at in rows:
+    for manager_id, name, module_id, due_at in rows:
         title = m.title if (m := catalog.get(module_id)) else module_id
-        overdue[manager_id or 0].append(f"- {name} <{email}>: {title} (due {due_at:%-d %b %Y})")
+        # Names only: a manager sees what /privacy lists of their reports, not their addresses.
+        overdue[manager_id or 0].append(f"- {name}: {title} (due {due_at:%-d %b %Y})")
     managers = {
         u.id: u
         for part in chunks(list(overdue))

@@ -11,7 +11,7 @@ from app import audit
 from app.clock import utcnow
 from app.errors import Invalid
 from app.hr.assignments import record_removed
-from app.hr.due import end_of_day
+from app.hr.due import due_problem, end_of_day
 from app.models import Assignment, RemovedAssignment, User, row_id
 
 
@@ -64,8 +64,8 @@ def move_due(
     session: Session, *, user: User, module_id: str, due: date, actor_id: int | None, via: str
 ) -> bool:
     """Give one assignment a new due date (end of that day, UTC); False if it does not exist."""
-    if due < utcnow().date():
-        raise Invalid("due_at: the due date is in the past; choose today or a later date.")
+    if problem := due_problem(due, utcnow().date()):
+        raise Invalid(f"due_at: {problem}")
     found = session.exec(
         select(Assignment).where(Assignment.user_id == user.id, Assignment.module_id == module_id)
     ).first()

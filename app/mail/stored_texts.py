@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from app.config import Settings
+from app.config import Settings, named
 from app.db import RawQuery, fetch_one, in_transaction
 from app.mail.mailer import Message
-from app.mail.texts import KINDS, fill
+from app.mail.texts import KINDS, fill, without_organisation
 from app.models import MailText
 
 # The admin's setting (app/org, /admin/settings) when one is stored, else the environment's.
@@ -39,18 +39,20 @@ def forget(session: Session) -> None:
 
 
 def organisation_name(session: Session, settings: Settings) -> str:
-    """The organisation's name as e-mails show it, on one line."""
+    """The organisation's name as e-mails show it, on one line ("" while none is set)."""
     cache = _cached(session)
     if "organisation" not in cache:
         row = fetch_one(in_transaction(session), _STORED_NAME, {})
         name = str(row[0]) if row and str(row[0]).strip() else settings.organisation_name
-        cache["organisation"] = " ".join(name.split())
+        cache["organisation"] = named(name)
     return str(cache["organisation"])
 
 
 def sender_name(session: Session, settings: Settings) -> str:
-    """The From display name: the organisation first, so people see who is writing."""
-    return f"{organisation_name(session, settings)} ({settings.course_title})"
+    """The From display name: the organisation first, so people see who is writing; the
+    course alone while no name is set (never a made-up one)."""
+    name = organisation_name(session, settings)
+    return f"{name} ({settings.course_title})" if name else settings.course_title
 
 
 @dataclass(frozen=True)
@@ -88,8 +90,12 @@ def base_values(session: Session, settings: Settings, *, name: str) -> dict[str,
 
 
 def render(subject: str, body: str, values: Mapping[str, str]) -> tuple[str, str]:
-    """A subject (on one line) and body with the values filled in."""
-    return fill(subject, values, one_line=True), fill(body, values)
+    """A subject (on one line) and body with the values filled in; while the organisation
+    has no name, worded without one (app/mail/texts.py without_organisation)."""
+    if values.get("organisation"):
+        return fill(subject, values, one_line=True), fill(body, values)
+    line = fill(without_organisation(subject), values, one_line=True)
+    return line[:1].upper() + line[1:], fill(without_organisation(body), values)
 
 
 def compose(

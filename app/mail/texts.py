@@ -288,6 +288,31 @@ def check(kind: Kind, *, subject: str, body: str) -> None:
         raise TextProblems(problems)
 
 
+# Where a text names the organisation, and how it reads without a name (see below).
+_ORG = r"(?<!\{)\{organisation\}(?!\})"
+_UNNAMED = (
+    (
+        re.compile(rf"^\s*{_ORG}\s*[:|\-\u2013\u2014]\s*"),
+        "",
+    ),  # "{organisation}: " leading a subject
+    (re.compile(rf" (?:at|from|of) {_ORG}"), ""),  # "... at {organisation} has invited you"
+    (re.compile(rf"^{_ORG}$", re.MULTILINE), "{course}"),  # a signature line
+    (re.compile(_ORG), "{course}"),  # anywhere else: the course, never a made-up name
+)
+
+
+def without_organisation(text: str) -> str:
+    """The text worded for an organisation that has not set its name yet.
+
+    An e-mail from "Your organisation" reads like phishing (issue 17), so until an admin
+    names the organisation its name is left out: "{organisation}: " before a subject and
+    " at {organisation}" go, and a signature or any other use becomes the course's name.
+    """
+    for pattern, replacement in _UNNAMED:
+        text = pattern.sub(replacement, text)
+    return text
+
+
 def fill(text: str, values: Mapping[str, str], *, one_line: bool = False) -> str:
     """The text with each placeholder replaced by its value (unknown ones by nothing)."""
 

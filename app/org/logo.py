@@ -19,6 +19,7 @@ from app.audit import record
 from app.db.sql import lock_for_transaction
 from app.errors import Invalid
 from app.models import OrgLogo
+from app.org.png import png_problem
 from app.org.settings_store import LOCK_KEY, LOGO_KEY, put
 
 MAX_BYTES = 200 * 1024
@@ -59,8 +60,8 @@ def checked_logo(data: bytes, filename: str = "") -> Logo:
             f"The logo is {len(data) // 1024} KB; use a file of at most {MAX_BYTES // 1024} KB."
         )
     if data.startswith(PNG_SIGNATURE):
-        if data[12:16] != b"IHDR":
-            raise Invalid("This file starts like a PNG but is not a complete one; export it again.")
+        if problem := png_problem(data):
+            raise Invalid(problem)
         return Logo("image/png", data)
     if filename.lower().endswith(".png"):
         raise Invalid(

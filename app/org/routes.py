@@ -8,8 +8,12 @@ from typing import Annotated, Any
 from fastapi import Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
+from app.auth.cookies import forget_kept_cookie
 from app.auth.deps import CurrentUser, require_role
+from app.auth.kept import FormToKeep
+from app.auth.kept_forms import BACK, given_back, keeps_form, text_fields
 from app.db import SessionDep
 from app.errors import Invalid
 from app.models import row_id
@@ -58,6 +62,7 @@ def _page(
     was: dict[str, str] | None = None,
     status_code: int = 200,
     saved: str = "",
+    kept_notice: str = "",
 ) -> Response:
     current = {name: getattr(org, name) for name in FIELDS}
     context: dict[str, Any] = {
@@ -68,15 +73,34 @@ def _page(
         "errors": _labelled(errors or {}),
         "labels": LABELS,
         "saved": saved,
+        "kept_notice": kept_notice,
         "logo_limit_kb": MAX_BYTES // 1024,
     }
     return render(request, "admin/settings.html", context, status_code=status_code)
 
 
+def settings_to_keep(request: Request, form: FormData) -> FormToKeep | None:
+    """The settings as typed and as the form showed them (so a save later still sees what
+    another admin changed meanwhile); nothing when no field was changed."""
+    fields = text_fields(form, [*FIELDS, *(WAS + name for name in FIELDS)])
+    changed = any(fields.get(name, "") != fields.get(WAS + name, "") for name in FIELDS)
+    return FormToKeep(kind="settings", module_id="", page=PAGE, fields=fields if changed else {})
+
+
+KeptSettings = Annotated[dict[str, str], Depends(given_back("settings", lambda _request: ""))]
+
+
 @router.get(PAGE, dependencies=ADMIN)
-def settings_page(request: Request, saved: str = "") -> Response:
+def settings_page(request: Request, kept: KeptSettings, saved: str = "") -> Response:
     note = {"settings": "Settings saved.", "logo": "Logo saved.", "nologo": "Logo removed."}
-    return _page(request, org_of(request), saved=note.get(saved, ""))
+    if not kept:
+        return _page(request, org_of(request), saved=note.get(saved, ""))
+    sent = {name: kept.get(name, "") for name in FIELDS}
+    was = {name: kept.get(WAS + name, "") for name in FIELDS}
+    notice = BACK.format(button="Save settings")
+    response = _page(request, org_of(request), sent=sent, was=was, kept_notice=notice)
+    forget_kept_cookie(response, request.app.state.settings)
+    return response
 
 
 def _again(request: Request, session: Session, form: Submitted) -> Response:
@@ -87,12 +111,16 @@ def _again(request: Request, session: Session, form: Submitted) -> Response:
 
 @router.post(PAGE, dependencies=ADMIN)
 @form_page(_again)
+@keeps_form(settings_to_keep)
 def save_settings_page(
     request: Request, session: SessionDep, user: CurrentUser, form: Posted
 ) -> Response:
     sent = checks.cleaned({name: form.get(name, "") for name in FIELDS})
     was = {name: form.get(WAS + name, "") for name in FIELDS}
-    if problems := checks.problems(sent):
+    problems = checks.problems(sent)
+    if not sent["organisation_name"] and not was["organisation_name"]:
+        problems.pop("organisation_name", None)  # still unset: other fields may be saved
+    if problems:
         return _page(request, org_of(request), sent=sent, errors=problems, was=was, status_code=422)
     settings = request.app.state.settings
     try:

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.audit import record
 from app.clock import utcnow
-from app.config import OrgFields, Settings, get_settings
+from app.config import OrgFields, Settings, get_settings, named
 from app.db.raw import RawQuery, Source, fetch_all
 from app.db.sql import conflict_insert, lock_for_transaction
 from app.errors import Invalid
@@ -22,7 +22,6 @@ from app.models import OrgSetting
 
 LOCK_KEY = 0x0A6_5E7  # one settings save at a time (app/db/sql.py lock_for_transaction)
 LOGO_KEY = "logo_sha256"  # kept with the other keys so a page reads everything in one SELECT
-PLACEHOLDER_NAME = str(OrgFields.model_fields["organisation_name"].default)
 _READ = RawQuery.of("SELECT key, value FROM orgsetting")
 
 
@@ -40,8 +39,8 @@ class OrgSettings(OrgFields):
 
     @property
     def header_name(self) -> str:
-        """The name for the page header; "" while it is still the placeholder default."""
-        return "" if self.organisation_name == PLACEHOLDER_NAME else self.organisation_name
+        """The name for the page header; "" while none has been set."""
+        return named(self.organisation_name)
 
 
 FIELDS = tuple(OrgFields.model_fields)
@@ -54,10 +53,14 @@ def defaults(settings: Settings) -> OrgSettings:
 
 
 def org_settings(source: Source, settings: Settings | None = None) -> OrgSettings:
-    """The settings as stored now, over the environment's defaults."""
+    """The settings as stored now, over the environment's defaults; a name that is still
+    the former placeholder reads as unset ("")."""
     stored = {key: value for key, value in fetch_all(source, _READ, {})}
     known = {k: v for k, v in stored.items() if k in FIELDS or k == LOGO_KEY}
-    return defaults(settings or get_settings()).model_copy(update=known)
+    found = defaults(settings or get_settings()).model_copy(update=known)
+    if found.organisation_name and not named(found.organisation_name):
+        return found.model_copy(update={"organisation_name": ""})
+    return found
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,25 @@
     } else if (event.target.name === "ids" && !event.target.checked) {
       form.querySelector("[data-select-page]").checked = false;
     }
+    var message = selectionCount(form);
+    document.dispatchEvent(new CustomEvent("announce", { detail: { message: message } }));
+  });
+  // The count is worked out again from the boxes whenever the table is drawn (a refusal
+  // that gives the ticks back, Back or Forward, a page swapped in): it never outlives them.
+  function recount() {
+    var form = document.querySelector("form[data-selection]");
+    var count = document.getElementById("selection-count");
+    if (!form || !count) { return; }
+    if (form.querySelectorAll("input[name=ids]:checked, [data-select-matching]:checked").length) {
+      selectionCount(form);
+    } else {
+      count.textContent = count.dataset.hint;
+    }
+  }
+  window.addEventListener("pageshow", recount);
+  document.addEventListener("htmx:afterSettle", recount);
+  document.addEventListener("htmx:historyRestore", recount);
+  function selectionCount(form) {
     var matching = form.querySelector("[data-select-matching]");
     var ticked = form.querySelectorAll("input[name=ids]:checked").length;
     var message = matching.checked
@@ -80,8 +99,8 @@
       : ticked + (ticked === 1 ? " person" : " people") + " selected on this page";
     var count = document.getElementById("selection-count");
     if (count) { count.textContent = message + "."; }
-    document.dispatchEvent(new CustomEvent("announce", { detail: { message: message } }));
-  });
+    return message;
+  }
   sessionWarning();
 
   // Warn before the sign-in ends (WCAG 2.2.1): base.html says how many seconds are left;

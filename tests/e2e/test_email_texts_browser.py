@@ -27,11 +27,11 @@ def test_admin_edits_previews_and_saves_a_reminder_text(
     page.get_by_label("Body").fill(BODY)
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#preview-subject")).to_have_text(
-        "Your organisation: a nudge for Sam Sample"
+        "A nudge for Sam Sample"  # no organisation name set: none made up (F10)
     )
     preview = page.locator("#preview-body")
     expect(preview).to_contain_text("<script>window.hacked = 1</script>Hello Sam Sample,")
-    expect(preview).to_contain_text("See you, Your organisation")
+    expect(preview).to_contain_text("See you, Allies in Practice")
     assert page.evaluate("window.hacked === undefined")
     assert page.url.endswith("/hr/emails/reminder")  # swapped in place, nothing saved yet
     shot(page, "email-text-preview")

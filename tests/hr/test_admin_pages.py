@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from fastapi.testclient import TestClient
@@ -59,6 +60,10 @@ def test_deactivate_keeps_records_and_blocks_sign_in(
     session.refresh(ana)
     assert ana.active is False and session.get(User, ana.id) is not None
     assert "Reactivate" in hr_client.get(f"/hr/people/{ana.id}").text
+    event = session.exec(select(AuditEvent).where(AuditEvent.action == "user.deactivate")).one()
+    detail = json.loads(event.detail)  # as the bulk action records it (outside test F25)
+    assert (detail["before"], detail["after"]) == ({"active": True}, {"active": False})
+    assert detail["user_ids"] == [ana.id] and detail["via"] == "person page"
 
 
 def test_admin_creates_api_key_shown_once_and_stored_hashed_then_revokes(

@@ -6,6 +6,7 @@ only to the editor, a script tag shown as text, who may edit what, two editors a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from email import message_from_string
@@ -155,6 +156,19 @@ def test_preview_shows_sample_data_and_the_text_as_typed(
     assert swapped.status_code == 200 and swapped.text.lstrip().startswith("<section")
     assert f"{ORG} hi Sam Sample" in swapped.text and "Hello Sam Sample!" in swapped.text
     assert admin_client.get("/hr/emails/reminder").text.count("Hello Sam Sample!") == 0  # not saved
+
+
+@pytest.mark.parametrize("kind", ["reminder", "overdue", "manager-digest", "recert-expiring"])
+def test_preview_links_the_dashboard_as_the_real_email_does_not_an_invitation(
+    admin_client: TestClient, kind: str
+) -> None:
+    """Outside test F5: the reminder's preview showed a /invite/ sign-in link under "Your
+    dashboard", which the real reminder does not have (and which looks like phishing)."""
+    page = admin_client.get(f"/hr/emails/{kind}").text
+    assert "/invite/" not in page
+    if kind != "manager-digest":
+        assert "Your dashboard: https://learn.example.com/\n" in page.replace("&#10;", "\n")
+    assert "sam.sample@example.com" not in page  # nor an address a manager never gets (F18)
 
 
 def test_preview_of_the_expired_stage_shows_a_day_gone_by_and_open_modules(
@@ -403,7 +417,16 @@ def test_restore_the_default_brings_the_shipped_text_back_and_is_audited(
     assert response.status_code == 303
     page = admin_client.get(f"/hr/emails/{kind}").text
     assert shipped in page and "Restore the default text" not in page
-    assert session.exec(select(AuditEvent).where(AuditEvent.action == "mail.text_restored")).one()
+    restored = session.exec(
+        select(AuditEvent).where(AuditEvent.action == "mail.text_restored")
+    ).one()
+    # Outside test F25: the whole text before and after is on record, not only a subject.
+    detail = json.loads(restored.detail)
+    assert detail["old"] == {"subject": edited[0], "body": edited[1]}
+    assert detail["new"] == {"subject": texts.KINDS[kind].subject, "body": texts.KINDS[kind].body}
+    saved = session.exec(select(AuditEvent).where(AuditEvent.action == "mail.text_saved")).one()
+    assert json.loads(saved.detail)["new"] == {"subject": edited[0], "body": edited[1]}
+    assert json.loads(saved.detail)["old"]["body"] == texts.KINDS[kind].body
     edit(admin_client, kind, *edited)  # edited again: a form from before that is stale
     stale = admin_client.post(
         f"/hr/emails/{kind}/restore", data={"csrf_token": csrf_from(page), "version": version}

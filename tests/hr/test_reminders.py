@@ -162,7 +162,8 @@ def test_manager_digest_lists_overdue_reports_once_a_week(
     first = CliRunner().invoke(cli, ["remind", "--manager-digest"])
     assert first.exit_code == 0, first.output
     digest = inbox.to("boss@example.com")
-    assert len(digest) == 1 and "Ana Example <ana@example.com>: First steps" in digest[0]
+    assert len(digest) == 1 and "Ana Example: First steps" in digest[0]
+    assert "ana@example.com" not in digest[0]  # /privacy lists no addresses for managers (F18)
     CliRunner().invoke(cli, ["remind", "--manager-digest"])
     assert len(inbox.to("boss@example.com")) == 1
 

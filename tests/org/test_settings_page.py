@@ -67,7 +67,7 @@ def test_settings_saved_are_stored_audited_with_old_and_new_and_shown_in_the_hea
     events = session.exec(select(AuditEvent).where(AuditEvent.action == "org.setting")).all()
     details = {e.target: json.loads(e.detail) for e in events}
     assert details == {
-        "organisation_name": {"old": "Your organisation", "new": "Northwind Trading"},
+        "organisation_name": {"old": "", "new": "Northwind Trading"},
         "support_line": {"old": "", "new": "EAP 0800 123 456"},
     }
 
@@ -85,7 +85,6 @@ def test_settings_unset_show_the_environment_defaults(app: FastAPI, settings: Se
 
 
 BAD = [
-    ("organisation_name", "", "Enter the organisation's name."),
     ("organisation_name", "x" * 121, "Use at most 120 characters (this has 121)."),
     ("accent_colour", "blue", "Enter a colour as # and six hex digits, such as #2f5d8a."),
     ("harassment_policy_url", "javascript:alert(1)", "Enter a full https:// address"),

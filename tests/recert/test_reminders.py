@@ -56,7 +56,7 @@ def test_expiring_opens_the_next_cycle_and_reminds_once(
     assert deliver(settings).sent == ["ana@example.com"]
     body = " ".join(inbox.to("ana@example.com")[0].split())
     assert "valid until" in body and "open again" in body
-    assert "Subject: Your organisation: time for your Allies in Practice refresher" in body
+    assert "Subject: Time for your Allies in Practice refresher" in body
     assert "earlier completions and certificates stay in your record" in body
     assert "/modules/first-steps" in body and "/modules/second-steps" in body
     claim = session.exec(select(RecertReminder)).one()
@@ -92,7 +92,7 @@ def test_expired_then_weekly_up_to_the_cap_then_silence(
     assert kinds == ["recert-weekly"] * settings.reminder_weekly_cap
     sent = {r.outbox_id for r in session.exec(select(RecertReminder))}
     subjects = {m.subject for m in session.exec(select(OutboxMessage)) if m.id in sent}
-    assert subjects == {"Your organisation: Allies in Practice round two"}  # the edited text
+    assert subjects == {"Allies in Practice round two"}  # the edited text
     periods = sorted(r.period for r in session.exec(select(RecertReminder)))
     # The expired stage opened cycle 2 (Ana had finished cycle 1), due in the default days.
     assert periods == ["c2", *(f"c2/w{w}" for w in range(1, settings.reminder_weekly_cap + 1))]

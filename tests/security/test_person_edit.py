@@ -218,3 +218,19 @@ def test_learner_cannot_open_or_post_the_forms(app: FastAPI, session: Session) -
     token = csrf_from(browser.get("/").text)
     data = {"csrf_token": token, "name": "X", "email": "ana@example.com", "drawn": "x"}
     assert browser.post(f"/hr/people/{ana.id}/edit", data=data).status_code == 403
+
+
+@pytest.mark.parametrize("sent", ["abc", "-1", "1.5", "٣"])
+def test_a_department_that_is_not_an_id_is_refused_not_read_as_none(
+    hr: TestClient, session: Session, sent: str
+) -> None:
+    """Outside test F2: department_id=abc silently took the person out of their department."""
+    sales = make_department(session, "Sales")
+    lee = make_user(session, "lee@example.com", name="Lee", department=sales)
+    response = edit(hr, lee, department_id=sent)
+    assert response.status_code == 422  # type: ignore[attr-defined]
+    assert "Department: choose one from the list." in response.text  # type: ignore[attr-defined]
+    assert _refreshed(session, lee).department_id == sales.id
+    added = add(hr, email="new@example.com", department_id=sent)
+    assert added.status_code == 422  # type: ignore[attr-defined]
+    assert user_by_email(session, "new@example.com") is None

@@ -18,7 +18,7 @@ from app.hr.routes.tracking import people_context
 from app.web.announce import announce
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Choice, Hidden, Submitted, form_page
-from app.web.inputs import WholeNumber
+from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import is_htmx, render
 
 router = hr_router()
@@ -36,6 +36,25 @@ def _filters(form: Submitted | dict[str, Any]) -> people.PeopleFilter:
         return people.DEFAULT
 
 
+def _sent(form: Submitted | dict[str, Any], *, people_kept: bool = True) -> dict[str, Any]:
+    """The bulk form's choices as sent, to draw it again after a refusal: the ticks (unless
+    the people matched changed, when HR must look again), the action, modules and date."""
+
+    def many(name: str) -> set[str]:
+        value = form.get(name) or []
+        return {str(v) for v in (value if isinstance(value, list | tuple) else [value])}
+
+    return {
+        "ids": many("ids") if people_kept else set(),
+        "page_all": people_kept and form.get("page_all") == "yes",
+        "matching": people_kept and form.get("matching") == "yes",
+        "action": str(form.get("action") or ""),
+        "modules": many("modules"),
+        "due": str(form.get("due") or ""),
+        "confirm": form.get("confirm") == "yes",
+    }
+
+
 def _table(
     request: Request,
     session: Session,
@@ -43,12 +62,15 @@ def _table(
     *,
     problem: str,
     status_code: int,
+    sent: dict[str, Any],
+    page: int = 1,
     errors: dict[str, str] | None = None,
 ) -> Response:
-    """The people page again (or its table, for htmx) with why nothing was done."""
+    """The people page again (or its table, for htmx) with why nothing was done, and the
+    form as it was sent, so one slip never means ticking everyone again."""
     catalog = request.app.state.catalog
-    context = people_context(session, filters, page=1, catalog=catalog)
-    context |= {"bulk_problem": problem, "bulk_errors": errors or {}}
+    context = people_context(session, filters, page=page, catalog=catalog)
+    context |= {"bulk_problem": problem, "bulk_errors": errors or {}, "bulk_sent": sent}
     response = render(
         request, "hr/people.html", context, fragment="hr/_people_table.html",
         status_code=status_code,
@@ -60,9 +82,11 @@ def _table(
 
 def _bulk_again(request: Request, session: Session, form: Submitted) -> Response:
     problem = " ".join(form.errors.values()) or "The form was incomplete; nothing was changed."
+    page = whole_number(str(form.get("page", "1"))) or 1
     return _table(
-        request, session, _filters(form), problem=problem, status_code=422, errors=form.errors
-    )
+        request, session, _filters(form), problem=problem, status_code=422, errors=form.errors,
+        sent=_sent(form), page=page,
+    )  # fmt: skip
 
 
 @router.post("/people/bulk")
@@ -79,6 +103,8 @@ def bulk_action(
     page_all: Annotated[str, Choice("Select all on this page", max_length=5)] = "",
     matching: Annotated[str, Choice("Select all that match", max_length=5)] = "",
     seen: Annotated[WholeNumber, Hidden()] = 0,
+    seen_key: Annotated[str, Hidden(max_length=80)] = "",
+    page: Annotated[WholeNumber, Hidden()] = 1,
     modules: Annotated[list[str] | None, Choice("Modules", max_length=50)] = None,
     due: Annotated[date | None, Form(title="Due date")] = None,
     confirm: Annotated[str, Choice("Confirm", max_length=5)] = "",
@@ -93,7 +119,7 @@ def bulk_action(
     sent = {"q": q, "department": department, "status": status, "overdue": overdue}
     filters = _filters(sent | {"leavers": leavers, "sort": sort, "recert": recert})
     if matching == "yes":
-        selection = bulk.Selection(filters=filters, seen=seen)
+        selection = bulk.Selection(filters=filters, seen=seen, seen_key=seen_key)
     else:
         chosen = page_ids if page_all == "yes" else ids
         selection = bulk.Selection(ids=tuple(chosen or ()))
@@ -103,8 +129,16 @@ def bulk_action(
         )
     except DomainError as exc:
         session.rollback()
-        code = 409 if isinstance(exc, bulk.SelectionChanged) else 422
-        return _table(request, session, filters, problem=exc.message, status_code=code)
+        changed = isinstance(exc, bulk.SelectionChanged)
+        sent = _sent(
+            {"ids": [str(i) for i in ids or ()], "page_all": page_all, "matching": matching}
+            | {"action": action, "modules": modules, "due": due or "", "confirm": confirm},
+            people_kept=not changed,
+        )
+        return _table(
+            request, session, filters, problem=exc.message, status_code=409 if changed else 422,
+            sent=sent, page=1 if changed else page,
+        )  # fmt: skip
     if not is_htmx(request):
         link = people.people_link(filters)
         joiner = "&" if "?" in link else "?"

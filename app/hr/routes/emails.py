@@ -12,8 +12,12 @@ from typing import Annotated, Any
 from fastapi import Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
+from app.auth.cookies import forget_kept_cookie
 from app.auth.deps import CurrentUser
+from app.auth.kept import FormToKeep
+from app.auth.kept_forms import BACK, given_back, keeps_form, text_fields
 from app.db import SessionDep
 from app.errors import DomainError, TooManyRequests
 from app.hr import email_texts, reminder_schedule
@@ -21,7 +25,7 @@ from app.hr.routes.common import hr_router
 from app.mail import stored_texts, texts
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Hidden, Submitted, form_page
-from app.web.inputs import WholeNumber
+from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import render
 
 router = hr_router()
@@ -126,9 +130,34 @@ def _refused(
     )
 
 
+def text_to_keep(request: Request, form: FormData) -> FormToKeep | None:
+    """The subject and body as typed, and the version the form was drawn on (a save later
+    is refused if someone saved the text meanwhile, as it would have been then)."""
+    kind = str(request.path_params.get("kind", ""))
+    if kind not in texts.KINDS:
+        return None
+    fields = text_fields(form, ("subject", "body", "version"))
+    return FormToKeep(kind="email", module_id=kind, page=f"/hr/emails/{kind}", fields=fields)
+
+
+def _kind_of(request: Request) -> str:
+    return str(request.path_params.get("kind", ""))
+
+
+KeptText = Annotated[dict[str, str], Depends(given_back("email", _kind_of))]
+
+
 @router.get("/emails/{kind}")
-def email_page(request: Request, session: SessionDep, kind: Editable) -> Response:
-    return _page(request, session, kind)
+def email_page(request: Request, session: SessionDep, kind: Editable, kept: KeptText) -> Response:
+    if not kept:
+        return _page(request, session, kind)
+    version = whole_number(kept.get("version", ""))
+    response = _page(
+        request, session, kind, subject=kept.get("subject", ""), body=kept.get("body", ""),
+        kept_notice=BACK.format(button="Save"), form_version=version,
+    )  # fmt: skip
+    forget_kept_cookie(response, request.app.state.settings)
+    return response
 
 
 def _stored(
@@ -151,6 +180,7 @@ def _stored(
 
 @router.post("/emails/{kind}")
 @form_page(_again)
+@keeps_form(text_to_keep)
 def save_email(
     request: Request,
     session: SessionDep,
@@ -170,6 +200,7 @@ def save_email(
 
 @router.post("/emails/{kind}/preview")
 @form_page(_again)
+@keeps_form(text_to_keep)
 def preview_email(
     request: Request, session: SessionDep, kind: Editable, subject: Subject = "", body: Body = ""
 ) -> Response:
@@ -183,6 +214,7 @@ def preview_email(
 
 @router.post("/emails/{kind}/test")
 @form_page(_again)
+@keeps_form(text_to_keep)
 def test_email(
     request: Request,
     session: SessionDep,

@@ -53,12 +53,22 @@ def _form(
     return render(request, "hr/person_form.html", context, status_code=status_code)
 
 
+def _department(sent: str) -> int | None:
+    """The chosen department's id; None for "no department". Anything else (a crafted
+    "abc") becomes 0, which no department has, so it is refused as not one of the list
+    instead of quietly taking the person out of their department."""
+    if not sent:
+        return None
+    found = whole_number(sent)
+    return found if found is not None else 0
+
+
 def _fields(form: Submitted | dict[str, str]) -> PersonFields:
     get = form.get
     return PersonFields(
         name=str(get("name", "")),
         email=str(get("email", "")),
-        department_id=whole_number(str(get("department_id", "") or "")),
+        department_id=_department(str(get("department_id", "") or "")),
         manager_email=str(get("manager_email", "")),
         role=str(get("role", "") or Role.learner.value),
     )

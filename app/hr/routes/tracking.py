@@ -111,7 +111,6 @@ def people_context(
         "sorts": people.SORTS,
         "actions": bulk.ACTIONS,
         "modules": catalog.modules,
-        "max_ticked": bulk.MAX_TICKED,
     }
 
 
