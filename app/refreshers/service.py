@@ -255,10 +255,10 @@ def waiting_refreshers(
     passed: dict[str, datetime] = {}
     done: set[tuple[str, int]] = set()
     for module_id, passed_at, round in fetch_all(source, _PASSED_AND_DONE, {"user_id": user_id}):
-        if round is None:
-            passed[str(module_id)] = utc(passed_at)
-        else:
+        if round is not None:
             done.add((str(module_id), int(round)))
+        elif (first := utc(passed_at)) is not None:
+            passed[str(module_id)] = first
     waiting = []
     for module in catalog.modules:
         passed_at = passed.get(module.id)
