@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Engine, exists, func, literal, update
 from sqlmodel import Session, col, select
@@ -55,9 +56,8 @@ def _counted_person() -> ColumnElement[bool]:
     return col(User.role).in_([Role.learner, Role.facilitator]) & ~held
 
 
-def catch_up(session: Session, *, now: datetime | None = None) -> None:
-    """Count every outcome that became final, then seal each group of 5 or more. Commits."""
-    now = now or utcnow()
+def _final_outcomes(now: datetime) -> Any:
+    """Each counted person's module whose refresher window closed and is not counted yet."""
     first = (
         select(
             Completion.user_id,
@@ -75,17 +75,39 @@ def catch_up(session: Session, *, now: datetime | None = None) -> None:
         col(RefresherMember.user_id) == first.c.user_id,
         col(RefresherMember.module_id) == first.c.module_id,
     )
-    source = (
+    return (
         select_columns(first.c.user_id, first.c.module_id, col(User.department_id))
         .add_columns(took.label("took"), literal(now, type_=UTCDateTime()))
         .join(User, col(User.id) == first.c.user_id)
         .where(first.c.passed_at <= now - CLOSED_AFTER, col(User.active), ~counted)
         .where(_counted_person())
     )
+
+
+def _sealable() -> Any:
+    """Groups of MIN_GROUP or more counted people waiting for a block."""
+    return (
+        select(RefresherMember.module_id)
+        .where(col(RefresherMember.block_id).is_(None))
+        .group_by(col(RefresherMember.module_id), col(RefresherMember.department_id))
+        .having(func.count() >= MIN_GROUP)
+    )
+
+
+def due_work(session: Session, *, now: datetime | None = None) -> bool:
+    """Whether catch_up has anything to do (one read), so a page view with nothing new writes nothing."""
+    now = now or utcnow()
+    waiting = _final_outcomes(now).exists() | _sealable().exists()
+    return bool(session.exec(select(waiting)).one())
+
+
+def catch_up(session: Session, *, now: datetime | None = None) -> None:
+    """Count every outcome that became final, then seal each group of 5 or more. Commits."""
+    now = now or utcnow()
     names = ["user_id", "module_id", "department_id", "took", "counted_at"]
     session.execute(
         conflict_insert(session, RefresherMember)
-        .from_select(names, source)
+        .from_select(names, _final_outcomes(now))
         .on_conflict_do_nothing()
     )
     _seal(session, now)
@@ -167,7 +189,10 @@ def participation(session: Session, catalog: Catalog) -> list[ModuleParticipatio
 
 def refresher_panel(engine: Engine, catalog: Catalog) -> list[ModuleParticipation]:
     """HR's "Refreshers taken" figures: counts what became final first, then reads released blocks."""
-    with write_session(engine) as session:
-        catch_up(session)
+    with Session(engine) as session:
+        due = due_work(session)
+    if due:
+        with write_session(engine) as session:
+            catch_up(session)
     with Session(engine) as session:
         return participation(session, catalog)
