@@ -104,25 +104,33 @@ def _seal(session: Session, department: int | None, now: datetime) -> None:
 
 
 def department_changes(engine: Engine) -> list[DepartmentChange]:
-    """Every department's released change (hidden below MIN_GROUP), sealing what is due first."""
+    """Every department's released change (hidden below MIN_GROUP), sealing what is due first.
+
+    When nothing is due (most views) the check and the figures share one read session.
+    """
+    with Session(engine) as session:
+        if not _due(session):
+            return _released(session)
     catch_up(engine)
     with Session(engine) as session:
-        sums = {
-            d: (int(p), int(i), int(c), int(b))
-            for d, p, i, c, b in session.execute(
-                select_columns(
-                    col(MeasureBlock.department_id),
-                    func.sum(MeasureBlock.people),
-                    func.sum(MeasureBlock.items),
-                    func.sum(MeasureBlock.noisy_change),
-                    func.sum(MeasureBlock.noisy_looking_back),
-                ).group_by(col(MeasureBlock.department_id))
-            ).all()
-        }
-        names = session.exec(select(Department.id, Department.name).order_by(Department.name))
-        rows = [(d, n) for d, n in names.all()] + (
-            [(None, "No department")] if None in sums else []
-        )
+        return _released(session)
+
+
+def _released(session: Session) -> list[DepartmentChange]:
+    sums = {
+        d: (int(p), int(i), int(c), int(b))
+        for d, p, i, c, b in session.execute(
+            select_columns(
+                col(MeasureBlock.department_id),
+                func.sum(MeasureBlock.people),
+                func.sum(MeasureBlock.items),
+                func.sum(MeasureBlock.noisy_change),
+                func.sum(MeasureBlock.noisy_looking_back),
+            ).group_by(col(MeasureBlock.department_id))
+        ).all()
+    }
+    names = session.exec(select(Department.id, Department.name).order_by(Department.name)).all()
+    rows = [(d, n) for d, n in names] + ([(None, "No department")] if None in sums else [])
     return [_figures(name, sums.get(d)) for d, name in rows]
 
 
