@@ -47,6 +47,7 @@ from app.learning.reopened_routes import router as reopened_router
 from app.learning.routes import router as learning_router
 from app.live.facilitator_routes import router as live_router
 from app.mail.outbox_sender import OutboxSender
+from app.measures.routes import router as measures_router
 from app.org.current import ORG_READ, org_of
 from app.org.routes import router as org_router
 from app.org.routes import theme_version
@@ -88,6 +89,7 @@ ROUTERS = [
     sso_router,
     sso_admin_router,
     reopened_router,
+    measures_router,
     scim_router,
     lasting_router,
     refreshers_router,

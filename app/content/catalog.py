@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.content import markdown, refreshers
 from app.content.locations import ContentProblem, Path_, dotted, line_of, load_yaml_with_lines
+from app.content.measures import check_measures
 from app.content.schema import (
     LESSON_SECTIONS,
     LessonMeta,
@@ -89,6 +90,7 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
     quizzes = _load_quizzes(content_dir, problems, broken)
     pools = refreshers.load_refresher_files(content_dir, problems, _validation_problems)
     modules = _with_refreshers(_assemble(lessons, quizzes, problems, broken), pools, problems)
+    problems.extend(check_measures(content_dir, {m.id for m in modules})[1])
     if problems:
         return None, problems
     ordered = tuple(sorted(modules, key=lambda m: m.order))

@@ -52,6 +52,7 @@ from app.models.live import (
 from app.models.live_answers import LiveAnswer, LiveAnswerQuota, LivePrompt
 from app.models.live_plan import LivePlan, LivePlanInvitee
 from app.models.mail import MailText, ReminderSchedule
+from app.models.measures import MeasureBlock, MeasureMember, MeasureResponse
 from app.models.org import OrgLogo, OrgSetting
 from app.models.outbox import OutboxMessage
 from app.models.recert import RecertCycle, RecertPolicy, RecertReminder
@@ -108,6 +109,9 @@ __all__ = [
     "LoginThrottle",
     "MailText",
     "ManagerDigest",
+    "MeasureBlock",
+    "MeasureMember",
+    "MeasureResponse",
     "ModuleReopen",
     "OrgLogo",
     "OrgSetting",

@@ -69,6 +69,11 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/refreshers/{module_id}/{round}"): SIGNED_IN,  # a 409 until the module is passed
     ("POST", "/refreshers/{module_id}/{round}"): SIGNED_IN,
     ("GET", "/modules/{module_id}/quiz"): SIGNED_IN,
+    ("GET", "/measures"): SIGNED_IN,  # the person's own self-assessment only
+    ("GET", "/measures/before"): SIGNED_IN,
+    ("POST", "/measures/before"): SIGNED_IN,
+    ("GET", "/measures/after"): SIGNED_IN,
+    ("POST", "/measures/after"): SIGNED_IN,
     ("POST", "/modules/{module_id}/quiz"): SIGNED_IN,
     ("GET", "/modules/{module_id}/attempts/{attempt_id}"): SIGNED_IN,
     ("GET", "/certificate"): SIGNED_IN,

@@ -20,6 +20,7 @@ from app.hr.routes.common import hr_router
 from app.lasting.released import lasting_panel
 from app.learning.reopened import must_retake
 from app.live.reports import sessions_summary
+from app.measures.released import department_changes
 from app.org.current import org_of
 from app.privacy import MIN_GROUP
 from app.refreshers.participation import refresher_panel
@@ -70,6 +71,7 @@ def overview(
         "live": sessions_summary(session),
         "lasting": lasting_panel(request.app.state.engine),
         "refresher_participation": refresher_panel(request.app.state.engine, catalog),
+        "measures_change": department_changes(request.app.state.engine),
         "titles": {m.id: m.title for m in catalog.modules},
         "min_group": MIN_GROUP,
         "scenarios_ready": not start.fresh

@@ -1,0 +1,1 @@
+"""The optional before/after self-assessment and its change by department (issue 21 point 3)."""

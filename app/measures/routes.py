@@ -1,0 +1,135 @@
+"""The learner's own self-assessment pages: the two optional forms and their answers side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from app.auth.deps import CurrentUser
+from app.content.measures import HIGH, LOW, Measures, load_measures
+from app.db import SessionDep
+from app.errors import NotFound
+from app.measures import answers
+from app.measures.answers import Form, RatingProblems
+from app.models import row_id
+from app.web.deps import CatalogDep, SettingsDep
+from app.web.request_checks import checked_router
+from app.web.templating import render
+
+router = checked_router()
+FORM_FIELDS = 100  # a form with more fields than this is not ours
+
+
+def _measures(content_dir: Path) -> Measures:
+    measures = load_measures(content_dir)
+    if measures is None:
+        raise NotFound("This course has no self-assessment.")
+    return measures
+
+
+@router.get("/measures")
+def my_measures(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> Response:
+    """The person's own answers, before and after side by side, and any form still open."""
+    measures = _measures(settings.content_dir)
+    context = {
+        "measures": measures,
+        "sent": {s.form: s for s in answers.my_answers(session, row_id(user))},
+        "open": answers.open_forms(session, catalog, row_id(user)),
+    }
+    return render(request, "measures/mine.html", context)
+
+
+def _form_page(request: Request, measures: Measures, form: Form, **extra: object) -> Response:
+    context = {"measures": measures, "form": form, "low": LOW, "high": HIGH, "typed": {}, **extra}
+    return render(
+        request, "measures/form.html", context, status_code=422 if "errors" in extra else 200
+    )
+
+
+async def _submit(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    form: Form,
+) -> Response:
+    measures = _measures(settings.content_dir)
+    posted = await request.form(max_fields=FORM_FIELDS)
+    fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+    try:
+        ratings = answers.read_ratings(measures, form, fields)
+    except RatingProblems as problems:
+        return _form_page(request, measures, form, errors=problems.errors, typed=fields)
+    await run_in_threadpool(
+        answers.submit, session, catalog=catalog, user_id=row_id(user), form=form, ratings=ratings
+    )
+    return RedirectResponse(f"/measures?sent={form}", status_code=303)
+
+
+def _open_form(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user_id: int,
+    form: Form,
+) -> Response:
+    """The form, or the person's page when it is no longer (or not yet) theirs to send."""
+    measures = _measures(settings.content_dir)
+    if not answers.open_forms(session, catalog, user_id)[form]:
+        return RedirectResponse("/measures", status_code=303)
+    return _form_page(request, measures, form)
+
+
+@router.get("/measures/before")
+def before_form(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> Response:
+    return _open_form(request, session, catalog, settings, row_id(user), "before")
+
+
+@router.get("/measures/after")
+def after_form(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> Response:
+    return _open_form(request, session, catalog, settings, row_id(user), "after")
+
+
+@router.post("/measures/before")
+async def send_before(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> Response:
+    return await _submit(request, session, catalog, settings, user, "before")
+
+
+@router.post("/measures/after")
+async def send_after(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> Response:
+    return await _submit(request, session, catalog, settings, user, "after")
