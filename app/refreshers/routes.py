@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Form, Request
+from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -18,6 +18,7 @@ from app.models import row_id
 from app.refreshers import service
 from app.refreshers.links import TOKEN_MAX
 from app.web.deps import CatalogDep, SettingsDep
+from app.web.forms import FORM, Choice, Hidden, Submitted, form_page
 from app.web.inputs import WholeNumber
 from app.web.request_checks import checked_router
 from app.web.templating import render
@@ -84,7 +85,21 @@ def refresher_page(
     return _page(request, session, settings, user, module_id, round)
 
 
+def _answer_again(request: Request, session: Session, form: Submitted) -> Response:
+    """The refresher again (422) when the form itself was bad: stale, or an answer not offered."""
+    if FORM in form.errors:
+        error = form.errors[FORM]
+    else:
+        error = " ".join(f"Your answer: {message}" for message in form.errors.values())
+    params = request.path_params
+    round = int(params["round"]) if str(params["round"]).isdigit() else 0
+    settings = request.app.state.settings
+    user = request.state.user
+    return _page(request, session, settings, user, params["module_id"], round, 422, error=error)
+
+
 @router.post("/refreshers/{module_id}/{round}")
+@form_page(_answer_again)
 def answer_refresher(
     request: Request,
     module_id: str,
@@ -93,8 +108,8 @@ def answer_refresher(
     settings: SettingsDep,
     catalog: CatalogDep,
     user: CurrentUser,
-    scenario: Annotated[str, Form(max_length=100)] = "",
-    answer: Annotated[str, Form(max_length=1)] = "",
+    scenario: Annotated[str, Hidden(max_length=100)] = "",
+    answer: Annotated[str, Choice("Your answer", max_length=1)] = "",
 ) -> Response:
     user_id = row_id(user)
     pick = service.next_refresher(session, catalog, user_id, module_id, round)
