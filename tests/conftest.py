@@ -22,6 +22,7 @@ from app.config import PROJECT_ROOT, Settings
 from app.db import make_engine, trace
 from app.db.migrate import upgrade
 from app.main import create_app
+from tests.pg_reuse import ReusedDatabase
 
 FIXTURE_COURSE = Path(__file__).parent / "fixtures" / "course"
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -91,13 +92,30 @@ def migrated_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path | str
     yield path
 
 
-@pytest.fixture
-def db_url(migrated_db: Path | str, tmp_path: Path) -> Iterator[str]:
-    if ON_POSTGRES:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
-        yield _pg_url(name)
+@pytest.fixture(scope="session")
+def reused_pg_database(migrated_db: Path | str) -> Iterator[ReusedDatabase]:
+    """PostgreSQL: this process's database, made once from the template (tests/pg_reuse.py)."""
+    name = f"allyship_test_{os.getpid()}"
+
+    def make() -> None:
         _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        _pg_admin(f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
+
+    make()
+    database = ReusedDatabase(_pg_url(name), remake=make)
+    yield database
+    database.close()
+    _pg_admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def db_url(
+    request: pytest.FixtureRequest, migrated_db: Path | str, tmp_path: Path
+) -> Iterator[str]:
+    if ON_POSTGRES:
+        database: ReusedDatabase = request.getfixturevalue("reused_pg_database")
+        yield database.url
+        database.reset()
         return
     target = tmp_path / "allyship.db"
     shutil.copy(migrated_db, target)
