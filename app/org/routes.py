@@ -10,10 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.auth.cookies import forget_kept_cookie
 from app.auth.deps import CurrentUser, require_role
 from app.auth.kept import FormToKeep
-from app.auth.kept_forms import BACK, given_back, keeps_form, text_fields
+from app.auth.kept_forms import BACK, given_back, keeps_form, settle_kept, text_fields
 from app.db import SessionDep
 from app.errors import Invalid
 from app.models import row_id
@@ -99,8 +98,7 @@ def settings_page(request: Request, kept: KeptSettings, saved: str = "") -> Resp
     was = {name: kept.get(WAS + name, "") for name in FIELDS}
     notice = BACK.format(button="Save settings")
     response = _page(request, org_of(request), sent=sent, was=was, kept_notice=notice)
-    forget_kept_cookie(response, request.app.state.settings)
-    return response
+    return settle_kept(request, response)
 
 
 def _again(request: Request, session: Session, form: Submitted) -> Response:

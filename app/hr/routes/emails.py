@@ -14,10 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.auth.cookies import forget_kept_cookie
 from app.auth.deps import CurrentUser
 from app.auth.kept import FormToKeep
-from app.auth.kept_forms import BACK, given_back, keeps_form, text_fields
+from app.auth.kept_forms import BACK, given_back, keeps_form, settle_kept, text_fields
 from app.db import SessionDep
 from app.errors import DomainError, TooManyRequests
 from app.hr import email_texts, reminder_schedule
@@ -156,8 +155,7 @@ def email_page(request: Request, session: SessionDep, kind: Editable, kept: Kept
         request, session, kind, subject=kept.get("subject", ""), body=kept.get("body", ""),
         kept_notice=BACK.format(button="Save"), form_version=version,
     )  # fmt: skip
-    forget_kept_cookie(response, request.app.state.settings)
-    return response
+    return settle_kept(request, response)
 
 
 def _stored(
