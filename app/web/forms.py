@@ -105,7 +105,7 @@ def Choice(title: str, **constraints: Any) -> Any:
     return Form(title=title, json_schema_extra={KIND: "choice"}, **constraints)
 
 
-Confirm = Annotated[str, Choice("Confirm", max_length=5)]
+Confirm = Annotated[str, Choice("Confirm")]  # any other value is "not ticked": said so
 
 
 def confirmed(value: str) -> bool:
