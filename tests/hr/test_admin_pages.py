@@ -56,7 +56,9 @@ def test_deactivate_keeps_records_and_blocks_sign_in(
 ) -> None:
     ana = make_user(session, "ana@example.com")
     token = csrf_from(hr_client.get(f"/hr/people/{ana.id}").text)
-    hr_client.post(f"/hr/people/{ana.id}/active", data={"csrf_token": token, "active": "no"})
+    hr_client.post(
+        f"/hr/people/{ana.id}/active", data={"csrf_token": token, "active": "no", "confirm": "yes"}
+    )
     session.refresh(ana)
     assert ana.active is False and session.get(User, ana.id) is not None
     assert "Reactivate" in hr_client.get(f"/hr/people/{ana.id}").text

@@ -110,6 +110,10 @@ VALID: dict[Any, Value] = {
     "description": "Fuzzed endpoint",
     "code": "123456",  # a second-factor code: refused (no factor), never a 500
     "answer": "correct-horse-battery",
+    # The "Yes, ..." boxes of the one-person destructive forms (outside test F21).
+    ("POST", "/hr/people/{user_id}/active", "confirm"): "yes",
+    ("POST", "/admin/settings/logo/remove", "confirm"): "yes",
+    ("POST", "/hr/emails/{kind}/restore", "confirm"): "yes",
     ("POST", "/refreshers/{module_id}/{round}", "answer"): "A",  # a letter, as the quiz's
     ("POST", "/refreshers/{module_id}/{round}", "scenario"): "standup",
     ("POST", "/live/{session_id:int}/answers/open", "kind"): "questions",

@@ -23,7 +23,7 @@ from app.hr import email_texts, reminder_schedule
 from app.hr.routes.common import hr_router
 from app.mail import stored_texts, texts
 from app.web.deps import CatalogDep, SettingsDep
-from app.web.forms import Hidden, Submitted, form_page
+from app.web.forms import Confirm, Hidden, Submitted, confirmed, form_page
 from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import render
 
@@ -239,11 +239,26 @@ def test_email(
     return _page(request, session, kind, subject=subject, body=body, tested=user.email)
 
 
+UNCONFIRMED = (
+    "Restore the default text: tick “Yes, replace the edited text” to confirm. The edited "
+    "text is not kept (the audit log has only its subject). Nothing was changed."
+)
+
+
 @router.post("/emails/{kind}/restore")
 @form_page(_again)
 def restore_email(
-    request: Request, session: SessionDep, user: CurrentUser, kind: Editable, version: Version
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    kind: Editable,
+    version: Version,
+    confirm: Confirm = "",
 ) -> Response:
+    """Asks first (a ticked box): the edited text cannot be got back once replaced."""
+    if not confirmed(confirm):
+        return _page(request, session, kind, errors={"confirm": UNCONFIRMED}, status_code=422)
+
     def store() -> None:
         email_texts.restore(session, kind, version=version, actor_id=user.id)
 
