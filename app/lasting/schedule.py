@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from app.refreshers.service import ROUND_DAYS
+
 REFRESHER = "refresher"
 CHECKIN = "checkin"
 KINDS = (CHECKIN, REFRESHER)  # on the same day, a check-in goes first
-REFRESHER_DAYS = (2, 7, 28)  # round 1, 2, 3
+REFRESHER_DAYS = ROUND_DAYS  # round 1, 2, 3: the refresher pool's one rule
 CHECKIN_DAYS = 30
 WINDOW = 6  # days a nudge stays due after its day
 CAP_DAYS = 7  # the cap counts nudges in any 7 days

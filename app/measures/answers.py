@@ -105,12 +105,13 @@ def submit(
     if not open_forms(session, catalog, user_id)[form]:
         raise _closed(session, user_id, form)
     text = json.dumps({k: list(v) for k, v in ratings.items()})
-    stored = session.execute(
+    stored = session.execute(  # RETURNING: an ORM-run INSERT reports no rowcount on psycopg
         conflict_insert(session, MeasureResponse)
         .values(user_id=user_id, form=form, ratings=text)
         .on_conflict_do_nothing()
-    )
-    if not stored.rowcount:  # type: ignore[attr-defined]
+        .returning(col(MeasureResponse.id))
+    ).first()
+    if stored is None:
         session.rollback()
         raise _closed(session, user_id, form)
     _count(session, user_id)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentUser
+from app.content.catalog import Catalog
 from app.content.measures import HIGH, LOW, Measures, load_measures
-from app.db import SessionDep
+from app.db import SessionDep, write_session
 from app.errors import NotFound
 from app.measures import answers
 from app.measures.answers import Form, RatingProblems
@@ -55,9 +58,14 @@ def _form_page(request: Request, measures: Measures, form: Form, **extra: object
     )
 
 
+def _store(engine: Engine, catalog: Catalog, user_id: int, form: Form, ratings: Any) -> None:
+    """Store the answers in a write transaction of their own (off the event loop)."""
+    with write_session(engine) as session:
+        answers.submit(session, catalog=catalog, user_id=user_id, form=form, ratings=ratings)
+
+
 async def _submit(
     request: Request,
-    session: SessionDep,
     catalog: CatalogDep,
     settings: SettingsDep,
     user: CurrentUser,
@@ -70,9 +78,8 @@ async def _submit(
         ratings = answers.read_ratings(measures, form, fields)
     except RatingProblems as problems:
         return _form_page(request, measures, form, errors=problems.errors, typed=fields)
-    await run_in_threadpool(
-        answers.submit, session, catalog=catalog, user_id=row_id(user), form=form, ratings=ratings
-    )
+    engine = request.app.state.engine
+    await run_in_threadpool(_store, engine, catalog, row_id(user), form, ratings)
     return RedirectResponse(f"/measures?sent={form}", status_code=303)
 
 
@@ -116,20 +123,18 @@ def after_form(
 @router.post("/measures/before")
 async def send_before(
     request: Request,
-    session: SessionDep,
     catalog: CatalogDep,
     settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
-    return await _submit(request, session, catalog, settings, user, "before")
+    return await _submit(request, catalog, settings, user, "before")
 
 
 @router.post("/measures/after")
 async def send_after(
     request: Request,
-    session: SessionDep,
     catalog: CatalogDep,
     settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
-    return await _submit(request, session, catalog, settings, user, "after")
+    return await _submit(request, catalog, settings, user, "after")

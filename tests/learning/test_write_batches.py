@@ -274,20 +274,25 @@ def test_a_quiz_stuck_behind_the_writer_gets_a_503_page_and_nothing_is_stored(
 ) -> None:
     make_user(session)
     app = create_app(settings)
-    hold = threading.Event()
+    hold, holding = threading.Event(), threading.Event()
     with TestClient(app, follow_redirects=False) as client:
         app.state.write_batches.deadline = 0.5
         assert login(client, "ana@example.com").status_code == 303
 
+        def hold_the_writer(db: Session) -> None:
+            holding.set()
+            hold.wait(10)
+
         async def block_the_writer() -> None:
             with contextlib.suppress(WriteTimedOut):  # it holds the writer past its own deadline
-                await app.state.write_batches.submit(lambda db: hold.wait(10))
+                await app.state.write_batches.submit(hold_the_writer)
 
         # Opening the quiz draws its scenarios through the writer: open it before blocking.
         data = quiz_form(client, "first-steps") | {f"answer-{k}": v for k, v in ANSWERS.items()}
         blocker = threading.Thread(target=lambda: _run(block_the_writer))
         blocker.start()
         try:
+            assert holding.wait(10)  # the writer is taken before the quiz is sent
             stuck = client.post("/modules/first-steps/quiz", data=data)
         finally:
             hold.set()

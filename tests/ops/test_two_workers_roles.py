@@ -119,12 +119,11 @@ def facilitator_runs_a_session(url: str) -> list[httpx.Client]:
     phones = [Phone(url, fay.code, tag="phone") for _ in range(PHONES)]
     with ThreadPoolExecutor(PHONES) as pool:
         list(pool.map(Phone.join, phones))
-        for label in ("Ground rules", "Read the scenario", "Voting open"):
+        for label in ("Ground rules", "Voting open"):
             fay.step()
             assert set(pool.map(Phone.poll, phones)) == {label}
         assert set(pool.map(Phone.vote, phones, VOTES)) == {303}
         assert f"<strong>{PHONES} of {PHONES}</strong> have voted" in fay.present()
-        fay.step()
         fay.step()
         assert set(pool.map(Phone.poll, phones)) == {"Results and feedback"}
     return [fay.client, *(phone.client for phone in phones)]

@@ -30,6 +30,7 @@ from tests.events.conftest import webhook_with_delivery
 from tests.factories import make_department, make_user
 from tests.live.conftest import TO_VOTE_1, join, start_session
 from tests.live.open_answers_helpers import question_with_answer
+from tests.live.plan_helpers import planned
 from tests.security.test_permissions import API_KEY, FACILITATORS, PERMISSIONS, PUBLIC, SIGNED_IN
 
 ODD_VALUES = {
@@ -114,6 +115,15 @@ VALID: dict[Any, Value] = {
     ("POST", "/hr/people/{user_id}/active", "confirm"): "yes",
     ("POST", "/admin/settings/logo/remove", "confirm"): "yes",
     ("POST", "/hr/emails/{kind}/restore", "confirm"): "yes",
+    ("POST", "/live/plans", "module_id"): "first-steps",
+    ("POST", "/live/plans", "day"): "2030-01-15",
+    ("POST", "/live/plans", "time"): "10:00",
+    ("POST", "/live/plans/{plan_id:int}", "module_id"): "first-steps",
+    ("POST", "/live/plans/{plan_id:int}", "day"): "2030-01-15",
+    ("POST", "/live/plans/{plan_id:int}", "time"): "10:00",
+    ("POST", "/live/plans/{plan_id:int}", "sequence"): "0",
+    ("POST", "/live/plans/{plan_id:int}/cancel", "sequence"): "0",
+    ("POST", "/live/plans/{plan_id:int}/open", "sequence"): "0",
     ("POST", "/refreshers/{module_id}/{round}", "answer"): "A",  # a letter, as the quiz's
     ("POST", "/refreshers/{module_id}/{round}", "scenario"): "standup",
     ("POST", "/live/{session_id:int}/answers/open", "kind"): "questions",
@@ -320,6 +330,9 @@ def build_world(app: FastAPI, session: Session, who: str | None) -> World:
     world.ids.update(
         module_id="first-steps",
         round="1",  # /refreshers/{module_id}/{round}
+        plan_id=str(
+            planned(session, "fay@example.com" if who not in FACILITATORS else f"{who}@example.com")
+        ),
         attempt_id=str(attempt),
         code=live.code,
         session_id=str(live.id),
