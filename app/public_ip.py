@@ -1,8 +1,9 @@
 """Which addresses this server may call out to on an admin's say-so (webhooks, the SSO issuer).
 
 Only public unicast addresses. An IPv6 address that carries an IPv4 one (IPv4-mapped
-::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo
-2001::/32) reaches that IPv4 address through a gateway, so the IPv4 address is checked too;
+::ffff:a.b.c.d, IPv4-translated ::ffff:0:a.b.c.d (RFC 2765, SIIT), IPv4-compatible ::a.b.c.d,
+NAT64 64:ff9b::/96, 6to4 2002::/16, Teredo 2001::/32, an ISATAP interface id ...:5efe:a.b.c.d)
+reaches that IPv4 address through a gateway, so the IPv4 address is checked too;
 the local-use NAT64 prefix 64:ff9b:1::/48 is never public. A host written as an IPv4 number
 in any form a resolver accepts (2130706433, 0x7f000001, 0177.0.0.1, 127.1, full-width digits)
 is read as the address it names, so it is checked when saved, not first at sending time.
@@ -20,6 +21,8 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")
 _COMPATIBLE = ipaddress.ip_network("::/96")
+_TRANSLATED = ipaddress.ip_network("::ffff:0:0:0/96")
+_ISATAP_MASK, _ISATAP = 0xFDFFFFFF, 0x00005EFE  # bits 32-63 of the address; u/l bit either way
 _PART = re.compile(r"0x[0-9a-f]*|[0-9]+")
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 
@@ -43,8 +46,11 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]
         return [address.sixtofour]
     if address.teredo is not None:
         return list(address.teredo)
-    if address in _NAT64 or address in _COMPATIBLE:
-        return [ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)]
+    low = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    if address in _NAT64 or address in _COMPATIBLE or address in _TRANSLATED:
+        return [low]
+    if (int(address) >> 32) & _ISATAP_MASK == _ISATAP:
+        return [low]
     return []
 
 

@@ -46,13 +46,15 @@ def create_api_key(
     user: CurrentUser,
     name: Annotated[str, Form(max_length=200, title="Name")] = "",
     scopes: Annotated[list[str] | None, Choice("Scopes", max_length=20)] = None,
-    expires_days: Annotated[str, Form(max_length=5, title="Expires after (days)")] = "",
+    expires_days: Annotated[str, Form(max_length=20, title="Expires after (days)")] = "",
 ) -> Response:
-    chosen = scopes or ["read"]  # nothing ticked (a script's post): reading only, as before
+    chosen = scopes or []
     days = expires_days.strip()
     try:
+        if not chosen:  # unticking everything never means "the default scopes"
+            raise Invalid("Scopes: tick at least one scope for this key.")
         if days and whole_number(days) is None:
-            raise Invalid("Expires after: a whole number of days, or empty for no expiry.")
+            raise Invalid(keys.EXPIRY_PROBLEM)
         key, secret = keys.create_key(
             session,
             name=name,

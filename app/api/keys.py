@@ -33,6 +33,10 @@ LEGACY_SCOPES = {
     "write": ("people:write", "assignments:write"),
 }
 MAX_DAYS = 3660
+EXPIRY_PROBLEM = (
+    f"Expires after (days): give a whole number from 1 to {MAX_DAYS}, or leave it empty "
+    "for a key that never expires."
+)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$")
 PREFIX = "ak_"
 TOUCH_EVERY = timedelta(minutes=10)
@@ -55,7 +59,7 @@ def expiry(days: int | None, now: datetime) -> datetime | None:
     if days is None:
         return None
     if not 1 <= days <= MAX_DAYS:
-        raise Invalid(f"Expiry: give 1 to {MAX_DAYS} days, or none for a key that never expires.")
+        raise Invalid(EXPIRY_PROBLEM)
     return datetime.combine((now + timedelta(days=days)).date(), time(23, 59, 59), tzinfo=UTC)
 
 

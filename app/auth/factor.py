@@ -91,6 +91,7 @@ class Enrolment:
     secret: str
     grouped: str  # the secret in groups of four, easier to type
     qr_data_uri: str
+    link: str  # the otpauth:// address: a tap opens the authenticator app on the same phone
 
 
 def prepare_secret(session: Session, settings: Settings, *, user_id: int) -> None:
@@ -114,7 +115,7 @@ def enrolment(session: Session, settings: Settings, *, user: AnyUser) -> Enrolme
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=settings.course_title)
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2, light="#fff")
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    return Enrolment(secret=secret, grouped=grouped, qr_data_uri=qr)
+    return Enrolment(secret=secret, grouped=grouped, qr_data_uri=qr, link=uri)
 
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:

@@ -51,8 +51,9 @@ def _again(request: Request, session: Session, form: Submitted) -> Response:
     return _page(request, session, form.errors, status_code=422)
 
 
-def _codes(request: Request, codes: list[str]) -> Response:
-    context = {"codes": codes, "next": PAGE, "enrolled": False}
+def _codes(request: Request, codes: list[str], *, enrolled: bool) -> Response:
+    """The recovery codes; "the old ones no longer work" only when replacing (retest R7)."""
+    context = {"codes": codes, "next": PAGE, "enrolled": enrolled}
     response = render(request, "auth/recovery_codes.html", context)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -81,7 +82,7 @@ def confirm(
         )
     except (factor.FactorProblem, TooManyRequests) as exc:
         return _page(request, session, {"code": exc.message}, _status(exc))
-    return _codes(request, codes)
+    return _codes(request, codes, enrolled=True)
 
 
 @router.post(PAGE + "/off")
@@ -109,7 +110,7 @@ def new_codes(
         )
     except (factor.FactorProblem, TooManyRequests) as exc:
         return _page(request, session, {"codes_answer": exc.message}, _status(exc))
-    return _codes(request, codes)
+    return _codes(request, codes, enrolled=False)
 
 
 def _status(exc: Exception) -> int:

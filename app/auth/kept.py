@@ -4,13 +4,15 @@ A quiz submitted (or a reflection saved) after the idle timeout reaches the serv
 live sign-in, so it cannot be stored for anyone. Rather than lose it, it is kept here for
 KEEP_FOR and bound three ways: to the browser (the `allyship_kept` cookie holds a token,
 only its SHA-256 is stored), to the person (the user of the ended sign-in that browser
-still presented) and to the page (kind and module). It is given back, and deleted, only
+still presented) and to the page (kind and module): one row per page, so forms sent from
+two tabs after the timeout are all kept and each page gives back its own (retest R8). It is given back, and deleted, only
 when that person has signed in again on that browser and opens that page; anyone else
 signing in there gets nothing. It is never scored or saved by itself: the page shows the
 values again and the learner presses Submit or Save (app/learning/signed_out.py says why).
 
 The values are stored as they were sent, like the attempt or reflection they are about to
-become; the row lives at most KEEP_FOR and is deleted when used or by the next keep.
+become; the row lives at most KEEP_FOR and is deleted when used, or replaced by the next
+form sent from the same page.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ WHY = {
     "ended": "You were signed out.",
 }
 WAITING = " Sign in again and your {what} will be waiting."
+MANY_WAITING = (
+    " You sent {count} forms ({what}): each is kept. Sign in again and open each page to"
+    " find what you typed there waiting."
+)
+PAGE_KEY = ["token_hash", "kind", "module_id"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class KeptValues:
 
     fields: dict[str, str]
     quiz_hash: str
+    more: bool = False  # other pages still hold forms for this browser: keep its cookie
 
 
 def kept_token(secret_key: str, session_token: str) -> str:
@@ -78,9 +86,9 @@ def kept_token(secret_key: str, session_token: str) -> str:
 
 
 def keep(session: Session, *, token: str, user_id: int, reason: str, form: FormToKeep) -> None:
-    """Keep `form` for `user_id` under `token`, replacing what it held; the caller commits.
+    """Keep `form` for `user_id` under `token` and its page, replacing what that page held.
 
-    One atomic upsert, so two requests at once cannot fail on the unique token; expired
+    One atomic upsert, so two requests at once cannot fail on the unique key; expired
     rows are deleted first, so the table only ever holds forms still waiting.
     """
     now = utcnow()
@@ -97,8 +105,8 @@ def keep(session: Session, *, token: str, user_id: int, reason: str, form: FormT
         "expires_at": now + KEEP_FOR,
     }
     statement = conflict_insert(session, KeptForm).values(**row)
-    replaced = {name: statement.excluded[name] for name in row if name != "token_hash"}
-    session.execute(statement.on_conflict_do_update(index_elements=["token_hash"], set_=replaced))
+    replaced = {name: statement.excluded[name] for name in row if name not in PAGE_KEY}
+    session.execute(statement.on_conflict_do_update(index_elements=PAGE_KEY, set_=replaced))
 
 
 def take(
@@ -124,27 +132,38 @@ def take(
     if row is None:
         return None
     fields = json.loads(row[0])
-    return KeptValues({str(k): str(v) for k, v in fields.items()}, row[1])
+    more = bool(_waiting(session, token))
+    return KeptValues({str(k): str(v) for k, v in fields.items()}, row[1], more)
+
+
+def _waiting(session: Session, token: str) -> list[tuple[str, str]]:
+    """(kind, reason) of each form still kept under `token`, oldest first."""
+    rows = session.exec(
+        select(KeptForm.kind, KeptForm.reason)
+        .where(
+            col(KeptForm.token_hash) == token_digest(token),
+            col(KeptForm.expires_at) > utcnow(),
+        )
+        .order_by(col(KeptForm.id))
+    ).all()
+    return [(kind, reason) for kind, reason in rows]
 
 
 def notice(session: Session, settings: Settings, token: str | None) -> str:
     """What the sign-in page tells a browser that holds a kept form ("" when it holds none)."""
-    if not token:
+    waiting = _waiting(session, token) if token else []
+    if not waiting:
         return ""
-    found = session.exec(
-        select(KeptForm.kind, KeptForm.reason).where(
-            col(KeptForm.token_hash) == token_digest(token),
-            col(KeptForm.expires_at) > utcnow(),
-        )
-    ).first()
-    if found is None:
-        return ""
-    kind, reason = found
+    reason = waiting[-1][1]
+    what = list(dict.fromkeys(WHAT.get(kind, "answers") for kind, _ in waiting))
     why = WHY.get(reason, WHY["ended"]).format(
         minutes=_count(settings.session_idle_minutes, "minute"),
         hours=_count(settings.session_absolute_hours, "hour"),
     )
-    return why + WAITING.format(what=WHAT.get(kind, "answers"))
+    if len(waiting) == 1:
+        return why + WAITING.format(what=what[0])
+    listed = ", ".join(what[:-1]) + " and " + what[-1] if len(what) > 1 else what[0]
+    return why + MANY_WAITING.format(count=len(waiting), what=listed)
 
 
 def _count(n: int, unit: str) -> str:

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 
-from app.auth.cookies import kept_cookie_name
+from app.auth.cookies import forget_kept_cookie, kept_cookie_name
 from app.auth.deps import CurrentUser
 from app.auth.kept import FormToKeep, KeptValues, keep, kept_token, take
 from app.auth.lookup import AnyUser, ended_login
@@ -100,7 +100,20 @@ async def take_kept(
     if not token:
         return None
     take_it = partial(take, token=token, user_id=row_id(user), kind=kind, module_id=module_id)
-    return await run_batched_write(request, take_it)
+    kept = await run_batched_write(request, take_it)
+    request.state.kept_more = bool(kept and kept.more)
+    return kept
+
+
+def settle_kept(request: Request, response: Response) -> Response:
+    """After a page gave back its kept form: forget the cookie unless other pages hold one.
+
+    Two tabs sent after the timeout keep two forms under one cookie (retest R8); the second
+    page must still find its own after the first gave its back.
+    """
+    if not getattr(request.state, "kept_more", False):
+        forget_kept_cookie(response, request.app.state.settings)
+    return response
 
 
 def text_fields(form: FormData, names: Iterable[str]) -> dict[str, str]:
@@ -112,7 +125,7 @@ def given_back(kind: str, module_of: Callable[[Request], str]) -> Callable[..., 
     """A dependency for a form's page: the fields kept there for this person ({} if none).
 
     The page shows them in the form, unsaved, with `BACK`, and forgets the cookie
-    (`forget_kept_cookie`); pressing the form's button again saves them the normal way, so
+    (`settle_kept`); pressing the form's button again saves them the normal way, so
     the checks and conflict detection of a save still apply (for the admin and HR forms,
     outside test F22; quizzes and reflections: app/learning/signed_out.py).
     """

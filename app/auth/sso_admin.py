@@ -41,6 +41,18 @@ def problems(sent: dict[str, str], *, allow_private: bool) -> dict[str, str]:
     found = {name: "Use at most 500 characters." for name in FIELDS if len(sent[name]) > LONGEST}
     if sent["issuer"] and (problem := issuer_problem(sent["issuer"], allow_private)):
         found["issuer"] = problem
+    if "scopes" not in found and "openid" not in sent["scopes"].replace(",", " ").split():
+        found["scopes"] = (
+            "Include openid in the scopes (such as “openid email profile”): without it the "
+            "provider sends no ID token and no one can sign in."
+        )
+    if sent["create_accounts"] and not sent["allowed_domains"]:
+        found["allowed_domains"] = (
+            "List your organisation's e-mail domains (such as example.org) before turning on "
+            "“Create an account at first sign-in”: without them anyone with an account at "
+            "this provider (with Google: anyone with a Google account) would get one. Or "
+            "turn creating accounts off."
+        )
     if sent["enabled"] and not (sent["issuer"] and sent["client_id"]):
         found["enabled"] = "Enter the issuer and client ID before turning single sign-on on."
     if sent["only"] and not sent["enabled"]:
@@ -60,6 +72,16 @@ def issuer_problem(issuer: str, allow_private: bool) -> str:
     plain_ok = allow_private and parts.scheme == "http"
     if not ((parts.scheme == "https" or plain_ok) and parts.hostname):
         return "Enter the issuer as an https:// address, such as https://login.example.org."
+    if "@" in parts.netloc:
+        return (
+            "Remove the user name or password (the part before @) from the issuer: an issuer "
+            "is a plain https:// address; the client ID and secret have their own boxes."
+        )
+    if parts.query or parts.fragment or issuer.endswith(("?", "#")):
+        return (
+            "Remove the part from ? or # on: an issuer address has no query or fragment "
+            "(your provider's documentation gives it, such as https://accounts.google.com)."
+        )
     if allow_private:
         return ""
     refusal = written_refusal(parts.hostname)

@@ -26,12 +26,19 @@ from app.mail.outbox import queue_message
 from app.models import Invite, LoginSession, Role, User
 
 PROTECTED_ROLES = frozenset({Role.hr.value, Role.admin.value})
+HR_GIVES = (Role.learner.value, Role.facilitator.value)
 EMAIL_CHANGED = "email-changed"
 
 
 def is_protected(role: str) -> bool:
     """Whether imports and API keys must leave this account's identity alone."""
     return role in PROTECTED_ROLES
+
+
+def hr_may_set_role(current: str | None, wanted: str) -> bool:
+    """The one role rule for HR on every path (form, import): only learner and facilitator
+    are given, and an hr or admin account's role is never changed; an admin does those."""
+    return wanted in HR_GIVES and not (current is not None and is_protected(current))
 
 
 def protected_changes(user: User, email: str, role: str | None, active: bool | None) -> list[str]:

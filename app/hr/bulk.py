@@ -83,8 +83,8 @@ class Outcome:
             )
             return (
                 f"Assigned {self.modules} module(s) to {who}: {self.changed:,} new assignments "
-                f"due {self.due:%-d %b %Y}. {self.unchanged:,} were already assigned; their due "
-                f"dates are unchanged.{restarted}"
+                f"due {self.due:%-d %b %Y}. {_already(self.unchanged, restarted=self.cycles > 0)}"
+                f"{restarted}"
             )
         if self.action == "due":
             return f"Moved {self.changed:,} open assignments of {who} to {self.due:%-d %b %Y}."
@@ -307,3 +307,19 @@ def deactivate(session: Session, *, actor: AnyUser, selection: Selection) -> Out
     )
     session.commit()
     return Outcome("deactivate", len(ids), len(changed), len(ids) - len(changed))
+
+
+def _already(count: int, *, restarted: bool) -> str:
+    """The sentence about assignments that existed; true also when a new cycle moved some.
+
+    Retest R9: "their due dates are unchanged" was said of the assignments a new cycle had
+    just reopened with the new date.
+    """
+    were = "was" if count == 1 else "were"
+    if not restarted:
+        kept = "its due date is" if count == 1 else "their due dates are"
+        return f"{count:,} {were} already assigned; {kept} unchanged."
+    return (
+        f"{count:,} {were} already assigned: their due dates are unchanged for people still "
+        "working on them."
+    )

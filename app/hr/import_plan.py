@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.auth.lookup import AnyUser
 from app.db import select_columns
-from app.hr.account_changes import is_protected
+from app.hr.account_changes import hr_may_set_role, is_protected
 from app.hr.csvfile import CsvRecord, CsvTable
 from app.hr.import_rules import loop_problems, protected_problems
 from app.models import Department, Role, User
@@ -304,16 +304,24 @@ def _match(
 def _role_allowed(
     person: Person, match: Existing | None, actor: AnyUser | None, errors: list[RowError]
 ) -> bool:
+    """HR's import follows the same role rule as Add/Edit person (`hr_may_set_role`)."""
     if actor is None or actor.role == Role.admin:
         return True
-    current = match.role if match else Role.learner
-    wanted = person.role or current
-    if Role.admin in (current, wanted) and wanted != current:
-        errors.append(
-            RowError(person.line, "role", "only an admin can give or remove the admin role")
+    current = match.role if match else None
+    wanted = person.role or current or Role.learner.value
+    if wanted == (current or Role.learner.value) or hr_may_set_role(current, wanted):
+        return True
+    role = wanted if is_protected(wanted) else (current or wanted)
+    errors.append(
+        RowError(
+            person.line,
+            "role",
+            f"only an admin can give or remove the {role} role; HR gives only learner "
+            "and facilitator: put one of those in this row (or leave the role empty), "
+            "or ask an admin",
         )
-        return False
-    return True
+    )
+    return False
 
 
 def _classify(plan: ImportPlan, person: Person, match: Existing | None, has_manager: bool) -> None:

@@ -20,14 +20,13 @@ from app.auth.lookup import AnyUser
 from app.clock import utcnow
 from app.config import Settings
 from app.errors import Conflict, Invalid, NotFound
-from app.hr.account_changes import email_changed, is_protected
+from app.hr.account_changes import email_changed, hr_may_set_role, is_protected
 from app.hr.assignments import apply_rules
 from app.hr.managers import loop_through, serialize_manager_changes
 from app.models import Department, Role, User, row_id
 from app.web.inputs import email_problem, one_line_problem
 
 NAME_MAX = 200
-HR_GIVES = (Role.learner.value, Role.facilitator.value)
 
 
 @dataclass(frozen=True)
@@ -104,9 +103,7 @@ def _checked(
     elif fields.role != current_role:
         if user is not None and user.id == actor.id:
             problems["role"] = "Role: you cannot change your own role; ask an admin."
-        elif actor.role != Role.admin and (
-            fields.role not in HR_GIVES or (user and is_protected(user.role))
-        ):
+        elif actor.role != Role.admin and not hr_may_set_role(current_role, fields.role):
             problems["role"] = (
                 "Role: HR gives only the learner and facilitator roles, and never changes "
                 "an hr or admin account's role; an admin does that."

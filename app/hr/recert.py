@@ -22,7 +22,7 @@ from app.db import select_columns
 from app.hr.anonymity import hidden_cells
 from app.models import Assignment, Certificate, Completion, Department, RecertCycle, User
 from app.recert.policy import validity_months
-from app.recert.status import RecertStatus, cutoffs, expiry_of, status_on
+from app.recert.status import RecertStatus, counted_from, cutoffs, expiry_of, status_on
 
 NO_DEPARTMENT = "No department"
 
@@ -146,11 +146,10 @@ def person_recert(
         latest[c.module_id] = max(latest.get(c.module_id, c.completed_at), c.completed_at)
     status = expires = None
     if module_ids:
-        oldest = [latest.get(m) for m in module_ids]
-        if None in oldest:
+        first = counted_from(latest.get(m) for m in module_ids)
+        if first is None:
             status = RecertStatus.not_done
         else:
-            first = min(d for d in oldest if d is not None)
             status, expires = status_on(first, months, now.date()), expiry_of(first, months)
     starts = dict(
         session.exec(

@@ -20,7 +20,7 @@ from app.events import record_event
 from app.models import Certificate, Completion, User, row_id
 from app.recert.cycles import current_cycle
 from app.recert.policy import validity_months
-from app.recert.status import expiry_of
+from app.recert.status import counted_from, expiry_of
 from app.security import format_certificate_code, random_code
 
 
@@ -73,11 +73,13 @@ class CertificateRow:
 
 @dataclass(frozen=True, slots=True)
 class CycleDates:
-    """The dates a certificate shows: its cycle's completion and, with a period, its expiry."""
+    """The dates a certificate shows: the day its cycle's course was complete, and, with a
+    period, the expiry of the completion it counts from (the oldest module's: HR's rule)."""
 
     cycle: int
     completed_at: datetime
     valid_until: date | None
+    counted_from: datetime
 
 
 _CERTIFICATE_COLUMNS = columns_of(Certificate)
@@ -89,9 +91,11 @@ _CERTIFICATES_OF = RawQuery.of(
     f"SELECT {select_list(_CERTIFICATE_COLUMNS, 'c')} FROM certificate c"
     " WHERE c.user_id = :user_id ORDER BY c.cycle DESC"
 )
-# The last module completed in the certificate's cycle: the day the course was complete.
-_COMPLETED_IN = RawQuery.of(
-    "SELECT MAX(completed_at) FROM completion WHERE user_id = :user_id AND cycle = :cycle"
+# Each module's latest completion in the certificate's cycle: the last of them is the day the
+# course was complete, the oldest the one its validity counts from (app/recert/status.py).
+_LATEST_IN = RawQuery.of(
+    "SELECT module_id, MAX(completed_at) FROM completion"
+    " WHERE user_id = :user_id AND cycle = :cycle GROUP BY module_id"
 )
 
 
@@ -108,10 +112,13 @@ def certificates_of(source: Source, *, user_id: int) -> list[CertificateRow]:
 
 
 def cycle_dates(source: Source, *, user_id: int, cycle: int, issued_at: datetime) -> CycleDates:
-    """The certificate's own cycle's dates (expiry from the period in force)."""
-    row = fetch_one(source, _COMPLETED_IN, {"user_id": user_id, "cycle": cycle})
-    completed_at = (utc(row[0]) if row else None) or issued_at
-    return CycleDates(cycle, completed_at, expiry_of(completed_at, validity_months(source)))
+    """The certificate's own cycle's dates; it is valid until its oldest module completion
+    expires, the same day HR's pages give for that cycle (period in force; outside test F20)."""
+    rows = fetch_all(source, _LATEST_IN, {"user_id": user_id, "cycle": cycle})
+    latest = [utc(row[1]) for row in rows]
+    completed_at = max((d for d in latest if d is not None), default=None) or issued_at
+    first = counted_from(latest) or completed_at
+    return CycleDates(cycle, completed_at, expiry_of(first, validity_months(source)), first)
 
 
 def pick(

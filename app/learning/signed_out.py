@@ -19,9 +19,8 @@ from fastapi import Request
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
-from app.auth.cookies import forget_kept_cookie
 from app.auth.kept import FormToKeep
-from app.auth.kept_forms import take_kept
+from app.auth.kept_forms import settle_kept, take_kept
 from app.auth.lookup import AnyUser
 from app.content.schema import Module
 from app.db import run_read
@@ -54,9 +53,7 @@ class Back:
 
     def settle(self, request: Request, response: Response) -> Response:
         """The page's response; once the form is given back, the browser forgets its cookie."""
-        if self.notice:
-            forget_kept_cookie(response, request.app.state.settings)
-        return response
+        return settle_kept(request, response) if self.notice else response
 
 
 def still_valid(module: Module, answers: dict[str, str]) -> dict[str, str]:

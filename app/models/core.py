@@ -71,11 +71,14 @@ class KeptForm(SQLModel, table=True):
 
     The cookie `allyship_kept` holds a token whose SHA-256 is stored here; the row is given
     back only to `user_id` (the person whose sign-in ended), on the page it came from, and
-    is deleted when given back or once `expires_at` has passed (app/auth/kept.py).
+    is deleted when given back or once `expires_at` has passed (app/auth/kept.py). One row
+    per page (kind and module): two tabs sent after the timeout keep both forms (retest R8).
     """
 
+    __table_args__ = (UniqueConstraint("token_hash", "kind", "module_id", name="uq_keptform_page"),)
+
     id: int | None = Field(default=None, primary_key=True)
-    token_hash: str = Field(max_length=64, unique=True)
+    token_hash: str = Field(max_length=64)
     user_id: int = Field(foreign_key="user.id", index=True)
     kind: str = Field(max_length=20)
     module_id: str = Field(max_length=100)

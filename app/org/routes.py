@@ -10,10 +10,9 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.auth.cookies import forget_kept_cookie
 from app.auth.deps import CurrentUser, require_role
 from app.auth.kept import FormToKeep
-from app.auth.kept_forms import BACK, given_back, keeps_form, text_fields
+from app.auth.kept_forms import BACK, given_back, keeps_form, settle_kept, text_fields
 from app.db import SessionDep
 from app.errors import Invalid
 from app.models import row_id
@@ -21,7 +20,7 @@ from app.org import checks, settings_store
 from app.org.current import org_of
 from app.org.logo import LOGO_CSP, MAX_BYTES, checked_logo, save_logo, stored_logo
 from app.org.settings_store import FIELDS, EditedMeanwhile, OrgSettings, save_settings
-from app.web.forms import Submitted, form_page
+from app.web.forms import Confirm, Submitted, confirmed, form_page
 from app.web.navigation import register
 from app.web.request_checks import checked_router
 from app.web.templating import render
@@ -31,7 +30,11 @@ ADMIN = [require_role("admin")]
 PAGE = "/admin/settings"
 WAS = "was_"  # each field's value as the form showed it, sent back hidden
 register(PAGE, "Settings", "admin")
-LABELS = settings_store.LABELS | {"logo": "Logo"}
+LABELS = settings_store.LABELS | {"logo": "Logo", "confirm": "Remove the logo"}
+UNCONFIRMED = (
+    "Remove the logo: tick “Yes, remove the logo” to confirm. It is not kept: to have it "
+    "back, upload the file again. Nothing was changed."
+)
 
 
 def _labelled(problems: dict[str, str]) -> dict[str, str]:
@@ -99,8 +102,7 @@ def settings_page(request: Request, kept: KeptSettings, saved: str = "") -> Resp
     was = {name: kept.get(WAS + name, "") for name in FIELDS}
     notice = BACK.format(button="Save settings")
     response = _page(request, org_of(request), sent=sent, was=was, kept_notice=notice)
-    forget_kept_cookie(response, request.app.state.settings)
-    return response
+    return settle_kept(request, response)
 
 
 def _again(request: Request, session: Session, form: Submitted) -> Response:
@@ -150,7 +152,13 @@ def upload_logo(
 
 
 @router.post(f"{PAGE}/logo/remove", dependencies=ADMIN)
-def remove_logo(session: SessionDep, user: CurrentUser) -> Response:
+@form_page(_again)
+def remove_logo(
+    request: Request, session: SessionDep, user: CurrentUser, confirm: Confirm = ""
+) -> Response:
+    """Asks first: a ticked "Yes, remove the logo" (the logo is not kept once removed)."""
+    if not confirmed(confirm):
+        return _page(request, org_of(request), errors={"confirm": UNCONFIRMED}, status_code=422)
     save_logo(session, actor_id=row_id(user), logo=None)
     return RedirectResponse(f"{PAGE}?saved=nologo", status_code=303)
 

@@ -63,6 +63,20 @@ def expiry_of(completed_at: datetime | None, months: int | None) -> date | None:
     return add_months(completed_at.astimezone(UTC).date(), months)
 
 
+def counted_from(latest: Iterable[datetime | None]) -> datetime | None:
+    """The completion a set of modules' validity counts from: the oldest of each module's
+    latest completion, the first to expire. None while one of them was never completed.
+
+    HR's status and "Valid until" (person page; its SQL twin is `recert_stats().c.oldest`)
+    and a certificate's "Valid until" (/certificate, /verify) all count from it, so they show
+    one date for a cycle (outside test F20).
+    """
+    days = list(latest)
+    if not days or any(d is None for d in days):
+        return None
+    return min(d for d in days if d is not None)
+
+
 def status_on(completed_at: datetime | None, months: int | None, today: date) -> RecertStatus:
     """One completion's status on `today`."""
     if completed_at is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import UnionType
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
 from fastapi import Form, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
@@ -103,6 +103,18 @@ def Hidden(**constraints: Any) -> Any:
 def Choice(title: str, **constraints: Any) -> Any:
     """A select, radio buttons or checkboxes: a bad value was not one of the options shown."""
     return Form(title=title, json_schema_extra={KIND: "choice"}, **constraints)
+
+
+Confirm = Annotated[str, Choice("Confirm")]  # any other value is "not ticked": said so
+
+
+def confirmed(value: str) -> bool:
+    """Whether a destructive form's "Yes, ..." checkbox was ticked (it sends "yes").
+
+    A POST without it changes nothing and the page says what to tick: one click (or one
+    crafted request) never deactivates, removes or overwrites (outside test F21).
+    """
+    return value == "yes"
 
 
 def field_kind(info: Any) -> str:

@@ -107,3 +107,47 @@ def test_email_text_typed_before_the_timeout_comes_back_and_a_save_meanwhile_is_
     clash = client.post(REMINDER, data=_email_form(back.text) | {"subject": subject, "body": BODY})
     assert clash.status_code == 409
     assert "Typed just before the timeout." in clash.text
+
+
+def test_two_tabs_sent_after_the_timeout_each_get_their_own_form_back(
+    client: TestClient, session: Session
+) -> None:
+    """Retest R8: settings in one tab, an e-mail text in another, both sent after the timeout."""
+    make_user(session, "boss@example.com", name="Boss", role="admin")
+    assert sign_in(client, "boss@example.com").status_code == 303
+    page = client.get(SETTINGS).text
+    settings_form = form_on(page) | {"csrf_token": csrf_from(page), "who_to_talk_to": TYPED}
+    email_form = _email_form(client.get(REMINDER).text) | {"subject": "Nudge", "body": BODY}
+    go_idle(session, "boss@example.com")
+    first = client.post(SETTINGS, data=settings_form)
+    second = client.post(REMINDER, data=email_form)
+    assert first.headers["location"] == f"/login?next={SETTINGS}"
+    assert second.headers["location"] == f"/login?next={REMINDER}"
+    assert kept_rows(session) == 2
+    told = client.get(first.headers["location"]).text
+    assert "You sent 2 forms (settings and e-mail text): each is kept." in told
+    assert sign_in(client, "boss@example.com", SETTINGS).headers["location"] == SETTINGS
+    back = client.get(SETTINGS)
+    assert form_on(back.text)["who_to_talk_to"] == TYPED
+    assert "allyship_kept" not in back.headers.get("set-cookie", "")  # the e-mail still waits
+    assert kept_rows(session) == 1
+    mail = client.get(REMINDER)
+    assert "Typed just before the timeout." in mail.text and 'value="Nudge"' in mail.text
+    assert 'allyship_kept=""' in mail.headers["set-cookie"] and kept_rows(session) == 0
+
+
+def test_the_same_page_sent_twice_after_the_timeout_keeps_the_last(
+    client: TestClient, session: Session
+) -> None:
+    """One row per page: a second send from the same page replaces the first, not adds."""
+    make_user(session, "boss@example.com", name="Boss", role="admin")
+    assert sign_in(client, "boss@example.com").status_code == 303
+    page = client.get(SETTINGS).text
+    form = form_on(page) | {"csrf_token": csrf_from(page)}
+    go_idle(session, "boss@example.com")
+    client.post(SETTINGS, data=form | {"who_to_talk_to": "first try"})
+    client.post(SETTINGS, data=form | {"who_to_talk_to": TYPED})
+    assert kept_rows(session) == 1
+    assert "your settings will be waiting" in client.get(f"/login?next={SETTINGS}").text
+    assert sign_in(client, "boss@example.com", SETTINGS).status_code == 303
+    assert form_on(client.get(SETTINGS).text)["who_to_talk_to"] == TYPED

@@ -116,3 +116,18 @@ def test_a_long_organisation_name_wraps_in_the_header(
         page.goto(f"{narrow.url}/")
         assert page.locator(".brand-org").inner_text() == LONG_NAME
         assert no_horizontal_scroll(page), f"the page scrolls sideways at {width} px"
+
+
+def test_the_check_box_column_of_the_people_table_stays_narrow_on_a_phone(
+    page: Page, narrow: LiveServer
+) -> None:
+    """Retest R10: at 390 px the check-box column took ~200 px and cut the names off."""
+    sign_in(page, narrow, "hr@example.com")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{narrow.url}/hr/people?q=narrow")
+    pick = page.locator("#bulk table thead th").first.bounding_box()
+    name = page.locator("#bulk table tbody th[scope=row]").first.bounding_box()
+    assert pick is not None and name is not None
+    assert pick["width"] <= 90, f"check-box column {pick['width']:.0f} px wide"
+    assert name["x"] + name["width"] <= 390, "the first name is cut at the screen edge"
+    assert page.get_by_label("Select all on this page").is_visible()

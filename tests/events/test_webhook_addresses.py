@@ -34,6 +34,10 @@ INSIDE_IN_IPV6 = [
     "http://[::ffff:a9fe:a9fe]/",
     "http://[2001:0:4136:e378:8000:63bf:80ff:fffe]/",  # Teredo, client 127.0.0.1
     "http://[fec0::1]/",  # site-local
+    "http://[::ffff:0:7f00:1]/",  # IPv4-translated (RFC 2765, SIIT) of 127.0.0.1
+    "http://[::ffff:0:169.254.169.254]/",
+    "http://[2606:4700::5efe:a00:5]/",  # ISATAP interface id of 10.0.0.5
+    "http://[2606:4700::200:5efe:7f00:1]/",  # ISATAP, universal bit set
 ]
 IPV4_AS_NUMBER = [
     "http://2130706433/",
@@ -131,6 +135,8 @@ def test_the_ipv4_inside_each_ipv6_form_is_found() -> None:
     assert ipaddress.IPv4Address("127.0.0.1") in embedded_ipv4(
         v6("2001:0:4136:e378:8000:63bf:80ff:fffe")
     )
+    assert embedded_ipv4(v6("::ffff:0:a00:5")) == [ipaddress.IPv4Address("10.0.0.5")]
+    assert embedded_ipv4(v6("2606:4700::5efe:a00:5")) == [ipaddress.IPv4Address("10.0.0.5")]
     assert embedded_ipv4(v6("2606:4700:4700::1111")) == []
     assert not is_public(v6("::")) and not is_public(v6("::1"))
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -56,7 +58,9 @@ def test_deactivate_keeps_records_and_blocks_sign_in(
 ) -> None:
     ana = make_user(session, "ana@example.com")
     token = csrf_from(hr_client.get(f"/hr/people/{ana.id}").text)
-    hr_client.post(f"/hr/people/{ana.id}/active", data={"csrf_token": token, "active": "no"})
+    hr_client.post(
+        f"/hr/people/{ana.id}/active", data={"csrf_token": token, "active": "no", "confirm": "yes"}
+    )
     session.refresh(ana)
     assert ana.active is False and session.get(User, ana.id) is not None
     assert "Reactivate" in hr_client.get(f"/hr/people/{ana.id}").text
@@ -93,7 +97,9 @@ def test_admin_creates_api_key_shown_once_and_stored_hashed_then_revokes(
 
 def test_api_key_with_bad_name_rerenders_with_422(admin_client: TestClient) -> None:
     token = csrf_from(admin_client.get("/hr/api-keys").text)
-    response = admin_client.post("/hr/api-keys", data={"csrf_token": token, "name": "<script>"})
+    response = admin_client.post(
+        "/hr/api-keys", data={"csrf_token": token, "name": "<script>", "scopes": "people:read"}
+    )
     assert response.status_code == 422 and "Name the key" in response.text
 
 
@@ -104,9 +110,31 @@ def test_api_key_with_bad_scope_or_expiry_rerenders_with_422(admin_client: TestC
     )
     assert scope.status_code == 422 and "Unknown scope" in scope.text
     expiry = admin_client.post(
-        "/hr/api-keys", data={"csrf_token": token, "name": "k2", "expires_days": "99999"}
+        "/hr/api-keys",
+        data={"csrf_token": token, "name": "k2", "scopes": "people:read", "expires_days": "99999"},
     )
-    assert expiry.status_code == 422 and "1 to 3660 days" in expiry.text
+    assert expiry.status_code == 422 and "1 to 3660" in expiry.text
+
+
+@pytest.mark.parametrize("days", ["-1", "abc", "1.5", "0", "100000", "9" * 19])
+def test_api_key_expiry_problems_all_say_the_same(admin_client: TestClient, days: str) -> None:
+    """R4: one message for every bad expiry, naming the real limit."""
+    token = csrf_from(admin_client.get("/hr/api-keys").text)
+    data = {"csrf_token": token, "name": "k", "scopes": "people:read", "expires_days": days}
+    response = admin_client.post("/hr/api-keys", data=data)
+    assert response.status_code == 422
+    assert "give a whole number from 1 to 3660, or leave it empty" in unescape(response.text)
+
+
+def test_api_key_with_no_scope_ticked_is_refused(
+    admin_client: TestClient, session: Session
+) -> None:
+    """R4: unticking every scope never creates a key with default scopes."""
+    token = csrf_from(admin_client.get("/hr/api-keys").text)
+    response = admin_client.post("/hr/api-keys", data={"csrf_token": token, "name": "none"})
+    assert response.status_code == 422
+    assert "Scopes: tick at least one scope" in response.text
+    assert session.exec(select(ApiKey)).first() is None
 
 
 def test_hr_cannot_open_the_api_keys_page(hr_client: TestClient) -> None:

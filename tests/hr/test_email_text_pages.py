@@ -349,7 +349,8 @@ def test_two_admins_changing_the_same_version_at_once_never_overwrite_each_other
         version = page.split('name="version" value="')[1].split('"')[0]
         data = {"csrf_token": csrf_from(page), "version": version}
         if action == "restore":
-            return client.post("/hr/emails/reminder/restore", data=data).status_code
+            confirmed = {**data, "confirm": "yes"}
+            return client.post("/hr/emails/reminder/restore", data=confirmed).status_code
         typed = {"subject": "{organisation} " + word, "body": "{modules}"}
         return client.post("/hr/emails/reminder", data={**data, **typed}).status_code
 
@@ -412,7 +413,8 @@ def test_restore_the_default_brings_the_shipped_text_back_and_is_audited(
     assert "Restore the default text" in page and shipped not in page
     version = page.split('id="restore-form"')[1].split('name="version" value="')[1].split('"')[0]
     response = admin_client.post(
-        f"/hr/emails/{kind}/restore", data={"csrf_token": csrf_from(page), "version": version}
+        f"/hr/emails/{kind}/restore",
+        data={"csrf_token": csrf_from(page), "version": version, "confirm": "yes"},
     )
     assert response.status_code == 303
     page = admin_client.get(f"/hr/emails/{kind}").text
@@ -429,7 +431,8 @@ def test_restore_the_default_brings_the_shipped_text_back_and_is_audited(
     assert json.loads(saved.detail)["old"]["body"] == texts.KINDS[kind].body
     edit(admin_client, kind, *edited)  # edited again: a form from before that is stale
     stale = admin_client.post(
-        f"/hr/emails/{kind}/restore", data={"csrf_token": csrf_from(page), "version": version}
+        f"/hr/emails/{kind}/restore",
+        data={"csrf_token": csrf_from(page), "version": version, "confirm": "yes"},
     )
     assert stale.status_code == 409
 

@@ -25,7 +25,8 @@ def test_hr_cannot_deactivate_another_hr_account(
     assert f'action="/hr/people/{colleague.id}/active"' not in page.text
     token = csrf_from(page.text)
     one = hr_client.post(
-        f"/hr/people/{colleague.id}/active", data={"csrf_token": token, "active": "no"}
+        f"/hr/people/{colleague.id}/active",
+        data={"csrf_token": token, "active": "no", "confirm": "yes"},
     )
     assert one.status_code == 403
     session.expire_all()
@@ -34,7 +35,7 @@ def test_hr_cannot_deactivate_another_hr_account(
     page = admin_client.get(f"/hr/people/{colleague.id}")
     done = admin_client.post(
         f"/hr/people/{colleague.id}/active",
-        data={"csrf_token": csrf_from(page.text), "active": "no"},
+        data={"csrf_token": csrf_from(page.text), "active": "no", "confirm": "yes"},
     )
     assert done.status_code == 303
     session.expire_all()

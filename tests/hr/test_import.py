@@ -107,14 +107,15 @@ def test_import_update_changes_only_what_differs_and_audits_role_change(
 ) -> None:
     import_file(hr_client, GOOD)
     changed = GOOD.replace(
-        "Ana Example,Sales,boss@example.com,learner", "Ana Changed,Engineering,boss@example.com,hr"
+        "Ana Example,Sales,boss@example.com,learner",
+        "Ana Changed,Engineering,boss@example.com,facilitator",
     )
     preview = upload(hr_client, changed)
     assert "To update (1)" in preview.text  # type: ignore[attr-defined]
     assert "Ana Example → Ana Changed" in preview.text  # type: ignore[attr-defined]
     apply(hr_client, preview.text)  # type: ignore[attr-defined]
     ana = session.exec(select(User).where(User.email == "ana@example.com")).one()
-    assert (ana.name, ana.role) == ("Ana Changed", "hr")
+    assert (ana.name, ana.role) == ("Ana Changed", "facilitator")
     role_event = session.exec(
         select(AuditEvent).where(AuditEvent.action == "user.role_change")
     ).one()
@@ -305,3 +306,26 @@ def test_import_applied_file_content_is_not_kept(hr_client: TestClient, session:
     import_file(hr_client, GOOD)
     batch = session.exec(select(ImportBatch)).one()
     assert batch.applied_at is not None and batch.content == b"" and batch.sha256
+
+
+def test_import_by_hr_cannot_give_hr_role_to_new_or_existing_person(
+    hr_client: TestClient, session: Session
+) -> None:
+    """R2: the import follows Add/Edit person's rule: HR gives only learner and facilitator."""
+    make_user(session, "rt1@example.com", name="RT One")
+    for row in ("rt1@example.com,RT One,Sales,,hr,", "newhr@example.com,New HR,Sales,,HR,"):
+        response = upload(hr_client, HEADER + "\n" + row + "\n")
+        text = response.text  # type: ignore[attr-defined]
+        assert "Line 2, role: only an admin can give or remove the hr role" in text
+        assert "put one of those in this row" in text
+        assert 'name="fingerprint"' not in text  # no apply form for a file with a bad row
+    session.expire_all()
+    assert session.exec(select(User).where(User.email == "rt1@example.com")).one().role == "learner"
+    assert session.exec(select(User).where(User.email == "newhr@example.com")).first() is None
+
+
+def test_import_by_admin_still_gives_hr_role(admin_client: TestClient, session: Session) -> None:
+    make_user(session, "rt1@example.com", name="RT One")
+    import_file(admin_client, HEADER + "\nrt1@example.com,RT One,Sales,,hr,\n")
+    session.expire_all()
+    assert session.exec(select(User).where(User.email == "rt1@example.com")).one().role == "hr"

@@ -123,7 +123,8 @@ def test_invite_for_leaver_stops_working(
     link = new_link(hr_client, person.id or 0)
     page = hr_client.get(f"/hr/people/{person.id}")
     hr_client.post(
-        f"/hr/people/{person.id}/active", data={"csrf_token": csrf_from(page.text), "active": "no"}
+        f"/hr/people/{person.id}/active",
+        data={"csrf_token": csrf_from(page.text), "active": "no", "confirm": "yes"},
     )
     assert TestClient(app).get(link).status_code == 410  # type: ignore[arg-type]
 

@@ -157,5 +157,6 @@ def test_logo_replaced_then_removed_changes_the_header(
     assert first != second
     assert client.get(f"/org/logo?v={second}").headers["content-type"] == "image/png"
     token = csrf_from(client.get(PAGE).text)
-    assert client.post(f"{PAGE}/logo/remove", data={"csrf_token": token}).status_code == 303
+    removed = client.post(f"{PAGE}/logo/remove", data={"csrf_token": token, "confirm": "yes"})
+    assert removed.status_code == 303
     assert "brand-logo" not in client.get("/").text

@@ -30,7 +30,8 @@ def test_settings_other_roles_can_neither_read_nor_change(
         f"{PAGE}/logo", data={"csrf_token": token}, files={"logo": ("a.png", b"x", "image/png")}
     )
     assert logo.status_code == 403
-    assert client.post(f"{PAGE}/logo/remove", data={"csrf_token": token}).status_code == 403
+    remove = {"csrf_token": token, "confirm": "yes"}
+    assert client.post(f"{PAGE}/logo/remove", data=remove).status_code == 403
     assert session.exec(select(OrgSetting)).all() == []
 
 

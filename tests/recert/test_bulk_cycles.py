@@ -41,6 +41,9 @@ def test_assigning_all_that_match_starts_a_cycle_for_those_who_finished(
     assert response.status_code == 303 and "cycles=1" in response.headers["location"]
     shown = hr_client.get(response.headers["location"]).text
     assert "1 person who had finished started a new recertification cycle" in shown
+    # Retest R9: the reopened modules' due dates did change, so the message must not deny it.
+    assert "already assigned; their due dates are unchanged." not in shown
+    assert "their due dates are unchanged for people still working on them." in shown
     session.expire_all()
     assert session.get(User, ana.id).cycle == 2  # type: ignore[union-attr]
     assert session.get(User, ben.id).cycle == 1  # type: ignore[union-attr]

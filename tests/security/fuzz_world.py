@@ -111,6 +111,10 @@ VALID: dict[Any, Value] = {
     "description": "Fuzzed endpoint",
     "code": "123456",  # a second-factor code: refused (no factor), never a 500
     "answer": "correct-horse-battery",
+    # The "Yes, ..." boxes of the one-person destructive forms (outside test F21).
+    ("POST", "/hr/people/{user_id}/active", "confirm"): "yes",
+    ("POST", "/admin/settings/logo/remove", "confirm"): "yes",
+    ("POST", "/hr/emails/{kind}/restore", "confirm"): "yes",
     ("POST", "/live/plans", "module_id"): "first-steps",
     ("POST", "/live/plans", "day"): "2030-01-15",
     ("POST", "/live/plans", "time"): "10:00",

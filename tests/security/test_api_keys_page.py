@@ -28,6 +28,7 @@ def test_admin_gets_200_on_the_api_keys_page_and_can_create_a_key(admin: TestCli
     page = admin.get("/hr/api-keys")
     assert page.status_code == 200 and 'href="/hr/api-keys"' in admin.get("/hr").text
     created = admin.post(
-        "/hr/api-keys", data={"csrf_token": csrf_from(page.text), "name": "Workday"}
+        "/hr/api-keys",
+        data={"csrf_token": csrf_from(page.text), "name": "Workday", "scopes": "people:read"},
     )
     assert created.status_code == 200 and 'id="api-key-secret"' in created.text

@@ -30,7 +30,8 @@ def _revoked_sessions(session: Session, user: User) -> int:
 
 def _set_active_on_the_web(hr: TestClient, user: User, active: bool) -> None:
     page = f"/hr/people/{user.id}"
-    response = post_form(hr, f"{page}/active", {"active": "yes" if active else "no"}, page=page)
+    sent = {"active": "yes"} if active else {"active": "no", "confirm": "yes"}
+    response = post_form(hr, f"{page}/active", sent, page=page)
     assert response.status_code == 303  # type: ignore[attr-defined]
 
 

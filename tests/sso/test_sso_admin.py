@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import AuditEvent
+from app.models import AuditEvent, OrgSetting
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 from tests.oidc_fixtures import CLIENT_SECRET, TestProvider
@@ -163,3 +163,43 @@ def test_sso_connection_test_says_what_is_wrong(
     response = client.post(f"{PAGE}/test", data={"csrf_token": csrf_from(page)})
     assert response.status_code == 422
     assert message in response.text
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "says"),
+    [
+        (
+            {"issuer": "https://accounts.google.com", "create_accounts": "1"},
+            "allowed_domains",
+            "anyone with a Google account",
+        ),
+        ({"issuer": "https://accounts.google.com", "scopes": "email"}, "scopes", "openid"),
+        ({"issuer": "https://user:pw@accounts.google.com"}, "issuer", "user name or password"),
+        ({"issuer": "https://accounts.google.com?x=1#f"}, "issuer", "no query or fragment"),
+        ({"issuer": "https://accounts.google.com#f"}, "issuer", "no query or fragment"),
+    ],
+)
+def test_sso_dangerous_or_broken_settings_are_refused_with_the_reason(
+    client: TestClient, session: Session, changes: dict[str, str], field: str, says: str
+) -> None:
+    """R3: open account creation, no openid scope, credentials or a query in the issuer."""
+    _admin(client, session)
+    response = _save(client, client_id="allyship", allowed_domains="", **changes)
+    assert response.status_code == 422
+    assert says in unescape(response.text)
+    assert f'id="{field}-error"' in response.text
+    assert session.exec(select(OrgSetting).where(OrgSetting.key == "sso.issuer")).first() is None
+
+
+def test_sso_create_accounts_with_allowed_domains_is_saved(
+    client: TestClient, session: Session
+) -> None:
+    _admin(client, session)
+    saved = _save(
+        client,
+        issuer="https://accounts.google.com",
+        client_id="allyship",
+        create_accounts="1",
+        allowed_domains="example.org",
+    )
+    assert saved.status_code == 303

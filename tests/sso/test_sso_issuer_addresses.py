@@ -27,6 +27,7 @@ INSIDE = [
     "https://[64:ff9b::a9fe:a9fe]/",
     "https://[2002:a9fe:a9fe::]/",
     "https://[::ffff:10.0.0.1]/",
+    "https://[::ffff:0:a9fe:a9fe]/",  # IPv4-translated (SIIT) of 169.254.169.254
     "https://2852039166/",  # 169.254.169.254 as a number
     "https://0xa9.0xfe.0xa9.0xfe/",
     "https://localhost/",

@@ -15,7 +15,7 @@ from app.errors import Invalid
 from app.hr import person
 from app.hr.routes.common import hr_router
 from app.web.deps import SettingsDep
-from app.web.forms import Choice, Hidden, Submitted, form_page
+from app.web.forms import Choice, Confirm, Hidden, Submitted, confirmed, form_page
 from app.web.inputs import WholeNumber
 from app.web.templating import render
 
@@ -49,16 +49,27 @@ def _person_again(request: Request, session: Session, form: Submitted) -> Respon
     return render(request, "hr/person.html", context, status_code=422)
 
 
+UNCONFIRMED = (
+    "Deactivate: tick “Yes, deactivate them” to confirm. They are signed out everywhere and "
+    "can no longer sign in; their records stay, and you can reactivate them. Nothing was changed."
+)
+
+
 @router.post("/people/{user_id}/active")
 @form_page(_person_again)
 def set_active(
+    request: Request,
     user_id: WholeNumber,
     session: SessionDep,
     user: CurrentUser,
     active: Annotated[str, Hidden(max_length=5)],
+    confirm: Confirm = "",
 ) -> Response:
+    """Deactivating asks first (a ticked box, as the bulk action does); reactivating does not."""
     if active not in ("yes", "no"):
         raise Invalid("active: send “yes” to reactivate or “no” to deactivate.")
+    if active == "no" and not confirmed(confirm):
+        return _person_again(request, session, Submitted(errors={"confirm": UNCONFIRMED}))
     person.set_active(session, actor=user, user_id=user_id, active=active == "yes")
     return RedirectResponse(f"/hr/people/{user_id}", status_code=303)
 

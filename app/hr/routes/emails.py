@@ -14,17 +14,16 @@ from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 from starlette.datastructures import FormData
 
-from app.auth.cookies import forget_kept_cookie
 from app.auth.deps import CurrentUser
 from app.auth.kept import FormToKeep
-from app.auth.kept_forms import BACK, given_back, keeps_form, text_fields
+from app.auth.kept_forms import BACK, given_back, keeps_form, settle_kept, text_fields
 from app.db import SessionDep
 from app.errors import DomainError, TooManyRequests
 from app.hr import email_texts, reminder_schedule
 from app.hr.routes.common import hr_router
 from app.mail import stored_texts, texts
 from app.web.deps import CatalogDep, SettingsDep
-from app.web.forms import Hidden, Submitted, form_page
+from app.web.forms import Confirm, Hidden, Submitted, confirmed, form_page
 from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import render
 
@@ -156,8 +155,7 @@ def email_page(request: Request, session: SessionDep, kind: Editable, kept: Kept
         request, session, kind, subject=kept.get("subject", ""), body=kept.get("body", ""),
         kept_notice=BACK.format(button="Save"), form_version=version,
     )  # fmt: skip
-    forget_kept_cookie(response, request.app.state.settings)
-    return response
+    return settle_kept(request, response)
 
 
 def _stored(
@@ -241,11 +239,26 @@ def test_email(
     return _page(request, session, kind, subject=subject, body=body, tested=user.email)
 
 
+UNCONFIRMED = (
+    "Restore the default text: tick “Yes, replace the edited text” to confirm. The edited "
+    "text is not kept (the audit log has only its subject). Nothing was changed."
+)
+
+
 @router.post("/emails/{kind}/restore")
 @form_page(_again)
 def restore_email(
-    request: Request, session: SessionDep, user: CurrentUser, kind: Editable, version: Version
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    kind: Editable,
+    version: Version,
+    confirm: Confirm = "",
 ) -> Response:
+    """Asks first (a ticked box): the edited text cannot be got back once replaced."""
+    if not confirmed(confirm):
+        return _page(request, session, kind, errors={"confirm": UNCONFIRMED}, status_code=422)
+
     def store() -> None:
         email_texts.restore(session, kind, version=version, actor_id=user.id)
 

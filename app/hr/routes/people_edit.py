@@ -13,6 +13,7 @@ from app.auth.lookup import AnyUser
 from app.db import SessionDep
 from app.errors import Invalid
 from app.hr import people, person_edit
+from app.hr.account_changes import HR_GIVES
 from app.hr.person_edit import PersonFields
 from app.hr.routes.common import hr_router
 from app.models import Role, User
@@ -28,8 +29,8 @@ def _roles(viewer: AnyUser, person: User | None) -> list[str]:
     """The roles the form offers: all for an admin; HR's two, plus the person's own."""
     if viewer.role == Role.admin:
         return list(Role.__members__)
-    own = [person.role] if person and person.role not in person_edit.HR_GIVES else []
-    return [*person_edit.HR_GIVES, *own]
+    own = [person.role] if person and person.role not in HR_GIVES else []
+    return [*HR_GIVES, *own]
 
 
 def _form(

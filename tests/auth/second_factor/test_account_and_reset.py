@@ -44,8 +44,18 @@ def test_a_learner_turns_the_factor_on_and_then_needs_it_to_sign_in(
     make_user(session, "ana@example.com")
     client = signed_in(app, "ana@example.com")
     assert "is <strong>off</strong>" in client.get(ACCOUNT).text
-    secret, codes = turn_on(client)
+    post_form(client, ACCOUNT + "/start", {}, page=ACCOUNT)
+    page = client.get(ACCOUNT).text
+    secret = secret_on(page)
+    # Retest R6: a tappable link into the authenticator app, carrying the same key.
+    link = page.split('id="second-factor-link"')[0].rsplit('href="', 1)[1].split('"')[0]
+    assert link.startswith("otpauth://totp/") and f"secret={secret}" in link
+    done = post_form(client, ACCOUNT + "/confirm", {"code": code(secret)}, page=ACCOUNT)
+    codes = codes_on(done.text)  # type: ignore[attr-defined]
     assert len(codes) == 10
+    # Retest R7: a first factor replaces nothing, so it does not speak of old codes.
+    assert "The old ones no longer work" not in done.text  # type: ignore[attr-defined]
+    assert "Your second factor is on." in done.text  # type: ignore[attr-defined]
     assert "is <strong>on</strong>" in client.get(ACCOUNT).text
     assert password_step(client_for(app), "ana@example.com").headers["location"] == PAGE
     assert sign_in_with(client_for(app), "ana@example.com", code(secret, 1)).status_code == 303
@@ -91,6 +101,7 @@ def test_new_recovery_codes_replace_the_old_ones(app: FastAPI, session: Session)
     fresh = post_form(client, ACCOUNT + "/codes", {"answer": PASSWORD}, page=ACCOUNT)
     new = codes_on(fresh.text)  # type: ignore[attr-defined]
     assert len(new) == 10 and not set(new) & set(old)
+    assert "The old ones no longer work." in fresh.text  # type: ignore[attr-defined]
     assert sign_in_with(client_for(app), "hr@example.com", old[0]).status_code == 422
     assert sign_in_with(client_for(app), "hr@example.com", new[0]).status_code == 303
 
