@@ -105,7 +105,8 @@ def Choice(title: str, **constraints: Any) -> Any:
     return Form(title=title, json_schema_extra={KIND: "choice"}, **constraints)
 
 
-Confirm = Annotated[str, Choice("Confirm")]  # any other value is "not ticked": said so
+# Any value but "yes" is "not ticked", and the page says so.
+Confirm = Annotated[str, Choice("Confirm", max_length=5)]
 
 
 def confirmed(value: str) -> bool:
