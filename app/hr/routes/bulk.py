@@ -16,14 +16,22 @@ from app.hr import bulk, bulk_remind, people
 from app.hr.routes.common import hr_router
 from app.hr.routes.tracking import people_context
 from app.web.announce import announce
+from app.web.field_limit import Advice, advise
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import Choice, Hidden, Submitted, form_page
 from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import is_htmx, render
 
 router = hr_router()
-# Starlette reads at most 1,000 form fields: room for a page's ids and the form's own fields.
-IDS_MAX = bulk.MAX_TICKED
+# Starlette reads at most 1,000 form fields; up to that, the service says how many are too
+# many (bulk.TOO_MANY) rather than a bare "People: choose from the options shown".
+IDS_MAX = 1_000
+# More than that (a forged or scripted form) is refused before this route runs: say why.
+advise(
+    "/hr/people/bulk",
+    Advice("Too many people ticked", bulk.TOO_MANY[:1].upper() + bulk.TOO_MANY[1:],
+           "/hr/people", "Back to the people list"),
+)  # fmt: skip
 
 
 def _filters(form: Submitted | dict[str, Any]) -> people.PeopleFilter:
