@@ -58,8 +58,8 @@ from app.scim.errors import PREFIX as SCIM_PREFIX
 from app.scim.errors import ScimError, error_response
 from app.scim.routes import router as scim_router
 from app.team.routes import router as team_router
-from app.web.forms import page_again, request_problems
 from app.web.field_limit import advice_for
+from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
 from app.web.request_checks import CheckedRoute, require_checked

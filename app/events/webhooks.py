@@ -106,7 +106,9 @@ def _stored_kinds(kinds: list[str]) -> str:
     return "*" if "*" in kinds else " ".join(k for k in KINDS if k in kinds)
 
 
-def set_kinds(session: Session, *, endpoint_id: int, kinds: list[str], actor_id: int | None) -> None:
+def set_kinds(
+    session: Session, *, endpoint_id: int, kinds: list[str], actor_id: int | None
+) -> None:
     """Change which events an endpoint is sent (from the next event on; past ones stay)."""
     endpoint = session.get(WebhookEndpoint, endpoint_id)
     if endpoint is None:

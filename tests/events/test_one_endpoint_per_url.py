@@ -187,7 +187,9 @@ def test_after_the_upgrade_the_database_refuses_a_second_copy(
     session.add(WebhookEndpoint(url=URL, kinds="*", secret="whsec_a"))
     session.commit()
     session.add(WebhookEndpoint(url=URL, kinds="*", secret="whsec_b"))
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
         session.commit()
     session.rollback()
-    assert len(session.exec(select(WebhookEndpoint).where(col(WebhookEndpoint.url) == URL)).all()) == 1
+    assert (
+        len(session.exec(select(WebhookEndpoint).where(col(WebhookEndpoint.url) == URL)).all()) == 1
+    )

@@ -74,7 +74,9 @@ def test_logo_png_that_is_really_html_is_refused() -> None:
 
 
 def test_logo_over_the_size_limit_is_refused_with_both_sizes() -> None:
-    with pytest.raises(Invalid, match=r"is 300\.1 KB \([\d,]+ bytes\); use a file of at most 200 KB"):
+    with pytest.raises(
+        Invalid, match=r"is 300\.1 KB \([\d,]+ bytes\); use a file of at most 200 KB"
+    ):
         checked_logo(png() + b"\x00" * (300 * 1024), "big.png")
 
 

@@ -20,7 +20,7 @@ from tests.recert.test_cycles import assign_again
 
 def _module_rows(page: str) -> dict[str, str]:
     """The module table's rows by title: the Assigned cell (the third)."""
-    table = page.split("<caption class=\"visually-hidden\">Modules of")[1].split("</table>")[0]
+    table = page.split('<caption class="visually-hidden">Modules of')[1].split("</table>")[0]
     rows = re.findall(r'<th scope="row">([^<]+)</th>(.*?)</tr>', table, re.S)
     return {title: re.findall(r"<td[^>]*>(.*?)</td>", cells, re.S)[1] for title, cells in rows}
 

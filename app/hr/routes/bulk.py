@@ -16,8 +16,8 @@ from app.hr import bulk, bulk_remind, people
 from app.hr.routes.common import hr_router
 from app.hr.routes.tracking import people_context
 from app.web.announce import announce
-from app.web.field_limit import Advice, advise
 from app.web.deps import CatalogDep, SettingsDep
+from app.web.field_limit import Advice, advise
 from app.web.forms import Choice, Hidden, Submitted, form_page
 from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import is_htmx, render
