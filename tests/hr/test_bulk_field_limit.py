@@ -22,7 +22,7 @@ def hr(app: FastAPI, session: Session) -> TestClient:
     return signed_in(app, session, "hana@example.com", "hr")
 
 
-@pytest.mark.parametrize("count", [MAX_TICKED + 1, 600, 1_200, 5_000])
+@pytest.mark.parametrize("count", [MAX_TICKED + 1, 600, 950, 1_200, 5_000])
 def test_too_many_ticked_people_get_the_limit_and_the_way_on(
     hr: TestClient, session: Session, count: int
 ) -> None:

@@ -23,9 +23,9 @@ from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import is_htmx, render
 
 router = hr_router()
-# Starlette reads at most 1,000 form fields; up to that, the service says how many are too
-# many (bulk.TOO_MANY) rather than a bare "People: choose from the options shown".
-IDS_MAX = 1_000
+# Starlette reads at most 1,000 form fields; below that, the service (or `_bulk_again`, past
+# IDS_MAX) says how many are too many (bulk.TOO_MANY), not "choose from the options shown".
+IDS_MAX = 900
 # More than that (a forged or scripted form) is refused before this route runs: say why.
 advise(
     "/hr/people/bulk",
@@ -89,6 +89,11 @@ def _table(
 
 
 def _bulk_again(request: Request, session: Session, form: Submitted) -> Response:
+    errors = dict(form.errors)
+    ticked = form.get("ids") or []
+    if "ids" in errors and isinstance(ticked, list) and len(ticked) > IDS_MAX:
+        errors["ids"] = f"People: {len(ticked):,} are ticked: {bulk.TOO_MANY}"
+    form = Submitted(form.values, errors)
     problem = " ".join(form.errors.values()) or "The form was incomplete; nothing was changed."
     page = whole_number(str(form.get("page", "1"))) or 1
     return _table(
