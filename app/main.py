@@ -58,6 +58,7 @@ from app.scim.errors import PREFIX as SCIM_PREFIX
 from app.scim.errors import ScimError, error_response
 from app.scim.routes import router as scim_router
 from app.team.routes import router as team_router
+from app.web.field_limit import advice_for
 from app.web.forms import page_again, request_problems
 from app.web.limits import BodySizeLimit
 from app.web.middleware import RequestHeaders
@@ -208,6 +209,7 @@ def _error_page(
     *,
     headers: Mapping[str, str] | None = None,
     fields: Mapping[str, str] | None = None,
+    back: tuple[str, str] = ("/", "Back to my course"),
 ) -> Response:
     if request.scope["path"].startswith(SCIM_PREFIX):  # SCIM clients read SCIM Error messages
         return error_response(
@@ -220,6 +222,7 @@ def _error_page(
         "message": message,
         "status": status,
         "request_id": getattr(request.state, "request_id", ""),
+        "back": back,
     }
     return render(request, "errors/error.html", context, status_code=status)
 
@@ -274,6 +277,11 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if request.url.path.startswith("/api/") and (found := unreadable_body(exc)):
             return found
+        if exc.status_code == 400 and (advice := advice_for(request.url.path, exc.detail)):
+            return _error_page(
+                request, 400, advice.title, advice.message,
+                back=(advice.back_href, advice.back_label),
+            )  # fmt: skip
         message = (
             exc.detail
             if isinstance(exc.detail, str) and exc.status_code != 404

@@ -34,8 +34,12 @@ class Target:
 def check_url(url: str, *, allow_private: bool) -> str:
     """The URL as it will be stored; Invalid with a reason when it may not receive webhooks."""
     url = url.strip()
-    if not url or len(url) > URL_MAX:
-        raise Invalid(f"URL: give an address of 1 to {URL_MAX} characters.")
+    # Counted in UTF-8 bytes: the URL is a unique index key, which PostgreSQL caps in bytes.
+    if not url or len(url.encode()) > URL_MAX:
+        raise Invalid(
+            f"URL: give an address of 1 to {URL_MAX} characters (a letter outside A-Z counts "
+            "as 2 to 4)."
+        )
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http"):
         raise Invalid("URL: only http:// and https:// addresses can receive webhooks.")

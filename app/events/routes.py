@@ -85,6 +85,25 @@ def add_endpoint(
     return _page(request, session, created=endpoint, secret=secret)
 
 
+@router.post(PAGE + "/{endpoint_id}/events", dependencies=ADMIN)
+@form_page(_again)
+def change_events(
+    request: Request,
+    endpoint_id: WholeNumber,
+    session: SessionDep,
+    user: CurrentUser,
+    kinds: Annotated[list[str] | None, Choice("Events", max_length=50)] = None,
+) -> Response:
+    try:
+        webhooks.set_kinds(
+            session, endpoint_id=endpoint_id, kinds=kinds or [], actor_id=row_id(user)
+        )
+    except webhooks.EndpointInvalid as exc:
+        session.rollback()
+        return _again(request, session, Submitted({}, exc.problems))
+    return RedirectResponse(f"{PAGE}?done=saved", status_code=303)
+
+
 @router.post(PAGE + "/{endpoint_id}/off", dependencies=ADMIN)
 def switch_off(endpoint_id: WholeNumber, session: SessionDep, user: CurrentUser) -> Response:
     webhooks.set_active(session, endpoint_id=endpoint_id, active=False, actor_id=row_id(user))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app import audit
@@ -47,16 +48,21 @@ def create_endpoint(
     actor_id: int | None,
     allow_private: bool,
 ) -> tuple[WebhookEndpoint, str]:
-    """A new endpoint and its signing secret (the only time the secret is shown)."""
+    """A new endpoint and its signing secret (the only time the secret is shown).
+
+    One endpoint per URL (a unique index): a second copy would receive every event twice, so
+    an address already there, or added by a double click at the same moment, is refused.
+    """
     problems = {}
     try:
         url = addresses.check_url(url, allow_private=allow_private)
     except Invalid as exc:
         problems["url"] = exc.message
-    if unknown := [k for k in kinds if k not in KINDS and k != "*"]:
-        problems["kinds"] = f"Unknown event kind(s): {', '.join(unknown)}."
-    elif not kinds:
-        problems["kinds"] = "Choose at least one kind of event."
+    else:
+        if session.exec(select(WebhookEndpoint.id).where(WebhookEndpoint.url == url)).first():
+            problems["url"] = _already(url)
+    if problem := _kinds_problem(kinds):
+        problems["kinds"] = problem
     if len(description.strip()) > DESCRIPTION_MAX:
         problems["description"] = f"Use at most {DESCRIPTION_MAX} characters."
     if problems:
@@ -65,7 +71,7 @@ def create_endpoint(
     endpoint = WebhookEndpoint(
         url=url,
         description=description.strip(),
-        kinds="*" if "*" in kinds else " ".join(k for k in KINDS if k in kinds),
+        kinds=_stored_kinds(kinds),
         secret=secret,
         after_seq=newest(session),  # from now on: an endpoint is not sent the past
         created_by_id=actor_id,
@@ -74,9 +80,50 @@ def create_endpoint(
     audit.record(
         session, actor_id=actor_id, action="webhook.create", target=url, kinds=endpoint.kinds
     )
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same URL added at the same moment: that one won
+        session.rollback()
+        raise EndpointInvalid({"url": _already(url)}) from exc
     session.refresh(endpoint)
     return endpoint, secret
+
+
+def _already(url: str) -> str:
+    return (
+        f"URL: {url} is already an endpoint; edit its events in the Endpoints table "
+        "instead of adding it again (each copy would be sent every event)."
+    )
+
+
+def _kinds_problem(kinds: list[str]) -> str:
+    if unknown := [k for k in kinds if k not in KINDS and k != "*"]:
+        return f"Unknown event kind(s): {', '.join(unknown)}."
+    return "" if kinds else "Choose at least one kind of event."
+
+
+def _stored_kinds(kinds: list[str]) -> str:
+    return "*" if "*" in kinds else " ".join(k for k in KINDS if k in kinds)
+
+
+def set_kinds(
+    session: Session, *, endpoint_id: int, kinds: list[str], actor_id: int | None
+) -> None:
+    """Change which events an endpoint is sent (from the next event on; past ones stay)."""
+    endpoint = session.get(WebhookEndpoint, endpoint_id)
+    if endpoint is None:
+        raise NotFound("There is no webhook endpoint with that number.")
+    if problem := _kinds_problem(kinds):
+        raise EndpointInvalid({f"kinds-{endpoint_id}": problem})
+    stored = _stored_kinds(kinds)
+    if stored != endpoint.kinds:
+        before, endpoint.kinds = endpoint.kinds, stored
+        session.add(endpoint)
+        audit.record(
+            session, actor_id=actor_id, action="webhook.kinds", target=endpoint.url,
+            before=before, after=stored,
+        )  # fmt: skip
+    session.commit()
 
 
 class EndpointInvalid(Invalid):

@@ -41,6 +41,14 @@ def hr_may_set_role(current: str | None, wanted: str) -> bool:
     return wanted in HR_GIVES and not (current is not None and is_protected(current))
 
 
+def roles_offered(viewer_role: str, current: str | None) -> list[str]:
+    """The roles a form offers: every role to an admin; to HR, the person's own role and
+    the ones `hr_may_set_role` allows (so HR is never offered what the server refuses)."""
+    if viewer_role == Role.admin.value:
+        return list(Role.__members__)
+    return [r for r in Role.__members__ if r == current or hr_may_set_role(current, r)]
+
+
 def protected_changes(user: User, email: str, role: str | None, active: bool | None) -> list[str]:
     """The identity fields a request would change on an hr or admin account (none: allowed)."""
     if not is_protected(user.role):

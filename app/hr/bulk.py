@@ -24,6 +24,7 @@ from app.content.catalog import Catalog
 from app.db import conflict_insert, day_text, id_in, lock_for_transaction, select_columns
 from app.errors import Conflict, Invalid
 from app.hr.account_changes import deactivated
+from app.hr.assign_text import assigned_message, counted, people_text
 from app.hr.assignments import check_modules, record_created, restart_finished
 from app.hr.due import completed, due_in, due_problem, end_of_day
 from app.hr.people import PeopleFilter, match_key, people_select
@@ -33,6 +34,10 @@ from app.web.inputs import whole_number
 
 NAMED = 3  # people named in a refusal; the rest are "and others"
 MAX_TICKED = 500  # ten pages of the table; more people than that: use "all that match"
+TOO_MANY = (
+    f"tick at most {MAX_TICKED} people at once; for more, use “Select all … that match the "
+    "filter”, which acts on everyone the filter matches. Nothing was changed."
+)
 LOCK_KEY = 0x62756C6B  # names the one lock every bulk action takes
 ACTIONS = {
     "assign": "Assign modules",
@@ -73,21 +78,17 @@ class Outcome:
     @property
     def message(self) -> str:
         """The confirmation, with the numbers that matter for this action."""
-        who = _people(self.people)
+        who = people_text(self.people)
         if self.action == "assign":
-            restarted = (
-                f" {_people(self.cycles)} who had finished started a new recertification "
-                "cycle: every module assigned to them is open again, due on that date."
-                if self.cycles
-                else ""
-            )
-            return (
-                f"Assigned {self.modules} module(s) to {who}: {self.changed:,} new assignments "
-                f"due {self.due:%-d %b %Y}. {_already(self.unchanged, restarted=self.cycles > 0)}"
-                f"{restarted}"
-            )
+            return assigned_message(
+                people_count=self.people, created=self.changed, unchanged=self.unchanged,
+                cycles=self.cycles, due=self.due, modules=self.modules,
+            )  # fmt: skip
         if self.action == "due":
-            return f"Moved {self.changed:,} open assignments of {who} to {self.due:%-d %b %Y}."
+            return (
+                f"Moved {counted(self.changed, 'open assignment')} of {who} to "
+                f"{self.due:%-d %b %Y}."
+            )
         if self.action == "remind":
             return (
                 f"Queued a reminder for {self.changed:,} of {who}. The other {self.unchanged:,} "
@@ -135,13 +136,13 @@ def resolve(session: Session, selection: Selection) -> list[int]:
         ids = list(session.exec(select(matching.c.id)).all())
         if len(ids) != selection.seen:
             raise SelectionChanged(
-                f"The filter now matches {_people(len(ids))}, not the {selection.seen} shown "
+                f"The filter now matches {people_text(len(ids))}, not the {selection.seen} shown "
                 "when you chose, so nothing was changed. The table below shows who matches "
                 "now: check it and apply the action again."
             )
         if selection.seen_key and match_key(ids) != selection.seen_key:
             raise SelectionChanged(
-                f"The filter still matches {_people(len(ids))}, but not the same people as "
+                f"The filter still matches {people_text(len(ids))}, but not the same people as "
                 "when you chose (someone moved in or out meanwhile), so nothing was changed. "
                 "The table below shows who matches now: check it and apply the action again."
             )
@@ -149,20 +150,13 @@ def resolve(session: Session, selection: Selection) -> list[int]:
     ids = sorted(set(selection.ids))
     if not ids:
         raise Invalid("Tick at least one person, or choose everyone who matches the filter.")
-    if len(ids) > MAX_TICKED:
-        raise Invalid(
-            f"{len(ids)} people are ticked; tick at most {MAX_TICKED}, or choose everyone "
-            "who matches the filter."
-        )
+    if len(selection.ids) > MAX_TICKED:  # counted as sent: a repeated id is no way round
+        raise Invalid(f"{len(selection.ids):,} people are ticked: {TOO_MANY}")
     found = set(session.exec(select(User.id).where(id_in(session, User.id, ids))).all())
     if missing := [i for i in ids if i not in found]:
         shown = ", ".join(str(i) for i in missing[:10])
         raise Invalid(f"No person has the id(s) {shown}; reload the page and tick again.")
     return ids
-
-
-def _people(n: int) -> str:
-    return "1 person" if n == 1 else f"{n:,} people"
 
 
 def assign(
@@ -252,7 +246,7 @@ def set_due(
         session,
         actor_id=actor.id,
         action="assignment.due_change",
-        target=_people(len(ids)),
+        target=people_text(len(ids)),
         **selection.describe(),
         user_ids=ids,
         before={"due": before},
@@ -298,7 +292,7 @@ def deactivate(session: Session, *, actor: AnyUser, selection: Selection) -> Out
         session,
         actor_id=actor.id,
         action="user.deactivate",
-        target=_people(len(changed)),
+        target=people_text(len(changed)),
         **selection.describe(),
         user_ids=changed,
         before={"active": True},
@@ -307,19 +301,3 @@ def deactivate(session: Session, *, actor: AnyUser, selection: Selection) -> Out
     )
     session.commit()
     return Outcome("deactivate", len(ids), len(changed), len(ids) - len(changed))
-
-
-def _already(count: int, *, restarted: bool) -> str:
-    """The sentence about assignments that existed; true also when a new cycle moved some.
-
-    Retest R9: "their due dates are unchanged" was said of the assignments a new cycle had
-    just reopened with the new date.
-    """
-    were = "was" if count == 1 else "were"
-    if not restarted:
-        kept = "its due date is" if count == 1 else "their due dates are"
-        return f"{count:,} {were} already assigned; {kept} unchanged."
-    return (
-        f"{count:,} {were} already assigned: their due dates are unchanged for people still "
-        "working on them."
-    )

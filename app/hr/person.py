@@ -39,6 +39,9 @@ from app.models import (
 class ModuleRecord:
     module: Module
     assignment: Assignment | None
+    # When it was assigned for the current cycle: a new recertification cycle assigns every
+    # module again on the day it starts (outside test F8), though the row stays the same.
+    assigned_at: datetime | None
     opened_at: datetime | None
     read_at: datetime | None
     attempts: list[QuizAttempt]
@@ -81,6 +84,11 @@ class PersonDetail:
     invite: Invite | None
     recert: PersonRecert
     sessions: list[Attended] = field(default_factory=list)  # group sessions attended
+
+    @property
+    def titles(self) -> dict[str, str]:
+        """Module titles by id, for the cycles table (a module since removed keeps its id)."""
+        return {m.module.id: m.module.title for m in self.modules}
 
     def link_allowed(self, viewer: AnyUser) -> bool:
         """Whether the page offers `viewer` a sign-in link (else only a reset e-mail)."""
@@ -152,14 +160,18 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
     invite = session.exec(
         select(Invite).where(Invite.user_id == user_id).order_by(col(Invite.id).desc())
     ).first()
+    recert = person_recert(session, user=user, module_ids=list(assignments), now=utcnow())
+    cycle_start = recert.cycles[0].started_at if recert.cycles else None
     modules = []
     for module in catalog.modules:
         read = reads.get(module.id)
         done = completions.get(module.id)
+        assignment = assignments.get(module.id)
         modules.append(
             ModuleRecord(
                 module=module,
-                assignment=assignments.get(module.id),
+                assignment=assignment,
+                assigned_at=_assigned_at(assignment, cycle_start),
                 opened_at=read.opened_at if read else None,
                 read_at=read.completed_at if read else None,
                 attempts=attempts.get(module.id, []),
@@ -178,9 +190,17 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
         manager=manager,
         modules=modules,
         invite=invite,
-        recert=person_recert(session, user=user, module_ids=list(assignments), now=utcnow()),
+        recert=recert,
         sessions=attended(session, catalog, user_id=user_id),
     )
+
+
+def _assigned_at(assignment: Assignment | None, cycle_start: datetime | None) -> datetime | None:
+    if assignment is None:
+        return None
+    if cycle_start is None:
+        return assignment.created_at
+    return max(assignment.created_at, cycle_start)
 
 
 def _asked(session: Session, user_id: int) -> dict[int, list[str]]:

@@ -98,32 +98,44 @@ def _checked(
     if fields.department_id is not None and session.get(Department, fields.department_id) is None:
         problems["department_id"] = "Department: choose one from the list."
     current_role = user.role if user else None
+    locked = locked_fields(actor, user)
     if fields.role not in Role.__members__:
         problems["role"] = f"Role: choose one of {', '.join(Role.__members__)}."
     elif fields.role != current_role:
-        if user is not None and user.id == actor.id:
-            problems["role"] = "Role: you cannot change your own role; ask an admin."
+        if "role" in locked:
+            problems["role"] = f"Role: {locked['role']}"
         elif actor.role != Role.admin and not hr_may_set_role(current_role, fields.role):
             problems["role"] = (
                 "Role: HR gives only the learner and facilitator roles, and never changes "
                 "an hr or admin account's role; an admin does that."
             )
-    if (
-        user is not None
-        and actor.role != Role.admin
-        and is_protected(user.role)
-        and email != user.email
-        and "email" not in problems
-    ):
-        problems["email"] = (
-            f"E-mail: this is an {user.role} account; only an admin can change its e-mail "
-            "address (a changed address could receive its password reset)."
-        )
+    if user is not None and "email" in locked and email != user.email and "email" not in problems:
+        problems["email"] = f"E-mail: {locked['email']}"
     manager_id = _manager(session, manager_email, email, user, problems)
     if problems:
         raise PersonInvalid(problems)
     cleaned = PersonFields(name, email, fields.department_id, manager_email, fields.role)
     return cleaned, manager_id
+
+
+def locked_fields(viewer: AnyUser, person: User | None) -> dict[str, str]:
+    """The fields of `person` that `viewer` may not change, each with the reason, so the form
+    shows them read-only instead of offering what the server then refuses (outside test F17)."""
+    if person is None:
+        return {}
+    locked: dict[str, str] = {}
+    if person.id == viewer.id:
+        who = "another admin" if viewer.role == Role.admin else "an admin"
+        locked["role"] = f"you cannot change your own role; ask {who}."
+    if viewer.role != Role.admin and is_protected(person.role):
+        locked.setdefault(
+            "role", f"this is an {person.role} account; only an admin changes its role."
+        )
+        locked["email"] = (
+            f"this is an {person.role} account; only an admin can change its e-mail "
+            "address (a changed address could receive its password reset)."
+        )
+    return locked
 
 
 def _manager(

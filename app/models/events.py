@@ -34,10 +34,13 @@ class Event(SQLModel, table=True):
 
 
 class WebhookEndpoint(SQLModel, table=True):
-    """A URL that receives signed events; its secret is kept to sign (shown to the admin once)."""
+    """A URL that receives signed events; its secret is kept to sign (shown to the admin once).
+
+    One endpoint per URL (retest R5): a second copy would be sent every event again.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
-    url: str = Field(max_length=2000)
+    url: str = Field(max_length=2000, unique=True, index=True)
     description: str = Field(default="", max_length=200)
     kinds: str = Field(max_length=500, description="Space-separated event kinds, or *.")
     secret: str = Field(max_length=100)

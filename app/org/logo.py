@@ -9,6 +9,7 @@ serves the stored file with its own type, nosniff and a CSP that runs no script 
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -51,13 +52,21 @@ class Logo:
     data: bytes
 
 
+def kilobytes(size: int) -> str:
+    """A size in KB rounded up to a tenth, so a file just over the limit never reads as the
+    limit itself ("200.1 KB", not "200 KB"; outside test F14)."""
+    tenths = math.ceil(size * 10 / 1024)
+    return f"{tenths // 10} KB" if tenths % 10 == 0 else f"{tenths / 10:.1f} KB"
+
+
 def checked_logo(data: bytes, filename: str = "") -> Logo:
     """The upload as a Logo, or Invalid saying exactly why it is refused."""
     if not data:
         raise Invalid("Choose a PNG or SVG file to upload.")
     if len(data) > MAX_BYTES:
         raise Invalid(
-            f"The logo is {len(data) // 1024} KB; use a file of at most {MAX_BYTES // 1024} KB."
+            f"The logo is {kilobytes(len(data))} ({len(data):,} bytes); use a file of at most "
+            f"{kilobytes(MAX_BYTES)} ({MAX_BYTES:,} bytes)."
         )
     if data.startswith(PNG_SIGNATURE):
         if problem := png_problem(data):

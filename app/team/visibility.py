@@ -31,7 +31,10 @@ HR_SEES: tuple[Seen, ...] = (
         "whether you have started, completed or are overdue on it, and whether an update "
         "to the module reopened it for you (your earlier completion is kept)",
     ),
-    Seen("Assigned", "when it was assigned to you"),
+    Seen(
+        "Assigned",
+        "when it was assigned to you (in a later round: the day that round started)",
+    ),
     Seen("Due", "when it is due"),
     Seen("Lesson read", "when you opened the lesson"),
     Seen("Attempts", "how many quiz attempts you made"),
@@ -45,7 +48,7 @@ HR_SEES: tuple[Seen, ...] = (
     # Recertification (app/recert): when the course is to be taken again.
     Seen("Cycle", "which round of the course you are in, when it is taken again"),
     Seen("Started", "when each round started"),
-    Seen("Modules completed", "how many modules you completed in each round"),
+    Seen("Modules completed", "each module you completed in each round, with its date"),
     Seen("Certificate", "the certificate of each round you finished"),
     Seen("Valid until", "until when your completion counts, before the course is due again"),
     # Group sessions you chose to record attending while signed in (app/hr/sessions.py).

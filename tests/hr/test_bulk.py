@@ -46,7 +46,7 @@ def test_assign_to_ticked_people_only_and_audit_who_what_before_after(
     assert detail["user_ids"] == sorted([a.id, b.id])
     assert detail["before"] == {"assigned": 0} and detail["after"]["assigned"] == 2
     shown = hr_client.get(response.headers["location"]).text
-    assert "Assigned 1 module(s) to 2 people: 2 new assignments" in shown
+    assert "Assigned 1 module to 2 people: 2 new assignments" in shown
 
 
 def test_all_matching_acts_on_the_filter_rerun_at_the_moment_of_the_action(
@@ -161,7 +161,7 @@ def test_htmx_action_swaps_the_table_and_announces_the_outcome(
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="people-table">')
     trigger = json.loads(response.headers["HX-Trigger-After-Settle"])["announce"]
-    assert trigger["message"].startswith("Assigned 1 module(s) to 2 people")
+    assert trigger["message"].startswith("Assigned 1 module to 2 people")
     assert trigger["focus"] == "#bulk-outcome" and 'id="bulk-outcome"' in response.text
 
 

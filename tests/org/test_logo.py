@@ -74,8 +74,26 @@ def test_logo_png_that_is_really_html_is_refused() -> None:
 
 
 def test_logo_over_the_size_limit_is_refused_with_both_sizes() -> None:
-    with pytest.raises(Invalid, match=r"is 300 KB; use a file of at most 200 KB"):
+    with pytest.raises(
+        Invalid, match=r"is 300\.1 KB \([\d,]+ bytes\); use a file of at most 200 KB"
+    ):
         checked_logo(png() + b"\x00" * (300 * 1024), "big.png")
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [
+        (MAX_BYTES + 1, "The logo is 200.1 KB (204,801 bytes)"),
+        (205_000, "The logo is 200.2 KB (205,000 bytes)"),
+        (300 * 1024, "The logo is 300 KB (307,200 bytes)"),
+    ],
+)
+def test_a_logo_just_over_the_limit_never_reads_as_the_limit(size: int, said: str) -> None:
+    """Outside test F14: 205,000 bytes was "200 KB; use a file of at most 200 KB"."""
+    with pytest.raises(Invalid) as refused:
+        checked_logo(b"<svg" + b" " * (size - 4), "logo.svg")
+    assert refused.value.message.startswith(said)
+    assert refused.value.message.endswith("at most 200 KB (204,800 bytes).")
 
 
 def test_logo_plain_png_and_svg_are_accepted_with_their_own_types() -> None:

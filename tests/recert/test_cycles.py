@@ -74,7 +74,7 @@ def test_assigning_a_finished_person_starts_a_cycle_and_keeps_the_old_one(
     page = assign_again(
         hr_client, "ana@example.com", (utcnow() + timedelta(days=20)).date().isoformat()
     )
-    assert "1 who had finished started a new recertification cycle" in page
+    assert "1 person who had finished started a new recertification cycle" in page
     session.expire_all()
     assert session.get(User, ana.id).cycle == 2  # type: ignore[union-attr]
     started = session.exec(select(RecertCycle)).one()

@@ -174,6 +174,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("GET", "/api/v1/events"): API_KEY,
     ("GET", "/admin/webhooks"): ADMIN,
     ("POST", "/admin/webhooks"): ADMIN,
+    ("POST", "/admin/webhooks/{endpoint_id}/events"): ADMIN,
     ("POST", "/admin/webhooks/{endpoint_id}/off"): ADMIN,
     ("POST", "/admin/webhooks/{endpoint_id}/on"): ADMIN,
     ("POST", "/admin/webhooks/deliveries/{delivery_id}/replay"): ADMIN,

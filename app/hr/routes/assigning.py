@@ -13,6 +13,7 @@ from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.errors import Invalid
 from app.hr import assignments
+from app.hr.assign_text import assigned_message, counted
 from app.hr.routes.common import hr_router, parse_date
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import FORM, Choice, Submitted, form_page
@@ -31,11 +32,17 @@ def _done(request: Request) -> dict[str, Any]:
         for k in ("people", "created", "already", "moved", "cycles")
         if (n := whole_number(query.get(k, ""))) is not None
     }
-    return {
-        "kind": query.get("done", "")[:10],
-        "due": parse_date(query.get("due", "")[:10], "due"),
-        **numbers,
-    }
+    kind, due = query.get("done", "")[:10], parse_date(query.get("due", "")[:10], "due")
+    get = numbers.get
+    messages = {
+        "assign": lambda: assigned_message(
+            people_count=get("people", 0), created=get("created", 0),
+            unchanged=get("already", 0), cycles=get("cycles", 0), due=due,
+        ),
+        "due": lambda: f"Moved the due date of {counted(get('moved', 0), 'open assignment')}.",
+    }  # fmt: skip
+    message = messages[kind]() if kind in messages else ""
+    return {"kind": kind, "due": due, "message": message, **numbers}
 
 
 def _page(

@@ -17,13 +17,21 @@ from app.hr.routes.common import hr_router
 from app.hr.routes.tracking import people_context
 from app.web.announce import announce
 from app.web.deps import CatalogDep, SettingsDep
+from app.web.field_limit import Advice, advise
 from app.web.forms import Choice, Hidden, Submitted, form_page
 from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import is_htmx, render
 
 router = hr_router()
-# Starlette reads at most 1,000 form fields: room for a page's ids and the form's own fields.
-IDS_MAX = bulk.MAX_TICKED
+# Starlette reads at most 1,000 form fields; below that, the service (or `_bulk_again`, past
+# IDS_MAX) says how many are too many (bulk.TOO_MANY), not "choose from the options shown".
+IDS_MAX = 900
+# More than that (a forged or scripted form) is refused before this route runs: say why.
+advise(
+    "/hr/people/bulk",
+    Advice("Too many people ticked", bulk.TOO_MANY[:1].upper() + bulk.TOO_MANY[1:],
+           "/hr/people", "Back to the people list"),
+)  # fmt: skip
 
 
 def _filters(form: Submitted | dict[str, Any]) -> people.PeopleFilter:
@@ -81,6 +89,11 @@ def _table(
 
 
 def _bulk_again(request: Request, session: Session, form: Submitted) -> Response:
+    errors = dict(form.errors)
+    ticked = form.get("ids") or []
+    if "ids" in errors and isinstance(ticked, list) and len(ticked) > IDS_MAX:
+        errors["ids"] = f"People: {len(ticked):,} are ticked: {bulk.TOO_MANY}"
+    form = Submitted(form.values, errors)
     problem = " ".join(form.errors.values()) or "The form was incomplete; nothing was changed."
     page = whole_number(str(form.get("page", "1"))) or 1
     return _table(

@@ -13,7 +13,7 @@ from app.auth.lookup import AnyUser
 from app.db import SessionDep
 from app.errors import Invalid
 from app.hr import people, person_edit
-from app.hr.account_changes import HR_GIVES
+from app.hr.account_changes import roles_offered
 from app.hr.person_edit import PersonFields
 from app.hr.routes.common import hr_router
 from app.models import Role, User
@@ -23,14 +23,6 @@ from app.web.inputs import WholeNumber, whole_number
 from app.web.templating import render
 
 router = hr_router()
-
-
-def _roles(viewer: AnyUser, person: User | None) -> list[str]:
-    """The roles the form offers: all for an admin; HR's two, plus the person's own."""
-    if viewer.role == Role.admin:
-        return list(Role.__members__)
-    own = [person.role] if person and person.role not in HR_GIVES else []
-    return [*HR_GIVES, *own]
 
 
 def _form(
@@ -43,13 +35,15 @@ def _form(
     errors: dict[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
+    viewer: AnyUser = request.state.user
     context = {
         "person": person,
         "form": form,
         "drawn": drawn,
         "errors": errors or {},
         "departments": people.department_choices(session),
-        "roles": _roles(request.state.user, person),
+        "roles": roles_offered(viewer.role, person.role if person else None),
+        "locked": person_edit.locked_fields(viewer, person),
     }
     return render(request, "hr/person_form.html", context, status_code=status_code)
 
