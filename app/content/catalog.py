@@ -96,7 +96,8 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
     broken: set[str] = set()
     quizzes = _load_quizzes(content_dir, problems, broken)
     pools = refreshers.load_refresher_files(content_dir, problems, _validation_problems)
-    modules = _with_refreshers(_assemble(lessons, quizzes, problems, broken), pools, problems)
+    modules = _assemble(lessons, quizzes, problems, broken)
+    modules = _with_refreshers(modules, pools, problems, broken)
     problems.extend(check_measures(content_dir, {m.id for m in modules})[1])
     if problems:
         return None, problems
@@ -113,9 +114,15 @@ def read_quiz_files(content_dir: Path) -> tuple[list[QuizSource], list[ContentPr
 
 
 def _with_refreshers(
-    modules: list[Module], pools: list[refreshers.RefresherSource], problems: list[ContentProblem]
+    modules: list[Module],
+    pools: list[refreshers.RefresherSource],
+    problems: list[ContentProblem],
+    broken: set[str],
 ) -> list[Module]:
-    """Each module with its refresher pool, which may not repeat any quiz scenario."""
+    """Each module with its refresher pool, which may not repeat any quiz scenario.
+
+    A pool of a module whose quiz has problems is not reported again as a pool of no module.
+    """
     by_id = {m.id: m for m in modules}
     every_quiz = [s for m in modules for s in m.quiz.scenarios]
     seen: dict[str, str] = {}
@@ -124,7 +131,10 @@ def _with_refreshers(
         module = by_id.get(pool.module)
         where = (path, line_of(lines, ("module",)), "module")
         if module is None:
-            problems.append(ContentProblem(*where, f"no module has id `{pool.module}`; fix the id"))
+            if pool.module not in broken:
+                problems.append(
+                    ContentProblem(*where, f"no module has id `{pool.module}`; fix the id")
+                )
             continue
         if pool.module in seen:
             problems.append(

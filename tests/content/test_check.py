@@ -40,7 +40,7 @@ def test_fixture_course_is_valid(course: Path) -> None:
         "lessons": 2,
         "scenarios": 3,
         "choices": 10,
-        "refreshers": 0,
+        "refreshers": 3,
     }
 
 
@@ -187,7 +187,7 @@ def test_cli_check_json_counts_on_valid_content(
             "lessons": 2,
             "scenarios": 3,
             "choices": 10,
-            "refreshers": 0,
+            "refreshers": 3,
             "errors": [],
             "cue_warnings": 0,
         }
