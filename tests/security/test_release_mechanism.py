@@ -36,6 +36,14 @@ def _waiting(session: Session, count: int, department: Department | None, prefix
     session.commit()
 
 
+def _sales_and_legal(session: Session, in_sales: int) -> tuple[Department, Department]:
+    """Two departments whose people wait: `in_sales` in Sales, 4 (too few) in Legal."""
+    sales, legal = make_department(session, "Sales"), make_department(session, "Legal")
+    _waiting(session, in_sales, sales, "s")
+    _waiting(session, 4, legal, "l")
+    return sales, legal
+
+
 def _block(department: int | None) -> MeasureBlock:
     return MeasureBlock(
         department_id=department, people=0, items=0, noisy_change=0, noisy_looking_back=0
@@ -43,9 +51,7 @@ def _block(department: int | None) -> MeasureBlock:
 
 
 def test_full_groups_lists_only_groups_of_five_or_more_waiting(session: Session) -> None:
-    sales, legal = make_department(session, "Sales"), make_department(session, "Legal")
-    _waiting(session, 5, sales, "s")
-    _waiting(session, 4, legal, "l")
+    sales, _legal = _sales_and_legal(session, 5)
     _waiting(session, 5, None, "n")
     found = session.execute(full_groups(MeasureMember, MeasureMember.department_id)).all()
     assert sorted(found, key=str) == sorted([(sales.id,), (None,)], key=str)
@@ -65,9 +71,7 @@ def test_seal_refuses_a_block_under_five_and_stores_nothing(app: FastAPI, sessio
 def test_seal_full_groups_seals_each_group_once_and_leaves_small_ones_waiting(
     app: FastAPI, session: Session
 ) -> None:
-    sales, legal = make_department(session, "Sales"), make_department(session, "Legal")
-    _waiting(session, 6, sales, "s")
-    _waiting(session, 4, legal, "l")
+    sales, legal = _sales_and_legal(session, 6)
     _waiting(session, 5, None, "n")
     keys = (MeasureMember.department_id,)
     with write_session(app.state.engine) as writing:
@@ -95,9 +99,7 @@ def test_a_second_seal_of_the_same_members_is_refused(app: FastAPI, session: Ses
 def test_a_raced_seal_is_rolled_back_whole_and_a_full_one_committed(
     app: FastAPI, session: Session
 ) -> None:
-    sales, legal = make_department(session, "Sales"), make_department(session, "Legal")
-    _waiting(session, 5, sales, "s")
-    _waiting(session, 4, legal, "l")
+    sales, legal = _sales_and_legal(session, 5)
 
     def sealing(writing: Session, *departments: Department) -> None:
         for department in departments:
