@@ -13,7 +13,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from app.content import markdown, refreshers
-from app.content.locations import ContentProblem, Path_, dotted, line_of, load_yaml_with_lines
+from app.content.locations import (
+    ContentProblem,
+    Path_,
+    dotted,
+    line_of,
+    load_yaml_file,
+    load_yaml_with_lines,
+)
 from app.content.measures import check_measures
 from app.content.schema import (
     LESSON_SECTIONS,
@@ -89,7 +96,8 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
     broken: set[str] = set()
     quizzes = _load_quizzes(content_dir, problems, broken)
     pools = refreshers.load_refresher_files(content_dir, problems, _validation_problems)
-    modules = _with_refreshers(_assemble(lessons, quizzes, problems, broken), pools, problems)
+    modules = _assemble(lessons, quizzes, problems, broken)
+    modules = _with_refreshers(modules, pools, problems, broken)
     problems.extend(check_measures(content_dir, {m.id for m in modules})[1])
     if problems:
         return None, problems
@@ -106,9 +114,15 @@ def read_quiz_files(content_dir: Path) -> tuple[list[QuizSource], list[ContentPr
 
 
 def _with_refreshers(
-    modules: list[Module], pools: list[refreshers.RefresherSource], problems: list[ContentProblem]
+    modules: list[Module],
+    pools: list[refreshers.RefresherSource],
+    problems: list[ContentProblem],
+    broken: set[str],
 ) -> list[Module]:
-    """Each module with its refresher pool, which may not repeat any quiz scenario."""
+    """Each module with its refresher pool, which may not repeat any quiz scenario.
+
+    A pool of a module whose quiz has problems is not reported again as a pool of no module.
+    """
     by_id = {m.id: m for m in modules}
     every_quiz = [s for m in modules for s in m.quiz.scenarios]
     seen: dict[str, str] = {}
@@ -117,7 +131,10 @@ def _with_refreshers(
         module = by_id.get(pool.module)
         where = (path, line_of(lines, ("module",)), "module")
         if module is None:
-            problems.append(ContentProblem(*where, f"no module has id `{pool.module}`; fix the id"))
+            if pool.module not in broken:
+                problems.append(
+                    ContentProblem(*where, f"no module has id `{pool.module}`; fix the id")
+                )
             continue
         if pool.module in seen:
             problems.append(
@@ -240,28 +257,12 @@ def _load_quizzes(root: Path, problems: list[ContentProblem], broken: set[str]) 
     for file in sorted(p for p in directory.iterdir() if p.suffix in QUIZ_SUFFIXES):
         path = _rel(file, root)
         raw = file.read_bytes()
-        try:
-            data, lines = load_yaml_with_lines(raw.decode("utf-8"), path)
-            if not isinstance(data, dict):
-                raise ContentProblem(
-                    path, 1, "quiz", "must be a mapping with module, pass_mark, scenarios"
-                )
-            quiz = QuizFile.model_validate(data)
-        except ContentProblem as problem:
-            problems.append(problem)
-            continue
-        except ValidationError as exc:
-            problems.extend(_validation_problems(exc, path, lines))
-            if isinstance(data.get("module"), str):
-                broken.add(data["module"])
-            continue
-        except UnicodeDecodeError:
-            problems.append(
-                ContentProblem(path, 1, "encoding", "is not UTF-8; save the file as UTF-8")
-            )
-            continue
-        problems.extend(_quiz_rules(quiz, path, lines))
-        quizzes.append((quiz, hashlib.sha256(raw).hexdigest(), path, lines))
+        shape = ("quiz", "module, pass_mark, scenarios")
+        loaded = load_yaml_file(raw, path, QuizFile, shape, problems, _validation_problems, broken)
+        if loaded is not None:
+            quiz, lines = loaded
+            problems.extend(_quiz_rules(quiz, path, lines))
+            quizzes.append((quiz, hashlib.sha256(raw).hexdigest(), path, lines))
     return quizzes
 
 
@@ -270,36 +271,13 @@ def _duplicates(values: Iterable[str]) -> set[str]:
 
 
 def _quiz_rules(quiz: QuizFile, path: str, lines: dict[Path_, int]) -> Iterable[ContentProblem]:
-    dup_scenarios = _duplicates(s.id for s in quiz.scenarios)
-    for i, scenario in enumerate(quiz.scenarios):
-        at: Path_ = ("scenarios", i)
-        if scenario.id in dup_scenarios:
-            yield ContentProblem(
-                path,
-                line_of(lines, (*at, "id")),
-                dotted((*at, "id")),
-                f"`{scenario.id}` is used by another scenario; ids must be unique",
-            )
-        for choice_id in _duplicates(c.id for c in scenario.choices):
-            yield ContentProblem(
-                path,
-                line_of(lines, (*at, "choices")),
-                dotted((*at, "choices")),
-                f"choice id `{choice_id}` appears twice; give each choice its own id",
-            )
-        if scenario.max_points < 2:
-            yield ContentProblem(
-                path,
-                line_of(lines, (*at, "choices")),
-                dotted((*at, "choices")),
-                "no best choice: give the best choice 2 points",
-            )
+    yield from refreshers.scenario_rules(quiz.scenarios, path, lines)
     notes = quiz.facilitator
     if notes is not None:
         known = {s.id for s in quiz.scenarios}
         for j, sid in enumerate(notes.vote_scenarios):
             if sid not in known:
-                at = ("facilitator", "vote_scenarios", j)
+                at: Path_ = ("facilitator", "vote_scenarios", j)
                 yield ContentProblem(
                     path,
                     line_of(lines, at),

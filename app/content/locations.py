@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 Path_ = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+Explain = Callable[[ValidationError, str, dict[Path_, int]], Iterable["ContentProblem"]]
 
 
 class ContentProblem(Exception):
@@ -34,6 +38,39 @@ def load_yaml_with_lines(
     if node is not None:
         _walk(node, (), lines, line_offset)
     return data, lines
+
+
+def load_yaml_file(
+    raw: bytes,
+    path: str,
+    model: type[M],
+    shape: tuple[str, str],
+    problems: list[ContentProblem],
+    explain: Explain,
+    broken: set[str] | None = None,
+) -> tuple[M, dict[Path_, int]] | None:
+    """One YAML content file validated as `model`, with its key lines; None when it is not.
+
+    Every problem goes to `problems`, as `path:line:`; `shape` is the file's kind and the keys
+    its mapping holds. A file whose `module` is readable but which fails validation adds
+    that module to `broken`, so the module is reported, not silently left out.
+    """
+    data: Any = None
+    lines: dict[Path_, int] = {}
+    try:
+        data, lines = load_yaml_with_lines(raw.decode("utf-8"), path)
+        if not isinstance(data, dict):
+            raise ContentProblem(path, 1, shape[0], f"must be a mapping with {shape[1]}")
+        return model.model_validate(data), lines
+    except ContentProblem as problem:
+        problems.append(problem)
+    except ValidationError as exc:
+        problems.extend(explain(exc, path, lines))
+        if broken is not None and isinstance(data.get("module"), str):
+            broken.add(data["module"])
+    except UnicodeDecodeError:
+        problems.append(ContentProblem(path, 1, "encoding", "is not UTF-8; save the file as UTF-8"))
+    return None
 
 
 _FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -11,12 +11,17 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
-from pydantic import ValidationError
-
-from app.content.locations import ContentProblem, Path_, dotted, line_of, load_yaml_with_lines
+from app.content.locations import (
+    ContentProblem,
+    Explain,
+    Path_,
+    dotted,
+    line_of,
+    load_yaml_file,
+)
 from app.content.schema import QuizFile, RefresherFile, Scenario
 
 FOLDER = "quizzes/refreshers"
@@ -27,7 +32,6 @@ SHINGLE = 5
 # ... and a refresher whose situation and choices repeat this share of them is a near-copy.
 NEAR_COPY = 0.2
 RefresherSource = tuple[RefresherFile, str, dict[Path_, int]]
-Explain = Callable[[ValidationError, str, dict[Path_, int]], Iterable[ContentProblem]]
 
 
 def load_refresher_files(
@@ -40,26 +44,12 @@ def load_refresher_files(
         return found
     for file in sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml")):
         path = f"{FOLDER}/{file.name}"
-        try:
-            data, lines = load_yaml_with_lines(file.read_text(encoding="utf-8"), path)
-            if not isinstance(data, dict):
-                raise ContentProblem(
-                    path, 1, "refreshers", "must be a mapping with module, scenarios"
-                )
-            pool = RefresherFile.model_validate(data)
-        except ContentProblem as problem:
-            problems.append(problem)
-            continue
-        except ValidationError as exc:
-            problems.extend(explain(exc, path, lines))
-            continue
-        except UnicodeDecodeError:
-            problems.append(
-                ContentProblem(path, 1, "encoding", "is not UTF-8; save the file as UTF-8")
-            )
-            continue
-        problems.extend(scenario_rules(pool.scenarios, path, lines))
-        found.append((pool, path, lines))
+        shape = ("refreshers", "module, scenarios")
+        loaded = load_yaml_file(file.read_bytes(), path, RefresherFile, shape, problems, explain)
+        if loaded is not None:
+            pool, lines = loaded
+            problems.extend(scenario_rules(pool.scenarios, path, lines))
+            found.append((pool, path, lines))
     return found
 
 

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Engine, case, exists, func, insert, union, update
 from sqlmodel import Session, col, select
 
+from app.auth.blocks import commit_unless_raced, matching, seal
 from app.auth.counted import counted_person
 from app.clock import utcnow
 from app.content.schema import MAX_CHOICE_POINTS
@@ -46,10 +47,6 @@ LATE_COMMIT = timedelta(minutes=10)
 SCAN_ID = 1
 
 
-class _Raced(Exception):
-    """Another request sealed the same members first; its release stands."""
-
-
 def catch_up(engine: Engine, *, now: datetime | None = None) -> None:
     """Count new first attempts and seal the blocks that are due (two reads when nothing is)."""
     now = now or utcnow()
@@ -57,13 +54,12 @@ def catch_up(engine: Engine, *, now: datetime | None = None) -> None:
         if not _unseen(session) and not any(_sealable(_pending(session, now))):
             return
     with write_session(engine) as session:
-        try:
+
+        def count_and_seal() -> None:
             _add_members(session, now)
             _seal(session, now)
-        except _Raced:
-            session.rollback()
-            return
-        session.commit()
+
+        commit_unless_raced(session, count_and_seal)
 
 
 def scenario_totals(
@@ -181,20 +177,19 @@ def _seal(session: Session, now: datetime) -> None:
     one rolls back with its draws, so each block only ever has one set of noisy sums.
     """
     groups, pools = _sealable(_pending(session, now))
-    waiting = col(ReleaseMember.block_id).is_(None)
-    blocks = []
-    for module, department in groups:
-        same = (
-            col(ReleaseMember.department_id).is_(None)
-            if department is None
-            else col(ReleaseMember.department_id) == department
+    blocks = [
+        _block(
+            session,
+            module,
+            department,
+            False,
+            now,
+            matching(ReleaseMember.department_id, department),
         )
-        of_module = col(ReleaseMember.module_id) == module
-        blocks.append(_block(session, module, department, False, now, of_module, same, waiting))
+        for module, department in groups
+    ]
     aged = col(ReleaseMember.submitted_at) < now - POOL_AFTER
-    for module in pools:
-        of_module = col(ReleaseMember.module_id) == module
-        blocks.append(_block(session, module, None, True, now, of_module, aged, waiting))
+    blocks += [_block(session, module, None, True, now, aged) for module in pools]
     if not blocks:
         return
     answered = (
@@ -229,24 +224,14 @@ def _block(
     department: int | None,
     pooled: bool,
     now: datetime,
-    *where: ColumnElement[bool],
+    members: ColumnElement[bool],
 ) -> int:
-    """A new block holding every waiting member that matches; _Raced if fewer than MIN_GROUP."""
+    """A new block holding every waiting member of the module that matches; Raced if under 5."""
     block = ReleaseBlock(
         module_id=module, department_id=department, pooled=pooled, people=0, released_at=now
     )
+    of_module = col(ReleaseMember.module_id) == module
+    block.people = seal(session, block, ReleaseMember, of_module, members)
     session.add(block)
     session.flush()
-    block_id = row_id(block)
-    moved = session.exec(
-        update(ReleaseMember)
-        .where(*where)
-        .values(block_id=block_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved < MIN_GROUP:
-        raise _Raced
-    block.people = moved
-    session.add(block)
-    session.flush()
-    return block_id
+    return row_id(block)

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, and_, exists, func, insert, literal, update
+from sqlalchemy import ColumnElement, Engine, and_, exists, func, insert, literal
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from app.auth.blocks import commit_unless_raced, full_groups, released_view, seal_full_groups
 from app.auth.counted import counted_person
 from app.clock import utcnow
 from app.db import conflict_insert, select_columns, write_session
@@ -46,8 +47,7 @@ def catch_up(session: Session, *, now: datetime | None = None) -> None:
     now = now or utcnow()
     _count_answered(session, now)
     _count_unanswered(session, now)
-    _seal(session, now)
-    session.commit()
+    commit_unless_raced(session, lambda: _seal(session, now))
 
 
 def catch_up_on(engine: Engine, *, now: datetime | None = None) -> None:
@@ -123,29 +123,17 @@ def _count_unanswered(session: Session, now: datetime) -> None:
 
 def _seal(session: Session, now: datetime) -> None:
     """Seal each (module, department) with MIN_GROUP or more waiting; store noisy answer counts."""
-    waiting = col(CheckInMember.block_id).is_(None)
-    groups = session.exec(
-        select(CheckInMember.module_id, CheckInMember.department_id)
-        .where(waiting)
-        .group_by(col(CheckInMember.module_id), col(CheckInMember.department_id))
-        .having(func.count() >= MIN_GROUP)
-    ).all()
-    for module_id, department_id in groups:
-        same = (
-            col(CheckInMember.department_id).is_(None)
-            if department_id is None
-            else col(CheckInMember.department_id) == department_id
-        )
-        block = CheckInBlock(
+    keys = (CheckInMember.module_id, CheckInMember.department_id)
+
+    def new_block(module_id: str, department_id: int | None) -> CheckInBlock:
+        return CheckInBlock(
             module_id=module_id, department_id=department_id, people=0, released_at=now
         )
+
+    for block, people in seal_full_groups(session, CheckInMember, keys, new_block):
+        block.people = people
         session.add(block)
-        session.flush()
         block_id = row_id(block)
-        where = (waiting, col(CheckInMember.module_id) == module_id, same)
-        moved = session.exec(update(CheckInMember).where(*where).values(block_id=block_id)).rowcount
-        block.people = moved
-        session.add(block)
         counted = dict(
             session.exec(
                 select(CheckInMember.answer, func.count())
@@ -230,17 +218,14 @@ def _row(name: str, people: int, counts: dict[str, int]) -> DepartmentCheckIns:
 
 
 def lasting_panel(engine: Engine, *, now: datetime | None = None) -> list[DepartmentCheckIns]:
-    """HR's "Lasting learning" figures, released blocks only; counts what is new first.
-
-    Two reads decide whether anything is new, so a view with nothing to count writes nothing.
-    """
+    """HR's "Lasting learning" figures, released blocks only; counts what is new first."""
     now = now or utcnow()
-    with Session(engine) as session:
-        if not _due_work(session, now):
-            return by_department(session)
-    catch_up_on(engine, now=now)
-    with Session(engine) as session:
-        return by_department(session)
+    return released_view(
+        engine,
+        due=lambda session: _due_work(session, now),
+        catch_up=lambda: catch_up_on(engine, now=now),
+        read=by_department,
+    )
 
 
 def _due_work(session: Session, now: datetime) -> bool:
@@ -248,10 +233,5 @@ def _due_work(session: Session, now: datetime) -> bool:
     answered = exists().where(col(CommitmentCheckIn.commitment_id) == Commitment.id)
     lapsed = col(Commitment.check_on) <= (now - GRACE).date()
     uncounted = select(Commitment.id).where(_not_member(), answered | lapsed)
-    sealable = (
-        select(CheckInMember.module_id)
-        .where(col(CheckInMember.block_id).is_(None))
-        .group_by(col(CheckInMember.module_id), col(CheckInMember.department_id))
-        .having(func.count() >= MIN_GROUP)
-    )
+    sealable = full_groups(CheckInMember, CheckInMember.module_id, CheckInMember.department_id)
     return bool(session.exec(select(uncounted.exists() | sealable.exists())).one())

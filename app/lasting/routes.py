@@ -94,12 +94,18 @@ def commitment_page(
     return _commitment_page(request, session, module, row_id(user))
 
 
-def _plan_again(request: Request, session: Session, form: Submitted) -> Response:
+def _plan_refused(
+    request: Request, session: Session, module: Module, errors: Any, typed: dict[str, Any]
+) -> Response:
     """The commitment page with what was typed and a message by each wrong field (422)."""
+    user_id = row_id(request.state.user)
+    return _commitment_page(request, session, module, user_id, 422, errors=errors, typed=typed)
+
+
+def _plan_again(request: Request, session: Session, form: Submitted) -> Response:
     module = _module(request.app.state.catalog, request.path_params["module_id"])
     typed = {k: v for k, v in form.values.items() if isinstance(v, str)}
-    user_id = row_id(request.state.user)
-    return _commitment_page(request, session, module, user_id, 422, errors=form.errors, typed=typed)
+    return _plan_refused(request, session, module, form.errors, typed)
 
 
 @router.post("/modules/{module_id}/commitment")
@@ -118,9 +124,7 @@ def save_commitment(
         plan = commitments.checked_plan(situation, action)
     except Invalid as problem:
         typed = {"situation": situation, "action": action}
-        return _commitment_page(
-            request, session, module, row_id(user), 422, errors=problem.fields, typed=typed
-        )
+        return _plan_refused(request, session, module, problem.fields, typed)
     commitments.save(session, user_id=row_id(user), module_id=module.id, plan=plan)
     return RedirectResponse(f"/modules/{module.id}/commitment?saved=plan", status_code=303)
 
@@ -152,9 +156,7 @@ def check_in(
         )
     except Invalid as problem:
         errors = problem.fields or {"acted": problem.message}
-        return _commitment_page(
-            request, session, module, row_id(user), 422, errors=errors, typed=typed
-        )
+        return _plan_refused(request, session, module, errors, typed)
     except Conflict as problem:
         return _commitment_page(
             request, session, module, row_id(user), 409, conflict=problem.message
@@ -193,17 +195,21 @@ def stop_page(
 ) -> Response:
     """The link in a nudge: a page with one button (a GET changes nothing: mail scanners open links)."""
     user_id, version = stopping.check_link(settings, user=u, version=v, signature=s)
-    current = stopping.preference(session, user_id)
-    stale = current.version != version
-    context = {"u": u, "v": v, "s": s, "stale": stale, "message": stopping.STALE_LINK}
-    return render(request, "lasting/stop.html", context, status_code=409 if stale else 200)
+    stale = stopping.preference(session, user_id).version != version
+    parts, status_code = {"u": u, "v": v, "s": s}, 409 if stale else 200
+    return _stop_page(request, parts, status_code, stale=stale, message=stopping.STALE_LINK)
+
+
+def _stop_page(request: Request, parts: dict[str, str], status_code: int, **extra: Any) -> Response:
+    """The one-button page of a nudge's link, carrying the link's parts in its form."""
+    context = {**parts, "stale": False, "message": "", "errors": {}, **extra}
+    return render(request, "lasting/stop.html", context, status_code=status_code)
 
 
 def _stop_again(request: Request, session: Session, form: Submitted) -> Response:
     """A link's form sent incomplete: the page again, its button with what was sent."""
     parts = {k: str(form.get(k))[:100] for k in ("u", "v", "s")}
-    context = {**parts, "stale": False, "message": "", "errors": form.errors}
-    return render(request, "lasting/stop.html", context, status_code=422)
+    return _stop_page(request, parts, 422, errors=form.errors)
 
 
 @router.post("/nudges/stop")

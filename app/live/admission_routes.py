@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.errors import Conflict, Invalid
 from app.live import admission
-from app.live.controls import Facilitator, back_to, control_again, refused
+from app.live.controls import Facilitator, control_again, controlled
 from app.web.forms import Hidden, form_page
 from app.web.inputs import WholeNumber
 from app.web.request_checks import checked_router
@@ -29,11 +29,10 @@ def headcount(
     headcount: Annotated[int, Form(title="People you expect", ge=1, le=1000)],
     view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
-    try:
+    def act() -> None:
         admission.set_headcount(session, user=user, session_id=session_id, headcount=headcount)
-    except Invalid as exc:
-        return refused(request, session, view, exc)
-    return back_to(session_id, view)
+
+    return controlled(request, session, session_id, view, act)
 
 
 @router.post("/live/{session_id:int}/admission")
@@ -49,7 +48,8 @@ def decide(
     view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
     """Let a waiting phone (or every waiting phone) in, or turn it away."""
-    try:
+
+    def act() -> None:
         admission.decide(
             session,
             user=user,
@@ -57,6 +57,5 @@ def decide(
             participant_id=None if participant == EVERYONE else int(participant),
             let_in=decision == "let_in",
         )
-    except (Invalid, Conflict) as exc:
-        return refused(request, session, view, exc)
-    return back_to(session_id, view)
+
+    return controlled(request, session, session_id, view, act, refuse=(Invalid, Conflict))

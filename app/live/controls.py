@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,8 +11,9 @@ from sqlmodel import Session
 
 from app.auth.deps import require_role
 from app.auth.lookup import UserRow
-from app.errors import DomainError
+from app.errors import DomainError, Invalid
 from app.live import facilitator, qr
+from app.live.moves import StepMoved
 from app.live.stage import Stage
 from app.live.web import no_store
 from app.web.deps import SettingsDep
@@ -81,3 +83,25 @@ def refused(request: Request, session: Session, view: str, exc: DomainError) -> 
     response = control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
     response.status_code = exc.status_code
     return response
+
+
+def controlled(
+    request: Request,
+    session: Session,
+    session_id: int,
+    view: str,
+    act: Callable[[], object],
+    *,
+    refuse: tuple[type[DomainError], ...] = (Invalid,),
+) -> Response:
+    """Run a control's `act`: back to its view, or the view again saying why nothing changed.
+
+    A press on a step the session has already left goes back with the "moved on" notice.
+    """
+    try:
+        act()
+    except StepMoved:
+        return back_to(session_id, view, moved=True)
+    except refuse as exc:
+        return refused(request, session, view, exc)
+    return back_to(session_id, view)

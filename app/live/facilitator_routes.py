@@ -21,9 +21,9 @@ from app.live.controls import (
     VIEWS,
     BaseUrl,
     Facilitator,
-    back_to,
     control_again,
     control_context,
+    controlled,
 )
 from app.live.open_answers_routes import router as open_answers_router
 from app.live.participant_routes import router as participant_router
@@ -178,7 +178,7 @@ def change_step(
     version: Annotated[WholeNumber, Hidden()],
     view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
-    try:
+    def act() -> None:
         live = facilitator.change_step(
             session,
             catalog,
@@ -188,13 +188,10 @@ def change_step(
             action=action,
             seen_version=version,
         )
-    except facilitator.StepMoved:
-        return back_to(session_id, view, moved=True)
-    except Invalid as exc:
-        return control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
-    if live.ended_at is not None:  # the facilitator gets the summary by e-mail
-        planning_mail.queue_summary(session, catalog, settings, live=live)
-    return back_to(session_id, view)
+        if live.ended_at is not None:  # the facilitator gets the summary by e-mail
+            planning_mail.queue_summary(session, catalog, settings, live=live)
+
+    return controlled(request, session, session_id, view, act)
 
 
 @router.post("/live/{session_id:int}/countdown")
@@ -208,15 +205,12 @@ def countdown(
     version: Annotated[WholeNumber, Hidden()],
     view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
-    try:
+    def act() -> None:
         facilitator.set_countdown(
             session, user=user, session_id=session_id, minutes=minutes, seen_version=version
         )
-    except facilitator.StepMoved:
-        return back_to(session_id, view, moved=True)
-    except Invalid as exc:
-        return control_again(request, session, Submitted({"view": view}, {FORM: exc.message}))
-    return back_to(session_id, view)
+
+    return controlled(request, session, session_id, view, act)
 
 
 @router.get("/live/{session_id:int}/qr.svg")

@@ -11,8 +11,7 @@ from app.auth.deps import OptionalUser
 from app.db import SessionDep
 from app.errors import Conflict, Invalid, NotFound
 from app.live import open_answers, participant
-from app.live.controls import Facilitator, back_to, control_again, refused
-from app.live.moves import StepMoved
+from app.live.controls import Facilitator, back_to, control_again, controlled
 from app.live.participant_routes import (
     Address,
     RoomRequest,
@@ -43,15 +42,12 @@ def open_prompt(
     version: Annotated[WholeNumber, Hidden()],
     view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
-    try:
+    def act() -> None:
         open_answers.open_prompt(
             session, user=user, session_id=session_id, kind=kind, seen_version=version
         )
-    except StepMoved:
-        return back_to(session_id, view, moved=True)
-    except Invalid as exc:
-        return refused(request, session, view, exc)
-    return back_to(session_id, view)
+
+    return controlled(request, session, session_id, view, act)
 
 
 @router.post("/live/{session_id:int}/answers/close")
@@ -64,13 +60,10 @@ def close_prompt(
     version: Annotated[WholeNumber, Hidden()],
     view: Annotated[str, Hidden(max_length=10)] = "session",
 ) -> Response:
-    try:
+    def act() -> None:
         open_answers.close_prompt(session, user=user, session_id=session_id, seen_version=version)
-    except StepMoved:
-        return back_to(session_id, view, moved=True)
-    except Invalid as exc:
-        return refused(request, session, view, exc)
-    return back_to(session_id, view)
+
+    return controlled(request, session, session_id, view, act)
 
 
 @router.post("/live/{session_id:int}/answers/{answer_id:int}")

@@ -13,18 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, func, update
+from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
+from app.auth.blocks import commit_unless_raced, full_groups, released_view, seal_full_groups
 from app.clock import utcnow
 from app.content.measures import HIGH, LOW
 from app.db import select_columns, write_session
 from app.models import Department, MeasureBlock, MeasureMember, row_id
 from app.privacy import MIN_GROUP, noise
-
-
-class _Raced(Exception):
-    """Another request sealed the same members first; its block stands."""
 
 
 @dataclass(frozen=True)
@@ -47,44 +44,29 @@ def catch_up(engine: Engine, *, now: datetime | None = None) -> None:
         if not _due(session):
             return
     with write_session(engine) as session:
-        try:
-            for department in _due(session):
-                _seal(session, department, now or utcnow())
-        except _Raced:
-            session.rollback()
-            return
-        session.commit()
+        commit_unless_raced(session, lambda: _seal(session, now or utcnow()))
 
 
-def _due(session: Session) -> list[int | None]:
-    rows = session.exec(
-        select(MeasureMember.department_id, func.count())
-        .where(col(MeasureMember.block_id).is_(None))
-        .group_by(col(MeasureMember.department_id))
-    ).all()
-    return [d for d, n in rows if n >= MIN_GROUP]
-
-
-def _seal(session: Session, department: int | None, now: datetime) -> None:
-    same = (
-        col(MeasureMember.department_id).is_(None)
-        if department is None
-        else col(MeasureMember.department_id) == department
+def _due(session: Session) -> bool:
+    return bool(
+        session.exec(select(full_groups(MeasureMember, MeasureMember.department_id).exists())).one()
     )
-    block = MeasureBlock(
-        department_id=department, people=0, items=0, noisy_change=0, noisy_looking_back=0
-    )
-    block.released_at = now
-    session.add(block)
-    session.flush()
-    moved = session.exec(
-        update(MeasureMember)
-        .where(same, col(MeasureMember.block_id).is_(None))
-        .values(block_id=row_id(block))
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved < MIN_GROUP:
-        raise _Raced
+
+
+def _seal(session: Session, now: datetime) -> None:
+    def new_block(department: int | None) -> MeasureBlock:
+        block = MeasureBlock(
+            department_id=department, people=0, items=0, noisy_change=0, noisy_looking_back=0
+        )
+        block.released_at = now
+        return block
+
+    keys = (MeasureMember.department_id,)
+    for block, _people in seal_full_groups(session, MeasureMember, keys, new_block):
+        _add_noisy_sums(session, block)
+
+
+def _add_noisy_sums(session: Session, block: MeasureBlock) -> None:
     people, items, change, back, most = session.execute(
         select_columns(
             func.count(),
@@ -104,16 +86,8 @@ def _seal(session: Session, department: int | None, now: datetime) -> None:
 
 
 def department_changes(engine: Engine) -> list[DepartmentChange]:
-    """Every department's released change (hidden below MIN_GROUP), sealing what is due first.
-
-    When nothing is due (most views) the check and the figures share one read session.
-    """
-    with Session(engine) as session:
-        if not _due(session):
-            return _released(session)
-    catch_up(engine)
-    with Session(engine) as session:
-        return _released(session)
+    """Every department's released change (hidden below MIN_GROUP), sealing what is due first."""
+    return released_view(engine, due=_due, catch_up=lambda: catch_up(engine), read=_released)
 
 
 def _released(session: Session) -> list[DepartmentChange]:

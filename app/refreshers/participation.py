@@ -17,43 +17,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, exists, func, literal, update
+from sqlalchemy import Engine, exists, func, literal
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
+from app.auth.blocks import commit_unless_raced, full_groups, released_view, seal_full_groups
+from app.auth.counted import counted_person
 from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.db import conflict_insert, select_columns, write_session
 from app.models import (
     Completion,
     Department,
-    Invite,
     RefresherAnswer,
     RefresherBlock,
     RefresherMember,
-    Role,
     User,
     row_id,
 )
-from app.privacy import MIN_GROUP, noise
+from app.privacy import noise
 from app.refreshers.links import LINK_DAYS
 from app.refreshers.service import ROUND_DAYS
 
 # The last round opens ROUND_DAYS[-1] days after the pass, and its link works LINK_DAYS.
 CLOSED_AFTER = timedelta(days=ROUND_DAYS[-1] + LINK_DAYS)
 EVERYONE = "No department"
-
-
-def _counted_person() -> ColumnElement[bool]:
-    """Whose outcomes may enter a figure: the rule of app/hr/release.py's `_counted_person`.
-
-    HR and admin accounts, and accounts activated through a link shown on screen, could fill
-    a block with outcomes HR already knows, so they are never counted.
-    """
-    held = exists().where(
-        col(Invite.user_id) == User.id, col(Invite.shown), col(Invite.used_at).is_not(None)
-    )
-    return col(User.role).in_([Role.learner, Role.facilitator]) & ~held
 
 
 def _final_outcomes(now: datetime) -> Any:
@@ -80,24 +68,17 @@ def _final_outcomes(now: datetime) -> Any:
         .add_columns(took.label("took"), literal(now, type_=UTCDateTime()))
         .join(User, col(User.id) == first.c.user_id)
         .where(first.c.passed_at <= now - CLOSED_AFTER, col(User.active), ~counted)
-        .where(_counted_person())
-    )
-
-
-def _sealable() -> Any:
-    """Groups of MIN_GROUP or more counted people waiting for a block."""
-    return (
-        select(RefresherMember.module_id)
-        .where(col(RefresherMember.block_id).is_(None))
-        .group_by(col(RefresherMember.module_id), col(RefresherMember.department_id))
-        .having(func.count() >= MIN_GROUP)
+        .where(counted_person())
     )
 
 
 def due_work(session: Session, *, now: datetime | None = None) -> bool:
     """Whether catch_up has anything to do (one read), so a page view with nothing new writes nothing."""
     now = now or utcnow()
-    waiting = _final_outcomes(now).exists() | _sealable().exists()
+    sealable = full_groups(
+        RefresherMember, RefresherMember.module_id, RefresherMember.department_id
+    )
+    waiting = _final_outcomes(now).exists() | sealable.exists()
     return bool(session.exec(select(waiting)).one())
 
 
@@ -110,33 +91,20 @@ def catch_up(session: Session, *, now: datetime | None = None) -> None:
         .from_select(names, _final_outcomes(now))
         .on_conflict_do_nothing()
     )
-    _seal(session, now)
-    session.commit()
+    commit_unless_raced(session, lambda: _seal(session, now))
 
 
 def _seal(session: Session, now: datetime) -> None:
-    waiting = col(RefresherMember.block_id).is_(None)
-    groups = session.exec(
-        select(RefresherMember.module_id, RefresherMember.department_id)
-        .where(waiting)
-        .group_by(col(RefresherMember.module_id), col(RefresherMember.department_id))
-        .having(func.count() >= MIN_GROUP)
-    ).all()
-    for module_id, department_id in groups:
-        same = (
-            col(RefresherMember.department_id).is_(None)
-            if department_id is None
-            else col(RefresherMember.department_id) == department_id
-        )
-        block = RefresherBlock(
+    """Seal each (module, department) with MIN_GROUP or more counted; store the noisy count."""
+    keys = (RefresherMember.module_id, RefresherMember.department_id)
+
+    def new_block(module_id: str, department_id: int | None) -> RefresherBlock:
+        return RefresherBlock(
             module_id=module_id, department_id=department_id, people=0, noisy_took=0, sealed_at=now
         )
-        session.add(block)
-        session.flush()
-        where = (waiting, col(RefresherMember.module_id) == module_id, same)
-        session.execute(update(RefresherMember).where(*where).values(block_id=row_id(block)))
+
+    for block, people in seal_full_groups(session, RefresherMember, keys, new_block):
         mine = col(RefresherMember.block_id) == row_id(block)
-        people = session.exec(select(func.count()).where(mine)).one()
         took = session.exec(select(func.count()).where(mine, col(RefresherMember.took))).one()
         block.people, block.noisy_took = people, took + noise(1)
         session.add(block)
@@ -189,10 +157,14 @@ def participation(session: Session, catalog: Catalog) -> list[ModuleParticipatio
 
 def refresher_panel(engine: Engine, catalog: Catalog) -> list[ModuleParticipation]:
     """HR's "Refreshers taken" figures: counts what became final first, then reads released blocks."""
-    with Session(engine) as session:
-        due = due_work(session)
-    if due:
+
+    def catch_up_now() -> None:
         with write_session(engine) as session:
             catch_up(session)
-    with Session(engine) as session:
-        return participation(session, catalog)
+
+    return released_view(
+        engine,
+        due=due_work,
+        catch_up=catch_up_now,
+        read=lambda session: participation(session, catalog),
+    )

@@ -40,7 +40,7 @@ def test_fixture_course_is_valid(course: Path) -> None:
         "lessons": 2,
         "scenarios": 3,
         "choices": 10,
-        "refreshers": 0,
+        "refreshers": 3,
     }
 
 
@@ -187,7 +187,7 @@ def test_cli_check_json_counts_on_valid_content(
             "lessons": 2,
             "scenarios": 3,
             "choices": 10,
-            "refreshers": 0,
+            "refreshers": 3,
             "errors": [],
             "cue_warnings": 0,
         }
@@ -206,3 +206,31 @@ def test_scenario_objective_must_exist_in_the_lesson(course: Path) -> None:
         "quizzes/00-first-steps.yaml:5: scenarios[0].objectives[1]: objective 3 does not exist;"
         " the lesson has objectives 1 to 1"
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "expected"),
+    [
+        ("quizzes/02-extra.yaml", b"- a list\n", "quiz: must be a mapping with module, pass_mark"),
+        ("quizzes/02-extra.yaml", b"module: x\xff\n", "encoding: is not UTF-8"),
+        (
+            "quizzes/refreshers/00-first-steps.yaml",
+            b"- a list\n",
+            "refreshers: must be a mapping with module, scenarios",
+        ),
+        ("quizzes/refreshers/00-first-steps.yaml", b"module: \xff\n", "encoding: is not UTF-8"),
+    ],
+)
+def test_quiz_and_refresher_files_that_cannot_be_read_say_why_on_line_1(
+    course: Path, name: str, raw: bytes, expected: str
+) -> None:
+    (course / name).parent.mkdir(exist_ok=True)
+    (course / name).write_bytes(raw)
+    assert f"{name}:1: {expected}" in "\n".join(problems_for(course))
+
+
+def test_an_invalid_quiz_names_its_module_as_broken_not_missing(course: Path) -> None:
+    edit(course / "quizzes/00-first-steps.yaml", "pass_mark: 80", "pass_mark: lots")
+    found = "\n".join(problems_for(course))
+    assert "quizzes/00-first-steps.yaml:2: pass_mark:" in found
+    assert "has no quiz" not in found

@@ -36,7 +36,10 @@ def quiz_yaml(scenarios: list[list[Option]], pass_mark: int = 80) -> str:
 
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
-    shutil.copytree(FIXTURE_COURSE, tmp_path / "course")
+    """The fixture course's lessons and quizzes: the figures below are of the planted quizzes."""
+    shutil.copytree(
+        FIXTURE_COURSE, tmp_path / "course", ignore=shutil.ignore_patterns("refreshers")
+    )
     return tmp_path / "course"
 
 

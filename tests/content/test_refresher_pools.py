@@ -42,7 +42,7 @@ def real() -> Catalog:
 @pytest.fixture
 def course(tmp_path: Path) -> Path:
     shutil.copytree(FIXTURE_COURSE, tmp_path / "course")
-    (tmp_path / "course/quizzes/refreshers").mkdir()
+    (tmp_path / "course/quizzes/refreshers").mkdir(exist_ok=True)  # the fixture has a pool
     return tmp_path / "course"
 
 
