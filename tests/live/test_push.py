@@ -4,17 +4,13 @@ CSRF token and its own participant id; the projector and the session page get th
 
 from __future__ import annotations
 
-import asyncio
 import re
-import threading
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
 
 import pytest
 from sqlmodel import Session
 
 from app.db import make_engine
-from app.live.stream import StreamHub
 from tests.conftest import CSRF_FIELD, FIXTURE_COURSE
 from tests.factories import make_user
 from tests.live.phones import Phone, Presenter, close_all
@@ -23,7 +19,6 @@ from tests.live.test_stream import SLOT, open_voting, phone_listener, version_of
 from tests.servers import sign_in, start_server, stop_server
 
 pytestmark = pytest.mark.slow
-T = TypeVar("T")
 PRESSED = re.compile(
     r'name="choice" value="([^"]+)" class="vote-button is-mine" aria-pressed="true"'
 )
@@ -162,52 +157,3 @@ def test_push_controls_view_name_longer_than_allowed_is_refused_cleanly(server: 
         assert answer.status_code in (400, 422) and "Traceback" not in answer.text
     finally:
         close_all([fay.client])
-
-
-def _in_a_loop(hub_work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine on its own loop in another thread (no signal handlers get installed)."""
-    result: list[T] = []
-    thread = threading.Thread(target=lambda: result.append(asyncio.run(hub_work())))
-    thread.start()
-    thread.join(30)
-    return result[0]
-
-
-def test_push_hub_makes_a_shared_view_once_for_all_its_streams(db_url: str) -> None:
-    engine = make_engine(db_url)
-    made: list[int] = []
-
-    def make() -> str:
-        made.append(1)
-        return "<section>shared</section>"
-
-    async def work() -> tuple[list[str | None], int]:
-        hub = StreamHub(engine, None, cap=10)
-        waiting = [asyncio.ensure_future(hub.shared(("phone", 1, 5), make)) for _ in range(200)]
-        waiting[0].cancel()  # a phone that leaves meanwhile does not cancel the others' view
-        results = await asyncio.gather(*waiting[1:])
-        again = await hub.shared(("phone", 1, 5), make)
-        return [*results, again], hub.made
-
-    results, count = _in_a_loop(work)
-    engine.dispose()
-    assert made == [1] and count == 1
-    assert set(results) == {"<section>shared</section>"}
-
-
-def test_push_hub_a_failing_view_gives_none_and_keeps_few(db_url: str) -> None:
-    engine = make_engine(db_url)
-
-    def broken() -> str:
-        raise RuntimeError("template missing")
-
-    async def work() -> tuple[object, int]:
-        hub = StreamHub(engine, None, cap=10)
-        failed = await hub.shared("broken", broken)
-        for version in range(500):  # an old version's rendering falls out
-            await hub.shared(("phone", 1, version), lambda: "x")
-        return failed, len(hub.views)
-
-    failed, kept = _in_a_loop(work)
-    engine.dispose()
-    assert failed is None and kept <= 64
