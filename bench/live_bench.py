@@ -3,8 +3,9 @@
 Every phone is its own httpx.AsyncClient (own cookies, own connections, own X-Forwarded-For
 address, as phones behind a proxy would be). The session runs twice, side by side: phones
 that poll the room fragment once a second with If-None-Match (the fallback without
-JavaScript support for streams), and phones that hold the room's event stream open and fetch
-the fragment when it says the room changed (htmx's SSE extension). Phones vote when voting
+JavaScript support for streams), and phones that hold the room's event stream open and get
+the new fragment inside its events (htmx's SSE extension; a `change` event without one has
+them fetch it). Phones vote when voting
 opens (some change their mind), the presenter's page follows the vote count the same way,
 and the facilitator walks the whole session. Measured:
 
@@ -66,7 +67,8 @@ CHOICE = re.compile(r'name="choice" value="([^"]+)"')
 VERSION = re.compile(r'name="version" value="(\d+)"')
 ETAG_VERSION = re.compile(r'"r\d+-(\d+)-\d+-\w+"')
 TIMING = re.compile(r"dur=([\d.]+)")
-CONTROL_ETAG = re.compile(r'"c\d+-(\d+)-.*-(\d+)"')
+DATA_VERSION = re.compile(r'data-version="(\d+)"')
+SHOWN_ETAG = re.compile(r'If-None-Match": "\\"([^\\]+)\\""')
 TRANSPORTS = {"poll": "polling every 1 s", "sse": "server-sent events"}
 
 
@@ -135,7 +137,9 @@ async def fetch_room(phone: Phone, stats: Stats, rng: random.Random) -> None:
             stats.poll_304_server_ms.append(float(match.group(1)))
     elif response.status_code == 200:
         stats.poll_200_rtt_ms.append(took)
-        arrived(phone, response, stats, rng)
+        phone.etag = response.headers["etag"]
+        version = int(ETAG_VERSION.fullmatch(phone.etag).group(1))  # type: ignore[union-attr]
+        arrived(phone, version, response.text, stats, rng)
     else:
         stats.poll_errors.append(f"HTTP {response.status_code}")
 
@@ -144,11 +148,16 @@ async def follow(phone: Phone, stats: Stats, rng: random.Random, transport: str)
     """Follow the room as the phone's page does: its event stream, or a poll once a second."""
     if transport == "sse":
 
-        async def on_change(data: str) -> None:
-            phone.heard.setdefault(int(data), time.perf_counter())
-            await fetch_room(phone, stats, rng)
+        async def on_event(name: str, data: str) -> None:
+            if name == "view":  # the new fragment came inside the event
+                version = int(DATA_VERSION.search(data).group(1))  # type: ignore[union-attr]
+                phone.heard.setdefault(version, time.perf_counter())
+                arrived(phone, version, data, stats, rng)
+            elif name == "change":
+                phone.heard.setdefault(int(data), time.perf_counter())
+                await fetch_room(phone, stats, rng)
 
-        await follow_stream(phone.client, f"/j/{phone.code}/events", stats, on_change)
+        await follow_stream(phone.client, f"/j/{phone.code}/events", stats, on_event)
     else:
         await poll_forever(phone, stats, rng)
 
@@ -164,9 +173,12 @@ async def poll_forever(phone: Phone, stats: Stats, rng: random.Random) -> None:
 
 
 async def follow_stream(
-    client: httpx.AsyncClient, path: str, stats: Stats, on_change: Callable[[str], Awaitable[None]]
+    client: httpx.AsyncClient,
+    path: str,
+    stats: Stats,
+    on_event: Callable[[str, str], Awaitable[None]],
 ) -> None:
-    """Hold a room's event stream open and call `on_change` on each `change` event, as the
+    """Hold a room's event stream open and call `on_event(name, data)` on each event, as the
     pages do (htmx's SSE extension, static/js/live_stream.js); reconnect as EventSource does."""
     while True:
         try:
@@ -178,30 +190,30 @@ async def follow_stream(
                     stats.poll_errors.append(f"stream HTTP {response.status_code}")
                     await asyncio.sleep(1.0)
                     continue
-                changed = False
+                name, data = "", []
                 async for line in response.aiter_lines():
-                    if line == "event: change":
-                        changed = True
-                    elif changed and line.startswith("data: "):
-                        changed = False
-                        await on_change(line.removeprefix("data: "))
+                    if line.startswith("event: "):
+                        name = line.removeprefix("event: ")
+                    elif line.startswith("data: ") or line == "data:":
+                        data.append(line[6:])
+                    elif not line and name:
+                        await on_event(name, "\n".join(data))
+                        name, data = "", []
         except httpx.HTTPError as exc:
             stats.poll_errors.append(f"stream {exc!r}")
             await asyncio.sleep(1.0)
 
 
-def arrived(phone: Phone, response: httpx.Response, stats: Stats, rng: random.Random) -> None:
+def arrived(phone: Phone, version: int, text: str, stats: Stats, rng: random.Random) -> None:
     """A changed room: note when this version arrived; vote when voting has opened."""
-    phone.etag = response.headers["etag"]
-    version = int(ETAG_VERSION.fullmatch(phone.etag).group(1))  # type: ignore[union-attr]
     phone.seen.setdefault(version, time.perf_counter())
-    label = ANNOUNCE.search(response.text)
-    scenario = SCENARIO.search(response.text)
+    label = ANNOUNCE.search(text)
+    scenario = SCENARIO.search(text)
     if label and label.group(1) == "Voting open" and scenario:
         sid = scenario.group(1)
         if sid not in phone.voted:
             phone.voted.add(sid)
-            choices = CHOICE.findall(response.text)
+            choices = CHOICE.findall(text)
             phone.tasks.append(
                 asyncio.create_task(vote_like_a_person(phone, sid, version, choices, stats, rng))
             )
@@ -251,8 +263,16 @@ async def watch_presenter(
     etag = ""
     async with httpx.AsyncClient(base_url=url, cookies=cookies, timeout=30) as client:
 
-        async def look(_: str = "") -> None:
+        def saw(shown: str) -> None:
+            """The presenter's ETag "c{id}-{version}-{headcount}-{joined}-{voted}-{answers}"."""
+            fields = shown.strip('"').split("-")
+            stats.presenter_seen.append((int(fields[1]), int(fields[-2]), time.perf_counter()))
+
+        async def look(name: str = "change", data: str = "") -> None:
             nonlocal etag
+            if name == "view":  # the fragment came inside the event
+                saw(f'"{SHOWN_ETAG.search(data).group(1)}"')  # type: ignore[union-attr]
+                return
             headers = {"HX-Request": "true", "If-None-Match": etag}
             try:
                 response = await client.get(f"{live_url}/present", headers=headers)
@@ -261,11 +281,10 @@ async def watch_presenter(
                 return
             if response.status_code == 200:
                 etag = response.headers["etag"]
-                version, voted = CONTROL_ETAG.fullmatch(etag).groups()  # type: ignore[union-attr]
-                stats.presenter_seen.append((int(version), int(voted), time.perf_counter()))
+                saw(etag)
 
         if transport == "sse":
-            await follow_stream(client, f"{live_url}/events", stats, look)
+            await follow_stream(client, f"{live_url}/events?view=present", stats, look)
             return
         while True:
             await look()

@@ -88,7 +88,7 @@ class RoomView:
     sent: int = 0  # answers this phone sent to the open prompt (app/live/open_answers.py)
 
 
-def room_etag(session_id: int, version: int, participant_id: int, state: str = "in") -> str:
+def room_etag(session_id: int, version: int, participant_id: int | str, state: str = "in") -> str:
     return f'"r{session_id}-{version}-{participant_id}-{state}"'
 
 

@@ -111,7 +111,7 @@ def room_page(
         no_cookie = joined == "1" and token is None
         invitation = {"invite": found, "user": user, "no_cookie": no_cookie}
         return no_store(render(request, "live/join.html", invitation))
-    context = _room_context(found, user) | {"saved": saved == "1"}
+    context = room_context(found, user) | {"saved": saved == "1"}
     response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT)
     return no_store(response, etag=found.etag, since=since)
 
@@ -277,7 +277,7 @@ def _render_room(
     extra: Mapping[str, object] | None = None,
 ) -> Response:
     """The room page; `extra` adds to its template context (kept apart from the arguments)."""
-    context = {**_room_context(view, user), **(extra or {})}
+    context = {**room_context(view, user), **(extra or {})}
     response = render(request, ROOM_PAGE, context, fragment=ROOM_FRAGMENT, status_code=status)
     return no_store(response, etag=view.etag, since=since)
 
@@ -289,7 +289,7 @@ def _option_name(view: participant.RoomView, choice_id: str) -> str:
     return f"option {'ABCDEFGH'[ids.index(choice_id)]}" if choice_id in ids else "your choice"
 
 
-def _room_context(found: participant.RoomView, user: AnyUser | None) -> dict[str, object]:
+def room_context(found: participant.RoomView, user: AnyUser | None) -> dict[str, object]:
     return {"view": found, "stage": found.stage, "code": found.stage.live.code, "user": user}
 
 

@@ -4,7 +4,9 @@ A worker keeps one `StreamHub`. While any of its streams listens, one asyncio ta
 marks (version, vote and phone counts, ended) of every room that has a listener, in ONE
 query every `CHECK_S`, and wakes the streams of the rooms whose mark changed. All state stays
 in the database, so any number of workers on one SQLite file or PostgreSQL server behave
-alike; a stream only tells the page "look again", and the page fetches its usual partial.
+alike. A woken stream sends its page's new fragment in a `view` event (rendered once per room
+version and view in this worker, through `StreamHub.shared`); where no shared view can be
+made it sends `change`, and the page fetches its own view as a poll would.
 
 Streams end when their room ends, when the client leaves (Starlette cancels the response),
 and at once when the worker is told to stop: uvicorn waits for open responses before it
@@ -18,10 +20,10 @@ import contextlib
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
@@ -30,10 +32,12 @@ from app.db import LoopReader, RawQuery, Source, fetch_all
 from app.db.reads import Busy, read_on
 
 log = logging.getLogger("allyship.live.stream")
+T = TypeVar("T")
 
 CHECK_S = 0.12  # how often a worker with listeners reads its rooms' marks
 HEARTBEAT_S = 15.0  # a comment this often keeps proxies from closing a quiet stream
 RETRY_MS = 1000  # how long a browser waits before reconnecting a dropped stream
+VIEWS_KEPT = 64  # shared renderings a worker keeps (the newest; old versions fall out)
 EXIT_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -101,6 +105,8 @@ class StreamHub:
         self.rooms: dict[int, Room] = {}
         self.streams = 0
         self.stopping = False
+        self.views: dict[Hashable, asyncio.Task[Any]] = {}
+        self.made = 0  # renderings made, for tests and the bench
         self.loop = asyncio.get_running_loop()
         self._task: asyncio.Task[None] | None = None
         self._watch_signals()
@@ -112,6 +118,28 @@ class StreamHub:
             if not isinstance(result, Busy):
                 return result
         return await run_in_threadpool(read_on, self.engine, read, *args)
+
+    async def shared(self, key: Hashable, make: Callable[[], T]) -> T | None:
+        """`make()` (run in the thread pool) once per key, its result handed to every caller.
+
+        Streams woken together by one change await one task; a stream that leaves meanwhile
+        does not cancel it for the others. None when making it failed (the page then fetches).
+        """
+        task = self.views.get(key)
+        if task is None:
+            task = self.views[key] = self.loop.create_task(self._make(make))
+            while len(self.views) > VIEWS_KEPT:
+                del self.views[next(iter(self.views))]
+        result: T | None = await asyncio.shield(task)
+        return result
+
+    async def _make(self, make: Callable[[], T]) -> T | None:
+        self.made += 1
+        try:
+            return await run_in_threadpool(make)
+        except Exception:  # one failed rendering must not end the streams: they fall back
+            log.exception("live view rendering failed")
+            return None
 
     def check_room(self) -> None:
         """StreamsFull when this worker serves its cap of streams (or is stopping).
@@ -195,13 +223,24 @@ def hub_of(state: Any) -> StreamHub:
 
 def _event(name: str, data: str, event_id: str = "") -> str:
     head = f"id: {event_id}\n" if event_id else ""
-    return f"{head}event: {name}\ndata: {data}\n\n"
+    lines = "".join(f"data: {line}\n" for line in data.replace("\r", "").split("\n"))
+    return f"{head}event: {name}\n{lines}\n"
+
+
+Push = Callable[[Mark], Awaitable[str | None]]
 
 
 async def events(
-    hub: StreamHub, room_id: int, mark: Mark, known: str, *, controls: bool
+    hub: StreamHub,
+    room_id: int,
+    mark: Mark,
+    known: str,
+    *,
+    controls: bool,
+    push: Push | None = None,
 ) -> AsyncIterator[str]:
-    """The stream of one page: `change` when its view changed, `end` when the room ended."""
+    """The stream of one page: `view` with its new fragment (or `change`, to fetch it) when
+    its view changed, `end` when the room ended."""
     with hub.listening(room_id, mark) as room:
         yield f"retry: {RETRY_MS}\n: listening\n\n"
         sent = known
@@ -210,7 +249,8 @@ async def events(
             token = current.token(controls)
             if token != sent:
                 sent = token
-                yield _event("change", token, token)
+                html = None if push is None else await push(current)
+                yield _event("view", html, token) if html else _event("change", token, token)
             if current.ended:
                 yield _event("end", "ended")
                 return

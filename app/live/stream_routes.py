@@ -2,20 +2,27 @@
 
 Async routes that never hold a database session or a thread: the checks are single reads
 through the worker's hub, and the stream waits on the hub's one check (app/live/stream.py).
+The fragments the streams send are rendered once per room version and view in the worker
+(app/live/push_views.py) and given each stream's own CSRF token (and a phone's own vote).
 """
 
 from __future__ import annotations
 
-from fastapi import Request
+from functools import partial
+
+from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from app.db import RawQuery, Source, fetch_one
 from app.errors import Forbidden, NotFound
 from app.live import participant
-from app.live.controls import Facilitator
+from app.live.controls import VIEWS, Facilitator
 from app.live.lookup import is_code, normalise_code
-from app.live.stream import Mark, StreamHub, StreamsFull, events, hub_of, read_marks
+from app.live.push_views import control_view, fill, phone_views
+from app.live.stream import Mark, Push, StreamHub, StreamsFull, events, hub_of, read_marks
 from app.security import token_digest
+from app.web.csrf import token_for
+from app.web.deps import session_cookie_name
 from app.web.inputs import WholeNumber
 from app.web.request_checks import checked_router
 
@@ -29,16 +36,20 @@ BUSY = "This server is following as many live rooms as it may; the page keeps up
 
 _PHONE_ROOM = RawQuery.of(
     """
-    SELECT s.id FROM livesession s JOIN liveparticipant p ON p.session_id = s.id
+    SELECT s.id, p.id FROM livesession s JOIN liveparticipant p ON p.session_id = s.id
     WHERE s.code = :code AND p.token_hash = :token_hash AND p.state = 'in'
     """
 )
 _ROOM_OWNER = RawQuery.of("SELECT facilitator_id FROM livesession WHERE id = :id")
 
 
-def _phone_room(source: Source, code: str, token_hash: str) -> tuple[int, Mark] | None:
+def _phone_room(source: Source, code: str, token_hash: str) -> tuple[int, int, Mark] | None:
+    """(room id, participant id, mark) of the room this phone was let into, or None."""
     row = fetch_one(source, _PHONE_ROOM, {"code": code, "token_hash": token_hash})
-    return None if row is None else _with_mark(source, int(row[0]))
+    if row is None:
+        return None
+    room_id = int(row[0])
+    return room_id, int(row[1]), read_marks(source, [room_id])[room_id]
 
 
 def _owned_room(source: Source, room_id: int) -> tuple[int, Mark] | None:
@@ -47,12 +58,8 @@ def _owned_room(source: Source, room_id: int) -> tuple[int, Mark] | None:
     return None if row is None else (int(row[0]), read_marks(source, [room_id])[room_id])
 
 
-def _with_mark(source: Source, room_id: int) -> tuple[int, Mark]:
-    return room_id, read_marks(source, [room_id])[room_id]
-
-
 def _stream(
-    request: Request, hub: StreamHub, room_id: int, mark: Mark, *, controls: bool
+    request: Request, hub: StreamHub, room_id: int, mark: Mark, *, controls: bool, push: Push
 ) -> Response:
     """204 for an ended room (browsers then stop reconnecting), 503 over the cap, else events."""
     if mark.ended:
@@ -63,7 +70,7 @@ def _stream(
         headers = {"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"}
         return PlainTextResponse(BUSY, status_code=503, headers=headers)
     known = request.headers.get("Last-Event-ID") or request.query_params.get("since", "")
-    stream = events(hub, room_id, mark, known[:KNOWN_MAX], controls=controls)
+    stream = events(hub, room_id, mark, known[:KNOWN_MAX], controls=controls, push=push)
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
 
@@ -79,13 +86,26 @@ async def phone_events(request: Request, code: str) -> Response:
     found = await hub.read(_phone_room, normal, token_digest(token))
     if found is None:
         raise NotFound(NOT_JOINED)
-    room_id, mark = found
-    return _stream(request, hub, room_id, mark, controls=False)
+    room_id, phone, mark = found
+    app, csrf = request.app, token_for(request)
+    signed_in = bool(request.cookies.get(session_cookie_name(app.state.settings)))
+    make = partial(phone_views, app, room_id)
+
+    async def push(now: Mark) -> str | None:
+        views = await hub.shared(("phone", room_id, now.version), make)
+        return None if views is None else views.for_phone(phone, csrf, signed_in=signed_in)
+
+    return _stream(request, hub, room_id, mark, controls=False, push=push)
 
 
 @router.get("/live/{session_id:int}/events")
-async def control_events(request: Request, session_id: WholeNumber, user: Facilitator) -> Response:
-    """Tells the presenter, session and remote pages when to fetch their view again."""
+async def control_events(
+    request: Request,
+    session_id: WholeNumber,
+    user: Facilitator,
+    view: str = Query("", max_length=10),
+) -> Response:
+    """Sends the presenter, session or remote page (`view`) its fragment when the room changes."""
     hub = hub_of(request.app.state)
     found = await hub.read(_owned_room, session_id)
     if found is None:
@@ -93,4 +113,13 @@ async def control_events(request: Request, session_id: WholeNumber, user: Facili
     owner, mark = found
     if owner != user.id and user.role != "admin":
         raise Forbidden("Only the facilitator who set up this session can follow it.")
-    return _stream(request, hub, session_id, mark, controls=True)
+    shown = view if view in VIEWS else "session"
+    app, csrf = request.app, token_for(request)
+
+    async def push(now: Mark) -> str | None:
+        key = ("control", session_id, now.token(True), shown, user.id)
+        make = partial(control_view, app, session_id, shown, user)
+        html = await hub.shared(key, make)
+        return None if html is None else fill(html, csrf)
+
+    return _stream(request, hub, session_id, mark, controls=True, push=push)

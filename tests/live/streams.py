@@ -49,7 +49,10 @@ class Listener:
                         self.comments.append(line)
                     elif line:
                         name, _, value = line.partition(":")
-                        fields[name] = value.removeprefix(" ")
+                        value = value.removeprefix(" ")
+                        if name == "data" and "data" in fields:  # a multi-line value
+                            value = fields["data"] + "\n" + value
+                        fields[name] = value
                     elif "event" in fields:
                         self.events.put(
                             Event(fields["event"], fields.get("data", ""), fields.get("id", ""))

@@ -1,5 +1,7 @@
-"""A facilitator's press of Next is never lost and never counts twice (issue 16): not when a
-poll is on its way, not when the press's own answer is slow and Enter is pressed again.
+"""A facilitator's press of Next on the laptop's session page (/live/{id}) is never lost and
+never counts twice (issues 16 and 20): not when a poll is on its way, not when the press's own
+answer is slow and Enter is pressed again, not when the event stream brings the next view
+while the press's answer is still on its way.
 
 The server and browser are real; Playwright only holds answers back (route), the way a slow
 network or a loaded server would, and hands them over later."""
@@ -17,20 +19,15 @@ from tests.e2e.conftest import LiveServer
 from tests.live.test_accessible_browser import focused_id, shown_phase
 from tests.live.test_browser import start
 
-pytestmark = [
-    pytest.mark.e2e,
-    # The controls moved to the laptop's session page and follow the event stream (issue 20);
-    # these races must be re-aimed at /live/{id} and its stream's fetch. Until then they are
-    # skipped, and issue 20 stays open for it.
-    pytest.mark.skip(reason="re-aim at the session page and the event stream (issue 20)"),
-]
-PRESENT = re.compile(r"/live/\d+/present$")
+pytestmark = pytest.mark.e2e
+SESSION = re.compile(r"/live/\d+$")  # the session page's poll (and a press's redirect)
+EVENTS = re.compile(r"/live/\d+/events")
 STEP = re.compile(r"/live/\d+/step$")
 Held = list[tuple[Route, Response]]
 
 
 def is_poll(request: Request) -> bool:
-    """The presenter's 1 s poll (it alone sends the ETag it shows), not a press's redirect."""
+    """The session page's 1 s poll (it alone sends the ETag it shows), not a press's redirect."""
     return request.method == "GET" and "if-none-match" in request.headers
 
 
@@ -67,15 +64,16 @@ def hand_over(page: Page, held: Held, pattern: re.Pattern[str]) -> None:
 def on_server(page: Page) -> str:
     """The phase the server is at, asked afresh with the facilitator's cookies."""
     html = page.request.get(page.url.split("?")[0]).text()
-    return re.search(r'class="stage phase-(\w+)"', html).group(1)  # type: ignore[union-attr]
+    return re.search(r'remote-step-view phase-(\w+)"', html).group(1)  # type: ignore[union-attr]
 
 
-def presenter(page: Page, server: LiveServer) -> tuple[Locator, int]:
-    """A new session's presenter view (shortcuts off): its step-version field and value.
+def session_page(page: Page, server: LiveServer, *, stream: bool = False) -> tuple[Locator, int]:
+    """A new session's page on the laptop (shortcuts off): its step-version field and value.
 
-    Its event stream is refused, so the page polls once a second (the fallback these races
-    are about; with the stream open, a press races the stream's fetch the same way)."""
-    page.route(re.compile(r"/live/\d+/events$"), lambda route: route.abort())
+    Unless `stream`, its event stream is refused, so the page polls once a second (the
+    fallback without streams)."""
+    if not stream:
+        page.route(EVENTS, lambda route: route.abort())
     start(page, server, shortcuts=False)
     version = page.locator("#step-version")
     return version, int(version.get_attribute("value") or "")
@@ -84,14 +82,14 @@ def presenter(page: Page, server: LiveServer) -> tuple[Locator, int]:
 def test_next_pressed_while_a_poll_is_on_its_way_moves_one_step_and_no_old_answer_undoes_it(
     page: Page, live_server: LiveServer
 ) -> None:
-    version, before = presenter(page, live_server)
-    polls = hold(page, PRESENT, is_poll)
+    version, before = session_page(page, live_server)
+    polls = hold(page, SESSION, is_poll)
     wait_for(page, polls, 1)  # a poll is on its way; its answer (the lobby) is held back
     page.locator("#control-next").focus()
     page.keyboard.press("Enter")
     expect(version).to_have_value(str(before + 1), timeout=5000)
     assert shown_phase(page) == "rules"
-    hand_over(page, polls, PRESENT)  # the lobby answer arrives late: it must change nothing
+    hand_over(page, polls, SESSION)  # the lobby answer arrives late: it must change nothing
     page.wait_for_timeout(2500)  # and the next polls come and go
     assert shown_phase(page) == "rules" and on_server(page) == "rules"
     expect(version).to_have_value(str(before + 1))
@@ -101,7 +99,7 @@ def test_next_pressed_while_a_poll_is_on_its_way_moves_one_step_and_no_old_answe
 def test_enter_pressed_again_while_the_first_press_is_slow_moves_one_step_and_says_so(
     page: Page, live_server: LiveServer
 ) -> None:
-    version, before = presenter(page, live_server)
+    version, before = session_page(page, live_server)
     steps = hold(page, STEP, lambda request: request.method == "POST")
     page.locator("#control-next").focus()
     page.keyboard.press("Enter")
@@ -113,7 +111,7 @@ def test_enter_pressed_again_while_the_first_press_is_slow_moves_one_step_and_sa
     hand_over(page, steps, STEP)
     expect(version).to_have_value(str(before + 1), timeout=5000)
     assert shown_phase(page) == "rules" and on_server(page) == "rules"  # one step, not two
-    expect(page.locator("#stage .flash")).to_contain_text("already moved on")
+    expect(page.locator("#remote-step .flash")).to_contain_text("already moved on")
     page.wait_for_timeout(1500)
     assert shown_phase(page) == "rules"
     assert focused_id(page) == "control-next"
@@ -122,7 +120,7 @@ def test_enter_pressed_again_while_the_first_press_is_slow_moves_one_step_and_sa
 def test_a_press_the_network_drops_is_said_and_pressing_again_moves_one_step(
     page: Page, live_server: LiveServer
 ) -> None:
-    version, before = presenter(page, live_server)
+    version, before = session_page(page, live_server)
     page.route(STEP, lambda route: route.abort("connectionreset"))
     page.locator("#control-next").focus()
     page.keyboard.press("Enter")
@@ -136,4 +134,25 @@ def test_a_press_the_network_drops_is_said_and_pressing_again_moves_one_step(
     page.keyboard.press("Enter")
     expect(page.locator("#announcer")).to_contain_text("Ground rules", timeout=5000)
     assert shown_phase(page) == "rules" and on_server(page) == "rules"
+    assert focused_id(page) == "control-next"
+
+
+def test_next_whose_answer_is_slow_while_the_stream_brings_the_step_moves_one_step(
+    page: Page, live_server: LiveServer
+) -> None:
+    version, before = session_page(page, live_server, stream=True)
+    page.wait_for_function("() => document.querySelector('[data-live-stream]') !== null")
+    page.wait_for_timeout(500)  # the stream is open (its first view shown)
+    steps = hold(page, STEP, lambda request: request.method == "POST")
+    page.locator("#control-next").focus()
+    page.keyboard.press("Enter")
+    wait_for(page, steps, 1)
+    assert on_server(page) == "rules"  # moved; the stream's view of it is held back meanwhile
+    page.wait_for_timeout(800)
+    expect(version).to_have_value(str(before))
+    hand_over(page, steps, STEP)  # the press's own answer, then the view the stream kept
+    expect(version).to_have_value(str(before + 1), timeout=5000)
+    page.wait_for_timeout(1500)
+    assert shown_phase(page) == "rules" and on_server(page) == "rules"
+    expect(version).to_have_value(str(before + 1))
     assert focused_id(page) == "control-next"

@@ -21,6 +21,7 @@ from tests.servers import start_server, stop_server
 
 pytestmark = pytest.mark.slow
 CHOICE = re.compile(r'name="choice" value="([^"]+)"')
+SLOT = re.compile(r"(csrf|phone)[0-9a-f]{32}")  # app/live/push_views.py's slots
 
 
 @pytest.fixture
@@ -75,8 +76,11 @@ def test_stream_phone_hears_each_step_within_a_second(server: str) -> None:
         for _ in range(3):
             fay.step()
             event = listener.next(within=1.0)
-            assert event is not None and event.name == "change"
-            assert event.id == str(version_of(fay))
+            version = version_of(fay)
+            assert event is not None and event.name == "view"  # the new view comes along
+            assert event.id == str(version) and f'data-version="{version}"' in event.data
+            assert event.data.lstrip().startswith('<section id="room"')
+            assert not SLOT.search(event.data)  # every slot filled with the phone's own
     finally:
         listener.close()
         close_all([fay.client, phone.client])
@@ -88,11 +92,11 @@ def test_stream_controls_hear_a_vote_within_a_second(server: str) -> None:
     controls = Listener(server, f"{fay.url}/events", cookies=fay.client.cookies)
     try:
         assert controls.status == 200
-        assert controls.next().name == "change"  # type: ignore[union-attr]  (no since: told at once)
+        assert controls.next().name == "view"  # type: ignore[union-attr]  (no since: told at once)
         assert controls.quiet(0.4)
         assert phone.vote(choice) == 303
         event = controls.next(within=1.0)
-        assert event is not None and event.name == "change"
+        assert event is not None and event.name == "view" and 'id="live-poll"' in event.data
     finally:
         controls.close()
         close_all([fay.client, phone.client])
@@ -107,15 +111,15 @@ def test_stream_two_apps_on_one_database_both_deliver(facilitator_db: str) -> No
         on_b = phone_listener(url_b, phone, f"?since={version_of(fay)}")
         on_a = Listener(url_a, f"{fay.url}/events", cookies=fay.client.cookies)
         listeners = [on_a, on_b]
-        assert on_a.next().name == "change"  # type: ignore[union-attr]
+        assert on_a.next().name == "view"  # type: ignore[union-attr]
         fay.step()  # on app A: the phone's stream on app B hears it
-        assert on_b.next(within=1.0).name == "change"  # type: ignore[union-attr]
-        assert on_a.next(within=1.0).name == "change"  # type: ignore[union-attr]
+        assert on_b.next(within=1.0).name == "view"  # type: ignore[union-attr]
+        assert on_a.next(within=1.0).name == "view"  # type: ignore[union-attr]
         choice = open_voting(fay, phone)
         while not on_b.quiet(0.3) or not on_a.quiet(0.3):
             pass  # the steps open_voting took
         assert phone.vote(choice) == 303  # on app B: the presenter's stream on app A hears it
-        assert on_a.next(within=1.0).name == "change"  # type: ignore[union-attr]
+        assert on_a.next(within=1.0).name == "view"  # type: ignore[union-attr]
         assert on_b.quiet(0.5)  # a vote changes nothing a phone shows
     finally:
         for listener in listeners:
@@ -129,7 +133,8 @@ def test_stream_ends_with_the_room_and_an_ended_room_answers_204(server: str) ->
     listener = phone_listener(server, phone, f"?since={version_of(fay)}")
     try:
         fay.step("end")
-        assert listener.next().name == "change"  # type: ignore[union-attr]
+        ended = listener.next()
+        assert ended is not None and ended.name == "view" and "Thank you" in ended.data
         assert listener.next().name == "end"  # type: ignore[union-attr]
         assert listener.ended(within=2.0)
         again = phone_listener(server, phone)
