@@ -9,6 +9,7 @@ The fragments the streams send are rendered once per room version and view in th
 from __future__ import annotations
 
 from functools import partial
+from typing import Literal
 
 from fastapi import Query, Request
 from fastapi.responses import PlainTextResponse, Response, StreamingResponse
@@ -16,7 +17,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from app.db import RawQuery, Source, fetch_one
 from app.errors import Forbidden, NotFound
 from app.live import participant
-from app.live.controls import VIEWS, Facilitator
+from app.live.controls import Facilitator
 from app.live.lookup import is_code, normalise_code
 from app.live.push_views import control_view, fill, phone_views
 from app.live.stream import Mark, Push, StreamHub, StreamsFull, events, hub_of, read_marks
@@ -103,9 +104,12 @@ async def control_events(
     request: Request,
     session_id: WholeNumber,
     user: Facilitator,
-    view: str = Query("", max_length=10),
+    view: Literal["session", "present", "remote"] = Query("session", title="View"),
 ) -> Response:
-    """Sends the presenter, session or remote page (`view`) its fragment when the room changes."""
+    """Sends the presenter, session or remote page (`view`) its fragment when the room changes.
+
+    An unknown `view` is refused (422), never followed with a default: a stream is long-lived.
+    """
     hub = hub_of(request.app.state)
     found = await hub.read(_owned_room, session_id)
     if found is None:
@@ -113,7 +117,7 @@ async def control_events(
     owner, mark = found
     if owner != user.id and user.role != "admin":
         raise Forbidden("Only the facilitator who set up this session can follow it.")
-    shown = view if view in VIEWS else "session"
+    shown = view
     app, csrf = request.app, token_for(request)
 
     async def push(now: Mark) -> str | None:
