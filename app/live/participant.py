@@ -104,7 +104,7 @@ def enter(
 ) -> RoomView | Unchanged | Invitation | Waiting:
     """What this browser sees at /j/{code}: its room, 'unchanged', the invitation to join, or
     the wait for the facilitator."""
-    found = find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address, user=user)
     if found.participant_id is None:
         if found.ended_at is not None:
             raise SessionEnded("This group session has ended. Thank you for taking part.")
@@ -169,7 +169,7 @@ def join(
     expected headcount are in, else it waits for the facilitator. In a sign-in-to-vote session
     a person is one participant, whichever phone they use.
     """
-    found = find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address, user=user)
     if found.ended_at is not None:
         raise SessionEnded("This group session has ended, so it cannot be joined.")
     if found.participant_id is None:
@@ -215,9 +215,10 @@ def cast_vote(
     scenario_id: str,
     choice_id: str,
     address: str,
+    user: AnyUser | None,
 ) -> RoomView:
     """Record or change this participant's vote (refused, nothing stored, unless it is open)."""
-    found = find(session, normalise_code(code), token, address=address, lock=True)
+    found = find(session, normalise_code(code), token, address=address, user=user, lock=True)
     if found.participant_id is None:
         raise NotFound("Join the session before voting.")
     if not found.admitted:
@@ -254,7 +255,7 @@ def save_commitment(
     session: Session, *, code: str, token: str | None, user: AnyUser | None, text: str, address: str
 ) -> bool:
     """Save the commitment to the signed-in author's own record; False (not stored) when anonymous."""
-    found = find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address, user=user)
     if found.participant_id is None:
         raise NotFound("Join the session first.")
     if not found.admitted:

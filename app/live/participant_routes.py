@@ -198,6 +198,7 @@ def vote(
             scenario_id=scenario_id,
             choice_id=choice,
             address=address,
+            user=user,
         )
     except (participant.VoteRefused, participant.NotAdmitted, Invalid) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)

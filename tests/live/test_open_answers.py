@@ -257,7 +257,7 @@ def test_one_phone_sending_many_answers_at_once_stores_only_its_three(
         with write_session(app.state.engine) as s:
             try:
                 open_answers.send_answer(
-                    s, code=live.code, token=token, text=f"Flood {i}", address="10.0.0.9"
+                    s, code=live.code, token=token, text=f"Flood {i}", address="10.0.0.9", user=None
                 )
             except Conflict:
                 return "refused"
