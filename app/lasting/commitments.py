@@ -17,7 +17,7 @@ from app.clock import utcnow
 from app.db import conflict_insert
 from app.errors import Conflict, Invalid, NotFound
 from app.lasting.schedule import CHECKIN_DAYS
-from app.models import Commitment, CommitmentCheckIn, LiveCommitment, row_id
+from app.models import Commitment, CommitmentCheckIn, Completion, LiveCommitment, row_id
 
 PART_MAX = 500
 ACTED = {
@@ -53,6 +53,25 @@ def checked_plan(situation: str, action: str) -> Plan:
     if problems:
         raise Invalid("; ".join(problems.values()), fields=problems)
     return Plan(" ".join(situation.split()), " ".join(action.split()))
+
+
+NOT_PASSED = (
+    "Pass this module's quiz first: an if-then plan is written once you have passed it. "
+    "Nothing was saved."
+)
+
+
+def may_write(session: Session, *, user_id: int, module_id: str) -> bool:
+    """A plan is written after passing the module's quiz, or from the person's own commitment
+    of a group session on it; a plan that exists may always be edited."""
+    passed = session.exec(
+        select(Completion.id)
+        .where(Completion.user_id == user_id, Completion.module_id == module_id)
+        .limit(1)
+    ).first()
+    if passed is not None or starting_text(session, user_id=user_id, module_id=module_id):
+        return True
+    return own_commitment(session, user_id=user_id, module_id=module_id) is not None
 
 
 def check_day(now: datetime) -> date:

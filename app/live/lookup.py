@@ -15,9 +15,9 @@ from sqlalchemy import bindparam, case
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
+from app.auth.lookup import AnyUser
 from app.db import select_columns
 from app.errors import NotFound
-from app.auth.lookup import AnyUser
 from app.live import admission
 from app.live.steps import Step, step_of
 from app.models import LiveParticipant, LiveSession, row_id

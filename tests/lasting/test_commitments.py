@@ -148,3 +148,19 @@ def test_a_group_session_commitment_is_offered_as_the_starting_text(
     assert "speak up in stand-ups" in client.get(f"/modules/{MODULE}/commitment").text
     write_plan(client)
     assert len(session.exec(select(LiveCommitment)).all()) == 1  # never merged
+
+
+def test_a_plan_for_a_module_not_passed_is_refused_with_a_message(
+    app: FastAPI, session: Session
+) -> None:
+    client = signed_in(app, session, "ana@example.com")
+    page = client.get(f"/modules/{MODULE}/commitment").text
+    assert 'id="pass-first"' in page and 'name="situation"' not in page
+    refused = write_plan(client, passed=False)
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert "Pass this module&#39;s quiz first" in refused.text  # type: ignore[attr-defined]
+    assert session.exec(select(Commitment)).first() is None
+    other = write_plan(client, module="no-such-module", passed=False)
+    assert other.status_code == 404  # type: ignore[attr-defined]
+    assert write_plan(client).status_code == 303  # type: ignore[attr-defined]  # once passed
+    assert len(session.exec(select(Commitment)).all()) == 1
