@@ -213,6 +213,7 @@
     var field = document.querySelector("textarea[data-draft]");
     if (!field) { return; }
     try {
+      if (window.forgetDrafts) { window.forgetDrafts(draftKey(field)); }  // another person's (or room's) draft in this tab goes
       if (document.getElementById("commitment-saved") || document.getElementById("commitment-kept")) {
         window.sessionStorage.removeItem(draftKey(field));
         return;
