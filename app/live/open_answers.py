@@ -180,3 +180,10 @@ def _count_sender(session: Session, prompt: LivePrompt, sender: str, cap: int) -
         session.rollback()
         many = "one answer" if cap == 1 else f"{cap} answers"
         raise Conflict(f"Each phone can send {many} to this question, and yours are in. Thank you.")
+    if counted[0] == 1:  # this phone's first answer: one more phone answered
+        session.exec(
+            update(LivePrompt)
+            .where(col(LivePrompt.id) == prompt.id)
+            .values(senders=LivePrompt.senders + 1)
+            .execution_options(synchronize_session=False)
+        )

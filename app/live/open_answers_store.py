@@ -44,11 +44,11 @@ class Panel:
 
     @property
     def enough(self) -> bool:
-        return self.prompt.received >= self.min_shown
+        return self.prompt.senders >= self.min_shown
 
     @property
     def shown(self) -> tuple[LiveAnswer, ...]:
-        """What the projector shows: nothing at all before five answers exist."""
+        """What the projector shows: nothing at all before five phones answered."""
         return self.approved if self.enough else ()
 
 
@@ -144,14 +144,14 @@ def close_open(session: Session, session_id: int) -> bool:
 def approved_answers(
     session: Session, session_id: int, scenario_titles: dict[str, str]
 ) -> list[tuple[str, str]]:
-    """(question, text) of each approved answer, for questions that reached five answers."""
+    """(question, text) of each approved answer, for questions five or more phones answered."""
     rows = session.exec(
         select(LivePrompt.kind, LivePrompt.scenario_id, LiveAnswer.text)
         .join(LivePrompt, col(LivePrompt.id) == LiveAnswer.prompt_id)
         .where(
             LivePrompt.session_id == session_id,
             LiveAnswer.state == APPROVED,
-            col(LivePrompt.received) >= MIN_GROUP,
+            col(LivePrompt.senders) >= MIN_GROUP,
         )
         .order_by(col(LivePrompt.id), col(LiveAnswer.id))
     ).all()

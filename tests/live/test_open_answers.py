@@ -20,7 +20,7 @@ from tests.live.open_answers_helpers import (
 )
 
 HX = {"HX-Request": "true"}
-WAIT = "Answers appear when five are in"
+WAIT = "Answers appear when five phones have answered"
 
 
 def answers(session: Session) -> list[tuple[str, str]]:
@@ -340,3 +340,31 @@ def test_an_incoming_answer_changes_the_controls_stream_mark_but_not_the_phones(
     after = read_marks(app.state.engine, [live.id])[live.id]
     assert after.token(controls=True) != before.token(controls=True)
     assert after.token(controls=False) == before.token(controls=False)
+
+
+def test_five_answers_from_two_phones_are_not_enough_to_show(
+    app: FastAPI, live: Live, session: Session
+) -> None:
+    first, second = join(app, live.code), join(app, live.code)
+    assert open_question(live).status_code == 303
+    for i in range(3):
+        assert send(first, live.code, f"First phone {i}").status_code == 303
+    for i in range(2):
+        assert send(second, live.code, f"Second phone {i}").status_code == 303
+    for answer_id in waiting_ids(live):
+        assert moderate(live.client, live.id, answer_id).status_code == 303
+    screen = live.present().text.split('id="answers-controls"')[0]
+    assert WAIT in screen and "(2 so far)" in screen
+    assert "First phone" not in screen and "Second phone" not in screen
+    assert close_question(live).status_code == 303
+    csv_text = live.client.get(f"/live/{live.id}/summary.csv").text
+    assert "First phone" not in csv_text and "Second phone" not in csv_text
+    # Five phones, one question each: shown, and kept in the summary.
+    fill(app, live, 5)
+    for answer_id in waiting_ids(live):
+        assert moderate(live.client, live.id, answer_id).status_code == 303
+    screen = live.present().text.split('id="answers-controls"')[0]
+    assert WAIT not in screen and "Answer number 0" in screen
+    assert close_question(live).status_code == 303
+    csv_text = live.client.get(f"/live/{live.id}/summary.csv").text
+    assert "Answer number 4" in csv_text and "First phone" not in csv_text
