@@ -25,7 +25,7 @@ def test_a_draft_goes_at_sign_out_and_never_reaches_the_next_person(
     phone.get_by_role("button", name="Join the session").click()
     expect(phone.get_by_role("heading", name="You're in")).to_be_visible()
     next_until(page, "wrapup")
-    box = phone.get_by_label("If … then I will …")
+    box = phone.locator("#commitment-situation")
     expect(box).to_be_visible(timeout=3000)
     box.fill("If my manager jokes about Ana, then I will SECRETDRAFT")
     box.dispatch_event("input")
@@ -51,7 +51,7 @@ def test_a_draft_left_by_a_sign_in_that_timed_out_is_dropped_for_another_person(
     phone.goto(f"{live_server.url}/j/{code}")
     phone.get_by_role("button", name="Join the session").click()
     next_until(page, "wrapup")
-    box = phone.get_by_label("If … then I will …")
+    box = phone.locator("#commitment-situation")
     expect(box).to_be_visible(timeout=3000)
     # As left by someone else whose sign-in ended without signing out (no sign-out ran).
     phone.evaluate(f"() => sessionStorage.setItem('allyship-draft:{code}:999999', 'OTHERDRAFT')")
