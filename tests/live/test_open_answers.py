@@ -368,3 +368,14 @@ def test_five_answers_from_two_phones_are_not_enough_to_show(
     assert close_question(live).status_code == 303
     csv_text = live.client.get(f"/live/{live.id}/summary.csv").text
     assert "Answer number 4" in csv_text and "First phone" not in csv_text
+
+
+def test_room_answers_follow_the_one_text_rule(app: FastAPI, live: Live, session: Session) -> None:
+    phones = [join(app, live.code) for _ in range(3)]
+    assert open_question(live).status_code == 303
+    assert send(phones[0], live.code, "👩‍💻 emoji zwj").status_code == 303  # joiner in an emoji
+    joined_letters = send(phones[1], live.code, "a\u200db")  # a joiner between letters hides
+    assert joined_letters.status_code == 422 and "ZERO WIDTH JOINER" in joined_letters.text
+    bidi = send(phones[1], live.code, "a\u202eb")
+    assert bidi.status_code == 422 and "RIGHT-TO-LEFT OVERRIDE, U+202E" in bidi.text
+    assert answers(session) == [("👩‍💻 emoji zwj", "new")]
