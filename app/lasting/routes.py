@@ -123,7 +123,7 @@ def save_commitment(
 ) -> Response:
     module = _module(catalog, module_id)
     if not commitments.may_write(session, user_id=row_id(user), module_id=module.id):
-        return _commitment_page(request, session, module, row_id(user), 403, refused=True)
+        return _commitment_page(request, session, module, row_id(user), 409, refused=True)
     try:
         plan = commitments.checked_plan(situation, action)
     except Invalid as problem:
