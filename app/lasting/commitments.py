@@ -7,6 +7,7 @@ change edits the plan and asks again 30 days after the edit, close ends it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,7 +18,8 @@ from app.clock import utcnow
 from app.db import conflict_insert
 from app.errors import Conflict, Invalid, NotFound
 from app.lasting.schedule import CHECKIN_DAYS
-from app.models import Commitment, CommitmentCheckIn, LiveCommitment, row_id
+from app.models import Commitment, CommitmentCheckIn, Completion, LiveCommitment, row_id
+from app.web.plain_text import hidden_character, one_line
 
 PART_MAX = 500
 ACTED = {
@@ -41,18 +43,54 @@ class Plan:
     action: str
 
 
+# Words the form already shows ("If …", "…then I will") that people often type again.
+_LEADS = {
+    "situation": re.compile(r"^if\b[\s,:…]*", re.IGNORECASE),
+    "action": re.compile(r"^(?:then\s+)?I\s+will\b[\s,:…]*", re.IGNORECASE),
+}
+
+
 def checked_plan(situation: str, action: str) -> Plan:
-    """Both halves filled in and within PART_MAX characters; Invalid names each problem."""
+    """Both halves filled in, within PART_MAX characters and free of hidden characters (the
+    text rule of app/web/plain_text.py); Invalid names each problem. The words the form
+    already shows ("If", "then I will") are not doubled when typed again."""
     problems: dict[str, str] = {}
-    for name, label, text in (("situation", "If", situation), ("action", "Then I will", action)):
-        text = " ".join(text.split())
+    parts: dict[str, str] = {}
+    for name, label, raw in (("situation", "If", situation), ("action", "Then I will", action)):
+        text = one_line(raw)
+        text = _LEADS[name].sub("", text, count=1) or text
+        parts[name] = text
+        odd = hidden_character(text)
         if not text:
             problems[name] = f"{label}: fill this in."
+        elif odd is not None:
+            problems[name] = (
+                f"{label}: it contains a hidden control character ({odd}); remove it or retype it."
+            )
         elif len(text) > PART_MAX:
             problems[name] = f"{label}: use at most {PART_MAX} characters (this has {len(text)})."
     if problems:
         raise Invalid("; ".join(problems.values()), fields=problems)
-    return Plan(" ".join(situation.split()), " ".join(action.split()))
+    return Plan(parts["situation"], parts["action"])
+
+
+NOT_PASSED = (
+    "Pass this module's quiz first: an if-then plan is written once you have passed it. "
+    "Nothing was saved."
+)
+
+
+def may_write(session: Session, *, user_id: int, module_id: str) -> bool:
+    """A plan is written after passing the module's quiz, or from the person's own commitment
+    of a group session on it; a plan that exists may always be edited."""
+    passed = session.exec(
+        select(Completion.id)
+        .where(Completion.user_id == user_id, Completion.module_id == module_id)
+        .limit(1)
+    ).first()
+    if passed is not None or starting_text(session, user_id=user_id, module_id=module_id):
+        return True
+    return own_commitment(session, user_id=user_id, module_id=module_id) is not None
 
 
 def check_day(now: datetime) -> date:

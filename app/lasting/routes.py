@@ -79,6 +79,8 @@ def _commitment_page(
         "acted": commitments.ACTED,
         "decisions": commitments.DECISIONS,
         "part_max": PART_MAX,
+        "may_write": commitments.may_write(session, user_id=user_id, module_id=module.id),
+        "not_passed": commitments.NOT_PASSED,
         "errors": {},
         "typed": {},
         **extra,
@@ -120,6 +122,8 @@ def save_commitment(
     action: Action = "",
 ) -> Response:
     module = _module(catalog, module_id)
+    if not commitments.may_write(session, user_id=row_id(user), module_id=module.id):
+        return _commitment_page(request, session, module, row_id(user), 409, refused=True)
     try:
         plan = commitments.checked_plan(situation, action)
     except Invalid as problem:

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from app.auth.deps import CurrentUser
 from app.db import SessionDep
 from app.errors import Invalid, NotFound
-from app.live import facilitator, participant, planning_mail, qr, summary
+from app.live import facilitator, planning_mail, qr, summary
 from app.live.admission_routes import router as admission_router
 from app.live.controls import (
     MOVED,
@@ -121,11 +121,9 @@ def create(
 
 
 @router.get("/live/commitments")
-def commitments(
-    request: Request, session: SessionDep, catalog: CatalogDep, user: CurrentUser
-) -> Response:
-    rows = participant.my_commitments(session, catalog, user=user)
-    return render(request, "live/commitments.html", {"rows": rows})
+def commitments(user: CurrentUser) -> Response:
+    """Commitments written in group sessions are plans on My commitments now (old links)."""
+    return RedirectResponse("/commitments", status_code=303)
 
 
 @router.get("/live/guides/{module_id}")

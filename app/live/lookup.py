@@ -6,7 +6,8 @@ session is checked against the code-guessing throttle (app/live/admission.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hmac
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -14,11 +15,12 @@ from sqlalchemy import bindparam, case
 from sqlmodel import Session, col
 from sqlmodel.sql.expression import Select
 
+from app.auth.lookup import AnyUser
 from app.db import select_columns
 from app.errors import NotFound
 from app.live import admission
 from app.live.steps import Step, step_of
-from app.models import LiveParticipant, LiveSession
+from app.models import LiveParticipant, LiveSession, row_id
 from app.security import CODE_ALPHABET, token_digest
 
 UNKNOWN_CODE = "No group session uses that code. Check the code on the screen and try again."
@@ -46,6 +48,9 @@ class Found:
     ended_at: datetime | None
     participant_id: int | None
     participant_state: str | None
+    signin_to_vote: bool = False
+    voter_secret: str | None = None
+    voter_key: str | None = None
 
     @property
     def admitted(self) -> bool:
@@ -63,12 +68,20 @@ class Found:
 
 
 def find(
-    session: Session, code: str, token: str | None, *, address: str, lock: bool = False
+    session: Session,
+    code: str,
+    token: str | None,
+    *,
+    address: str,
+    user: AnyUser | None,
+    lock: bool = False,
 ) -> Found:
     """The open session with this code (else the newest ended one), in one small query.
 
     A browser that is not in the session (so possibly guessing codes) is refused once its
     address has tried too many codes that match nothing; a joined phone's polls skip that.
+    In a sign-in-to-vote session the phone is in only for the person who joined on it: once
+    they sign out, or someone else signs in on it, it is a phone that has not joined.
     """
     if not is_code(code):
         raise NotFound(UNKNOWN_CODE)
@@ -80,9 +93,22 @@ def find(
         admission.record_miss(session, address)
         raise NotFound(UNKNOWN_CODE)
     found = Found(*row)
+    if found.participant_id is not None and not _is_joiner(found, user):
+        found = replace(found, participant_id=None, participant_state=None)
     if found.participant_id is None:
         admission.refuse_guessing(session, address)
     return found
+
+
+def _is_joiner(found: Found, user: AnyUser | None) -> bool:
+    """Whether the signed-in person is the one this phone joined as (always, in open rooms,
+    and once the session ended: its secret is gone, and an ended room takes no votes)."""
+    if not found.signin_to_vote or found.ended_at is not None:
+        return True
+    if user is None or found.voter_secret is None or found.voter_key is None:
+        return False
+    mine = admission.voter_key(found.voter_secret, row_id(user))
+    return hmac.compare_digest(mine, found.voter_key)
 
 
 def _find_query() -> Select[*tuple[Any, ...]]:
@@ -98,6 +124,9 @@ def _find_query() -> Select[*tuple[Any, ...]]:
             col(LiveSession.ended_at),
             col(LiveParticipant.id),
             col(LiveParticipant.state),
+            col(LiveSession.signin_to_vote),
+            col(LiveSession.voter_secret),
+            col(LiveParticipant.voter_key),
         )
         .outerjoin(
             LiveParticipant,

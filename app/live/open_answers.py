@@ -122,10 +122,16 @@ def _in_room(session: Session, answer_id: int, live: LiveSession) -> bool:
 
 
 def send_answer(
-    session: Session, *, code: str, token: str | None, text: str, address: str
+    session: Session,
+    *,
+    code: str,
+    token: str | None,
+    text: str,
+    address: str,
+    user: AnyUser | None,
 ) -> LivePrompt:
     """Store one anonymous answer to the open prompt, within this phone's and the room's caps."""
-    found = find(session, normalise_code(code), token, address=address, lock=True)
+    found = find(session, normalise_code(code), token, address=address, user=user, lock=True)
     if found.participant_id is None or token is None:
         raise NotFound("Join the session before answering.")
     if not found.admitted:
@@ -174,3 +180,10 @@ def _count_sender(session: Session, prompt: LivePrompt, sender: str, cap: int) -
         session.rollback()
         many = "one answer" if cap == 1 else f"{cap} answers"
         raise Conflict(f"Each phone can send {many} to this question, and yours are in. Thank you.")
+    if counted[0] == 1:  # this phone's first answer: one more phone answered
+        session.exec(
+            update(LivePrompt)
+            .where(col(LivePrompt.id) == prompt.id)
+            .values(senders=LivePrompt.senders + 1)
+            .execution_options(synchronize_session=False)
+        )

@@ -99,7 +99,9 @@ def send(
 ) -> Response:
     here = RoomRequest(request, session, catalog, user, token, code, address)
     try:
-        open_answers.send_answer(session, code=code, token=token, text=answer, address=address)
+        open_answers.send_answer(
+            session, code=code, token=token, text=answer, address=address, user=user
+        )
     except Invalid as exc:
         extra = {"errors": exc.fields or {FORM: exc.message}, "sent": {"answer": answer}}
         return room_with(here, status=exc.status_code, **extra)

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
-import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import case, delete, func, update
@@ -20,14 +18,12 @@ from app.errors import Invalid
 from app.models import LiveAnswer, LiveAnswerQuota, LivePrompt
 from app.models.live_answers import TEXT_MAX, TITLES
 from app.privacy import MIN_GROUP
+from app.web.plain_text import hidden_character, one_line
 
 ROOM_MAX = 1000  # answers one prompt takes in all
 SCREEN_MAX = 6  # approved answers on the projector at once, newest first
 CONTROLS_MAX = 40  # answers listed for moderation, newest first
 NEW, APPROVED, HIDDEN = "new", "approved", "hidden"
-SPACES = re.compile(r"\s+")
-# Control and format characters (bidi overrides, zero-width), private-use and unassigned.
-REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cs", "Cn"})
 
 
 @dataclass(frozen=True)
@@ -44,26 +40,25 @@ class Panel:
 
     @property
     def enough(self) -> bool:
-        return self.prompt.received >= self.min_shown
+        return self.prompt.senders >= self.min_shown
 
     @property
     def shown(self) -> tuple[LiveAnswer, ...]:
-        """What the projector shows: nothing at all before five answers exist."""
+        """What the projector shows: nothing at all before five phones answered."""
         return self.approved if self.enough else ()
 
 
 def clean(raw: str) -> str:
     """The answer as one line of plain text, or Invalid saying what is wrong with it."""
-    text = SPACES.sub(" ", unicodedata.normalize("NFC", raw)).strip()
+    text = one_line(raw)
     if not text:
         raise Invalid(
             "Write your answer first: it was empty.", fields={"answer": "Write your answer first."}
         )
-    odd = next((ch for ch in text if unicodedata.category(ch) in REFUSED_CATEGORIES), None)
+    odd = hidden_character(text)
     if odd is not None:
-        name = unicodedata.name(odd, "an invisible character")
         said = (
-            f"Your answer contains a hidden control character ({name}, U+{ord(odd):04X}). "
+            f"Your answer contains a hidden control character ({odd}). "
             "Remove it, or retype the answer, and send it again."
         )
         raise Invalid(said, fields={"answer": said})
@@ -144,14 +139,14 @@ def close_open(session: Session, session_id: int) -> bool:
 def approved_answers(
     session: Session, session_id: int, scenario_titles: dict[str, str]
 ) -> list[tuple[str, str]]:
-    """(question, text) of each approved answer, for questions that reached five answers."""
+    """(question, text) of each approved answer, for questions five or more phones answered."""
     rows = session.exec(
         select(LivePrompt.kind, LivePrompt.scenario_id, LiveAnswer.text)
         .join(LivePrompt, col(LivePrompt.id) == LiveAnswer.prompt_id)
         .where(
             LivePrompt.session_id == session_id,
             LiveAnswer.state == APPROVED,
-            col(LivePrompt.received) >= MIN_GROUP,
+            col(LivePrompt.senders) >= MIN_GROUP,
         )
         .order_by(col(LivePrompt.id), col(LiveAnswer.id))
     ).all()

@@ -8,33 +8,26 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session, SQLModel, select
 
 from app.auth.lookup import AnyUser
-from app.clock import utcnow
 from app.content.catalog import Catalog
 from app.db import conflict_insert
 from app.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from app.lasting import commitments
+from app.lasting.commitments import Plan
 from app.live import admission, auto, open_answers_store
 from app.live.lookup import UNKNOWN_CODE, find, is_code, normalise_code
 from app.live.stage import Stage, Unchanged, build_stage, current_step, module_of, votes_on
 from app.live.steps import Phase
-from app.models import (
-    LiveAttendance,
-    LiveCommitment,
-    LiveSession,
-    LiveVote,
-    row_id,
-)
+from app.models import LiveAttendance, LiveSession, LiveVote, row_id
 from app.security import new_token, token_digest
 
 COOKIE = "allyship_live"
 COOKIE_PATH = "/j"
 COOKIE_HOURS = 12
-COMMITMENT_MAX = 1000
 __all__ = ["UNKNOWN_CODE", "is_code", "normalise_code"]  # the routes use them through room
 
 
@@ -83,9 +76,17 @@ class RoomView:
     stage: Stage
     participant_id: int
     my_choice: str | None
-    commitment: str | None
+    commitment: Plan | None  # the signed-in person's own plan for the module (wrap-up, end)
     etag: str
     sent: int = 0  # answers this phone sent to the open prompt (app/live/open_answers.py)
+
+    part_max: int = commitments.PART_MAX  # each half of the plan, said by the boxes
+
+    @property
+    def commitment_text(self) -> str:
+        """The plan as one sentence: the starting text of the wall's anonymous copy."""
+        plan = self.commitment
+        return f"If {plan.situation}, then I will {plan.action}." if plan else ""
 
 
 def room_etag(session_id: int, version: int, participant_id: int | str, state: str = "in") -> str:
@@ -104,7 +105,7 @@ def enter(
 ) -> RoomView | Unchanged | Invitation | Waiting:
     """What this browser sees at /j/{code}: its room, 'unchanged', the invitation to join, or
     the wait for the facilitator."""
-    found = find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address, user=user)
     if found.participant_id is None:
         if found.ended_at is not None:
             raise SessionEnded("This group session has ended. Thank you for taking part.")
@@ -144,14 +145,11 @@ def _my_choice(session: Session, live: LiveSession, participant_id: int) -> str 
 
 def _commitment_of(
     session: Session, user: AnyUser | None, module_id: str, stage: Stage
-) -> str | None:
+) -> Plan | None:
     if user is None or stage.step.phase not in (Phase.wrapup, Phase.ended):
         return None
-    return session.exec(
-        select(LiveCommitment.text).where(
-            LiveCommitment.user_id == user.id, LiveCommitment.module_id == module_id
-        )
-    ).first()
+    row = commitments.own_commitment(session, user_id=row_id(user), module_id=module_id)
+    return Plan(row.situation, row.action) if row else None
 
 
 def join(
@@ -169,7 +167,7 @@ def join(
     expected headcount are in, else it waits for the facilitator. In a sign-in-to-vote session
     a person is one participant, whichever phone they use.
     """
-    found = find(session, normalise_code(code), token, address=address)
+    found = find(session, normalise_code(code), token, address=address, user=user)
     if found.ended_at is not None:
         raise SessionEnded("This group session has ended, so it cannot be joined.")
     if found.participant_id is None:
@@ -215,9 +213,10 @@ def cast_vote(
     scenario_id: str,
     choice_id: str,
     address: str,
+    user: AnyUser | None,
 ) -> RoomView:
     """Record or change this participant's vote (refused, nothing stored, unless it is open)."""
-    found = find(session, normalise_code(code), token, address=address, lock=True)
+    found = find(session, normalise_code(code), token, address=address, user=user, lock=True)
     if found.participant_id is None:
         raise NotFound("Join the session before voting.")
     if not found.admitted:
@@ -251,56 +250,30 @@ def cast_vote(
 
 
 def save_commitment(
-    session: Session, *, code: str, token: str | None, user: AnyUser | None, text: str, address: str
-) -> bool:
-    """Save the commitment to the signed-in author's own record; False (not stored) when anonymous."""
-    found = find(session, normalise_code(code), token, address=address)
+    session: Session,
+    *,
+    code: str,
+    token: str | None,
+    user: AnyUser | None,
+    situation: str,
+    action: str,
+    address: str,
+) -> tuple[Plan, bool]:
+    """Make the commitment the signed-in person's plan for the module, on My commitments with
+    its 30-day check-in (app/lasting). Returns the plan, and False (not stored) when nobody
+    is signed in."""
+    found = find(session, normalise_code(code), token, address=address, user=user)
     if found.participant_id is None:
         raise NotFound("Join the session first.")
     if not found.admitted:
         raise NotAdmitted("The facilitator has not let this phone in, so nothing was saved.")
     if found.step.phase not in (Phase.wrapup, Phase.ended):
         raise Conflict("Commitments are written at the wrap-up.")
-    text = text.strip()[:COMMITMENT_MAX]
-    if not text:
-        raise Invalid("Write your if-then commitment first.")
+    plan = commitments.checked_plan(situation, action)
     if user is None:
-        return False
-    values = {
-        "user_id": user.id,
-        "module_id": found.module_id,
-        "text": text,
-        "updated_at": utcnow(),
-    }
-    _upsert(
-        session,
-        LiveCommitment,
-        values,
-        keys=["user_id", "module_id"],
-        update=["text", "updated_at"],
-    )
-    session.commit()
-    return True
-
-
-@dataclass(frozen=True)
-class Commitment:
-    module_title: str
-    text: str
-    updated_at: datetime
-
-
-def my_commitments(session: Session, catalog: Catalog, *, user: AnyUser) -> list[Commitment]:
-    """The signed-in person's own commitments, in course order."""
-    rows = session.exec(select(LiveCommitment).where(LiveCommitment.user_id == user.id)).all()
-    order = {m.id: m.order for m in catalog.modules}
-    rows = sorted(rows, key=lambda r: order.get(r.module_id, 999))
-    return [
-        Commitment(
-            m.title if (m := catalog.get(r.module_id)) else r.module_id, r.text, r.updated_at
-        )
-        for r in rows
-    ]
+        return plan, False
+    commitments.save(session, user_id=row_id(user), module_id=found.module_id, plan=plan)
+    return plan, True
 
 
 def _upsert(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Form, Request
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
@@ -15,6 +15,7 @@ from app.auth.lookup import AnyUser
 from app.content.catalog import Catalog
 from app.db import SessionDep
 from app.errors import Conflict, DomainError, Invalid, NotFound, TooManyRequests
+from app.lasting.routes import Action, Situation
 from app.live import participant
 from app.live.stage import Unchanged
 from app.live.web import Started, no_store, not_modified
@@ -26,7 +27,7 @@ from app.web.templating import is_htmx, render
 
 router = checked_router()
 ROOM_PAGE, ROOM_FRAGMENT = "live/room.html", "live/_room.html"
-SAVED = "Commitment saved to your own record"
+SAVED = "Commitment saved as your plan on My commitments"
 NOT_STORED = "Your commitment was not stored: it is shown below for you to copy"
 
 
@@ -198,6 +199,7 @@ def vote(
             scenario_id=scenario_id,
             choice_id=choice,
             address=address,
+            user=user,
         )
     except (participant.VoteRefused, participant.NotAdmitted, Invalid) as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
@@ -219,21 +221,31 @@ def commitment(
     user: OptionalUser,
     token: Token,
     address: Address,
-    # Twice the textarea's limit: browsers count a line break as one character but send two.
-    text: Annotated[
-        str, Form(max_length=participant.COMMITMENT_MAX * 2, title="Your commitment")
-    ] = "",
+    situation: Situation = "",
+    action: Action = "",
 ) -> Response:
     here = RoomRequest(request, session, catalog, user, token, code, address)
     try:
-        stored = participant.save_commitment(
-            session, code=code, token=token, user=user, text=text, address=address
+        plan, stored = participant.save_commitment(
+            session,
+            code=code,
+            token=token,
+            user=user,
+            situation=situation,
+            action=action,
+            address=address,
         )
-    except (Invalid, Conflict) as exc:
+    except Invalid as exc:
+        extra = {
+            "errors": exc.fields or {"form": exc.message},
+            "sent": {"situation": situation, "action": action},
+        }
+        return _room_with(here, status=exc.status_code, **extra)
+    except Conflict as exc:
         return _room_with(here, problem=exc.message, status=exc.status_code)
     if not stored:  # not signed in: nothing is kept, so show it back once for the person to copy
-        shown = _room_with(here, kept=text.strip()[: participant.COMMITMENT_MAX])
-        return announce(shown, NOT_STORED, focus="#commitment-kept")
+        kept = f"If {plan.situation}, then I will {plan.action}."
+        return announce(_room_with(here, kept=kept), NOT_STORED, focus="#commitment-kept")
     if is_htmx(request):
         return announce(_room_with(here, saved=True), SAVED, focus="#commitment-saved")
     return RedirectResponse(f"/j/{participant.normalise_code(code)}?saved=1", status_code=303)

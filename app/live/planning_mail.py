@@ -21,6 +21,7 @@ from app.live.planning_ics import CANCEL, REQUEST, Invitation, calendar
 from app.live.results import HIDDEN_NOTE
 from app.mail.mailer import Message
 from app.mail.outbox import queue_message
+from app.mail.stored_texts import fixed_subject
 from app.models import LivePlan, LiveSession, User, row_id
 
 INVITATION = "live-invitation"
@@ -93,7 +94,7 @@ def _queue(
             continue
         invite = _invitation(settings, catalog, plan, runner, person)
         if method == CANCEL:
-            subject = f"Cancelled: group session on {title}, {at}"
+            subject = fixed_subject(session, settings, f"Cancelled: group session on {title}, {at}")
             body = (
                 f"Hello {person.name},\n\nThe group session on {title} planned for {at} "
                 f"is cancelled{'' if plan.cancelled_at else ' for you'}. The attached calendar "
@@ -101,7 +102,8 @@ def _queue(
             )
         else:
             update = " (updated)" if plan.sequence else ""
-            subject = f"Invitation{update}: group session on {title}, {at}"
+            words = f"Invitation{update}: group session on {title}, {at}"
+            subject = fixed_subject(session, settings, words)
             body = (
                 f"Hello {person.name},\n\n{runner.name} invites you to a group session on "
                 f"{title}: {at}, {plan.minutes} minutes.\n\nOn the day, open "
@@ -144,7 +146,7 @@ def queue_summary(
         f"Hello {runner.name},",
         "",
         f"Your group session on {record.module.title} ({record.held_on:%d %B %Y}) has ended.",
-        f"{record.participants} people joined.",
+        f"{record.participants} {'person' if record.participants == 1 else 'people'} joined.",
         "",
     ]
     for result in record.results:
@@ -159,7 +161,9 @@ def queue_summary(
     lines.append(f"The full summary: {settings.public_url}/live/{live.id}/summary")
     message = Message(
         to=runner.email,
-        subject=f"Summary: group session on {record.module.title}",
+        subject=fixed_subject(
+            session, settings, f"Summary: group session on {record.module.title}"
+        ),
         body="\n".join(lines) + "\n",
     )
     queue_message(session, message, kind=SUMMARY)

@@ -98,6 +98,14 @@ def render(subject: str, body: str, values: Mapping[str, str]) -> tuple[str, str
     return line[:1].upper() + line[1:], fill(without_organisation(body), values)
 
 
+def fixed_subject(session: Session, settings: Settings, words: str) -> str:
+    """ "{organisation}: words" for e-mails whose texts are fixed, like every stored subject
+    (only the words once the organisation has no name yet)."""
+    plain = words.replace("{", "{{").replace("}", "}}")
+    values = {"organisation": organisation_name(session, settings)}
+    return render("{organisation}: " + plain, "", values)[0]
+
+
 def compose(
     session: Session, settings: Settings, kind: str, *, to: str, values: Mapping[str, str]
 ) -> Message:

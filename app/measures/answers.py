@@ -102,8 +102,7 @@ def submit(
     after it. Commits.
     """
 
-    if not open_forms(session, catalog, user_id)[form]:
-        raise _closed(session, user_id, form)
+    ensure_open(session, catalog, user_id, form)
     text = json.dumps({k: list(v) for k, v in ratings.items()})
     stored = session.execute(  # RETURNING: an ORM-run INSERT reports no rowcount on psycopg
         conflict_insert(session, MeasureResponse)
@@ -116,6 +115,12 @@ def submit(
         raise _closed(session, user_id, form)
     _count(session, user_id)
     session.commit()
+
+
+def ensure_open(session: Session, catalog: Catalog, user_id: int, form: Form) -> None:
+    """Refuse (403, or 409 once sent) a form that is not, or no longer, the person's to send."""
+    if not open_forms(session, catalog, user_id)[form]:
+        raise _closed(session, user_id, form)
 
 
 def _closed(session: Session, user_id: int, form: Form) -> Exception:

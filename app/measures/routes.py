@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Engine
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentUser
@@ -58,6 +59,13 @@ def _form_page(request: Request, measures: Measures, form: Form, **extra: object
     )
 
 
+def _check_open(engine: Engine, catalog: Catalog, user_id: int, form: Form) -> None:
+    """Whether the form is the person's to send, asked before its fields are read, so a
+    form not yet offered is refused whatever was sent (off the event loop)."""
+    with Session(engine) as session:
+        answers.ensure_open(session, catalog, user_id, form)
+
+
 def _store(engine: Engine, catalog: Catalog, user_id: int, form: Form, ratings: Any) -> None:
     """Store the answers in a write transaction of their own (off the event loop)."""
     with write_session(engine) as session:
@@ -72,13 +80,14 @@ async def _submit(
     form: Form,
 ) -> Response:
     measures = _measures(settings.content_dir)
+    engine = request.app.state.engine
+    await run_in_threadpool(_check_open, engine, catalog, row_id(user), form)
     posted = await request.form(max_fields=FORM_FIELDS)
     fields = {k: v for k, v in posted.items() if isinstance(v, str)}
     try:
         ratings = answers.read_ratings(measures, form, fields)
     except RatingProblems as problems:
         return _form_page(request, measures, form, errors=problems.errors, typed=fields)
-    engine = request.app.state.engine
     await run_in_threadpool(_store, engine, catalog, row_id(user), form, ratings)
     return RedirectResponse(f"/measures?sent={form}", status_code=303)
 

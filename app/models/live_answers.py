@@ -32,6 +32,8 @@ class LivePrompt(SQLModel, table=True):
     kind: str = Field(max_length=20)  # say | questions | commitments
     scenario_id: str | None = Field(default=None, max_length=100)  # "say": the scenario asked about
     received: int = 0  # answers sent; raised only by a conditional UPDATE (the room's cap)
+    # Phones that answered: nothing is shown until five did (one phone may send three questions).
+    senders: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     sender_key: str | None = Field(default=None, max_length=64)  # NULL once closed
     opened_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None

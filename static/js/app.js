@@ -2,6 +2,20 @@
 (function () {
   "use strict";
   var body = document.body;
+  // Drafts a live room keeps in this tab are the signed-in person's: they go at sign-out, and
+  // a page keyed to someone else drops them (live.js): every draft not under `keep` goes.
+  window.forgetDrafts = function (keep) {
+    try {
+      var store = window.sessionStorage;
+      for (var i = store.length - 1; i >= 0; i--) {
+        var key = store.key(i);
+        if (key && key.indexOf("allyship-draft:") === 0 && !(keep && key.indexOf(keep) === 0)) { store.removeItem(key); }
+      }
+    } catch (e) { /* storage refused: nothing was kept */ }
+  };
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches && event.target.matches("form.logout")) { window.forgetDrafts(null); }
+  });
   // Print buttons (no inline handlers: the CSP forbids inline script).
   document.addEventListener("click", function (event) {
     var target = event.target.closest("[data-print]");

@@ -210,15 +210,18 @@
     }
   });
   function restoreDraft() {
-    var field = document.querySelector("textarea[data-draft]");
-    if (!field) { return; }
+    var fields = document.querySelectorAll("textarea[data-draft]");
+    if (!fields.length) { return; }
     try {
-      if (document.getElementById("commitment-saved") || document.getElementById("commitment-kept")) {
-        window.sessionStorage.removeItem(draftKey(field));
-        return;
+      // Keys are "allyship-draft:<room>:<person>:<field>": another person's drafts in this tab go.
+      var owner = draftKey(fields[0]).replace(/[^:]*$/, "");
+      if (window.forgetDrafts) { window.forgetDrafts(owner); }
+      var done = document.getElementById("commitment-saved") || document.getElementById("commitment-kept");
+      for (var i = 0; i < fields.length; i++) {
+        if (done) { window.sessionStorage.removeItem(draftKey(fields[i])); continue; }
+        var draft = window.sessionStorage.getItem(draftKey(fields[i]));
+        if (draft && !fields[i].value) { fields[i].value = draft; }
       }
-      var draft = window.sessionStorage.getItem(draftKey(field));
-      if (draft && !field.value) { field.value = draft; }
     } catch (e) { /* storage refused: the box still works */ }
   }
   // A preserved field is the old element: point it at the error that came with the swap.

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from app.models import Commitment, CommitmentCheckIn, LiveCommitment, User
 from tests.concurrency import at_once
-from tests.lasting.helpers import MODULE, check_in, in_days, make_due, write_plan
+from tests.lasting.helpers import MODULE, check_in, in_days, make_due, pass_module, write_plan
 from tests.security.people_helpers import signed_in
 
 
@@ -148,3 +148,44 @@ def test_a_group_session_commitment_is_offered_as_the_starting_text(
     assert "speak up in stand-ups" in client.get(f"/modules/{MODULE}/commitment").text
     write_plan(client)
     assert len(session.exec(select(LiveCommitment)).all()) == 1  # never merged
+
+
+def test_a_plan_for_a_module_not_passed_is_refused_with_a_message(
+    app: FastAPI, session: Session
+) -> None:
+    client = signed_in(app, session, "ana@example.com")
+    page = client.get(f"/modules/{MODULE}/commitment").text
+    assert 'id="pass-first"' in page and 'name="situation"' not in page
+    refused = write_plan(client, passed=False)
+    assert refused.status_code == 409  # type: ignore[attr-defined]
+    assert "Pass this module&#39;s quiz first" in refused.text  # type: ignore[attr-defined]
+    assert session.exec(select(Commitment)).first() is None
+    other = write_plan(client, module="no-such-module", passed=False)
+    assert other.status_code == 404  # type: ignore[attr-defined]
+    assert write_plan(client).status_code == 303  # type: ignore[attr-defined]  # once passed
+    assert len(session.exec(select(Commitment)).all()) == 1
+
+
+def test_plans_follow_the_one_text_rule(app: FastAPI, session: Session) -> None:
+    """Bidi overrides refused, emoji with joiners kept, limits said and refused, no doubled words."""
+    client = signed_in(app, session, "ana@example.com")
+    pass_module(client)
+    page = client.get(f"/modules/{MODULE}/commitment").text
+    assert page.count("At most 500 characters") == 2  # said before typing
+    bidi = write_plan(client, situation="a\u202eb")
+    assert bidi.status_code == 422  # type: ignore[attr-defined]
+    assert "RIGHT-TO-LEFT OVERRIDE, U+202E" in bidi.text  # type: ignore[attr-defined]
+    hidden = write_plan(client, action="say\u200bso")
+    assert hidden.status_code == 422 and "ZERO WIDTH SPACE" in hidden.text  # type: ignore[attr-defined]
+    long = write_plan(client, action="x" * 501)
+    assert long.status_code == 422  # type: ignore[attr-defined]
+    assert "use at most 500 characters (this has 501)" in long.text  # type: ignore[attr-defined]
+    assert session.exec(select(Commitment)).first() is None  # nothing cut and saved
+    ok = write_plan(
+        client, situation="If 👩‍💻 is talked over", action="I will say let her finish 🏳️‍🌈"
+    )
+    assert ok.status_code == 303  # type: ignore[attr-defined]
+    row = session.exec(select(Commitment)).one()
+    assert (row.situation, row.action) == ("👩‍💻 is talked over", "say let her finish 🏳️‍🌈")
+    mine = client.get("/commitments").text
+    assert "I will I will" not in mine and "If If" not in mine

@@ -154,16 +154,16 @@ def test_a_half_typed_commitment_survives_a_countdown_and_a_step_away_and_back(
     page: Page, browser: Browser, live_server: LiveServer
 ) -> None:
     context, phone = phone_at(page, browser, live_server, "wrapup")
-    box = phone.get_by_label("If … then I will …")
+    box = phone.locator("#commitment-situation")
     expect(box).to_be_visible(timeout=3000)
     box.click()
-    half = "If someone's idea is restated in a meeting, then I will"
+    half = "someone's idea is restated in a meeting"
     phone.keyboard.type(half)
     box_node = box.element_handle()
     page.locator("#countdown-2").click()  # the phone's step view changes under the typing
     expect(phone.locator("[data-countdown-ends]")).to_be_visible(timeout=3000)
     expect(box).to_have_value(half)
-    assert focused_id(phone) == "commitment-text"
+    assert focused_id(phone) == "commitment-situation"
     assert phone.evaluate("b => b.isConnected", box_node)  # kept, not rebuilt
     page.locator("#control-back").click()  # away to the discussion: the box goes
     expect(box).to_have_count(0, timeout=3000)

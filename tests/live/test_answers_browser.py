@@ -20,7 +20,9 @@ def test_answers_reach_the_projector_only_approved_and_fit_the_screen(
     controls, page = page, page.context.new_page()  # the session page has the controls
     page.goto(controls.url.split("?")[0].rstrip("/") + "/present")
     controls.get_by_role("button", name="Take questions").click()
-    expect(page.locator("#answers-screen")).to_contain_text("Answers appear when five are in")
+    expect(page.locator("#answers-screen")).to_contain_text(
+        "Answers appear when five phones have answered"
+    )
     for i in range(6):
         context, phone = phone_joined(browser, live_server, code)
         phone.get_by_label("Your question for the group").fill(f"{i} {LONG}"[:280])

@@ -10,9 +10,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import LiveCommitment, LiveParticipant
+from app.models import Commitment, LiveParticipant
 from tests.conftest import FIXTURE_COURSE, csrf_from
-from tests.live.conftest import TO_VOTE_1, TO_WRAPUP, Live, join, page_token, start_session
+from tests.live.conftest import (
+    TO_VOTE_1,
+    TO_WRAPUP,
+    Live,
+    join,
+    page_token,
+    signed_in,
+    start_session,
+)
 
 SCRIPT = "<script>alert(1)</script>"
 
@@ -57,27 +65,30 @@ def test_a_burst_of_joins_beyond_the_headcount_waits_and_rejoins_keep_their_plac
     assert len(session.exec(select(LiveParticipant)).all()) == 4
 
 
-def test_oversized_commitment_is_refused(app: FastAPI, live: Live) -> None:
-    phone = join(app, live.code)
+def test_oversized_commitment_is_refused_with_a_message_not_cut(
+    app: FastAPI, live: Live, session: Session
+) -> None:
+    phone, _ = signed_in(app, session)
+    join(app, live.code, phone)
     live.go(TO_WRAPUP)
     token = csrf_from(phone.get(f"/j/{live.code}").text)
-    response = phone.post(
-        f"/j/{live.code}/commitment", data={"csrf_token": token, "text": "x" * 5000}
-    )
+    data = {"csrf_token": token, "situation": "x" * 501, "action": "say so"}
+    response = phone.post(f"/j/{live.code}/commitment", data=data)
     assert response.status_code == 422
-    message = "Your commitment: use at most 2000 characters (this has 5000)."
-    assert f'<span class="field-error" id="commitment-text-error">{message}</span>' in response.text
-    assert (
-        f'rows="4" aria-invalid="true" aria-describedby="commitment-text-error">{"x" * 5000}<'
-        in (response.text)
-    )
+    message = "If: use at most 500 characters (this has 501)."
+    assert f'id="commitment-situation-error">{message}</span>' in response.text
+    assert "x" * 501 + "<" in response.text  # what was typed is kept to shorten
+    assert session.exec(select(Commitment)).first() is None
+    huge = phone.post(f"/j/{live.code}/commitment", data={**data, "situation": "x" * 5000})
+    assert huge.status_code == 422 and session.exec(select(Commitment)).first() is None
 
 
 def test_commitment_outside_the_wrapup_is_refused(app: FastAPI, live: Live) -> None:
     phone = join(app, live.code)
     live.go(TO_VOTE_1)
     token = page_token(phone.get(f"/j/{live.code}").text)
-    response = phone.post(f"/j/{live.code}/commitment", data={"csrf_token": token, "text": "If x"})
+    data = {"csrf_token": token, "situation": "x", "action": "y"}
+    response = phone.post(f"/j/{live.code}/commitment", data=data)
     assert response.status_code == 409
 
 
@@ -87,11 +98,12 @@ def test_anonymous_commitment_is_shown_back_escaped_and_not_stored(
     phone = join(app, live.code)
     live.go(TO_WRAPUP)
     token = csrf_from(phone.get(f"/j/{live.code}").text)
-    shown = phone.post(f"/j/{live.code}/commitment", data={"csrf_token": token, "text": SCRIPT})
+    data = {"csrf_token": token, "situation": "a meeting", "action": SCRIPT}
+    shown = phone.post(f"/j/{live.code}/commitment", data=data)
     assert shown.status_code == 200
     assert "not stored" in shown.text
     assert SCRIPT not in shown.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown.text
-    assert session.exec(select(LiveCommitment)).first() is None
+    assert session.exec(select(Commitment)).first() is None
 
 
 class TestHostileContent:

@@ -10,17 +10,18 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.models import LiveAnswer, LiveCommitment
+from app.models import Commitment, LiveAnswer
 from tests.live.conftest import TO_WRAPUP, Live, join, page_token, signed_in
 from tests.live.open_answers_helpers import moderate, open_question, send, waiting_ids
 from tests.security.test_permissions import client_as
 
 PRIVATE = "If someone is talked over, then I will say: let her finish."
+PLAN = {"situation": "someone is talked over", "action": "say: let her finish"}
 
 
-def save_private(phone: TestClient, code: str, text: str = PRIVATE) -> None:
+def save_private(phone: TestClient, code: str, action: str = PLAN["action"]) -> None:
     page = phone.get(f"/j/{code}").text
-    data = {"csrf_token": page_token(page), "text": text}
+    data = {"csrf_token": page_token(page), **PLAN, "action": action}
     assert phone.post(f"/j/{code}/commitment", data=data).status_code == 303
 
 
@@ -42,8 +43,9 @@ def test_sharing_is_a_separate_choice_that_stores_only_an_anonymous_copy(
     session.expire_all()
     (copy,) = session.exec(select(LiveAnswer)).all()
     assert copy.text == "If I am asked, then I will credit her."
-    (private,) = session.exec(select(LiveCommitment)).all()
-    assert private.text == PRIVATE and private.user_id == person.id  # unchanged, still private
+    (private,) = session.exec(select(Commitment)).all()
+    assert (private.situation, private.action) == tuple(PLAN.values())  # unchanged, private
+    assert private.user_id == person.id
     assert send(phone, live.code, "A second one").status_code == 409  # one share a phone
 
 

@@ -20,7 +20,7 @@ from tests.live.open_answers_helpers import (
 )
 
 HX = {"HX-Request": "true"}
-WAIT = "Answers appear when five are in"
+WAIT = "Answers appear when five phones have answered"
 
 
 def answers(session: Session) -> list[tuple[str, str]]:
@@ -257,7 +257,7 @@ def test_one_phone_sending_many_answers_at_once_stores_only_its_three(
         with write_session(app.state.engine) as s:
             try:
                 open_answers.send_answer(
-                    s, code=live.code, token=token, text=f"Flood {i}", address="10.0.0.9"
+                    s, code=live.code, token=token, text=f"Flood {i}", address="10.0.0.9", user=None
                 )
             except Conflict:
                 return "refused"
@@ -340,3 +340,42 @@ def test_an_incoming_answer_changes_the_controls_stream_mark_but_not_the_phones(
     after = read_marks(app.state.engine, [live.id])[live.id]
     assert after.token(controls=True) != before.token(controls=True)
     assert after.token(controls=False) == before.token(controls=False)
+
+
+def test_five_answers_from_two_phones_are_not_enough_to_show(
+    app: FastAPI, live: Live, session: Session
+) -> None:
+    first, second = join(app, live.code), join(app, live.code)
+    assert open_question(live).status_code == 303
+    for i in range(3):
+        assert send(first, live.code, f"First phone {i}").status_code == 303
+    for i in range(2):
+        assert send(second, live.code, f"Second phone {i}").status_code == 303
+    for answer_id in waiting_ids(live):
+        assert moderate(live.client, live.id, answer_id).status_code == 303
+    screen = live.present().text.split('id="answers-controls"')[0]
+    assert WAIT in screen and "(2 so far)" in screen
+    assert "First phone" not in screen and "Second phone" not in screen
+    assert close_question(live).status_code == 303
+    csv_text = live.client.get(f"/live/{live.id}/summary.csv").text
+    assert "First phone" not in csv_text and "Second phone" not in csv_text
+    # Five phones, one question each: shown, and kept in the summary.
+    fill(app, live, 5)
+    for answer_id in waiting_ids(live):
+        assert moderate(live.client, live.id, answer_id).status_code == 303
+    screen = live.present().text.split('id="answers-controls"')[0]
+    assert WAIT not in screen and "Answer number 0" in screen
+    assert close_question(live).status_code == 303
+    csv_text = live.client.get(f"/live/{live.id}/summary.csv").text
+    assert "Answer number 4" in csv_text and "First phone" not in csv_text
+
+
+def test_room_answers_follow_the_one_text_rule(app: FastAPI, live: Live, session: Session) -> None:
+    phones = [join(app, live.code) for _ in range(3)]
+    assert open_question(live).status_code == 303
+    assert send(phones[0], live.code, "👩‍💻 emoji zwj").status_code == 303  # joiner in an emoji
+    joined_letters = send(phones[1], live.code, "a\u200db")  # a joiner between letters hides
+    assert joined_letters.status_code == 422 and "ZERO WIDTH JOINER" in joined_letters.text
+    bidi = send(phones[1], live.code, "a\u202eb")
+    assert bidi.status_code == 422 and "RIGHT-TO-LEFT OVERRIDE, U+202E" in bidi.text
+    assert answers(session) == [("👩‍💻 emoji zwj", "new")]

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from app.clock import utcnow
 from app.live.reports import sessions_summary
 from app.live.summary import _cell
-from app.models import Completion, LessonProgress, LiveCommitment, LiveSession, User
+from app.models import Commitment, Completion, LessonProgress, LiveSession, User
 from tests.conftest import csrf_from
 from tests.live.conftest import (
     TO_REVEAL_1,
@@ -101,19 +101,27 @@ def test_signed_in_commitment_is_saved_privately_for_its_author(
     phone, user = attendee(app, session, live)
     live.go(TO_WRAPUP)
     page = phone.get(f"/j/{live.code}").text
-    assert "saved only to your own record" in page
-    text = "If Ana's idea is repeated, then I will name her."
-    saved = phone.post(
-        f"/j/{live.code}/commitment", data={"csrf_token": csrf_from(page), "text": text}
-    )
+    assert "saved as your if-then plan for this module on My commitments" in page
+    assert "At most 500 characters" in page  # said before typing
+    data = {"situation": "Ana's idea is repeated", "action": "name her"}
+    saved = phone.post(f"/j/{live.code}/commitment", data={"csrf_token": csrf_from(page), **data})
     assert saved.status_code == 303 and saved.headers["location"].endswith("?saved=1")
-    assert "Saved to your own record" in phone.get(saved.headers["location"]).text
-    row = session.exec(select(LiveCommitment)).one()
-    assert (row.user_id, row.module_id, row.text) == (user.id, "first-steps", text)
-    assert "then I will name her" in phone.get("/live/commitments").text
-    assert "then I will name her" not in live.present().text
-    assert "then I will name her" not in live.client.get("/live/commitments").text
-    assert "then I will name her" not in live.client.get(f"/live/{live.id}/summary.csv").text
+    assert "Saved as your plan for this module" in phone.get(saved.headers["location"]).text
+    row = session.exec(select(Commitment)).one()
+    assert (row.user_id, row.module_id, row.situation, row.action) == (
+        user.id,
+        "first-steps",
+        "Ana's idea is repeated",
+        "name her",
+    )
+    assert row.check_on == (utcnow() + timedelta(days=30)).date()  # its 30-day check-in
+    mine = phone.get("/commitments").text
+    assert "name her" in mine
+    assert "name her" in phone.get("/modules/first-steps/commitment").text
+    assert phone.get("/live/commitments").headers["location"] == "/commitments"
+    assert "name her" not in live.present().text
+    assert "name her" not in live.client.get("/commitments").text
+    assert "name her" not in live.client.get(f"/live/{live.id}/summary.csv").text
 
 
 def test_summary_page_and_csv_have_date_module_count_and_distributions(

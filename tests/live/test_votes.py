@@ -141,6 +141,7 @@ def _cast(app: FastAPI, code: str, token: str, choice: str) -> Callable[[], None
                 scenario_id="standup",
                 choice_id=choice,
                 address="10.0.0.1",
+                user=None,
             )
 
     return job

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, func, select
 
 from app.models import Event, MeasureMember, MeasureResponse
 from tests.concurrency import at_once
+from tests.conftest import csrf_from
 from tests.factories import make_user
 from tests.measures.conftest import FIRST, ITEMS, LAST, passed, ratings, send, signed_in
 
@@ -160,4 +161,21 @@ def test_measures_signed_out_cannot_send(client: TestClient, session: Session) -
     make_user(session)
     response = client.post("/measures/before", data=ratings("before"))
     assert response.status_code in (303, 401, 403)
+    assert _rows(session) == []
+
+
+@pytest.mark.parametrize("form", ["after", "before"])
+def test_measures_form_not_offered_is_refused_before_its_fields_are_read(
+    app: FastAPI, session: Session, form: str
+) -> None:
+    ana = make_user(session)
+    if form == "before":
+        passed(session, ana, FIRST)  # the before form closes once module 0 is passed
+    client = signed_in(app, "ana@example.com")
+    token = csrf_from(client.get("/measures").text)
+    empty = client.post(f"/measures/{form}", data={"csrf_token": token})
+    assert empty.status_code == 403 and "This form is offered only" in empty.text
+    assert "how confident" not in empty.text.lower() and 'name="back-' not in empty.text
+    odd = client.post(f"/measures/{form}", data={"csrf_token": token, "x": "9" * 50})
+    assert odd.status_code == 403
     assert _rows(session) == []
