@@ -171,7 +171,6 @@ def live_pages(app: FastAPI, session: Session, pages: dict[str, str]) -> None:
     while live.step("next").status_code == 303 and live.phase() != "ended":
         pass
     page(pages, "live-summary", fay.get(f"/live/{live.id}/summary"))
-    page(pages, "live-commitments", fay.get("/live/commitments"))
     hr = signed_in_as(app, session, "hana@example.com", "hr")
     page(pages, "hr-sessions-held", hr.get("/hr/sessions"))
 

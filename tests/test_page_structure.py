@@ -37,7 +37,6 @@ ADMIN_PAGES = ["/hr/audit", "/hr/api-keys"]
 FACILITATOR_PAGES = [
     "/live",
     "/live/new?module_id=first-steps",
-    "/live/commitments",
     "/live/guides/first-steps",
 ]
 ANONYMOUS_PAGES = ["/login", "/password-reset", "/help", "/j", "/j?code=OOO", "/no-such-page"]
