@@ -49,6 +49,7 @@ def test_admin_edits_previews_and_saves_a_reminder_text(
     expect(page.get_by_label("Subject")).to_have_value("{organisation}: a nudge for {name}")
     page.get_by_role("button", name="Send me a test").click()
     expect(page.get_by_text("A test is queued for mail-admin@example.com")).to_be_visible()
+    page.get_by_label("Yes, replace the edited text (it is not kept)").check()
     page.get_by_role("button", name="Restore the default text").click()
     expect(page.get_by_text("The shipped text is back.")).to_be_visible()
     expect(page.get_by_label("Subject")).to_have_value(

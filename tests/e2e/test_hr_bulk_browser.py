@@ -41,9 +41,9 @@ def test_bulk_assign_to_all_that_match_the_filter(page: Page, live_server: LiveS
     page.get_by_role("button", name="Apply to the selected people").click()
 
     outcome = page.locator("#bulk-outcome")
-    expect(outcome).to_contain_text("Assigned 1 module(s) to 6 people: 6 new assignments")
+    expect(outcome).to_contain_text("Assigned 1 module to 6 people: 6 new assignments")
     expect(outcome).to_be_focused()
-    expect(page.locator("#announcer")).to_contain_text("Assigned 1 module(s) to 6 people")
+    expect(page.locator("#announcer")).to_contain_text("Assigned 1 module to 6 people")
     shot(page, "hr-people-bulk-assigned")
     assert_accessible(page, "people, after a bulk assignment")
 

@@ -107,6 +107,7 @@ def test_a_material_release_reopens_a_completed_module(
     page.goto(f"{server.url}/hr/people/{learner}")
     row = page.get_by_role("row", name=re.compile("Why allies matter"))
     expect(row.first).to_contain_text("Reopened by content release 2")
-    expect(page.locator("#person-cycles")).to_contain_text(MODULE)  # the earlier completion
+    # the earlier completion, by title
+    expect(page.locator("#person-cycles")).to_contain_text("Why allies matter")
     shot(page, "hr-person-reopened")
     assert_accessible(page, "HR person page with a reopened module")

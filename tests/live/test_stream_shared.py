@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from app.db import make_engine
@@ -20,11 +21,12 @@ T = TypeVar("T")
 
 
 def _in_a_loop(hub_work: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a coroutine on a loop of its own; the handlers the hub puts in front of SIGINT and
-    SIGTERM are taken away again afterwards."""
+    """Run a coroutine on a loop of its own, in a thread of its own: the browser tests keep a
+    loop running in this one. (Off the main thread the hub installs no signal handlers.)"""
     saved = {sig: signal.getsignal(sig) for sig in EXIT_SIGNALS}
     try:
-        return asyncio.run(hub_work())
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(lambda: asyncio.run(hub_work())).result()
     finally:
         for sig, handler in saved.items():
             signal.signal(sig, handler)
