@@ -60,7 +60,7 @@ def _owned_room(source: Source, room_id: int) -> tuple[int, Mark] | None:
 
 
 def _stream(
-    request: Request, hub: StreamHub, room_id: int, mark: Mark, *, controls: bool, push: Push
+    request: Request, hub: StreamHub, room_id: int, mark: Mark, *, controls: bool, push: Push | None
 ) -> Response:
     """204 for an ended room (browsers then stop reconnecting), 503 over the cap, else events."""
     if mark.ended:
