@@ -24,7 +24,8 @@ HIDDEN = re.compile(r'name="(quiz_hash|submission_id|csrf_token)" value="([^"]+)
 
 @contextmanager
 def signed_in_client(url: str, email: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=url, timeout=30, follow_redirects=False) as client:
+    # The limit only catches a hang: twenty copies at once on a busy two-core CI machine queue.
+    with httpx.Client(base_url=url, timeout=120, follow_redirects=False) as client:
         token = CSRF_FIELD.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
         signed = client.post(
             "/login", data={"email": email, "password": PASSWORD, "csrf_token": token}
