@@ -79,6 +79,9 @@ class Settings(OrgFields, BaseSettings):
     # A quiz attempt that would mostly repeat scenarios already asked (the pool used up) opens
     # this long after the learner's last attempt (app/learning/retakes.py); 0 turns it off.
     retake_wait_hours: float = 24
+    # A write the SQLite writer thread has not confirmed by then answers 503 with nothing
+    # written (app/db/group_commit.py): a request never hangs on a stuck disk.
+    write_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
     password_reset_minutes: int = 60
     invite_valid_days: int = 14
     reminder_weekly_cap: int = 4

@@ -123,7 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         limit_threads(engine)
         if reader is not None:  # a SQLite file: one writer thread batches the hot writes
-            app.state.write_batches = WriteBatches(engine)
+            app.state.write_batches = WriteBatches(engine, deadline=settings.write_deadline_seconds)
         if settings.outbox_sender:
             app.state.outbox_sender = OutboxSender(engine, settings, links=SIGN_IN_LINKS)
             app.state.outbox_sender.start()

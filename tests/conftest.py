@@ -150,6 +150,9 @@ def settings_for(db_url: str, content_dir: Path, **overrides: Any) -> Settings:
             "outbox_sender": False,
             # Tests run app.events.sender.drain; its own tests start the thread.
             "webhook_sender": False,
+            # A CI machine's disk can stall a whole process for seconds; the deadline's own
+            # tests (tests/learning/test_write_batches.py) set short ones.
+            "write_deadline_seconds": 60.0,
         }
         | overrides
     )

@@ -58,6 +58,7 @@ def start_server(
         "ALLYSHIP_SECRET_KEY": SECRET,
         **as_environment(NO_RETAKE_WAIT),  # browser tests retake the fixture quiz
         "ALLYSHIP_ENVIRONMENT": "test",
+        "ALLYSHIP_WRITE_DEADLINE_SECONDS": "60",  # as tests/conftest.py settings_for
         "ALLYSHIP_SECOND_FACTOR_EXEMPT_FOR_TESTS": "false" if second_factor else "true",
     }
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
