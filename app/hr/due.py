@@ -11,7 +11,7 @@ from sqlmodel import col, select
 
 from app.config import Settings
 from app.content.catalog import Catalog
-from app.models import Assignment, Completion, User
+from app.models import Assignment, Completion, RecertCycle, User
 
 
 def in_current_cycle(model: Any) -> ColumnElement[bool]:
@@ -26,6 +26,27 @@ def in_current_cycle(model: Any) -> ColumnElement[bool]:
         == select(person.cycle).where(col(person.id) == model.user_id).scalar_subquery(),
         col(model.superseded_by) == 0,
     )
+
+
+def current_cycle_start(user_id: Any) -> Any:
+    """When the person's current cycle started (a correlated scalar); NULL in the first cycle.
+
+    An assignment made before a later cycle began counts, in that cycle, from its start.
+    """
+    person = aliased(User)
+    # Correlated with the cycle row, the enclosing query: a column of the outermost query
+    # here would put its table in this subquery's FROM (every row on PostgreSQL).
+    number = select(person.cycle).where(col(person.id) == RecertCycle.user_id).scalar_subquery()
+    return (
+        select(col(RecertCycle.started_at))
+        .where(col(RecertCycle.user_id) == user_id, col(RecertCycle.number) == number)
+        .scalar_subquery()
+    )
+
+
+def assigned_in_cycle(created_at: datetime, cycle_start: datetime | None) -> datetime:
+    """The assigned date shown for the current cycle: the later of the two."""
+    return created_at if cycle_start is None else max(created_at, cycle_start)
 
 
 def completed() -> Exists:

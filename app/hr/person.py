@@ -17,6 +17,7 @@ from app.content.catalog import Catalog
 from app.content.schema import Module
 from app.errors import Forbidden, Invalid, NotFound
 from app.hr.account_changes import deactivated
+from app.hr.due import assigned_in_cycle
 from app.hr.recert import PersonRecert, person_recert
 from app.hr.reports import NO_DEPARTMENT
 from app.hr.sessions import Attended, attended
@@ -196,11 +197,7 @@ def person_detail(session: Session, catalog: Catalog, *, user_id: int) -> Person
 
 
 def _assigned_at(assignment: Assignment | None, cycle_start: datetime | None) -> datetime | None:
-    if assignment is None:
-        return None
-    if cycle_start is None:
-        return assignment.created_at
-    return max(assignment.created_at, cycle_start)
+    return None if assignment is None else assigned_in_cycle(assignment.created_at, cycle_start)
 
 
 def _asked(session: Session, user_id: int) -> dict[int, list[str]]:

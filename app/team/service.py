@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 from app.content.catalog import Catalog
 from app.db import select_columns
 from app.hr.anonymity import hidden_cells
-from app.hr.due import in_current_cycle
+from app.hr.due import assigned_in_cycle, current_cycle_start, in_current_cycle
 from app.hr.team_tree import team_of
 from app.models import Assignment, Completion, LessonProgress, User
 from app.privacy import MIN_GROUP
@@ -122,6 +122,7 @@ def _items(
             col(Assignment.due_at),
             col(Completion.completed_at),
             col(LessonProgress.opened_at),
+            current_cycle_start(Assignment.user_id),
         )
         .join(team, member == Assignment.user_id)  # type: ignore[arg-type]
         .outerjoin(
@@ -143,8 +144,9 @@ def _items(
         )
         .order_by(col(Assignment.due_at), col(Assignment.module_id))
     ).all()
-    for user_id, module_id, assigned, due, completed, opened in rows:
+    for user_id, module_id, created, due, completed, opened, cycle_start in rows:
         title = m.title if (m := catalog.get(module_id)) else module_id
+        assigned = assigned_in_cycle(created, cycle_start)
         yield (
             user_id,
             Item(module_id, title, assigned, due, status(due, completed, opened, now), completed),

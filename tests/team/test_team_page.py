@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
-from sqlmodel import Session
+from sqlmodel import Session, update
 
 from app.clock import utcnow
-from app.models import Reflection
+from app.models import RecertCycle, Reflection, row_id
+from app.recert.cycles import start_cycle
 from tests.factories import make_user
 from tests.hr.factories import make_assignment, make_attempt, make_completion, make_read
 from tests.team.helpers import report, signed_in
@@ -163,3 +164,23 @@ def test_a_loop_written_straight_into_the_database_lists_each_person_once(
         response = signed_in(app, email).get("/team")
         assert response.status_code == 200, email
         assert set(_rows(response.text)) == set(everyone.values()) - {name}, email
+
+
+def test_a_new_cycle_shows_the_day_it_started_as_the_assigned_date(
+    app: FastAPI, session: Session
+) -> None:
+    """Like HR's person page: in a later cycle, a module assigned earlier counts from the cycle's start."""
+    boss = make_user(session, "boss@example.com", name="Bea Boss")
+    ana = report(session, "ana@example.com", boss, name="Ana Direct")
+    assignment = make_assignment(session, ana, due_at=utcnow() + timedelta(days=40))
+    assignment.created_at = datetime(2025, 1, 15, 9, tzinfo=UTC)
+    session.add(assignment)
+    session.commit()
+    rows = _rows(signed_in(app, "boss@example.com").get("/team").text)
+    assert "15 Jan 2025" in rows["Ana Direct"]
+    started = datetime(2026, 2, 3, 9, tzinfo=UTC)
+    assert start_cycle(session, user_id=row_id(ana), seen=ana.cycle, actor_id=None, due_on=None)
+    session.exec(update(RecertCycle).values(started_at=started))  # type: ignore[call-overload]
+    session.commit()
+    rows = _rows(signed_in(app, "boss@example.com").get("/team").text)
+    assert "3 Feb 2026" in rows["Ana Direct"] and "15 Jan 2025" not in rows["Ana Direct"]
