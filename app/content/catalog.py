@@ -21,7 +21,7 @@ from app.content.locations import (
     load_yaml_file,
     load_yaml_with_lines,
 )
-from app.content.measures import check_measures
+from app.content.measures import Measures, check_measures
 from app.content.schema import (
     LESSON_SECTIONS,
     LessonMeta,
@@ -42,6 +42,7 @@ QUIZ_SUFFIXES = (".yaml", ".yml")
 class Catalog:
     modules: tuple[Module, ...]
     by_id: dict[str, Module] = field(default_factory=dict)
+    measures: Measures | None = None  # the optional self-assessment (measures.yaml)
 
     def get(self, module_id: str) -> Module | None:
         return self.by_id.get(module_id)
@@ -98,11 +99,12 @@ def check_content(content_dir: Path) -> tuple[Catalog | None, list[ContentProble
     pools = refreshers.load_refresher_files(content_dir, problems, _validation_problems)
     modules = _assemble(lessons, quizzes, problems, broken)
     modules = _with_refreshers(modules, pools, problems, broken)
-    problems.extend(check_measures(content_dir, {m.id for m in modules})[1])
+    measures, measure_problems = check_measures(content_dir, {m.id for m in modules})
+    problems.extend(measure_problems)
     if problems:
         return None, problems
     ordered = tuple(sorted(modules, key=lambda m: m.order))
-    return Catalog(modules=ordered, by_id={m.id: m for m in ordered}), []
+    return Catalog(modules=ordered, by_id={m.id: m for m in ordered}, measures=measures), []
 
 
 def read_quiz_files(content_dir: Path) -> tuple[list[QuizSource], list[ContentProblem]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 from pydantic import Field, ValidationError
@@ -71,9 +70,3 @@ def check_measures(
             message = f"`{item.module}` is not a module of the course; use a module's id"
             problems.append(ContentProblem(FILE, line_of(lines, where), dotted(where), message))
     return (None if problems else measures), problems
-
-
-@lru_cache(maxsize=8)
-def load_measures(content_dir: Path) -> Measures | None:
-    """The self-assessment of a content folder, None when it has none (checked at start-up)."""
-    return check_measures(content_dir)[0]

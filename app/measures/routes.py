@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -13,13 +12,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import CurrentUser
 from app.content.catalog import Catalog
-from app.content.measures import HIGH, LOW, Measures, load_measures
+from app.content.measures import HIGH, LOW, Measures
 from app.db import SessionDep, write_session
 from app.errors import NotFound
 from app.measures import answers
 from app.measures.answers import Form, RatingProblems
 from app.models import row_id
-from app.web.deps import CatalogDep, SettingsDep
+from app.web.deps import CatalogDep
 from app.web.request_checks import checked_router
 from app.web.templating import render
 
@@ -27,8 +26,9 @@ router = checked_router()
 FORM_FIELDS = 100  # a form with more fields than this is not ours
 
 
-def _measures(content_dir: Path) -> Measures:
-    measures = load_measures(content_dir)
+def _measures(catalog: Catalog) -> Measures:
+    """The course's self-assessment, loaded and checked with the rest of the content."""
+    measures = catalog.measures
     if measures is None:
         raise NotFound("This course has no self-assessment.")
     return measures
@@ -39,11 +39,10 @@ def my_measures(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
     """The person's own answers, before and after side by side, and any form still open."""
-    measures = _measures(settings.content_dir)
+    measures = _measures(catalog)
     context = {
         "measures": measures,
         "sent": {s.form: s for s in answers.my_answers(session, row_id(user))},
@@ -75,11 +74,10 @@ def _store(engine: Engine, catalog: Catalog, user_id: int, form: Form, ratings: 
 async def _submit(
     request: Request,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user: CurrentUser,
     form: Form,
 ) -> Response:
-    measures = _measures(settings.content_dir)
+    measures = _measures(catalog)
     engine = request.app.state.engine
     await run_in_threadpool(_check_open, engine, catalog, row_id(user), form)
     posted = await request.form(max_fields=FORM_FIELDS)
@@ -96,12 +94,11 @@ def _open_form(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user_id: int,
     form: Form,
 ) -> Response:
     """The form, or the person's page when it is no longer (or not yet) theirs to send."""
-    measures = _measures(settings.content_dir)
+    measures = _measures(catalog)
     if not answers.open_forms(session, catalog, user_id)[form]:
         return RedirectResponse("/measures", status_code=303)
     return _form_page(request, measures, form)
@@ -112,10 +109,9 @@ def before_form(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
-    return _open_form(request, session, catalog, settings, row_id(user), "before")
+    return _open_form(request, session, catalog, row_id(user), "before")
 
 
 @router.get("/measures/after")
@@ -123,27 +119,24 @@ def after_form(
     request: Request,
     session: SessionDep,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
-    return _open_form(request, session, catalog, settings, row_id(user), "after")
+    return _open_form(request, session, catalog, row_id(user), "after")
 
 
 @router.post("/measures/before")
 async def send_before(
     request: Request,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
-    return await _submit(request, catalog, settings, user, "before")
+    return await _submit(request, catalog, user, "before")
 
 
 @router.post("/measures/after")
 async def send_after(
     request: Request,
     catalog: CatalogDep,
-    settings: SettingsDep,
     user: CurrentUser,
 ) -> Response:
-    return await _submit(request, catalog, settings, user, "after")
+    return await _submit(request, catalog, user, "after")

@@ -9,11 +9,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.content.measures import load_measures
+from app.content.measures import check_measures
 from app.models import Completion, User
 from tests.conftest import PROJECT_ROOT, csrf_from, login
 
-ITEMS = load_measures(PROJECT_ROOT).ids if load_measures(PROJECT_ROOT) else []
+ITEMS = check_measures(PROJECT_ROOT)[0].ids if check_measures(PROJECT_ROOT)[0] else []
 FIRST, LAST = "why-allies-matter", "staying-an-ally"
 
 

@@ -109,10 +109,10 @@ def test_measures_department_changes_service_counts_blocks_only(
 
 
 def _private_text(session: Session) -> list[str]:
-    from app.content.measures import load_measures
+    from app.content.measures import check_measures
     from tests.conftest import PROJECT_ROOT
 
-    measures = load_measures(PROJECT_ROOT)
+    measures = check_measures(PROJECT_ROOT)[0]
     assert measures is not None
     return [i.text for i in measures.items] + ["measure", "self-assessment", "confidence"]
 
