@@ -176,20 +176,7 @@ def test_stream_cap_answers_503_with_retry_after_and_frees_places(
         stop_server(proc)
 
 
-@pytest.mark.parametrize(
-    "workers",
-    [
-        pytest.param(
-            1,
-            marks=pytest.mark.xfail(
-                reason="known regression since the pushed views: one worker with open control "
-                "streams outlives SIGTERM (two workers stop); being fixed",
-                strict=False,
-            ),
-        ),
-        2,
-    ],
-)
+@pytest.mark.parametrize("workers", [1, 2])
 def test_served_workers_with_open_streams_stop_within_seconds(
     facilitator_db: str, workers: int
 ) -> None:

@@ -159,3 +159,33 @@ def test_push_hub_renders_while_the_request_threads_are_all_taken(db_url: str) -
     view = _in_a_loop(lambda: asyncio.wait_for(work(), HANG))
     engine.dispose()
     assert view == "<section>view</section>"
+
+
+def test_stream_told_to_stop_while_its_view_renders_ends_when_it_is_sent(db_url: str) -> None:
+    """SIGTERM while a stream's view is rendered: the stream sends it and ends, it does not
+    wait for the next change or heartbeat (uvicorn waits for open streams before it stops)."""
+    engine = make_engine(db_url)
+
+    async def work() -> list[str]:
+        hub = _quiet_hub(engine)
+        slow = asyncio.Event()
+        rendering = asyncio.Event()
+
+        async def push(now: Mark) -> str:
+            rendering.set()
+            await slow.wait()
+            return f'<section data-version="{now.version}"></section>'
+
+        stream = events(hub, 1, Mark(1, "", False), "", controls=False, push=push)
+        sent = [await anext(stream)]
+        view = asyncio.ensure_future(anext(stream))
+        await rendering.wait()
+        hub.stop()
+        slow.set()
+        sent.append(await view)
+        sent.extend([event async for event in stream])  # HANG fails a stream that waits on
+        return sent
+
+    sent = _in_a_loop(lambda: asyncio.wait_for(work(), HANG))
+    engine.dispose()
+    assert len(sent) == 2 and "event: view" in sent[1]
