@@ -9,10 +9,19 @@ import subprocess
 import sys
 
 from app.config import PROJECT_ROOT
-from tests.conftest import FIXTURE_COURSE, NO_RETAKE_WAIT, NO_SECOND_FACTOR, as_environment
+from tests.conftest import (
+    FIXTURE_COURSE,
+    NO_RETAKE_WAIT,
+    NO_SECOND_FACTOR,
+    ON_POSTGRES,
+    as_environment,
+)
 
-# Also kept out of start-up: the password scorer and the HTTP clients of SSO and webhooks.
-NOT_AT_START = ("scim2_models", "zxcvbn", "httpx", "authlib.integrations", "joserfc")
+# Also kept out of start-up: the password scorer, the HTTP clients of SSO and webhooks, and
+# on SQLite the PostgreSQL driver.
+NOT_AT_START = ("scim2_models", "zxcvbn", "httpx", "authlib.integrations", "joserfc") + (
+    () if ON_POSTGRES else ("psycopg",)
+)
 
 FIRST_REQUESTS = f"""
 import sys
