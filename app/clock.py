@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    """Now, to the whole second. From the whole seconds of `time.time()`: the same value as
+    `datetime.now(UTC).replace(microsecond=0)` at a third of its cost (a page asks for the
+    time about five times; bench/NOTES.md)."""
+    return datetime.fromtimestamp(int(time.time()), UTC)
 
 
 def utcnow_exact() -> datetime:

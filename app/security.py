@@ -63,7 +63,7 @@ def format_certificate_code(raw: str) -> str:
 
 def csrf_token(secret_key: str, binding: str) -> str:
     """A token bound to the sign-in session (or to the anonymous CSRF cookie)."""
-    return hmac.new(secret_key.encode(), f"csrf:{binding}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(secret_key.encode(), f"csrf:{binding}".encode(), "sha256").hex()
 
 
 def csrf_matches(secret_key: str, binding: str, presented: str | None) -> bool:

@@ -50,6 +50,7 @@ from sqlmodel import Session
 from app.config import PROJECT_ROOT
 from app.db import make_engine
 from app.db.migrate import upgrade
+from app.live.stream import CHECK_S
 from app.models import User
 from app.security import hash_password
 from bench.run import free_port
@@ -661,9 +662,11 @@ def report(results: list[dict[str, object]], command: str) -> str:
         ]
     lines += [
         "With SSE each phone holds one stream open; the worker's one database check (every "
-        "120 ms, all its rooms in one query) wakes the streams of a room that changed, and each "
-        "phone then fetches its fragment once, as htmx does. A vote changes only the presenter's "
-        "count, so only the presenter's stream hears it. `votes sent` counts changes of mind; "
+        f"{CHECK_S * 1000:.0f} ms, all its rooms in one query) wakes the streams of a room that "
+        "changed, and each phone's new fragment comes inside the event (rendered once per room "
+        "version in each worker); where it cannot (an open question, a signed-in wrap-up) the "
+        "phone fetches its own. A vote changes only the presenter's count, so only the "
+        "presenter's stream hears it. `votes sent` counts changes of mind; "
         "each phone's last acknowledged choice per scenario is what must be stored, once.",
         "",
     ]

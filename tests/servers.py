@@ -44,11 +44,13 @@ def start_server(
     port: int | None = None,
     log: Path | None = None,
     second_factor: bool = False,
+    env: dict[str, str] | None = None,
 ) -> tuple[subprocess.Popen[bytes], str]:
     """Start `allyship serve` and wait until /healthz answers; returns (process, base url).
 
     With `log`, the server's log lines (one per request, with the worker's pid) go there.
-    HR and admin accounts sign in without a second factor unless `second_factor` is set.
+    HR and admin accounts sign in without a second factor unless `second_factor` is set;
+    `env` adds settings (ALLYSHIP_...) of the test's own.
     """
     port = port or free_port()
     env = {
@@ -60,6 +62,7 @@ def start_server(
         "ALLYSHIP_ENVIRONMENT": "test",
         "ALLYSHIP_WRITE_DEADLINE_SECONDS": "60",  # as tests/conftest.py settings_for
         "ALLYSHIP_SECOND_FACTOR_EXEMPT_FOR_TESTS": "false" if second_factor else "true",
+        **(env or {}),
     }
     command = [sys.executable, "-m", "app.cli", "serve", "--port", str(port)]
     with open(log or os.devnull, "ab") as stderr:

@@ -20,6 +20,7 @@ from app.api.etags import etag_of
 from app.api.openapi_bits import COMMON, CONFLICT, NOT_FOUND, PRECONDITION, TOO_LARGE, ok, problem
 from app.api.schemas import (
     BATCH_MAX,
+    CURSOR_EXAMPLE,
     DepartmentOut,
     ModuleOut,
     PeopleBatchIn,
@@ -53,12 +54,27 @@ IfMatch = Annotated[
         max_length=2000,
         description='The ETag of your last read (e.g. "9c1f…"); a stale one gets 412. Weak '
         "tags (W/…) never match.",
+        examples=['"9c1f2b7e4d0a8f3c6b5e1d2a7f9c0b4e"'],
     ),
 ]
 Cursor = Annotated[
-    str | None, Query(max_length=200, description="`next_cursor` from the previous page.")
+    str | None,
+    Query(
+        max_length=200,
+        description="`next_cursor` from the previous page.",
+        examples=[CURSOR_EXAMPLE],
+    ),
 ]
-Limit = Annotated[WholeNumber, Query(ge=1, le=progress.PAGE_MAX, description="Page size.")]
+Limit = Annotated[
+    WholeNumber, Query(ge=1, le=progress.PAGE_MAX, description="Page size.", examples=[100])
+]
+Since = Annotated[
+    ApiTime | None,
+    Query(
+        description="ISO 8601 with a time zone, e.g. 2026-01-31T00:00:00Z.",
+        examples=["2026-01-31T00:00:00Z"],
+    ),
+]
 
 
 def _with_etag(response: Response, found: PersonOut) -> PersonOut:
@@ -105,9 +121,7 @@ def list_departments(
 def list_people(
     session: SessionDep,
     _key: PeopleRead,
-    updated_since: Annotated[
-        ApiTime | None, Query(description="ISO 8601 with a time zone, e.g. 2026-01-31T00:00:00Z.")
-    ] = None,
+    updated_since: Since = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> PeoplePage:
@@ -213,9 +227,7 @@ def list_progress(
     session: SessionDep,
     response: Response,
     _key: ReportsRead,
-    since: Annotated[
-        ApiTime | None, Query(description="ISO 8601 with a time zone, e.g. 2026-01-31T00:00:00Z.")
-    ] = None,
+    since: Since = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> ProgressPage:
@@ -235,8 +247,13 @@ def events(
     _key: EventsRead,
     after: Annotated[
         WholeNumber,
-        Query(description="`next_after` from the previous page; 0 (the default) from the start."),
+        Query(
+            description="`next_after` from the previous page; 0 (the default) from the start.",
+            examples=[41],
+        ),
     ] = 0,
-    limit: Annotated[WholeNumber, Query(ge=1, le=feed.PAGE_MAX)] = 100,
+    limit: Annotated[
+        WholeNumber, Query(ge=1, le=feed.PAGE_MAX, description="Page size.", examples=[100])
+    ] = 100,
 ) -> feed.EventPage:
     return feed.page(session, after=after, limit=limit)

@@ -12,6 +12,7 @@ from app.api.assignment_routes import router as assignment_router
 from app.api.keys import SCOPES
 from app.api.rate import WINDOW_SECONDS
 from app.api.routes import router
+from app.models import Role
 from app.web.request_checks import checked_router
 from app.web.templating import render
 
@@ -47,6 +48,8 @@ def api_spec(request: Request) -> dict[str, Any]:
         for operation in path.values():
             for answer in operation.get("responses", {}).values():
                 _problem_only(answer)
+    # Role is app.models' enum, shared with the database; pydantic gives an enum no examples.
+    spec["components"]["schemas"]["Role"]["examples"] = [Role.learner.value]
     return spec
 
 

@@ -6,16 +6,33 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.models import Event
 
 PAGE_MAX = 1000
+EVENT_EXAMPLE: JsonDict = {
+    "seq": 41,
+    "type": "module.completed",
+    "subject": "completion/17",
+    "timestamp": "2026-12-07T09:12:03.512Z",
+    "data": {
+        "module_id": "why-allies-matter",
+        "completed_at": "2026-12-07T09:12:03.498Z",
+        "via": "self-paced",
+        "cycle": 1,
+        "score": 100,
+        "person": {"external_id": "E1042", "email": "ana@example.com"},
+    },
+}
 
 
 class EventOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EVENT_EXAMPLE]})
+
     seq: int = Field(description="The event's place in commit order; pass as `after` to go on.")
     type: str = Field(examples=["module.completed"], description="The event's kind.")
     subject: str = Field(examples=["completion/42"], description="What it is about, stable.")
@@ -27,6 +44,12 @@ class EventOut(BaseModel):
 
 
 class EventPage(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"events": [EVENT_EXAMPLE], "next_after": 41, "more": False}]
+        }
+    )
+
     events: list[EventOut]
     next_after: int = Field(
         description="Pass as `after` next time. Always present: on the last (or an empty) "

@@ -1,4 +1,5 @@
-"""What HR sees before and after reminders go out: the plan for the next days, and failures."""
+"""What HR sees before and after reminders go out: the plan for the next days, the
+recertification reminders lately queued, and failures."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from app.db import day_text, select_columns
 from app.hr import reminder_schedule, schedule
 from app.hr.due import completed
 from app.mail.outbox import DIGEST, REMINDER
-from app.models import Assignment, OutboxMessage, ReminderSent, User
+from app.models import Assignment, OutboxMessage, RecertReminder, ReminderSent, User
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,56 @@ def _state(counts: dict[str, int], total: int) -> str:
     if counts.get("queued"):
         return "queued"
     return "due now"
+
+
+STAGES = {
+    "recert-expiring": "expiring soon",
+    "recert-expired": "expired, new cycle",
+    "recert-weekly": "weekly, after expiry",
+}
+
+
+@dataclass(frozen=True)
+class RecertSent:
+    day: date
+    email: str
+    name: str
+    stage: str
+    cycle: str
+    status: str
+
+
+def _cycle(period: str) -> str:
+    """ "c2" as "cycle 2", "c2/w3" as "cycle 2, week 3"."""
+    return ", ".join(
+        part.replace("c", "cycle ").replace("w", "week ") for part in period.split("/")
+    )
+
+
+def recert_reminders(
+    session: Session, *, since: date, max_attempts: int, limit: int = 300
+) -> list[RecertSent]:
+    """Recertification reminders queued since `since`, newest first, each with its delivery."""
+    state = delivery(RecertReminder.status, max_attempts)
+    rows = session.exec(
+        select_columns(
+            col(RecertReminder.claimed_at),
+            col(User.email),
+            col(User.name),
+            col(RecertReminder.kind),
+            col(RecertReminder.period),
+            state,
+        )
+        .join(User, col(User.id) == RecertReminder.user_id)
+        .outerjoin(OutboxMessage, col(OutboxMessage.id) == RecertReminder.outbox_id)
+        .where(col(RecertReminder.claimed_at) >= datetime.combine(since, time.min, tzinfo=UTC))
+        .order_by(col(RecertReminder.claimed_at).desc(), col(User.email), col(RecertReminder.kind))
+        .limit(limit)
+    ).all()
+    return [
+        RecertSent(at.date(), email, name, STAGES.get(kind, kind), _cycle(period), status)
+        for at, email, name, kind, period, status in rows
+    ]
 
 
 @dataclass(frozen=True)

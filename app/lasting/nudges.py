@@ -21,7 +21,7 @@ from app.db import chunks, conflict_insert, select_columns
 from app.lasting import released, schedule, stopping
 from app.lasting.seam import RefresherSource
 from app.mail import stored_texts, texts
-from app.mail.outbox import queue_message
+from app.mail.outbox import NUDGE, queue_message
 from app.models import (
     Commitment,
     Completion,
@@ -32,7 +32,6 @@ from app.models import (
     row_id,
 )
 
-NUDGE = "nudge"  # the outbox kind of every nudge
 TEXTS = {schedule.REFRESHER: texts.NUDGE_REFRESHER, schedule.CHECKIN: texts.NUDGE_CHECKIN}
 LOOK_BACK = timedelta(days=max(schedule.REFRESHER_DAYS) + schedule.WINDOW + schedule.CAP_DAYS)
 

@@ -20,6 +20,7 @@ from app.errors import Conflict, Invalid, NotFound
 from app.lasting import commitments, stopping
 from app.lasting.commitments import PART_MAX
 from app.models import row_id
+from app.web.csrf import ONE_CLICK_VALUE
 from app.web.deps import CatalogDep, SettingsDep
 from app.web.forms import FORM, STALE, Choice, Hidden, Submitted, form_page
 from app.web.request_checks import checked_router
@@ -30,6 +31,7 @@ Situation = Annotated[str, Form(title="If", max_length=4 * PART_MAX)]
 Action = Annotated[str, Form(title="Then I will", max_length=4 * PART_MAX)]
 LinkPart = Annotated[str, Query(max_length=100)]
 LinkField = Annotated[str, Hidden(max_length=100)]
+OneClick = Annotated[str, Hidden(alias="List-Unsubscribe", max_length=20)]
 
 
 def _module(catalog: Any, module_id: str) -> Module:
@@ -225,7 +227,20 @@ def stop_nudges(
     u: LinkField = "",
     v: LinkField = "",
     s: LinkField = "",
+    one_click: OneClick = "",
+    link_u: Annotated[str, Query(alias="u", max_length=100)] = "",
+    link_v: Annotated[str, Query(alias="v", max_length=100)] = "",
+    link_s: Annotated[str, Query(alias="s", max_length=100)] = "",
 ) -> Response:
+    """The page's button; or a mail program's one-click POST to the link itself (RFC 8058).
+
+    One-click sends `List-Unsubscribe=One-Click` without cookies or a CSRF token (app/web/csrf.py
+    lets it through): the link's signature, in the URL, is the authority, as for the button.
+    """
+    if one_click:
+        if one_click != ONE_CLICK_VALUE:
+            raise Invalid("List-Unsubscribe: only One-Click is understood.")
+        u, v, s = link_u, link_v, link_s
     user_id, version = stopping.check_link(settings, user=u, version=v, signature=s)
     stopping.set_stopped(session, user_id=user_id, stopped=True, version=version)
     return render(request, "lasting/stopped.html", {})

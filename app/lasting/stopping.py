@@ -3,7 +3,9 @@
 A stop link carries the person's id, the version of their switch it was made for, and an HMAC
 of both under the server's secret. It works without signing in (people read mail on phones),
 changes nothing on a GET (mail scanners open links), and works once: using it, or turning
-nudges back on, raises the version, so an old or replayed link is refused.
+nudges back on, raises the version, so an old or replayed link is refused. Nudges also carry
+it as RFC 8058 headers (List-Unsubscribe, List-Unsubscribe-Post): a mail program's one-click
+POST to the link stops them with no page (app/lasting/routes.py stop_nudges).
 """
 
 from __future__ import annotations

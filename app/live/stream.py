@@ -6,7 +6,10 @@ query every `CHECK_S`, and wakes the streams of the rooms whose mark changed. Al
 in the database, so any number of workers on one SQLite file or PostgreSQL server behave
 alike. A woken stream sends its page's new fragment in a `view` event (rendered once per room
 version and view in this worker, through `StreamHub.shared`); where no shared view can be
-made it sends `change`, and the page fetches its own view as a poll would.
+made it sends `change`, and the page fetches its own view as a poll would. A stream sends only
+the newest view: changes that come while it renders or sends one are taken together into the
+next. The hub's reads and renderings run in threads of their own (`STREAM_THREADS`), never
+queued behind the requests' thread pool (votes waiting for the database to write).
 
 Streams end when their room ends, when the client leaves (Starlette cancels the response),
 and at once when the worker is told to stop: uvicorn waits for open responses before it
@@ -17,16 +20,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import signal
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any, TypeVar
 
+import anyio.to_thread
+from anyio import CapacityLimiter
 from sqlalchemy import Engine
-from starlette.concurrency import run_in_threadpool
 
 from app.db import LoopReader, RawQuery, Source, fetch_all
 from app.db.reads import Busy, read_on
@@ -34,7 +39,8 @@ from app.db.reads import Busy, read_on
 log = logging.getLogger("allyship.live.stream")
 T = TypeVar("T")
 
-CHECK_S = 0.12  # how often a worker with listeners reads its rooms' marks
+CHECK_S = 0.1  # how often a worker with listeners reads its rooms' marks (p95 wait 95 ms)
+STREAM_THREADS = 4  # the hub's own threads for its reads (PostgreSQL) and its renderings
 HEARTBEAT_S = 15.0  # a comment this often keeps proxies from closing a quiet stream
 RETRY_MS = 1000  # how long a browser waits before reconnecting a dropped stream
 VIEWS_KEPT = 64  # shared renderings a worker keeps (the newest; old versions fall out)
@@ -108,6 +114,7 @@ class StreamHub:
         self.views: dict[Hashable, asyncio.Task[Any]] = {}
         self.made = 0  # renderings made, for tests and the bench
         self.loop = asyncio.get_running_loop()
+        self.threads = CapacityLimiter(STREAM_THREADS)
         self._task: asyncio.Task[None] | None = None
         self._watch_signals()
 
@@ -117,10 +124,14 @@ class StreamHub:
             result = self.reader.read(read, *args)
             if not isinstance(result, Busy):
                 return result
-        return await run_in_threadpool(read_on, self.engine, read, *args)
+        return await self.in_thread(functools.partial(read_on, self.engine, read, *args))
+
+    async def in_thread(self, work: Callable[[], T]) -> T:
+        """`work()` in one of the hub's threads, apart from the pool the requests use."""
+        return await anyio.to_thread.run_sync(work, limiter=self.threads)
 
     async def shared(self, key: Hashable, make: Callable[[], T]) -> T | None:
-        """`make()` (run in the thread pool) once per key, its result handed to every caller.
+        """`make()` (in one of the hub's threads) once per key, its result handed to each caller.
 
         Streams woken together by one change await one task; a stream that leaves meanwhile
         does not cancel it for the others. None when making it failed (the page then fetches).
@@ -136,7 +147,7 @@ class StreamHub:
     async def _make(self, make: Callable[[], T]) -> T | None:
         self.made += 1
         try:
-            return await run_in_threadpool(make)
+            return await self.in_thread(make)
         except Exception:  # one failed rendering must not end the streams: they fall back
             log.exception("live view rendering failed")
             return None
@@ -238,13 +249,16 @@ async def events(
     *,
     controls: bool,
     push: Push | None = None,
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The stream of one page: `view` with its new fragment (or `change`, to fetch it) when
     its view changed, `end` when the room ended."""
     with hub.listening(room_id, mark) as room:
         yield f"retry: {RETRY_MS}\n: listening\n\n"
         sent = known
         while not hub.stopping:
+            # Taken before the mark is read: a change (or `stop`) that comes while the view is
+            # made or sent wakes the wait below at once, and the next turn sends the newest.
+            woken = room.changed
             current = room.mark or mark
             token = current.token(controls)
             if token != sent:
@@ -254,7 +268,6 @@ async def events(
             if current.ended:
                 yield _event("end", "ended")
                 return
-            woken = room.changed
             try:
                 async with asyncio.timeout(HEARTBEAT_S):
                     await woken.wait()

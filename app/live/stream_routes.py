@@ -78,7 +78,8 @@ def _stream(
 
 @router.get("/j/{code}/events")
 async def phone_events(request: Request, code: str) -> Response:
-    """Tells a phone in the room when to fetch its view again; only phones let in may listen."""
+    """Sends a phone in the room its new view (or `change`, to fetch its own); only phones let
+    in may listen."""
     token = request.cookies.get(participant.COOKIE)
     normal = normalise_code(code)
     if not token or not is_code(normal):
@@ -96,10 +97,7 @@ async def phone_events(request: Request, code: str) -> Response:
         views = await hub.shared(("phone", room_id, now.version), make)
         return None if views is None else views.for_phone(phone, csrf, signed_in=signed_in)
 
-    # Phones are told to fetch (`change`) until the shared phone view swaps correctly in the
-    # browser (tests/live/test_browser.py showed an emptied room); the controls get theirs.
-    del push
-    return _stream(request, hub, room_id, mark, controls=False, push=None)
+    return _stream(request, hub, room_id, mark, controls=False, push=push)
 
 
 @router.get("/live/{session_id:int}/events")

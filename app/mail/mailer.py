@@ -7,11 +7,14 @@ import smtplib
 import ssl
 import unicodedata
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid, parseaddr
 from types import TracebackType
 
 from app.config import Settings
+
+UNFOLDED = policy.default.clone(max_line_length=998)
 
 
 class MailError(Exception):
@@ -25,6 +28,8 @@ class Message:
     body: str
     sender: str = ""  # the From display name; empty keeps ALLYSHIP_SMTP_FROM's own
     calendar: str = ""  # an iCalendar object sent as a text/calendar part (RFC 6047)
+    # A signed URL that stops this kind of mail with one POST (RFC 8058); "" for none.
+    one_click_stop: str = ""
 
 
 class Mailer:
@@ -60,11 +65,16 @@ class Mailer:
 
     def send(self, message: Message) -> None:
         """Hand one message to the server; MailError unless it was accepted."""
-        email = EmailMessage()
+        # A header that holds a URL is never folded: folding a line with no space in it would
+        # encode the URL (RFC 2047) and mail programs would not find it. RFC 5322 allows 998.
+        email = EmailMessage(policy=UNFOLDED if message.one_click_stop else policy.default)
         email["From"] = sender_address(self.settings, message.sender)
         email["To"] = message.to
         email["Subject"] = one_line(message.subject)
         email["Message-ID"] = make_msgid(domain="allyship.local")
+        if message.one_click_stop:
+            email["List-Unsubscribe"] = f"<{message.one_click_stop}>"
+            email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         email.set_content(message.body)
         if message.calendar:
             attach_calendar(email, message.calendar)

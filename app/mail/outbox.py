@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlmodel import Session
 
 from app.clock import utcnow
@@ -15,6 +17,20 @@ PASSWORD_RESET = "password-reset"
 # Messages written whole when queued: the sender sends the stored text as it is.
 REMINDER = "reminder"
 DIGEST = "manager-digest"
+NUDGE = "nudge"  # refresher and check-in nudges (app/lasting/nudges.py)
+# A nudge's stop link (app/lasting/stopping.py stop_link), signed for one person and version.
+_STOP_LINK = re.compile(r"https?://\S*?/nudges/stop\?u=\d+&v=\d+&s=[0-9a-f]{64}")
+
+
+def one_click_stop(kind: str, body: str) -> str:
+    """The stop link a nudge carries, sent again as RFC 8058 one-click headers; "" for other mail.
+
+    Taken from the stored body, so the headers name the very link the e-mail shows.
+    """
+    if kind != NUDGE:
+        return ""
+    found = _STOP_LINK.search(body)
+    return found.group(0) if found else ""
 
 
 def queue_message(

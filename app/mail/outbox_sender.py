@@ -31,6 +31,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.db import write_session
 from app.mail.mailer import Mailer, MailError, Message
+from app.mail.outbox import one_click_stop
 from app.mail.stored_texts import sender_name
 from app.models import OutboxMessage
 
@@ -116,7 +117,13 @@ def _compose(
 ) -> Message | None:
     """The message to send now, minting its link if it has one; None when it is not needed."""
     if row.kind not in links.kinds:
-        return Message(to=row.to, subject=row.subject, body=row.body, calendar=row.calendar)
+        return Message(
+            to=row.to,
+            subject=row.subject,
+            body=row.body,
+            calendar=row.calendar,
+            one_click_stop=one_click_stop(row.kind, row.body),
+        )
     return links.compose(session, settings, row)
 
 

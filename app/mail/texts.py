@@ -46,7 +46,7 @@ PLACEHOLDERS = {
     "people": "the team members with overdue modules, one per line",
     "expires_on": "the day the completion expires (or expired), such as “15 Jun 2027”",
     "module": "the module's title",
-    "stop_link": "the one-click link that stops these nudges",
+    "stop_link": "the link to a page whose one button stops these nudges",
 }
 
 
@@ -191,7 +191,8 @@ KINDS: dict[str, Kind] = {
             "and feedback on each. Practising a little, a few days apart, is what makes it "
             "easy to act when the moment comes.\n\n"
             "Open it here (you may be asked to sign in first):\n{link}\n\n"
-            "No more of these nudges? One click stops them: {stop_link}\n\n{organisation}\n",
+            "No more of these nudges? Open this link and press “Stop all nudges” (or use your "
+            "mail program's unsubscribe button): {stop_link}\n\n{organisation}\n",
         ),
         Kind(
             NUDGE_CHECKIN,
@@ -207,7 +208,8 @@ KINDS: dict[str, Kind] = {
             "you acted on it? Two questions, and you decide whether to keep, change or close "
             "it. Only you can read your plan and your answers.\n\n"
             "Check in here (you may be asked to sign in first):\n{link}\n\n"
-            "No more of these nudges? One click stops them: {stop_link}\n\n{organisation}\n",
+            "No more of these nudges? Open this link and press “Stop all nudges” (or use your "
+            "mail program's unsubscribe button): {stop_link}\n\n{organisation}\n",
         ),
     )
 }

@@ -52,12 +52,31 @@ def defaults(settings: Settings) -> OrgSettings:
     return OrgSettings(**{name: str(getattr(settings, name) or "") for name in FIELDS})
 
 
+# The rows last read and what they made: the rows are read on every page, but they change
+# only when an admin saves, and building the model from them cost more than the SELECT
+# (bench/NOTES.md). The rows are still read every time, so a save shows on the next page.
+_last: tuple[tuple[object, ...], list[tuple[str, str]], OrgSettings] | None = None
+
+
 def org_settings(source: Source, settings: Settings | None = None) -> OrgSettings:
     """The settings as stored now, over the environment's defaults; a name that is still
     the former placeholder reads as unset ("")."""
-    stored = {key: value for key, value in fetch_all(source, _READ, {})}
+    global _last
+    settings = settings or get_settings()
+    rows = [(key, value) for key, value in fetch_all(source, _READ, {})]
+    environment = tuple([getattr(settings, name) for name in FIELDS])
+    last = _last
+    if last is not None and last[1] == rows and last[0] == environment:
+        return last[2]  # frozen: the same rows over the same defaults make the same settings
+    found = _org_settings(rows, settings)
+    _last = (environment, rows, found)
+    return found
+
+
+def _org_settings(rows: list[tuple[str, str]], settings: Settings) -> OrgSettings:
+    stored = dict(rows)
     known = {k: v for k, v in stored.items() if k in FIELDS or k == LOGO_KEY}
-    found = defaults(settings or get_settings()).model_copy(update=known)
+    found = defaults(settings).model_copy(update=known)
     if found.organisation_name and not named(found.organisation_name):
         return found.model_copy(update={"organisation_name": ""})
     return found

@@ -274,7 +274,7 @@ def waiting_refreshers(
 def stop_nudges_link(session: Session, settings: Settings, user_id: int) -> str:
     """Where a signed-in learner stops (or resumes) every nudge: their commitments page's switch.
 
-    The e-mails carry lasting's signed one-click link instead; on this page the learner is
+    The e-mails carry lasting's signed stop link instead; on this page the learner is
     already signed in, so the switch itself is one click away.
     """
     return "/commitments#nudges"

@@ -19,6 +19,13 @@ SECURE_ANON_COOKIE = "__Host-allyship_csrf"
 # Sign-in binds its token to the anonymous cookie only, so it also checks Origin.
 ORIGIN_CHECKED = frozenset({"/login"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# RFC 8058 one-click: a mail program POSTs `List-Unsubscribe=One-Click` to a nudge's stop link,
+# with no cookies and so no CSRF token. The only exemption: this path, with the link's
+# signature in the URL and exactly that body. The route checks the signature; it stops one
+# person's nudges, once (app/lasting/stopping.py), as the link's own button does. It comes
+# before the cross-site check: a webmail may send the POST from the reader's browser.
+ONE_CLICK_PATH = "/nudges/stop"
+ONE_CLICK_FIELD, ONE_CLICK_VALUE = "List-Unsubscribe", "One-Click"
 HEADER = "X-CSRF-Token"
 FIELD = "csrf_token"
 
@@ -61,6 +68,8 @@ async def csrf_protect(request: Request) -> None:
         "Authorization", ""
     ).startswith("Bearer "):
         return  # SCIM clients authenticate by Bearer key too
+    if await _one_click_stop(request):
+        return
     if request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise Forbidden("This request came from another site and was refused.")
     settings = request.app.state.settings
@@ -87,6 +96,18 @@ async def csrf_protect(request: Request) -> None:
         raise Forbidden(
             "Your form expired or came from somewhere else. Go back, reload the page and try again."
         )
+
+
+async def _one_click_stop(request: Request) -> bool:
+    """Whether this is a mail program's one-click POST to a stop link (see ONE_CLICK_PATH)."""
+    if request.scope["path"] != ONE_CLICK_PATH or not request.query_params.get("s"):
+        return False
+    if not request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        return False
+    form = await request.form()
+    return list(form.keys()) == [ONE_CLICK_FIELD] and form.get(ONE_CLICK_FIELD) == ONE_CLICK_VALUE
 
 
 def _origin_key(scheme: str, netloc: str) -> str:

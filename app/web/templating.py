@@ -71,6 +71,9 @@ def _build_env() -> Environment:
 templates = Jinja2Templates(env=_build_env())
 
 
+VARY = {"Vary": "HX-Request"}
+
+
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get(
         "HX-History-Restore-Request"
@@ -87,6 +90,8 @@ def render(
 ) -> HTMLResponse:
     """Render the full page, or only `fragment` for an HTMX request; always Vary on HX-Request."""
     name = fragment if fragment and is_htmx(request) else page
-    response = templates.TemplateResponse(request, name, context or {}, status_code=status_code)
-    response.headers["Vary"] = "HX-Request"
-    return response
+    # The header given to the response as it is made: set afterwards, Starlette's
+    # MutableHeaders scans and rewrites the header list (bench/NOTES.md).
+    return templates.TemplateResponse(
+        request, name, context or {}, status_code=status_code, headers=VARY
+    )

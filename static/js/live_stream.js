@@ -7,7 +7,7 @@
   "use strict";
 
   var open = false;
-  var pressing = 0;  // a vote, an answer or a control press on its way: its answer comes first
+  var pressing = [];  // the requests of votes, answers or control presses on their way: their answers come first
   var held = null;   // the newest view that came while one was on its way
   function fromStream(event) {
     return event.target && event.target.matches && event.target.matches("[data-live-stream]");
@@ -37,7 +37,7 @@
     htmx.swap(polled, html, { swapStyle: "outerHTML", swapDelay: 0, settleDelay: 20 }, {
       select: polled.id === "live-poll" ? "#live-poll" : null,
       selectOOB: context ? context.getAttribute("hx-select-oob") : null,
-      eventInfo: { elt: polled },
+      eventInfo: { elt: polled, target: polled },
       contextElement: polled
     });
   }
@@ -52,7 +52,7 @@
   document.addEventListener("htmx:sseMessage", function (event) {
     if (!fromStream(event)) { return; }
     if (event.detail && event.detail.type === "view") {
-      if (pressing) { held = event.detail.data; } else { show(event.detail.data); }
+      if (pressing.length) { held = event.detail.data; } else { show(event.detail.data); }
       return;
     }
     var polled = polledElement();
@@ -61,13 +61,16 @@
   function isPress(elt) {
     return !!(elt && elt.closest && !elt.hasAttribute("data-live-poll") && elt.closest("#room, #control-view"));
   }
+  // A press is known by its request: its answer may replace the pressed element, and htmx then
+  // reports afterRequest on an ancestor still on the page (as detail.elt), outside the room.
   document.addEventListener("htmx:beforeRequest", function (event) {
-    if (isPress(event.detail.elt)) { pressing += 1; }
+    if (isPress(event.detail.elt)) { pressing.push(event.detail.xhr); }
   });
   document.addEventListener("htmx:afterRequest", function (event) {
-    if (!isPress(event.detail.elt)) { return; }
-    pressing = Math.max(0, pressing - 1);
-    if (!pressing && held !== null) {
+    var at = pressing.indexOf(event.detail.xhr);
+    if (at < 0) { return; }
+    pressing.splice(at, 1);
+    if (!pressing.length && held !== null) {
       var html = held;
       held = null;
       window.setTimeout(function () { show(html); }, 50);  // after the answer's own swap

@@ -11,6 +11,7 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from schemathesis import checks as st_checks
 from schemathesis.specs.openapi import checks as oas_checks
@@ -49,6 +50,38 @@ def test_the_spec_validates_and_declares_servers_errors_and_descriptions(
     assert "errors" in problem["properties"]
     status_enum = spec["components"]["schemas"]["AssignmentOut"]["properties"]["status"]
     assert status_enum["enum"] == ["not started", "in progress", "complete"]
+
+
+def test_every_schema_and_parameter_has_an_example_that_fits_it(client: TestClient) -> None:
+    """Each component schema carries a whole example, valid against it; each parameter one."""
+    spec = client.get("/api/v1/openapi.json").json()
+    schemas = spec["components"]["schemas"]
+    assert len(schemas) >= 22
+    for name, schema in schemas.items():
+        assert schema.get("examples"), f"{name} has no example"
+        checked = dict(schema, components=spec["components"])
+        for example in schema["examples"]:
+            errors = [e.message for e in Draft202012Validator(checked).iter_errors(example)]
+            assert not errors, f"{name}'s example: {errors}"
+    parameters = [
+        (f"{method.upper()} {path}", parameter)
+        for path, item in spec["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+    ]
+    assert {p["name"] for _, p in parameters} >= {
+        "after",
+        "limit",
+        "updated_since",
+        "cursor",
+        "since",
+    }
+    for where, parameter in parameters:
+        found = parameter.get("examples") or parameter["schema"].get("examples")
+        assert found, f"{where}: {parameter['name']} has no example"
+        for example in found:
+            checked = dict(parameter["schema"], components=spec["components"])
+            assert Draft202012Validator(checked).is_valid(example), (where, example)
 
 
 @pytest.fixture

@@ -84,7 +84,12 @@ def sign_in(page: Page, server: LiveServer, email: str) -> None:
 
 
 def shown_scenarios(page: Page) -> list[str]:
-    """The ids of the scenarios the quiz page asks (its draw), in page order."""
+    """The ids of the scenarios the quiz page asks (its draw), in page order.
+
+    Waits for the quiz page first: evaluate_all does not wait, and a click that opens the
+    quiz returns before the page has loaded (on a busy machine the ids came back empty).
+    """
+    page.locator("fieldset.scenario").first.wait_for()
     ids: list[str] = page.locator("fieldset.scenario").evaluate_all(
         "els => els.map(e => e.id.replace('scenario-', ''))"
     )

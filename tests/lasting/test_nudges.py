@@ -13,7 +13,7 @@ from app.config import Settings
 from app.db import write_session
 from app.lasting import stopping
 from app.lasting.nudges import NUDGE, queue_nudges
-from app.lasting.seam import NoRefreshers
+from app.lasting.seam import NoRefreshers, RefresherSource, refresher_source
 from app.mail.texts import NUDGE_CHECKIN
 from app.models import (
     Commitment,
@@ -51,11 +51,20 @@ def plan(
     return row
 
 
-def run(app: FastAPI, settings: Settings, day: date) -> list[tuple[str, str, str]]:
-    """One sender run with the clock frozen at noon on `day`."""
+def run(
+    app: FastAPI,
+    settings: Settings,
+    day: date,
+    refreshers: RefresherSource | None = None,
+) -> list[tuple[str, str, str]]:
+    """One sender run with the clock frozen at noon on `day` (no refresher pool by default)."""
     with write_session(app.state.engine) as session:
         report = queue_nudges(
-            session, settings, app.state.catalog, refreshers=NoRefreshers(), now=noon(day)
+            session,
+            settings,
+            app.state.catalog,
+            refreshers=refreshers or NoRefreshers(),
+            now=noon(day),
         )
     return report.queued
 
@@ -134,13 +143,34 @@ def test_two_senders_at_once_queue_each_nudge_once(
     assert sorted(m.to for m in messages) == sorted(f"p{i}@example.com" for i in range(12))
 
 
-def test_refresher_nudges_wait_for_the_refresher_pool_to_be_wired(
-    app: FastAPI, session: Session, settings: Settings
-) -> None:
+def passed_today(session: Session) -> User:
+    """Ana, who passed first-steps at noon on TODAY."""
     ana = make_user(session, "ana@example.com")
     session.add(Completion(user_id=ana.id, module_id="first-steps", completed_at=noon(TODAY)))  # type: ignore[arg-type]
     session.commit()
-    assert run(app, settings, TODAY + timedelta(days=2)) == []  # no link to offer yet
+    return ana
+
+
+def test_no_refresher_nudge_goes_when_the_pool_has_no_link_to_offer(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    passed_today(session)
+    assert run(app, settings, TODAY + timedelta(days=2)) == []  # NoRefreshers: no link
+
+
+def test_the_real_refresher_pool_nudges_on_days_2_7_and_28_with_both_links(
+    app: FastAPI, session: Session, settings: Settings
+) -> None:
+    """The pool as `allyship send-nudges` wires it, one run a day for six weeks after a pass."""
+    ana = passed_today(session)
+    pool = refresher_source(app.state.catalog)
+    days = [n for n in range(43) if run(app, settings, TODAY + timedelta(days=n), pool)]
+    assert days == [2, 7, 28]
+    bodies = [m.body for m in session.exec(select(OutboxMessage).order_by(OutboxMessage.id))]
+    assert len(bodies) == 3
+    for number, body in enumerate(bodies, start=1):
+        assert f"{settings.public_url}/refreshers/go/{ana.id}.first-steps.{number}." in body
+        assert f"{settings.public_url}/nudges/stop?u={ana.id}&v=0&s=" in body
 
 
 def test_an_edited_nudge_text_is_the_one_sent(

@@ -1,4 +1,4 @@
-"""One click stops every nudge: the signed link (tampering, replay, old links) and the setting."""
+"""The signed stop link (one button, or a mail program's one-click POST) and the setting."""
 
 from __future__ import annotations
 

@@ -54,12 +54,6 @@ def view_of(listener: Listener) -> Event:
     return event
 
 
-# Phones get `change` events for now: the shared phone view emptied the room in Chromium
-# (tests/live/test_browser.py), so stream_routes sends phones no pushed view until that is fixed.
-PHONES_FETCH = pytest.mark.skip(reason="phones are told to fetch their own view for now")
-
-
-@PHONES_FETCH
 def test_push_two_phones_with_different_votes_each_see_only_their_own(server: str) -> None:
     fay = Presenter(server, "fay@example.com", ["standup"])
     phones = [Phone(server, fay.code) for _ in range(3)]
@@ -94,7 +88,6 @@ def test_push_two_phones_with_different_votes_each_see_only_their_own(server: st
         close_all([fay.client, *(phone.client for phone in phones)])
 
 
-@PHONES_FETCH
 def test_push_a_vote_after_the_step_is_in_the_next_view_of_that_phone_only(server: str) -> None:
     fay = Presenter(server, "fay@example.com", ["standup"])
     first, second = Phone(server, fay.code), Phone(server, fay.code)
@@ -118,7 +111,6 @@ def test_push_a_vote_after_the_step_is_in_the_next_view_of_that_phone_only(serve
         close_all([fay.client, first.client, second.client])
 
 
-@PHONES_FETCH
 def test_push_the_end_is_shared_by_signed_out_phones_only(server: str) -> None:
     """A signed-in person's wrap-up and end hold their own commitment, name and links: their
     phone fetches its own view; phones nobody signed in on share one."""

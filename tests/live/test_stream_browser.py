@@ -56,9 +56,36 @@ def test_pages_update_from_the_stream_without_polling(
     expect(phone.get_by_role("heading", name="Ground rules")).to_be_visible(timeout=1000)
     seen = time.monotonic() - stepped
     phone.wait_for_timeout(1500)
-    assert on_phone.to(room, stepped) == 1  # told by the event: one fetch of its view, no polls
+    assert on_phone.to(room, stepped) == 0  # the view came inside the event: no fetch, no polls
     assert on_phone.to(f"/j/{code}/events") == 1  # one stream, never reopened
     assert seen < 1.0
+    context.close()
+
+
+def test_after_a_vote_the_next_step_still_comes_inside_the_event(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    """The vote's answer replaces the form it came from (htmx then reports the request's end on
+    an element outside the room): the views the stream sends afterwards are still shown."""
+    code = start(page, live_server)
+    context, phone = phone_joined(browser, live_server, code)
+    errors: list[str] = []
+    phone.on("pageerror", lambda error: errors.append(str(error)))
+    phone.reload()
+    phone.wait_for_timeout(1500)  # the stream opens
+    page.keyboard.press("ArrowRight")  # ground rules
+    expect(phone.get_by_role("heading", name="Ground rules")).to_be_visible(timeout=2500)
+    page.keyboard.press("ArrowRight")  # the first scenario, voting open
+    buttons = phone.locator(".vote-button")
+    expect(buttons.first).to_be_visible(timeout=2500)
+    on_phone = Requests(phone)
+    buttons.nth(1).click()
+    expect(buttons.nth(1)).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("ArrowRight")  # reveal
+    expect(phone.locator(".not-enough")).to_be_visible(timeout=2500)
+    expect(phone.get_by_text("Your vote")).to_be_visible()
+    assert on_phone.to(f"/j/{code}") == 0  # the reveal came inside the event
+    assert errors == []
     context.close()
 
 

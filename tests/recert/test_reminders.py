@@ -3,9 +3,11 @@ cap; once per person, cycle and stage; through the outbox to a real SMTP server.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from app.clock import utcnow
@@ -101,6 +103,35 @@ def test_expired_then_weekly_up_to_the_cap_then_silence(
     assert session.get(User, ana.id).cycle == 2  # type: ignore[union-attr]
     due = {a.due_at.date() for a in session.exec(select(Assignment))}
     assert due == {(start + timedelta(days=settings.default_due_days)).date()}
+
+
+def _recert_rows(hr_client: TestClient) -> list[str]:
+    """The rows of the reminders page's recertification table, as text."""
+    page = hr_client.get("/hr/reminders").text
+    section = page.split('id="recert-reminders"', 1)[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr><td>(.*?)</tr>", section, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in rows]
+
+
+def test_hr_sees_each_stage_once_on_the_reminders_page_and_whether_it_was_sent(
+    app: FastAPI, session: Session, settings: Settings, inbox: Inbox, hr_client: TestClient
+) -> None:
+    period(session, "12")
+    finished(session, make_user(session, "ana@example.com", name="Ana A"), at=months_ago(11))
+    ben = make_user(session, "ben@example.com", name="Ben B")
+    finished(session, ben, at=months_ago(12, days=1))  # expired yesterday
+    assert _recert_rows(hr_client) == []
+    now = utcnow()
+    assert len(run(session, app, settings, now)) == 2
+    rows = _recert_rows(hr_client)
+    assert [r.split(" ", 3)[3] for r in rows] == [
+        "Ana A ana@example.com expiring soon cycle 2 queued",
+        "Ben B ben@example.com expired, new cycle cycle 2 queued",
+    ]
+    deliver(settings)
+    assert run(session, app, settings, now) == []
+    assert [r.rsplit(" ", 1)[1] for r in _recert_rows(hr_client)] == ["sent", "sent"]
+    assert len(inbox.messages) == 2
 
 
 def test_no_reminders_without_a_period_or_after_renewal(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
@@ -21,6 +23,7 @@ from app.web.templating import render
 
 router = hr_router()
 SHOWN = 300
+RECERT_SHOWN_DAYS = timedelta(days=30)
 
 
 @router.get("/reminders")
@@ -42,6 +45,9 @@ def _context(
         "planned_total": len(planned),
         "due_now": len({p.email for p in planned if p.status == "due now"}),
         "failures": reminder_preview.failures(session, max_attempts=settings.outbox_max_attempts),
+        "recert_sent": reminder_preview.recert_reminders(
+            session, since=today - RECERT_SHOWN_DAYS, max_attempts=settings.outbox_max_attempts
+        ),
         "pending_invites": invites.pending_count(session),
         "mail_today": reminder_preview.reminder_mail(
             session, today=today, max_attempts=settings.outbox_max_attempts
