@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 from typing import Annotated, Any
 
-import psycopg
 import typer
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
@@ -27,13 +26,23 @@ class DatabaseCheckedGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # typer's own click Context (a private module)
         try:
             return super().invoke(ctx)
-        except (DBAPIError, sqlite3.DatabaseError, psycopg.Error) as exc:  # ORM or raw SQL
+        except Exception as exc:
+            if not isinstance(exc, _database_errors()):  # ORM or raw SQL
+                raise
             from app.db.migrate import not_ready
 
             if (problem := not_ready(get_settings().database_url)) is None:
                 raise
             typer.echo(problem, err=True)
             raise typer.Exit(2) from exc
+
+
+def _database_errors() -> tuple[type[Exception], ...]:
+    """The drivers' errors: psycopg's only once it is loaded, as before that none of its
+    errors can have been raised (it is imported only for PostgreSQL: app/db/trace.py)."""
+    psycopg = sys.modules.get("psycopg")
+    pg: tuple[type[Exception], ...] = (psycopg.Error,) if psycopg is not None else ()
+    return (DBAPIError, sqlite3.DatabaseError, *pg)
 
 
 app = typer.Typer(

@@ -9,7 +9,6 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 _hasher = PasswordHasher()
 
@@ -104,6 +103,10 @@ def password_problem(password: str, *, email: str, name: str) -> str | None:
             "Do not build your password from your email address, your name or the name of "
             "this course: add words of your own."
         )
+    # Imported here, on the first check: zxcvbn builds its word lists (about 13 MB) as it is
+    # imported, and most workers never set a password.
+    from zxcvbn import zxcvbn
+
     result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=[p for p in pieces if p])
     if result["score"] >= MIN_SCORE:
         return None

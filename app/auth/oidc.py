@@ -17,18 +17,18 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import httpx
-from authlib.integrations.base_client.errors import OAuthError
-from authlib.integrations.httpx_client import OAuth2Client
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry
-
 from app.public_ip import is_public, resolved, written_refusal
+
+# httpx, authlib and joserfc (with rich and pygments, httpx's CLI) take about 20 MB and
+# 0.1 s of CPU to import: each function below imports what it uses, so a worker loads them
+# on its first single sign-on, not at start-up.
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import OAuth2Client
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
 
 SKEW_SECONDS = 120  # clocks of the provider and this server may differ this much
 TIMEOUT_SECONDS = 10
@@ -86,6 +86,8 @@ def check_address(url: str, what: str, *, allow_private: bool) -> None:
 
 
 def _get_json(url: str, what: str, *, allow_private: bool, **kwargs: Any) -> Any:
+    import httpx
+
     check_address(url, what, allow_private=allow_private)
     try:
         response = httpx.get(url, timeout=TIMEOUT_SECONDS, **kwargs)
@@ -151,6 +153,9 @@ def _fetch_provider(issuer: str, allow_private: bool) -> Provider:
 
 def key_set(provider: Provider, *, fresh: bool = False) -> KeySet:
     """The provider's public keys (refetched when asked: a token names an unknown key)."""
+    from joserfc.errors import JoseError
+    from joserfc.jwk import KeySet
+
     with _lock:
         keys = _key_sets.get(provider.jwks_uri)
     if keys is not None and not fresh:
@@ -166,6 +171,8 @@ def key_set(provider: Provider, *, fresh: bool = False) -> KeySet:
 
 
 def _client(client_id: str, client_secret: str, redirect_uri: str, scope: str) -> OAuth2Client:
+    from authlib.integrations.httpx_client import OAuth2Client
+
     return OAuth2Client(
         client_id,
         client_secret,
@@ -204,6 +211,9 @@ def redeem(
     verifier: str,
 ) -> dict[str, Any]:
     """The token response for a code (client secret and PKCE verifier sent)."""
+    import httpx
+    from authlib.integrations.base_client.errors import OAuthError
+
     check_address(provider.token_endpoint, "token endpoint", allow_private=provider.allow_private)
     try:
         with _client(client_id, client_secret, redirect_uri, "") as client:
@@ -225,6 +235,10 @@ def verified_claims(
     provider: Provider, *, id_token: str, client_id: str, nonce: str, now: int | None = None
 ) -> dict[str, Any]:
     """The ID token's claims once its signature, issuer, audience, expiry and nonce hold."""
+    from joserfc import jwt
+    from joserfc.errors import JoseError
+    from joserfc.jwt import JWTClaimsRegistry
+
     keys = key_set(provider)
     try:
         try:

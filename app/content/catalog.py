@@ -126,7 +126,7 @@ def _with_refreshers(
     A pool of a module whose quiz has problems is not reported again as a pool of no module.
     """
     by_id = {m.id: m for m in modules}
-    every_quiz = [s for m in modules for s in m.quiz.scenarios]
+    every_quiz = refreshers.wordings(s for m in modules for s in m.quiz.scenarios)
     seen: dict[str, str] = {}
     for source in pools:
         pool, path, lines = source

@@ -93,16 +93,30 @@ def _shingles(scenario: Scenario) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
 
 
+def _share(mine: set[tuple[str, ...]], theirs: set[tuple[str, ...]]) -> float:
+    return len(mine & theirs) / len(mine) if mine else 0.0
+
+
 def copied_share(refresher: Scenario, quiz_scenario: Scenario) -> float:
     """The share of the refresher's five-word runs that the quiz scenario also has."""
-    mine = _shingles(refresher)
-    return len(mine & _shingles(quiz_scenario)) / len(mine) if mine else 0.0
+    return _share(_shingles(refresher), _shingles(quiz_scenario))
+
+
+Wording = tuple[Scenario, set[tuple[str, ...]]]
+
+
+def wordings(scenarios: Iterable[Scenario]) -> list[Wording]:
+    """Each quiz scenario with its five-word runs, worked out once for every refresher pool."""
+    return [(s, _shingles(s)) for s in scenarios]
 
 
 def reuse_problems(
-    source: RefresherSource, own_quiz: list[Scenario], every_quiz: list[Scenario]
+    source: RefresherSource, own_quiz: list[Scenario], every_quiz: list[Wording]
 ) -> Iterable[ContentProblem]:
-    """A refresher may not repeat a quiz scenario: same id or title in its module, or wording."""
+    """A refresher may not repeat a quiz scenario: same id or title in its module, or wording.
+
+    `every_quiz` is `wordings(...)` of every module's quiz scenarios.
+    """
     pool, path, lines = source
     own_ids = {s.id for s in own_quiz}
     own_titles = {s.title.casefold(): s.id for s in own_quiz}
@@ -123,8 +137,9 @@ def reuse_problems(
                 (*at, "title"),
                 f"quiz scenario `{quiz_id}` has this title; write a new scenario, not a copy",
             )
-        for other in every_quiz:
-            share = copied_share(scenario, other)
+        mine = _shingles(scenario)
+        for other, theirs in every_quiz:
+            share = _share(mine, theirs)
             if share >= NEAR_COPY:
                 yield _problem(
                     path,

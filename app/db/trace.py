@@ -5,17 +5,22 @@ every cursor of a psycopg connection is a `TracedCursor` (psycopg's `cursor_fact
 are the drivers' public API and sit below SQLAlchemy, so statements run on a raw DBAPI
 connection (app.db.raw) are seen as well as the ORM's. Watchers get the statement text; on
 SQLite it carries the bound values, so it must never be logged as it is.
+
+psycopg is imported only when a PostgreSQL connection is traced: a server on SQLite never
+loads it (about 9 MB and 0.08 s of CPU; bench/NOTES.md).
 """
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
+if TYPE_CHECKING:
+    import psycopg
 
 Watcher = Callable[[str], None]
 _watchers: tuple[Watcher, ...] = ()
@@ -42,18 +47,25 @@ def watching(watcher: Watcher) -> Iterator[None]:
             _watchers = tuple(rest)
 
 
-class TracedCursor(psycopg.Cursor[Any]):
-    """A psycopg cursor that reports each statement before running it."""
+@functools.cache
+def traced_cursor() -> type[psycopg.Cursor[Any]]:
+    """The cursor class of traced psycopg connections (made once, on the first one)."""
+    import psycopg
 
-    def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
-        if _watchers:
-            _seen(_text(query))
-        return super().execute(query, *args, **kwargs)
+    class TracedCursor(psycopg.Cursor[Any]):
+        """A psycopg cursor that reports each statement before running it."""
 
-    def executemany(self, query: Any, *args: Any, **kwargs: Any) -> None:
-        if _watchers:
-            _seen(_text(query))
-        super().executemany(query, *args, **kwargs)
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            if _watchers:
+                _seen(_text(query))
+            return super().execute(query, *args, **kwargs)
+
+        def executemany(self, query: Any, *args: Any, **kwargs: Any) -> None:
+            if _watchers:
+                _seen(_text(query))
+            super().executemany(query, *args, **kwargs)
+
+    return TracedCursor
 
 
 def _text(query: Any) -> str:
@@ -64,7 +76,10 @@ def install(dbapi_connection: Any) -> None:
     """Report this new DBAPI connection's statements (called from the engine's connect hook)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.set_trace_callback(_seen)
-    elif isinstance(dbapi_connection, psycopg.Connection):
-        dbapi_connection.cursor_factory = TracedCursor
+        return
+    import psycopg
+
+    if isinstance(dbapi_connection, psycopg.Connection):
+        dbapi_connection.cursor_factory = traced_cursor()
     else:
         raise TypeError(f"cannot trace a {type(dbapi_connection).__name__} connection")

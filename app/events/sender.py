@@ -20,8 +20,8 @@ import threading
 import time
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-import httpx
 from sqlalchemy import ColumnElement, Engine, func, or_, update
 from sqlmodel import Session, col, select
 
@@ -32,6 +32,9 @@ from app.db import insert_ignore, write_session
 from app.events import addresses, signing
 from app.events.feed import payload
 from app.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint, row_id
+
+if TYPE_CHECKING:  # imported where a delivery is sent: most workers never send one
+    import httpx
 
 log = logging.getLogger("allyship.webhooks")
 BATCH = 50
@@ -158,6 +161,8 @@ def _post(
     settings: Settings, client: httpx.Client, url: str, headers: dict[str, str], body: bytes
 ) -> tuple[int | None, str]:
     """POST once; (status, "") for a 2xx, else (status or None, why it failed)."""
+    import httpx
+
     try:
         target = addresses.resolve(url, allow_private=settings.webhook_allow_private_addresses)
         with client.stream(
@@ -275,6 +280,8 @@ def drain(
     session: Session, settings: Settings, *, stop: threading.Event | None = None
 ) -> dict[str, int]:
     """One pass: fan out new events, then send every delivery due; counts of each outcome."""
+    import httpx  # here rather than at the top: httpx brings rich and pygments (its CLI)
+
     holder = uuid.uuid4().hex
     counts = {"added": fan_out(session), "delivered": 0, "failed": 0}
     with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as client:

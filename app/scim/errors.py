@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi.responses import JSONResponse
-from scim2_models import Error
 
 from app.errors import DomainError
 
@@ -38,6 +37,8 @@ def not_found(kind: str, scim_id: str) -> ScimError:
 
 def error_response(status: int, detail: str, scim_type: str | None = None) -> JSONResponse:
     """A SCIM Error message with its status (the app maps every error under /scim/ here)."""
+    from scim2_models import Error  # here: see app/scim/routes.py on scim2_models' import cost
+
     body = Error(status=status, scim_type=scim_type, detail=detail).model_dump(mode="json")
     headers = {"WWW-Authenticate": 'Bearer realm="scim"'} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=SCIM_JSON, headers=headers)

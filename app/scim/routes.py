@@ -3,26 +3,33 @@
 Authenticated with an API key that has the `scim` scope. Bodies are read as JSON whatever
 the content type says (identity providers send application/scim+json or application/json);
 every answer is application/scim+json, and every error a SCIM Error message.
+
+scim2_models and the modules built on it (about 1 s of CPU to import: pydantic reads every
+model's attribute docstrings from its source) are imported inside the routes, so a worker
+loads them on its first SCIM request rather than at start-up; only the routes' signatures
+are here at import.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from scim2_models import Context, SearchRequest
 
 from app.api.routes import scoped
 from app.db import SessionDep
 from app.models import ApiKey
-from app.scim import departments, discovery, people, provisioning
 from app.scim.errors import SCIM_JSON, ScimError
 from app.web.deps import SettingsDep
 from app.web.inputs import INT_MAX
 from app.web.request_checks import checked_router
+
+if TYPE_CHECKING:
+    from scim2_models import SearchRequest
+    from sqlmodel import Session
 
 ScimKey = Annotated[ApiKey, scoped("scim")]
 
@@ -56,6 +63,8 @@ def scim(
 
 
 def _params(attributes: str | None, excluded: str | None) -> SearchRequest[Any] | None:
+    from scim2_models import SearchRequest
+
     if not attributes and not excluded:
         return None
     try:
@@ -68,6 +77,8 @@ def _params(attributes: str | None, excluded: str | None) -> SearchRequest[Any] 
 
 def _page(start: int | None, count: int | None) -> tuple[int, int]:
     """RFC 7644 §3.4.2.4: startIndex below 1 means 1; count is capped, negative means 0."""
+    from app.scim import discovery
+
     return max(start or 1, 1), min(
         max(count if count is not None else 100, 0), discovery.MAX_RESULTS
     )
@@ -75,12 +86,18 @@ def _page(start: int | None, count: int | None) -> tuple[int, int]:
 
 @router.get("/ServiceProviderConfig")
 def service_provider_config(_key: ScimKey) -> JSONResponse:
+    from scim2_models import Context
+
+    from app.scim import discovery
+
     config = discovery.service_provider_config()
     return scim(config.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE))
 
 
 @router.get("/ResourceTypes")
 def resource_types(request: Request, _key: ScimKey) -> JSONResponse:
+    from app.scim import discovery
+
     found = [
         discovery.with_location(t, base_url(request), "ResourceType")
         for t in discovery.resource_types()
@@ -90,6 +107,8 @@ def resource_types(request: Request, _key: ScimKey) -> JSONResponse:
 
 @router.get("/ResourceTypes/{name}")
 def resource_type(name: str, request: Request, _key: ScimKey) -> JSONResponse:
+    from app.scim import discovery
+
     for t in discovery.resource_types():
         if t.id == name:
             return scim(discovery.with_location(t, base_url(request), "ResourceType"))
@@ -98,6 +117,8 @@ def resource_type(name: str, request: Request, _key: ScimKey) -> JSONResponse:
 
 @router.get("/Schemas")
 def schemas(request: Request, _key: ScimKey) -> JSONResponse:
+    from app.scim import discovery
+
     return scim(
         _list(
             [discovery.with_location(s, base_url(request), "Schema") for s in discovery.schemas()]
@@ -107,6 +128,8 @@ def schemas(request: Request, _key: ScimKey) -> JSONResponse:
 
 @router.get("/Schemas/{schema_id}")
 def schema(schema_id: str, request: Request, _key: ScimKey) -> JSONResponse:
+    from app.scim import discovery
+
     for s in discovery.schemas():
         if s.id == schema_id:
             return scim(discovery.with_location(s, base_url(request), "Schema"))
@@ -125,6 +148,8 @@ def _list(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _answer(found: Any, status: int = 200, params: Any = None) -> JSONResponse:
     """One resource as SCIM JSON, with its ETag (and Location when just created)."""
+    from scim2_models import Context
+
     meta = found.meta
     return scim(
         found.model_dump(scim_ctx=Context.RESOURCE_QUERY_RESPONSE, response_parameters=params),
@@ -135,6 +160,8 @@ def _answer(found: Any, status: int = 200, params: Any = None) -> JSONResponse:
 
 
 def _search_request(body: Any) -> SearchRequest[Any]:
+    from scim2_models import Context, SearchRequest
+
     try:
         return SearchRequest.model_validate(body, scim_ctx=Context.SEARCH_REQUEST)
     except ValueError as exc:
@@ -143,7 +170,21 @@ def _search_request(body: Any) -> SearchRequest[Any]:
         ) from exc
 
 
-def _reading_routes(kind: str, search: Callable[..., Any], read: Callable[..., Any]) -> None:
+def _search(kind: str) -> Callable[..., Any]:
+    from app.scim import departments, people
+
+    return people.search if kind == "Users" else departments.search
+
+
+def _read(kind: str, session: Session, scim_id: str, base: str) -> Any:
+    from app.scim import departments, people
+
+    if kind == "Users":
+        return people.resource(session, people.find(session, scim_id), base)
+    return departments.resource(session, departments.find(session, scim_id), base)
+
+
+def _reading_routes(kind: str) -> None:
     """GET /{kind}, POST /{kind}/.search and GET /{kind}/{id}: the same for Users and Groups."""
 
     @router.get(f"/{kind}", name=f"list_{kind}")
@@ -157,8 +198,12 @@ def _reading_routes(kind: str, search: Callable[..., Any], read: Callable[..., A
         attributes: Attributes = None,
         excludedAttributes: Attributes = None,
     ) -> JSONResponse:
+        from scim2_models import Context
+
         start, size = _page(startIndex, count)
-        found = search(session, filter=filter, start=start, count=size, base=base_url(request))
+        found = _search(kind)(
+            session, filter=filter, start=start, count=size, base=base_url(request)
+        )
         params = _params(attributes, excludedAttributes)
         return scim(found.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=params))
 
@@ -166,9 +211,11 @@ def _reading_routes(kind: str, search: Callable[..., Any], read: Callable[..., A
     def searching(
         request: Request, body: JsonBody, session: SessionDep, _key: ScimKey
     ) -> JSONResponse:
+        from scim2_models import Context
+
         asked = _search_request(body)
         start, size = _page(asked.start_index, asked.count)
-        found = search(
+        found = _search(kind)(
             session, filter=asked.filter, start=start, count=size, base=base_url(request)
         )
         return scim(found.model_dump(scim_ctx=Context.SEARCH_RESPONSE, response_parameters=asked))
@@ -182,18 +229,12 @@ def _reading_routes(kind: str, search: Callable[..., Any], read: Callable[..., A
         attributes: Attributes = None,
         excludedAttributes: Attributes = None,
     ) -> JSONResponse:
-        found = read(session, scim_id, base_url(request))
+        found = _read(kind, session, scim_id, base_url(request))
         return _answer(found, params=_params(attributes, excludedAttributes))
 
 
-_reading_routes(
-    "Users", people.search, lambda s, i, base: people.resource(s, people.find(s, i), base)
-)
-_reading_routes(
-    "Groups",
-    departments.search,
-    lambda s, i, base: departments.resource(s, departments.find(s, i), base),
-)
+_reading_routes("Users")
+_reading_routes("Groups")
 
 
 @router.post("/.search")
@@ -207,6 +248,8 @@ def search_everything(_key: ScimKey) -> JSONResponse:
 def create_user(
     request: Request, body: JsonBody, session: SessionDep, settings: SettingsDep, key: ScimKey
 ) -> JSONResponse:
+    from app.scim import people, provisioning
+
     base = base_url(request)
     person = provisioning.create(session, settings, key=key, body=body, base=base)
     return _answer(people.resource(session, person, base), 201)
@@ -222,6 +265,8 @@ def _update_user(partial: bool) -> Callable[..., JSONResponse]:
         key: ScimKey,
         if_match: IfMatch = None,
     ) -> JSONResponse:
+        from app.scim import people, provisioning
+
         base = base_url(request)
         person = provisioning.update(
             session,
@@ -246,6 +291,8 @@ router.patch("/Users/{scim_id}", name="patch_user")(_update_user(partial=True))
 def delete_user(
     scim_id: str, session: SessionDep, settings: SettingsDep, key: ScimKey, if_match: IfMatch = None
 ) -> Response:
+    from app.scim import provisioning
+
     provisioning.deactivate(session, settings, key=key, scim_id=scim_id, if_match=if_match)
     return Response(status_code=204)
 
@@ -254,6 +301,8 @@ def delete_user(
 def create_group(
     request: Request, body: JsonBody, session: SessionDep, key: ScimKey
 ) -> JSONResponse:
+    from app.scim import departments
+
     found = departments.create(session, key=key, body=body)
     return _answer(departments.resource(session, found, base_url(request)), 201)
 
@@ -262,6 +311,8 @@ def create_group(
 def replace_group(
     scim_id: str, request: Request, body: JsonBody, session: SessionDep, key: ScimKey
 ) -> JSONResponse:
+    from app.scim import departments
+
     found = departments.replace(session, key=key, scim_id=scim_id, body=body)
     return _answer(departments.resource(session, found, base_url(request)))
 
@@ -270,6 +321,8 @@ def replace_group(
 def patch_group(
     scim_id: str, request: Request, body: JsonBody, session: SessionDep, key: ScimKey
 ) -> JSONResponse:
+    from app.scim import departments
+
     base = base_url(request)
     found = departments.patch(session, key=key, scim_id=scim_id, body=body, base=base)
     return _answer(departments.resource(session, found, base))
@@ -277,5 +330,7 @@ def patch_group(
 
 @router.delete("/Groups/{scim_id}", status_code=204)
 def delete_group(scim_id: str, session: SessionDep, key: ScimKey) -> Response:
+    from app.scim import departments
+
     departments.delete(session, key=key, scim_id=scim_id)
     return Response(status_code=204)
