@@ -172,18 +172,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+async def healthz(request: Request) -> JSONResponse:
+    """A module-level endpoint reading `request.app`: FastAPI's callable caches are global,
+    so a closure over an app would keep every app a process ever made (test suites)."""
+    modules = len(request.app.state.catalog.modules)
+    try:
+        database = await database_state(request)
+    except Exception as exc:
+        reason = f"unreachable: {type(exc).__name__}"
+        return JSONResponse(
+            {"status": "error", "database": reason, "modules": modules}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "database": database, "modules": modules})
+
+
 def _add_health(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["ops"])
-    async def healthz(request: Request) -> JSONResponse:
-        modules = len(app.state.catalog.modules)
-        try:
-            database = await database_state(request)
-        except Exception as exc:
-            reason = f"unreachable: {type(exc).__name__}"
-            return JSONResponse(
-                {"status": "error", "database": reason, "modules": modules}, status_code=503
-            )
-        return JSONResponse({"status": "ok", "database": database, "modules": modules})
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
 
 
 def _add_middleware(app: FastAPI, settings: Settings) -> None:
