@@ -33,16 +33,21 @@ class Replay:
     body: str
 
 
-def request_hash(body: BaseModel) -> str:
-    return hashlib.sha256(body.model_dump_json().encode()).hexdigest()
+def request_hash(body: BaseModel, purpose: str = "") -> str:
+    return hashlib.sha256((purpose + body.model_dump_json()).encode()).hexdigest()
 
 
-def claim(session: Session, *, api_key_id: int, key: str, body: BaseModel) -> Replay | None:
-    """Claim `key` for this request; the stored answer if an earlier request had it."""
+def claim(
+    session: Session, *, api_key_id: int, key: str, body: BaseModel, purpose: str = ""
+) -> Replay | None:
+    """Claim `key` for this request; the stored answer if an earlier request had it.
+
+    `purpose` names the endpoint ("" for bulk assign): one key sent to another endpoint is
+    "a different body" and refused, never answered with the other endpoint's result."""
     if not KEY.match(key):
         said = "Use 1 to 200 visible ASCII characters, e.g. a UUID."
         raise Invalid(f"Idempotency-Key: {said}", fields={"idempotency-key": said})
-    digest = request_hash(body)
+    digest = request_hash(body, purpose)
     session.execute(delete(ApiIdempotency).where(col(ApiIdempotency.created_at) < utcnow() - KEPT))
     insert_ignore(
         session,
