@@ -18,6 +18,8 @@ from app.api.schemas import (
     AssignmentOut,
     BulkAssignIn,
     BulkAssignOut,
+    BulkUnassignIn,
+    BulkUnassignOut,
 )
 from app.db import SessionDep
 from app.errors import NotFound
@@ -27,6 +29,15 @@ from app.web.request_checks import checked_router
 router = checked_router(prefix="/api/v1", tags=["API v1"], responses=COMMON)
 ModuleId = Annotated[
     str, Path(min_length=1, max_length=100, description="A module id.", examples=["first-steps"])
+]
+IdempotencyKey = Annotated[
+    str,
+    Header(
+        min_length=1,
+        max_length=200,
+        description="Any unique string per logical request, e.g. a UUID.",
+        examples=["3b1d7c9e-5f0a-4f43-9a43-2f4c1e9f0a11"],
+    ),
 ]
 
 
@@ -154,19 +165,45 @@ def bulk_assign(
     catalog: CatalogDep,
     settings: SettingsDep,
     key: AssignmentsWrite,
-    idempotency_key: Annotated[
-        str,
-        Header(
-            min_length=1,
-            max_length=200,
-            description="Any unique string per logical request, e.g. a UUID.",
-            examples=["3b1d7c9e-5f0a-4f43-9a43-2f4c1e9f0a11"],
-        ),
-    ],
+    idempotency_key: IdempotencyKey,
 ) -> Response:
-    status, text, replayed = assignments.bulk(
+    answer = assignments.bulk(
         session, catalog, settings, key=key, body=body, idempotency_key=idempotency_key
     )
+    return _bulk_response(answer, response)
+
+
+@router.post(
+    "/assignments/bulk-remove",
+    response_model=BulkUnassignOut,
+    summary="Unassign modules from many people in one request (history is kept)",
+    description=f"Needs `assignments:write`. Up to {BULK_PEOPLE_MAX} external ids and "
+    f"{BULK_MODULES_MAX} modules per request (and 1 MB). All or nothing: one unknown person "
+    "or module refuses the whole request, each named by a pointer; deactivated people can be "
+    "named. A module a person does not have is skipped and listed in their `not_assigned`. "
+    "Each removal is kept in the history and audited like `DELETE` of one assignment. Send an "
+    "`Idempotency-Key` header: the same key and body within a day get the first answer again "
+    "(nothing is removed twice); the same key with another body gets 422.",
+    responses={200: ok("Unassigned; what was skipped is listed per person."), **TOO_LARGE},
+)
+def bulk_unassign(
+    body: BulkUnassignIn,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    key: AssignmentsWrite,
+    idempotency_key: IdempotencyKey,
+) -> Response:
+    answer = assignments.bulk_remove(
+        session, catalog, key=key, body=body, idempotency_key=idempotency_key
+    )
+    return _bulk_response(answer, response)
+
+
+def _bulk_response(answer: tuple[int, str, bool], response: Response) -> Response:
+    """The stored or fresh JSON answer, with the rate limit headers and, on a replay,
+    `Idempotent-Replayed: true`."""
+    status, text, replayed = answer
     headers = {k: v for k, v in response.headers.items() if k.lower().startswith("ratelimit")}
     if replayed:
         headers["Idempotent-Replayed"] = "true"

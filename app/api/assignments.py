@@ -1,4 +1,4 @@
-"""API v1 assignments: read, assign, move the due date, unassign, and assign in bulk."""
+"""API v1 assignments: read, assign, move the due date, unassign, and both in bulk."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from sqlmodel import Session, col, select
 from app import audit
 from app.api import idempotency
 from app.api.etags import check_if_match
-from app.api.schemas import AssignmentIn, AssignmentOut, BulkAssignIn, BulkAssignOut
+from app.api.schemas import (
+    AssignmentIn,
+    AssignmentOut,
+    BulkAssignIn,
+    BulkAssignOut,
+    BulkUnassignIn,
+    BulkUnassignOut,
+    BulkUnassignPerson,
+)
 from app.api.service import assignments_of, person
 from app.clock import utcnow
 from app.config import Settings
@@ -133,19 +141,14 @@ def bulk(
     replay = idempotency.claim(session, api_key_id=api_key_id, key=idempotency_key, body=body)
     if replay is not None:
         return replay.status_code, replay.body, True
-    fields: dict[str, str] = {}
-    for i, m in enumerate(body.module_ids):
-        if catalog.get(m) is None:
-            fields[f"#/module_ids/{i}"] = f"There is no module “{m}”; GET /api/v1/modules."
+    fields = _unknown_modules(catalog, body.module_ids)
     people = _people(session, body.external_ids, fields)
     try:
         due = _due_day(body.due_at, "#/due_at")
     except Invalid as exc:
         fields.update(exc.fields)
         due = None
-    if fields:
-        said = " ".join(f"{where.removeprefix('#/')}: {text}" for where, text in fields.items())
-        raise Invalid(said, fields=fields)
+    _refuse(fields)
     result = hr_assignments.assign(
         session,
         catalog,
@@ -182,8 +185,84 @@ def bulk(
     return 200, answer.model_dump_json(), False
 
 
-def _people(session: Session, external_ids: list[str], fields: dict[str, str]) -> list[User]:
-    """The active people named; a pointer per unknown or deactivated id."""
+def bulk_remove(
+    session: Session,
+    catalog: Catalog,
+    *,
+    key: ApiKey,
+    body: BulkUnassignIn,
+    idempotency_key: str,
+) -> tuple[int, str, bool]:
+    """Unassign modules from many people in one transaction, keeping history; a repeated key
+    replays its answer. Pairs not assigned are skipped and reported per person; unknown
+    people or modules refuse the whole request. Returns (status, JSON text, replayed)."""
+    api_key_id = row_id(key)
+    replay = idempotency.claim(
+        session, api_key_id=api_key_id, key=idempotency_key, body=body, purpose="bulk-remove"
+    )
+    if replay is not None:
+        return replay.status_code, replay.body, True
+    fields = _unknown_modules(catalog, body.module_ids)
+    people = _people(session, body.external_ids, fields, leavers=True)
+    _refuse(fields)
+    modules = list(dict.fromkeys(body.module_ids))
+    removed = unassign.unassign_many(
+        session, people=people, module_ids=modules, actor_id=None, via=f"api:{key.name}"
+    )
+    gone = {(r.user_id, r.module_id) for r in removed}
+    results = [
+        BulkUnassignPerson(
+            external_id=u.external_id or "",
+            removed=[m for m in modules if (row_id(u), m) in gone],
+            not_assigned=[m for m in modules if (row_id(u), m) not in gone],
+        )
+        for u in people
+    ]
+    answer = BulkUnassignOut(
+        people=len(people),
+        removed=len(removed),
+        not_assigned=len(people) * len(modules) - len(removed),
+        results=results,
+    )
+    audit.record(
+        session,
+        actor_id=None,
+        action="api.assignment_bulk_remove",
+        target=", ".join(modules),
+        key=key.name,
+        idempotency_key=idempotency_key,
+        people=answer.people,
+        removed=answer.removed,
+        not_assigned=answer.not_assigned,
+    )
+    idempotency.store(
+        session, api_key_id=api_key_id, key=idempotency_key, status_code=200, answer=answer
+    )
+    session.commit()
+    return 200, answer.model_dump_json(), False
+
+
+def _unknown_modules(catalog: Catalog, module_ids: list[str]) -> dict[str, str]:
+    """A pointer per module id the catalogue does not have."""
+    return {
+        f"#/module_ids/{i}": f"There is no module “{m}”; GET /api/v1/modules."
+        for i, m in enumerate(module_ids)
+        if catalog.get(m) is None
+    }
+
+
+def _refuse(fields: dict[str, str]) -> None:
+    """422 naming every bad item by its pointer, if there is any."""
+    if fields:
+        said = " ".join(f"{where.removeprefix('#/')}: {text}" for where, text in fields.items())
+        raise Invalid(said, fields=fields)
+
+
+def _people(
+    session: Session, external_ids: list[str], fields: dict[str, str], *, leavers: bool = False
+) -> list[User]:
+    """The people named, each once; a pointer per unknown id, and per deactivated one
+    unless `leavers` (their assignments can still be taken away)."""
     wanted = [e.strip() for e in external_ids]
     found: dict[str, User] = {}
     for part in chunks(sorted({w.lower() for w in wanted})):
@@ -194,7 +273,7 @@ def _people(session: Session, external_ids: list[str], fields: dict[str, str]) -
         user = found.get(ext.lower())
         if user is None:
             fields[f"#/external_ids/{i}"] = f"No person has the external id “{ext}”."
-        elif not user.active:
+        elif not user.active and not leavers:
             fields[f"#/external_ids/{i}"] = f"“{ext}” is deactivated (a leaver)."
         else:
             people[row_id(user)] = user

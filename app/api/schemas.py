@@ -351,6 +351,80 @@ class BulkAssignOut(BaseModel):
     due_at: datetime
 
 
+class BulkUnassignIn(BaseModel):
+    """Modules to take away from many people at once; send an Idempotency-Key header."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"external_ids": ["E1001", "E1042"], "module_ids": ["why-allies-matter"]}]
+        },
+    )
+
+    external_ids: list[NulFreeStr] = Field(
+        min_length=1, max_length=BULK_PEOPLE_MAX, examples=[["E1001", "E1002"]]
+    )
+    module_ids: list[NulFreeStr] = Field(
+        min_length=1, max_length=BULK_MODULES_MAX, examples=[["why-allies-matter"]]
+    )
+
+
+class BulkUnassignPerson(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "external_id": "E1001",
+                    "removed": ["why-allies-matter"],
+                    "not_assigned": [],
+                }
+            ]
+        }
+    )
+
+    external_id: str = Field(examples=["E1001"])
+    removed: list[str] = Field(
+        description="Modules unassigned (their history is kept).", examples=[["why-allies-matter"]]
+    )
+    not_assigned: list[str] = Field(
+        description="Modules the person did not have: skipped, nothing recorded.",
+        examples=[["first-steps"]],
+    )
+
+
+class BulkUnassignOut(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "people": 2,
+                    "removed": 1,
+                    "not_assigned": 1,
+                    "results": [
+                        {
+                            "external_id": "E1001",
+                            "removed": ["why-allies-matter"],
+                            "not_assigned": [],
+                        },
+                        {
+                            "external_id": "E1042",
+                            "removed": [],
+                            "not_assigned": ["why-allies-matter"],
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    people: int = Field(description="People named (each counted once).", examples=[2])
+    removed: int = Field(description="Assignments removed.", examples=[1])
+    not_assigned: int = Field(
+        description="Person and module pairs skipped because it was not assigned.", examples=[1]
+    )
+    results: list[BulkUnassignPerson] = Field(description="Per person, in the order named.")
+
+
 class ProblemField(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={

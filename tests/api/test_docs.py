@@ -20,6 +20,7 @@ def test_openapi_documents_api_v1_with_bearer_keys(client: TestClient) -> None:
         "/api/v1/people/{external_id}/assignments",
         "/api/v1/people/{external_id}/assignments/{module_id}",
         "/api/v1/assignments/bulk",
+        "/api/v1/assignments/bulk-remove",
         "/api/v1/progress",
         "/api/v1/events",
     }

@@ -171,6 +171,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("PUT", "/api/v1/people/{external_id}/assignments/{module_id}"): API_KEY,
     ("DELETE", "/api/v1/people/{external_id}/assignments/{module_id}"): API_KEY,
     ("POST", "/api/v1/assignments/bulk"): API_KEY,
+    ("POST", "/api/v1/assignments/bulk-remove"): API_KEY,
     ("GET", "/api/v1/events"): API_KEY,
     ("GET", "/admin/webhooks"): ADMIN,
     ("POST", "/admin/webhooks"): ADMIN,
