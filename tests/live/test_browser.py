@@ -154,6 +154,7 @@ def test_a_phone_turned_away_by_mistake_is_let_in_by_its_typed_ticket(
     field.fill("nope")
     page.locator("#ticket-let-in").click()
     expect(page.locator("#admission-ticket-session-error")).to_contain_text("Type the 4 characters")
+    assert_accessible(page, "session page with a ticket refused")
     field.fill(ticket.lower())
     page.locator("#ticket-turn-away").click()
     expect(page.locator("#announcer")).to_have_text(f"Phone {ticket} turned away.")
