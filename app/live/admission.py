@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, update
@@ -151,6 +152,75 @@ def decide(
     if participant_id is not None and not changed:
         raise Conflict("That phone was already let in or turned away.")
     return changed
+
+
+TICKET = re.compile(r"^[0-9A-F]{4}$")  # ticket(): the first 4 hex digits of the phone's token hash
+
+
+def normalise_ticket(raw: str) -> str:
+    """What the facilitator typed, as the phone shows it: upper case, no spaces or dashes."""
+    return "".join(ch for ch in raw.upper() if ch.isalnum())
+
+
+def decide_ticket(
+    session: Session, *, user: AnyUser, session_id: int, raw: str, let_in: bool
+) -> str:
+    """Let in or turn away the phone showing this ticket (waiting, or turned away before: a
+    mistake undone). Returns the ticket. Every waiting phone can be reached this way, listed or
+    not; one conditional UPDATE per press, so two windows pressing at once change it once."""
+    live = owned_session(session, user=user, session_id=session_id)
+    if live.ended_at is not None:
+        raise Invalid("The session has ended.")
+    shown = normalise_ticket(raw)
+    if not TICKET.match(shown):
+        said = "Type the 4 characters the phone shows, for example 3F9A."
+        raise Invalid(said, fields={"ticket": said})
+    states = (WAITING, DENIED) if let_in else (WAITING,)
+    found = session.exec(
+        select(LiveParticipant.id, LiveParticipant.state)
+        .where(
+            col(LiveParticipant.session_id) == live.id,
+            col(LiveParticipant.token_hash).startswith(shown.lower()),
+        )
+        .order_by(col(LiveParticipant.id))
+    ).all()
+    # The oldest phone still to decide on, waiting ones first; a rare second phone with the
+    # same 4 characters is reached by pressing again.
+    ready = sorted((states.index(s), pid) for pid, s in found if s in states)
+    if not ready:
+        said = _nothing_to_do(shown, {s for _, s in found}, let_in=let_in)
+        error = Conflict if found else Invalid
+        raise error(said, fields={"ticket": said})
+    rank, participant_id = ready[0]
+    changed = session.exec(
+        update(LiveParticipant)
+        .where(
+            col(LiveParticipant.id) == participant_id, col(LiveParticipant.state) == states[rank]
+        )
+        .values(state=IN if let_in else DENIED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:  # another window decided on it between the SELECT and this UPDATE
+        session.rollback()
+        said = f"Phone {shown} was already let in or turned away."
+        raise Conflict(said, fields={"ticket": said})
+    if let_in:
+        session.exec(
+            update(LiveSession)
+            .where(col(LiveSession.id) == live.id)
+            .values(admitted=LiveSession.admitted + 1)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return shown
+
+
+def _nothing_to_do(shown: str, states: set[str], *, let_in: bool) -> str:
+    if not states:
+        return f"No phone in this session shows {shown}. Check the number on their phone."
+    if IN in states:
+        return f"Phone {shown} is already in."
+    return f"Phone {shown} was already turned away." + ("" if let_in else " You can let it in.")
 
 
 def _set_state(

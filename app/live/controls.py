@@ -60,7 +60,7 @@ def control_again(request: Request, session: Session, form: Submitted) -> Respon
         session, state.catalog, user=request.state.user, session_id=session_id
     )
     context = control_context(stage, state.settings.public_url)
-    context |= {"view": view, "moved": False, "errors": form.errors}
+    context |= {"view": view, "moved": False, "errors": form.errors, "sent": form.values}
     page, fragment = VIEWS[view]
     response = render(request, page, context, fragment=fragment, status_code=422)
     return no_store(response)

@@ -113,22 +113,58 @@ def test_a_phone_without_javascript_joins_votes_and_refreshes(
     context.close()
 
 
-def test_a_phone_beyond_the_headcount_waits_until_the_presenter_lets_it_in(
+def _room_of_one_and_a_phone_waiting(
     page: Page, browser: Browser, live_server: LiveServer
-) -> None:
+) -> tuple[list[BrowserContext], Page, Page]:
+    """A session for 1 person; two phones without JavaScript join: the second waits."""
     code = start(page, live_server, headcount="1")
     phones = [browser.new_context(java_script_enabled=False) for _ in range(2)]
     first, second = (context.new_page() for context in phones)
     for phone in (first, second):
         phone.goto(f"{live_server.url}/j/{code}")
         phone.get_by_role("button", name="Join the session").click()
+    return phones, first, second
+
+
+def test_a_phone_beyond_the_headcount_waits_until_the_presenter_lets_it_in(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    phones, first, second = _room_of_one_and_a_phone_waiting(page, browser, live_server)
     expect(first.get_by_role("heading", name="You're in")).to_be_visible()
     waiting = second.get_by_role("heading", name="Waiting for the facilitator to let you in")
     expect(waiting).to_be_visible()
     ticket = second.locator(".ticket").inner_text()
     expect(page.get_by_text(f"Phone {ticket}")).to_be_visible(timeout=3000)  # the poll shows it
-    page.get_by_role("button", name="Let in").click()
+    listed = page.get_by_role("listitem").filter(has_text=f"Phone {ticket}")
+    listed.get_by_role("button", name="Let in").click()
     expect(page.get_by_text("waiting to join")).to_have_count(0, timeout=3000)
+    second.get_by_role("link", name="Refresh").click()
+    expect(second.get_by_role("heading", name="You're in")).to_be_visible()
+    for context in phones:
+        context.close()
+
+
+def test_a_phone_turned_away_by_mistake_is_let_in_by_its_typed_ticket(
+    page: Page, browser: Browser, live_server: LiveServer
+) -> None:
+    phones, _first, second = _room_of_one_and_a_phone_waiting(page, browser, live_server)
+    ticket = second.locator(".ticket").inner_text()
+    field = page.get_by_label("Let in or turn away ticket")
+    expect(field).to_be_visible(timeout=3000)
+    field.fill("nope")
+    page.locator("#ticket-let-in").click()
+    expect(page.locator("#admission-ticket-session-error")).to_contain_text("Type the 4 characters")
+    assert_accessible(page, "session page with a ticket refused")
+    field.fill(ticket.lower())
+    page.locator("#ticket-turn-away").click()
+    expect(page.locator("#announcer")).to_have_text(f"Phone {ticket} turned away.")
+    second.get_by_role("link", name="Refresh").click()
+    expect(second.get_by_role("heading", name="Not let in")).to_be_visible()
+    expect(second.locator(".ticket")).to_have_text(ticket)
+    field.fill(ticket)
+    page.locator("#ticket-let-in").click()
+    expect(page.locator("#announcer")).to_have_text(f"Phone {ticket} let in.")
+    expect(page.locator("#admissions-count")).to_contain_text("2 in of 1 expected")
     second.get_by_role("link", name="Refresh").click()
     expect(second.get_by_role("heading", name="You're in")).to_be_visible()
     for context in phones:

@@ -127,6 +127,7 @@ VALID: dict[Any, Value] = {
     ("POST", "/refreshers/{module_id}/{round}", "answer"): "A",  # a letter, as the quiz's
     ("POST", "/refreshers/{module_id}/{round}", "scenario"): "standup",
     ("POST", "/live/{session_id:int}/answers/open", "kind"): "questions",
+    ("POST", "/live/{session_id:int}/admission/ticket", "ticket"): "3f9a",  # any case
     ("POST", "/live/{session_id:int}/answers/{answer_id:int}", "decision"): "approve",
     ("PUT", "/api/v1/people/{external_id}", "email"): "ext@example.com",
     ("PUT", "/api/v1/people/{external_id}", "name"): "Ext Person",

@@ -148,7 +148,7 @@ def world(app: FastAPI, session: Session, client: TestClient, path: str) -> str:
         )
         values["{batch_id}"] = str(batch.id)
     if "{session_id:int}" in path:
-        waiting = path.endswith("/admission")  # a phone waits, so the page has that form
+        waiting = path.endswith(("/admission", "/admission/ticket"))  # a phone waits: its forms
         live = start_session(client, headcount=None if waiting else 30)
         if waiting:
             join(app, live.code)

@@ -91,6 +91,7 @@ PERMISSIONS: dict[tuple[str, str], object] = {
     ("POST", "/live/{session_id:int}/countdown"): FACILITATORS,
     ("POST", "/live/{session_id:int}/headcount"): FACILITATORS,
     ("POST", "/live/{session_id:int}/admission"): FACILITATORS,
+    ("POST", "/live/{session_id:int}/admission/ticket"): FACILITATORS,
     ("POST", "/live/{session_id:int}/answers/open"): FACILITATORS,
     ("POST", "/live/{session_id:int}/answers/close"): FACILITATORS,
     ("POST", "/live/{session_id:int}/answers/{answer_id:int}"): FACILITATORS,
