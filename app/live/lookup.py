@@ -101,14 +101,27 @@ def find(
 
 
 def _is_joiner(found: Found, user: AnyUser | None) -> bool:
-    """Whether the signed-in person is the one this phone joined as (always, in open rooms,
-    and once the session ended: its secret is gone, and an ended room takes no votes)."""
-    if not found.signin_to_vote or found.ended_at is not None:
+    """Whether the signed-in person is the one this phone joined as."""
+    ended = found.ended_at is not None
+    return joined_as(found.signin_to_vote, ended, found.voter_secret, found.voter_key, user)
+
+
+def joined_as(
+    signin_to_vote: bool,
+    ended: bool,
+    voter_secret: str | None,
+    voter_key: str | None,
+    user: AnyUser | None,
+) -> bool:
+    """Whether `user` may use a phone that joined with `voter_key`: always in open rooms, and
+    once the session ended (its secret is gone, and an ended room takes no votes); in a
+    sign-in-to-vote room only the person who joined on it. The room's event stream asks too."""
+    if not signin_to_vote or ended:
         return True
-    if user is None or found.voter_secret is None or found.voter_key is None:
+    if user is None or voter_secret is None or voter_key is None:
         return False
-    mine = admission.voter_key(found.voter_secret, row_id(user))
-    return hmac.compare_digest(mine, found.voter_key)
+    mine = admission.voter_key(voter_secret, row_id(user))
+    return hmac.compare_digest(mine, voter_key)
 
 
 def _find_query() -> Select[*tuple[Any, ...]]:

@@ -103,6 +103,11 @@ class StreamsFull(Exception):
     """This worker already serves as many streams as it may."""
 
 
+class HolderFull(Exception):
+    """This phone (or facilitator's view) already holds as many of the worker's streams as it
+    may: one room cookie must not take the places of every other room's phones."""
+
+
 class StreamHub:
     """The worker's streams, grouped by room, and the one task that checks their rooms."""
 
@@ -110,6 +115,7 @@ class StreamHub:
         self.engine, self.reader, self.cap = engine, reader, cap
         self.rooms: dict[int, Room] = {}
         self.streams = 0
+        self.holders: dict[Hashable, int] = {}  # open streams per phone or facilitator's view
         self.stopping = False
         self.views: dict[Hashable, asyncio.Task[Any]] = {}
         self.made = 0  # renderings made, for tests and the bench
@@ -152,27 +158,47 @@ class StreamHub:
             log.exception("live view rendering failed")
             return None
 
-    def check_room(self) -> None:
-        """StreamsFull when this worker serves its cap of streams (or is stopping).
+    def admit(self, holder: Hashable, most: int) -> Callable[[], None]:
+        """Take one of the worker's places for a stream of this holder; returns its release.
 
-        Checked when a stream is asked for, before its response starts; streams asked for at
-        the same moment may pass the cap together by a few.
+        StreamsFull when the worker serves its cap of streams (or is stopping), HolderFull
+        when the holder already has `most` open. Taken when the stream is asked for, before
+        its response starts, so streams asked for at the same moment cannot pass either cap;
+        the release (safe to call more than once) gives both back when the stream ends.
         """
         if self.streams >= self.cap or self.stopping:
             raise StreamsFull()
+        held = self.holders.get(holder, 0)
+        if held >= most:
+            raise HolderFull()
+        self.streams += 1
+        self.holders[holder] = held + 1
+        released = False
+
+        def release() -> None:
+            nonlocal released
+            if released:
+                return
+            released = True
+            self.streams -= 1
+            left = self.holders.get(holder, 1) - 1
+            if left > 0:
+                self.holders[holder] = left
+            else:
+                self.holders.pop(holder, None)
+
+        return release
 
     @contextlib.contextmanager
     def listening(self, room_id: int, mark: Mark) -> Iterator[Room]:
         """Count one stream on this room while the block runs."""
         room = self.rooms.setdefault(room_id, Room(mark=mark))
         room.listeners += 1
-        self.streams += 1
         if self._task is None or self._task.done():
             self._task = self.loop.create_task(self._check_forever())
         try:
             yield room
         finally:
-            self.streams -= 1
             room.listeners -= 1
             if not room.listeners and self.rooms.get(room_id) is room:
                 del self.rooms[room_id]
@@ -239,6 +265,7 @@ def _event(name: str, data: str, event_id: str = "") -> str:
 
 
 Push = Callable[[Mark], Awaitable[str | None]]
+Still = Callable[[], Awaitable[bool]]  # whether the sign-in the stream was opened with holds
 
 
 async def events(
@@ -249,9 +276,15 @@ async def events(
     *,
     controls: bool,
     push: Push | None = None,
+    still: Still | None = None,
 ) -> AsyncGenerator[str, None]:
     """The stream of one page: `view` with its new fragment (or `change`, to fetch it) when
-    its view changed, `end` when the room ended."""
+    its view changed, `end` when the room ended.
+
+    With `still`, the stream closes (no `end`: the room goes on) once `still()` says the
+    sign-in it was opened with has ended, asked before each view and at each heartbeat; the
+    browser's reconnection is then refused, and the page falls back to its polls.
+    """
     with hub.listening(room_id, mark) as room:
         yield f"retry: {RETRY_MS}\n: listening\n\n"
         sent = known
@@ -262,6 +295,8 @@ async def events(
             current = room.mark or mark
             token = current.token(controls)
             if token != sent:
+                if still is not None and not await still():
+                    return
                 sent = token
                 html = None if push is None else await push(current)
                 yield _event("view", html, token) if html else _event("change", token, token)
@@ -272,4 +307,6 @@ async def events(
                 async with asyncio.timeout(HEARTBEAT_S):
                     await woken.wait()
             except TimeoutError:
+                if still is not None and not await still():
+                    return
                 yield ": still here\n\n"

@@ -17,15 +17,23 @@ JOIN_CODE = re.compile(r'class="join-code">(\w{3}) (\w{3})<')
 class Presenter:
     """A facilitator who signs in, creates a session and moves it on from the session page."""
 
-    def __init__(self, url: str, email: str, scenarios: list[str], tag: str = "presenter") -> None:
+    def __init__(
+        self,
+        url: str,
+        email: str,
+        scenarios: list[str],
+        tag: str = "presenter",
+        **form: str,
+    ) -> None:
         self.client = tagged_client(url, tag)
         sign_in(self.client, email)
-        form = self.client.get("/live/new?module_id=first-steps").text
-        data = {
-            "csrf_token": self.token(form),
+        page = self.client.get("/live/new?module_id=first-steps").text
+        data: dict[str, str | list[str]] = {
+            "csrf_token": self.token(page),
             "module_id": "first-steps",
             "scenario": scenarios,
             "headcount": "100",
+            **form,
         }
         created = self.client.post("/live", data=data)
         assert created.status_code == 303, created.text

@@ -6,7 +6,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.live.stream_routes import NOT_JOINED
 from app.models import User
+from tests.conftest import csrf_from, login
+from tests.factories import make_user
 from tests.live.conftest import Live, join, signed_in, start_session
 
 
@@ -61,3 +64,20 @@ def test_control_stream_is_for_the_rooms_facilitator_only(
     phone = join(app, live.code)  # a phone in the room is no facilitator
     assert phone.get(path).status_code in (303, 401, 403)
     assert live.client.get(f"/live/{live.id + 1000}/events").status_code == 404
+
+
+def test_stream_in_a_sign_in_room_is_only_for_the_person_who_joined_on_the_phone(
+    app: FastAPI, client: TestClient, facilitator: User, session: Session
+) -> None:
+    room = start_session(client, headcount=30, signin_to_vote="yes")
+    phone, _ = signed_in(app, session, "lee@example.com")
+    join(app, room.code, phone)
+    path = f"/j/{room.code}/events"
+    page = phone.get("/")
+    assert phone.post("/logout", data={"csrf_token": csrf_from(page.text)}).status_code == 303
+    signed_out = phone.get(path)  # the room cookie alone, as the vote: not joined
+    assert signed_out.status_code == 404 and NOT_JOINED in signed_out.text
+    make_user(session, "noor@example.com", name="Noor")
+    assert login(phone, "noor@example.com").status_code == 303  # type: ignore[attr-defined]
+    other = phone.get(path)  # another account on the same browser
+    assert other.status_code == 404 and NOT_JOINED in other.text

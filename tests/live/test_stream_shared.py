@@ -17,9 +17,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import anyio.to_thread
+import pytest
 from sqlalchemy import Engine
 
 from app.db import make_engine
+from app.live import stream as stream_module
 from app.live.stream import EXIT_SIGNALS, VIEWS_KEPT, Mark, StreamHub, events
 
 T = TypeVar("T")
@@ -189,3 +191,54 @@ def test_stream_told_to_stop_while_its_view_renders_ends_when_it_is_sent(db_url:
     sent = _in_a_loop(lambda: asyncio.wait_for(work(), HANG))
     engine.dispose()
     assert len(sent) == 2 and "event: view" in sent[1]
+
+
+def test_stream_closes_at_a_heartbeat_once_its_sign_in_ended(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A quiet room's stream asks at each heartbeat whether the sign-in still holds, and
+    closes (no `end`: the room goes on) when it no longer does."""
+    engine = make_engine(db_url)
+    monkeypatch.setattr(stream_module, "HEARTBEAT_S", 0.01)
+    answers = [True, True, False]
+
+    async def work() -> list[str]:
+        hub = _quiet_hub(engine)
+
+        async def still() -> bool:
+            return answers.pop(0)
+
+        parts = events(hub, 1, Mark(1, "", False), "1", controls=False, still=still)
+        return [part async for part in parts]
+
+    sent = _in_a_loop(lambda: asyncio.wait_for(work(), HANG))
+    engine.dispose()
+    assert answers == [] and sent[1:] == [": still here\n\n"] * 2
+    assert not any("event: end" in part for part in sent)
+
+
+def test_stream_asks_about_its_sign_in_before_each_view(db_url: str) -> None:
+    engine = make_engine(db_url)
+
+    async def work() -> tuple[list[str], list[int]]:
+        hub = _quiet_hub(engine)
+        pushed: list[int] = []
+
+        async def push(now: Mark) -> str:
+            pushed.append(now.version)
+            return f'<section data-version="{now.version}"></section>'
+
+        async def still() -> bool:
+            return not pushed  # the sign-in ends once the first view went
+
+        stream = events(hub, 1, Mark(1, "", False), "", controls=False, push=push, still=still)
+        sent = [await anext(stream), await anext(stream)]  # retry:, then version 1's view
+        later = asyncio.ensure_future(anext(stream, "closed"))
+        await _until(lambda: 1 in hub.rooms)
+        _change(hub, 2)
+        sent.append(await later)
+        return sent, pushed
+
+    sent, pushed = _in_a_loop(lambda: asyncio.wait_for(work(), HANG))
+    engine.dispose()
+    assert pushed == [1] and sent[-1] == "closed"
