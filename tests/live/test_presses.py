@@ -75,6 +75,10 @@ def session_page(page: Page, server: LiveServer, *, stream: bool = False) -> tup
     if not stream:
         page.route(EVENTS, lambda route: route.abort())
     start(page, server, shortcuts=False)
+    # htmx has taken the controls over: a press before that is a plain form post (on a busy
+    # machine one went out as a page load and the dropped connection showed Chromium's page).
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => window.htmx !== undefined")
     version = page.locator("#step-version")
     return version, int(version.get_attribute("value") or "")
 
