@@ -47,6 +47,21 @@ def _sign_out(client: httpx.Client) -> None:
     assert client.post("/logout", data={"csrf_token": token}).status_code == 303
 
 
+def _fill_to_the_cap(url: str, client: httpx.Client, path: str, cap: int) -> list[Listener]:
+    """`cap` open streams for one holder, each 200; the next is refused with 429 and a wait."""
+    held = [_listen(url, client, path) for _ in range(cap)]
+    try:
+        assert [listener.status for listener in held] == [200] * cap
+        refused = _listen(url, client, path)
+        assert refused.status == 429 and int(refused.headers["retry-after"]) > 0
+        refused.close()
+    except BaseException:
+        for listener in held:
+            listener.close()
+        raise
+    return held
+
+
 def _open_again(url: str, client: httpx.Client, path: str) -> Listener:
     """A stream opened once the server has seen a closed one go (within 3 s)."""
     deadline = time.monotonic() + 3
@@ -64,12 +79,8 @@ def test_one_phone_holds_only_a_few_streams_and_leaves_the_rest_to_others(server
     phone.join()
     other.join()
     path = f"/j/{fay.code}/events"
-    held = [_listen(server, phone.client, path) for _ in range(PHONE_STREAMS)]
+    held = _fill_to_the_cap(server, phone.client, path, PHONE_STREAMS)
     try:
-        assert [listener.status for listener in held] == [200] * PHONE_STREAMS
-        refused = _listen(server, phone.client, path)
-        assert refused.status == 429 and int(refused.headers["retry-after"]) > 0
-        refused.close()
         # Another phone of the room, and the room's projector, still get theirs.
         held.append(_listen(server, other.client, path))
         held.append(_listen(server, fay.client, f"{fay.url}/events?view=present"))
@@ -86,12 +97,8 @@ def test_one_phone_holds_only_a_few_streams_and_leaves_the_rest_to_others(server
 def test_one_facilitator_view_holds_only_a_few_streams(server: str) -> None:
     fay = Presenter(server, "fay@example.com", ["standup"])
     present = f"{fay.url}/events?view=present"
-    held = [_listen(server, fay.client, present) for _ in range(CONTROL_STREAMS)]
+    held = _fill_to_the_cap(server, fay.client, present, CONTROL_STREAMS)
     try:
-        assert [listener.status for listener in held] == [200] * CONTROL_STREAMS
-        refused = _listen(server, fay.client, present)
-        assert refused.status == 429 and int(refused.headers["retry-after"]) > 0
-        refused.close()
         held.append(_listen(server, fay.client, f"{fay.url}/events?view=session"))
         assert held[-1].status == 200  # the laptop's controls are another view
     finally:
