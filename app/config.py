@@ -82,6 +82,8 @@ class Settings(OrgFields, BaseSettings):
     # A write the SQLite writer thread has not confirmed by then answers 503 with nothing
     # written (app/db/group_commit.py): a request never hangs on a stuck disk.
     write_deadline_seconds: float = Field(default=10.0, gt=0, le=300)
+    # PostgreSQL: connections each worker keeps open, and never more (app/db/engine.py).
+    database_pool_size: int = Field(default=20, ge=1, le=500)
     password_reset_minutes: int = 60
     invite_valid_days: int = 14
     reminder_weekly_cap: int = 4

@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     templates.env.globals["text_with_slots"] = text_with_slots  # facilitator notes' slots
     settings = settings or get_settings()
     catalog = load_catalog(settings.content_dir)
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_pool_size)
     reader = loop_reader(engine)
 
     @asynccontextmanager

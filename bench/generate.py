@@ -130,6 +130,10 @@ def _people(rng: random.Random, people: int, dept_ids: list[int]) -> Iterator[di
         }
 
 
+class AlreadyFilled(RuntimeError):
+    """The database given to `generate` already has people in it."""
+
+
 def generate(url: str, catalog: Catalog, *, people: int = 20_000, seed: int = 1) -> dict[str, int]:
     """Migrate the (empty) database at `url` and fill it; returns row counts per table."""
     upgrade(url)
@@ -141,7 +145,7 @@ def generate(url: str, catalog: Catalog, *, people: int = 20_000, seed: int = 1)
     try:
         with engine.begin() as conn:
             if conn.execute(select(func.count()).select_from(_table(User))).scalar():
-                raise RuntimeError("the database already has people; generate into an empty one")
+                raise AlreadyFilled("the database already has people; generate into an empty one")
             departments = [
                 {"id": i + 1, "name": name, "created_at": now - timedelta(days=400)}
                 for i, (name, _) in enumerate(DEPARTMENTS)

@@ -31,6 +31,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -168,7 +169,7 @@ EXPECTED = {"lesson": 200, "dashboard": 200, "quiz": 303}
 CONCURRENT = {"quiz": len(full.SUBMITTERS)}  # the most --people allows
 
 
-async def measure(args: argparse.Namespace, db: Path) -> None:
+async def measure(args: argparse.Namespace, db_url: str) -> None:
     from app.config import get_settings
     from app.main import create_app
 
@@ -176,9 +177,7 @@ async def measure(args: argparse.Namespace, db: Path) -> None:
     app = create_app()
     async with app.router.lifespan_context(app):
         blocks = (args.runs + 1) * (2 if args.cprofile or args.py_spy else 1)
-        calls = await build_calls(
-            app, f"sqlite:///{db}", args.targets, blocks, args.requests, args.people
-        )
+        calls = await build_calls(app, db_url, args.targets, blocks, args.requests, args.people)
         counter = dict.fromkeys(calls, 0)  # each target numbers its own requests
 
         async def block(key: str, call: Call, requests: int) -> None:
@@ -303,18 +302,30 @@ def main() -> None:
         metavar="OUT",
         help="count instructions instead (the --callgrind-out-file valgrind was given)",
     )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL database: filled by `bench.generate` when empty, else used as an "
+        "earlier run left it (default: a copy of bench/out/bench.db)",
+    )
     args = parser.parse_args()
     args.targets = args.targets or list(TARGETS)
     if unknown := set(args.targets) - set(TARGETS):
         parser.error(f"unknown targets: {sorted(unknown)}")
     source = full.OUT / "bench.db"
-    if not source.exists():
+    if not args.database_url and not source.exists():
         sys.exit(f"{source} is missing: run `make bench` once to generate it.")
     with tempfile.TemporaryDirectory(prefix="allyship-inproc-") as scratch:
         db = Path(scratch) / "bench.db"
-        shutil.copyfile(source, db)
+        if args.database_url:
+            from app.content.catalog import load_catalog
+            from bench.generate import AlreadyFilled, generate
+
+            with suppress(AlreadyFilled):
+                generate(args.database_url, load_catalog(PROJECT_ROOT), people=2_000)
+        else:
+            shutil.copyfile(source, db)
         env = {
-            "ALLYSHIP_DATABASE_URL": f"sqlite:///{db}",
+            "ALLYSHIP_DATABASE_URL": args.database_url or f"sqlite:///{db}",
             "ALLYSHIP_SECRET_KEY": full.SECRET,
             "ALLYSHIP_CONTENT_DIR": str(PROJECT_ROOT),
             "ALLYSHIP_RETAKE_WAIT_HOURS": "0",
@@ -328,7 +339,7 @@ def main() -> None:
         with open(Path(scratch) / "log.txt", "w") as log:
             sys.stderr = log  # the app's log lines, written as the server writes them
             try:
-                uvloop.run(measure(args, db))
+                uvloop.run(measure(args, env["ALLYSHIP_DATABASE_URL"]))
             finally:
                 sys.stderr = sys.__stderr__
 

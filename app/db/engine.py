@@ -17,6 +17,7 @@ from typing import Any
 import anyio.to_thread
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from app.db import trace
@@ -31,13 +32,21 @@ WRITE_OPTION = "allyship_write"
 QUEUED = "allyship_write_queued"
 QUEUE_TIMEOUT_S = 15
 SQLITE_THREADS = 2
+POOL_SIZE = 20
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; for SQLite, install the pragma and BEGIN IMMEDIATE hooks."""
+def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
+    """Create an engine; for SQLite, install the pragma and BEGIN IMMEDIATE hooks.
+
+    On PostgreSQL the pool keeps `pool_size` connections open, enough for a busy worker's
+    requests in flight: connections beyond it ("overflow", at most as many again, so that a
+    path holding one connection while it asks for another never waits on itself) are closed
+    as soon as they come back. With 10 kept, a busy worker opened a new connection, a forked
+    server process, for a large share of its requests (bench/NOTES.md).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
         event.listen(engine, "connect", _trace_connection)
         return engine
     database = parsed.database
@@ -121,16 +130,22 @@ def _install_sqlite_hooks(engine: Engine) -> None:
 
 
 def limit_threads(engine: Engine) -> None:
-    """On SQLite, run sync routes on at most SQLITE_THREADS threads (call it in the event loop).
+    """Cap the threads that run sync routes (call it in the event loop).
 
-    A sync route's work on SQLite is CPU under the GIL, so anyio's default of 40 threads
-    only adds contention: at 32 connections 6 threads served 496 signed-in lesson pages a
-    second, 2 threads 774 and 1 thread 857 (bench/NOTES.md). Two, not one, so that a request
-    waiting for another process's write lock never holds up every page of this worker.
-    PostgreSQL keeps the default; its threads mostly wait on the network.
+    SQLite: SQLITE_THREADS. A sync route's work on SQLite is CPU under the GIL, so anyio's
+    default of 40 threads only adds contention: at 32 connections 6 threads served 496
+    signed-in lesson pages a second, 2 threads 774 and 1 thread 857 (bench/NOTES.md). Two,
+    not one, so that a request waiting for another process's write lock never holds up every
+    page of this worker.
+
+    PostgreSQL: the connections the pool keeps, so that routes alone never need one more
+    and the pool never opens and closes them under load (see `make_engine`).
     """
+    limiter = anyio.to_thread.current_default_thread_limiter()
     if engine.dialect.name == "sqlite":
-        anyio.to_thread.current_default_thread_limiter().total_tokens = SQLITE_THREADS
+        limiter.total_tokens = SQLITE_THREADS
+    elif isinstance(engine.pool, QueuePool):
+        limiter.total_tokens = engine.pool.size()
 
 
 def writer(engine: Engine) -> Engine:
