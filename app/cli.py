@@ -224,7 +224,7 @@ def serve(
         f"Allies in Practice on http://{host}:{port} ({workers} worker(s)). Ctrl+C stops it."
     )
     uvicorn.run(
-        "app.main:create_app",
+        "app.served:create_served_app",
         factory=True,
         host=host,
         port=port,

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
 from app.db import make_engine
-from app.db.migrate import upgrade
+from app.db.migrate import HEADS, alembic_config, pending, upgrade
 from tests.conftest import ON_POSTGRES, PG_SERVER_URL, database_at
 
 
@@ -45,6 +45,30 @@ def schema_of(engine: Engine) -> dict[str, Any]:
             ),
         }
     return out
+
+
+def test_the_heads_the_server_expects_are_the_migrations_heads() -> None:
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+    assert set(HEADS) == heads, f"set HEADS in app/db/migrate.py to {sorted(heads)}"
+
+
+def test_pending_names_every_head_until_the_upgrade(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    engine = make_engine(url)
+    try:
+        assert pending(engine) == set(HEADS)
+        upgrade(url)
+        assert pending(engine) == set()
+        one_head = min(HEADS)
+        with engine.begin() as conn:  # as if one branch's newest migration were missing
+            conn.execute(
+                text("DELETE FROM alembic_version WHERE version_num <> :one"), {"one": one_head}
+            )
+        assert pending(engine) == set(HEADS) - {one_head}
+    finally:
+        engine.dispose()
 
 
 def test_migrations_match_the_models(db_url: str) -> None:

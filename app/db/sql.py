@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, any_, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Connection, Integer, any_, bindparam, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 from sqlmodel.sql.expression import Select
@@ -26,6 +26,15 @@ Upsert = postgresql.Insert | sqlite.Insert
 
 def on_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def has_table(conn: Connection, name: str) -> bool:
+    """Whether the table exists: one query, without SQLAlchemy's reflection (slow to load)."""
+    if conn.dialect.name == "postgresql":
+        query = text("SELECT to_regclass(:name) IS NOT NULL")
+    else:
+        query = text("SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = :name")
+    return bool(conn.execute(query, {"name": name}).scalar())
 
 
 def conflict_insert(session: Session, model: Any) -> Upsert:
