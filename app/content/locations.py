@@ -30,8 +30,13 @@ def load_yaml_with_lines(
     """Parse YAML safely; return the data and a map from key path to 1-based line."""
     try:
         # libyaml when present: the pure-Python parser was most of start-up (bench/NOTES.md).
-        node = yaml.compose(text, Loader=_FAST_LOADER)
-        data = yaml.load(text, Loader=_FAST_LOADER)
+        # One parse: the data is built from the same node tree whose lines are kept.
+        loader = _FAST_LOADER(text)
+        try:
+            node = loader.get_single_node()
+            data = None if node is None else loader.construct_document(node)
+        finally:
+            loader.dispose()
     except yaml.YAMLError:
         node, data = _parse_reporting_errors(text, path, line_offset)
     lines: dict[Path_, int] = {}
