@@ -165,6 +165,15 @@ def reset_second_factor(email: str) -> None:
     typer.echo(f"Reset the second factor of {person.email}; their sign-ins have ended.")
 
 
+DEMO_SIGN_INS = (
+    ("learner@example.com", "a learner"),
+    ("manager1@example.com", "a learner who manages a team (/team)"),
+    ("hr@example.com", "HR"),
+    ("facilitator@example.com", "a facilitator of group sessions"),
+    ("admin@example.com", "an admin"),
+)
+
+
 @app.command()
 def demo(
     if_empty: Annotated[
@@ -186,8 +195,8 @@ def demo(
             raise typer.Exit(0 if if_empty else 1) from exc
     typer.echo(summary)
     typer.echo(f"Demo accounts (password {DEMO_PASSWORD!r}, for the demo only):")
-    for role in ("learner", "hr", "facilitator", "admin"):
-        typer.echo(f"  {role}@example.com")
+    for email, who in DEMO_SIGN_INS:
+        typer.echo(f"  {email:28} {who}")
 
 
 @app.command()

@@ -68,6 +68,7 @@ def test_demo_loads_an_empty_database_and_refuses_a_second_time(env: str) -> Non
     first = runner.invoke(cli, ["demo"])
     assert first.exit_code == 0, first.output
     assert "learner@example.com" in first.output and "allyship-demo" in first.output
+    assert "manager1@example.com" in first.output  # README's demo table lists it too
     with session_for(env) as session:
         assert session.exec(select(func.count()).select_from(User)).one() >= 64
         assert session.exec(select(func.count()).select_from(QuizAttempt)).one() > 60
