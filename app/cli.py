@@ -63,10 +63,13 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (safe to run again)."""
-    from app.db.migrate import upgrade
+    from app.db.migrate import UpgradeFailed, migrate
 
-    upgrade(get_settings().database_url)
-    typer.echo("Database is up to date.")
+    try:
+        typer.echo(migrate(get_settings().database_url))
+    except UpgradeFailed as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
