@@ -245,3 +245,28 @@ def test_a_mistyped_sqlite_directory_is_not_created_but_named(
     finally:
         get_settings.cache_clear()
     assert (tmp_path / "nope" / "sub" / "x.db").is_file()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's privileges")
+def test_an_upgrade_without_the_privilege_to_create_tables_says_so(
+    empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    role = f"t_role_{uuid.uuid4().hex[:12]}"
+    _pg_admin(f"CREATE ROLE {role} LOGIN PASSWORD 's3cret'")
+    owner = create_engine(empty_db, isolation_level="AUTOCOMMIT")
+    with owner.connect() as conn:
+        conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+    owner.dispose()
+    url = make_url(empty_db).set(username=role, password="s3cret")
+    monkeypatch.setenv("ALLYSHIP_DATABASE_URL", url.render_as_string(hide_password=False))
+    get_settings.cache_clear()
+    try:
+        result = run(MIGRATES, tmp_path)
+    finally:
+        get_settings.cache_clear()
+        _pg_admin(f"DROP DATABASE IF EXISTS {make_url(empty_db).database} WITH (FORCE)")
+        _pg_admin(f"DROP ROLE IF EXISTS {role}")
+    assert result.exit_code == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"The upgrade of {url.render_as_string(hide_password=True)} failed: ")
+    assert "permission denied" in line and "s3cret" not in line
