@@ -10,14 +10,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from typer.core import TyperGroup
 
-from app.config import get_settings
+from app.config import get_settings, settings_problems
 
 
 class DatabaseCheckedGroup(TyperGroup):
-    """Any command that fails on the database says in one line what to run (exit status 2).
+    """Any command that fails on the database says in one line what to run (exit status 2),
+    and one on bad settings names each with what it must be (one line each, exit status 2).
 
     Checking after the failure rather than before every command keeps `--help` and the
     commands that need no database working on one that was never migrated.
@@ -26,6 +28,10 @@ class DatabaseCheckedGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:  # typer's own click Context (a private module)
         try:
             return super().invoke(ctx)
+        except ValidationError as exc:  # the settings, read by the command's get_settings()
+            for line in settings_problems(exc):
+                typer.echo(line, err=True)
+            raise typer.Exit(2) from exc
         except Exception as exc:
             if not isinstance(exc, _database_errors()):  # ORM or raw SQL
                 raise
@@ -57,10 +63,13 @@ app.add_typer(db_app, name="db")
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Apply every pending migration (safe to run again)."""
-    from app.db.migrate import upgrade
+    from app.db.migrate import UpgradeFailed, migrate
 
-    upgrade(get_settings().database_url)
-    typer.echo("Database is up to date.")
+    try:
+        typer.echo(migrate(get_settings().database_url))
+    except UpgradeFailed as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -202,8 +211,10 @@ def demo(
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (ALLYSHIP_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (ALLYSHIP_PORT).")] = None,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    port: Annotated[
+        int | None, typer.Option(min=1, max=65535, help="Port (ALLYSHIP_PORT).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     proxy_headers: Annotated[
         bool, typer.Option(help="Believe X-Forwarded-For/-Proto from --forwarded-allow-ips.")
     ] = True,

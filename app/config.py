@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "change-me-development-only-secret"
+DATABASE_DRIVERS = frozenset({"sqlite", "sqlite+pysqlite", "postgresql+psycopg"})
+ENV_PREFIX = "ALLYSHIP_"
 
 
 class OrgFields(BaseModel):
@@ -45,14 +48,14 @@ def named(name: str) -> str:
 class Settings(OrgFields, BaseSettings):
     """Everything an operator can set; see README "Configuration"."""
 
-    model_config = SettingsConfigDict(env_prefix="ALLYSHIP_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     environment: str = "development"
     debug: bool = False
     database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'allyship.db'}"
     secret_key: str = DEFAULT_SECRET
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = Field(default=8000, ge=1, le=65535)
     base_url: str = ""
     content_dir: Path = PROJECT_ROOT
     https: bool = False
@@ -136,6 +139,24 @@ class Settings(OrgFields, BaseSettings):
     # test provider on loopback (tests/oidc_provider) and a lab turn this on.
     sso_allow_private_issuer: bool = False
 
+    @field_validator("database_url")
+    @classmethod
+    def _sqlite_or_postgresql(cls, url: str) -> str:
+        # Anything else fails later, deep in SQLAlchemy or Alembic, with a traceback.
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            drivername = make_url(url).drivername
+        except (ArgumentError, ValueError):
+            drivername = ""
+        if drivername not in DATABASE_DRIVERS:
+            raise ValueError(
+                "not a SQLite (sqlite:///path/to/file.db) or PostgreSQL "
+                "(postgresql+psycopg://user:pass@host/db) URL"
+            )
+        return url
+
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
         if self.environment == "production" and self.secret_key == DEFAULT_SECRET:
@@ -182,3 +203,47 @@ class Settings(OrgFields, BaseSettings):
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting: its variable, what it must be, and what it was set to."""
+    lines = []
+    for problem in error.errors(include_url=False):
+        message = problem["msg"].removeprefix("Value error, ")
+        if not problem["loc"]:  # a rule across settings names its variables itself
+            lines.append(f"{message.rstrip('.')}.")
+            continue
+        field = str(problem["loc"][0])
+        allowed = _allowed(field) or message.replace("Input should be", "must be")
+        shown = problem["input"]
+        if field == "database_url" and isinstance(shown, str):
+            shown = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", shown)  # as make_url masks it
+        lines.append(f"{ENV_PREFIX}{field.upper()}: {allowed} (got {shown!r}).")
+    return lines
+
+
+def _allowed(field: str) -> str:
+    """What a number or yes/no setting must be, such as "must be a whole number from 1 to
+    500" ("" for other settings: pydantic's own message says it)."""
+    info = Settings.model_fields.get(field)
+    if info is not None and info.annotation is bool:
+        return "must be true or false"
+    if info is None or info.annotation not in (int, float):
+        return ""
+    bound = {
+        name: getattr(m, name)
+        for m in info.metadata
+        for name in ("ge", "gt", "le", "lt")
+        if hasattr(m, name)
+    }
+    low = (
+        f"from {bound['ge']}" if "ge" in bound else f"above {bound['gt']}" if "gt" in bound else ""
+    )
+    high = f"to {bound['le']}" if "le" in bound else f"below {bound['lt']}" if "lt" in bound else ""
+    if low.startswith("from") and not high:
+        low = f"of at least {bound['ge']}"
+    if high and not low.startswith("from"):
+        high = f"at most {bound['le']}" if "le" in bound else high
+        high = f"and {high}" if low else high
+    kind = "a whole number" if info.annotation is int else "a number"
+    return " ".join(part for part in ("must be", kind, low, high) if part)

@@ -13,7 +13,7 @@ from sqlmodel import SQLModel
 
 import app.models  # noqa: F401
 from app.db import make_engine
-from app.db.migrate import HEADS, alembic_config, pending, upgrade
+from app.db.migrate import HEADS, alembic_config, known_revisions, pending, upgrade
 from tests.conftest import ON_POSTGRES, PG_SERVER_URL, database_at
 
 
@@ -52,6 +52,16 @@ def test_the_heads_the_server_expects_are_the_migrations_heads() -> None:
 
     heads = set(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
     assert set(HEADS) == heads, f"set HEADS in app/db/migrate.py to {sorted(heads)}"
+
+
+def test_each_migration_file_name_starts_with_its_revision_id() -> None:
+    """The start-up check tells a newer release's revision from the file names alone."""
+    from alembic.script import ScriptDirectory
+
+    scripts = list(ScriptDirectory.from_config(alembic_config("sqlite://")).walk_revisions())
+    for script in scripts:
+        assert Path(script.path).name.startswith(f"{script.revision}_"), script.path
+    assert known_revisions() == {script.revision for script in scripts}
 
 
 def test_pending_names_every_head_until_the_upgrade(tmp_path: Path) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -49,9 +48,7 @@ def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
         engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
         event.listen(engine, "connect", _trace_connection)
         return engine
-    database = parsed.database
-    if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # No directory is made for the file here: only `allyship db upgrade` makes one (app/db/migrate.py).
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
     _install_sqlite_hooks(engine)
     return engine

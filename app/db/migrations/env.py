@@ -15,16 +15,18 @@ target_metadata = SQLModel.metadata
 def run_migrations() -> None:
     url = config.get_main_option("sqlalchemy.url") or ""
     engine = make_engine(url)
-    with engine.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=target_metadata,
-            render_as_batch=connection.dialect.name == "sqlite",
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
-    engine.dispose()
+    try:
+        with engine.connect() as connection:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=connection.dialect.name == "sqlite",
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:  # a failed migration too (`allyship db upgrade` reports it in one line)
+        engine.dispose()
 
 
 run_migrations()
