@@ -91,8 +91,14 @@ class Facts:
         return self.address_failures >= settings.login_address_pressure and not self.known_pair
 
     def wait_seconds(self, settings: Settings, now: datetime) -> int:
-        """0 to go ahead, else how many seconds to wait before trying again."""
-        until = [self.pair_next_try_at]
+        """0 to go ahead, else how many seconds to wait before trying again.
+
+        Only failures make a wait: a pair without recorded failures may still have a next
+        try ahead, when another try claimed the pair (its row starts at the claimer's
+        clock). That try is not a delay but a turn: the claim finds the pair held (Busy)
+        and this try waits its turn (app/auth/service.py).
+        """
+        until = [self.pair_next_try_at] if self.pair_failures else []
         if self.address_gated(settings):
             until.append(self.address_next_try_at)
         longest = max(((t - now).total_seconds() for t in until if t is not None), default=0.0)
