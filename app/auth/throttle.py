@@ -25,7 +25,9 @@ account. What we slow down, and what we must never do while slowing it:
   not held by another try), so parallel requests cannot run more guesses than the delays
   allow; a try that finds the pair held waits its turn (app/auth/service.py), then meets
   the delays the earlier tries earned. A hold ends with the try's outcome, or after HOLD
-  if the worker died meanwhile.
+  if the worker died meanwhile. Only recorded failures make a delay, and a try reads its
+  clock after the throttle, so a turn another try claimed at that moment is never
+  answered with "too many failed sign-ins".
 - *Leaks*: the same rules apply to unknown e-mails, so the answers say nothing about
   which accounts exist. Rows older than a day are pruned as failures are recorded.
 
