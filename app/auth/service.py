@@ -29,6 +29,11 @@ Read = Callable[..., Awaitable[Any]]  # await read(fn, *args): fn(source, *args)
 Write = Callable[[Callable[[Session], Any]], Awaitable[Any]]  # await write(fn): committed
 TURN_WAIT_SECONDS = 25  # a try waits this long at most for its pair's previous try
 LOGIN_FAILED = "That email and password do not match an account. Check both and try again."
+# When the pair stays held past TURN_WAIT_SECONDS: no failure need have happened, so the
+# answer says so rather than the wait message's "too many failed sign-ins".
+STILL_CHECKING = (
+    "Another sign-in with this email is still being checked. Wait a moment, then try again."
+)
 
 
 class LoginFailed(Exception):
@@ -135,8 +140,13 @@ async def _claim_turn(
     """
     pause, waited = 0.05, 0.0
     while True:
+        facts: throttle.Facts = await read(
+            throttle.read_facts, settings, email, address, utcnow_exact()
+        )
+        # The clock after the read: every time in `facts` was written before it. Read before,
+        # a turn another try (another worker) claimed meanwhile, at its own later clock,
+        # looked like a delay still to run, and a correct sign-in was told to wait 1 second.
         now = utcnow_exact()
-        facts: throttle.Facts = await read(throttle.read_facts, settings, email, address, now)
         if wait := facts.wait_seconds(settings, now):
             raise TooManyRequests(wait_message(wait))
         gated = facts.address_gated(settings)
@@ -146,7 +156,7 @@ async def _claim_turn(
             return facts, gated
         except throttle.Busy as exc:
             if waited >= TURN_WAIT_SECONDS:
-                raise TooManyRequests(wait_message(1)) from exc
+                raise TooManyRequests(STILL_CHECKING) from exc
         await asyncio.sleep(pause)
         waited += pause
         pause = min(pause * 2, 0.5)

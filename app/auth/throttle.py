@@ -25,7 +25,9 @@ account. What we slow down, and what we must never do while slowing it:
   not held by another try), so parallel requests cannot run more guesses than the delays
   allow; a try that finds the pair held waits its turn (app/auth/service.py), then meets
   the delays the earlier tries earned. A hold ends with the try's outcome, or after HOLD
-  if the worker died meanwhile.
+  if the worker died meanwhile. Only recorded failures make a delay, and a try reads its
+  clock after the throttle, so a turn another try claimed at that moment is never
+  answered with "too many failed sign-ins".
 - *Leaks*: the same rules apply to unknown e-mails, so the answers say nothing about
   which accounts exist. Rows older than a day are pruned as failures are recorded.
 
@@ -91,8 +93,14 @@ class Facts:
         return self.address_failures >= settings.login_address_pressure and not self.known_pair
 
     def wait_seconds(self, settings: Settings, now: datetime) -> int:
-        """0 to go ahead, else how many seconds to wait before trying again."""
-        until = [self.pair_next_try_at]
+        """0 to go ahead, else how many seconds to wait before trying again.
+
+        Only failures make a wait: a pair without recorded failures may still have a next
+        try ahead, when another try claimed the pair (its row starts at the claimer's
+        clock). That try is not a delay but a turn: the claim finds the pair held (Busy)
+        and this try waits its turn (app/auth/service.py).
+        """
+        until = [self.pair_next_try_at] if self.pair_failures else []
         if self.address_gated(settings):
             until.append(self.address_next_try_at)
         longest = max(((t - now).total_seconds() for t in until if t is not None), default=0.0)

@@ -6,16 +6,21 @@ app reads them from the database like any other state.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from app.auth import service, throttle
 from app.auth.throttle import address_wait, pair_wait
 from app.clock import utcnow_exact
 from app.config import Settings
@@ -220,3 +225,112 @@ def test_a_try_waits_its_turn_while_another_try_of_the_pair_is_checked(
     started = time.monotonic()
     assert attempt(me, "ana@example.com")[0] == 303  # not refused: it waited for its turn
     assert time.monotonic() - started >= 1.5
+
+
+def test_a_try_reading_the_throttle_after_another_tries_claim_waits_its_turn(
+    app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two correct sign-ins of one pair: the first is held between its start and its
+    throttle read until the second, started later, has claimed the pair (its row holds the
+    second's later clock), as when another worker claims the pair at that moment."""
+    make_user(session)
+    reading, claimed = threading.Event(), threading.Event()
+    reads = itertools.count()
+    read_facts, verify = throttle.read_facts, service.verify_off_loop
+
+    def held_first_read(*args: Any) -> throttle.Facts:
+        if next(reads) == 0:
+            reading.set()
+            claimed.wait(timeout=30)  # a guard against a hang only: the test waits for order
+        return read_facts(*args)
+
+    async def verify_after_claim(password: str, password_hash: str | None) -> bool:
+        claimed.set()  # a try reaches the password only once its claim is committed
+        return await verify(password, password_hash)
+
+    monkeypatch.setattr(throttle, "read_facts", held_first_read)
+    monkeypatch.setattr(service, "verify_off_loop", verify_after_claim)
+    statuses: list[tuple[int, int]] = []
+    first, second = from_address(app, HOME), from_address(app, HOME)
+    tries = [
+        threading.Thread(target=lambda me=me: statuses.append(attempt(me, "ana@example.com")))
+        for me in (first, second)
+    ]
+    tries[0].start()
+    assert reading.wait(timeout=30)
+    tries[1].start()
+    for thread in tries:
+        thread.join()
+    assert statuses == [(303, 0), (303, 0)]  # both in: no wait, no "too many failed"
+    assert session.exec(select(LoginFailure)).all() == []
+
+
+def test_many_correct_sign_ins_at_once_all_get_in(settings: Settings, session: Session) -> None:
+    emails = ["ana@example.com", "ben@example.com", "cy@example.com"]
+    for email in emails:
+        make_user(session, email, name=email.split("@")[0].title())
+    ready = threading.Barrier(12)
+    statuses: list[int] = []
+    worker = create_app(settings)  # its own lifespan: one event loop and writer, as served
+    with TestClient(worker, follow_redirects=False, client=(OFFICE, 40000)):
+
+        def sign_in(email: str) -> None:
+            me = from_address(worker, OFFICE)
+            token = csrf_from(me.get("/login").text)
+            ready.wait()  # all twelve posted at the same moment
+            data = {"email": email, "password": PASSWORD, "csrf_token": token}
+            statuses.append(me.post("/login", data=data).status_code)
+
+        threads = [threading.Thread(target=sign_in, args=(emails[n % 3],)) for n in range(12)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert statuses == [303] * 12
+    assert session.exec(select(LoginFailure)).all() == []
+
+
+def test_a_turn_never_given_is_not_called_too_many_failures(
+    app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_user(session)
+    monkeypatch.setattr(service, "TURN_WAIT_SECONDS", 0)
+    now = utcnow_exact()
+    session.add(  # another try of the pair is being checked, and no failure was recorded
+        LoginThrottle(
+            email="ana@example.com",
+            address=HOME,
+            next_try_at=now,
+            held_until=now + timedelta(seconds=10),
+        )
+    )
+    session.commit()
+    me = from_address(app, HOME)
+    page = me.get("/login")
+    response = me.post(
+        "/login",
+        data={"email": "ana@example.com", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
+    assert response.status_code == 429
+    assert "still being checked" in response.text
+    assert "Too many failed" not in response.text
+
+
+def test_only_recorded_failures_make_a_pair_wait(settings: Settings) -> None:
+    now = utcnow_exact()
+    ahead = now + timedelta(microseconds=5)  # a row another try claimed at its later clock
+    facts = throttle.Facts(
+        user_id=1,
+        password_hash=None,
+        active=True,
+        role="learner",
+        pair_failures=0,
+        pair_next_try_at=ahead,
+        account_failures=0,
+        address_failures=0,
+        address_next_try_at=None,
+        known_pair=False,
+    )
+    assert facts.wait_seconds(settings, now) == 0  # a turn to wait for, not a delay
+    failed = dataclasses.replace(facts, pair_failures=settings.login_free_tries)
+    assert failed.wait_seconds(settings, now) == 1
