@@ -36,6 +36,11 @@ ENDED = (
 )
 
 
+STILL_CHECKING = (
+    "Another code for this account is still being checked. Wait a moment, then try again."
+)
+
+
 def wait_message(seconds: int) -> str:
     unit = "second" if seconds == 1 else "seconds"
     return f"Too many wrong codes. Wait {seconds} {unit}, then try again."
@@ -117,9 +122,9 @@ def throttled(
     try:
         throttle.claim(session, email=key, address=address, now=now, whole_address=gated)
         result = check()
-    except throttle.Busy as exc:
+    except throttle.Busy as exc:  # another code for this account is being checked: no failure
         session.rollback()
-        raise TooManyRequests(wait_message(1)) from exc
+        raise TooManyRequests(STILL_CHECKING) from exc
     except factor.FactorProblem:
         throttle.record_failure(
             session, settings=settings, facts=facts, email=key, address=address, now=now

@@ -157,6 +157,28 @@ def test_guessing_codes_is_slowed_per_account_and_client(app: FastAPI, session: 
     assert send_code(fresh, code(secret, 1)).status_code == 429
 
 
+def test_a_code_checked_while_another_is_checked_waits_without_blaming_wrong_codes(
+    app: FastAPI, session: Session
+) -> None:
+    hr = make_user(session, "hr@example.com", role="hr")
+    secret, _ = enrol(client_for(app), "hr@example.com")
+    client = client_for(app)
+    password_step(client, "hr@example.com")
+    now = utcnow()
+    session.add(  # another code of this account is being checked; no wrong code on record
+        LoginThrottle(
+            email=f"second-factor:{hr.id}",
+            address="testclient",
+            next_try_at=now,
+            held_until=now + timedelta(seconds=10),
+        )
+    )
+    session.commit()
+    busy = send_code(client, code(secret, 1))
+    assert busy.status_code == 429
+    assert "still being checked" in busy.text and "wrong codes" not in busy.text
+
+
 def test_odd_and_huge_codes_get_a_clear_message(app: FastAPI, session: Session) -> None:
     app.state.settings = app.state.settings.model_copy(update={"login_free_tries": 10})
     make_user(session, "hr@example.com", role="hr")
