@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -20,6 +21,7 @@ from app.models import (
     PendingSignIn,
     RecoveryCode,
     SecondFactor,
+    User,
 )
 from app.web.deps import SESSION_COOKIE
 from tests.auth.second_factor.helpers import (
@@ -137,10 +139,7 @@ def test_five_wrong_codes_end_the_pending_sign_in(app: FastAPI, session: Session
 
 
 def test_guessing_codes_is_slowed_per_account_and_client(app: FastAPI, session: Session) -> None:
-    hr = make_user(session, "hr@example.com", role="hr")
-    secret, _ = enrol(client_for(app), "hr@example.com")
-    client = client_for(app)
-    password_step(client, "hr@example.com")
+    hr, secret, client = _halfway_signed_in_hr(app, session)
     assert [send_code(client, f"{n:06d}").status_code for n in range(3)] == [422, 422, 422]
     key = f"second-factor:{hr.id}"  # the sign-in throttle's rows, keyed by the account
     failures = session.exec(select(LoginFailure).where(LoginFailure.email == key)).all()
@@ -157,13 +156,19 @@ def test_guessing_codes_is_slowed_per_account_and_client(app: FastAPI, session: 
     assert send_code(fresh, code(secret, 1)).status_code == 429
 
 
-def test_a_code_checked_while_another_is_checked_waits_without_blaming_wrong_codes(
-    app: FastAPI, session: Session
-) -> None:
+def _halfway_signed_in_hr(app: FastAPI, session: Session) -> tuple[User, str, TestClient]:
+    """An enrolled HR account, and a client past its password step (a code is next)."""
     hr = make_user(session, "hr@example.com", role="hr")
     secret, _ = enrol(client_for(app), "hr@example.com")
     client = client_for(app)
     password_step(client, "hr@example.com")
+    return hr, secret, client
+
+
+def test_a_code_checked_while_another_is_checked_waits_without_blaming_wrong_codes(
+    app: FastAPI, session: Session
+) -> None:
+    hr, secret, client = _halfway_signed_in_hr(app, session)
     now = utcnow()
     session.add(  # another code of this account is being checked; no wrong code on record
         LoginThrottle(
@@ -201,10 +206,7 @@ def test_odd_and_huge_codes_get_a_clear_message(app: FastAPI, session: Session) 
 def test_a_deactivated_account_cannot_finish_its_pending_sign_in(
     app: FastAPI, session: Session
 ) -> None:
-    hr = make_user(session, "hr@example.com", role="hr")
-    secret, _ = enrol(client_for(app), "hr@example.com")
-    client = client_for(app)
-    password_step(client, "hr@example.com")
+    hr, secret, client = _halfway_signed_in_hr(app, session)
     hr.active = False
     session.add(hr)
     session.commit()
