@@ -171,7 +171,9 @@ def test_reset_request_time_does_not_tell_who_has_an_account_while_smtp_hangs(
         f"slowest request {max(known + unknown) * 1000:.0f} ms, slowest page {max(pages) * 1000:.0f} ms"
     )
     assert gap < 0.002
-    assert max(known + unknown + pages) < 1.0
+    # None waited on the hung server: that would take the SMTP timeout. Half of it, not a
+    # tighter bound: on a loaded two-core CI machine one request in 360 took 1.6 s.
+    assert max(known + unknown + pages) < settings.smtp_timeout_seconds / 2
 
 
 def test_reset_request_does_the_same_database_work_for_known_and_unknown(
