@@ -34,7 +34,7 @@ from app.auth.sso_routes import router as sso_router
 from app.config import PROJECT_ROOT, Settings, get_settings
 from app.content.catalog import load_catalog
 from app.db import SAFE_METHODS, WriteBatches, limit_threads, loop_reader, make_engine
-from app.db.migrate import newer_release, pending, shown, unknown
+from app.db.migrate import newer_release, revision_gaps, shown
 from app.db.reads import database_state
 from app.errors import DomainError
 from app.events.routes import router as webhooks_router
@@ -117,8 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if missing := pending(engine):
-            if newer := unknown(engine):
+        missing, newer = revision_gaps(engine)
+        if missing:
+            if newer:
                 raise DatabaseNotMigrated(newer_release(shown(settings.database_url), newer))
             raise DatabaseNotMigrated(
                 f"The database is not up to date (missing {sorted(missing)}); run `allyship db upgrade`."

@@ -64,8 +64,8 @@ def migrate(url: str) -> str:
     _make_sqlite_directory(url)
     engine = create_engine(url)
     try:
-        missing = pending(engine)
-        if newer := unknown(engine):
+        missing, newer = revision_gaps(engine)
+        if newer:
             raise UpgradeFailed(newer_release(shown(url), newer))
         if missing:
             upgrade(url)
@@ -94,17 +94,18 @@ def _revisions(engine: Engine) -> set[str] | None:
         return {row[0] for row in conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))}
 
 
+def revision_gaps(engine: Engine) -> tuple[set[str], set[str]]:
+    """From one read of `alembic_version`: the heads the database has not reached yet, and
+    the revisions it is at that this release has no migration for (a newer release migrated
+    it; the migration files are listed only when the database is not at HEADS)."""
+    current = _revisions(engine) or set()
+    extra = current - HEADS
+    return set(HEADS) - current, (extra - known_revisions() if extra else set())
+
+
 def pending(engine: Engine) -> set[str]:
     """Head revisions the database has not reached yet (empty when up to date)."""
-    current = _revisions(engine)
-    return set(HEADS) - (current or set())
-
-
-def unknown(engine: Engine) -> set[str]:
-    """Revisions the database is at that this release has no migration for (a newer
-    release migrated it); the migration files are listed only when it is not at HEADS."""
-    extra = (_revisions(engine) or set()) - HEADS
-    return extra - known_revisions() if extra else set()
+    return revision_gaps(engine)[0]
 
 
 def newer_release(shown_url: str, revisions: set[str]) -> str:
@@ -123,8 +124,7 @@ def not_ready(url: str) -> str | None:
     """One line saying why the database cannot be used yet and what to run; None if it can."""
     engine = create_engine(url)
     try:
-        newer = unknown(engine)
-        missing = pending(engine)
+        missing, newer = revision_gaps(engine)
     except SQLAlchemyError as exc:
         return (
             f"Cannot open the database {shown(url)} ({_first_line(exc)}); "
