@@ -336,7 +336,7 @@ def import_users(
 
     settings = get_settings()
     try:
-        table = parse(file.read_bytes(), file.name)
+        table = parse(file.read_bytes(), str(file))  # the path as given: which people.csv
     except OSError as exc:
         typer.echo(f"{file}: cannot read the file ({exc.strerror}).", err=True)
         raise typer.Exit(2) from exc
@@ -345,7 +345,7 @@ def import_users(
         raise typer.Exit(2) from exc
     with session_for(settings.database_url) as session:
         serialize_manager_changes(session)
-        plan = build_plan(session, table, filename=file.name, leavers=leavers, actor=None)
+        plan = build_plan(session, table, filename=str(file), leavers=leavers, actor=None)
         for line in plan_lines(plan):
             typer.echo(line)
         for error in plan.errors:
