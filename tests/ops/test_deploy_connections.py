@@ -136,3 +136,9 @@ def test_connection_room_counts_connections_to_other_databases(db_url: str) -> N
         other.dispose()
     assert room.elsewhere >= 1
     assert room.available == room.max_connections - room.reserved - room.elsewhere
+
+
+def test_check_deploy_names_a_database_it_cannot_reach_once() -> None:
+    unreachable = Settings(database_url="postgresql+psycopg://allyship@127.0.0.1:1/allyship")
+    (problem,) = database_problems(unreachable, workers=4)
+    assert problem.startswith("could not connect to the database (OperationalError)")
