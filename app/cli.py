@@ -16,6 +16,8 @@ from typer.core import TyperGroup
 
 from app.config import get_settings, settings_problems
 
+SERVE_WORKERS = 1  # `allyship serve --workers`, which `check-deploy --workers` expects too
+
 
 class DatabaseCheckedGroup(TyperGroup):
     """Any command that fails on the database says in one line what to run (exit status 2),
@@ -214,7 +216,7 @@ def serve(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Port (ALLYSHIP_PORT).")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = SERVE_WORKERS,
     proxy_headers: Annotated[
         bool, typer.Option(help="Believe X-Forwarded-For/-Proto from --forwarded-allow-ips.")
     ] = True,
@@ -293,12 +295,21 @@ def restore(
 
 
 @app.command("check-deploy")
-def check_deploy() -> None:
+def check_deploy(
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Worker processes you will run, on all hosts together (for PostgreSQL's "
+            "max_connections).",
+        ),
+    ] = SERVE_WORKERS,
+) -> None:
     """Report settings that are unsafe in production (exit 1 if any)."""
-    from app.ops.deploy_check import deploy_problems, recorded_problems
+    from app.ops.deploy_check import database_problems, deploy_problems
 
     settings = get_settings()
-    problems = deploy_problems(settings) + recorded_problems(settings)
+    problems = deploy_problems(settings) + database_problems(settings, workers=workers)
     for problem in problems:
         typer.echo(f"- {problem}")
     typer.echo("Deployment settings look safe." if not problems else f"{len(problems)} problem(s).")
@@ -325,7 +336,7 @@ def import_users(
 
     settings = get_settings()
     try:
-        table = parse(file.read_bytes(), file.name)
+        table = parse(file.read_bytes(), str(file))  # the path as given: which people.csv
     except OSError as exc:
         typer.echo(f"{file}: cannot read the file ({exc.strerror}).", err=True)
         raise typer.Exit(2) from exc
@@ -334,7 +345,7 @@ def import_users(
         raise typer.Exit(2) from exc
     with session_for(settings.database_url) as session:
         serialize_manager_changes(session)
-        plan = build_plan(session, table, filename=file.name, leavers=leavers, actor=None)
+        plan = build_plan(session, table, filename=str(file), leavers=leavers, actor=None)
         for line in plan_lines(plan):
             typer.echo(line)
         for error in plan.errors:

@@ -7,11 +7,13 @@
     group_commit.py  the writer thread: async routes' writes, many to a transaction (SQLite)
     sql.py           the one place that builds SQL differently for SQLite and PostgreSQL
     trace.py         the one point every SQL statement passes (tests count them)
+    capacity.py      the connections a PostgreSQL server has left for this database
     migrate.py       Alembic driven from code; migrations/ holds the revisions
 
 Feature code imports what it needs from here (`from app.db import SessionDep`).
 """
 
+from app.db.capacity import ConnectionRoom, connection_room
 from app.db.engine import (
     SQLITE_PRAGMAS,
     brief_busy_wait,
@@ -19,6 +21,7 @@ from app.db.engine import (
     is_sqlite_file,
     limit_threads,
     make_engine,
+    pool_limits,
     session_for,
     write_session,
     writer,
@@ -57,6 +60,7 @@ __all__ = [
     "SAFE_METHODS",
     "SQLITE_PRAGMAS",
     "Columns",
+    "ConnectionRoom",
     "Held",
     "LoopReader",
     "RawQuery",
@@ -70,6 +74,7 @@ __all__ = [
     "chunks",
     "columns_of",
     "conflict_insert",
+    "connection_room",
     "day_text",
     "execute",
     "fetch_all",
@@ -86,6 +91,7 @@ __all__ = [
     "lock_for_transaction",
     "loop_reader",
     "make_engine",
+    "pool_limits",
     "row_of",
     "run_batched_write",
     "run_read",

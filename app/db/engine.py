@@ -45,13 +45,19 @@ def make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size)
+        kept, overflow = pool_limits(pool_size)
+        engine = create_engine(url, pool_pre_ping=True, pool_size=kept, max_overflow=overflow)
         event.listen(engine, "connect", _trace_connection)
         return engine
     # No directory is made for the file here: only `allyship db upgrade` makes one (app/db/migrate.py).
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
     _install_sqlite_hooks(engine)
     return engine
+
+
+def pool_limits(pool_size: int) -> tuple[int, int]:
+    """(kept, overflow): the connections one worker's PostgreSQL pool keeps and may add."""
+    return pool_size, pool_size
 
 
 def is_sqlite_file(engine: Engine) -> bool:

@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from app.errors import DomainError, Invalid
 
@@ -17,7 +18,7 @@ BINARY_SIGNATURES = {
     b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
     b"%PDF": "a PDF",
 }
-SAVE_AS_CSV = "In your spreadsheet, choose File > Save As > CSV (UTF-8), then upload that file."
+SAVE_AS_CSV = "In your spreadsheet, choose File > Save As > CSV (UTF-8), then import that file."
 COLUMN_ALIASES = {
     "email": "email",
     "e mail": "email",
@@ -71,10 +72,13 @@ def too_large_message(filename: str) -> str:
 
 
 def decode(data: bytes, filename: str) -> tuple[str, str]:
-    """Text and encoding name; refuses binary files with a message saying what to do."""
+    """Text and encoding name; refuses binary files with a message saying what to do.
+
+    `filename` is shown as it is: an upload's name, or the path a command was given.
+    """
     if len(data) > MAX_BYTES:
         raise FileTooLarge(too_large_message(filename))
-    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = PurePosixPath(filename).suffix[1:].lower()  # of the name, not a folder's
     if suffix not in ("csv", "txt", "tsv", ""):
         raise NotACsv(f"{filename} is a .{suffix} file, not a CSV file. {SAVE_AS_CSV}")
     for signature, what in BINARY_SIGNATURES.items():
@@ -86,7 +90,7 @@ def decode(data: bytes, filename: str) -> tuple[str, str]:
         line = data.count(b"\n", 0, nul) + 1
         raise NotACsv(
             f"{filename}, line {line}: contains a NUL character (an invisible control "
-            "character), which no field can hold. Remove it from that line and upload again."
+            "character), which no field can hold. Remove it from that line and import the file again."
         )
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace"), "UTF-8 with BOM"
@@ -108,7 +112,10 @@ def parse(data: bytes, filename: str) -> CsvTable:
     """The file's rows keyed by our column names, with the line each row starts on."""
     text, encoding = decode(data, filename)
     if not text.strip():
-        raise NotACsv(f"{filename} is empty. Export the people list again and upload it.")
+        raise NotACsv(
+            f"{filename} is empty: export the people list from your HR system again "
+            "(column headings, then one row per person) and import that file."
+        )
     delimiter = _delimiter(text.splitlines()[0])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:

@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import DEFAULT_SECRET, Settings
-from app.db import make_engine
+from app.db import ConnectionRoom, connection_room, make_engine, pool_limits
 from app.ops.proxies import sighting_problems
 
 NETWORK_FILESYSTEMS = {
@@ -77,18 +77,63 @@ def deploy_problems(settings: Settings, mounts: Path = Path("/proc/mounts")) -> 
     return problems
 
 
-def recorded_problems(settings: Settings) -> list[str]:
-    """Problems the running app has recorded: sign-ins through a proxy it does not trust."""
+def connection_problems(room: ConnectionRoom, *, workers: int, pool_size: int) -> list[str]:
+    """A problem when `workers` busy workers would open more connections than the server allows."""
+    kept, overflow = pool_limits(pool_size)
+    wanted = workers * (kept + overflow)
+    if wanted <= room.available:
+        return []
+    taken = f"{room.reserved} reserved for superusers"
+    if room.elsewhere:
+        taken += f" and {room.elsewhere} in use by other databases"
+    fitting = next(
+        (
+            size
+            for size in range(pool_size - 1, 0, -1)
+            if workers * sum(pool_limits(size)) <= room.available
+        ),
+        None,
+    )
+    if fitting is not None:
+        change = f"lower ALLYSHIP_DATABASE_POOL_SIZE to {fitting}"
+    elif room.available >= sum(pool_limits(1)):
+        most = room.available // sum(pool_limits(1))
+        change = f"lower ALLYSHIP_DATABASE_POOL_SIZE to 1 and run at most {most} workers"
+    else:
+        change = "free connections on the server"
+    return [
+        f"{workers} worker{'s' if workers != 1 else ''} x ({kept} + {overflow}) = {wanted} "
+        f"connections, but the server allows {room.available} (max_connections "
+        f"{room.max_connections} less {taken}): {change} or raise max_connections"
+    ]
+
+
+def database_problems(settings: Settings, *, workers: int) -> list[str]:
+    """What the database says: too few connections for the workers, untrusted proxies seen."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
         return []  # no database yet, so nothing recorded (and none is created here)
     engine = make_engine(settings.database_url)
     try:
-        return sighting_problems(engine, settings.trusted_proxies)
+        room = connection_room(engine)
+    except SQLAlchemyError as exc:
+        engine.dispose()
+        return [
+            f"could not connect to the database ({type(exc).__name__}): check "
+            "ALLYSHIP_DATABASE_URL and that the server is running"
+        ]
+    problems = (
+        []
+        if room is None
+        else connection_problems(room, workers=workers, pool_size=settings.database_pool_size)
+    )
+    try:
+        return problems + sighting_problems(engine, settings.trusted_proxies)
     except SQLAlchemyError as exc:
         return [
+            *problems,
             f"could not read the database to look for untrusted proxies "
-            f"({type(exc).__name__}): check ALLYSHIP_DATABASE_URL and run `allyship db upgrade`"
+            f"({type(exc).__name__}): check ALLYSHIP_DATABASE_URL and run `allyship db upgrade`",
         ]
     finally:
         engine.dispose()

@@ -14,7 +14,7 @@ from app.cli import app as cli
 from app.config import Settings, get_settings
 from app.db import session_for
 from app.models import LoginFailure, ProxySighting
-from app.ops.deploy_check import recorded_problems
+from app.ops.deploy_check import database_problems
 from app.ops.proxies import is_trusted, untrusted_forwarder
 from tests.conftest import CSRF_FIELD, FIXTURE_COURSE, csrf_from
 from tests.servers import start_server, stop_server
@@ -54,10 +54,10 @@ def test_forwarded_header_from_an_untrusted_peer_is_recorded(
     sighting = session.exec(select(ProxySighting)).one()
     assert (sighting.peer, sighting.header) == ("10.20.0.5", PERSON)
     assert session.exec(select(LoginFailure)).one().address == "10.20.0.5"
-    problems = recorded_problems(settings)
+    problems = database_problems(settings, workers=1)
     assert len(problems) == 1 and "10.20.0.5" in problems[0] and "not trusted" in problems[0]
     fixed = settings.model_copy(update={"trusted_proxies": "127.0.0.1, 10.20.0.0/16"})
-    assert recorded_problems(fixed) == []
+    assert database_problems(fixed, workers=1) == []
 
 
 def test_check_deploy_command_lists_the_untrusted_proxy(
