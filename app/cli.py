@@ -16,8 +16,6 @@ from typer.core import TyperGroup
 
 from app.config import get_settings, settings_problems
 
-SERVE_WORKERS = 1  # `allyship serve --workers`, which `check-deploy --workers` expects too
-
 
 class DatabaseCheckedGroup(TyperGroup):
     """Any command that fails on the database says in one line what to run (exit status 2),
@@ -216,7 +214,7 @@ def serve(
     port: Annotated[
         int | None, typer.Option(min=1, max=65535, help="Port (ALLYSHIP_PORT).")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = SERVE_WORKERS,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     proxy_headers: Annotated[
         bool, typer.Option(help="Believe X-Forwarded-For/-Proto from --forwarded-allow-ips.")
     ] = True,
@@ -297,13 +295,13 @@ def restore(
 @app.command("check-deploy")
 def check_deploy(
     workers: Annotated[
-        int,
+        int | None,
         typer.Option(
             min=1,
-            help="Worker processes you will run, on all hosts together (for PostgreSQL's "
-            "max_connections).",
+            help="Worker processes you will run, on all hosts together: on PostgreSQL, check "
+            "that their connections fit max_connections (leave out behind PgBouncer).",
         ),
-    ] = SERVE_WORKERS,
+    ] = None,
 ) -> None:
     """Report settings that are unsafe in production (exit 1 if any)."""
     from app.ops.deploy_check import database_problems, deploy_problems

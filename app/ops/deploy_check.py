@@ -108,8 +108,10 @@ def connection_problems(room: ConnectionRoom, *, workers: int, pool_size: int) -
     ]
 
 
-def database_problems(settings: Settings, *, workers: int) -> list[str]:
-    """What the database says: too few connections for the workers, untrusted proxies seen."""
+def database_problems(settings: Settings, *, workers: int | None = None) -> list[str]:
+    """What the database says: untrusted proxies seen and, when the operator names how many
+    workers will run, whether their connections fit (not named behind PgBouncer, whose own
+    pool is all the server sees)."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).exists()):
         return []  # no database yet, so nothing recorded (and none is created here)
@@ -124,7 +126,7 @@ def database_problems(settings: Settings, *, workers: int) -> list[str]:
         ]
     problems = (
         []
-        if room is None
+        if room is None or workers is None
         else connection_problems(room, workers=workers, pool_size=settings.database_pool_size)
     )
     try:

@@ -125,6 +125,17 @@ def test_check_deploy_passes_workers_that_fit_max_connections(
 
 
 @on_postgres
+def test_check_deploy_without_workers_leaves_the_connections_alone(
+    deploy_env: pytest.MonkeyPatch,
+) -> None:
+    """Behind PgBouncer the server sees PgBouncer's pool: the operator leaves `--workers` out."""
+    deploy_env.setenv("ALLYSHIP_DATABASE_POOL_SIZE", "500")  # 1,000 connections a worker
+    result = CliRunner().invoke(cli, ["check-deploy"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "Deployment settings look safe.\n"
+
+
+@on_postgres
 def test_connection_room_counts_connections_to_other_databases(db_url: str) -> None:
     other = create_engine(PG_SERVER_URL)  # the server's own database, not the test's
     try:
