@@ -23,7 +23,7 @@ from app.clock import utcnow
 from app.config import Settings
 from app.db import make_engine, write_session
 from app.models import User
-from bench.run import _csrf
+from bench.run import _csrf, answer
 
 HR_HOME = "/hr/people"
 # A code one step back is refused if that step ends before the app checks it: only this early.
@@ -79,8 +79,7 @@ class _Answer(Protocol):
 
 
 def _where(response: _Answer) -> str:
-    location = response.headers.get("location")
-    return f"status {response.status_code}" + (f" to {location}" if location else "")
+    return answer(response.status_code, response.headers.get("location"))
 
 
 def sign_in(

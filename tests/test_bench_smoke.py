@@ -20,7 +20,7 @@ from bench.baseline_app import create_app as create_baseline
 from bench.generate import BENCH_PASSWORD, email_of, generate
 from bench.hr_signin import Authenticator
 from bench.papers import prepare_papers
-from bench.run import quiz_module
+from bench.run import check_signed_in, quiz_module
 from tests.conftest import csrf_from, login, settings_for
 
 pytestmark = pytest.mark.sqlite_only
@@ -148,3 +148,23 @@ def test_hr_bench_sign_in_stopped_at_the_code_step_says_where(tmp_path: Path) ->
         " (password: status 303 to /sign-in/second-factor; code: status 422)"
     )
     app.state.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "opened"),
+    [
+        (303, "/", True),
+        (303, "/privacy?first=1&next=%2Fmodules", True),
+        (303, "/sign-in/second-factor", False),
+        (422, None, False),
+    ],
+)
+def test_bench_sign_in_check_refuses_a_second_factor_step_as_a_session(
+    status: int, location: str | None, opened: bool
+) -> None:
+    """The learner and facilitator benches stop at a sign-in that asks for a second factor."""
+    if opened:
+        check_signed_in(status, location, "someone")
+    else:
+        with pytest.raises(RuntimeError, match="sign-in of someone did not open a session"):
+            check_signed_in(status, location, "someone")
