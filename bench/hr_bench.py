@@ -1,7 +1,8 @@
 """HR benchmark: dashboard pages, CSV export speed and memory, 10,000-row import preview and apply.
 
 Uses BENCH_DATABASE_URL (as `make bench` passes it) or generates 20,000 people x 10 modules
-with bench/generate.py; works on a copy, so the source database is left as it was.
+with bench/generate.py; works on a copy, so the source database is left as it was. Its HR
+user signs in as HR accounts must, with a second factor (bench/hr_signin.py).
 Prints a Markdown section; `make bench` (bench/run.py) runs it and puts that in bench/RESULTS.md.
 
     python -m bench.hr_bench [--people 20000] [--runs 25]

@@ -57,7 +57,8 @@ class Authenticator:
 
 def enrol(url: str, settings: Settings, email: str) -> Authenticator:
     """Give the account a confirmed second factor, as its enrolment page does."""
-    with write_session(make_engine(url)) as session:
+    engine = make_engine(url)
+    with write_session(engine) as session:
         user = session.exec(select(User).where(User.email == email)).one()
         factor.prepare_secret(session, settings, user_id=user.id or 0)
         shown = factor.enrolment(session, settings, user=user)
@@ -68,6 +69,7 @@ def enrol(url: str, settings: Settings, email: str) -> Authenticator:
             session, settings, user_id=user.id or 0, code=authenticator.code(), confirm=True
         )
         session.commit()
+    engine.dispose()
     return authenticator
 
 
