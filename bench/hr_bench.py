@@ -1,7 +1,8 @@
 """HR benchmark: dashboard pages, CSV export speed and memory, 10,000-row import preview and apply.
 
 Uses BENCH_DATABASE_URL (as `make bench` passes it) or generates 20,000 people x 10 modules
-with bench/generate.py; works on a copy, so the source database is left as it was.
+with bench/generate.py; works on a copy, so the source database is left as it was. Its HR
+user signs in as HR accounts must, with a second factor (bench/hr_signin.py).
 Prints a Markdown section; `make bench` (bench/run.py) runs it and puts that in bench/RESULTS.md.
 
     python -m bench.hr_bench [--people 20000] [--runs 25]
@@ -41,6 +42,7 @@ from app.hr.people import PeopleFilter
 from app.main import create_app
 from app.models import Assignment, AttemptAnswer, Completion, Department, QuizAttempt, User
 from app.security import hash_password
+from bench.hr_signin import Authenticator, enrol, sign_in
 from bench.run import free_port
 
 HR_EMAIL, HR_PASSWORD = "bench-hr@example.com", "bench-hr-password-2024"
@@ -80,7 +82,12 @@ def counts(url: str) -> dict[str, int]:
     return out
 
 
-def add_hr_user(url: str) -> None:
+def bench_settings(url: str) -> Settings:
+    return Settings(database_url=url, content_dir=PROJECT_ROOT, secret_key=SECRET)
+
+
+def add_hr_user(url: str, settings: Settings) -> Authenticator:
+    """The bench HR user, with the second factor HR accounts must use; returns its authenticator."""
     with write_session(make_engine(url)) as session:
         session.execute(
             insert(User),
@@ -94,16 +101,12 @@ def add_hr_user(url: str) -> None:
             ],
         )
         session.commit()
+    return enrol(url, settings, HR_EMAIL)
 
 
-def signed_in(app: Any) -> TestClient:
+def signed_in(app: Any, authenticator: Authenticator) -> TestClient:
     client = TestClient(app, follow_redirects=False)
-    page = client.get("/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-    response = client.post(
-        "/login", data={"email": HR_EMAIL, "password": HR_PASSWORD, "csrf_token": token}
-    )
-    assert response.status_code == 303, response.text
+    sign_in(client, HR_EMAIL, HR_PASSWORD, authenticator)
     return client
 
 
@@ -121,10 +124,13 @@ def query_counter(engine: Any) -> Iterator[list[int]]:
         event.remove(engine, "before_cursor_execute", count)
 
 
-def time_pages(app: Any, runs: int) -> list[dict[str, Any]]:
-    client = signed_in(app)
-    person = client.get("/hr/people?overdue=yes&sort=due").text
-    person_id = re.search(r'href="/hr/people/(\d+)"', person).group(1)  # type: ignore[union-attr]
+def time_pages(app: Any, runs: int, authenticator: Authenticator) -> list[dict[str, Any]]:
+    client = signed_in(app, authenticator)
+    overdue = client.get("/hr/people?overdue=yes&sort=due").text
+    person = re.search(r'href="/hr/people/(\d+)"', overdue)
+    if person is None:
+        raise RuntimeError("/hr/people?overdue=yes&sort=due links to no person")
+    person_id = person.group(1)
     out = []
     for label, path in PAGES:
         url = path.format(person=person_id)
@@ -212,14 +218,10 @@ def server(url: str) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
-def export_over_http(url: str, kind: str) -> dict[str, float]:
+def export_over_http(url: str, kind: str, authenticator: Authenticator) -> dict[str, float]:
     """The export from a separate server process, read as a stream by a client."""
     with server(url) as base, httpx.Client(base_url=base, timeout=300) as client:
-        page = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
-        client.post(
-            "/login", data={"email": HR_EMAIL, "password": HR_PASSWORD, "csrf_token": token}
-        )
+        sign_in(client, HR_EMAIL, HR_PASSWORD, authenticator)
         started = time.perf_counter()
         first = 0.0
         lines = 0
@@ -270,7 +272,7 @@ def import_file(url: str, rows: int) -> bytes:
 
 def time_import(url: str, data: bytes) -> dict[str, Any]:
     """Preview (parse, compare, store) and apply (re-check, write all) as the web page does."""
-    settings = Settings(database_url=url, content_dir=PROJECT_ROOT, secret_key=SECRET)
+    settings = bench_settings(url)
     with write_session(make_engine(url)) as session:
         hr = session.exec(select(User).where(User.email == HR_EMAIL)).one()
         started = time.perf_counter()
@@ -359,15 +361,15 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hr-bench-") as tmp:
         url, _ = database(args.people, Path(tmp))
-        add_hr_user(url)
-        settings = Settings(database_url=url, content_dir=PROJECT_ROOT, secret_key=SECRET)
+        settings = bench_settings(url)
+        authenticator = add_hr_user(url, settings)
         app = create_app(settings)
         result: dict[str, Any] = {
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
             "date": time.strftime("%Y-%m-%d"),
             "counts": counts(url),
             "load": os.getloadavg(),
-            "pages": time_pages(app, args.runs),
+            "pages": time_pages(app, args.runs, authenticator),
         }
         app.state.engine.dispose()
         result["export"] = {
@@ -377,7 +379,7 @@ def main() -> None:
             }
             for kind in ("long", "pivot")
         }
-        result["export_http"] = export_over_http(url, "long")
+        result["export_http"] = export_over_http(url, "long", authenticator)
         result["import"] = time_import(url, import_file(url, args.import_rows))
     command = "python -m bench.hr_bench" + (
         f" --people {args.people}" if args.people != 20_000 else ""

@@ -96,8 +96,7 @@ async def sign_in(app: Any, index: int) -> tuple[str, str]:
         token = full._csrf((await client.get("/login")).text)
         data = {"email": email_of(index), "password": BENCH_PASSWORD, "csrf_token": token}
         response = await client.post("/login", data=data)
-        if response.status_code != 303:
-            raise RuntimeError(f"sign-in of {index} failed: {response.status_code}")
+        full.check_signed_in(response.status_code, response.headers.get("location"), str(index))
         csrf = full._csrf((await client.get("/")).text)
         cookie = "; ".join(f"{k}={v}" for k, v in client.cookies.items())
     return cookie, csrf

@@ -53,7 +53,7 @@ from app.db.migrate import upgrade
 from app.live.stream import CHECK_S
 from app.models import User
 from app.security import hash_password
-from bench.run import free_port
+from bench.run import check_signed_in, free_port
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START, END = "<!-- live-bench:start -->", "<!-- live-bench:end -->"
@@ -320,7 +320,8 @@ class Facilitator:
         page = await self.client.get("/login")
         token = CSRF_FIELD.search(page.text).group(1)  # type: ignore[union-attr]
         data = {"email": email, "password": PASSWORD, "csrf_token": token}
-        assert (await self.client.post("/login", data=data)).status_code == 303
+        signed = await self.client.post("/login", data=data)
+        check_signed_in(signed.status_code, signed.headers.get("location"), email)
         form = await self.client.get(f"/live/new?module_id={MODULE}")
         scenarios = re.findall(r'name="scenario" value="([^"]+)" checked', form.text)
         data = {

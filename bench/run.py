@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from app.auth.routes import SECOND_FACTOR_PAGE
 from app.config import PROJECT_ROOT
 from app.content.catalog import Catalog, load_catalog
 from bench.generate import BENCH_PASSWORD, email_of, generate
@@ -177,9 +178,21 @@ def sign_in(client: httpx.Client, email: str) -> str:
     response = client.post(
         "/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token}
     )
-    if response.status_code != 303:
-        raise RuntimeError(f"sign-in of {email} failed: {response.status_code}")
+    check_signed_in(response.status_code, response.headers.get("location"), email)
     return _csrf(client.get("/").text)
+
+
+def check_signed_in(status: int, location: str | None, who: str) -> None:
+    """RuntimeError unless a password sign-in opened a session: a 303, but not to the second
+    factor's step, which HR and admin accounts (and anyone with a factor) must pass first
+    (bench/hr_signin.py takes it)."""
+    if status != 303 or (location or "").startswith(SECOND_FACTOR_PAGE):
+        raise RuntimeError(f"sign-in of {who} did not open a session: {answer(status, location)}")
+
+
+def answer(status: int, location: str | None) -> str:
+    """A response's status and where it redirects, for an error message."""
+    return f"status {status}" + (f" to {location}" if location else "")
 
 
 def _csrf(html: str) -> str:

@@ -6,17 +6,21 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import PROJECT_ROOT
+from app.auth import factor
+from app.config import PROJECT_ROOT, Settings
 from app.content.catalog import load_catalog
 from app.main import create_app
 from app.security import verify_password
+from bench import hr_bench
 from bench.baseline_app import create_app as create_baseline
 from bench.generate import BENCH_PASSWORD, email_of, generate
+from bench.hr_signin import Authenticator
 from bench.papers import prepare_papers
-from bench.run import quiz_module
+from bench.run import check_signed_in, quiz_module
 from tests.conftest import csrf_from, login, settings_for
 
 pytestmark = pytest.mark.sqlite_only
@@ -114,3 +118,53 @@ def test_prepared_papers_are_each_answered_once_as_new_attempts(tmp_path: Path) 
             (ranges[0][0],),
         ).fetchone()[0]
     assert stored == module.quiz.draw
+
+
+def _bench_hr_user(tmp_path: Path) -> tuple[Settings, Authenticator]:
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    generate(url, load_catalog(PROJECT_ROOT), people=3)
+    settings = hr_bench.bench_settings(url)
+    return settings, hr_bench.add_hr_user(url, settings)
+
+
+def test_hr_bench_user_signs_in_with_its_second_factor_and_sees_hr_pages(tmp_path: Path) -> None:
+    """bench/hr_bench.py signs in as HR accounts must: password, then an authenticator code."""
+    settings, authenticator = _bench_hr_user(tmp_path)
+    assert factor.required_for("hr", settings)
+    app = create_app(settings)
+    client = hr_bench.signed_in(app, authenticator)
+    assert client.get("/hr/people?overdue=yes&sort=due").status_code == 200
+    app.state.engine.dispose()
+
+
+def test_hr_bench_sign_in_stopped_at_the_code_step_says_where(tmp_path: Path) -> None:
+    settings, _authenticator = _bench_hr_user(tmp_path)
+    app = create_app(settings)
+    other_phone = Authenticator(pyotp.random_base32())
+    with pytest.raises(RuntimeError) as stopped:
+        hr_bench.signed_in(app, other_phone)
+    assert str(stopped.value) == (
+        "HR sign-in did not reach /hr/people: status 303 to /login?next=/hr/people"
+        " (password: status 303 to /sign-in/second-factor; code: status 422)"
+    )
+    app.state.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("status", "location", "opened"),
+    [
+        (303, "/", True),
+        (303, "/privacy?first=1&next=%2Fmodules", True),
+        (303, "/sign-in/second-factor", False),
+        (422, None, False),
+    ],
+)
+def test_bench_sign_in_check_refuses_a_second_factor_step_as_a_session(
+    status: int, location: str | None, opened: bool
+) -> None:
+    """The learner and facilitator benches stop at a sign-in that asks for a second factor."""
+    if opened:
+        check_signed_in(status, location, "someone")
+    else:
+        with pytest.raises(RuntimeError, match="sign-in of someone did not open a session"):
+            check_signed_in(status, location, "someone")
