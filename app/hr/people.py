@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
@@ -93,15 +93,21 @@ def parse_filter(
 
 
 def people_select(
-    filters: PeopleFilter, *, now: datetime, months: int | None, with_total: bool = False
+    filters: PeopleFilter,
+    *,
+    now: datetime,
+    months: int | None,
+    with_total: bool = False,
+    only: Sequence[int] | None = None,
 ) -> Select[*tuple[Any, ...]]:
     """The rows of the people report, in order: the table pages it, the exports stream it.
 
     `months` is the validity period (recertification status). `with_total` adds a last
-    column, `total`: the number of rows matching the filters.
+    column, `total`: the number of rows matching the filters. `only` limits the rows, and the
+    figures worked out, to these people.
     """
-    ps = person_stats(now)
-    rs = recert_stats()
+    ps = person_stats(now, only=only)
+    rs = recert_stats(only=only)
     recert = status_column(rs, months, now.date()).label("recert")
     status = case(
         (ps.c.user_id.is_(None), "not-assigned"),
@@ -138,23 +144,11 @@ def people_select(
         .join(rs, rs.c.user_id == User.id, isouter=True)
         .join(Department, col(Department.id) == User.department_id, isouter=True)
     )
+    if only is not None:
+        stmt = stmt.where(col(User.id).in_(only))
     if filters.recert:
         stmt = stmt.where(recert == filters.recert)
-    if not filters.leavers:
-        stmt = stmt.where(col(User.active))
-    if filters.q:
-        needle = filters.q.lower()
-        stmt = stmt.where(
-            or_(
-                func.lower(User.name).contains(needle, autoescape=True),
-                func.lower(User.email).contains(needle, autoescape=True),
-                func.lower(func.coalesce(User.external_id, "")).contains(needle, autoescape=True),
-            )
-        )
-    if filters.department == "none":
-        stmt = stmt.where(col(User.department_id).is_(None))
-    elif filters.department:
-        stmt = stmt.where(User.department_id == int(filters.department))
+    stmt = _who(stmt, filters)
     if filters.status:
         stmt = stmt.where(status == filters.status)
     if filters.overdue == "yes":
@@ -171,6 +165,31 @@ def people_select(
         ],
     }[filters.sort]
     return stmt.order_by(*order)
+
+
+def _who(stmt: Select[*tuple[Any, ...]], filters: PeopleFilter) -> Select[*tuple[Any, ...]]:
+    """The filters on the person alone (search, department, leavers)."""
+    if not filters.leavers:
+        stmt = stmt.where(col(User.active))
+    if filters.q:
+        needle = filters.q.lower()
+        stmt = stmt.where(
+            or_(
+                func.lower(User.name).contains(needle, autoescape=True),
+                func.lower(User.email).contains(needle, autoescape=True),
+                func.lower(func.coalesce(User.external_id, "")).contains(needle, autoescape=True),
+            )
+        )
+    if filters.department == "none":
+        stmt = stmt.where(col(User.department_id).is_(None))
+    elif filters.department:
+        stmt = stmt.where(User.department_id == int(filters.department))
+    return stmt
+
+
+def reads_figures(filters: PeopleFilter) -> bool:
+    """Whether the filter or the order needs every person's figures (status, overdue, dates)."""
+    return bool(filters.status or filters.overdue or filters.recert) or filters.sort != "name"
 
 
 KEY_MODULUS = 2_147_483_629  # a prime below 2**31: each term and their sum fit a BIGINT
@@ -274,10 +293,36 @@ def to_row(row: Any, months: int | None = None) -> PersonRow:
 
 
 def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> PeoplePage:
-    """One page of the people report and the total (two queries at most)."""
+    """One page of the people report and the total.
+
+    Filtered or ordered by a person's figures, every person's are worked out (two queries at
+    most). Otherwise the page is chosen from the people alone and the figures are worked out
+    for its rows only: at 20,000 people, 20 ms instead of 500 (bench/NOTES.md).
+    """
     now = utcnow()
     page = max(page, 1)
     months = validity_months(session)
+    if reads_figures(filters):
+        rows, total, key, page = _page_of_everyone(session, filters, page, now, months)
+    else:
+        rows, total, key, page = _page_by_name(session, filters, page, now, months)
+    return PeoplePage(
+        rows=[to_row(r, months) for r in rows],
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        filters=filters,
+        departments=department_choices(session),
+        match_key=key,
+    )
+
+
+Page = tuple[Sequence[Any], int, str, int]  # rows, total, match key, the page shown
+
+
+def _page_of_everyone(
+    session: Session, filters: PeopleFilter, page: int, now: datetime, months: int | None
+) -> Page:
     paged = people_select(filters, now=now, months=months, with_total=True)
     rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
     if rows:
@@ -288,18 +333,36 @@ def people_page(session: Session, *, filters: PeopleFilter, page: int = 1) -> Pe
         if total and page > 1:
             page = -(-total // PAGE_SIZE)
             rows = session.exec(paged.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    departments = department_choices(session)
     first: Any = rows[0] if rows else None
     key = f"{total}-{int(first.id_sum)}-{int(first.id_square_sum)}" if first else ""
-    return PeoplePage(
-        rows=[to_row(r, months) for r in rows],
-        total=total,
-        page=page,
-        pages=max(1, -(-total // PAGE_SIZE)),
-        filters=filters,
-        departments=departments,
-        match_key=key,
-    )
+    return rows, total, key, page
+
+
+def _page_by_name(
+    session: Session, filters: PeopleFilter, page: int, now: datetime, months: int | None
+) -> Page:
+    listed = _who(
+        select_columns(
+            col(User.id),
+            func.count().over(),
+            func.sum(col(User.id)).over(),
+            func.sum(_id_square(col(User.id))).over(),
+        ).select_from(User),
+        filters,
+    ).order_by(func.lower(User.name), col(User.id))
+    chosen = session.exec(listed.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    if not chosen and page > 1:  # past the last page: show the last
+        total = session.exec(select(func.count()).select_from(listed.subquery())).one()
+        if not total:
+            return [], 0, "", page
+        page = -(-total // PAGE_SIZE)
+        chosen = session.exec(listed.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    if not chosen:
+        return [], 0, "", page
+    _, total, id_sum, id_square_sum = chosen[0]
+    only = [row[0] for row in chosen]
+    rows = session.exec(people_select(filters, now=now, months=months, only=only)).all()
+    return rows, total, f"{total}-{int(id_sum)}-{int(id_square_sum)}", page
 
 
 def department_choices(session: Session) -> list[tuple[int, str]]:

@@ -10,6 +10,7 @@ the database compares timestamps and never does calendar arithmetic.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -27,27 +28,27 @@ from app.recert.status import RecertStatus, counted_from, cutoffs, expiry_of, st
 NO_DEPARTMENT = "No department"
 
 
-def recert_stats() -> Subquery:
-    """Per person with assignments: assigned modules, those ever completed, the oldest latest."""
-    latest = (
-        select_columns(
-            col(Completion.user_id).label("user_id"),
-            col(Completion.module_id).label("module_id"),
-            func.max(Completion.completed_at).label("last"),
-        )
-        .group_by(col(Completion.user_id), col(Completion.module_id))
-        .subquery("lc")
+def recert_stats(only: Sequence[int] | None = None) -> Subquery:
+    """Per person with assignments: assigned modules, those ever completed, the oldest latest;
+    `only` these people when given (one page of the people table)."""
+    latest = select_columns(
+        col(Completion.user_id).label("user_id"),
+        col(Completion.module_id).label("module_id"),
+        func.max(Completion.completed_at).label("last"),
     )
-    same = and_(latest.c.user_id == Assignment.user_id, latest.c.module_id == Assignment.module_id)
+    stmt = select_columns(
+        col(Assignment.user_id).label("user_id"),
+        func.count().label("assigned"),
+    )
+    if only is not None:
+        latest = latest.where(col(Completion.user_id).in_(only))
+        stmt = stmt.where(col(Assignment.user_id).in_(only))
+    lc = latest.group_by(col(Completion.user_id), col(Completion.module_id)).subquery("lc")
+    same = and_(lc.c.user_id == Assignment.user_id, lc.c.module_id == Assignment.module_id)
     return (
-        select_columns(
-            col(Assignment.user_id).label("user_id"),
-            func.count().label("assigned"),
-            func.count(latest.c.last).label("ever"),
-            func.min(latest.c.last).label("oldest"),
-        )
+        stmt.add_columns(func.count(lc.c.last).label("ever"), func.min(lc.c.last).label("oldest"))
         .select_from(Assignment)
-        .join(latest, same, isouter=True)
+        .join(lc, same, isouter=True)
         .group_by(col(Assignment.user_id))
         .subquery("rs")
     )

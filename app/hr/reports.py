@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -30,8 +31,11 @@ OVERDUE_LIST = 10
 NO_DEPARTMENT = "No department"
 
 
-def person_stats(now: datetime, *, started: bool = True) -> Subquery:
-    """Per person with assignments: assigned, done, overdue, next open due date (and started)."""
+def person_stats(
+    now: datetime, *, started: bool = True, only: Sequence[int] | None = None
+) -> Subquery:
+    """Per person with assignments: assigned, done, overdue, next open due date (and started);
+    `only` these people when given (one page of the people table)."""
     done = col(Completion.id).is_not(None)
     columns = [
         col(Assignment.user_id).label("user_id"),
@@ -57,6 +61,8 @@ def person_stats(now: datetime, *, started: bool = True) -> Subquery:
         stmt = stmt.add_columns(func.count(col(LessonProgress.id)).label("started")).join(
             LessonProgress, opened, isouter=True
         )
+    if only is not None:
+        stmt = stmt.where(col(Assignment.user_id).in_(only))
     return stmt.group_by(col(Assignment.user_id)).subquery("ps")
 
 
