@@ -12,7 +12,7 @@ from collections.abc import Callable
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.models import User
 from tests.conftest import QueryRecorder, login
@@ -144,6 +144,18 @@ def test_the_recorder_sees_plain_sql_and_orm_statements(
     with query_recorder:
         client.post("/modules/first-steps/reflection", data={"csrf_token": token, "text": "Noted."})
     assert any("INSERT INTO reflection" in q for q in query_recorder.writes)
+
+
+def test_the_recorder_sees_a_streamed_read(
+    app: FastAPI, session: Session, query_recorder: QueryRecorder
+) -> None:
+    """`yield_per` runs on a server-side cursor on PostgreSQL (the HR exports, the longest
+    overdue): its statement is seen like any other."""
+    make_user(session, "ana@example.com")
+    with query_recorder, Session(app.state.engine) as reader:
+        streamed = reader.exec(select(User.email).execution_options(yield_per=10)).all()
+    assert streamed == ["ana@example.com"]
+    assert any(q.lstrip().startswith("SELECT") and "email" in q for q in query_recorder.queries)
 
 
 @pytest.mark.parametrize("size", [5, 50])

@@ -1,7 +1,8 @@
 """One observable point for every SQL statement, raw or ORM, on SQLite and PostgreSQL.
 
 SQLite reports each statement it starts through sqlite3's trace callback; on PostgreSQL
-every cursor of a psycopg connection is a `TracedCursor` (psycopg's `cursor_factory`). Both
+every cursor of a psycopg connection is a `TracedCursor` or, for a streamed read, a
+`TracedServerCursor` (psycopg's `cursor_factory` and `server_cursor_factory`). Both
 are the drivers' public API and sit below SQLAlchemy, so statements run on a raw DBAPI
 connection (app.db.raw) are seen as well as the ORM's. Watchers get the statement text; on
 SQLite it carries the bound values, so it must never be logged as it is.
@@ -68,6 +69,23 @@ def traced_cursor() -> type[psycopg.Cursor[Any]]:
     return TracedCursor
 
 
+@functools.cache
+def traced_server_cursor() -> type[psycopg.ServerCursor[Any]]:
+    """The named (server-side) cursor class of traced connections: streamed reads
+    (`yield_per`, the HR exports) run their statement through it, not the plain cursor."""
+    import psycopg
+
+    class TracedServerCursor(psycopg.ServerCursor[Any]):
+        """A psycopg server-side cursor that reports its statement before declaring it."""
+
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            if _watchers:
+                _seen(_text(query))
+            return super().execute(query, *args, **kwargs)
+
+    return TracedServerCursor
+
+
 def _text(query: Any) -> str:
     return query.decode() if isinstance(query, bytes) else str(query)
 
@@ -81,5 +99,6 @@ def install(dbapi_connection: Any) -> None:
 
     if isinstance(dbapi_connection, psycopg.Connection):
         dbapi_connection.cursor_factory = traced_cursor()
+        dbapi_connection.server_cursor_factory = traced_server_cursor()
     else:
         raise TypeError(f"cannot trace a {type(dbapi_connection).__name__} connection")

@@ -107,7 +107,7 @@ def people_select(
     figures worked out, to these people.
     """
     ps = person_stats(now, only=only)
-    rs = recert_stats(only=only)
+    rs = recert_stats(only, dated=months is not None)
     recert = status_column(rs, months, now.date()).label("recert")
     status = case(
         (ps.c.user_id.is_(None), "not-assigned"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import and_, case, exists, func, null
 from sqlalchemy.sql import ColumnElement, Subquery
 from sqlmodel import Session, col, select
 
@@ -28,21 +28,37 @@ from app.recert.status import RecertStatus, counted_from, cutoffs, expiry_of, st
 NO_DEPARTMENT = "No department"
 
 
-def recert_stats(only: Sequence[int] | None = None) -> Subquery:
+def recert_stats(only: Sequence[int] | None = None, *, dated: bool = True) -> Subquery:
     """Per person with assignments: assigned modules, those ever completed, the oldest latest;
-    `only` these people when given (one page of the people table)."""
+    `only` these people when given (one page of the people table).
+
+    Without a validity period (`dated` False) no status reads a date, so `oldest` is NULL and
+    "ever completed" is an EXISTS on the completions' unique index: at 20,000 people, 85 ms
+    instead of 230 for grouping every completion first (bench/NOTES.md).
+    """
+    stmt = select_columns(col(Assignment.user_id).label("user_id"), func.count().label("assigned"))
+    if only is not None:
+        stmt = stmt.where(col(Assignment.user_id).in_(only))
+    if not dated:
+        ever = exists().where(
+            col(Completion.user_id) == Assignment.user_id,
+            col(Completion.module_id) == Assignment.module_id,
+        )
+        return (
+            stmt.add_columns(
+                func.sum(case((ever, 1), else_=0)).label("ever"), null().label("oldest")
+            )
+            .select_from(Assignment)
+            .group_by(col(Assignment.user_id))
+            .subquery("rs")
+        )
     latest = select_columns(
         col(Completion.user_id).label("user_id"),
         col(Completion.module_id).label("module_id"),
         func.max(Completion.completed_at).label("last"),
     )
-    stmt = select_columns(
-        col(Assignment.user_id).label("user_id"),
-        func.count().label("assigned"),
-    )
     if only is not None:
         latest = latest.where(col(Completion.user_id).in_(only))
-        stmt = stmt.where(col(Assignment.user_id).in_(only))
     lc = latest.group_by(col(Completion.user_id), col(Completion.module_id)).subquery("lc")
     same = and_(lc.c.user_id == Assignment.user_id, lc.c.module_id == Assignment.module_id)
     return (
@@ -91,7 +107,7 @@ def overview(session: Session, *, now: datetime) -> RecertOverview:
     under 5 people, or recoverable by subtraction from the totals.
     """
     months = validity_months(session)
-    rs = recert_stats()
+    rs = recert_stats(dated=months is not None)
     status = status_column(rs, months, now.date())
     rows = session.exec(
         select_columns(col(Department.name), status, func.count())

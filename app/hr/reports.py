@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, Select, case, func
+from sqlalchemy import Engine, Select, case, exists, func
 from sqlalchemy.sql import Subquery
 from sqlmodel import Session, col, select
 
@@ -181,31 +181,50 @@ def completions_by_week(session: Session, *, now: datetime, weeks: int = WEEKS) 
 def overdue_people(
     session: Session, *, now: datetime, limit: int = OVERDUE_LIST
 ) -> list[OverduePerson]:
-    """The people overdue the longest (individuals: HR may see who; never an aggregate)."""
-    active = select(User.id).where(col(User.active))
-    since = func.min(Assignment.due_at).label("since")
-    worst = session.exec(
-        select(Assignment.user_id, func.count(), since)
-        .where(
-            col(Assignment.due_at) < now,
-            ~completed(),
-            col(Assignment.user_id).in_(active),
-        )
-        .group_by(col(Assignment.user_id))
-        .order_by(since, col(Assignment.user_id))
-        .limit(limit)
-    ).all()
+    """The people overdue the longest (individuals: HR may see who; never an aggregate).
+
+    Overdue assignments are read oldest due date first, only until `limit` people have shown
+    up: the first date each person shows up with is their longest overdue. Grouping every
+    overdue assignment by person first took 110 ms at 20,000 people (bench/NOTES.md).
+    """
+    # EXISTS, not IN (active people): with IN, SQLite reads every active person's assignments
+    # and sorts them, instead of walking the due-date index and stopping early.
+    active = exists().where(col(User.id) == Assignment.user_id, col(User.active))
+    overdue = (col(Assignment.due_at) < now, ~completed(), active)
+    oldest_first = (
+        select(Assignment.user_id, Assignment.due_at)
+        .where(*overdue)
+        .order_by(col(Assignment.due_at), col(Assignment.user_id))
+        .execution_options(yield_per=100)
+    )
+    since: dict[int, datetime] = {}
+    result = session.exec(oldest_first)
+    try:
+        for user_id, due_at in result:
+            since.setdefault(user_id, due_at)
+            if len(since) == limit:
+                break
+    finally:
+        result.close()
+    late = (
+        select(func.count())
+        .where(*overdue, col(Assignment.user_id) == User.id)
+        .correlate(User)
+        .scalar_subquery()
+    )
     people = {
-        uid: (name, email, dept)
-        for uid, name, email, dept in session.exec(
-            select(User.id, User.name, User.email, Department.name)
+        uid: (name, email, dept, count)
+        for uid, name, email, dept, count in session.exec(
+            select_columns(
+                col(User.id), col(User.name), col(User.email), col(Department.name), late
+            )
             .join(Department, col(Department.id) == User.department_id, isouter=True)
-            .where(col(User.id).in_([w[0] for w in worst]))
+            .where(col(User.id).in_(list(since)))
         )
     }
     return [
-        OverduePerson(uid, *people[uid][:2], people[uid][2] or NO_DEPARTMENT, count, first)
-        for uid, count, first in worst
+        OverduePerson(uid, *people[uid][:2], people[uid][2] or NO_DEPARTMENT, people[uid][3], first)
+        for uid, first in since.items()
     ]
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from app.api import assignments
+from app.api import assignments, rate
 from app.api.keys import create_key
 from app.api.schemas import BulkUnassignIn
+from app.clock import utcnow
 from app.db import write_session
 from app.models import (
     ApiIdempotency,
@@ -216,8 +218,14 @@ def test_bulk_unassign_needs_an_idempotency_key_and_limits_its_size(
 
 
 def test_bulk_unassign_counts_against_the_key_s_rate_limit(
-    client: TestClient, app: FastAPI, session: Session, write_key: str
+    client: TestClient,
+    app: FastAPI,
+    session: Session,
+    write_key: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    now = utcnow().replace(second=30)  # the three in one calendar-minute window
+    monkeypatch.setattr(rate, "utcnow", lambda: now)
     app.state.settings = app.state.settings.model_copy(update={"api_rate_per_minute": 2})
     body = {"external_ids": ["E1"], "module_ids": ["first-steps"]}
     _person(session, "E1", "a@example.com")

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from app.api import assignments, rate
 from app.api.keys import create_key
 from app.api.schemas import BulkAssignIn
+from app.clock import utcnow
 from app.config import Settings
 from app.db import write_session
 from app.errors import Invalid
@@ -30,7 +31,13 @@ def limited(settings: Settings) -> Iterator[FastAPI]:
     application.state.engine.dispose()
 
 
-def test_over_the_limit_is_429_with_retry_after_and_ratelimit_headers(limited: FastAPI) -> None:
+def test_over_the_limit_is_429_with_retry_after_and_ratelimit_headers(
+    limited: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows are calendar minutes: four requests that straddle a minute's end would be
+    # counted in two windows, so the clock stands still in the middle of one.
+    now = utcnow().replace(second=30)
+    monkeypatch.setattr(rate, "utcnow", lambda: now)
     client = TestClient(limited)
     with Session(limited.state.engine) as session:
         _k, one = create_key(session, name="one", scopes=["people:read"], actor_id=None)
@@ -47,7 +54,11 @@ def test_over_the_limit_is_429_with_retry_after_and_ratelimit_headers(limited: F
     assert client.get("/api/v1/modules", headers=bearer("ak_nope")).status_code == 401
 
 
-def test_parallel_requests_never_slip_past_the_limit(app: FastAPI, session: Session) -> None:
+def test_parallel_requests_never_slip_past_the_limit(
+    app: FastAPI, session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = utcnow().replace(second=30)  # all twelve in one window (see above)
+    monkeypatch.setattr(rate, "utcnow", lambda: now)
     key, _secret = create_key(session, name="busy", scopes=["people:read"], actor_id=None)
     states = at_once(
         *[lambda: rate.count_request(app.state.engine, key_id=row_id(key), limit=5)] * 12
