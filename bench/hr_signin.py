@@ -22,7 +22,7 @@ from app.auth.routes import SECOND_FACTOR_PAGE
 from app.clock import utcnow
 from app.config import Settings
 from app.db import make_engine, write_session
-from app.models import User
+from app.models import User, row_id
 from bench.run import _csrf, answer
 
 HR_HOME = "/hr/people"
@@ -60,13 +60,13 @@ def enrol(url: str, settings: Settings, email: str) -> Authenticator:
     engine = make_engine(url)
     with write_session(engine) as session:
         user = session.exec(select(User).where(User.email == email)).one()
-        factor.prepare_secret(session, settings, user_id=user.id or 0)
+        factor.prepare_secret(session, settings, user_id=row_id(user))
         shown = factor.enrolment(session, settings, user=user)
         if shown is None:
             raise RuntimeError(f"{email} has a confirmed second factor already")
         authenticator = Authenticator(shown.secret)
         factor.check_code(
-            session, settings, user_id=user.id or 0, code=authenticator.code(), confirm=True
+            session, settings, user_id=row_id(user), code=authenticator.code(), confirm=True
         )
         session.commit()
     engine.dispose()

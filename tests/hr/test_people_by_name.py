@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.clock import utcnow
 from app.hr import people as report
 from app.hr.people import PAGE_SIZE, PeopleFilter
-from app.models import User
+from app.models import User, row_id
 from app.recert.policy import validity_months
 from tests.factories import make_department, make_user
 from tests.hr.factories import make_assignment, make_completion, make_people, make_read
@@ -43,7 +43,7 @@ def crowd(session: Session) -> dict[str, int]:
             make_completion(session, person, "first-steps")
             if i % 8 == 7:
                 make_completion(session, person, "second-steps")
-    return {"sales": sales.id or 0, "ops": ops.id or 0}
+    return {"sales": row_id(sales), "ops": row_id(ops)}
 
 
 @pytest.mark.parametrize(
